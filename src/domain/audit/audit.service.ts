@@ -1,0 +1,104 @@
+import { Brackets } from "typeorm";
+import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
+import type { Database } from "../../platform/database";
+import { newId } from "../../platform/ids";
+import type { ChangeSource, RequestContext } from "../../platform/request-context";
+import { type CursorPage, type CursorSlice, decodeCursor, encodeCursor } from "../shared/paging";
+import { AuditEvent, type FieldChange } from "./audit-event.entity";
+
+export interface AuditRecord {
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  changes?: Record<string, FieldChange> | null;
+}
+
+export interface AuditQuery {
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
+  source?: ChangeSource;
+  requestId?: string;
+  since?: Date;
+  until?: Date;
+}
+
+/** Lists longer than this are cut in the audit trail (a group of 100k members is not copied whole). */
+const MAX_LISTED_VALUES = 1000;
+
+export function capList<T>(values: T[]): T[] | { first: T[]; total: number } {
+  return values.length <= MAX_LISTED_VALUES ? values : { first: values.slice(0, MAX_LISTED_VALUES), total: values.length };
+}
+
+/** Field-by-field before/after of what a write changed; unchanged fields are left out. */
+export function diffFields(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, FieldChange> {
+  const changes: Record<string, FieldChange> = {};
+  for (const key of Object.keys(after)) {
+    const b = before[key] ?? null;
+    const a = after[key] ?? null;
+    if (JSON.stringify(b) !== JSON.stringify(a)) changes[key] = { before: b, after: a };
+  }
+  return changes;
+}
+
+export class AuditService {
+  constructor(private readonly db: Database) {}
+
+  /** Must run inside the transaction of the change it describes. */
+  async record(ctx: RequestContext, record: AuditRecord): Promise<void> {
+    const event: AuditEvent = {
+        id: newId(),
+        organisationId: ctx.organisationId,
+        occurredAt: new Date(),
+        actorType: ctx.actor.type,
+        actorId: ctx.actor.id,
+        actorLabel: ctx.actor.label.slice(0, 255),
+        action: record.action,
+        resourceType: record.resourceType,
+        resourceId: record.resourceId,
+        changes: record.changes ?? null,
+        source: ctx.source,
+        requestId: ctx.requestId,
+    };
+    // TypeORM's deep-partial type cannot express a JSON column holding a record.
+    await this.db.manager(ctx).getRepository(AuditEvent).insert(event as QueryDeepPartialEntity<AuditEvent>);
+  }
+
+  async list(ctx: RequestContext, query: AuditQuery, page: CursorPage): Promise<CursorSlice<AuditEvent>> {
+    const qb = this.db
+      .manager(ctx)
+      .getRepository(AuditEvent)
+      .createQueryBuilder("e")
+      .where("e.organisationId = :org", { org: ctx.organisationId });
+    if (query.action) qb.andWhere("e.action = :action", { action: query.action });
+    if (query.resourceType) qb.andWhere("e.resourceType = :rt", { rt: query.resourceType });
+    if (query.resourceId) qb.andWhere("e.resourceId = :rid", { rid: query.resourceId });
+    if (query.source) qb.andWhere("e.source = :source", { source: query.source });
+    if (query.requestId) qb.andWhere("e.requestId = :reqId", { reqId: query.requestId });
+    if (query.since) qb.andWhere("e.occurredAt >= :since", { since: query.since });
+    if (query.until) qb.andWhere("e.occurredAt < :until", { until: query.until });
+    const totalCount = await qb.clone().getCount();
+    if (page.after) {
+      const [time, id] = JSON.parse(decodeCursor(page.after)) as [string, string];
+      const at = new Date(time);
+      qb.andWhere(
+        new Brackets((w) =>
+          w.where("e.occurredAt < :at", { at }).orWhere(new Brackets((x) => x.where("e.occurredAt = :at", { at }).andWhere("e.id < :cid", { cid: id }))),
+        ),
+      );
+    }
+    const rows = await qb
+      .orderBy("e.occurredAt", "DESC")
+      .addOrderBy("e.id", "DESC")
+      .take(page.first + 1)
+      .getMany();
+    const items = rows.slice(0, page.first);
+    const last = items.at(-1);
+    return {
+      items,
+      totalCount,
+      hasNextPage: rows.length > page.first,
+      endCursor: last ? encodeCursor(JSON.stringify([last.occurredAt.toISOString(), last.id])) : null,
+    };
+  }
+}

@@ -1,0 +1,255 @@
+import { In } from "typeorm";
+import type { Database } from "../../platform/database";
+import { isUniqueViolation } from "../../platform/database";
+import { newId } from "../../platform/ids";
+import type { RequestContext } from "../../platform/request-context";
+import type { AuditService } from "../audit/audit.service";
+import { diffFields } from "../audit/audit.service";
+import { conflict, invalidInput, notFound } from "../shared/domain-error";
+import { CustomFieldDefinition, type CustomFieldType, customFieldTypes } from "./custom-field-definition.entity";
+import { CustomFieldValue } from "./custom-field-value.entity";
+
+/** The seed documents' product extension: every new organisation starts with these string fields. */
+export const SEED_CUSTOM_FIELDS = ["area", "department", "location", "position", "custom_1", "custom_2", "custom_3"];
+
+export type CustomFieldScalar = string | number | boolean;
+/** A user's custom field values by key: a scalar, or an array for multi-valued fields. */
+export type CustomFieldValues = Record<string, CustomFieldScalar | CustomFieldScalar[]>;
+
+export interface CustomFieldDefinitionInput {
+  key?: string;
+  label?: string;
+  type?: CustomFieldType;
+  multiValued?: boolean;
+  options?: string[] | null;
+}
+
+const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const MAX_VALUE_LENGTH = 2048;
+const MAX_VALUES_PER_FIELD = 100;
+
+/** Validated, canonical rows ready to store for one field. */
+interface CanonicalValue {
+  value: string;
+  valueNumber: number | null;
+}
+
+export class CustomFieldService {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditService,
+  ) {}
+
+  async createSeedFields(ctx: RequestContext): Promise<void> {
+    const now = new Date();
+    await this.db
+      .manager(ctx)
+      .getRepository(CustomFieldDefinition)
+      .insert(
+        SEED_CUSTOM_FIELDS.map((key) => ({
+          id: newId(),
+          organisationId: ctx.organisationId,
+          key,
+          label: key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase()),
+          type: "string" as const,
+          multiValued: false,
+          options: null,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      );
+  }
+
+  list(ctx: RequestContext): Promise<CustomFieldDefinition[]> {
+    return this.db.manager(ctx).getRepository(CustomFieldDefinition).find({ where: { organisationId: ctx.organisationId }, order: { key: "ASC" } });
+  }
+
+  async define(ctx: RequestContext, input: CustomFieldDefinitionInput): Promise<CustomFieldDefinition> {
+    const key = (input.key ?? "").trim();
+    if (!KEY.test(key)) throw invalidInput("key", "key must start with a letter and contain only letters, digits and _ (at most 64)");
+    const type = input.type ?? "string";
+    if (!customFieldTypes.includes(type)) throw invalidInput("type", `type must be one of ${customFieldTypes.join(", ")}`);
+    const now = new Date();
+    const def: CustomFieldDefinition = {
+      id: newId(),
+      organisationId: ctx.organisationId,
+      key,
+      label: validateLabel(input.label ?? key),
+      type,
+      multiValued: input.multiValued ?? false,
+      options: validateOptions(type, input.options ?? null),
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      return await this.db.transaction(ctx, async (tx) => {
+        await tx.manager.getRepository(CustomFieldDefinition).insert(def);
+        await this.audit.record(tx, {
+          action: "customField.defined",
+          resourceType: "CustomFieldDefinition",
+          resourceId: def.id,
+          changes: diffFields({}, { key, label: def.label, type, multiValued: def.multiValued, options: def.options }),
+        });
+        return def;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict("CustomFieldDefinition", "key", `a custom field with key "${key}" already exists`);
+      throw err;
+    }
+  }
+
+  /** Label, options and multiValued may change; the key and type are fixed once values exist. */
+  async update(ctx: RequestContext, key: string, input: CustomFieldDefinitionInput): Promise<CustomFieldDefinition> {
+    return this.db.transaction(ctx, async (tx) => {
+      const repo = tx.manager.getRepository(CustomFieldDefinition);
+      const def = await repo.findOneBy({ organisationId: tx.organisationId, key });
+      if (!def) throw notFound("CustomFieldDefinition", key);
+      if (input.key !== undefined && input.key !== key) throw invalidInput("key", "a custom field's key cannot change; define a new field instead");
+      if (input.type !== undefined && input.type !== def.type) throw invalidInput("type", "a custom field's type cannot change; define a new field instead");
+      const next: Partial<CustomFieldDefinition> = {};
+      if (input.label !== undefined) next.label = validateLabel(input.label);
+      if (input.options !== undefined) next.options = validateOptions(def.type, input.options);
+      if (input.multiValued !== undefined && input.multiValued !== def.multiValued) {
+        if (!input.multiValued) {
+          const multi = await tx.manager
+            .getRepository(CustomFieldValue)
+            .createQueryBuilder("v")
+            .select("v.userId")
+            .where("v.fieldId = :f AND v.position > 0", { f: def.id })
+            .limit(1)
+            .getRawOne();
+          if (multi) throw invalidInput("multiValued", `some users hold several values of "${key}": it cannot become single-valued`);
+        }
+        next.multiValued = input.multiValued;
+      }
+      const diff = diffFields(def as unknown as Record<string, unknown>, next as Record<string, unknown>);
+      if (Object.keys(diff).length === 0) return def;
+      Object.assign(def, next, { updatedAt: new Date() });
+      await repo.update({ id: def.id }, { ...next, updatedAt: def.updatedAt });
+      await this.audit.record(tx, { action: "customField.updated", resourceType: "CustomFieldDefinition", resourceId: def.id, changes: diff });
+      return def;
+    });
+  }
+
+  async delete(ctx: RequestContext, key: string): Promise<void> {
+    await this.db.transaction(ctx, async (tx) => {
+      const repo = tx.manager.getRepository(CustomFieldDefinition);
+      const def = await repo.findOneBy({ organisationId: tx.organisationId, key });
+      if (!def) throw notFound("CustomFieldDefinition", key);
+      await tx.manager.getRepository(CustomFieldValue).delete({ fieldId: def.id });
+      await repo.delete({ id: def.id });
+      await this.audit.record(tx, { action: "customField.deleted", resourceType: "CustomFieldDefinition", resourceId: def.id, changes: { key: { before: key, after: null } } });
+    });
+  }
+
+  /**
+   * Validates values against the definitions. `null` (or an empty array) clears a field; keys that
+   * name no definition are refused, naming the key.
+   */
+  validate(definitions: CustomFieldDefinition[], input: Record<string, unknown>): Map<CustomFieldDefinition, CanonicalValue[]> {
+    const byKey = new Map(definitions.map((d) => [d.key.toLowerCase(), d]));
+    const result = new Map<CustomFieldDefinition, CanonicalValue[]>();
+    for (const [rawKey, raw] of Object.entries(input)) {
+      const def = byKey.get(rawKey.toLowerCase());
+      const field = `customFields.${rawKey}`;
+      if (!def) throw invalidInput(field, `no custom field "${rawKey}" is defined in this organisation`);
+      if (raw === null || raw === undefined) {
+        result.set(def, []);
+        continue;
+      }
+      const list = Array.isArray(raw) ? raw : [raw];
+      if (!def.multiValued && list.length > 1) throw invalidInput(field, `"${def.key}" holds one value, ${list.length} were given`);
+      if (list.length > MAX_VALUES_PER_FIELD) throw invalidInput(field, `"${def.key}" holds at most ${MAX_VALUES_PER_FIELD} values`);
+      result.set(def, list.filter((v) => v !== null && v !== "").map((v) => canonicalValue(def, v, field)));
+    }
+    return result;
+  }
+
+  /** Writes the validated values of one user, replacing only the fields named. */
+  async writeValues(ctx: RequestContext & { manager: NonNullable<RequestContext["manager"]> }, userId: string, values: Map<CustomFieldDefinition, CanonicalValue[]>): Promise<void> {
+    if (values.size === 0) return;
+    const repo = ctx.manager.getRepository(CustomFieldValue);
+    await repo.delete({ userId, fieldId: In([...values.keys()].map((d) => d.id)) });
+    const rows: CustomFieldValue[] = [];
+    for (const [def, list] of values)
+      list.forEach((v, position) =>
+        rows.push({ id: newId(), organisationId: ctx.organisationId, userId, fieldId: def.id, position, value: v.value, valueKey: v.value.toLowerCase().slice(0, 255), valueNumber: v.valueNumber }),
+      );
+    if (rows.length) await repo.insert(rows);
+  }
+
+  /** Values of many users at once, keyed by field key, typed by definition. */
+  async valuesOfUsers(ctx: RequestContext, userIds: string[], definitions?: CustomFieldDefinition[]): Promise<Map<string, CustomFieldValues>> {
+    const result = new Map<string, CustomFieldValues>(userIds.map((id) => [id, {}]));
+    if (userIds.length === 0) return result;
+    const rows = await this.db
+      .manager(ctx)
+      .getRepository(CustomFieldValue)
+      .find({ where: { organisationId: ctx.organisationId, userId: In(userIds) }, order: { position: "ASC" } });
+    if (rows.length === 0) return result;
+    const defs = new Map((definitions ?? (await this.list(ctx))).map((d) => [d.id, d]));
+    for (const row of rows) {
+      const def = defs.get(row.fieldId);
+      const values = result.get(row.userId);
+      if (!def || !values) continue;
+      const typed = typedValue(def, row);
+      if (def.multiValued) ((values[def.key] ??= []) as CustomFieldScalar[]).push(typed);
+      else values[def.key] = typed;
+    }
+    return result;
+  }
+}
+
+function canonicalValue(def: CustomFieldDefinition, v: unknown, field: string): CanonicalValue {
+  const bad = (what: string) => invalidInput(field, `"${def.key}" expects ${what}, got ${JSON.stringify(v)}`);
+  switch (def.type) {
+    case "string": {
+      if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw bad("text");
+      const s = String(v);
+      if (s.length > MAX_VALUE_LENGTH) throw invalidInput(field, `"${def.key}" values are at most ${MAX_VALUE_LENGTH} characters`);
+      return { value: s, valueNumber: null };
+    }
+    case "number": {
+      const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+      if (!Number.isFinite(n)) throw bad("a number");
+      return { value: String(n), valueNumber: n };
+    }
+    case "boolean": {
+      const b = typeof v === "boolean" ? v : typeof v === "string" && /^(true|false)$/i.test(v) ? v.toLowerCase() === "true" : undefined;
+      if (b === undefined) throw bad("true or false");
+      return { value: String(b), valueNumber: null };
+    }
+    case "date": {
+      if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}(T.*)?$/.test(v) || Number.isNaN(Date.parse(v))) throw bad("a date (YYYY-MM-DD)");
+      return { value: v.slice(0, 10), valueNumber: null };
+    }
+    case "enum": {
+      const s = String(v);
+      const match = (def.options ?? []).find((o) => o.toLowerCase() === s.toLowerCase());
+      if (match === undefined) throw bad(`one of ${(def.options ?? []).map((o) => JSON.stringify(o)).join(", ")}`);
+      return { value: match, valueNumber: null };
+    }
+  }
+}
+
+function typedValue(def: CustomFieldDefinition, row: CustomFieldValue): CustomFieldScalar {
+  if (def.type === "number") return row.valueNumber ?? Number(row.value);
+  if (def.type === "boolean") return row.value === "true";
+  return row.value;
+}
+
+function validateLabel(label: string): string {
+  const l = label.trim();
+  if (!l || l.length > 255) throw invalidInput("label", "label must be 1-255 characters");
+  return l;
+}
+
+function validateOptions(type: CustomFieldType, options: string[] | null): string[] | null {
+  if (type !== "enum") {
+    if (options && options.length) throw invalidInput("options", "options are only for enum fields");
+    return null;
+  }
+  const list = [...new Set((options ?? []).map((o) => o.trim()).filter(Boolean))];
+  if (list.length === 0) throw invalidInput("options", "an enum field needs at least one option");
+  return list;
+}

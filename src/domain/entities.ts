@@ -1,0 +1,26 @@
+import { AuditEvent } from "./audit/audit-event.entity";
+import { CustomFieldDefinition } from "./custom-fields/custom-field-definition.entity";
+import { CustomFieldValue } from "./custom-fields/custom-field-value.entity";
+import { Group } from "./groups/group.entity";
+import { GroupMembership } from "./groups/group-membership.entity";
+import { Organisation } from "./organisations/organisation.entity";
+import { Role } from "./roles/role.entity";
+import { RoleAssignment } from "./roles/role-assignment.entity";
+import { AccessToken } from "./tokens/access-token.entity";
+import { UserContact } from "./users/user-contact.entity";
+import { User } from "./users/user.entity";
+
+/** Every entity the data source knows; migrations are generated from exactly this list. */
+export const entities = [
+  Organisation,
+  User,
+  UserContact,
+  Group,
+  GroupMembership,
+  Role,
+  RoleAssignment,
+  CustomFieldDefinition,
+  CustomFieldValue,
+  AccessToken,
+  AuditEvent,
+];

@@ -1,0 +1,372 @@
+import { In } from "typeorm";
+import type { EntityManager } from "typeorm";
+import type { Database } from "../../platform/database";
+import { isUniqueViolation } from "../../platform/database";
+import { newId } from "../../platform/ids";
+import type { RequestContext } from "../../platform/request-context";
+import type { AuditService } from "../audit/audit.service";
+import { capList } from "../audit/audit.service";
+import type { FieldChange } from "../audit/audit-event.entity";
+import { SqlWhereBuilder } from "../shared/criteria";
+import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
+import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
+import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
+import { User } from "../users/user.entity";
+import { type GroupCriteria, type GroupField, type GroupRelation, groupColumns } from "./group.query";
+import { GroupMembership, type MemberType } from "./group-membership.entity";
+import { Group } from "./group.entity";
+
+export interface MemberRef {
+  id: string;
+  /** Defaults to `user`: IdPs often leave the type out. */
+  type?: MemberType;
+}
+
+export interface GroupChanges {
+  displayName?: string;
+  externalId?: string | null;
+}
+
+export interface NewGroup extends GroupChanges {
+  displayName: string;
+  members?: MemberRef[];
+}
+
+export interface Member {
+  id: string;
+  type: MemberType;
+  display: string | null;
+}
+
+export interface MembershipChange {
+  added: string[];
+  removed: string[];
+}
+
+type Tx = RequestContext & { manager: EntityManager };
+
+/** One request may name at most this many members (bigger syncs come in several requests). */
+export const MAX_MEMBERS_PER_CHANGE = 10_000;
+
+export class GroupService {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(ctx: RequestContext, input: NewGroup): Promise<Group> {
+    const changes = validateGroupChanges(input);
+    if (!changes.displayName) throw invalidInput("displayName", "displayName is required");
+    const now = new Date();
+    const group: Group = {
+      id: newId(),
+      organisationId: ctx.organisationId,
+      displayName: changes.displayName,
+      displayNameKey: caseInsensitiveKey(changes.displayName),
+      externalId: changes.externalId ?? null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return this.uniquely(group.displayName, () =>
+      this.db.transaction(ctx, async (tx) => {
+        await tx.manager.getRepository(Group).insert(group);
+        const added = input.members?.length ? await this.insertMembers(tx, group, input.members) : [];
+        await this.audit.record(tx, {
+          action: "group.created",
+          resourceType: "Group",
+          resourceId: group.id,
+          changes: {
+            displayName: { before: null, after: group.displayName },
+            ...(group.externalId ? { externalId: { before: null, after: group.externalId } } : {}),
+            ...(added.length ? { members: { before: null, after: capList(added) } } : {}),
+          },
+        });
+        return group;
+      }),
+    );
+  }
+
+  async update(ctx: RequestContext, id: string, input: GroupChanges, options: { expectedVersion?: number } = {}): Promise<Group> {
+    const changes = validateGroupChanges(input);
+    return this.uniquely(changes.displayName ?? "", () =>
+      this.db.transaction(ctx, async (tx) => {
+        const group = await this.lockForWrite(tx, id, options.expectedVersion);
+        const diff: Record<string, FieldChange> = {};
+        if (changes.displayName !== undefined && changes.displayName !== group.displayName) {
+          diff.displayName = { before: group.displayName, after: changes.displayName };
+          group.displayName = changes.displayName;
+          group.displayNameKey = caseInsensitiveKey(changes.displayName);
+        }
+        if (changes.externalId !== undefined && changes.externalId !== group.externalId) {
+          diff.externalId = { before: group.externalId, after: changes.externalId };
+          group.externalId = changes.externalId;
+        }
+        if (Object.keys(diff).length === 0) return group;
+        await this.bump(tx, group, { displayName: group.displayName, displayNameKey: group.displayNameKey, externalId: group.externalId });
+        await this.audit.record(tx, { action: "group.updated", resourceType: "Group", resourceId: id, changes: diff });
+        return group;
+      }),
+    );
+  }
+
+  async delete(ctx: RequestContext, id: string, options: { expectedVersion?: number } = {}): Promise<void> {
+    await this.db.transaction(ctx, async (tx) => {
+      const group = await this.lockForWrite(tx, id, options.expectedVersion);
+      const repo = tx.manager.getRepository(GroupMembership);
+      await repo.delete({ groupId: id });
+      await repo.delete({ memberId: id, organisationId: tx.organisationId });
+      await tx.manager.getRepository(Group).delete({ id, organisationId: tx.organisationId });
+      await this.audit.record(tx, { action: "group.deleted", resourceType: "Group", resourceId: id, changes: { displayName: { before: group.displayName, after: null } } });
+    });
+  }
+
+  /** Adds members; those already in the group are left as they are. Never reads the other members. */
+  async addMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: { expectedVersion?: number } = {}): Promise<MembershipChange> {
+    return this.changeMembers(ctx, groupId, { add: members, remove: [], replace: false }, options);
+  }
+
+  async removeMembers(ctx: RequestContext, groupId: string, memberIds: string[], options: { expectedVersion?: number } = {}): Promise<MembershipChange> {
+    return this.changeMembers(ctx, groupId, { add: [], remove: memberIds, replace: false }, options);
+  }
+
+  async replaceMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: { expectedVersion?: number } = {}): Promise<MembershipChange> {
+    return this.changeMembers(ctx, groupId, { add: members, remove: [], replace: true }, options);
+  }
+
+  /**
+   * One membership change, atomically: removals (or all members, for `replace`) then additions.
+   * Adds use INSERT-or-ignore so that two writers adding the same member both succeed, once.
+   */
+  async changeMembers(
+    ctx: RequestContext,
+    groupId: string,
+    change: { add: MemberRef[]; remove: string[]; replace: boolean },
+    options: { expectedVersion?: number } = {},
+  ): Promise<MembershipChange> {
+    if (change.add.length + change.remove.length > MAX_MEMBERS_PER_CHANGE)
+      throw invalidInput("members", `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request`);
+    return this.db.transaction(ctx, async (tx) => {
+      const group = await this.lockForWrite(tx, groupId, options.expectedVersion);
+      const repo = tx.manager.getRepository(GroupMembership);
+      const keep = new Set(change.add.map((m) => m.id));
+      let removed: string[] = [];
+      if (change.replace) {
+        // Only the members that go are read, in id order, and only for the audit trail.
+        const current = await repo.find({ select: { memberId: true }, where: { groupId } });
+        removed = current.map((m) => m.memberId).filter((id) => !keep.has(id));
+      } else if (change.remove.length) {
+        const present = await repo.find({ select: { memberId: true }, where: { groupId, memberId: In([...new Set(change.remove)]) } });
+        removed = present.map((m) => m.memberId);
+      }
+      for (let i = 0; i < removed.length; i += 1000) await repo.delete({ groupId, memberId: In(removed.slice(i, i + 1000)) });
+      const added = change.add.length ? await this.insertMembers(tx, group, change.add) : [];
+      if (added.length === 0 && removed.length === 0) return { added, removed };
+      await this.bump(tx, group, {});
+      const changes: Record<string, FieldChange> = {};
+      if (added.length) changes["members.added"] = { before: null, after: capList(added) };
+      if (removed.length) changes["members.removed"] = { before: capList(removed), after: null };
+      const action = added.length && removed.length ? "group.members.changed" : added.length ? "group.members.added" : "group.members.removed";
+      await this.audit.record(tx, { action, resourceType: "Group", resourceId: groupId, changes });
+      return { added, removed };
+    });
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<Group> {
+    const group = await this.find(ctx, id);
+    if (!group) throw notFound("Group", id);
+    return group;
+  }
+
+  find(ctx: RequestContext, id: string): Promise<Group | null> {
+    return this.db.manager(ctx).getRepository(Group).findOneBy({ id, organisationId: ctx.organisationId });
+  }
+
+  async getMany(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, Group>> {
+    if (!ids.length) return new Map();
+    const groups = await this.db.manager(ctx).getRepository(Group).findBy({ organisationId: ctx.organisationId, id: In([...new Set(ids)]) });
+    return new Map(groups.map((g) => [g.id, g]));
+  }
+
+  async search(ctx: RequestContext, criteria: GroupCriteria, page: OffsetPage, sort?: { field: GroupField; descending?: boolean }): Promise<Slice<Group>> {
+    const qb = this.query(ctx, criteria);
+    if (sort) qb.orderBy(groupColumns[sort.field].column, sort.descending ? "DESC" : "ASC").addOrderBy("g.displayNameKey", "ASC");
+    else qb.orderBy("g.displayNameKey", "ASC");
+    const items = page.limit === 0 ? [] : await qb.clone().offset(page.offset).limit(page.limit).getMany();
+    const totalCount = page.offset === 0 && items.length < page.limit ? items.length : await qb.getCount();
+    return { items, totalCount };
+  }
+
+  async list(ctx: RequestContext, criteria: GroupCriteria, page: CursorPage): Promise<CursorSlice<Group>> {
+    const qb = this.query(ctx, criteria);
+    const totalCount = await qb.clone().getCount();
+    if (page.after) qb.andWhere("g.displayNameKey > :afterKey", { afterKey: decodeCursor(page.after) });
+    const rows = await qb.orderBy("g.displayNameKey", "ASC").limit(page.first + 1).getMany();
+    const items = rows.slice(0, page.first);
+    const last = items.at(-1);
+    return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.displayNameKey) : null };
+  }
+
+  /** All members with their display names, in a stable order (SCIM `members`). */
+  async allMembers(ctx: RequestContext, groupIds: string[]): Promise<Map<string, Member[]>> {
+    const result = new Map<string, Member[]>(groupIds.map((id) => [id, []]));
+    if (!groupIds.length) return result;
+    const rows = await this.memberQuery(ctx, groupIds).orderBy("m.groupId").addOrderBy("m.memberId").getRawMany<MemberRow>();
+    for (const r of rows) result.get(r.groupId)?.push(toMember(r));
+    return result;
+  }
+
+  /** Members of one group, a page at a time (GraphQL `Group.members`). */
+  async members(ctx: RequestContext, groupId: string, page: CursorPage): Promise<CursorSlice<Member>> {
+    const totalCount = await this.db.manager(ctx).getRepository(GroupMembership).countBy({ groupId, organisationId: ctx.organisationId });
+    const qb = this.memberQuery(ctx, [groupId]);
+    if (page.after) qb.andWhere("m.memberId > :after", { after: decodeCursor(page.after) });
+    const rows = await qb.orderBy("m.memberId").limit(page.first + 1).getRawMany<MemberRow>();
+    const items = rows.slice(0, page.first).map(toMember);
+    const last = items.at(-1);
+    return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.id) : null };
+  }
+
+  async memberCounts(ctx: RequestContext, groupIds: string[]): Promise<Map<string, number>> {
+    const result = new Map<string, number>(groupIds.map((id) => [id, 0]));
+    if (!groupIds.length) return result;
+    const rows: { groupId: string; n: string | number }[] = await this.db
+      .manager(ctx)
+      .getRepository(GroupMembership)
+      .createQueryBuilder("m")
+      .select("m.groupId", "groupId")
+      .addSelect("COUNT(*)", "n")
+      .where("m.organisationId = :org AND m.groupId IN (:...ids)", { org: ctx.organisationId, ids: groupIds })
+      .groupBy("m.groupId")
+      .getRawMany();
+    for (const r of rows) result.set(r.groupId, Number(r.n));
+    return result;
+  }
+
+  // ---- internals ----
+
+  private memberQuery(ctx: RequestContext, groupIds: string[]) {
+    return this.db
+      .manager(ctx)
+      .getRepository(GroupMembership)
+      .createQueryBuilder("m")
+      .leftJoin(User, "u", "u.id = m.memberId AND m.memberType = 'user'")
+      .leftJoin(Group, "sg", "sg.id = m.memberId AND m.memberType = 'group'")
+      .select(["m.groupId AS groupId", "m.memberId AS memberId", "m.memberType AS memberType", "u.displayName AS userDisplayName", "u.userName AS userName", "sg.displayName AS groupDisplayName"])
+      .where("m.organisationId = :org AND m.groupId IN (:...gids)", { org: ctx.organisationId, gids: groupIds });
+  }
+
+  private query(ctx: RequestContext, criteria: GroupCriteria) {
+    const w = new SqlWhereBuilder(this.db.dialect);
+    const org = w.param(ctx.organisationId);
+    const where = w.compile(criteria, groupColumns, (r: GroupRelation) => {
+      if (r.kind === "hasMember") return `g.id IN (SELECT gm.groupId FROM group_memberships gm WHERE gm.memberId = ${w.param(r.memberId)} AND gm.organisationId = ${org})`;
+      const esc = this.db.dialect === "mysql" ? "ESCAPE '\\\\'" : "ESCAPE '\\'";
+      return `g.displayNameKey LIKE ${w.param(`%${r.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} ${esc}`;
+    });
+    return this.db
+      .manager(ctx)
+      .getRepository(Group)
+      .createQueryBuilder("g")
+      .where(`g.organisationId = ${org}`)
+      .andWhere(`(${where})`)
+      .setParameters(w.params);
+  }
+
+  private async lockForWrite(tx: Tx, id: string, expectedVersion?: number): Promise<Group> {
+    const qb = tx.manager.getRepository(Group).createQueryBuilder("g").where("g.id = :id AND g.organisationId = :org", { id, org: tx.organisationId });
+    if (this.db.dialect === "mysql") qb.setLock("pessimistic_write");
+    const group = await qb.getOne();
+    if (!group) throw notFound("Group", id);
+    if (expectedVersion !== undefined && expectedVersion !== group.version)
+      throw new DomainError("VERSION_MISMATCH", `group ${id} is at version ${group.version}, not ${expectedVersion}`, { resource: "Group" });
+    return group;
+  }
+
+  private async bump(tx: Tx, group: Group, columns: Partial<Group>): Promise<void> {
+    group.version += 1;
+    group.updatedAt = new Date();
+    await tx.manager.getRepository(Group).update({ id: group.id }, { ...columns, version: group.version, updatedAt: group.updatedAt });
+  }
+
+  /** Checks that every member exists in this organisation, then inserts the new ones; returns the ids added. */
+  private async insertMembers(tx: Tx, group: Group, members: MemberRef[]): Promise<string[]> {
+    const byId = new Map<string, MemberType>();
+    for (const m of members) {
+      const type = m.type ?? "user";
+      if (type !== "user" && type !== "group") throw invalidInput("members", `member type must be user or group, not ${JSON.stringify(m.type)}`);
+      if (m.id === group.id) throw invalidInput("members", "a group cannot be a member of itself");
+      byId.set(m.id, type);
+    }
+    const wanted = (type: MemberType) => [...byId].filter(([, t]) => t === type).map(([id]) => id);
+    const missing: string[] = [];
+    for (const [type, entity] of [["user", User], ["group", Group]] as const) {
+      const ids = wanted(type);
+      for (let i = 0; i < ids.length; i += 1000) {
+        const chunk = ids.slice(i, i + 1000);
+        const found = await tx.manager.getRepository(entity).find({ select: { id: true }, where: { organisationId: tx.organisationId, id: In(chunk) } });
+        const ok = new Set(found.map((f) => f.id));
+        missing.push(...chunk.filter((id) => !ok.has(id)));
+      }
+    }
+    if (missing.length) throw invalidInput("members", `not ${missing.length === 1 ? "a user or group" : "users or groups"} of this organisation: ${missing.slice(0, 10).join(", ")}`);
+    const repo = tx.manager.getRepository(GroupMembership);
+    const ids = [...byId.keys()];
+    const existing = new Set<string>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await repo.find({ select: { memberId: true }, where: { groupId: group.id, memberId: In(ids.slice(i, i + 1000)) } });
+      rows.forEach((r) => existing.add(r.memberId));
+    }
+    const fresh = ids.filter((id) => !existing.has(id));
+    const now = new Date();
+    for (let i = 0; i < fresh.length; i += 1000) {
+      await repo
+        .createQueryBuilder()
+        .insert()
+        .values(fresh.slice(i, i + 1000).map((memberId) => ({ groupId: group.id, memberId, memberType: byId.get(memberId)!, organisationId: tx.organisationId, createdAt: now })))
+        .orIgnore()
+        .execute();
+    }
+    return fresh;
+  }
+
+  private async uniquely<T>(displayName: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict("Group", "displayName", `a group named "${displayName}" already exists (names are unique regardless of letter case)`);
+      throw err;
+    }
+  }
+}
+
+interface MemberRow {
+  groupId: string;
+  memberId: string;
+  memberType: MemberType;
+  userDisplayName: string | null;
+  userName: string | null;
+  groupDisplayName: string | null;
+}
+
+const toMember = (r: MemberRow): Member => ({
+  id: r.memberId,
+  type: r.memberType,
+  display: r.memberType === "group" ? r.groupDisplayName : (r.userDisplayName ?? r.userName),
+});
+
+function validateGroupChanges(input: GroupChanges): GroupChanges {
+  const c: GroupChanges = {};
+  if (input.displayName !== undefined) {
+    const d = typeof input.displayName === "string" ? input.displayName.trim() : "";
+    if (!d) throw invalidInput("displayName", "displayName must not be empty");
+    if (d.length > 255) throw invalidInput("displayName", "displayName is at most 255 characters");
+    c.displayName = d;
+  }
+  if (input.externalId !== undefined) {
+    const e = blankToNull(input.externalId);
+    if (e && e.length > 255) throw invalidInput("externalId", "externalId is at most 255 characters");
+    c.externalId = e ?? null;
+  }
+  return c;
+}

@@ -1,0 +1,110 @@
+import type { Database } from "../../platform/database";
+import { isUniqueViolation } from "../../platform/database";
+import { newId } from "../../platform/ids";
+import type { RequestContext } from "../../platform/request-context";
+import type { AuditService } from "../audit/audit.service";
+import { diffFields } from "../audit/audit.service";
+import type { CustomFieldService } from "../custom-fields/custom-field.service";
+import type { RoleService } from "../roles/role.service";
+import { conflict, invalidInput, notFound } from "../shared/domain-error";
+import { Organisation } from "./organisation.entity";
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export interface OrganisationChanges {
+  name?: string;
+  slug?: string;
+  scimEnabled?: boolean;
+}
+
+/** Context of a caller acting before any organisation exists (CLI, first start). */
+export type SystemContext = Omit<RequestContext, "organisationId">;
+
+export class OrganisationService {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditService,
+    private readonly roles: RoleService,
+    private readonly customFields: CustomFieldService,
+  ) {}
+
+  /** A new organisation starts with the built-in roles and the seed documents' custom fields. */
+  async create(sys: SystemContext, input: { slug: string; name: string }): Promise<Organisation> {
+    const slug = validateSlug(input.slug);
+    const name = validateName(input.name);
+    const now = new Date();
+    const org: Organisation = { id: newId(), slug, name, scimEnabled: true, createdAt: now, updatedAt: now };
+    try {
+      return await this.db.transaction({ ...sys, organisationId: org.id } as RequestContext, async (ctx) => {
+        await ctx.manager.getRepository(Organisation).insert(org);
+        await this.roles.createBuiltIns(ctx);
+        await this.customFields.createSeedFields(ctx);
+        await this.audit.record(ctx, { action: "organisation.created", resourceType: "Organisation", resourceId: org.id, changes: diffFields({}, { slug, name }) });
+        return org;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict("Organisation", "slug", `an organisation with slug "${slug}" already exists`);
+      throw err;
+    }
+  }
+
+  list(): Promise<Organisation[]> {
+    return this.db.manager().getRepository(Organisation).find({ order: { slug: "ASC" } });
+  }
+
+  async get(ctx: RequestContext): Promise<Organisation> {
+    const org = await this.db.manager(ctx).getRepository(Organisation).findOneBy({ id: ctx.organisationId });
+    if (!org) throw notFound("Organisation", ctx.organisationId);
+    return org;
+  }
+
+  findById(id: string): Promise<Organisation | null> {
+    return this.db.manager().getRepository(Organisation).findOneBy({ id });
+  }
+
+  async getBySlug(slug: string): Promise<Organisation> {
+    const org = await this.db.manager().getRepository(Organisation).findOneBy({ slug: slug.toLowerCase() });
+    if (!org) throw notFound("Organisation", slug);
+    return org;
+  }
+
+  count(): Promise<number> {
+    return this.db.manager().getRepository(Organisation).count();
+  }
+
+  async update(ctx: RequestContext, changes: OrganisationChanges): Promise<Organisation> {
+    const next: OrganisationChanges = {};
+    if (changes.name !== undefined) next.name = validateName(changes.name);
+    if (changes.slug !== undefined) next.slug = validateSlug(changes.slug);
+    if (changes.scimEnabled !== undefined) next.scimEnabled = changes.scimEnabled;
+    try {
+      return await this.db.transaction(ctx, async (tx) => {
+        const repo = tx.manager.getRepository(Organisation);
+        const org = await repo.findOneBy({ id: tx.organisationId });
+        if (!org) throw notFound("Organisation", tx.organisationId);
+        const diff = diffFields(org as unknown as Record<string, unknown>, next as Record<string, unknown>);
+        if (Object.keys(diff).length === 0) return org;
+        Object.assign(org, next, { updatedAt: new Date() });
+        await repo.update({ id: org.id }, { ...next, updatedAt: org.updatedAt });
+        await this.audit.record(tx, { action: "organisation.updated", resourceType: "Organisation", resourceId: org.id, changes: diff });
+        return org;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict("Organisation", "slug", `an organisation with slug "${next.slug}" already exists`);
+      throw err;
+    }
+  }
+}
+
+function validateSlug(slug: string): string {
+  const s = slug.trim().toLowerCase();
+  if (!SLUG.test(s)) throw invalidInput("slug", "slug must be 1-63 lower-case letters, digits or hyphens, not starting or ending with a hyphen");
+  return s;
+}
+
+function validateName(name: string): string {
+  const n = name.trim();
+  if (!n || n.length > 255) throw invalidInput("name", "name must be 1-255 characters");
+  return n;
+}
+

@@ -1,0 +1,176 @@
+import { In } from "typeorm";
+import type { Database } from "../../platform/database";
+import { isUniqueViolation } from "../../platform/database";
+import { newId } from "../../platform/ids";
+import type { RequestContext } from "../../platform/request-context";
+import type { AuditService } from "../audit/audit.service";
+import { diffFields } from "../audit/audit.service";
+import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
+import { caseInsensitiveKey } from "../shared/normalise";
+import { RoleAssignment } from "./role-assignment.entity";
+import { Role } from "./role.entity";
+
+export const BUILT_IN_ROLES = [
+  { name: "admin", description: "Manages the organisation: users, groups, roles, tokens and sign-in settings", permissions: ["*"] },
+  { name: "member", description: "A member of the organisation", permissions: [] },
+] as const;
+
+export interface RoleInput {
+  name?: string;
+  description?: string | null;
+  permissions?: string[];
+}
+
+const PERMISSION = /^[A-Za-z0-9_.:*-]{1,128}$/;
+
+export class RoleService {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditService,
+  ) {}
+
+  async createBuiltIns(ctx: RequestContext): Promise<void> {
+    const now = new Date();
+    await this.db
+      .manager(ctx)
+      .getRepository(Role)
+      .insert(
+        BUILT_IN_ROLES.map((r) => ({
+          id: newId(),
+          organisationId: ctx.organisationId,
+          name: r.name,
+          nameKey: r.name,
+          description: r.description,
+          permissions: [...r.permissions],
+          builtIn: true,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      );
+  }
+
+  list(ctx: RequestContext): Promise<Role[]> {
+    return this.db.manager(ctx).getRepository(Role).find({ where: { organisationId: ctx.organisationId }, order: { nameKey: "ASC" } });
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<Role> {
+    const role = await this.db.manager(ctx).getRepository(Role).findOneBy({ id, organisationId: ctx.organisationId });
+    if (!role) throw notFound("Role", id);
+    return role;
+  }
+
+  /** Resolves role names case-insensitively; every name must exist in the organisation. */
+  async findByNames(ctx: RequestContext, names: string[]): Promise<Role[]> {
+    const keys = [...new Set(names.map(caseInsensitiveKey))];
+    if (keys.length === 0) return [];
+    const roles = await this.db
+      .manager(ctx)
+      .getRepository(Role)
+      .findBy({ organisationId: ctx.organisationId, nameKey: In(keys) });
+    const found = new Set(roles.map((r) => r.nameKey));
+    const missing = names.filter((n) => !found.has(caseInsensitiveKey(n)));
+    if (missing.length) throw invalidInput("roles", `no role named ${missing.map((m) => JSON.stringify(m)).join(", ")} in this organisation`);
+    return roles;
+  }
+
+  async create(ctx: RequestContext, input: RoleInput): Promise<Role> {
+    const name = validateRoleName(input.name);
+    const now = new Date();
+    const role: Role = {
+      id: newId(),
+      organisationId: ctx.organisationId,
+      name,
+      nameKey: caseInsensitiveKey(name),
+      description: input.description?.trim() || null,
+      permissions: validatePermissions(input.permissions ?? []),
+      builtIn: false,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return this.uniquely(name, () =>
+      this.db.transaction(ctx, async (tx) => {
+        await tx.manager.getRepository(Role).insert(role);
+        await this.audit.record(tx, { action: "role.created", resourceType: "Role", resourceId: role.id, changes: diffFields({}, { name, description: role.description, permissions: role.permissions }) });
+        return role;
+      }),
+    );
+  }
+
+  async update(ctx: RequestContext, id: string, input: RoleInput): Promise<Role> {
+    return this.uniquely(input.name ?? "", () =>
+      this.db.transaction(ctx, async (tx) => {
+        const repo = tx.manager.getRepository(Role);
+        const role = await repo.findOneBy({ id, organisationId: tx.organisationId });
+        if (!role) throw notFound("Role", id);
+        const next: Partial<Role> = {};
+        if (input.name !== undefined) {
+          const name = validateRoleName(input.name);
+          if (role.builtIn && caseInsensitiveKey(name) !== role.nameKey) throw new DomainError("FORBIDDEN", `the built-in role "${role.name}" cannot be renamed`, { field: "name" });
+          next.name = name;
+          next.nameKey = caseInsensitiveKey(name);
+        }
+        if (input.description !== undefined) next.description = input.description?.trim() || null;
+        if (input.permissions !== undefined) next.permissions = validatePermissions(input.permissions);
+        const diff = diffFields(role as unknown as Record<string, unknown>, { name: next.name, description: next.description, permissions: next.permissions });
+        for (const k of Object.keys(diff)) if ((next as Record<string, unknown>)[k] === undefined) delete diff[k];
+        if (Object.keys(diff).length === 0) return role;
+        Object.assign(role, next, { updatedAt: new Date() });
+        await repo.update({ id }, { ...next, updatedAt: role.updatedAt });
+        await this.audit.record(tx, { action: "role.updated", resourceType: "Role", resourceId: id, changes: diff });
+        return role;
+      }),
+    );
+  }
+
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    await this.db.transaction(ctx, async (tx) => {
+      const repo = tx.manager.getRepository(Role);
+      const role = await repo.findOneBy({ id, organisationId: tx.organisationId });
+      if (!role) throw notFound("Role", id);
+      if (role.builtIn) throw new DomainError("FORBIDDEN", `the built-in role "${role.name}" cannot be deleted`, { field: "id" });
+      await tx.manager.getRepository(RoleAssignment).delete({ roleId: id });
+      await repo.delete({ id });
+      await this.audit.record(tx, { action: "role.deleted", resourceType: "Role", resourceId: id, changes: { name: { before: role.name, after: null } } });
+    });
+  }
+
+  /** Roles of many users at once: one query, for list pages and SCIM lists. */
+  async rolesOfUsers(ctx: RequestContext, userIds: string[]): Promise<Map<string, Role[]>> {
+    const result = new Map<string, Role[]>(userIds.map((id) => [id, []]));
+    if (userIds.length === 0) return result;
+    // Two small queries: assignments of these users, then the organisation's roles (a short list).
+    const manager = this.db.manager(ctx);
+    const assignments = await manager
+      .getRepository(RoleAssignment)
+      .findBy({ organisationId: ctx.organisationId, userId: In(userIds) });
+    if (assignments.length === 0) return result;
+    const roles = new Map((await this.list(ctx)).map((r) => [r.id, r]));
+    for (const a of assignments) {
+      const role = roles.get(a.roleId);
+      if (role) result.get(a.userId)?.push(role);
+    }
+    for (const list of result.values()) list.sort((x, y) => x.nameKey.localeCompare(y.nameKey));
+    return result;
+  }
+
+  private async uniquely<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict("Role", "name", `a role named "${name}" already exists`);
+      throw err;
+    }
+  }
+}
+
+function validateRoleName(name: string | undefined): string {
+  const n = (name ?? "").trim();
+  if (!n || n.length > 128) throw invalidInput("name", "role name must be 1-128 characters");
+  return n;
+}
+
+function validatePermissions(permissions: string[]): string[] {
+  const bad = permissions.filter((p) => !PERMISSION.test(p));
+  if (bad.length) throw invalidInput("permissions", `invalid permission ${JSON.stringify(bad[0])}: use letters, digits and . : _ - *`);
+  return [...new Set(permissions)];
+}

@@ -1,0 +1,114 @@
+import type { SqlDialect } from "../../platform/database";
+
+/**
+ * A resource-neutral boolean query over whitelisted fields. Adapters (SCIM filters, GraphQL
+ * filters) translate into it; only this module turns it into SQL, and only with bound parameters.
+ */
+export type Comparison = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "ge" | "lt" | "le" | "pr";
+export type ScalarValue = string | number | boolean | Date | null;
+
+export type Criteria<F extends string, R> =
+  | { kind: "and" | "or"; items: Criteria<F, R>[] }
+  | { kind: "not"; item: Criteria<F, R> }
+  | { kind: "compare"; field: F; op: Comparison; value?: ScalarValue }
+  | { kind: "related"; relation: R }
+  | { kind: "all" }
+  | { kind: "none" };
+
+export interface ColumnSpec {
+  /** SQL expression of the column, e.g. `u.userName` (already quoted where needed). */
+  column: string;
+  type: "string" | "boolean" | "date" | "number";
+  caseExact?: boolean;
+  /** A lower-cased, indexed copy used for case-insensitive equality. */
+  keyColumn?: string;
+}
+
+export const and = <F extends string, R>(...items: Criteria<F, R>[]): Criteria<F, R> => ({ kind: "and", items });
+
+/** Collects bound parameters while SQL fragments are built. */
+export class SqlWhereBuilder {
+  readonly params: Record<string, unknown> = {};
+  private counter = 0;
+
+  constructor(readonly dialect: SqlDialect) {}
+
+  quote(identifier: string): string {
+    return this.dialect === "mysql" ? `\`${identifier}\`` : `"${identifier}"`;
+  }
+
+  param(value: unknown): string {
+    const name = `w${this.counter++}`;
+    this.params[name] = this.bindable(value);
+    return `:${name}`;
+  }
+
+  /** better-sqlite3 binds neither booleans nor Dates; TypeORM stores SQLite datetimes as UTC text. */
+  private bindable(value: unknown): unknown {
+    if (typeof value === "boolean") return value ? 1 : 0;
+    if (value instanceof Date && this.dialect === "sqlite") return value.toISOString().replace("T", " ").replace("Z", "");
+    return value;
+  }
+
+  compile<F extends string, R>(
+    criteria: Criteria<F, R>,
+    columns: Record<F, ColumnSpec>,
+    related: (relation: R) => string,
+  ): string {
+    switch (criteria.kind) {
+      case "all":
+        return "1=1";
+      case "none":
+        return "1=0";
+      case "and":
+      case "or": {
+        if (criteria.items.length === 0) return criteria.kind === "and" ? "1=1" : "1=0";
+        const parts = criteria.items.map((c) => `(${this.compile(c, columns, related)})`);
+        return parts.join(criteria.kind === "and" ? " AND " : " OR ");
+      }
+      case "not":
+        return `NOT (${this.compile(criteria.item, columns, related)})`;
+      case "related":
+        return related(criteria.relation);
+      case "compare":
+        return this.comparison(columns[criteria.field], criteria.op, criteria.value ?? null);
+    }
+  }
+
+  comparison(spec: ColumnSpec, op: Comparison, value: ScalarValue): string {
+    const col = spec.column;
+    if (op === "pr") return spec.type === "string" ? `(${col} IS NOT NULL AND ${col} <> '')` : `${col} IS NOT NULL`;
+    if (value === null) {
+      // `eq null` asks for absence (RFC 7644 §3.4.2.2 treats null as "no value").
+      if (op === "eq") return `${col} IS NULL`;
+      if (op === "ne") return `${col} IS NOT NULL`;
+      return "1=0";
+    }
+    if (op === "ne") return `(${col} IS NULL OR NOT (${this.comparison(spec, "eq", value)}))`;
+    if (spec.type !== "string") {
+      const v = spec.type === "boolean" ? Boolean(value) : value;
+      const sqlOp = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" }[op as "eq"];
+      if (!sqlOp) return "1=0"; // co/sw/ew make no sense on non-strings; callers reject them first
+      return `${col} ${sqlOp} ${this.param(v)}`;
+    }
+    const text = String(value);
+    if (op === "co" || op === "sw" || op === "ew") {
+      const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
+      const pattern = op === "co" ? `%${escaped}%` : op === "sw" ? `${escaped}%` : `%${escaped}`;
+      // A backslash is an escape character inside MySQL string literals, not inside SQLite's.
+      const escapeClause = this.dialect === "mysql" ? "ESCAPE '\\\\'" : "ESCAPE '\\'";
+      if (!spec.caseExact) return `LOWER(${col}) LIKE ${this.param(pattern.toLowerCase())} ${escapeClause}`;
+      if (this.dialect === "mysql") return `${col} LIKE BINARY ${this.param(pattern)} ${escapeClause}`;
+      // SQLite's LIKE ignores ASCII case: GLOB is its case-sensitive matcher.
+      const glob = text.replace(/[[\]*?]/g, (c) => `[${c}]`);
+      return `${col} GLOB ${this.param(op === "co" ? `*${glob}*` : op === "sw" ? `${glob}*` : `*${glob}`)}`;
+    }
+    const sqlOp = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" }[op];
+    if (!spec.caseExact) {
+      if (op === "eq" && spec.keyColumn) return `${spec.keyColumn} = ${this.param(text.normalize("NFC").trim().toLowerCase())}`;
+      return `LOWER(${col}) ${sqlOp} ${this.param(text.toLowerCase())}`;
+    }
+    if (this.dialect === "mysql") return `${col} ${sqlOp} BINARY ${this.param(text)}`;
+    return `${col} ${sqlOp} ${this.param(text)}`;
+  }
+}

@@ -1,0 +1,65 @@
+import type { ContactKind } from "./user-contact.entity";
+import type { Comparison, Criteria, ColumnSpec, ScalarValue, SqlWhereBuilder } from "../shared/criteria";
+
+/** Fields of a user that queries may name: the whitelist both adapters translate into. */
+export const userColumns = {
+  id: { column: "u.id", type: "string", caseExact: true },
+  userName: { column: "u.userName", type: "string", keyColumn: "u.userNameKey" },
+  externalId: { column: "u.externalId", type: "string", caseExact: true },
+  active: { column: "u.active", type: "boolean" },
+  displayName: { column: "u.displayName", type: "string" },
+  nickName: { column: "u.nickName", type: "string" },
+  nameFormatted: { column: "u.nameFormatted", type: "string" },
+  givenName: { column: "u.givenName", type: "string" },
+  familyName: { column: "u.familyName", type: "string" },
+  middleName: { column: "u.middleName", type: "string" },
+  honorificPrefix: { column: "u.honorificPrefix", type: "string" },
+  honorificSuffix: { column: "u.honorificSuffix", type: "string" },
+  title: { column: "u.title", type: "string" },
+  userType: { column: "u.userType", type: "string" },
+  preferredLanguage: { column: "u.preferredLanguage", type: "string" },
+  locale: { column: "u.locale", type: "string" },
+  timezone: { column: "u.timezone", type: "string" },
+  profileUrl: { column: "u.profileUrl", type: "string", caseExact: true },
+  employeeNumber: { column: "u.employeeNumber", type: "string" },
+  costCenter: { column: "u.costCenter", type: "string" },
+  organization: { column: "u.organization", type: "string" },
+  division: { column: "u.division", type: "string" },
+  department: { column: "u.department", type: "string" },
+  managerId: { column: "u.managerId", type: "string", caseExact: true },
+  createdAt: { column: "u.createdAt", type: "date" },
+  updatedAt: { column: "u.updatedAt", type: "date" },
+} satisfies Record<string, ColumnSpec>;
+
+export type UserField = keyof typeof userColumns;
+export const userSortFields = Object.keys(userColumns) as UserField[];
+
+export type ContactField = "value" | "type" | "primary" | "display";
+
+export type UserRelation =
+  /** Some email (or phone) of the user matches `where`. */
+  | { kind: "contact"; contact: ContactKind; where: Criteria<ContactField, never> }
+  | { kind: "customField"; key: string; op: Comparison; value?: ScalarValue }
+  | { kind: "memberOf"; groupId: string }
+  | { kind: "hasRole"; role: string }
+  /** Free-text search over names and emails, for people searching a directory. */
+  | { kind: "text"; text: string };
+
+export type UserCriteria = Criteria<UserField, UserRelation>;
+
+export function contactColumns(w: SqlWhereBuilder): Record<ContactField, ColumnSpec> {
+  return {
+    value: { column: "c.value", type: "string", keyColumn: "c.valueKey" },
+    type: { column: "c.type", type: "string" },
+    primary: { column: `c.${w.quote("primary")}`, type: "boolean" },
+    display: { column: "c.display", type: "string" },
+  };
+}
+
+/** Walks a criteria tree and lists the custom field keys it names (their definitions are needed to compile it). */
+export function customFieldKeys(c: UserCriteria, into = new Set<string>()): Set<string> {
+  if (c.kind === "and" || c.kind === "or") c.items.forEach((i) => customFieldKeys(i, into));
+  else if (c.kind === "not") customFieldKeys(c.item, into);
+  else if (c.kind === "related" && c.relation.kind === "customField") into.add(c.relation.key.toLowerCase());
+  return into;
+}

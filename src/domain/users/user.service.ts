@@ -1,0 +1,539 @@
+import { In } from "typeorm";
+import type { EntityManager } from "typeorm";
+import type { Database } from "../../platform/database";
+import { isUniqueViolation } from "../../platform/database";
+import { newId } from "../../platform/ids";
+import type { RequestContext } from "../../platform/request-context";
+import type { AuditService } from "../audit/audit.service";
+import type { FieldChange } from "../audit/audit-event.entity";
+import type { CustomFieldService, CustomFieldValues } from "../custom-fields/custom-field.service";
+import type { CustomFieldDefinition } from "../custom-fields/custom-field-definition.entity";
+import { Group } from "../groups/group.entity";
+import { GroupMembership } from "../groups/group-membership.entity";
+import { RoleAssignment } from "../roles/role-assignment.entity";
+import type { Role } from "../roles/role.entity";
+import type { RoleService } from "../roles/role.service";
+import { type ColumnSpec, SqlWhereBuilder } from "../shared/criteria";
+import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
+import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
+import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
+import { type ContactKind, UserContact } from "./user-contact.entity";
+import { type PostalAddress, User } from "./user.entity";
+import { type UserCriteria, type UserField, type UserRelation, contactColumns, customFieldKeys, userColumns } from "./user.query";
+
+export interface ContactInput {
+  value: string;
+  type?: string | null;
+  primary?: boolean | null;
+  display?: string | null;
+}
+
+/** Plain text attributes of a user, with their maximum lengths (the column sizes). */
+const TEXT_FIELDS = {
+  displayName: 255,
+  nickName: 255,
+  nameFormatted: 512,
+  givenName: 255,
+  familyName: 255,
+  middleName: 255,
+  honorificPrefix: 64,
+  honorificSuffix: 64,
+  title: 255,
+  userType: 64,
+  preferredLanguage: 64,
+  locale: 64,
+  timezone: 64,
+  profileUrl: 1024,
+  employeeNumber: 64,
+  costCenter: 255,
+  organization: 255,
+  division: 255,
+  department: 255,
+} as const;
+export type UserTextField = keyof typeof TEXT_FIELDS;
+export const userTextFields = Object.keys(TEXT_FIELDS) as UserTextField[];
+
+/**
+ * The one patch shape (GraphQL inputs and SCIM operations both compile to it): `undefined` leaves
+ * a field alone, `null` clears it. Lists replace the whole list; `customFields` replaces only the
+ * keys it names; `roles` are role names.
+ */
+export type UserChanges = { [K in UserTextField]?: string | null } & {
+  userName?: string;
+  externalId?: string | null;
+  active?: boolean;
+  managerId?: string | null;
+  emails?: ContactInput[] | null;
+  phoneNumbers?: ContactInput[] | null;
+  addresses?: PostalAddress[] | null;
+  roles?: string[] | null;
+  customFields?: Record<string, unknown>;
+};
+
+export type NewUser = UserChanges & { userName: string };
+
+export interface UpdateOptions {
+  /** Optimistic concurrency: refuse the write when the stored version differs (SCIM If-Match). */
+  expectedVersion?: number;
+}
+
+/** What adapters render besides the user row itself; loaded for many users in a constant number of queries. */
+export interface UserDetails {
+  emails: UserContact[];
+  phoneNumbers: UserContact[];
+  roles: Role[];
+  customFields: CustomFieldValues;
+  groups: { id: string; displayName: string }[];
+  manager: { id: string; userName: string; displayName: string | null } | null;
+}
+
+export interface UserSort {
+  field: UserField;
+  descending?: boolean;
+}
+
+type Tx = RequestContext & { manager: EntityManager };
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const MAX_CONTACTS = 50;
+
+export class UserService {
+  /** Run inside the transaction that deactivates a user (sessions end there, for example). */
+  readonly onDeactivated: ((ctx: Tx, userId: string) => Promise<void>)[] = [];
+
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditService,
+    private readonly roles: RoleService,
+    private readonly customFields: CustomFieldService,
+  ) {}
+
+  async create(ctx: RequestContext, input: NewUser): Promise<User> {
+    const changes = validateChanges(input);
+    if (changes.userName === undefined) throw invalidInput("userName", "userName is required");
+    const now = new Date();
+    const user = new User();
+    Object.assign(user, {
+      id: newId(),
+      organisationId: ctx.organisationId,
+      externalId: null,
+      externalIdKey: null,
+      active: true,
+      managerId: null,
+      addresses: null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    });
+    for (const f of userTextFields) user[f] = null;
+    return this.uniquely(changes, () =>
+      this.db.transaction(ctx, async (tx) => {
+        const audit = await this.apply(tx, user, changes, true);
+        await tx.manager.getRepository(User).insert(user);
+        await this.writeRelated(tx, user, changes, true);
+        await this.audit.record(tx, { action: "user.created", resourceType: "User", resourceId: user.id, changes: audit });
+        return user;
+      }),
+    );
+  }
+
+  async update(ctx: RequestContext, id: string, input: UserChanges, options: UpdateOptions = {}): Promise<User> {
+    const changes = validateChanges(input);
+    return this.uniquely(changes, () =>
+      this.db.transaction(ctx, async (tx) => {
+        const user = await this.lockForWrite(tx, id);
+        if (options.expectedVersion !== undefined && options.expectedVersion !== user.version)
+          throw new DomainError("VERSION_MISMATCH", `user ${id} is at version ${user.version}, not ${options.expectedVersion}`, { resource: "User" });
+        const wasActive = user.active;
+        const audit = await this.apply(tx, user, changes, false);
+        if (Object.keys(audit).length === 0) return user;
+        user.version += 1;
+        user.updatedAt = new Date();
+        const { id: _id, organisationId: _org, createdAt: _c, ...columns } = user;
+        await tx.manager.getRepository(User).update({ id: user.id, organisationId: tx.organisationId }, columns);
+        await this.writeRelated(tx, user, changes, false);
+        const action = audit.active && Object.keys(audit).length === 1 ? (user.active ? "user.reactivated" : "user.deactivated") : "user.updated";
+        await this.audit.record(tx, { action, resourceType: "User", resourceId: user.id, changes: audit });
+        if (wasActive && !user.active) for (const hook of this.onDeactivated) await hook(tx, user.id);
+        return user;
+      }),
+    );
+  }
+
+  deactivate(ctx: RequestContext, id: string): Promise<User> {
+    return this.update(ctx, id, { active: false });
+  }
+
+  reactivate(ctx: RequestContext, id: string): Promise<User> {
+    return this.update(ctx, id, { active: true });
+  }
+
+  async delete(ctx: RequestContext, id: string, options: UpdateOptions = {}): Promise<void> {
+    await this.db.transaction(ctx, async (tx) => {
+      const user = await this.lockForWrite(tx, id);
+      if (options.expectedVersion !== undefined && options.expectedVersion !== user.version)
+        throw new DomainError("VERSION_MISMATCH", `user ${id} is at version ${user.version}, not ${options.expectedVersion}`, { resource: "User" });
+      const groupIds = (await tx.manager.getRepository(GroupMembership).find({ select: { groupId: true }, where: { memberId: id, organisationId: tx.organisationId } })).map((m) => m.groupId);
+      await tx.manager.getRepository(GroupMembership).delete({ memberId: id, organisationId: tx.organisationId });
+      if (groupIds.length) await this.touchGroups(tx, groupIds);
+      // Contacts, role assignments and custom values go with the row (ON DELETE CASCADE); reports lose their manager (SET NULL).
+      await tx.manager.getRepository(User).delete({ id, organisationId: tx.organisationId });
+      if (user.active) for (const hook of this.onDeactivated) await hook(tx, user.id);
+      await this.audit.record(tx, { action: "user.deleted", resourceType: "User", resourceId: id, changes: { userName: { before: user.userName, after: null } } });
+    });
+  }
+
+  async assignRoles(ctx: RequestContext, id: string, roleNames: string[]): Promise<User> {
+    const current = (await this.roles.rolesOfUsers(ctx, [id])).get(id) ?? [];
+    return this.update(ctx, id, { roles: [...current.map((r) => r.name), ...roleNames] });
+  }
+
+  async unassignRoles(ctx: RequestContext, id: string, roleNames: string[]): Promise<User> {
+    await this.roles.findByNames(ctx, roleNames);
+    const drop = new Set(roleNames.map(caseInsensitiveKey));
+    const current = (await this.roles.rolesOfUsers(ctx, [id])).get(id) ?? [];
+    return this.update(ctx, id, { roles: current.filter((r) => !drop.has(r.nameKey)).map((r) => r.name) });
+  }
+
+  async setCustomFieldValues(ctx: RequestContext, id: string, values: Record<string, unknown>): Promise<User> {
+    return this.update(ctx, id, { customFields: values });
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<User> {
+    const user = await this.find(ctx, id);
+    if (!user) throw notFound("User", id);
+    return user;
+  }
+
+  /** Another organisation's id is simply not found. */
+  find(ctx: RequestContext, id: string): Promise<User | null> {
+    return this.db.manager(ctx).getRepository(User).findOneBy({ id, organisationId: ctx.organisationId });
+  }
+
+  findByUserName(ctx: RequestContext, userName: string): Promise<User | null> {
+    return this.db.manager(ctx).getRepository(User).findOneBy({ organisationId: ctx.organisationId, userNameKey: caseInsensitiveKey(userName) });
+  }
+
+  async getMany(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, User>> {
+    if (ids.length === 0) return new Map();
+    const users = await this.db.manager(ctx).getRepository(User).findBy({ organisationId: ctx.organisationId, id: In([...new Set(ids)]) });
+    return new Map(users.map((u) => [u.id, u]));
+  }
+
+  /** Offset paging in a stable order (SCIM lists): the same query seen page by page shows every user once. */
+  async search(ctx: RequestContext, criteria: UserCriteria, page: OffsetPage, sort?: UserSort): Promise<Slice<User>> {
+    const qb = await this.query(ctx, criteria);
+    const sortSpec = sort ? userColumns[sort.field] : undefined;
+    if (sort && sortSpec) {
+      qb.orderBy(sortSpec.column, sort.descending ? "DESC" : "ASC").addOrderBy("u.userNameKey", "ASC");
+    } else {
+      qb.orderBy("u.userNameKey", "ASC");
+    }
+    const items = page.limit === 0 ? [] : await qb.clone().offset(page.offset).limit(page.limit).getMany();
+    // A lookup that returns less than a full first page already knows its total: skip the COUNT.
+    const totalCount = page.offset === 0 && items.length < page.limit ? items.length : await qb.getCount();
+    return { items, totalCount };
+  }
+
+  /** Keyset paging by userName (GraphQL connections): deep pages cost what the first costs. */
+  async list(ctx: RequestContext, criteria: UserCriteria, page: CursorPage): Promise<CursorSlice<User>> {
+    const qb = await this.query(ctx, criteria);
+    const totalCount = await qb.clone().getCount();
+    if (page.after) qb.andWhere("u.userNameKey > :afterKey", { afterKey: decodeCursor(page.after) });
+    const rows = await qb.orderBy("u.userNameKey", "ASC").limit(page.first + 1).getMany();
+    const items = rows.slice(0, page.first);
+    const last = items.at(-1);
+    return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.userNameKey) : null };
+  }
+
+  /** Emails, phones, roles, custom fields, groups and managers of many users: a constant number of queries. */
+  async details(ctx: RequestContext, users: User[], include: { groups?: boolean } = {}): Promise<Map<string, UserDetails>> {
+    const ids = users.map((u) => u.id);
+    const managerIds = [...new Set(users.map((u) => u.managerId).filter((m): m is string => !!m))];
+    const [contacts, roles, customFields, groups, managers] = await Promise.all([
+      this.contactsOfUsers(ctx, ids),
+      this.roles.rolesOfUsers(ctx, ids),
+      this.customFields.valuesOfUsers(ctx, ids),
+      include.groups ? this.groupsOfUsers(ctx, ids) : Promise.resolve(new Map<string, { id: string; displayName: string }[]>()),
+      this.getMany(ctx, managerIds),
+    ]);
+    const result = new Map<string, UserDetails>();
+    for (const u of users) {
+      const c = contacts.get(u.id) ?? [];
+      const m = u.managerId ? managers.get(u.managerId) : undefined;
+      result.set(u.id, {
+        emails: c.filter((x) => x.kind === "email"),
+        phoneNumbers: c.filter((x) => x.kind === "phone"),
+        roles: roles.get(u.id) ?? [],
+        customFields: customFields.get(u.id) ?? {},
+        groups: groups.get(u.id) ?? [],
+        manager: m ? { id: m.id, userName: m.userName, displayName: m.displayName } : null,
+      });
+    }
+    return result;
+  }
+
+  async contactsOfUsers(ctx: RequestContext, userIds: string[]): Promise<Map<string, UserContact[]>> {
+    const result = new Map<string, UserContact[]>(userIds.map((id) => [id, []]));
+    if (!userIds.length) return result;
+    const rows = await this.db
+      .manager(ctx)
+      .getRepository(UserContact)
+      .find({ where: { organisationId: ctx.organisationId, userId: In(userIds) }, order: { position: "ASC" } });
+    for (const r of rows) result.get(r.userId)?.push(r);
+    return result;
+  }
+
+  /** Direct group memberships of many users (SCIM `groups`, GraphQL `User.groups`). */
+  async groupsOfUsers(ctx: RequestContext, userIds: string[]): Promise<Map<string, { id: string; displayName: string }[]>> {
+    const result = new Map<string, { id: string; displayName: string }[]>(userIds.map((id) => [id, []]));
+    if (!userIds.length) return result;
+    const rows: { memberId: string; id: string; displayName: string }[] = await this.db
+      .manager(ctx)
+      .getRepository(GroupMembership)
+      .createQueryBuilder("m")
+      .innerJoin(Group, "g", "g.id = m.groupId")
+      .select(["m.memberId AS memberId", "g.id AS id", "g.displayName AS displayName"])
+      .where("m.organisationId = :org AND m.memberId IN (:...ids)", { org: ctx.organisationId, ids: userIds })
+      .orderBy("g.displayNameKey", "ASC")
+      .getRawMany();
+    for (const r of rows) result.get(r.memberId)?.push({ id: r.id, displayName: r.displayName });
+    return result;
+  }
+
+  // ---- internals ----
+
+  private async query(ctx: RequestContext, criteria: UserCriteria) {
+    const w = new SqlWhereBuilder(this.db.dialect);
+    const keys = customFieldKeys(criteria);
+    const definitions = keys.size ? new Map((await this.customFields.list(ctx)).map((d) => [d.key.toLowerCase(), d])) : new Map<string, CustomFieldDefinition>();
+    const org = w.param(ctx.organisationId);
+    const where = w.compile(criteria, userColumns, (r) => this.relationSql(w, org, r, definitions));
+    return this.db
+      .manager(ctx)
+      .getRepository(User)
+      .createQueryBuilder("u")
+      .where(`u.organisationId = ${org}`)
+      .andWhere(`(${where})`)
+      .setParameters(w.params);
+  }
+
+  private relationSql(w: SqlWhereBuilder, org: string, r: UserRelation, definitions: Map<string, CustomFieldDefinition>): string {
+    switch (r.kind) {
+      case "contact": {
+        const inner = w.compile(r.where, contactColumns(w), () => "1=0");
+        return `u.id IN (SELECT c.userId FROM user_contacts c WHERE c.organisationId = ${org} AND c.kind = ${w.param(r.contact)} AND (${inner}))`;
+      }
+      case "customField": {
+        const def = definitions.get(r.key.toLowerCase());
+        if (!def) throw invalidInput(`customFields.${r.key}`, `no custom field "${r.key}" is defined in this organisation`);
+        const spec: ColumnSpec =
+          def.type === "number"
+            ? { column: "v.valueNumber", type: "number" }
+            : def.type === "boolean"
+              ? { column: "v.value", type: "string", caseExact: false }
+              : { column: "v.value", type: "string", keyColumn: "v.valueKey" };
+        const value = def.type === "number" && typeof r.value === "string" ? Number(r.value) : r.value;
+        if (r.op === "pr") return `u.id IN (SELECT v.userId FROM custom_field_values v WHERE v.organisationId = ${org} AND v.fieldId = ${w.param(def.id)})`;
+        // `ne` and absence: a user without the field is "not equal" too.
+        if (r.op === "ne") return `NOT (${this.relationSql(w, org, { ...r, op: "eq" }, definitions)})`;
+        const cmp = w.comparison(spec, r.op, value === undefined ? null : typeof value === "boolean" ? String(value) : value);
+        return `u.id IN (SELECT v.userId FROM custom_field_values v WHERE v.organisationId = ${org} AND v.fieldId = ${w.param(def.id)} AND ${cmp})`;
+      }
+      case "memberOf":
+        return `u.id IN (SELECT gm.memberId FROM group_memberships gm WHERE gm.groupId = ${w.param(r.groupId)} AND gm.organisationId = ${org})`;
+      case "hasRole":
+        return `u.id IN (SELECT ra.userId FROM role_assignments ra INNER JOIN roles r ON r.id = ra.roleId WHERE ra.organisationId = ${org} AND r.nameKey = ${w.param(caseInsensitiveKey(r.role))})`;
+      case "text": {
+        const like = w.param(`%${r.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+        const esc = this.db.dialect === "mysql" ? "ESCAPE '\\\\'" : "ESCAPE '\\'";
+        const cols = ["u.userNameKey", "LOWER(u.displayName)", "LOWER(u.givenName)", "LOWER(u.familyName)", "LOWER(u.externalId)"];
+        return `(${cols.map((c) => `${c} LIKE ${like} ${esc}`).join(" OR ")} OR u.id IN (SELECT c.userId FROM user_contacts c WHERE c.organisationId = ${org} AND c.valueKey LIKE ${like} ${esc}))`;
+      }
+    }
+  }
+
+  private async lockForWrite(tx: Tx, id: string): Promise<User> {
+    const qb = tx.manager.getRepository(User).createQueryBuilder("u").where("u.id = :id AND u.organisationId = :org", { id, org: tx.organisationId });
+    // SQLite serialises write transactions already; MariaDB needs the row lock for concurrent writers.
+    if (this.db.dialect === "mysql") qb.setLock("pessimistic_write");
+    const user = await qb.getOne();
+    if (!user) throw notFound("User", id);
+    return user;
+  }
+
+  /** Applies validated changes to the row in memory; returns the audit diff. Checks cross-row rules. */
+  private async apply(tx: Tx, user: User, c: ValidatedChanges, creating: boolean): Promise<Record<string, FieldChange>> {
+    const diff: Record<string, FieldChange> = {};
+    const set = <K extends keyof User>(key: K, value: User[K]) => {
+      if (JSON.stringify(user[key] ?? null) !== JSON.stringify(value ?? null)) {
+        diff[key] = { before: creating ? null : (user[key] ?? null), after: value ?? null };
+        user[key] = value;
+      }
+    };
+    if (c.userName !== undefined) {
+      set("userName", c.userName);
+      user.userNameKey = caseInsensitiveKey(c.userName);
+    }
+    if (c.externalId !== undefined) {
+      set("externalId", c.externalId);
+      user.externalIdKey = c.externalId === null ? null : c.externalId.toLowerCase();
+    }
+    if (c.active !== undefined) set("active", c.active);
+    for (const f of userTextFields) if (c[f] !== undefined) set(f, c[f] ?? null);
+    if (c.addresses !== undefined) set("addresses", c.addresses && c.addresses.length ? c.addresses : null);
+    if (c.managerId !== undefined && c.managerId !== user.managerId) {
+      if (c.managerId !== null) {
+        if (c.managerId === user.id) throw invalidInput("managerId", "a user cannot be their own manager");
+        const manager = await tx.manager.getRepository(User).findOne({ select: { id: true }, where: { id: c.managerId, organisationId: tx.organisationId } });
+        if (!manager) throw invalidInput("managerId", `manager ${JSON.stringify(c.managerId)} is not a user of this organisation`);
+      }
+      set("managerId", c.managerId);
+    }
+    if (!creating && (c.emails !== undefined || c.phoneNumbers !== undefined)) {
+      const current = (await this.contactsOfUsers(tx, [user.id])).get(user.id) ?? [];
+      for (const [field, kind] of [["emails", "email"], ["phoneNumbers", "phone"]] as const) {
+        const next = c[field];
+        if (next === undefined) continue;
+        const before = current.filter((x) => x.kind === kind).map(contactView);
+        const after = (next ?? []).map(contactView);
+        if (JSON.stringify(before) !== JSON.stringify(after)) diff[field] = { before, after };
+        else c[field] = undefined; // unchanged: do not rewrite the rows
+      }
+    } else {
+      if (c.emails?.length) diff.emails = { before: null, after: c.emails.map(contactView) };
+      if (c.phoneNumbers?.length) diff.phoneNumbers = { before: null, after: c.phoneNumbers.map(contactView) };
+    }
+    if (c.roles !== undefined) {
+      const roles = await this.roles.findByNames(tx, c.roles ?? []);
+      const before = creating ? [] : ((await this.roles.rolesOfUsers(tx, [user.id])).get(user.id) ?? []).map((r) => r.name).sort();
+      const after = roles.map((r) => r.name).sort();
+      c.resolvedRoles = roles;
+      if (JSON.stringify(before) !== JSON.stringify(after)) diff.roles = { before: creating ? null : before, after };
+      else c.resolvedRoles = undefined;
+    }
+    if (c.customFields !== undefined && Object.keys(c.customFields).length) {
+      const definitions = await this.customFields.list(tx);
+      const validated = this.customFields.validate(definitions, c.customFields);
+      const before = creating ? {} : ((await this.customFields.valuesOfUsers(tx, [user.id], definitions)).get(user.id) ?? {});
+      for (const [def, values] of [...validated]) {
+        const b = before[def.key] ?? null;
+        const a = values.length === 0 ? null : def.multiValued ? values.map((v) => v.value) : values[0].value;
+        const bText = b === null ? null : Array.isArray(b) ? b.map(String) : String(b);
+        if (JSON.stringify(bText) === JSON.stringify(a)) validated.delete(def);
+        else diff[`customFields.${def.key}`] = { before: b, after: a };
+      }
+      c.validatedCustomFields = validated;
+    }
+    return diff;
+  }
+
+  private async writeRelated(tx: Tx, user: User, c: ValidatedChanges, creating: boolean): Promise<void> {
+    const contactRepo = tx.manager.getRepository(UserContact);
+    const rows: UserContact[] = [];
+    for (const [field, kind] of [["emails", "email"], ["phoneNumbers", "phone"]] as const) {
+      const list = c[field];
+      if (list === undefined) continue;
+      if (!creating) await contactRepo.delete({ userId: user.id, kind });
+      (list ?? []).forEach((x, position) => rows.push(contactRow(tx.organisationId, user.id, kind, position, x)));
+    }
+    if (rows.length) await contactRepo.insert(rows);
+    if (c.resolvedRoles) {
+      const repo = tx.manager.getRepository(RoleAssignment);
+      if (!creating) await repo.delete({ userId: user.id });
+      if (c.resolvedRoles.length) await repo.insert(c.resolvedRoles.map((r) => ({ userId: user.id, roleId: r.id, organisationId: tx.organisationId })));
+    }
+    if (c.validatedCustomFields?.size) await this.customFields.writeValues(tx, user.id, c.validatedCustomFields);
+  }
+
+  private async touchGroups(tx: Tx, groupIds: string[]): Promise<void> {
+    await tx.manager
+      .getRepository(Group)
+      .createQueryBuilder()
+      .update()
+      .set({ version: () => "version + 1", updatedAt: new Date() })
+      .where({ id: In(groupIds), organisationId: tx.organisationId })
+      .execute();
+  }
+
+  private async uniquely<T>(c: UserChanges, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const msg = String((err as Error).message);
+      if (/externalIdKey/.test(msg)) throw conflict("User", "externalId", `a user with externalId "${c.externalId}" already exists`);
+      throw conflict("User", "userName", `a user with userName "${c.userName}" already exists (userNames are unique regardless of letter case)`);
+    }
+  }
+}
+
+type ValidatedChanges = UserChanges & {
+  resolvedRoles?: Role[];
+  validatedCustomFields?: ReturnType<CustomFieldService["validate"]>;
+};
+
+const contactView = (c: ContactInput | UserContact) => ({ value: c.value, type: c.type ?? null, primary: !!c.primary, display: c.display ?? null });
+
+function contactRow(organisationId: string, userId: string, kind: ContactKind, position: number, x: ContactInput): UserContact {
+  return {
+    id: newId(),
+    organisationId,
+    userId,
+    kind,
+    position,
+    value: x.value,
+    valueKey: x.value.toLowerCase(),
+    type: x.type ?? null,
+    primary: !!x.primary,
+    display: x.display ?? null,
+  };
+}
+
+/** Shape rules of a change, checked before any database work. */
+export function validateChanges(input: UserChanges): ValidatedChanges {
+  const c: ValidatedChanges = { ...input };
+  if (input.userName !== undefined) {
+    const userName = typeof input.userName === "string" ? input.userName.trim() : "";
+    if (!userName) throw invalidInput("userName", "userName must not be empty");
+    if (userName.length > 255) throw invalidInput("userName", "userName is at most 255 characters");
+    c.userName = userName;
+  }
+  if (input.externalId !== undefined) {
+    const e = blankToNull(input.externalId);
+    if (e && e.length > 255) throw invalidInput("externalId", "externalId is at most 255 characters");
+    c.externalId = e ?? null;
+  }
+  if (input.active !== undefined && typeof input.active !== "boolean") throw invalidInput("active", "active must be true or false");
+  for (const f of userTextFields) {
+    const v = input[f];
+    if (v === undefined) continue;
+    if (v !== null && typeof v !== "string") throw invalidInput(f, `${f} must be text`);
+    const t = blankToNull(v);
+    if (t && t.length > TEXT_FIELDS[f]) throw invalidInput(f, `${f} is at most ${TEXT_FIELDS[f]} characters`);
+    c[f] = t ?? null;
+  }
+  if (input.managerId !== undefined) c.managerId = blankToNull(input.managerId) ?? null;
+  c.emails = validateContacts("emails", input.emails, (v) => EMAIL.test(v) && v.length <= 320, "an email address");
+  c.phoneNumbers = validateContacts("phoneNumbers", input.phoneNumbers, (v) => v.length <= 64, "a phone number of at most 64 characters");
+  if (input.addresses !== undefined && input.addresses !== null) {
+    if (!Array.isArray(input.addresses)) throw invalidInput("addresses", "addresses must be a list");
+    if (input.addresses.filter((a) => a.primary).length > 1) throw invalidInput("addresses", "at most one address can be primary");
+    c.addresses = input.addresses.map((a) => Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined)) as PostalAddress);
+  }
+  if (input.roles !== undefined && input.roles !== null && !Array.isArray(input.roles)) throw invalidInput("roles", "roles must be a list of role names");
+  return c;
+}
+
+function validateContacts(field: string, list: ContactInput[] | null | undefined, ok: (v: string) => boolean, what: string): ContactInput[] | null | undefined {
+  if (list === undefined || list === null) return list;
+  if (!Array.isArray(list)) throw invalidInput(field, `${field} must be a list`);
+  if (list.length > MAX_CONTACTS) throw invalidInput(field, `at most ${MAX_CONTACTS} ${field}`);
+  const out: ContactInput[] = [];
+  list.forEach((x, i) => {
+    const value = typeof x?.value === "string" ? x.value.trim() : "";
+    if (!value || !ok(value)) throw invalidInput(`${field}[${i}].value`, `${JSON.stringify(x?.value ?? null)} is not ${what}`);
+    out.push({ value, type: blankToNull(x.type) ?? null, primary: !!x.primary, display: blankToNull(x.display) ?? null });
+  });
+  if (out.filter((x) => x.primary).length > 1) throw invalidInput(field, `at most one of ${field} can be primary`);
+  return out;
+}

@@ -1,0 +1,52 @@
+import { IsIn, IsOptional, MaxLength } from "class-validator";
+import { GraphQLJSONObject } from "graphql-scalars";
+import { Arg, Ctx, Field, ID, InputType, Int, ObjectType, Query, Resolver } from "type-graphql";
+import type { ChangeSource } from "../../platform/request-context";
+import type { GraphqlContext } from "../context";
+import { Connection, pageSize, toConnection } from "../shared/connection";
+import { encodeCursor } from "../../domain/shared/paging";
+
+const sources: ChangeSource[] = ["graphql", "scim", "sso", "cli", "system", "oauth"];
+
+@ObjectType("AuditEvent")
+export class AuditEventType {
+  @Field(() => ID) id: string;
+  @Field() occurredAt: Date;
+  @Field({ description: "token, user or system" }) actorType: string;
+  @Field(() => String, { nullable: true }) actorId: string | null;
+  @Field() actorLabel: string;
+  @Field({ description: "e.g. user.created, group.members.added" }) action: string;
+  @Field() resourceType: string;
+  @Field(() => String, { nullable: true }) resourceId: string | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: "Changed fields: { field: { before, after } }" }) changes: Record<string, unknown> | null;
+  @Field({ description: "graphql, scim, sso, cli, system or oauth" }) source: string;
+  @Field() requestId: string;
+}
+
+@ObjectType("AuditEventConnection")
+export class AuditEventConnection extends Connection(AuditEventType, "AuditEvent") {}
+
+@InputType()
+export class AuditEventFilterInput {
+  @Field({ nullable: true }) @IsOptional() @MaxLength(64) action?: string;
+  @Field({ nullable: true }) @IsOptional() @MaxLength(32) resourceType?: string;
+  @Field(() => ID, { nullable: true }) @IsOptional() resourceId?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @IsIn(sources) source?: ChangeSource;
+  @Field({ nullable: true }) @IsOptional() @MaxLength(64) requestId?: string;
+  @Field({ nullable: true }) @IsOptional() since?: Date;
+  @Field({ nullable: true }) @IsOptional() until?: Date;
+}
+
+@Resolver(() => AuditEventType)
+export class AuditEventResolver {
+  @Query(() => AuditEventConnection, { description: "The audit trail, newest first" })
+  async auditEvents(
+    @Ctx() ctx: GraphqlContext,
+    @Arg("first", () => Int, { defaultValue: 50 }) first: number,
+    @Arg("after", () => String, { nullable: true }) after?: string | null,
+    @Arg("filter", () => AuditEventFilterInput, { nullable: true }) filter?: AuditEventFilterInput | null,
+  ) {
+    const slice = await ctx.services.audit.list(ctx.auth(), { ...filter }, { first: pageSize(first), after });
+    return toConnection(slice, (e) => encodeCursor(JSON.stringify([e.occurredAt.toISOString(), e.id])));
+  }
+}

@@ -1,0 +1,67 @@
+import { ArrayMaxSize, IsIn, IsOptional, Length, Matches } from "class-validator";
+import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from "type-graphql";
+import { type CustomFieldDefinition, type CustomFieldType, customFieldTypes } from "../../domain/custom-fields/custom-field-definition.entity";
+import type { GraphqlContext } from "../context";
+
+@ObjectType("CustomFieldDefinition")
+export class CustomFieldDefinitionType {
+  @Field(() => ID)
+  id: string;
+
+  @Field({ description: "The attribute name in SCIM and in User.customFields" })
+  key: string;
+
+  @Field()
+  label: string;
+
+  @Field({ description: "string, number, boolean, date or enum" })
+  type: string;
+
+  @Field()
+  multiValued: boolean;
+
+  @Field(() => [String], { nullable: true, description: "Allowed values of an enum field" })
+  options: string[] | null;
+}
+
+@InputType()
+export class UpdateCustomFieldInput {
+  @Field({ nullable: true }) @IsOptional() @Length(1, 255) label?: string;
+  @Field({ nullable: true }) @IsOptional() multiValued?: boolean;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(500) options?: string[] | null;
+}
+
+@InputType()
+export class DefineCustomFieldInput extends UpdateCustomFieldInput {
+  @Field()
+  @Matches(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, { message: "key must start with a letter and contain only letters, digits and _" })
+  key: string;
+
+  @Field(() => String, { defaultValue: "string" })
+  @IsIn(customFieldTypes)
+  type: CustomFieldType;
+}
+
+@Resolver(() => CustomFieldDefinitionType)
+export class CustomFieldResolver {
+  @Query(() => [CustomFieldDefinitionType])
+  customFieldDefinitions(@Ctx() ctx: GraphqlContext): Promise<CustomFieldDefinition[]> {
+    return ctx.services.customFields.list(ctx.auth());
+  }
+
+  @Mutation(() => CustomFieldDefinitionType)
+  defineCustomField(@Arg("input") input: DefineCustomFieldInput, @Ctx() ctx: GraphqlContext): Promise<CustomFieldDefinition> {
+    return ctx.services.customFields.define(ctx.auth(), input);
+  }
+
+  @Mutation(() => CustomFieldDefinitionType)
+  updateCustomField(@Arg("key") key: string, @Arg("input") input: UpdateCustomFieldInput, @Ctx() ctx: GraphqlContext): Promise<CustomFieldDefinition> {
+    return ctx.services.customFields.update(ctx.auth(), key, input);
+  }
+
+  @Mutation(() => String, { description: "Deletes the definition and every user's values of it; returns the key" })
+  async deleteCustomField(@Arg("key") key: string, @Ctx() ctx: GraphqlContext): Promise<string> {
+    await ctx.services.customFields.delete(ctx.auth(), key);
+    return key;
+  }
+}

@@ -1,0 +1,43 @@
+import { ApolloServer } from "@apollo/server";
+import { expressMiddleware } from "@as-integrations/express5";
+import express, { type Request, Router } from "express";
+import type { Services } from "../domain/services";
+import type { Logger } from "../platform/logger";
+import type { RequestContext } from "../platform/request-context";
+import { type GraphqlContext, buildGraphqlContext } from "./context";
+import { formatGraphqlError } from "./shared/errors";
+import { buildGraphqlSchema } from "./schema";
+
+/** How the GraphQL adapter learns who is calling (an admin token now; an SSO session later). */
+export type PrincipalResolver = (req: Request) => Promise<RequestContext | null>;
+
+export async function graphqlRoutes(services: Services, logger: Logger, principal: PrincipalResolver): Promise<{ router: Router; stop: () => Promise<void> }> {
+  const schema = await buildGraphqlSchema();
+  const apollo = new ApolloServer<GraphqlContext>({ schema, formatError: formatGraphqlError(logger), introspection: true });
+  await apollo.start();
+  const router = Router();
+  router.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => buildGraphqlContext(services, req.requestId, await principal(req)),
+    }),
+  );
+  return { router, stop: () => apollo.stop() };
+}
+
+/** `Authorization: Bearer <admin token>` → the token's organisation, acting as that token. */
+export function adminTokenPrincipal(services: Services): PrincipalResolver {
+  return async (req) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.get("authorization") ?? "");
+    if (!match) return null;
+    const check = await services.tokens.check(match[1], "admin");
+    if (!check.ok) return null;
+    return {
+      organisationId: check.organisation.id,
+      actor: { type: "token", id: check.token.id, label: `${check.token.name} (${check.token.prefix}…)` },
+      source: "graphql",
+      requestId: req.requestId,
+    };
+  };
+}

@@ -1,0 +1,183 @@
+import { ArrayMaxSize, IsOptional, Length, MaxLength } from "class-validator";
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { Group } from "../../domain/groups/group.entity";
+import type { GroupCriteria } from "../../domain/groups/group.query";
+import { MAX_MEMBERS_PER_CHANGE, type Member } from "../../domain/groups/group.service";
+import type { User } from "../../domain/users/user.entity";
+import { encodeCursor } from "../../domain/shared/paging";
+import type { GraphqlContext } from "../context";
+import { Connection, pageSize, toConnection } from "../shared/connection";
+import { MemberInput } from "../users/user.inputs";
+import { UserType } from "../users/user.types";
+
+@ObjectType("Group")
+export class GroupType {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  displayName: string;
+
+  @Field(() => String, { nullable: true })
+  externalId: string | null;
+
+  @Field(() => Int)
+  version: number;
+
+  @Field()
+  createdAt: Date;
+
+  @Field()
+  updatedAt: Date;
+}
+
+@ObjectType("GroupMember")
+export class GroupMemberType {
+  @Field(() => ID)
+  id: string;
+
+  @Field({ description: "user or group" })
+  type: string;
+
+  @Field(() => String, { nullable: true })
+  display: string | null;
+}
+
+@ObjectType("GroupConnection")
+export class GroupConnection extends Connection(GroupType, "Group") {}
+
+@ObjectType("GroupMemberConnection")
+export class GroupMemberConnection extends Connection(GroupMemberType, "GroupMember") {}
+
+@ObjectType("MembershipChange")
+export class MembershipChangeType {
+  @Field(() => GroupType)
+  group: Group;
+
+  @Field(() => [ID], { description: "Members that were not in the group before" })
+  added: string[];
+
+  @Field(() => [ID], { description: "Members that were in the group and are no longer" })
+  removed: string[];
+}
+
+@InputType()
+export class GroupFilterInput {
+  @Field({ nullable: true }) @IsOptional() @MaxLength(255) text?: string;
+  @Field({ nullable: true }) @IsOptional() @MaxLength(255) displayName?: string;
+  @Field({ nullable: true }) @IsOptional() @MaxLength(255) externalId?: string;
+  @Field(() => ID, { nullable: true, description: "Groups that directly contain this user or group" }) @IsOptional() memberId?: string;
+}
+
+@InputType()
+export class UpdateGroupInput {
+  @Field({ nullable: true }) @IsOptional() @Length(1, 255) displayName?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) externalId?: string | null;
+}
+
+@InputType()
+export class CreateGroupInput {
+  @Field() @Length(1, 255) displayName: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) externalId?: string | null;
+  @Field(() => [MemberInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_MEMBERS_PER_CHANGE) members?: MemberInput[];
+}
+
+function groupCriteria(filter?: GroupFilterInput | null): GroupCriteria {
+  const items: GroupCriteria[] = [];
+  if (filter?.text) items.push({ kind: "related", relation: { kind: "text", text: filter.text } });
+  if (filter?.displayName) items.push({ kind: "compare", field: "displayName", op: "eq", value: filter.displayName });
+  if (filter?.externalId) items.push({ kind: "compare", field: "externalId", op: "eq", value: filter.externalId });
+  if (filter?.memberId) items.push({ kind: "related", relation: { kind: "hasMember", memberId: filter.memberId } });
+  return { kind: "and", items };
+}
+
+@Resolver(() => GroupType)
+export class GroupResolver {
+  @Query(() => GroupConnection)
+  async groups(
+    @Ctx() ctx: GraphqlContext,
+    @Arg("first", () => Int, { defaultValue: 50 }) first: number,
+    @Arg("after", () => String, { nullable: true }) after?: string | null,
+    @Arg("filter", () => GroupFilterInput, { nullable: true }) filter?: GroupFilterInput | null,
+  ) {
+    const slice = await ctx.services.groups.list(ctx.auth(), groupCriteria(filter), { first: pageSize(first), after });
+    return toConnection(slice, (g) => encodeCursor(g.displayNameKey));
+  }
+
+  @Query(() => GroupType, { nullable: true })
+  group(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphqlContext): Promise<Group | null> {
+    return ctx.services.groups.find(ctx.auth(), id);
+  }
+
+  @Mutation(() => GroupType)
+  createGroup(@Arg("input") input: CreateGroupInput, @Ctx() ctx: GraphqlContext): Promise<Group> {
+    return ctx.services.groups.create(ctx.auth(), input);
+  }
+
+  @Mutation(() => GroupType)
+  updateGroup(
+    @Arg("id", () => ID) id: string,
+    @Arg("input") input: UpdateGroupInput,
+    @Ctx() ctx: GraphqlContext,
+    @Arg("expectedVersion", () => Int, { nullable: true }) expectedVersion?: number | null,
+  ): Promise<Group> {
+    return ctx.services.groups.update(ctx.auth(), id, input, { expectedVersion: expectedVersion ?? undefined });
+  }
+
+  @Mutation(() => ID)
+  async deleteGroup(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphqlContext): Promise<string> {
+    await ctx.services.groups.delete(ctx.auth(), id);
+    return id;
+  }
+
+  @Mutation(() => MembershipChangeType)
+  async addGroupMembers(
+    @Arg("groupId", () => ID) groupId: string,
+    @Arg("members", () => [MemberInput]) members: MemberInput[],
+    @Ctx() ctx: GraphqlContext,
+  ) {
+    const auth = ctx.auth();
+    const change = await ctx.services.groups.addMembers(auth, groupId, members);
+    return { ...change, group: await ctx.services.groups.get(auth, groupId) };
+  }
+
+  @Mutation(() => MembershipChangeType)
+  async removeGroupMembers(
+    @Arg("groupId", () => ID) groupId: string,
+    @Arg("memberIds", () => [ID]) memberIds: string[],
+    @Ctx() ctx: GraphqlContext,
+  ) {
+    const auth = ctx.auth();
+    const change = await ctx.services.groups.removeMembers(auth, groupId, memberIds);
+    return { ...change, group: await ctx.services.groups.get(auth, groupId) };
+  }
+
+  @FieldResolver(() => Int)
+  memberCount(@Root() group: Group, @Ctx() ctx: GraphqlContext): Promise<number> {
+    return ctx.loaders().memberCount.load(group.id);
+  }
+
+  @FieldResolver(() => GroupMemberConnection)
+  async members(
+    @Root() group: Group,
+    @Ctx() ctx: GraphqlContext,
+    @Arg("first", () => Int, { defaultValue: 50 }) first: number,
+    @Arg("after", () => String, { nullable: true }) after?: string | null,
+  ) {
+    const slice = await ctx.services.groups.members(ctx.auth(), group.id, { first: pageSize(first), after });
+    return toConnection(slice, (m: Member) => encodeCursor(m.id));
+  }
+}
+
+@Resolver(() => GroupMemberType)
+export class GroupMemberResolver {
+  @FieldResolver(() => UserType, { nullable: true, description: "The member, when it is a user" })
+  user(@Root() member: Member, @Ctx() ctx: GraphqlContext): Promise<User | null> | null {
+    return member.type === "user" ? ctx.loaders().userById.load(member.id) : null;
+  }
+
+  @FieldResolver(() => GroupType, { nullable: true, description: "The member, when it is a group" })
+  group(@Root() member: Member, @Ctx() ctx: GraphqlContext): Promise<Group | null> | null {
+    return member.type === "group" ? ctx.loaders().groupById.load(member.id) : null;
+  }
+}

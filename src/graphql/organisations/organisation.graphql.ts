@@ -1,0 +1,54 @@
+import { IsOptional, Length, Matches } from "class-validator";
+import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from "type-graphql";
+import type { Organisation } from "../../domain/organisations/organisation.entity";
+import type { GraphqlContext } from "../context";
+
+@ObjectType("Organisation")
+export class OrganisationType {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  slug: string;
+
+  @Field()
+  name: string;
+
+  @Field()
+  scimEnabled: boolean;
+
+  @Field()
+  createdAt: Date;
+
+  @Field()
+  updatedAt: Date;
+}
+
+@InputType()
+export class UpdateOrganisationInput {
+  @Field({ nullable: true })
+  @IsOptional()
+  @Length(1, 255)
+  name?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { message: "slug must be lower-case letters, digits or hyphens" })
+  slug?: string;
+
+  @Field({ nullable: true })
+  scimEnabled?: boolean;
+}
+
+@Resolver(() => OrganisationType)
+export class OrganisationResolver {
+  @Query(() => OrganisationType, { description: "The organisation of the caller's token or session" })
+  organisation(@Ctx() ctx: GraphqlContext): Promise<Organisation> {
+    return ctx.services.organisations.get(ctx.auth());
+  }
+
+  @Mutation(() => OrganisationType)
+  updateOrganisation(@Arg("input") input: UpdateOrganisationInput, @Ctx() ctx: GraphqlContext): Promise<Organisation> {
+    return ctx.services.organisations.update(ctx.auth(), input);
+  }
+}

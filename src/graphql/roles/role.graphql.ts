@@ -1,0 +1,64 @@
+import { ArrayMaxSize, IsOptional, Length, MaxLength } from "class-validator";
+import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from "type-graphql";
+import type { Role } from "../../domain/roles/role.entity";
+import type { GraphqlContext } from "../context";
+
+@ObjectType("Role")
+export class RoleType {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  description: string | null;
+
+  @Field(() => [String])
+  permissions: string[];
+
+  @Field({ description: "admin and member exist in every organisation and cannot be removed" })
+  builtIn: boolean;
+
+  @Field()
+  createdAt: Date;
+
+  @Field()
+  updatedAt: Date;
+}
+
+@InputType()
+export class UpdateRoleInput {
+  @Field({ nullable: true }) @IsOptional() @Length(1, 128) name?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) description?: string | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(200) permissions?: string[];
+}
+
+@InputType()
+export class CreateRoleInput extends UpdateRoleInput {
+  @Field() @Length(1, 128) declare name: string;
+}
+
+@Resolver(() => RoleType)
+export class RoleResolver {
+  @Query(() => [RoleType])
+  roles(@Ctx() ctx: GraphqlContext): Promise<Role[]> {
+    return ctx.services.roles.list(ctx.auth());
+  }
+
+  @Mutation(() => RoleType)
+  createRole(@Arg("input") input: CreateRoleInput, @Ctx() ctx: GraphqlContext): Promise<Role> {
+    return ctx.services.roles.create(ctx.auth(), input);
+  }
+
+  @Mutation(() => RoleType)
+  updateRole(@Arg("id", () => ID) id: string, @Arg("input") input: UpdateRoleInput, @Ctx() ctx: GraphqlContext): Promise<Role> {
+    return ctx.services.roles.update(ctx.auth(), id, input);
+  }
+
+  @Mutation(() => ID)
+  async deleteRole(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphqlContext): Promise<string> {
+    await ctx.services.roles.delete(ctx.auth(), id);
+    return id;
+  }
+}

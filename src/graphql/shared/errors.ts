@@ -1,0 +1,53 @@
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { ArgumentValidationError } from "type-graphql";
+import { DomainError, type DomainErrorCode, assertNever } from "../../domain/shared/domain-error";
+import type { Logger } from "../../platform/logger";
+
+export type GraphqlErrorCode = "BAD_USER_INPUT" | "NOT_FOUND" | "CONFLICT" | "UNAUTHENTICATED" | "FORBIDDEN" | "INTERNAL_SERVER_ERROR";
+
+export function graphqlCode(code: DomainErrorCode): GraphqlErrorCode {
+  switch (code) {
+    case "INVALID_INPUT":
+      return "BAD_USER_INPUT";
+    case "NOT_FOUND":
+      return "NOT_FOUND";
+    case "CONFLICT":
+    case "VERSION_MISMATCH":
+      return "CONFLICT";
+    case "FORBIDDEN":
+      return "FORBIDDEN";
+    case "UNAUTHENTICATED":
+      return "UNAUTHENTICATED";
+    default:
+      return assertNever(code);
+  }
+}
+
+/**
+ * Every error leaves with `extensions.code`; domain errors keep their message and field; anything
+ * unexpected becomes a generic message (logged once here, with the request id, never shown).
+ */
+export function formatGraphqlError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    if (original instanceof DomainError) {
+      return {
+        message: original.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: graphqlCode(original.code), ...(original.details.field ? { field: original.details.field } : {}) },
+      };
+    }
+    if (original instanceof ArgumentValidationError) {
+      const first = original.extensions.validationErrors?.[0] as { property?: string; constraints?: Record<string, string>; children?: { property: string; constraints?: Record<string, string> }[] } | undefined;
+      const child = first?.children?.[0];
+      const field = child ? `${first?.property}.${child.property}` : first?.property;
+      const message = Object.values(child?.constraints ?? first?.constraints ?? {})[0] ?? "invalid input";
+      return { message, locations: formatted.locations, path: formatted.path, extensions: { code: "BAD_USER_INPUT", ...(field ? { field } : {}) } };
+    }
+    const code = formatted.extensions?.code;
+    if (code && code !== "INTERNAL_SERVER_ERROR") return formatted; // parse/validation errors of the query itself
+    logger.error({ err: original, path: formatted.path }, "unexpected GraphQL error");
+    return { message: "Internal server error", locations: formatted.locations, path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  };
+}

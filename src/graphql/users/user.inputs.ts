@@ -1,0 +1,115 @@
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from "class-validator";
+import { GraphQLJSONObject } from "graphql-scalars";
+import { Field, ID, InputType } from "type-graphql";
+
+@InputType()
+export class ContactValueInput {
+  @Field()
+  @Length(1, 320)
+  value: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(64)
+  type?: string | null;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsBoolean()
+  primary?: boolean;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(255)
+  display?: string | null;
+}
+
+@InputType()
+export class EmailInput extends ContactValueInput {
+  @Field()
+  @IsEmail({}, { message: "value must be an email address" })
+  declare value: string;
+}
+
+@InputType()
+export class AddressInput {
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) formatted?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) streetAddress?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) locality?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) region?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) postalCode?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) country?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) type?: string | null;
+  @Field({ nullable: true }) @IsOptional() @IsBoolean() primary?: boolean;
+}
+
+@InputType()
+export class UserNameInput {
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(512) formatted?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) givenName?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) familyName?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) middleName?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) honorificPrefix?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) honorificSuffix?: string | null;
+}
+
+/** Omitted fields stay as they are; `null` clears. Lists replace the whole list. */
+@InputType()
+export class UpdateUserInput {
+  @Field({ nullable: true }) @IsOptional() @Length(1, 255) userName?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) externalId?: string | null;
+  @Field({ nullable: true }) @IsOptional() @IsBoolean() active?: boolean;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) displayName?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) nickName?: string | null;
+  @Field(() => UserNameInput, { nullable: true }) @IsOptional() @ValidateNested() name?: UserNameInput | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) title?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) userType?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) preferredLanguage?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) locale?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) timezone?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) profileUrl?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) employeeNumber?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) costCenter?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) organization?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) division?: string | null;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) department?: string | null;
+  @Field(() => ID, { nullable: true }) @IsOptional() @IsString() managerId?: string | null;
+  @Field(() => [EmailInput], { nullable: true }) @IsOptional() @ValidateNested({ each: true }) emails?: EmailInput[] | null;
+  @Field(() => [ContactValueInput], { nullable: true }) @IsOptional() @ValidateNested({ each: true }) phoneNumbers?: ContactValueInput[] | null;
+  @Field(() => [AddressInput], { nullable: true }) @IsOptional() @ValidateNested({ each: true }) addresses?: AddressInput[] | null;
+  @Field(() => [String], { nullable: true, description: "Role names; replaces the user's roles" }) @IsOptional() roles?: string[] | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: "Custom field values by key; null clears a key" }) @IsOptional() customFields?: Record<string, unknown>;
+}
+
+@InputType()
+export class CreateUserInput extends UpdateUserInput {
+  @Field()
+  @Length(1, 255)
+  declare userName: string;
+}
+
+@InputType()
+export class UserFilterInput {
+  @Field({ nullable: true, description: "Matches userName, names, externalId and emails (contains, any case)" })
+  @IsOptional()
+  @MaxLength(255)
+  text?: string;
+
+  @Field({ nullable: true }) @IsOptional() @MaxLength(255) userName?: string;
+  @Field({ nullable: true }) @IsOptional() @MaxLength(255) externalId?: string;
+  @Field({ nullable: true }) @IsOptional() active?: boolean;
+  @Field(() => ID, { nullable: true }) @IsOptional() groupId?: string;
+  @Field({ nullable: true }) @IsOptional() @MaxLength(128) role?: string;
+}
+
+export const userTypeNames = ["user", "group"] as const;
+
+@InputType()
+export class MemberInput {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => String, { nullable: true, defaultValue: "user", description: "user or group" })
+  @IsIn(userTypeNames)
+  type: "user" | "group";
+}

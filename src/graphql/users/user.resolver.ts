@@ -1,0 +1,152 @@
+import { GraphQLJSONObject } from "graphql-scalars";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { PostalAddress, User } from "../../domain/users/user.entity";
+import type { UserChanges } from "../../domain/users/user.service";
+import type { UserCriteria } from "../../domain/users/user.query";
+import { encodeCursor } from "../../domain/shared/paging";
+import type { GraphqlContext } from "../context";
+import { pageSize, toConnection } from "../shared/connection";
+import { RoleType } from "../roles/role.graphql";
+import { CreateUserInput, UpdateUserInput, UserFilterInput } from "./user.inputs";
+import { AddressType, ContactValueType, GroupRefType, UserConnection, UserNameType, UserType } from "./user.types";
+
+/** GraphQL input → the domain's one patch shape (nested name parts become flat fields). */
+export function toUserChanges(input: UpdateUserInput): UserChanges {
+  const { name, ...rest } = input;
+  const changes: UserChanges = {};
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined) (changes as Record<string, unknown>)[key] = value;
+  if (name === null) {
+    Object.assign(changes, { nameFormatted: null, givenName: null, familyName: null, middleName: null, honorificPrefix: null, honorificSuffix: null });
+  } else if (name) {
+    const parts = { nameFormatted: name.formatted, givenName: name.givenName, familyName: name.familyName, middleName: name.middleName, honorificPrefix: name.honorificPrefix, honorificSuffix: name.honorificSuffix };
+    for (const [key, value] of Object.entries(parts)) if (value !== undefined) (changes as Record<string, unknown>)[key] = value;
+  }
+  return changes;
+}
+
+export function userCriteria(filter?: UserFilterInput | null): UserCriteria {
+  const items: UserCriteria[] = [];
+  if (filter?.text) items.push({ kind: "related", relation: { kind: "text", text: filter.text } });
+  if (filter?.userName) items.push({ kind: "compare", field: "userName", op: "eq", value: filter.userName });
+  if (filter?.externalId) items.push({ kind: "compare", field: "externalId", op: "eq", value: filter.externalId });
+  if (filter?.active !== undefined && filter?.active !== null) items.push({ kind: "compare", field: "active", op: "eq", value: filter.active });
+  if (filter?.groupId) items.push({ kind: "related", relation: { kind: "memberOf", groupId: filter.groupId } });
+  if (filter?.role) items.push({ kind: "related", relation: { kind: "hasRole", role: filter.role } });
+  return { kind: "and", items };
+}
+
+@Resolver(() => UserType)
+export class UserResolver {
+  @Query(() => UserConnection, { description: "Users in a stable order (by userName), a page at a time" })
+  async users(
+    @Ctx() ctx: GraphqlContext,
+    @Arg("first", () => Int, { defaultValue: 50 }) first: number,
+    @Arg("after", () => String, { nullable: true }) after?: string | null,
+    @Arg("filter", () => UserFilterInput, { nullable: true }) filter?: UserFilterInput | null,
+  ) {
+    const slice = await ctx.services.users.list(ctx.auth(), userCriteria(filter), { first: pageSize(first), after });
+    return toConnection(slice, (u) => encodeCursor(u.userNameKey));
+  }
+
+  @Query(() => UserType, { nullable: true })
+  user(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphqlContext): Promise<User | null> {
+    return ctx.services.users.find(ctx.auth(), id);
+  }
+
+  @Mutation(() => UserType)
+  createUser(@Arg("input") input: CreateUserInput, @Ctx() ctx: GraphqlContext): Promise<User> {
+    return ctx.services.users.create(ctx.auth(), { ...toUserChanges(input), userName: input.userName });
+  }
+
+  @Mutation(() => UserType)
+  updateUser(
+    @Arg("id", () => ID) id: string,
+    @Arg("input") input: UpdateUserInput,
+    @Ctx() ctx: GraphqlContext,
+    @Arg("expectedVersion", () => Int, { nullable: true }) expectedVersion?: number | null,
+  ): Promise<User> {
+    return ctx.services.users.update(ctx.auth(), id, toUserChanges(input), { expectedVersion: expectedVersion ?? undefined });
+  }
+
+  @Mutation(() => UserType)
+  deactivateUser(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphqlContext): Promise<User> {
+    return ctx.services.users.deactivate(ctx.auth(), id);
+  }
+
+  @Mutation(() => UserType)
+  reactivateUser(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphqlContext): Promise<User> {
+    return ctx.services.users.reactivate(ctx.auth(), id);
+  }
+
+  @Mutation(() => ID, { description: "Deletes the user; returns its id" })
+  async deleteUser(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphqlContext): Promise<string> {
+    await ctx.services.users.delete(ctx.auth(), id);
+    return id;
+  }
+
+  @Mutation(() => UserType)
+  assignRoles(@Arg("userId", () => ID) userId: string, @Arg("roles", () => [String]) roles: string[], @Ctx() ctx: GraphqlContext): Promise<User> {
+    return ctx.services.users.assignRoles(ctx.auth(), userId, roles);
+  }
+
+  @Mutation(() => UserType)
+  unassignRoles(@Arg("userId", () => ID) userId: string, @Arg("roles", () => [String]) roles: string[], @Ctx() ctx: GraphqlContext): Promise<User> {
+    return ctx.services.users.unassignRoles(ctx.auth(), userId, roles);
+  }
+
+  @Mutation(() => UserType, { description: "Sets the named custom fields (null clears one); other fields stay" })
+  setCustomFieldValues(
+    @Arg("userId", () => ID) userId: string,
+    @Arg("values", () => GraphQLJSONObject) values: Record<string, unknown>,
+    @Ctx() ctx: GraphqlContext,
+  ): Promise<User> {
+    return ctx.services.users.setCustomFieldValues(ctx.auth(), userId, values);
+  }
+
+  @FieldResolver(() => UserNameType)
+  name(@Root() user: User): UserNameType {
+    return {
+      formatted: user.nameFormatted,
+      givenName: user.givenName,
+      familyName: user.familyName,
+      middleName: user.middleName,
+      honorificPrefix: user.honorificPrefix,
+      honorificSuffix: user.honorificSuffix,
+    };
+  }
+
+  @FieldResolver(() => [AddressType])
+  addresses(@Root() user: User): PostalAddress[] {
+    return user.addresses ?? [];
+  }
+
+  @FieldResolver(() => [ContactValueType])
+  async emails(@Root() user: User, @Ctx() ctx: GraphqlContext) {
+    return (await ctx.loaders().userDetails.load(user)).emails;
+  }
+
+  @FieldResolver(() => [ContactValueType])
+  async phoneNumbers(@Root() user: User, @Ctx() ctx: GraphqlContext) {
+    return (await ctx.loaders().userDetails.load(user)).phoneNumbers;
+  }
+
+  @FieldResolver(() => [RoleType])
+  async roles(@Root() user: User, @Ctx() ctx: GraphqlContext) {
+    return (await ctx.loaders().userDetails.load(user)).roles;
+  }
+
+  @FieldResolver(() => GraphQLJSONObject)
+  async customFields(@Root() user: User, @Ctx() ctx: GraphqlContext) {
+    return (await ctx.loaders().userDetails.load(user)).customFields;
+  }
+
+  @FieldResolver(() => UserType, { nullable: true })
+  manager(@Root() user: User, @Ctx() ctx: GraphqlContext): Promise<User | null> | null {
+    return user.managerId ? ctx.loaders().userById.load(user.managerId) : null;
+  }
+
+  @FieldResolver(() => [GroupRefType], { description: "Groups the user is a direct member of" })
+  groups(@Root() user: User, @Ctx() ctx: GraphqlContext) {
+    return ctx.loaders().groupsOfUser.load(user.id);
+  }
+}

@@ -1,0 +1,19 @@
+import { Router } from "express";
+import type { Database } from "../platform/database";
+
+/** /healthz: the process answers. /readyz: it can reach its database. */
+export function healthRoutes(db: Database): Router {
+  const router = Router();
+  router.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  router.get("/readyz", async (_req, res) => {
+    try {
+      await db.ping();
+      res.json({ status: "ready", database: db.dialect });
+    } catch {
+      res.status(503).json({ status: "unavailable", database: db.dialect });
+    }
+  });
+  return router;
+}

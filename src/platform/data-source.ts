@@ -1,0 +1,61 @@
+import fs from "node:fs";
+import path from "node:path";
+import { DataSource, type DataSourceOptions } from "typeorm";
+import type { DatabaseConfig } from "../config/config";
+import { entities } from "../domain/entities";
+
+/** The repository root, whether running from src/ (ts-node, jest) or from dist/src/. */
+const projectRoot = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..");
+const migrationsRoot = __dirname.includes(`${path.sep}dist${path.sep}`)
+  ? path.join(projectRoot, "dist", "migrations")
+  : path.join(projectRoot, "migrations");
+
+/** MariaDB and MySQL share one migration set: ids are varchar(36), never native uuid columns. */
+export function migrationsDirectory(driver: DatabaseConfig["driver"]): string {
+  return path.join(migrationsRoot, driver === "sqlite" ? "sqlite" : "mysql");
+}
+
+export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+  const common = {
+    entities,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: [path.join(migrationsDirectory(db.driver), "*.{ts,js}")],
+  };
+  if (db.driver === "sqlite") {
+    if (db.file !== ":memory:") fs.mkdirSync(path.dirname(db.file), { recursive: true });
+    return {
+      ...common,
+      type: "better-sqlite3",
+      database: db.file,
+      enableWAL: db.file !== ":memory:",
+      timeout: 10_000,
+      prepareDatabase: (sqlite: { pragma(s: string): unknown }) => {
+        sqlite.pragma("foreign_keys = ON");
+        sqlite.pragma("synchronous = NORMAL");
+      },
+    };
+  }
+  return {
+    ...common,
+    // `mariadb` keeps migration:generate stable on MariaDB (with `mysql` it diffs DEFAULT NULL forever).
+    type: db.driver,
+    host: db.host,
+    port: db.port,
+    username: db.user,
+    password: db.password,
+    database: db.database,
+    charset: "utf8mb4_unicode_ci",
+    timezone: "Z",
+    poolSize: 20,
+    extra: { connectionLimit: 20, enableKeepAlive: true, connectTimeout: 5_000 },
+  };
+}
+
+export function createDataSource(db: DatabaseConfig): DataSource {
+  return new DataSource(dataSourceOptions(db));
+}
+
+export function isSqlite(ds: DataSource): boolean {
+  return ds.options.type === "better-sqlite3";
+}

@@ -1,0 +1,40 @@
+import type { DataSource, EntityManager } from "typeorm";
+import { isSqlite } from "./data-source";
+import { runInTransaction } from "./transactions";
+
+export type SqlDialect = "sqlite" | "mysql";
+
+/** The one door to the database for the domain layer: managers, transactions, the SQL dialect. */
+export class Database {
+  readonly dialect: SqlDialect;
+
+  constructor(readonly dataSource: DataSource) {
+    this.dialect = isSqlite(dataSource) ? "sqlite" : "mysql";
+  }
+
+  manager(ctx?: { manager?: EntityManager }): EntityManager {
+    return ctx?.manager ?? this.dataSource.manager;
+  }
+
+  /** Joins the transaction already open in `ctx`, or opens one: a write and its audit event commit together. */
+  transaction<C extends { manager?: EntityManager }, T>(ctx: C, fn: (ctx: C & { manager: EntityManager }) => Promise<T>): Promise<T> {
+    if (ctx.manager) return fn(ctx as C & { manager: EntityManager });
+    return runInTransaction(this.dataSource, (manager) => fn({ ...ctx, manager }));
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query("SELECT 1");
+  }
+}
+
+/** A unique index refused the row: both drivers, one answer. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number; message?: string; driverError?: { code?: string } };
+  const code = e?.code ?? e?.driverError?.code;
+  return (
+    code === "ER_DUP_ENTRY" ||
+    code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
+    /UNIQUE constraint failed|Duplicate entry/.test(String(e?.message ?? ""))
+  );
+}
