@@ -19,6 +19,8 @@ const common = {
   setupFiles: ["<rootDir>/test/support/setup-env.ts"],
 };
 module.exports = {
+  // Test files are I/O-bound (HTTP and SQL): more workers than the 2 cores keep both busy.
+  maxWorkers: 3,
   projects: [
     { ...common, displayName: "unit", roots: ["<rootDir>/src"], testMatch: ["**/*.spec.ts"] },
     { ...common, displayName: "sqlite", roots: ["<rootDir>/test"], testMatch: ["**/*.test.ts"],

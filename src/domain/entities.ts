@@ -7,6 +7,10 @@ import { Organisation } from "./organisations/organisation.entity";
 import { Role } from "./roles/role.entity";
 import { RoleAssignment } from "./roles/role-assignment.entity";
 import { AccessToken } from "./tokens/access-token.entity";
+import { ProvisioningLogEntry } from "./provisioning-log/provisioning-log-entry.entity";
+import { ReplayEntry } from "./replay/replay-entry.entity";
+import { Session } from "./sessions/session.entity";
+import { IdentityProvider } from "./sso/identity-provider.entity";
 import { UserContact } from "./users/user-contact.entity";
 import { User } from "./users/user.entity";
 
@@ -23,4 +27,8 @@ export const entities = [
   CustomFieldValue,
   AccessToken,
   AuditEvent,
+  ProvisioningLogEntry,
+  IdentityProvider,
+  Session,
+  ReplayEntry,
 ];

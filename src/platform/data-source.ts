@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { DataSource, type DataSourceOptions } from "typeorm";
+import { DataSource, type DataSourceOptions, type Logger as TypeormLogger } from "typeorm";
 import type { DatabaseConfig } from "../config/config";
 import { entities } from "../domain/entities";
 
@@ -15,9 +15,15 @@ export function migrationsDirectory(driver: DatabaseConfig["driver"]): string {
   return path.join(migrationsRoot, driver === "sqlite" ? "sqlite" : "mysql");
 }
 
-export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+export interface DataSourceExtras {
+  /** Sees every SQL statement (the query-count tests use it). */
+  logger?: TypeormLogger;
+}
+
+export function dataSourceOptions(db: DatabaseConfig, extras: DataSourceExtras = {}): DataSourceOptions {
   const common = {
     entities,
+    ...(extras.logger ? { logger: extras.logger, logging: ["query" as const] } : {}),
     synchronize: false,
     migrationsRun: false,
     migrations: [path.join(migrationsDirectory(db.driver), "*.{ts,js}")],
@@ -52,8 +58,8 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   };
 }
 
-export function createDataSource(db: DatabaseConfig): DataSource {
-  return new DataSource(dataSourceOptions(db));
+export function createDataSource(db: DatabaseConfig, extras: DataSourceExtras = {}): DataSource {
+  return new DataSource(dataSourceOptions(db, extras));
 }
 
 export function isSqlite(ds: DataSource): boolean {

@@ -1,0 +1,64 @@
+import { parseArgs } from "node:util";
+import type { DataSource } from "typeorm";
+import { ConfigError, loadConfig } from "../config/config";
+import { DomainError } from "../domain/shared/domain-error";
+import { createServices } from "../domain/services";
+import { openDatabase } from "../platform/boot";
+import { Database } from "../platform/database";
+import { type CliIo, CliUsageError } from "./cli-command";
+import { commands } from "./commands";
+
+function help(io: CliIo) {
+  io.err("usage: roster <command> [options]   (DATABASE_URL selects the database, as for the server)\n");
+  for (const c of commands) io.err(`  ${c.usage.padEnd(72)} ${c.summary}`);
+}
+
+/** Runs one CLI command; returns the exit code (0 ok, 1 refused by a rule, 2 bad usage or configuration). */
+export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith("-"));
+  const command = commands
+    .filter((c) => c.name.split(" ").every((w, i) => words[i] === w))
+    .sort((a, b) => b.name.length - a.name.length)[0];
+  if (!command || argv.includes("--help") || argv.includes("-h")) {
+    if (!command && words.length) io.err(`unknown command: ${words.join(" ")}\n`);
+    help(io);
+    return words.length && !command ? 2 : 0;
+  }
+  let opts: Record<string, string | boolean>;
+  try {
+    const parsed = parseArgs({
+      args: argv.slice(command.name.split(" ").length),
+      options: Object.fromEntries([...command.options.map((o) => [o, { type: "string" as const }]), ...(command.flags ?? []).map((f) => [f, { type: "boolean" as const }])]),
+      allowPositionals: false,
+      strict: true,
+    });
+    opts = parsed.values as Record<string, string | boolean>;
+  } catch (err) {
+    io.err(`${(err as Error).message}\nusage: roster ${command.usage}`);
+    return 2;
+  }
+  let ds: DataSource | undefined;
+  try {
+    const config = loadConfig(env);
+    ds = await openDatabase(config);
+    await command.run(opts, createServices(new Database(ds)), io);
+    return 0;
+  } catch (err) {
+    if (err instanceof CliUsageError) {
+      io.err(`${err.message}\nusage: roster ${command.usage}`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      io.err(err.message);
+      return 2;
+    }
+    if (err instanceof DomainError) {
+      io.err(`error: ${err.message}`);
+      return 1;
+    }
+    io.err(`error: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await ds?.destroy().catch(() => undefined);
+  }
+}

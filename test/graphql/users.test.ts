@@ -1,0 +1,195 @@
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+
+let app: TestApp;
+let t: TestTenant;
+let other: TestTenant;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  other = await app.tenant();
+});
+afterAll(() => app.close());
+
+const USER_FIELDS = `id userName externalId active displayName version name { givenName familyName formatted }
+  emails { value type primary } phoneNumbers { value type } addresses { locality country type }
+  roles { name } customFields manager { id userName } groups { id displayName } department employeeNumber`;
+
+async function createUser(token: string, input: Record<string, unknown>) {
+  return app.gql<{ createUser: Record<string, any> }>(token, `mutation($input: CreateUserInput!) { createUser(input: $input) { ${USER_FIELDS} } }`, { input });
+}
+
+describe("users through GraphQL", () => {
+  test("every operation but introspection needs a token", async () => {
+    const r = await app.gql(null, "{ users { totalCount } }");
+    expect(r.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    const wrongScope = await app.gql(t.scimToken, "{ users { totalCount } }");
+    expect(wrongScope.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    const intro = await app.gql(null, "{ __schema { queryType { name } } }");
+    expect(intro.errors).toBeUndefined();
+  });
+
+  test("create with every kind of attribute, then read it back", async () => {
+    const boss = await createUser(t.adminToken, { userName: "boss@acme.test" });
+    const r = await createUser(t.adminToken, {
+      userName: "Jane.Doe@acme.test",
+      externalId: "ext-jane",
+      displayName: "Jane Doe",
+      name: { givenName: "Jane", familyName: "Doe", formatted: "Jane Doe" },
+      emails: [{ value: "jane@acme.test", type: "work", primary: true }, { value: "jd@home.test", type: "home" }],
+      phoneNumbers: [{ value: "+44 20 7946 0000", type: "work" }],
+      addresses: [{ locality: "London", country: "GB", type: "work" }],
+      roles: ["ADMIN"],
+      customFields: { area: "North", location: "HQ" },
+      department: "Sales",
+      employeeNumber: "E-1",
+      managerId: boss.data!.createUser.id,
+    });
+    expect(r.errors).toBeUndefined();
+    const u = r.data!.createUser;
+    expect(u).toMatchObject({
+      userName: "Jane.Doe@acme.test",
+      externalId: "ext-jane",
+      active: true,
+      version: 1,
+      name: { givenName: "Jane", familyName: "Doe", formatted: "Jane Doe" },
+      emails: [{ value: "jane@acme.test", type: "work", primary: true }, { value: "jd@home.test", type: "home", primary: false }],
+      phoneNumbers: [{ value: "+44 20 7946 0000", type: "work" }],
+      addresses: [{ locality: "London", country: "GB", type: "work" }],
+      roles: [{ name: "admin" }],
+      customFields: { area: "North", location: "HQ" },
+      manager: { userName: "boss@acme.test" },
+      department: "Sales",
+    });
+    const read = await app.gql<{ user: Record<string, any> }>(t.adminToken, `query($id: ID!) { user(id: $id) { ${USER_FIELDS} } }`, { id: u.id });
+    expect(read.data!.user).toEqual(u);
+  });
+
+  test("userName is unique per organisation in any letter case; another organisation may reuse it", async () => {
+    await createUser(t.adminToken, { userName: "dup@acme.test" });
+    const again = await createUser(t.adminToken, { userName: "DUP@ACME.TEST" });
+    expect(again.errors?.[0].extensions).toMatchObject({ code: "CONFLICT", field: "userName" });
+    const elsewhere = await createUser(other.adminToken, { userName: "dup@acme.test" });
+    expect(elsewhere.errors).toBeUndefined();
+  });
+
+  test("externalId is unique per organisation when set", async () => {
+    await createUser(t.adminToken, { userName: "x1@acme.test", externalId: "same" });
+    const r = await createUser(t.adminToken, { userName: "x2@acme.test", externalId: "same" });
+    expect(r.errors?.[0].extensions).toMatchObject({ code: "CONFLICT", field: "externalId" });
+    const noExt1 = await createUser(t.adminToken, { userName: "x3@acme.test" });
+    const noExt2 = await createUser(t.adminToken, { userName: "x4@acme.test" });
+    expect(noExt1.errors ?? noExt2.errors).toBeUndefined();
+  });
+
+  test.each([
+    [{ userName: "" }, "userName"],
+    [{ userName: "a@b.c", emails: [{ value: "not-an-email" }] }, "emails"],
+    [{ userName: "a@b.c", emails: [{ value: "a@b.c", primary: true }, { value: "d@e.f", primary: true }] }, "emails"],
+    [{ userName: "a@b.c", roles: ["no-such-role"] }, "roles"],
+    [{ userName: "a@b.c", customFields: { nope: "x" } }, "customFields.nope"],
+    [{ userName: "a@b.c", managerId: "00000000-0000-0000-0000-000000000000" }, "managerId"],
+  ])("bad input %j is refused with BAD_USER_INPUT naming %s, and nothing is written", async (input, field) => {
+    const before = await app.gql<{ users: { totalCount: number } }>(t.adminToken, "{ users { totalCount } }");
+    const r = await createUser(t.adminToken, input);
+    expect(r.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(r.errors?.[0].extensions?.field).toContain(field);
+    const after = await app.gql<{ users: { totalCount: number } }>(t.adminToken, "{ users { totalCount } }");
+    expect(after.data!.users.totalCount).toBe(before.data!.users.totalCount);
+  });
+
+  test("update: omitted fields stay, null clears, lists replace, version increases; expectedVersion guards", async () => {
+    const u = (await createUser(t.adminToken, { userName: "upd@acme.test", displayName: "Up", title: "Eng", emails: [{ value: "upd@acme.test" }] })).data!.createUser;
+    const r = await app.gql<{ updateUser: Record<string, any> }>(
+      t.adminToken,
+      `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input, expectedVersion: 1) { ${USER_FIELDS} title } }`,
+      { id: u.id, input: { displayName: null, emails: [{ value: "new@acme.test", primary: true }] } },
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.updateUser).toMatchObject({ displayName: null, title: "Eng", version: 2, emails: [{ value: "new@acme.test", primary: true }] });
+    const stale = await app.gql(t.adminToken, `mutation($id: ID!) { updateUser(id: $id, input: { title: "x" }, expectedVersion: 1) { id } }`, { id: u.id });
+    expect(stale.errors?.[0].extensions?.code).toBe("CONFLICT");
+  });
+
+  test("deactivate and reactivate are audited as such", async () => {
+    const u = (await createUser(t.adminToken, { userName: "leaver@acme.test" })).data!.createUser;
+    const d = await app.gql<{ deactivateUser: { active: boolean } }>(t.adminToken, `mutation($id: ID!) { deactivateUser(id: $id) { active } }`, { id: u.id });
+    expect(d.data!.deactivateUser.active).toBe(false);
+    const inactive = await app.gql<{ users: { nodes: { userName: string }[] } }>(t.adminToken, `{ users(filter: { active: false }) { nodes { userName } } }`);
+    expect(inactive.data!.users.nodes.map((n) => n.userName)).toContain("leaver@acme.test");
+    await app.gql(t.adminToken, `mutation($id: ID!) { reactivateUser(id: $id) { active } }`, { id: u.id });
+    const events = await app.gql<{ auditEvents: { nodes: { action: string; source: string; changes: any }[] } }>(
+      t.adminToken,
+      `query($id: ID!) { auditEvents(filter: { resourceId: $id }) { nodes { action source changes } } }`,
+      { id: u.id },
+    );
+    expect(events.data!.auditEvents.nodes.map((e) => e.action)).toEqual(["user.reactivated", "user.deactivated", "user.created"]);
+    expect(events.data!.auditEvents.nodes[1]).toMatchObject({ source: "graphql", changes: { active: { before: true, after: false } } });
+  });
+
+  test("another organisation's user is NOT_FOUND, never its data", async () => {
+    const theirs = (await createUser(other.adminToken, { userName: "secret@other.test" })).data!.createUser;
+    const read = await app.gql<{ user: unknown }>(t.adminToken, `query($id: ID!) { user(id: $id) { id } }`, { id: theirs.id });
+    expect(read.data!.user).toBeNull();
+    for (const m of ["updateUser(id: $id, input: { title: \"x\" }) { id }", "deactivateUser(id: $id) { id }", "deleteUser(id: $id)", "assignRoles(userId: $id, roles: [\"admin\"]) { id }"]) {
+      const r = await app.gql(t.adminToken, `mutation($id: ID!) { ${m} }`, { id: theirs.id });
+      expect(r.errors?.[0].extensions?.code).toBe("NOT_FOUND");
+    }
+    const asManager = await createUser(t.adminToken, { userName: "m@acme.test", managerId: theirs.id });
+    expect(asManager.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "managerId" });
+    const list = await app.gql<{ users: { nodes: { userName: string }[] } }>(t.adminToken, `{ users(first: 500) { nodes { userName } } }`);
+    expect(list.data!.users.nodes.map((n) => n.userName)).not.toContain("secret@other.test");
+  });
+
+  test("roles: assign and unassign by name, in any case", async () => {
+    const u = (await createUser(t.adminToken, { userName: "roles@acme.test" })).data!.createUser;
+    const a = await app.gql<{ assignRoles: { roles: { name: string }[] } }>(t.adminToken, `mutation($id: ID!) { assignRoles(userId: $id, roles: ["Member", "admin"]) { roles { name } } }`, { id: u.id });
+    expect(a.data!.assignRoles.roles.map((r) => r.name)).toEqual(["admin", "member"]);
+    const un = await app.gql<{ unassignRoles: { roles: { name: string }[] } }>(t.adminToken, `mutation($id: ID!) { unassignRoles(userId: $id, roles: ["ADMIN"]) { roles { name } } }`, { id: u.id });
+    expect(un.data!.unassignRoles.roles.map((r) => r.name)).toEqual(["member"]);
+    const byRole = await app.gql<{ users: { nodes: { userName: string }[] } }>(t.adminToken, `{ users(filter: { role: "member" }) { nodes { userName } } }`);
+    expect(byRole.data!.users.nodes.map((n) => n.userName)).toEqual(["roles@acme.test"]);
+  });
+
+  test("custom field values are validated against their definitions", async () => {
+    await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "level", type: "number" }) { key } }`);
+    await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "skills", type: "enum", multiValued: true, options: ["TS", "SQL"] }) { key } }`);
+    const u = (await createUser(t.adminToken, { userName: "cf@acme.test" })).data!.createUser;
+    const set = (values: unknown) =>
+      app.gql<{ setCustomFieldValues: { customFields: Record<string, unknown> } }>(t.adminToken, `mutation($id: ID!, $v: JSONObject!) { setCustomFieldValues(userId: $id, values: $v) { customFields } }`, { id: u.id, v: values });
+    const ok = await set({ level: "3", skills: ["ts", "SQL"], area: "West" });
+    expect(ok.data!.setCustomFieldValues.customFields).toEqual({ level: 3, skills: ["TS", "SQL"], area: "West" });
+    expect((await set({ level: "high" })).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "customFields.level" });
+    expect((await set({ skills: ["Cobol"] })).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "customFields.skills" });
+    expect((await set({ area: ["a", "b"] })).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "customFields.area" });
+    const cleared = await set({ area: null });
+    expect(cleared.data!.setCustomFieldValues.customFields).toEqual({ level: 3, skills: ["TS", "SQL"] });
+  });
+
+  test("paging with cursors visits every user once, in userName order; text search", async () => {
+    const names = Array.from({ length: 7 }, (_, i) => `page-${String.fromCharCode(103 - i)}@paging.test`);
+    for (const n of names) await createUser(t.adminToken, { userName: n, displayName: `Pager ${n}` });
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const r: any = await app.gql(t.adminToken, `query($after: String) { users(first: 3, after: $after, filter: { text: "paging.test" }) { totalCount pageInfo { hasNextPage endCursor } nodes { userName } } }`, { after });
+      expect(r.data.users.totalCount).toBe(7);
+      seen.push(...r.data.users.nodes.map((n: { userName: string }) => n.userName));
+      if (!r.data.users.pageInfo.hasNextPage) break;
+      after = r.data.users.pageInfo.endCursor;
+    }
+    expect(seen).toEqual([...names].sort());
+    const bad = await app.gql(t.adminToken, `{ users(first: 100000) { totalCount } }`);
+    expect(bad.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
+  });
+
+  test("delete removes the user, its memberships and its manager links", async () => {
+    const boss = (await createUser(t.adminToken, { userName: "gone-boss@acme.test" })).data!.createUser;
+    const report = (await createUser(t.adminToken, { userName: "report@acme.test", managerId: boss.id })).data!.createUser;
+    const g = await app.gql<{ createGroup: { id: string } }>(t.adminToken, `mutation($m: [MemberInput!]) { createGroup(input: { displayName: "Deletion", members: $m }) { id } }`, { m: [{ id: boss.id }] });
+    const del = await app.gql(t.adminToken, `mutation($id: ID!) { deleteUser(id: $id) }`, { id: boss.id });
+    expect(del.errors).toBeUndefined();
+    const r = await app.gql<{ user: any; group: any }>(t.adminToken, `query($r: ID!, $g: ID!) { user(id: $r) { manager { id } } group(id: $g) { memberCount } }`, { r: report.id, g: g.data!.createGroup.id });
+    expect(r.data).toEqual({ user: { manager: null }, group: { memberCount: 0 } });
+  });
+});

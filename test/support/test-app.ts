@@ -1,0 +1,111 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { DataSource, Logger as TypeormLogger } from "typeorm";
+import { createApp } from "../../src/app";
+import { type AppConfig, loadConfig } from "../../src/config/config";
+import type { Organisation } from "../../src/domain/organisations/organisation.entity";
+import { type Services, createServices } from "../../src/domain/services";
+import { openDatabase } from "../../src/platform/boot";
+import { Database } from "../../src/platform/database";
+import { newRequestId } from "../../src/platform/ids";
+import { createLogger } from "../../src/platform/logger";
+import { type RequestContext, systemActor } from "../../src/platform/request-context";
+import { type TestDatabase, createTestDatabase } from "./test-database";
+
+/** Counts SQL statements, for the "no N+1" assertions. */
+export class QueryCounter implements TypeormLogger {
+  count = 0;
+  statements: string[] = [];
+  logQuery(query: string) {
+    if (/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SELECT VERSION|SELECT 1)/i.test(query.trim())) return;
+    this.count++;
+    this.statements.push(query);
+  }
+  logQueryError() {}
+  logQuerySlow() {}
+  logSchemaBuild() {}
+  logMigration() {}
+  log() {}
+  reset() {
+    this.count = 0;
+    this.statements = [];
+  }
+}
+
+export interface TestTenant {
+  organisation: Organisation;
+  adminToken: string;
+  scimToken: string;
+  ctx: RequestContext;
+}
+
+export interface TestApp {
+  url: string;
+  config: AppConfig;
+  services: Services;
+  dataSource: DataSource;
+  database: TestDatabase;
+  queries: QueryCounter;
+  /** A fresh organisation with an admin and a SCIM token. */
+  tenant(slug?: string): Promise<TestTenant>;
+  gql<T = Record<string, unknown>>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: GqlError[]; status: number }>;
+  close(): Promise<void>;
+}
+
+export interface GqlError {
+  message: string;
+  extensions?: { code?: string; field?: string };
+}
+
+let tenantCounter = 0;
+
+/** A real Roster on a real database of its own, listening on a loopback port. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config = loadConfig({ DATABASE_URL: database.url, PUBLIC_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", BOOTSTRAP_DEFAULT_ORG: "false", ...env });
+  const queries = new QueryCounter();
+  const dataSource = await openDatabase(config, { logger: queries });
+  const services = createServices(new Database(dataSource));
+  const app = await createApp({ config, services, logger: createLogger(config.logLevel) });
+  server.on("request", app.express);
+
+  const tenant = async (slug?: string): Promise<TestTenant> => {
+    const sys = { actor: systemActor, source: "system" as const, requestId: newRequestId() };
+    const organisation = await services.organisations.create(sys, { slug: slug ?? `org-${process.pid}-${++tenantCounter}`, name: "Test organisation" });
+    const ctx: RequestContext = { ...sys, organisationId: organisation.id };
+    const admin = await services.tokens.create(ctx, { name: "test admin", scope: "admin" });
+    const scim = await services.tokens.create(ctx, { name: "test scim", scope: "scim" });
+    return { organisation, adminToken: admin.secret, scimToken: scim.secret, ctx };
+  };
+
+  const gql = async <T>(token: string | null, query: string, variables?: Record<string, unknown>) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: T; errors?: GqlError[] };
+    return { ...body, status: res.status };
+  };
+
+  return {
+    url,
+    config,
+    services,
+    dataSource,
+    database,
+    queries,
+    tenant,
+    gql,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.stop();
+      await dataSource.destroy();
+      await database.drop();
+    },
+  };
+}
