@@ -5,6 +5,7 @@ import { adminTokenPrincipal, graphqlRoutes } from "./graphql/graphql.routes";
 import { healthRoutes } from "./http/health.routes";
 import { requestContextMiddleware } from "./http/request-context.middleware";
 import type { Logger } from "./platform/logger";
+import { scimRouter } from "./scim/http/scim.router";
 
 export interface AppDeps {
   config: AppConfig;
@@ -25,6 +26,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.set("trust proxy", true);
   app.use(requestContextMiddleware(deps.logger));
   app.use(healthRoutes(deps.services.db));
+  app.use("/scim/v2", scimRouter(deps.services, deps.config));
   const graphql = await graphqlRoutes(deps.services, deps.logger, adminTokenPrincipal(deps.services));
   app.use(graphql.router);
   app.use((_req: Request, res: Response) => {

@@ -38,3 +38,12 @@ export function isUniqueViolation(err: unknown): boolean {
     /UNIQUE constraint failed|Duplicate entry/.test(String(e?.message ?? ""))
   );
 }
+
+const UNAVAILABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "PROTOCOL_CONNECTION_LOST", "ER_CON_COUNT_ERROR", "ENOTFOUND", "EHOSTUNREACH"]);
+
+/** The database cannot be reached (as opposed to refusing a statement): the request may be retried later. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = e?.code ?? e?.driverError?.code;
+  return (!!code && UNAVAILABLE.has(code)) || /Connection lost|connect ECONNREFUSED|Pool is closed/i.test(String(e?.message ?? ""));
+}

@@ -68,7 +68,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const config = loadConfig({ DATABASE_URL: database.url, PUBLIC_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", BOOTSTRAP_DEFAULT_ORG: "false", ...env });
   const queries = new QueryCounter();
   const dataSource = await openDatabase(config, { logger: queries });
-  const services = createServices(new Database(dataSource));
+  const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays });
   const app = await createApp({ config, services, logger: createLogger(config.logLevel) });
   server.on("request", app.express);
 

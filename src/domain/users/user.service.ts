@@ -352,6 +352,11 @@ export class UserService {
     }
   }
 
+  /** Reads a user for a read-modify-write (SCIM PATCH), holding its row lock until the transaction ends. */
+  lockForUpdate(tx: Tx, id: string): Promise<User> {
+    return this.lockForWrite(tx, id);
+  }
+
   private async lockForWrite(tx: Tx, id: string): Promise<User> {
     const qb = tx.manager.getRepository(User).createQueryBuilder("u").where("u.id = :id AND u.organisationId = :org", { id, org: tx.organisationId });
     // SQLite serialises write transactions already; MariaDB needs the row lock for concurrent writers.

@@ -1,0 +1,95 @@
+import { Brackets, LessThan, Not, IsNull } from "typeorm";
+import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
+import type { Database } from "../../platform/database";
+import { newId } from "../../platform/ids";
+import type { RequestContext } from "../../platform/request-context";
+import { type CursorPage, type CursorSlice, decodeCursor, encodeCursor } from "../shared/paging";
+import { ProvisioningLogEntry } from "./provisioning-log-entry.entity";
+
+export type NewLogEntry = Omit<ProvisioningLogEntry, "id" | "occurredAt"> & { occurredAt?: Date };
+
+export interface ProvisioningLogQuery {
+  since?: Date;
+  until?: Date;
+  status?: number;
+  /** Only failed requests (status 400 and up). */
+  failedOnly?: boolean;
+  tokenId?: string;
+  resourceId?: string;
+  method?: string;
+}
+
+/** Keys whose values never reach the log: credentials, whatever the IdP calls them. */
+const SECRET_KEYS = /^(password|secret|token|client_secret|clientsecret|access_token|refresh_token|authorization)$/i;
+
+/** A copy of a request body with passwords and secrets replaced, for the provisioning log. */
+export function redactBody(value: unknown, depth = 0): unknown {
+  if (depth > 20) return "[…]";
+  if (Array.isArray(value)) return value.slice(0, 200).map((v) => redactBody(v, depth + 1));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "[redacted]" : redactBody(v, depth + 1)]));
+  }
+  if (typeof value === "string" && value.length > 2000) return `${value.slice(0, 2000)}…`;
+  return value;
+}
+
+/** Every SCIM request leaves one entry; bodies are dropped after the retention period. */
+export class ProvisioningLogService {
+  private lastPurge = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly retentionDays: number,
+  ) {}
+
+  async record(entry: NewLogEntry): Promise<void> {
+    const row: ProvisioningLogEntry = {
+      ...entry,
+      id: newId(),
+      occurredAt: entry.occurredAt ?? new Date(),
+      path: entry.path.slice(0, 1024),
+      errorDetail: entry.errorDetail?.slice(0, 1024) ?? null,
+      requestBody: entry.requestBody === undefined ? null : redactBody(entry.requestBody),
+    };
+    await this.db.manager().getRepository(ProvisioningLogEntry).insert(row as QueryDeepPartialEntity<ProvisioningLogEntry>);
+    if (Date.now() - this.lastPurge > 3600_000) {
+      this.lastPurge = Date.now();
+      await this.purgeBodies();
+    }
+  }
+
+  /** Bodies older than the retention period are removed; the entry itself stays. */
+  async purgeBodies(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.retentionDays * 86400_000);
+    const r = await this.db
+      .manager()
+      .getRepository(ProvisioningLogEntry)
+      .update({ occurredAt: LessThan(cutoff), requestBody: Not(IsNull()) }, { requestBody: () => "NULL" });
+    return r.affected ?? 0;
+  }
+
+  async list(ctx: RequestContext, query: ProvisioningLogQuery, page: CursorPage): Promise<CursorSlice<ProvisioningLogEntry>> {
+    const qb = this.db
+      .manager(ctx)
+      .getRepository(ProvisioningLogEntry)
+      .createQueryBuilder("l")
+      .where("l.organisationId = :org", { org: ctx.organisationId });
+    if (query.since) qb.andWhere("l.occurredAt >= :since", { since: query.since });
+    if (query.until) qb.andWhere("l.occurredAt < :until", { until: query.until });
+    if (query.status !== undefined) qb.andWhere("l.status = :status", { status: query.status });
+    if (query.failedOnly) qb.andWhere("l.status >= 400");
+    if (query.tokenId) qb.andWhere("l.tokenId = :tokenId", { tokenId: query.tokenId });
+    if (query.resourceId) qb.andWhere("l.resourceId = :rid", { rid: query.resourceId });
+    if (query.method) qb.andWhere("l.method = :method", { method: query.method.toUpperCase() });
+    const totalCount = await qb.clone().getCount();
+    if (page.after) {
+      const [time, id] = JSON.parse(decodeCursor(page.after)) as [string, string];
+      const at = new Date(time);
+      qb.andWhere(new Brackets((w) => w.where("l.occurredAt < :at", { at }).orWhere(new Brackets((x) => x.where("l.occurredAt = :at", { at }).andWhere("l.id < :cid", { cid: id })))));
+    }
+    const rows = await qb.orderBy("l.occurredAt", "DESC").addOrderBy("l.id", "DESC").take(page.first + 1).getMany();
+    const items = rows.slice(0, page.first);
+    const last = items.at(-1);
+    return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(JSON.stringify([last.occurredAt.toISOString(), last.id])) : null };
+  }
+}

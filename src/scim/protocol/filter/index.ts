@@ -1,0 +1,5 @@
+export * from './ast';
+export { tokenize, type Token, type TokenType } from './lexer';
+export * from './parser';
+export * from './evaluate';
+export * from './resolve';

@@ -1,0 +1,67 @@
+import {
+  type BulkOperation,
+  type BulkOperationResult,
+  UnresolvedBulkIdError,
+  bulkErrorResult,
+  bulkResponse,
+  internalError,
+  parseBulkRequest,
+  resolveBulkIdReferences,
+} from "../protocol";
+import { asScimError } from "./domain-errors";
+import type { ScimScope } from "./scim-scope";
+import type { ScimRequest, ScimResponse } from "./scim-response";
+
+export type Dispatch = (scope: ScimScope, req: ScimRequest) => Promise<ScimResponse>;
+
+/**
+ * /Bulk (RFC 7644 §3.7): operations run in order, each as its own unit; an operation whose bulkId
+ * reference is not created yet waits for a later pass; failOnErrors stops the run.
+ */
+export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: number, dispatch: Dispatch, onUnexpected: (err: unknown) => void): Promise<ScimResponse> {
+  const request = parseBulkRequest(body, { maxOperations: scope.limits.maxBulkOperations, maxPayloadSize: scope.limits.maxPayloadBytes, payloadBytes });
+  const created = new Map<string, string>();
+  const results = new Map<BulkOperation, BulkOperationResult>();
+  let errors = 0;
+  let pending = [...request.operations];
+  while (pending.length) {
+    const waiting: BulkOperation[] = [];
+    for (const op of pending) {
+      if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break;
+      try {
+        const path = resolveBulkIdReferences(op.path, created);
+        const data = resolveBulkIdReferences(op.data, created);
+        const [, type, id] = path.split("/");
+        const response = await dispatch(scope, { method: op.method, path, id, query: {}, body: data, ifMatch: op.version });
+        const resource = response.body as { id?: string; meta?: { location?: string } } | undefined;
+        if (op.bulkId && resource?.id) created.set(op.bulkId, resource.id);
+        results.set(op, {
+          method: op.method,
+          ...(op.bulkId ? { bulkId: op.bulkId } : {}),
+          ...(response.headers?.ETag ? { version: response.headers.ETag } : {}),
+          location: resource?.meta?.location ?? `${scope.baseUrl}/${type}/${id ?? resource?.id ?? ""}`,
+          status: response.status,
+        });
+      } catch (err) {
+        if (err instanceof UnresolvedBulkIdError && request.operations.some((o) => o.bulkId === err.bulkId && !results.has(o))) {
+          waiting.push(op);
+          continue;
+        }
+        const scimError = asScimError(err);
+        if (!scimError) onUnexpected(err);
+        results.set(op, bulkErrorResult(op, scimError ?? internalError()));
+        errors++;
+      }
+    }
+    if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break;
+    if (waiting.length === pending.length) {
+      // No progress: the remaining references form a cycle or name failed operations.
+      for (const op of waiting) {
+        results.set(op, bulkErrorResult(op, new UnresolvedBulkIdError(String(op.bulkId ?? op.path))));
+      }
+      break;
+    }
+    pending = waiting;
+  }
+  return { status: 200, body: bulkResponse(request.operations.filter((o) => results.has(o)).map((o) => results.get(o)!)) };
+}

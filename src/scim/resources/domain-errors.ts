@@ -1,0 +1,29 @@
+import { DomainError, assertNever } from "../../domain/shared/domain-error";
+import { ScimError, forbidden, invalidValue, notFound, preconditionFailed, unauthorized, uniqueness } from "../protocol";
+
+/** Domain refusals in SCIM terms (RFC 7644 §3.12). A 409 always carries `uniqueness`, or IdPs retry forever. */
+export function toScimError(err: DomainError): ScimError {
+  switch (err.code) {
+    case "INVALID_INPUT":
+      return invalidValue(err.details.field ? `${err.details.field}: ${err.message}` : err.message);
+    case "NOT_FOUND":
+      return notFound(err.message);
+    case "CONFLICT":
+      return uniqueness(err.message);
+    case "VERSION_MISMATCH":
+      return preconditionFailed(`${err.message}: read the resource again and retry with its current ETag`);
+    case "FORBIDDEN":
+      return forbidden(err.message);
+    case "UNAUTHENTICATED":
+      return unauthorized(err.message);
+    default:
+      return assertNever(err.code);
+  }
+}
+
+/** Any error a handler threw, as a ScimError; undefined for the unexpected (a 500, logged by the caller). */
+export function asScimError(err: unknown): ScimError | undefined {
+  if (err instanceof ScimError) return err;
+  if (err instanceof DomainError) return toScimError(err);
+  return undefined;
+}

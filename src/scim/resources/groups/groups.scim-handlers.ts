@@ -1,0 +1,167 @@
+import type { Group } from "../../../domain/groups/group.entity";
+import type { Member, MemberRef } from "../../../domain/groups/group.service";
+import {
+  type DeltaMember,
+  type Json,
+  URN_CORE_GROUP,
+  applyPatch,
+  etagMatches,
+  invalidValue,
+  isObject,
+  listResponse,
+  normalizeResourceBody,
+  notFound,
+  parseListQuery,
+  parsePatchRequest,
+  preconditionFailed,
+  project,
+  resolveAttribute,
+  resolveFilter,
+  wantsAttribute,
+  weakEtag,
+} from "../../protocol";
+import { type ScimScope, groupSchema } from "../scim-scope";
+import { type ScimRequest, type ScimResponse, expectedVersion, isoTime, withEtag } from "../scim-response";
+import { groupColumnOf, groupFilterToCriteria } from "./group.scim-filter";
+
+type Projection = { attributes?: string[]; excludedAttributes?: string[] };
+
+const projectionOf = (query: Record<string, unknown>): Projection => {
+  const split = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : Array.isArray(v) ? v.map(String) : undefined);
+  const find = (name: string) => Object.entries(query).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  return { attributes: split(find("attributes")), excludedAttributes: split(find("excludedAttributes")) };
+};
+
+export function toScimGroup(group: Group, members: Member[] | undefined, baseUrl: string): Json {
+  const r: Json = { schemas: [URN_CORE_GROUP], id: group.id, displayName: group.displayName };
+  if (group.externalId) r.externalId = group.externalId;
+  if (members && members.length)
+    r.members = members.map((m) => ({
+      value: m.id,
+      $ref: `${baseUrl}/${m.type === "group" ? "Groups" : "Users"}/${m.id}`,
+      type: m.type === "group" ? "Group" : "User",
+      ...(m.display ? { display: m.display } : {}),
+    }));
+  r.meta = { resourceType: "Group", created: isoTime(group.createdAt), lastModified: isoTime(group.updatedAt), location: `${baseUrl}/Groups/${group.id}`, version: weakEtag(group.version) };
+  return r;
+}
+
+/** SCIM member entries → domain member references; entries without `type` are users. */
+function memberRefs(list: unknown): MemberRef[] {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw invalidValue('"members" must be an array');
+  return list.map((m: DeltaMember | Json) => {
+    if (!isObject(m) || typeof m.value !== "string" || !m.value) throw invalidValue(`each member needs a "value" (the member's id), got ${JSON.stringify(m)}`);
+    const type = typeof m.type === "string" ? m.type.toLowerCase() : "user";
+    if (type !== "user" && type !== "group") throw invalidValue(`member type must be "User" or "Group", not ${JSON.stringify(m.type)}`);
+    return { id: m.value, type };
+  });
+}
+
+/** Members are loaded only when the response will show them: `excludedAttributes=members` never touches the table. */
+async function render(scope: ScimScope, groups: Group[], projection: Projection): Promise<Json[]> {
+  const withMembers = wantsAttribute(groupSchema, projection, "members");
+  const members = withMembers ? await scope.services.groups.allMembers(scope.ctx, groups.map((g) => g.id)) : undefined;
+  return groups.map((g) => project(toScimGroup(g, members?.get(g.id), scope.baseUrl), groupSchema, projection));
+}
+
+async function respondWithGroup(scope: ScimScope, group: Group, status: number, query: Record<string, unknown>): Promise<ScimResponse> {
+  scope.resource = { type: "Group", id: group.id };
+  const [body] = await render(scope, [group], projectionOf(query));
+  return withEtag(status, body, group.version, status === 201 ? `${scope.baseUrl}/Groups/${group.id}` : undefined);
+}
+
+export async function createGroup(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
+  const { resource, notes } = normalizeResourceBody(req.body, groupSchema);
+  notes.forEach((n) => scope.notes.add(n));
+  const group = await scope.services.groups.create(scope.ctx, {
+    displayName: String(resource.displayName ?? ""),
+    externalId: typeof resource.externalId === "string" ? resource.externalId : null,
+    members: memberRefs(resource.members),
+  });
+  return respondWithGroup(scope, group, 201, req.query);
+}
+
+export async function getGroup(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
+  const group = await scope.services.groups.find(scope.ctx, req.id!);
+  if (!group) throw notFound(`Group ${req.id} not found`);
+  scope.resource = { type: "Group", id: group.id };
+  if (req.ifNoneMatch && etagMatches(req.ifNoneMatch, weakEtag(group.version))) return { status: 304, headers: { ETag: weakEtag(group.version) } };
+  return respondWithGroup(scope, group, 200, req.query);
+}
+
+export async function listGroups(scope: ScimScope, params: Record<string, unknown>): Promise<ScimResponse> {
+  const q = parseListQuery(params, {
+    maxResults: scope.limits.maxResults,
+    defaultCount: Math.min(100, scope.limits.maxResults),
+    maxFilterLength: scope.limits.maxFilterLength,
+    maxFilterDepth: scope.limits.maxFilterDepth,
+  });
+  const criteria = q.filter ? groupFilterToCriteria(resolveFilter(q.filter, groupSchema)) : { kind: "all" as const };
+  let sort;
+  if (q.sortBy) {
+    const r = resolveAttribute(groupSchema, q.sortBy);
+    const field = groupColumnOf({ attribute: r.attribute.name, subAttribute: r.subAttribute?.name });
+    if (!field) throw invalidValue(`cannot sort by "${q.sortBy}"`);
+    sort = { field, descending: q.sortOrder === "descending" };
+  }
+  const page = await scope.services.groups.search(scope.ctx, criteria, { offset: q.startIndex - 1, limit: q.count }, sort);
+  const resources = await render(scope, page.items, { attributes: q.attributes, excludedAttributes: q.excludedAttributes });
+  return { status: 200, body: listResponse(resources, page.totalCount, q.startIndex) };
+}
+
+/** PUT replaces the group: name, externalId and the whole membership (members left out → none). */
+export async function replaceGroup(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
+  scope.resource = { type: "Group", id: req.id! };
+  const { resource, notes } = normalizeResourceBody(req.body, groupSchema);
+  notes.forEach((n) => scope.notes.add(n));
+  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
+  const group = await scope.services.db.transaction(scope.ctx, async (tx) => {
+    await scope.services.groups.update(tx, req.id!, { displayName: String(resource.displayName ?? ""), externalId: typeof resource.externalId === "string" ? resource.externalId : null }, { expectedVersion: version });
+    await scope.services.groups.replaceMembers(tx, req.id!, memberRefs(resource.members));
+    return scope.services.groups.get(tx, req.id!);
+  });
+  return respondWithGroup(scope, group, 200, req.query);
+}
+
+/**
+ * PATCH: name and externalId are applied to the group's own row; member operations become
+ * add/remove deltas, so a group of 100,000 members is changed without reading them.
+ */
+export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
+  scope.resource = { type: "Group", id: req.id! };
+  const parsed = parsePatchRequest(req.body, { maxOperations: scope.limits.maxPatchOperations, maxLength: scope.limits.maxFilterLength, maxDepth: scope.limits.maxFilterDepth });
+  parsed.notes.forEach((n) => scope.notes.add(n));
+  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
+  const groups = scope.services.groups;
+  const group = await scope.services.db.transaction(scope.ctx, async (tx) => {
+    const current = await groups.get(tx, req.id!);
+    if (version !== undefined && version !== current.version) throw preconditionFailed(`Group ${req.id} is at version ${weakEtag(current.version)}`);
+    const result = applyPatch(toScimGroup(current, undefined, scope.baseUrl), parsed.operations, groupSchema, { deltaAttributes: ["members"] });
+    result.notes.forEach((n) => scope.notes.add(n));
+    const after = result.resource;
+    const own: { displayName?: string; externalId?: string | null } = {};
+    if (result.changed.includes("displayName")) own.displayName = String(after.displayName ?? "");
+    if (result.changed.includes("externalId")) own.externalId = typeof after.externalId === "string" ? after.externalId : null;
+    if (Object.keys(own).length) await groups.update(tx, current.id, own);
+    const delta = result.deltas.members;
+    if (delta) {
+      if (delta.replace !== undefined) await groups.replaceMembers(tx, current.id, memberRefs(delta.replace));
+      else if (delta.removeAll) await groups.replaceMembers(tx, current.id, []);
+      if (delta.remove.length) await groups.removeMembers(tx, current.id, delta.remove);
+      if (delta.add.length) await groups.addMembers(tx, current.id, memberRefs(delta.add));
+    }
+    return groups.get(tx, current.id);
+  });
+  const projection = projectionOf(req.query);
+  // 204 keeps a member change cheap (RFC 7644 §3.5.2 allows it); ask for attributes to get the resource.
+  if (!projection.attributes && !projection.excludedAttributes) return { status: 204, headers: { ETag: weakEtag(group.version) } };
+  return respondWithGroup(scope, group, 200, req.query);
+}
+
+export async function deleteGroup(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
+  scope.resource = { type: "Group", id: req.id! };
+  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
+  await scope.services.groups.delete(scope.ctx, req.id!, { expectedVersion: version });
+  return { status: 204 };
+}

@@ -1,0 +1,35 @@
+import { type ScimError, weakEtag } from "../protocol";
+
+/** A SCIM answer, independent of express: the HTTP layer and /Bulk both send it. */
+export interface ScimResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ScimRequest {
+  method: string;
+  /** e.g. `/Users/abc`, relative to the SCIM base. */
+  path: string;
+  id?: string;
+  query: Record<string, unknown>;
+  body: unknown;
+  ifMatch?: string;
+  ifNoneMatch?: string;
+}
+
+export const withEtag = (status: number, body: Record<string, unknown>, version: number, location?: string): ScimResponse => ({
+  status,
+  body,
+  headers: { ETag: weakEtag(version), ...(location ? { Location: location } : {}) },
+});
+
+/** `W/"7"` → 7; `*` or absent → undefined (no precondition); anything else cannot match (412). */
+export function expectedVersion(ifMatch: string | undefined, fail: () => ScimError): number | undefined {
+  if (!ifMatch || ifMatch.trim() === "*") return undefined;
+  const m = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(ifMatch);
+  if (!m) throw fail();
+  return Number(m[1]);
+}
+
+export const isoTime = (d: Date) => d.toISOString();

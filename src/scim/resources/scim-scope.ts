@@ -1,0 +1,72 @@
+import type { Services } from "../../domain/services";
+import type { CustomFieldDefinition } from "../../domain/custom-fields/custom-field-definition.entity";
+import type { RequestContext } from "../../platform/request-context";
+import {
+  CORE_GROUP_SCHEMA,
+  CORE_USER_SCHEMA,
+  ENTERPRISE_USER_SCHEMA,
+  type ResourceSchema,
+  type SchemaDefinition,
+  customFieldExtensionSchema,
+  extensionOf,
+} from "../protocol";
+
+export interface ScimLimits {
+  maxResults: number;
+  maxPayloadBytes: number;
+  maxBulkOperations: number;
+  maxPatchOperations: number;
+  maxFilterLength: number;
+  maxFilterDepth: number;
+}
+
+/** Everything a SCIM handler needs for one request: who asks, where the API lives, what was noticed. */
+export interface ScimScope {
+  ctx: RequestContext;
+  services: Services;
+  /** Absolute base of the SCIM API, e.g. https://roster.example/scim/v2 (for meta.location and $ref). */
+  baseUrl: string;
+  /** The product extension's URN (custom fields). */
+  extensionUrn: string;
+  limits: ScimLimits;
+  /** How the request was read: the IdP quirks that applied (for the provisioning log). */
+  notes: Set<string>;
+  /** The resource the request was about, for the provisioning log. */
+  resource?: { type: "User" | "Group"; id: string };
+}
+
+/** Core attributes Roster does not store are left out of its schema, so discovery tells the truth. */
+const NOT_STORED = new Set(["ims", "photos", "entitlements", "x509Certificates"]);
+
+export const coreUserSchema: SchemaDefinition = {
+  ...CORE_USER_SCHEMA,
+  attributes: CORE_USER_SCHEMA.attributes.filter((a) => !NOT_STORED.has(a.name)),
+};
+
+/** Entra adds its own group schema URN to group bodies; it is known, and has nothing Roster stores. */
+export const ENTRA_GROUP_SCHEMA_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
+
+export function productExtensionSchema(urn: string, definitions: CustomFieldDefinition[]): SchemaDefinition {
+  return customFieldExtensionSchema(
+    urn,
+    definitions.map((d) => ({ key: d.key, label: d.label, type: d.type, multiValued: d.multiValued, options: d.options ?? undefined })),
+    "Product custom fields",
+  );
+}
+
+export function userSchemaFor(urn: string, definitions: CustomFieldDefinition[]): ResourceSchema {
+  return {
+    name: "User",
+    endpoint: "/Users",
+    description: "User Account",
+    core: coreUserSchema,
+    extensions: [extensionOf(ENTERPRISE_USER_SCHEMA), extensionOf(productExtensionSchema(urn, definitions))],
+  };
+}
+
+export const groupSchema: ResourceSchema = { name: "Group", endpoint: "/Groups", description: "Group", core: CORE_GROUP_SCHEMA, extensions: [] };
+
+export async function userSchema(scope: ScimScope): Promise<{ schema: ResourceSchema; definitions: CustomFieldDefinition[] }> {
+  const definitions = await scope.services.customFields.list(scope.ctx);
+  return { schema: userSchemaFor(scope.extensionUrn, definitions), definitions };
+}

@@ -1,0 +1,140 @@
+import type { User } from "../../../domain/users/user.entity";
+import type { UserSort } from "../../../domain/users/user.service";
+import {
+  type Json,
+  type PatchOperation,
+  type ResourceSchema,
+  URN_ENTERPRISE_USER,
+  applyPatch,
+  etagMatches,
+  invalidValue,
+  listResponse,
+  normalizeResourceBody,
+  notFound,
+  parseListQuery,
+  parsePatchRequest,
+  preconditionFailed,
+  project,
+  resolveAttribute,
+  resolveFilter,
+  wantsAttribute,
+  weakEtag,
+} from "../../protocol";
+import { type ScimScope, userSchema } from "../scim-scope";
+import { type ScimRequest, type ScimResponse, expectedVersion, withEtag } from "../scim-response";
+import { qualifyLegacyManager } from "../scim-filter";
+import { userColumnOf, userFilterToCriteria } from "./user.scim-filter";
+import { changesFromPatchedUser, changesFromScimUser, toScimUser } from "./user.scim-mapper";
+
+const projectionOf = (query: Record<string, unknown>) => {
+  const split = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : Array.isArray(v) ? v.map(String) : undefined);
+  const find = (name: string) => Object.entries(query).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  return { attributes: split(find("attributes")), excludedAttributes: split(find("excludedAttributes")) };
+};
+
+async function render(scope: ScimScope, schema: ResourceSchema, users: User[], projection: { attributes?: string[]; excludedAttributes?: string[] }): Promise<Json[]> {
+  const details = await scope.services.users.details(scope.ctx, users, { groups: wantsAttribute(schema, projection, "groups") });
+  return users.map((u) => project(toScimUser(u, details.get(u.id)!, scope.baseUrl, scope.extensionUrn), schema, projection));
+}
+
+async function respondWithUser(scope: ScimScope, schema: ResourceSchema, user: User, status: number, query: Record<string, unknown>): Promise<ScimResponse> {
+  scope.resource = { type: "User", id: user.id };
+  const [body] = await render(scope, schema, [user], projectionOf(query));
+  return withEtag(status, body, user.version, status === 201 ? `${scope.baseUrl}/Users/${user.id}` : undefined);
+}
+
+export async function createUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
+  const { schema, definitions } = await userSchema(scope);
+  // Okta always sends a random password: accepted, never stored.
+  const { resource, notes } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
+  notes.forEach((n) => scope.notes.add(n));
+  const changes = changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, false);
+  const user = await scope.services.users.create(scope.ctx, { ...changes, userName: changes.userName ?? "" });
+  return respondWithUser(scope, schema, user, 201, req.query);
+}
+
+export async function getUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
+  const user = await scope.services.users.find(scope.ctx, req.id!);
+  if (!user) throw notFound(`User ${req.id} not found`);
+  scope.resource = { type: "User", id: user.id };
+  if (req.ifNoneMatch && etagMatches(req.ifNoneMatch, weakEtag(user.version))) return { status: 304, headers: { ETag: weakEtag(user.version) } };
+  const { schema } = await userSchema(scope);
+  return respondWithUser(scope, schema, user, 200, req.query);
+}
+
+export async function listUsers(scope: ScimScope, params: Record<string, unknown>): Promise<ScimResponse> {
+  const { schema } = await userSchema(scope);
+  const q = parseListQuery(params, {
+    maxResults: scope.limits.maxResults,
+    defaultCount: Math.min(100, scope.limits.maxResults),
+    maxFilterLength: scope.limits.maxFilterLength,
+    maxFilterDepth: scope.limits.maxFilterDepth,
+  });
+  const criteria = q.filter ? userFilterToCriteria(resolveFilter(qualifyLegacyManager(q.filter), schema), scope.extensionUrn) : { kind: "all" as const };
+  let sort: UserSort | undefined;
+  if (q.sortBy) {
+    const field = userColumnOf(toPath(resolveAttribute(schema, q.sortBy)), scope.extensionUrn);
+    if (!field) throw invalidValue(`cannot sort by "${q.sortBy}"`);
+    sort = { field, descending: q.sortOrder === "descending" };
+  }
+  const page = await scope.services.users.search(scope.ctx, criteria, { offset: q.startIndex - 1, limit: q.count }, sort);
+  const resources = await render(scope, schema, page.items, { attributes: q.attributes, excludedAttributes: q.excludedAttributes });
+  return { status: 200, body: listResponse(resources, page.totalCount, q.startIndex) };
+}
+
+const toPath = (r: ReturnType<typeof resolveAttribute>) =>
+  r.extension ? { schema: r.schemaUrn, attribute: r.attribute.name, subAttribute: r.subAttribute?.name } : { attribute: r.attribute.name, subAttribute: r.subAttribute?.name };
+
+export async function replaceUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
+  const { schema, definitions } = await userSchema(scope);
+  scope.resource = { type: "User", id: req.id! };
+  const { resource, notes } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
+  notes.forEach((n) => scope.notes.add(n));
+  const changes = changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, true);
+  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
+  const user = await scope.services.users.update(scope.ctx, req.id!, changes, { expectedVersion: version });
+  return respondWithUser(scope, schema, user, 200, req.query);
+}
+
+/**
+ * Entra sends the manager on the bare path `manager`, sometimes as `[{"$ref":…,"value":…}]`:
+ * both are read as the enterprise extension's single-valued manager.
+ */
+function legacyManagerPaths(ops: PatchOperation[], notes: Set<string>): PatchOperation[] {
+  return ops.map((op) => {
+    if (!op.path || op.path.schema || op.path.attribute.toLowerCase() !== "manager") return op;
+    notes.add("bare manager path read as enterprise manager");
+    let value = op.value;
+    if (Array.isArray(value) && value.length <= 1) value = value[0] ?? null;
+    return { ...op, path: { ...op.path, schema: URN_ENTERPRISE_USER }, value };
+  });
+}
+
+export async function patchUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
+  const { schema, definitions } = await userSchema(scope);
+  scope.resource = { type: "User", id: req.id! };
+  const parsed = parsePatchRequest(req.body, { maxOperations: scope.limits.maxPatchOperations, maxLength: scope.limits.maxFilterLength, maxDepth: scope.limits.maxFilterDepth });
+  parsed.notes.forEach((n) => scope.notes.add(n));
+  const operations = legacyManagerPaths(parsed.operations, scope.notes);
+  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
+  // Read, apply and write in one transaction: all operations apply, or none does.
+  const user = await scope.services.db.transaction(scope.ctx, async (tx) => {
+    const current = await scope.services.users.lockForUpdate(tx, req.id!);
+    if (version !== undefined && version !== current.version) throw preconditionFailed(`User ${req.id} is at version ${weakEtag(current.version)}`);
+    const details = (await scope.services.users.details(tx, [current])).get(current.id)!;
+    const before = toScimUser(current, details, scope.baseUrl, scope.extensionUrn);
+    const result = applyPatch(before, operations, schema);
+    result.notes.forEach((n) => scope.notes.add(n));
+    const changes = changesFromPatchedUser(result.resource, result.changed, definitions, scope.extensionUrn, scope.notes);
+    if (Object.keys(changes).length === 0) return current;
+    return scope.services.users.update(tx, current.id, changes);
+  });
+  return respondWithUser(scope, schema, user, 200, req.query);
+}
+
+export async function deleteUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
+  scope.resource = { type: "User", id: req.id! };
+  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
+  await scope.services.users.delete(scope.ctx, req.id!, { expectedVersion: version });
+  return { status: 204 };
+}
