@@ -1,0 +1,85 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { runCli } from "../src/cli/run-cli";
+import { openDatabase } from "../src/platform/boot";
+import { createServices } from "../src/domain/services";
+import { Database } from "../src/platform/database";
+import { type TestDatabase, createTestDatabase } from "./support/test-database";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db.drop());
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { DATABASE_URL: db.url, LOG_LEVEL: "silent" });
+  return { code, out, err: err.join("\n") };
+}
+
+test("org create/list, token create (prints only the secret)/list/revoke, on the server's DATABASE_URL", async () => {
+  const created = await cli("org", "create", "--slug", "acme", "--name", "Acme Inc");
+  expect(created.code).toBe(0);
+  expect((await cli("org", "list")).out.join("\n")).toMatch(/\tacme\tAcme Inc\tscim=on$/m);
+
+  const token = await cli("token", "create", "--org", "acme", "--scope", "scim", "--name", "okta", "--expires-in", "90d");
+  expect(token.code).toBe(0);
+  expect(token.out).toHaveLength(1);
+  expect(token.out[0]).toMatch(/^rst_scim_[A-Za-z0-9_-]{43}$/);
+
+  const ds = await openDatabase({ database: db.config });
+  try {
+    const services = createServices(new Database(ds));
+    const check = await services.tokens.check(token.out[0], "scim");
+    expect(check.ok).toBe(true);
+    if (!check.ok) return;
+    expect(check.token.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 89 * 86400_000);
+    const list = await cli("token", "list", "--org", "acme");
+    expect(list.out.join("\n")).toContain(check.token.id);
+    expect(list.out.join("\n")).not.toContain(token.out[0]);
+    expect((await cli("token", "revoke", "--org", "acme", "--id", check.token.id)).code).toBe(0);
+    expect((await services.tokens.check(token.out[0], "scim")).ok).toBe(false);
+    const audit = await services.audit.list({ organisationId: check.organisation.id, actor: { type: "system", id: null, label: "t" }, source: "cli", requestId: "t" }, { source: "cli" }, { first: 10 });
+    expect(audit.items.map((e) => e.action)).toEqual(["token.revoked", "token.created", "organisation.created"]);
+  } finally {
+    await ds.destroy();
+  }
+});
+
+test.each([
+  [["token", "create", "--org", "acme", "--scope", "root", "--name", "x"], 2, /--scope must be one of scim, admin/],
+  [["token", "create", "--org", "nope", "--scope", "scim", "--name", "x"], 1, /Organisation "nope" not found/],
+  [["token", "create", "--scope", "scim", "--name", "x"], 2, /--org is required/],
+  [["token", "create", "--org", "acme", "--scope", "scim", "--name", "x", "--expires-in", "soon"], 1, /not a duration/],
+  [["org", "create", "--slug", "Bad Slug", "--name", "x"], 1, /slug must be/],
+  [["org", "create", "--slug", "x", "--name", "y", "--colour", "red"], 2, /Unknown option '--colour'/],
+  [["frobnicate"], 2, /unknown command: frobnicate/],
+])("roster %j exits %i with a clear message", async (argv, code, message) => {
+  if (!(await cli("org", "list")).out.join().includes("acme")) await cli("org", "create", "--slug", "acme", "--name", "Acme");
+  const r = await cli(...argv);
+  expect(r.code).toBe(code);
+  expect(r.err).toMatch(message);
+});
+
+test("a bad DATABASE_URL is named in the error", async () => {
+  const err: string[] = [];
+  const code = await runCli(["org", "list"], { out: () => undefined, err: (l) => err.push(l) }, { DATABASE_URL: "postgres://x" });
+  expect(code).toBe(2);
+  expect(err.join("\n")).toMatch(/DATABASE_URL: must start with sqlite:, mariadb:\/\/ or mysql:\/\//);
+});
+
+test("the compiled `roster` binary prints only the secret on stdout, so scripts can capture it", () => {
+  const root = path.resolve(__dirname, "..");
+  const main = path.join(root, "dist/src/cli/main.js");
+  if (!require("node:fs").existsSync(main)) {
+    const build = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8" });
+    expect(build.status).toBe(0);
+  }
+  const env = { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: "silent" };
+  spawnSync(process.execPath, [main, "org", "create", "--slug", "bin", "--name", "Bin"], { env, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [main, "token", "create", "--org", "bin", "--scope", "admin", "--name", "ci"], { env, encoding: "utf8" });
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/^rst_admin_[A-Za-z0-9_-]{43}\n$/);
+});

@@ -1,0 +1,112 @@
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+
+let app: TestApp;
+let t: TestTenant;
+let other: TestTenant;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  other = await app.tenant();
+});
+afterAll(() => app.close());
+
+describe("access tokens", () => {
+  test("the secret is shown once; only its hash is stored; a revoked token stops working at once", async () => {
+    const created = await app.gql<{ createAccessToken: { secret: string; token: any } }>(
+      t.adminToken,
+      `mutation { createAccessToken(input: { name: "second admin", scope: "admin", expiresInDays: 30 }) { secret token { id name scope prefix active expiresAt } } }`,
+    );
+    const { secret, token } = created.data!.createAccessToken;
+    expect(secret).toMatch(/^rst_admin_[A-Za-z0-9_-]{43}$/);
+    expect(secret.startsWith(token.prefix)).toBe(true);
+    expect(token).toMatchObject({ name: "second admin", scope: "admin", active: true });
+    expect(new Date(token.expiresAt).getTime()).toBeGreaterThan(Date.now() + 29 * 86400_000);
+    const rows = await app.dataSource.query("SELECT * FROM access_tokens WHERE id = ?", [token.id]);
+    expect(JSON.stringify(rows)).not.toContain(secret);
+    expect(rows[0].secretHash).toMatch(/^[0-9a-f]{64}$/);
+
+    const works = await app.gql<{ organisation: { id: string } }>(secret, `{ organisation { id } }`);
+    expect(works.data!.organisation.id).toBe(t.organisation.id);
+    const list = await app.gql<{ accessTokens: Record<string, unknown>[] }>(t.adminToken, `{ accessTokens { id name prefix lastUsedAt } }`);
+    expect(list.data!.accessTokens.find((x) => x.id === token.id)?.lastUsedAt).toBeTruthy();
+    expect(JSON.stringify(list)).not.toContain(secret);
+
+    await app.gql(t.adminToken, `mutation($id: ID!) { revokeAccessToken(id: $id) { revokedAt active } }`, { id: token.id });
+    const refused = await app.gql(secret, `{ organisation { id } }`);
+    expect(refused.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
+  test("another organisation's token cannot be revoked or seen", async () => {
+    const theirs = (await app.gql<{ accessTokens: { id: string }[] }>(other.adminToken, `{ accessTokens { id } }`)).data!.accessTokens[0];
+    const r = await app.gql(t.adminToken, `mutation($id: ID!) { revokeAccessToken(id: $id) { id } }`, { id: theirs.id });
+    expect(r.errors?.[0].extensions?.code).toBe("NOT_FOUND");
+    const mine = await app.gql<{ accessTokens: { id: string }[] }>(t.adminToken, `{ accessTokens { id } }`);
+    expect(mine.data!.accessTokens.map((x) => x.id)).not.toContain(theirs.id);
+  });
+
+  test("a bad scope is refused before anything is written", async () => {
+    const r = await app.gql(t.adminToken, `mutation { createAccessToken(input: { name: "x", scope: "root" }) { secret } }`);
+    expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "scope" });
+  });
+});
+
+describe("roles", () => {
+  test("built-ins exist, cannot be renamed or deleted; custom roles have unique names", async () => {
+    const roles = await app.gql<{ roles: { name: string; builtIn: boolean; id: string }[] }>(t.adminToken, `{ roles { id name builtIn } }`);
+    expect(roles.data!.roles.map((r) => [r.name, r.builtIn])).toEqual([["admin", true], ["member", true]]);
+    const admin = roles.data!.roles[0];
+    expect((await app.gql(t.adminToken, `mutation($id: ID!) { deleteRole(id: $id) }`, { id: admin.id })).errors?.[0].extensions?.code).toBe("FORBIDDEN");
+    expect((await app.gql(t.adminToken, `mutation($id: ID!) { updateRole(id: $id, input: { name: "boss" }) { id } }`, { id: admin.id })).errors?.[0].extensions?.code).toBe("FORBIDDEN");
+
+    const c = await app.gql<{ createRole: { id: string; permissions: string[] } }>(t.adminToken, `mutation { createRole(input: { name: "Auditor", description: "reads", permissions: ["audit:read", "audit:read"] }) { id permissions } }`);
+    expect(c.data!.createRole.permissions).toEqual(["audit:read"]);
+    expect((await app.gql(t.adminToken, `mutation { createRole(input: { name: "AUDITOR" }) { id } }`)).errors?.[0].extensions).toMatchObject({ code: "CONFLICT", field: "name" });
+    expect((await app.gql(t.adminToken, `mutation { createRole(input: { name: "x", permissions: ["no spaces allowed"] }) { id } }`)).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "permissions" });
+
+    const u = await app.services.users.create(t.ctx, { userName: "auditor@r.test", roles: ["auditor"] });
+    await app.gql(t.adminToken, `mutation($id: ID!) { deleteRole(id: $id) }`, { id: c.data!.createRole.id });
+    const after = await app.gql<{ user: { roles: unknown[] } }>(t.adminToken, `query($id: ID!) { user(id: $id) { roles { name } } }`, { id: u.id });
+    expect(after.data!.user.roles).toEqual([]);
+  });
+});
+
+describe("custom fields", () => {
+  test("a new organisation starts with the seed documents' fields", async () => {
+    const r = await app.gql<{ customFieldDefinitions: { key: string; type: string }[] }>(t.adminToken, `{ customFieldDefinitions { key type } }`);
+    expect(r.data!.customFieldDefinitions.map((d) => d.key)).toEqual(["area", "custom_1", "custom_2", "custom_3", "department", "location", "position"]);
+    expect(new Set(r.data!.customFieldDefinitions.map((d) => d.type))).toEqual(new Set(["string"]));
+  });
+
+  test("define, update and delete; keys are unique and well-formed; enum needs options; type is fixed", async () => {
+    const def = await app.gql<{ defineCustomField: any }>(t.adminToken, `mutation { defineCustomField(input: { key: "grade", label: "Grade", type: "enum", options: ["A", "B"] }) { key label type options multiValued } }`);
+    expect(def.data!.defineCustomField).toEqual({ key: "grade", label: "Grade", type: "enum", options: ["A", "B"], multiValued: false });
+    expect((await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "grade" }) { key } }`)).errors?.[0].extensions?.code).toBe("CONFLICT");
+    expect((await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "1bad" }) { key } }`)).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "key" });
+    expect((await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "e", type: "enum" }) { key } }`)).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "options" });
+    const upd = await app.gql<{ updateCustomField: any }>(t.adminToken, `mutation { updateCustomField(key: "grade", input: { label: "Pay grade", options: ["A", "B", "C"] }) { label options } }`);
+    expect(upd.data!.updateCustomField).toEqual({ label: "Pay grade", options: ["A", "B", "C"] });
+    const u = await app.services.users.create(t.ctx, { userName: "graded@cf.test", customFields: { grade: "c" } });
+    expect((await app.services.users.details(t.ctx, [u])).get(u.id)!.customFields).toEqual({ grade: "C" });
+    await app.gql(t.adminToken, `mutation { deleteCustomField(key: "grade") }`);
+    expect((await app.services.users.details(t.ctx, [u])).get(u.id)!.customFields).toEqual({});
+    const gone = await app.gql(t.adminToken, `mutation { updateCustomField(key: "grade", input: { label: "x" }) { key } }`);
+    expect(gone.errors?.[0].extensions?.code).toBe("NOT_FOUND");
+  });
+});
+
+describe("organisation", () => {
+  test("read and update the caller's organisation only; audit events filter by action and source", async () => {
+    const r = await app.gql<{ updateOrganisation: any }>(t.adminToken, `mutation { updateOrganisation(input: { name: "Renamed", scimEnabled: false }) { id name scimEnabled slug } }`);
+    expect(r.data!.updateOrganisation).toMatchObject({ id: t.organisation.id, name: "Renamed", scimEnabled: false });
+    const theirs = await app.gql<{ organisation: { name: string } }>(other.adminToken, `{ organisation { name } }`);
+    expect(theirs.data!.organisation.name).toBe("Test organisation");
+    const bad = await app.gql(t.adminToken, `mutation { updateOrganisation(input: { slug: "Not A Slug" }) { id } }`);
+    expect(bad.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    const taken = await app.gql(t.adminToken, `mutation($s: String!) { updateOrganisation(input: { slug: $s }) { id } }`, { s: other.organisation.slug });
+    expect(taken.errors?.[0].extensions?.code).toBe("CONFLICT");
+    const events = await app.gql<{ auditEvents: { nodes: { action: string; source: string; changes: any }[] } }>(t.adminToken, `{ auditEvents(filter: { action: "organisation.updated", source: "graphql" }) { nodes { action source changes } } }`);
+    expect(events.data!.auditEvents.nodes).toEqual([{ action: "organisation.updated", source: "graphql", changes: { name: { before: "Test organisation", after: "Renamed" }, scimEnabled: { before: true, after: false } } }]);
+    await app.gql(t.adminToken, `mutation { updateOrganisation(input: { scimEnabled: true }) { id } }`);
+  });
+});

@@ -1,0 +1,94 @@
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+
+let app: TestApp;
+let t: TestTenant;
+let other: TestTenant;
+const ids: string[] = [];
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  other = await app.tenant();
+  for (let i = 0; i < 6; i++) ids.push((await app.services.users.create(t.ctx, { userName: `m${i}@g.test`, displayName: `Member ${i}` })).id);
+});
+afterAll(() => app.close());
+
+const GROUP = `id displayName externalId version memberCount members(first: 50) { totalCount nodes { id type display user { userName } group { displayName } } }`;
+
+test("create a group with user and group members; add and remove many at once; audit trail", async () => {
+  const inner = await app.gql<{ createGroup: { id: string } }>(t.adminToken, `mutation { createGroup(input: { displayName: "Inner" }) { id } }`);
+  const created = await app.gql<{ createGroup: any }>(t.adminToken, `mutation($m: [MemberInput!]) { createGroup(input: { displayName: "Engineering", externalId: "eng", members: $m }) { ${GROUP} } }`, {
+    m: [{ id: ids[0] }, { id: inner.data!.createGroup.id, type: "group" }],
+  });
+  expect(created.errors).toBeUndefined();
+  const g = created.data!.createGroup;
+  expect(g).toMatchObject({ displayName: "Engineering", externalId: "eng", version: 1, memberCount: 2 });
+  expect(g.members.nodes.map((m: any) => [m.type, m.display])).toEqual(expect.arrayContaining([["user", "Member 0"], ["group", "Inner"]]));
+
+  const add = await app.gql<{ addGroupMembers: any }>(t.adminToken, `mutation($g: ID!, $m: [MemberInput!]!) { addGroupMembers(groupId: $g, members: $m) { added removed group { memberCount version } } }`, {
+    g: g.id,
+    m: [{ id: ids[0] }, { id: ids[1] }, { id: ids[2] }],
+  });
+  expect(add.data!.addGroupMembers).toEqual({ added: [ids[1], ids[2]], removed: [], group: { memberCount: 4, version: 2 } });
+
+  const remove = await app.gql<{ removeGroupMembers: any }>(t.adminToken, `mutation($g: ID!, $m: [ID!]!) { removeGroupMembers(groupId: $g, memberIds: $m) { added removed group { memberCount } } }`, { g: g.id, m: [ids[1], ids[5]] });
+  expect(remove.data!.removeGroupMembers).toEqual({ added: [], removed: [ids[1]], group: { memberCount: 3 } });
+
+  const byMember = await app.gql<{ groups: { nodes: { displayName: string }[] } }>(t.adminToken, `query($m: ID!) { groups(filter: { memberId: $m }) { nodes { displayName } } }`, { m: ids[2] });
+  expect(byMember.data!.groups.nodes.map((n) => n.displayName)).toEqual(["Engineering"]);
+  const userGroups = await app.gql<{ user: { groups: { displayName: string }[] } }>(t.adminToken, `query($id: ID!) { user(id: $id) { groups { displayName } } }`, { id: ids[0] });
+  expect(userGroups.data!.user.groups.map((x) => x.displayName)).toEqual(["Engineering"]);
+
+  const events = await app.gql<{ auditEvents: { nodes: { action: string; changes: any }[] } }>(t.adminToken, `query($id: ID!) { auditEvents(filter: { resourceId: $id }) { nodes { action changes } } }`, { id: g.id });
+  expect(events.data!.auditEvents.nodes.map((e) => e.action)).toEqual(["group.members.removed", "group.members.added", "group.created"]);
+  expect(events.data!.auditEvents.nodes[1].changes["members.added"].after).toEqual([ids[1], ids[2]]);
+});
+
+test("display names are unique per organisation in any letter case", async () => {
+  await app.gql(t.adminToken, `mutation { createGroup(input: { displayName: "Sales" }) { id } }`);
+  const dup = await app.gql(t.adminToken, `mutation { createGroup(input: { displayName: "SALES" }) { id } }`);
+  expect(dup.errors?.[0].extensions).toMatchObject({ code: "CONFLICT", field: "displayName" });
+  const elsewhere = await app.gql(other.adminToken, `mutation { createGroup(input: { displayName: "Sales" }) { id } }`);
+  expect(elsewhere.errors).toBeUndefined();
+});
+
+test("members of another organisation are refused and nothing is added", async () => {
+  const foreign = await app.services.users.create(other.ctx, { userName: "foreign@other.test" });
+  const g = await app.gql<{ createGroup: { id: string } }>(t.adminToken, `mutation { createGroup(input: { displayName: "Closed" }) { id } }`);
+  const r = await app.gql(t.adminToken, `mutation($g: ID!, $m: [MemberInput!]!) { addGroupMembers(groupId: $g, members: $m) { added } }`, { g: g.data!.createGroup.id, m: [{ id: ids[3] }, { id: foreign.id }] });
+  expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "members" });
+  const after = await app.gql<{ group: { memberCount: number } }>(t.adminToken, `query($g: ID!) { group(id: $g) { memberCount } }`, { g: g.data!.createGroup.id });
+  expect(after.data!.group.memberCount).toBe(0);
+  const theirGroup = await app.services.groups.create(other.ctx, { displayName: "Theirs" });
+  const read = await app.gql<{ group: unknown }>(t.adminToken, `query($g: ID!) { group(id: $g) { id } }`, { g: theirGroup.id });
+  expect(read.data!.group).toBeNull();
+  const del = await app.gql(t.adminToken, `mutation($g: ID!) { deleteGroup(id: $g) }`, { g: theirGroup.id });
+  expect(del.errors?.[0].extensions?.code).toBe("NOT_FOUND");
+});
+
+test("members page through a large group by cursor", async () => {
+  const g = await app.services.groups.create(t.ctx, { displayName: "Paged", members: ids.map((id) => ({ id })) });
+  const seen: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const r: any = await app.gql(t.adminToken, `query($g: ID!, $after: String) { group(id: $g) { members(first: 4, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } } }`, { g: g.id, after });
+    expect(r.data.group.members.totalCount).toBe(6);
+    seen.push(...r.data.group.members.nodes.map((n: { id: string }) => n.id));
+    if (!r.data.group.members.pageInfo.hasNextPage) break;
+    after = r.data.group.members.pageInfo.endCursor;
+  }
+  expect(seen).toEqual([...ids].sort());
+});
+
+test("update and delete a group; a deleted group leaves the groups that contained it", async () => {
+  const parent = await app.services.groups.create(t.ctx, { displayName: "Parent" });
+  const child = await app.services.groups.create(t.ctx, { displayName: "Child" });
+  await app.services.groups.addMembers(t.ctx, parent.id, [{ id: child.id, type: "group" }]);
+  const upd = await app.gql<{ updateGroup: any }>(t.adminToken, `mutation($id: ID!) { updateGroup(id: $id, input: { displayName: "Kid", externalId: null }, expectedVersion: 1) { displayName version } }`, { id: child.id });
+  expect(upd.data!.updateGroup).toEqual({ displayName: "Kid", version: 2 });
+  await app.gql(t.adminToken, `mutation($id: ID!) { deleteGroup(id: $id) }`, { id: child.id });
+  const p = await app.gql<{ group: { memberCount: number } }>(t.adminToken, `query($id: ID!) { group(id: $id) { memberCount } }`, { id: parent.id });
+  expect(p.data!.group.memberCount).toBe(0);
+  const self = await app.gql(t.adminToken, `mutation($id: ID!) { addGroupMembers(groupId: $id, members: [{ id: $id, type: "group" }]) { added } }`, { id: parent.id });
+  expect(self.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+});

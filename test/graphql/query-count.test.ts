@@ -1,0 +1,52 @@
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+
+let app: TestApp;
+let t: TestTenant;
+
+const PAGE = `query($first: Int!) { users(first: $first) { totalCount nodes {
+  id userName emails { value } phoneNumbers { value } roles { name } customFields groups { id displayName }
+  manager { id userName emails { value } } } } }`;
+
+async function seed(n: number, prefix: string) {
+  const ctx = t.ctx;
+  const boss = await app.services.users.create(ctx, { userName: `${prefix}-boss@q.test`, emails: [{ value: `${prefix}-boss@q.test` }] });
+  const groups = [];
+  for (let g = 0; g < 5; g++) groups.push(await app.services.groups.create(ctx, { displayName: `${prefix} group ${g}` }));
+  for (let i = 0; i < n; i++) {
+    const u = await app.services.users.create(ctx, {
+      userName: `${prefix}-${String(i).padStart(3, "0")}@q.test`,
+      emails: [{ value: `${prefix}-${i}@q.test`, primary: true }],
+      phoneNumbers: [{ value: `+1 555 ${i}` }],
+      roles: [i % 2 ? "admin" : "member"],
+      customFields: { area: `area-${i % 3}` },
+      managerId: boss.id,
+    });
+    await app.services.groups.addMembers(ctx, groups[i % 5].id, [{ id: u.id }]);
+  }
+}
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+});
+afterAll(() => app.close());
+
+test("a page of users with emails, phones, roles, custom fields, groups and manager costs a constant number of SQL queries", async () => {
+  await seed(100, "n");
+  const counts: Record<number, number> = {};
+  for (const first of [10, 100]) {
+    await app.gql(t.adminToken, PAGE, { first }); // warm the token's lastUsedAt write out of the measurement
+    app.queries.reset();
+    const r = await app.gql<{ users: { nodes: { groups: unknown[]; roles: unknown[]; manager: { userName: string } | null }[] } }>(t.adminToken, PAGE, { first });
+    expect(r.errors).toBeUndefined();
+    const nodes = r.data!.users.nodes;
+    expect(nodes).toHaveLength(first);
+    expect(nodes.filter((n) => n.manager?.userName === "n-boss@q.test").length).toBeGreaterThan(0);
+    counts[first] = app.queries.count;
+  }
+  // token, count, page; per level of users: contacts, role assignments, custom values, managers, roles,
+  // field definitions; groups; the managers (second level) again contacts, role assignments, custom values.
+  if (process.env.SHOW_SQL) console.log(app.queries.statements.join("\n"));
+  expect(counts[100]).toBe(counts[10]);
+  expect(counts[100]).toBeLessThanOrEqual(14);
+});
