@@ -3,7 +3,11 @@ import { CustomFieldDefinition } from "./custom-fields/custom-field-definition.e
 import { CustomFieldValue } from "./custom-fields/custom-field-value.entity";
 import { Group } from "./groups/group.entity";
 import { GroupMembership } from "./groups/group-membership.entity";
+import { OAuthClientSecret } from "./oauth/oauth-client-secret.entity";
+import { OAuthClient } from "./oauth/oauth-client.entity";
+import { SigningKey } from "./oauth/signing-key.entity";
 import { Organisation } from "./organisations/organisation.entity";
+import { RateLimitCounter } from "./rate-limits/rate-limit-counter.entity";
 import { Role } from "./roles/role.entity";
 import { RoleAssignment } from "./roles/role-assignment.entity";
 import { AccessToken } from "./tokens/access-token.entity";
@@ -31,4 +35,8 @@ export const entities = [
   IdentityProvider,
   Session,
   ReplayEntry,
+  OAuthClient,
+  OAuthClientSecret,
+  SigningKey,
+  RateLimitCounter,
 ];
