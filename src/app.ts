@@ -1,10 +1,12 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import type { AppConfig } from "./config/config";
 import type { Services } from "./domain/services";
-import { adminTokenPrincipal, graphqlRoutes } from "./graphql/graphql.routes";
+import { mountAuth } from "./auth/auth.routes";
+import { adminTokenPrincipal, firstPrincipal, graphqlRoutes } from "./graphql/graphql.routes";
 import { healthRoutes } from "./http/health.routes";
 import { requestContextMiddleware } from "./http/request-context.middleware";
 import type { Logger } from "./platform/logger";
+import { oauthRouter } from "./oauth/oauth.router";
 import { scimRouter } from "./scim/http/scim.router";
 
 export interface AppDeps {
@@ -27,7 +29,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use(requestContextMiddleware(deps.logger));
   app.use(healthRoutes(deps.services.db));
   app.use("/scim/v2", scimRouter(deps.services, deps.config));
-  const graphql = await graphqlRoutes(deps.services, deps.logger, adminTokenPrincipal(deps.services));
+  app.use(oauthRouter(deps.services, deps.config));
+  // Sessions (DB-backed cookie) and SSO sign-in routes; GraphQL then accepts a bearer admin token first, then the session.
+  const auth = await mountAuth(app, deps.services, deps.config);
+  const graphql = await graphqlRoutes(deps.services, deps.logger, firstPrincipal(adminTokenPrincipal(deps.services), auth.principal), { publicUrl: deps.config.publicUrl });
   app.use(graphql.router);
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: "not_found" });
@@ -41,5 +46,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     req.log?.error({ err }, "unhandled error");
     res.status(500).json({ error: "internal_error", requestId: req.requestId });
   });
-  return { express: app, stop: () => graphql.stop() };
+  return {
+    express: app,
+    stop: async () => {
+      auth.stop();
+      await graphql.stop();
+    },
+  };
 }

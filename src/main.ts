@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const dataSource = await openDatabase(config);
-  const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays });
+  const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays, oauth: { issuer: config.publicUrl, ...config.oauth } });
   const first = config.bootstrapDefaultOrganisation ? await bootstrapIfEmpty(services) : null;
   const app = await createApp({ config, services, logger });
   const server = http.createServer(app.express);

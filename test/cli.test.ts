@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { runCli } from "../src/cli/run-cli";
 import { openDatabase } from "../src/platform/boot";
@@ -73,7 +74,7 @@ test("a bad DATABASE_URL is named in the error", async () => {
 test("the compiled `roster` binary prints only the secret on stdout, so scripts can capture it", () => {
   const root = path.resolve(__dirname, "..");
   const main = path.join(root, "dist/src/cli/main.js");
-  if (!require("node:fs").existsSync(main)) {
+  if (!fs.existsSync(main)) {
     const build = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8" });
     expect(build.status).toBe(0);
   }

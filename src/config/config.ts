@@ -23,6 +23,20 @@ const environmentSchema = z.object({
   SCIM_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   SCIM_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   BOOTSTRAP_DEFAULT_ORG: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /** Signs session cookies. Unset: generated once and shared by all instances through the database. */
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
+  /** Tests and local development only: lets openid-client talk to an http:// IdP. Never set in production. */
+  OIDC_ALLOW_INSECURE_REQUESTS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /** Lifetime of the access tokens /oauth/token issues: 60 minutes to 6 hours. */
+  OAUTH_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600, "must be at least 3600 (60 minutes)").max(21600, "must be at most 21600 (6 hours)").default(3600),
+  /** Token requests allowed per window, per client and per IP address. */
+  OAUTH_TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(60),
+  OAUTH_TOKEN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** After a federated credential's JWKS is fetched, an unknown kid does not fetch it again for this long. */
+  OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
+  /** Tests and local development only: federated credentials may name an http:// JWKS URL. Never set in production. */
+  OAUTH_ALLOW_HTTP_JWKS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
 });
 
 export type DatabaseConfig =
@@ -37,6 +51,8 @@ export interface AppConfig {
   logLevel: (typeof logLevels)[number];
   scim: { extensionUrn: string; maxResults: number; maxPayloadBytes: number; logRetentionDays: number };
   bootstrapDefaultOrganisation: boolean;
+  sso: { sessionSecret: string | null; sessionTtlMs: number; allowInsecureOidcRequests: boolean };
+  oauth: { accessTokenTtlSeconds: number; tokenRateLimit: { limit: number; windowSeconds: number }; jwksRefreshCooldownMs: number; allowHttpJwks: boolean };
 }
 
 export class ConfigError extends Error {}
@@ -69,6 +85,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       logRetentionDays: e.SCIM_LOG_RETENTION_DAYS,
     },
     bootstrapDefaultOrganisation: e.BOOTSTRAP_DEFAULT_ORG,
+    sso: { sessionSecret: e.SESSION_SECRET ?? null, sessionTtlMs: Math.round(e.SESSION_TTL_HOURS * 3_600_000), allowInsecureOidcRequests: e.OIDC_ALLOW_INSECURE_REQUESTS },
+    oauth: {
+      accessTokenTtlSeconds: e.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
+      tokenRateLimit: { limit: e.OAUTH_TOKEN_RATE_LIMIT, windowSeconds: e.OAUTH_TOKEN_RATE_WINDOW_SECONDS },
+      jwksRefreshCooldownMs: Math.round(e.OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS * 1000),
+      allowHttpJwks: e.OAUTH_ALLOW_HTTP_JWKS,
+    },
   };
 }
 

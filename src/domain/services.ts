@@ -11,6 +11,12 @@ import { ReplayCache } from "./replay/replay-cache";
 import { SessionService } from "./sessions/session.service";
 import { IdentityProviderService } from "./sso/identity-provider.service";
 import { SignInService } from "./sso/sign-in.service";
+import { AccessTokenIssuer } from "./oauth/access-token.issuer";
+import { FederatedAssertionVerifier } from "./oauth/federated-assertion.verifier";
+import { OAuthClientService } from "./oauth/oauth-client.service";
+import { OAuthTokenService } from "./oauth/oauth-token.service";
+import { type OAuthSettings, defaultOAuthSettings } from "./oauth/oauth.settings";
+import { RateLimiter } from "./rate-limits/rate-limiter";
 
 /** The domain layer, wired once: every adapter (GraphQL, SCIM, SSO, CLI) gets this same set. */
 export interface Services {
@@ -27,11 +33,18 @@ export interface Services {
   sessions: SessionService;
   identityProviders: IdentityProviderService;
   signIn: SignInService;
+  /** OAuth 2.0 for the SCIM API: clients and secrets, the token grant, Roster-signed access tokens. */
+  oauthClients: OAuthClientService;
+  oauthTokens: OAuthTokenService;
+  accessTokens: AccessTokenIssuer;
+  rateLimiter: RateLimiter;
 }
 
 export interface ServiceOptions {
   /** Days a SCIM request body stays in the provisioning log. */
   provisioningLogRetentionDays?: number;
+  /** Issuer (PUBLIC_URL), access-token lifetime, JWKS refresh policy; defaults suit the CLI. */
+  oauth?: Partial<OAuthSettings>;
 }
 
 export function createServices(db: Database, options: ServiceOptions = {}): Services {
@@ -44,6 +57,11 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
   users.onDeactivated.push(async (tx, userId) => {
     await sessions.deleteSessionsOfUser(tx, userId);
   });
+  const oauthSettings: OAuthSettings = { ...defaultOAuthSettings, ...options.oauth };
+  const replay = new ReplayCache(db);
+  const oauthClients = new OAuthClientService(db, audit, oauthSettings);
+  const accessTokens = new AccessTokenIssuer(db, oauthClients, oauthSettings);
+  const oauthTokens = new OAuthTokenService(db, audit, oauthClients, accessTokens, new FederatedAssertionVerifier(replay, oauthSettings));
   return {
     db,
     audit,
@@ -54,9 +72,13 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
     groups: new GroupService(db, audit),
     tokens: new TokenService(db, audit),
     provisioningLog: new ProvisioningLogService(db, options.provisioningLogRetentionDays ?? 30),
-    replay: new ReplayCache(db),
+    replay,
     sessions,
     identityProviders: new IdentityProviderService(db, audit),
     signIn: new SignInService(db, audit, users, roles),
+    oauthClients,
+    oauthTokens,
+    accessTokens,
+    rateLimiter: new RateLimiter(db),
   };
 }

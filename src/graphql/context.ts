@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import type { Group } from "../domain/groups/group.entity";
 import type { Services } from "../domain/services";
+import type { Principal } from "../domain/sessions/principal";
 import { DomainError } from "../domain/shared/domain-error";
 import type { User } from "../domain/users/user.entity";
 import type { UserDetails } from "../domain/users/user.service";
@@ -40,16 +41,25 @@ export type Loaders = ReturnType<typeof createLoaders>;
 export interface GraphqlContext {
   services: Services;
   requestId: string;
-  /** The caller's organisation and identity; throws UNAUTHENTICATED when there is none. */
+  /** Roster's public base URL (SSO URLs shown to admins). */
+  publicUrl: string;
+  /** An admin's organisation and identity: UNAUTHENTICATED without a caller, FORBIDDEN for a signed-in non-admin. */
   auth(): RequestContext;
+  /** Any caller (admin or signed-in user), or null. */
+  principal(): Principal | null;
   loaders(): Loaders;
 }
 
-export function buildGraphqlContext(services: Services, requestId: string, principal: RequestContext | null): GraphqlContext {
+export function buildGraphqlContext(services: Services, requestId: string, principal: Principal | null, options: { publicUrl?: string } = {}): GraphqlContext {
   let loaders: Loaders | undefined;
   const auth = () => {
     if (!principal) throw new DomainError("UNAUTHENTICATED", "an admin token (Authorization: Bearer …) or an admin session is required");
-    return principal;
+    if (!principal.admin) throw new DomainError("FORBIDDEN", "this operation needs the admin role");
+    return principal.context;
   };
-  return { services, requestId, auth, loaders: () => (loaders ??= createLoaders(services, auth())) };
+  const anyCaller = () => {
+    if (!principal) throw new DomainError("UNAUTHENTICATED", "an admin token (Authorization: Bearer …) or a session is required");
+    return principal.context;
+  };
+  return { services, requestId, publicUrl: options.publicUrl ?? "", auth, principal: () => principal, loaders: () => (loaders ??= createLoaders(services, anyCaller())) };
 }

@@ -5,9 +5,12 @@ import { AuditEventResolver } from "./audit/audit.graphql";
 import { CustomFieldResolver } from "./custom-fields/custom-field.graphql";
 import { GroupMemberResolver, GroupResolver } from "./groups/group.graphql";
 import { OrganisationResolver } from "./organisations/organisation.graphql";
+import { ProvisioningLogResolver } from "./provisioning-log/provisioning-log.graphql";
 import { RoleResolver } from "./roles/role.graphql";
 import { AccessTokenResolver } from "./tokens/token.graphql";
 import { UserResolver } from "./users/user.resolver";
+import { IdentityProviderResolver, MeResolver } from "./sso/sso.graphql";
+import { OAuthClientResolver } from "./oauth/oauth.graphql";
 
 export const resolvers = [
   OrganisationResolver,
@@ -18,6 +21,10 @@ export const resolvers = [
   CustomFieldResolver,
   AccessTokenResolver,
   AuditEventResolver,
+  IdentityProviderResolver,
+  MeResolver,
+  ProvisioningLogResolver,
+  OAuthClientResolver,
 ] as const;
 
 export const SCHEMA_FILE = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? "../../../schema/schema.graphql" : "../../schema/schema.graphql");

@@ -18,11 +18,11 @@ export function scimClient(baseUrl: string, token: string | null) {
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
-      parsed = undefined;
+      // not JSON (an HTML error page would land here): tests assert on `text`
     }
     return { status: res.status, body: parsed as T, headers: res.headers, text };
   };

@@ -60,15 +60,20 @@ export interface GqlError {
 let tenantCounter = 0;
 
 /** A real Roster on a real database of its own, listening on a loopback port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Reach the database through another address (e.g. a proxy a test can cut). */
+  rewriteDatabaseUrl?: (url: string) => string;
+}
+
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = loadConfig({ DATABASE_URL: database.url, PUBLIC_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", BOOTSTRAP_DEFAULT_ORG: "false", ...env });
+  const config = loadConfig({ DATABASE_URL: options.rewriteDatabaseUrl ? options.rewriteDatabaseUrl(database.url) : database.url, PUBLIC_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", BOOTSTRAP_DEFAULT_ORG: "false", ...env });
   const queries = new QueryCounter();
   const dataSource = await openDatabase(config, { logger: queries });
-  const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays });
+  const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays, oauth: { issuer: config.publicUrl, ...config.oauth } });
   const app = await createApp({ config, services, logger: createLogger(config.logLevel) });
   server.on("request", app.express);
 

@@ -128,7 +128,8 @@ export class UserService {
     return this.uniquely(changes, () =>
       this.db.transaction(ctx, async (tx) => {
         const audit = await this.apply(tx, user, changes, true);
-        await tx.manager.getRepository(User).insert(user);
+        // updateEntity(false): on MySQL/MariaDB TypeORM re-reads defaulted columns raw after an insert (active became 1).
+        await tx.manager.createQueryBuilder().insert().into(User).values(user).updateEntity(false).execute();
         await this.writeRelated(tx, user, changes, true);
         await this.audit.record(tx, { action: "user.created", resourceType: "User", resourceId: user.id, changes: audit });
         return user;

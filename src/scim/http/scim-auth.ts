@@ -2,6 +2,8 @@ import type { NextFunction, Request, Response } from "express";
 import type { Services } from "../../domain/services";
 import type { AccessToken } from "../../domain/tokens/access-token.entity";
 import { forbidden, unauthorized } from "../protocol";
+import { looksLikeJwt } from "../../domain/oauth/access-token.issuer";
+import { scimAccessTokenPrincipal } from "./scim-oauth-auth";
 
 export interface ScimPrincipal {
   organisationId: string;
@@ -23,6 +25,11 @@ export function scimBearerAuth(services: Services) {
     if (!match) {
       res.setHeader("WWW-Authenticate", REALM);
       throw unauthorized("Authorization: Bearer <SCIM token> is required");
+    }
+    // A Roster-signed OAuth access token (a JWT) or a static SCIM token.
+    if (looksLikeJwt(match[1])) {
+      req.scimPrincipal = await scimAccessTokenPrincipal(services, req, res, REALM, match[1]);
+      return next();
     }
     const check = await services.tokens.check(match[1], "scim");
     if (!check.ok) {

@@ -12,6 +12,11 @@ describe('resolveFilter: canonical names against the schema', () => {
     ['User', 'EMAILS[TYPE eq "work"]', { kind: 'valuePath', path: { attribute: 'emails' }, filter: { kind: 'compare', op: 'eq', value: 'work', path: { attribute: 'type' } } }],
     ['User', 'meta.LASTMODIFIED gt "2020-01-01T00:00:00Z"', { kind: 'compare', op: 'gt', value: '2020-01-01T00:00:00Z', path: { attribute: 'meta', subAttribute: 'lastModified' } }],
     ['Group', 'displayname eq "Admins"', { kind: 'compare', op: 'eq', value: 'Admins', path: { attribute: 'displayName' } }],
+    // RFC 7644 §3.4.2.2 `emails co "example.com"`: a complex attribute with a value sub-attribute compares through it.
+    ['User', 'emails co "example.com"', { kind: 'compare', op: 'co', value: 'example.com', path: { attribute: 'emails', subAttribute: 'value' } }],
+    ['User', `${ENT}:manager eq "m1"`, { kind: 'compare', op: 'eq', value: 'm1', path: { schema: ENT, attribute: 'manager', subAttribute: 'value' } }],
+    ['Group', 'members eq "u1"', { kind: 'compare', op: 'eq', value: 'u1', path: { attribute: 'members', subAttribute: 'value' } }],
+    ['User', 'emails pr', { kind: 'present', path: { attribute: 'emails' } }],
   ];
   it.each(cases)('%s: %s', (type, text, expected) => {
     const schema = type === 'User' ? userResourceSchema() : groupResourceSchema();

@@ -49,10 +49,16 @@ function walk(filter: Filter, schema: ResourceSchema, parent?: { def: AttributeD
       }
       const r = tryResolveAttribute(schema, filter.path);
       if (!r) throw invalidFilter(`unknown attribute "${formatAttrPath(filter.path)}" in filter`);
-      checkOperator(filter, r.subAttribute ?? r.attribute, r.path);
+      // RFC 7644 §3.4.2.2 (`emails co "example.com"`): a complex attribute with a `value` sub-attribute
+      // is compared through it; the legacy `manager eq "…"` reads the same way.
+      const implicitValue =
+        !r.subAttribute && filter.kind === 'compare' && filter.value !== null && r.attribute.type === 'complex' ? findByName(r.attribute.subAttributes, 'value') : undefined;
+      const target = r.subAttribute ?? implicitValue ?? r.attribute;
+      checkOperator(filter, target, implicitValue ? `${r.path}.value` : r.path);
       const path: AttrPath = { attribute: r.attribute.name };
       if (r.extension) path.schema = r.schemaUrn;
       if (r.subAttribute) path.subAttribute = r.subAttribute.name;
+      else if (implicitValue) path.subAttribute = implicitValue.name;
       return { ...filter, path };
     }
   }

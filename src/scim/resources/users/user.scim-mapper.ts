@@ -52,7 +52,11 @@ const text = (v: unknown): string | null => (v === undefined || v === null || v 
 
 function contacts(list: unknown): ContactInput[] {
   if (!Array.isArray(list)) return [];
-  return list.filter(isObject).map((c) => ({ value: String(c.value ?? ""), type: text(c.type), primary: c.primary === true, display: text(c.display) }));
+  // Entra sends entries such as `{"type":"mobile","value":null}` for attributes it has no value for: unassigned, dropped.
+  return list
+    .filter(isObject)
+    .filter((c) => c.value !== null && c.value !== undefined && c.value !== "")
+    .map((c) => ({ value: String(c.value), type: text(c.type), primary: c.primary === true, display: text(c.display) }));
 }
 
 function addresses(list: unknown): PostalAddress[] | null {

@@ -1,0 +1,74 @@
+import type { Express, Request } from "express";
+import { Router } from "express";
+import type { AppConfig } from "../config/config";
+import type { Services } from "../domain/services";
+import type { Principal } from "../domain/sessions/principal";
+import { oidcRoutes } from "./oidc.routes";
+import { sendPage } from "./pages";
+import { samlRoutes } from "./saml.routes";
+import { SESSION_COOKIE, mountSessions, sessionUser } from "./sessions";
+
+export interface Auth {
+  /** For APIs that accept the session (GraphQL): the signed-in user with their current roles, or null. */
+  principal(req: Request): Promise<Principal | null>;
+  stop(): void;
+}
+
+/** Sessions, SAML and OIDC sign-in, sign-out and `/auth/me`. Mount before the APIs that read the session. */
+export async function mountAuth(app: Express, services: Services, config: AppConfig): Promise<Auth> {
+  const sessions = await mountSessions(app, services, config);
+  app.use(samlRoutes(services, config.publicUrl, sessions));
+  app.use(oidcRoutes(services, config.publicUrl, sessions, { allowInsecureRequests: config.sso.allowInsecureOidcRequests }));
+
+  const router = Router();
+  router.get("/auth/me", async (req, res) => {
+    const u = sessionUser(req);
+    if (!u) {
+      res.status(401).json({ error: "not signed in" });
+      return;
+    }
+    const ctx = { organisationId: u.organisationId, actor: { type: "user" as const, id: u.userId, label: u.userName }, source: "sso" as const, requestId: req.requestId };
+    const user = await services.users.find(ctx, u.userId);
+    if (!user) {
+      res.status(401).json({ error: "not signed in" });
+      return;
+    }
+    const roles = ((await services.roles.rolesOfUsers(ctx, [u.userId])).get(u.userId) ?? []).map((r) => r.name);
+    res.set("Cache-Control", "no-store").json({
+      id: user.id,
+      userName: user.userName,
+      displayName: user.displayName,
+      organisation: { id: u.organisationId, slug: u.organisationSlug },
+      roles,
+      protocol: u.protocol,
+      signedInAt: u.signedInAt,
+    });
+  });
+
+  const logout = async (req: Request, res: import("express").Response) => {
+    const u = sessionUser(req);
+    if (u) {
+      await services.signIn.signedOut(
+        { organisationId: u.organisationId, actor: { type: "user", id: u.userId, label: u.userName }, source: "sso", requestId: req.requestId },
+        { id: u.userId, userName: u.userName },
+      );
+    }
+    await new Promise<void>((resolve, reject) => (req.session ? req.session.destroy((err) => (err ? reject(err) : resolve())) : resolve()));
+    res.clearCookie(SESSION_COOKIE, { path: "/", httpOnly: true, sameSite: "lax", secure: config.publicUrl.startsWith("https://") });
+    sendPage(res, 200, "Signed out", [u ? "You are signed out of Roster." : "You were not signed in."]);
+  };
+  router.post("/auth/logout", logout);
+  router.get("/auth/logout", logout);
+  app.use(router);
+
+  return {
+    async principal(req) {
+      const u = sessionUser(req);
+      if (!u) return null;
+      const context = { organisationId: u.organisationId, actor: { type: "user" as const, id: u.userId, label: u.userName }, source: "graphql" as const, requestId: req.requestId };
+      const roles = (await services.roles.rolesOfUsers(context, [u.userId])).get(u.userId) ?? [];
+      return { context, admin: roles.some((r) => r.nameKey === "admin"), userId: u.userId };
+    },
+    stop: () => sessions.stop(),
+  };
+}

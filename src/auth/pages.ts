@@ -1,0 +1,75 @@
+import type { Response } from "express";
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+/** A small self-contained HTML page (sign-in refusals, sign-out); never echoes secrets or raw IdP messages. */
+export function sendPage(res: Response, status: number, title: string, paragraphs: string[]): void {
+  res
+    .status(status)
+    .type("html")
+    .set("Cache-Control", "no-store")
+    .send(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)} · Roster</title>` +
+        `<meta name="viewport" content="width=device-width, initial-scale=1"></head>` +
+        `<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">` +
+        `<h1>${escape(title)}</h1>${paragraphs.map((p) => `<p>${escape(p)}</p>`).join("")}</body></html>`,
+    );
+}
+
+export const REFUSAL_PAGES: Record<string, { status: number; title: string; text: (org: string) => string[] }> = {
+  not_provisioned: {
+    status: 403,
+    title: "Account not provisioned",
+    text: (org) => [`Your account is not provisioned in the organisation "${org}", so you cannot sign in here.`, "Ask your administrator to assign this application to you in your identity provider."],
+  },
+  deactivated: {
+    status: 403,
+    title: "Account deactivated",
+    text: (org) => [`Your account in the organisation "${org}" is deactivated. Sign-in refused.`, "Contact your administrator if you think this is a mistake."],
+  },
+  ambiguous: {
+    status: 403,
+    title: "Account could not be matched",
+    text: (org) => [`More than one account in the organisation "${org}" matches your identity. Sign-in refused.`, "Your administrator needs to resolve the duplicate."],
+  },
+  wrong_tenant: {
+    status: 403,
+    title: "Wrong directory",
+    text: (org) => [`You signed in with an account from another directory (tenant) than the one the organisation "${org}" uses. Sign-in refused.`],
+  },
+  unverified_email: {
+    status: 403,
+    title: "Email not verified",
+    text: () => ["Your identity provider does not vouch for your email address, so it cannot be used to sign in."],
+  },
+  missing_identifier: {
+    status: 403,
+    title: "Identity incomplete",
+    text: () => ["The identity provider did not send the identifier this organisation matches users by. Ask your administrator to check the sign-in settings."],
+  },
+  replayed: {
+    status: 401,
+    title: "Sign-in response already used",
+    text: () => ["This sign-in response was already used. Start the sign-in again."],
+  },
+  invalid_response: {
+    status: 401,
+    title: "Sign-in failed",
+    text: () => ["The response from your identity provider could not be verified. Start the sign-in again; if it keeps failing, ask your administrator to check the sign-in settings."],
+  },
+  not_configured: {
+    status: 404,
+    title: "Single sign-on not configured",
+    text: (org) => [`Single sign-on of this kind is not configured (or is disabled) for the organisation "${org}".`],
+  },
+};
+
+export function sendRefusal(res: Response, reason: string, org: string): void {
+  const page = REFUSAL_PAGES[reason] ?? REFUSAL_PAGES.invalid_response;
+  sendPage(res, page.status, page.title, page.text(org));
+}
+
+/** Only a same-origin path may be a post-sign-in destination (no open redirects). */
+export function safeReturnPath(value: unknown, fallback = "/auth/me"): string {
+  return typeof value === "string" && /^\/(?![/\\])[^\s]*$/.test(value) && value.length <= 2048 ? value : fallback;
+}

@@ -1,0 +1,134 @@
+import express, { type NextFunction, type Request, type Response, Router } from "express";
+import { MultiSamlStrategy, type Profile, ValidateInResponseTo, type VerifiedCallback, generateServiceProviderMetadata } from "@node-saml/passport-saml";
+import type { Services } from "../domain/services";
+import type { SamlSettings } from "../domain/sso/identity-provider.entity";
+import { serviceProviderInfo } from "../domain/sso/identity-provider.service";
+import { type IdentityResult, identityFromSaml } from "../domain/sso/identity";
+import { sendRefusal } from "./pages";
+import type { Sessions, SsoTarget } from "./sessions";
+
+/** AuthnRequest ids wait this long for their response (InResponseTo). */
+const REQUEST_TTL_MS = 10 * 60_000;
+/** Small tolerance for the IdP's clock (NotBefore / NotOnOrAfter). */
+const CLOCK_SKEW_MS = 60_000;
+/** Okta's "NameID format: Unspecified" (username = email). */
+const NAMEID_UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+
+const targets = new WeakMap<Request, SsoTarget>();
+
+type XmlNode = { $?: Record<string, string>; [k: string]: unknown };
+const children = (node: unknown, name: string): XmlNode[] => ((node as Record<string, unknown> | undefined)?.[name] as XmlNode[] | undefined) ?? [];
+
+/**
+ * Checks node-saml leaves to its caller: the assertion's Issuer is the configured IdP, a bearer
+ * SubjectConfirmation names our ACS URL as Recipient, and the Response's Destination (when
+ * present) is our ACS URL. Returns the signed assertion's ID and how long it stays valid.
+ */
+function checkAssertion(profile: Profile, settings: SamlSettings, acsUrl: string): { assertionId: string; validUntil: Date } | string {
+  if (profile.issuer !== settings.idpEntityId) return `unexpected issuer ${JSON.stringify(profile.issuer)}`;
+  const assertion = (profile.getAssertion?.() as { Assertion?: XmlNode } | undefined)?.Assertion;
+  const assertionId = assertion?.$?.ID;
+  if (!assertion || !assertionId) return "the assertion has no ID";
+  const recipients = children(children(assertion, "Subject")[0], "SubjectConfirmation").flatMap((sc) => children(sc, "SubjectConfirmationData").map((d) => d.$?.Recipient));
+  if (!recipients.includes(acsUrl)) return `no SubjectConfirmation for recipient ${acsUrl}`;
+  const responseXml = profile.getSamlResponseXml?.() ?? "";
+  const destination = /^\s*(?:<\?xml[^>]*\?>\s*)?<(?:[\w-]+:)?Response\b[^>]*?\sDestination\s*=\s*"([^"]*)"/.exec(responseXml)?.[1];
+  if (destination !== undefined && destination !== acsUrl) return `response destination ${destination} is not ${acsUrl}`;
+  const notOnOrAfter = children(assertion, "Conditions")[0]?.$?.NotOnOrAfter;
+  const until = notOnOrAfter ? new Date(notOnOrAfter).getTime() : NaN;
+  const validUntil = new Date(Math.max(Number.isNaN(until) ? Date.now() + 3_600_000 : until, Date.now()) + CLOCK_SKEW_MS);
+  return { assertionId, validUntil };
+}
+
+/**
+ * SAML 2.0 for every organisation through one MultiSamlStrategy whose options come from the
+ * organisation's settings: SP-initiated (InResponseTo checked against the shared replay cache) and
+ * IdP-initiated (no InResponseTo: the assertion ID is then claimed once). Assertions must be
+ * signed, the Response too unless the IdP is configured to sign only assertions.
+ */
+export function samlRoutes(services: Services, publicUrl: string, sessions: Sessions): Router {
+  const strategy = new MultiSamlStrategy(
+    {
+      name: "roster-saml",
+      passReqToCallback: true,
+      getSamlOptions(req, done) {
+        const target = targets.get(req);
+        if (!target) return done(new Error("no SAML identity provider for this request"));
+        const settings = target.idp.settings as SamlSettings;
+        const sp = serviceProviderInfo(publicUrl, target.organisation.slug);
+        done(null, {
+          callbackUrl: sp.acsUrl,
+          entryPoint: settings.idpSsoUrl,
+          issuer: sp.spEntityId,
+          audience: sp.spEntityId,
+          idpIssuer: settings.idpEntityId,
+          idpCert: settings.idpCertificates,
+          wantAssertionsSigned: true,
+          wantAuthnResponseSigned: settings.wantResponseSigned,
+          validateInResponseTo: ValidateInResponseTo.ifPresent,
+          requestIdExpirationPeriodMs: REQUEST_TTL_MS,
+          cacheProvider: services.replay.samlRequestCache(target.organisation.id, REQUEST_TTL_MS),
+          acceptedClockSkewMs: CLOCK_SKEW_MS,
+          identifierFormat: NAMEID_UNSPECIFIED,
+          disableRequestedAuthnContext: true,
+          signatureAlgorithm: "sha256",
+          digestAlgorithm: "sha256",
+        });
+      },
+    },
+    (req: Request, profile: Profile | null, done: VerifiedCallback) => {
+      const target = targets.get(req)!;
+      const settings = target.idp.settings as SamlSettings;
+      const acsUrl = serviceProviderInfo(publicUrl, target.organisation.slug).acsUrl;
+      (async (): Promise<IdentityResult> => {
+        if (!profile) return { ok: false, reason: "invalid_response", message: "no assertion in the response" };
+        const checked = checkAssertion(profile, settings, acsUrl);
+        if (typeof checked === "string") return { ok: false, reason: "invalid_response", message: checked };
+        // Every assertion is accepted once, whoever started the login and whichever instance sees it.
+        const fresh = await services.replay.claim(`saml-assertion:${target.organisation.id}:${checked.assertionId}`, "consumed", checked.validUntil);
+        if (!fresh) return { ok: false, reason: "replayed", message: `assertion ${checked.assertionId} was already used` };
+        return identityFromSaml(settings, { nameID: profile.nameID, attributes: (profile.attributes as Record<string, unknown> | undefined) ?? {} });
+      })().then(
+        (result) => done(null, { result } as Record<string, unknown>),
+        (err) => done(err as Error),
+      );
+    },
+    (_req: Request, _profile: Profile | null, done: VerifiedCallback) => done(new Error("SAML single logout is not supported")),
+  );
+
+  const router = Router();
+
+  const lookup = async (req: Request, res: Response, next: NextFunction) => {
+    const found = await services.identityProviders.forSignIn(String(req.params.org), "saml");
+    if (!found) return sendRefusal(res, "not_configured", String(req.params.org));
+    targets.set(req, found);
+    next();
+  };
+
+  router.get("/auth/saml/:org/login", lookup, (req, res, next) => {
+    sessions.authenticator.authenticate(strategy, { session: false })(req, res, next);
+  });
+
+  router.post("/auth/saml/:org/acs", express.urlencoded({ extended: false, limit: "512kb" }), lookup, (req: Request, res: Response, next: NextFunction) => {
+    const target = targets.get(req)!;
+    const body = req.body as Record<string, unknown> | undefined;
+    if (typeof body?.SAMLResponse !== "string") return sendRefusal(res, "invalid_response", target.organisation.slug);
+    sessions.authenticator.authenticate(strategy, { session: false }, (err: unknown, user: { result?: IdentityResult } | false) => {
+      const result: IdentityResult =
+        !err && user && user.result ? user.result : { ok: false, reason: "invalid_response", message: err instanceof Error ? err.message : "the response was not accepted" };
+      if (!result.ok && result.reason === "invalid_response") req.log.warn({ organisation: target.organisation.slug, err: result.message }, "SAML response refused");
+      sessions.complete(req, res, next, target, result, body.RelayState).catch(next);
+    })(req, res, next);
+  });
+
+  // Available before the IdP is configured: the Okta admin needs these values to create the app.
+  router.get("/auth/saml/:org/metadata", async (req, res) => {
+    const org = await services.organisations.getBySlug(String(req.params.org)).catch(() => null);
+    if (!org) return sendRefusal(res, "not_configured", String(req.params.org));
+    const sp = serviceProviderInfo(publicUrl, org.slug);
+    const xml = generateServiceProviderMetadata({ issuer: sp.spEntityId, callbackUrl: sp.acsUrl, identifierFormat: NAMEID_UNSPECIFIED, wantAssertionsSigned: true });
+    res.type("application/samlmetadata+xml").send(xml);
+  });
+
+  return router;
+}

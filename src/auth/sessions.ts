@@ -1,0 +1,107 @@
+import crypto from "node:crypto";
+import type { Express, NextFunction, Request, Response } from "express";
+import session from "express-session";
+import { Passport } from "passport";
+import type { AppConfig } from "../config/config";
+import type { Services } from "../domain/services";
+import type { IdentityProvider } from "../domain/sso/identity-provider.entity";
+import type { IdentityResult } from "../domain/sso/identity";
+import type { Organisation } from "../domain/organisations/organisation.entity";
+import type { RequestContext } from "../platform/request-context";
+import { safeReturnPath, sendRefusal } from "./pages";
+import { DatabaseSessionStore } from "./session-store";
+import type { SessionUser } from "./session-user";
+
+export const SESSION_COOKIE = "roster.sid";
+
+export interface SsoTarget {
+  organisation: Organisation;
+  idp: IdentityProvider;
+}
+
+/** The context of a sign-in attempt: the organisation whose IdP answered, source `sso`. */
+export function signInContext(req: Request, target: { organisation: Organisation; idp: { kind: string } }): RequestContext {
+  return { organisationId: target.organisation.id, actor: { type: "system", id: null, label: `sso:${target.idp.kind}` }, source: "sso", requestId: req.requestId };
+}
+
+export interface Sessions {
+  authenticator: InstanceType<typeof Passport>;
+  /** Matches a verified identity to a user, then signs the browser in (or shows the refusal page). */
+  complete(req: Request, res: Response, next: NextFunction, target: SsoTarget, result: IdentityResult, returnTo?: unknown): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Server-side sessions in the database, an HTTP-only SameSite=Lax cookie (Secure when PUBLIC_URL is
+ * https), Passport on top. On every request with a signed-in session the user is looked up again
+ * (one primary-key read): a user deactivated on another instance is signed out at once.
+ */
+export async function mountSessions(app: Express, services: Services, config: AppConfig): Promise<Sessions> {
+  // SESSION_SECRET, or one generated on first start and kept in replay_entries (`secret:session`,
+  // expiring 9999-12-31) so that every instance signs and checks cookies with the same secret.
+  const secret = config.sso.sessionSecret ?? (await services.replay.sharedSecret("session", () => crypto.randomBytes(48).toString("base64url")));
+  const secure = config.publicUrl.startsWith("https://");
+  app.use(
+    session({
+      name: SESSION_COOKIE,
+      secret,
+      store: new DatabaseSessionStore(services.sessions, config.sso.sessionTtlMs),
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: "lax", secure, maxAge: config.sso.sessionTtlMs, path: "/" },
+    }),
+  );
+
+  const authenticator = new Passport();
+  authenticator.serializeUser((user, done) => done(null, user));
+  authenticator.deserializeUser((stored: SessionUser, done) => {
+    services.signIn.activeUser(stored.organisationId, stored.userId).then(
+      (user) => done(null, user ? ({ ...stored, userName: user.userName } as Express.User) : false),
+      (err) => done(err),
+    );
+  });
+  app.use(authenticator.initialize());
+  app.use(authenticator.session());
+
+  const purge = setInterval(() => {
+    void services.sessions.purgeExpired().catch(() => undefined);
+    void services.replay.purgeExpired().catch(() => undefined);
+  }, 10 * 60_000);
+  purge.unref();
+
+  const complete: Sessions["complete"] = async (req, res, next, target, result, returnTo) => {
+    const ctx = signInContext(req, target);
+    const org = target.organisation.slug;
+    if (!result.ok) {
+      await services.signIn.refuse(ctx, target.idp, result.reason, result.message);
+      req.log.info({ organisation: org, reason: result.reason }, "sso sign-in refused");
+      return sendRefusal(res, result.reason, org);
+    }
+    const outcome = await services.signIn.signIn(ctx, target.idp, result.identity);
+    if (!outcome.ok) {
+      req.log.info({ organisation: org, reason: outcome.reason }, "sso sign-in refused");
+      return sendRefusal(res, outcome.reason, org);
+    }
+    const user: SessionUser = {
+      userId: outcome.user.id,
+      organisationId: target.organisation.id,
+      organisationSlug: org,
+      userName: outcome.user.userName,
+      protocol: target.idp.kind,
+      roles: outcome.roles,
+      signedInAt: new Date().toISOString(),
+    };
+    // passport 0.7 regenerates the session on logIn (no session fixation).
+    req.logIn(user as Express.User, (err) => {
+      if (err) return next(err);
+      req.log.info({ organisation: org, userId: user.userId }, "sso sign-in");
+      res.redirect(303, safeReturnPath(returnTo));
+    });
+  };
+
+  return { authenticator, complete, stop: () => clearInterval(purge) };
+}
+
+export function sessionUser(req: Request): SessionUser | null {
+  return (req.user as SessionUser | undefined) ?? null;
+}

@@ -1,0 +1,92 @@
+import { LessThan, MoreThan } from "typeorm";
+import type { Database } from "../../platform/database";
+import { isUniqueViolation } from "../../platform/database";
+import { ReplayEntry } from "./replay-entry.entity";
+
+/** node-saml's cache interface, restated structurally so that the domain does not depend on node-saml. */
+export interface SamlCacheProvider {
+  saveAsync(key: string, value: string): Promise<{ value: string; createdAt: number } | null>;
+  getAsync(key: string): Promise<string | null>;
+  removeAsync(key: string | null): Promise<string | null>;
+}
+
+/** `9999-12-31`: for values that never expire (the generated session secret). */
+export const NEVER_EXPIRES = new Date(Date.UTC(9999, 11, 31));
+
+/**
+ * Single-use values shared by every instance, in the database: a value is claimed by INSERTing its
+ * key, and the primary key makes the second claim fail, whichever instance makes it. Expired rows
+ * are ignored by reads, replaced by a new claim and purged.
+ */
+export class ReplayCache {
+  constructor(private readonly db: Database) {}
+
+  /** True for the first claim of a live key; false when it is already claimed and not yet expired. */
+  async claim(key: string, value: string, expiresAt: Date): Promise<boolean> {
+    const row: ReplayEntry = { key, value: value.slice(0, 1024), expiresAt };
+    try {
+      await this.db.transaction({}, (tx) => tx.manager.getRepository(ReplayEntry).insert(row));
+      return true;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+    // Taken: only an expired holder may be replaced (deleting it is itself a conditional, atomic write).
+    const removed = await this.db.transaction({}, (tx) => tx.manager.getRepository(ReplayEntry).delete({ key, expiresAt: LessThan(new Date()) }));
+    if (!removed.affected) return false;
+    try {
+      await this.db.transaction({}, (tx) => tx.manager.getRepository(ReplayEntry).insert(row));
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The live value of a key, or null (expired rows count as absent). */
+  async get(key: string): Promise<string | null> {
+    const row = await this.db.manager().getRepository(ReplayEntry).findOneBy({ key, expiresAt: MoreThan(new Date()) });
+    return row?.value ?? null;
+  }
+
+  /** Removes a key; returns its value when it was live. */
+  async take(key: string): Promise<string | null> {
+    const value = await this.get(key);
+    await this.db.transaction({}, (tx) => tx.manager.getRepository(ReplayEntry).delete({ key }));
+    return value;
+  }
+
+  async purgeExpired(now = new Date()): Promise<number> {
+    const r = await this.db.transaction({}, (tx) => tx.manager.getRepository(ReplayEntry).delete({ expiresAt: LessThan(now) }));
+    return r.affected ?? 0;
+  }
+
+  /**
+   * The shared cache node-saml keeps AuthnRequest ids in (InResponseTo validation): a response
+   * handled by another instance than the one that sent the request still finds its id.
+   */
+  samlRequestCache(namespace: string, ttlMs: number): SamlCacheProvider {
+    const k = (key: string) => `saml-request:${namespace}:${key}`.slice(0, 255);
+    return {
+      saveAsync: async (key, value) => {
+        const createdAt = Date.now();
+        return (await this.claim(k(key), value, new Date(createdAt + ttlMs))) ? { value, createdAt } : null;
+      },
+      getAsync: (key) => this.get(k(key)),
+      removeAsync: async (key) => (key ? this.take(k(key)) : null),
+    };
+  }
+
+  /**
+   * The session secret when SESSION_SECRET is not configured: generated once and kept here under
+   * `secret:session` (never expiring) so that every instance signs and checks cookies alike.
+   */
+  async sharedSecret(name: string, generate: () => string): Promise<string> {
+    const key = `secret:${name}`;
+    const existing = await this.get(key);
+    if (existing) return existing;
+    await this.claim(key, generate(), NEVER_EXPIRES);
+    const value = await this.get(key);
+    if (!value) throw new Error(`could not read the shared secret ${key}`);
+    return value;
+  }
+}

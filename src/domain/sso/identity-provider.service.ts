@@ -1,0 +1,269 @@
+import { X509Certificate } from "node:crypto";
+import type { Database } from "../../platform/database";
+import { newId } from "../../platform/ids";
+import type { RequestContext } from "../../platform/request-context";
+import type { AuditService } from "../audit/audit.service";
+import { diffFields } from "../audit/audit.service";
+import { Organisation } from "../organisations/organisation.entity";
+import { DomainError, invalidInput, notFound } from "../shared/domain-error";
+import { IdentityProvider, type IdentityProviderKind, type OidcSettings, type SamlSettings, type UserMatch } from "./identity-provider.entity";
+
+export const userMatches: readonly UserMatch[] = ["userName", "email", "externalId"];
+export const oidcClaims: readonly OidcSettings["claim"][] = ["preferred_username", "email", "upn", "oid"];
+
+export interface SamlInput {
+  idpSsoUrl: string;
+  idpEntityId: string;
+  /** One or two PEM certificates (two while the IdP rotates its signing key). */
+  idpCertificates: string[];
+  identifierSource?: string;
+  matchBy?: UserMatch;
+  wantResponseSigned?: boolean;
+  justInTimeProvisioning?: boolean;
+}
+
+export interface OidcInput {
+  issuer: string;
+  tenantId?: string | null;
+  clientId: string;
+  /** Write-only. Required the first time; left out later, the stored one is kept. */
+  clientSecret?: string | null;
+  claim?: OidcSettings["claim"];
+  matchBy?: UserMatch;
+  justInTimeProvisioning?: boolean;
+}
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  notBefore: Date;
+  notAfter: Date;
+  fingerprint256: string;
+}
+
+/** Roster's side of the federation, for an organisation: what an IdP admin pastes into Okta or Entra. */
+export interface ServiceProviderInfo {
+  spEntityId: string;
+  acsUrl: string;
+  metadataUrl: string;
+  samlLoginUrl: string;
+  oidcRedirectUri: string;
+  oidcLoginUrl: string;
+  logoutUrl: string;
+}
+
+export function serviceProviderInfo(publicUrl: string, slug: string): ServiceProviderInfo {
+  const base = publicUrl.replace(/\/+$/, "");
+  const saml = `${base}/auth/saml/${encodeURIComponent(slug)}`;
+  const oidc = `${base}/auth/oidc/${encodeURIComponent(slug)}`;
+  return {
+    // The metadata URL doubles as the SP entity id: unique per organisation and resolvable.
+    spEntityId: `${saml}/metadata`,
+    acsUrl: `${saml}/acs`,
+    metadataUrl: `${saml}/metadata`,
+    samlLoginUrl: `${saml}/login`,
+    oidcRedirectUri: `${oidc}/callback`,
+    oidcLoginUrl: `${oidc}/login`,
+    logoutUrl: `${base}/auth/logout`,
+  };
+}
+
+export function certificateInfo(pem: string): CertificateInfo {
+  const c = new X509Certificate(pem);
+  return { subject: c.subject, issuer: c.issuer, notBefore: new Date(c.validFrom), notAfter: new Date(c.validTo), fingerprint256: c.fingerprint256 };
+}
+
+/** Cache key of an IdP's settings: changes whenever they are written. */
+export const settingsVersion = (idp: IdentityProvider) => `${idp.id}:${idp.updatedAt.getTime()}`;
+
+export function isLoopbackUrl(u: URL): boolean {
+  return u.hostname === "127.0.0.1" || u.hostname === "localhost" || u.hostname === "[::1]";
+}
+
+function validUrl(field: string, value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value.trim());
+  } catch {
+    throw invalidInput(field, `${field} must be an absolute URL`);
+  }
+  if (u.protocol !== "https:" && !(u.protocol === "http:" && isLoopbackUrl(u))) throw invalidInput(field, `${field} must be an https:// URL`);
+  if (u.username || u.password) throw invalidInput(field, `${field} must not carry credentials`);
+  return value.trim(); // as given: an OIDC issuer must match the discovery document exactly
+}
+
+function validText(field: string, value: string | undefined | null, max: number): string {
+  const v = (value ?? "").trim();
+  if (!v) throw invalidInput(field, `${field} is required`);
+  if (v.length > max) throw invalidInput(field, `${field} is longer than ${max} characters`);
+  return v;
+}
+
+function validCertificates(pems: string[]): string[] {
+  const list = pems.map((p) => p.trim()).filter(Boolean);
+  if (list.length === 0) throw invalidInput("idpCertificates", "at least one IdP signing certificate is required");
+  if (list.length > 2) throw invalidInput("idpCertificates", "at most two IdP certificates (the current one and the next one)");
+  return list.map((pem, i) => {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(pem.includes("-----BEGIN") ? pem : `-----BEGIN CERTIFICATE-----\n${pem.replace(/\s+/g, "")}\n-----END CERTIFICATE-----`);
+    } catch {
+      throw invalidInput(`idpCertificates[${i}]`, `certificate ${i + 1} is not a PEM X.509 certificate`);
+    }
+    if (new Date(cert.validTo).getTime() < Date.now()) throw invalidInput(`idpCertificates[${i}]`, `certificate ${i + 1} (${cert.subject}) expired on ${new Date(cert.validTo).toISOString()}`);
+    return cert.toString();
+  });
+}
+
+function validMatch(value: string | undefined, fallback: UserMatch): UserMatch {
+  const v = value ?? fallback;
+  if (!userMatches.includes(v as UserMatch)) throw invalidInput("matchBy", `matchBy must be one of ${userMatches.join(", ")}`);
+  return v as UserMatch;
+}
+
+/** Per-organisation SAML and OIDC settings. The OIDC client secret is write-only: no method returns it to an adapter. */
+export class IdentityProviderService {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditService,
+  ) {}
+
+  list(ctx: RequestContext): Promise<IdentityProvider[]> {
+    return this.db.manager(ctx).getRepository(IdentityProvider).find({ where: { organisationId: ctx.organisationId }, order: { kind: "ASC" } });
+  }
+
+  find(ctx: RequestContext, kind: IdentityProviderKind): Promise<IdentityProvider | null> {
+    return this.db.manager(ctx).getRepository(IdentityProvider).findOneBy({ organisationId: ctx.organisationId, kind });
+  }
+
+  async get(ctx: RequestContext, kind: IdentityProviderKind): Promise<IdentityProvider> {
+    const idp = await this.find(ctx, kind);
+    if (!idp) throw notFound("IdentityProvider", kind);
+    return idp;
+  }
+
+  /** For the sign-in routes: the organisation by slug and its enabled IdP of that kind, or null. */
+  async forSignIn(slug: string, kind: IdentityProviderKind): Promise<{ organisation: Organisation; idp: IdentityProvider } | null> {
+    const organisation = await this.db.manager().getRepository(Organisation).findOneBy({ slug: slug.toLowerCase() });
+    if (!organisation) return null;
+    const idp = await this.db.manager().getRepository(IdentityProvider).findOneBy({ organisationId: organisation.id, kind, enabled: true });
+    return idp ? { organisation, idp } : null;
+  }
+
+  async configureSaml(ctx: RequestContext, input: SamlInput): Promise<IdentityProvider> {
+    const identifierSource = (input.identifierSource ?? "nameID").trim() || "nameID";
+    if (identifierSource !== "nameID" && !/^[\w:./-]{1,256}$/.test(identifierSource))
+      throw invalidInput("identifierSource", "identifierSource must be nameID or the name of an assertion attribute");
+    const settings: SamlSettings = {
+      idpSsoUrl: validUrl("idpSsoUrl", input.idpSsoUrl),
+      idpEntityId: validText("idpEntityId", input.idpEntityId, 1024),
+      idpCertificates: validCertificates(input.idpCertificates),
+      identifierSource,
+      matchBy: validMatch(input.matchBy, "userName"),
+      wantResponseSigned: input.wantResponseSigned ?? true,
+    };
+    return this.write(ctx, "saml", settings, { justInTimeProvisioning: input.justInTimeProvisioning });
+  }
+
+  async configureOidc(ctx: RequestContext, input: OidcInput): Promise<IdentityProvider> {
+    const issuer = validUrl("issuer", input.issuer);
+    const tenantId = input.tenantId?.trim() || null;
+    if (tenantId && !/^[A-Za-z0-9._-]{1,64}$/.test(tenantId)) throw invalidInput("tenantId", "tenantId must be the directory (tenant) id, e.g. a GUID");
+    if (!tenantId && new URL(issuer).hostname === "login.microsoftonline.com")
+      throw invalidInput("tenantId", "an Entra ID issuer needs the tenant id: the tid claim of every token is checked against it");
+    const claim = input.claim ?? (tenantId ? "oid" : "preferred_username");
+    if (!oidcClaims.includes(claim)) throw invalidInput("claim", `claim must be one of ${oidcClaims.join(", ")}`);
+    const matchBy = validMatch(input.matchBy, claim === "oid" ? "externalId" : claim === "email" ? "email" : "userName");
+    if (claim === "oid" && matchBy !== "externalId") throw invalidInput("matchBy", "the oid claim matches users by externalId");
+    const settings: OidcSettings = { issuer, tenantId, clientId: validText("clientId", input.clientId, 255), claim, matchBy };
+    const secret = input.clientSecret?.trim() ? validText("clientSecret", input.clientSecret, 1024) : undefined;
+    return this.write(ctx, "oidc", settings, { justInTimeProvisioning: input.justInTimeProvisioning, clientSecret: secret });
+  }
+
+  private write(
+    ctx: RequestContext,
+    kind: IdentityProviderKind,
+    settings: SamlSettings | OidcSettings,
+    extra: { justInTimeProvisioning?: boolean; clientSecret?: string },
+  ): Promise<IdentityProvider> {
+    return this.db.transaction(ctx, async (tx) => {
+      const repo = tx.manager.getRepository(IdentityProvider);
+      const existing = await repo.findOneBy({ organisationId: tx.organisationId, kind });
+      const now = new Date();
+      if (kind === "oidc" && !existing?.clientSecret && !extra.clientSecret) throw invalidInput("clientSecret", "clientSecret is required");
+      const idp: IdentityProvider = existing ?? {
+        id: newId(),
+        organisationId: tx.organisationId,
+        kind,
+        enabled: true,
+        settings,
+        clientSecret: null,
+        justInTimeProvisioning: false,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const before = existing ? { ...describeSettings(existing), justInTimeProvisioning: existing.justInTimeProvisioning } : {};
+      idp.settings = settings;
+      if (extra.clientSecret !== undefined) idp.clientSecret = extra.clientSecret;
+      if (extra.justInTimeProvisioning !== undefined) idp.justInTimeProvisioning = extra.justInTimeProvisioning;
+      idp.updatedAt = existing && existing.updatedAt.getTime() >= now.getTime() ? new Date(existing.updatedAt.getTime() + 1) : now;
+      await repo.save(idp);
+      const changes = diffFields(before, { ...describeSettings(idp), justInTimeProvisioning: idp.justInTimeProvisioning });
+      // The secret itself never reaches the audit trail: only the fact that it changed.
+      if (extra.clientSecret !== undefined) changes.clientSecret = { before: existing?.clientSecret ? "(set)" : null, after: "(set, changed)" };
+      await this.audit.record(tx, { action: existing ? "sso.idp.updated" : "sso.idp.configured", resourceType: "IdentityProvider", resourceId: idp.id, changes });
+      return idp;
+    });
+  }
+
+  setEnabled(ctx: RequestContext, kind: IdentityProviderKind, enabled: boolean): Promise<IdentityProvider> {
+    return this.change(ctx, kind, enabled ? "sso.idp.enabled" : "sso.idp.disabled", (idp) => ({ enabled: [idp.enabled, enabled] }), (idp) => (idp.enabled = enabled));
+  }
+
+  setJustInTimeProvisioning(ctx: RequestContext, kind: IdentityProviderKind, on: boolean): Promise<IdentityProvider> {
+    return this.change(ctx, kind, "sso.idp.updated", (idp) => ({ justInTimeProvisioning: [idp.justInTimeProvisioning, on] }), (idp) => (idp.justInTimeProvisioning = on));
+  }
+
+  private change(ctx: RequestContext, kind: IdentityProviderKind, action: string, diff: (idp: IdentityProvider) => Record<string, [unknown, unknown]>, apply: (idp: IdentityProvider) => void) {
+    return this.db.transaction(ctx, async (tx) => {
+      const repo = tx.manager.getRepository(IdentityProvider);
+      const idp = await repo.findOneBy({ organisationId: tx.organisationId, kind });
+      if (!idp) throw notFound("IdentityProvider", kind);
+      const d = diff(idp);
+      apply(idp);
+      idp.updatedAt = new Date(Math.max(Date.now(), idp.updatedAt.getTime() + 1));
+      await repo.save(idp);
+      await this.audit.record(tx, {
+        action,
+        resourceType: "IdentityProvider",
+        resourceId: idp.id,
+        changes: Object.fromEntries(Object.entries(d).map(([k, [before, after]]) => [k, { before, after }])),
+      });
+      return idp;
+    });
+  }
+
+  async delete(ctx: RequestContext, kind: IdentityProviderKind): Promise<void> {
+    await this.db.transaction(ctx, async (tx) => {
+      const repo = tx.manager.getRepository(IdentityProvider);
+      const idp = await repo.findOneBy({ organisationId: tx.organisationId, kind });
+      if (!idp) throw notFound("IdentityProvider", kind);
+      await repo.delete({ id: idp.id, organisationId: tx.organisationId });
+      await this.audit.record(tx, { action: "sso.idp.deleted", resourceType: "IdentityProvider", resourceId: idp.id, changes: diffFields(describeSettings(idp), {}) });
+    });
+  }
+}
+
+/** The settings as an admin may see them (certificates summarised, no secret). */
+export function describeSettings(idp: IdentityProvider): Record<string, unknown> {
+  if (idp.kind === "saml") {
+    const s = idp.settings as SamlSettings;
+    return { ...s, idpCertificates: s.idpCertificates.map((pem) => certificateInfo(pem).fingerprint256) };
+  }
+  return { ...(idp.settings as OidcSettings) };
+}
+
+export function assertKind(value: string): IdentityProviderKind {
+  if (value !== "saml" && value !== "oidc") throw new DomainError("INVALID_INPUT", "kind must be saml or oidc", { field: "kind" });
+  return value;
+}

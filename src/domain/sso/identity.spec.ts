@@ -1,0 +1,37 @@
+import type { OidcSettings, SamlSettings } from "./identity-provider.entity";
+import { identityFromOidc, identityFromSaml } from "./identity";
+
+const entra = (over: Partial<OidcSettings> = {}): OidcSettings => ({ issuer: "https://login.microsoftonline.com/t1/v2.0", tenantId: "T1", clientId: "c", claim: "oid", matchBy: "externalId", ...over });
+
+describe("identityFromOidc", () => {
+  test("the tid claim must equal the configured tenant (case-insensitively)", () => {
+    expect(identityFromOidc(entra(), { tid: "t1", oid: "o1" })).toMatchObject({ ok: true, identity: { identifier: "o1" } });
+    expect(identityFromOidc(entra(), { tid: "t2", oid: "o1" })).toMatchObject({ ok: false, reason: "wrong_tenant" });
+    expect(identityFromOidc(entra(), { oid: "o1" })).toMatchObject({ ok: false, reason: "wrong_tenant" });
+  });
+
+  test("an email claim is used only when the IdP vouches for it", () => {
+    const s = entra({ claim: "email", matchBy: "email" });
+    expect(identityFromOidc(s, { tid: "t1", email: "a@x.test" })).toMatchObject({ ok: false, reason: "unverified_email" });
+    expect(identityFromOidc(s, { tid: "t1", email: "a@x.test", email_verified: "true" })).toMatchObject({ ok: false, reason: "unverified_email" });
+    expect(identityFromOidc(s, { tid: "t1", email: "a@x.test", email_verified: true })).toMatchObject({ ok: true, identity: { identifier: "a@x.test", email: "a@x.test" } });
+    // With another claim, an unverified email is not even kept as the user's email.
+    expect(identityFromOidc(entra({ claim: "preferred_username", matchBy: "userName" }), { tid: "t1", preferred_username: "a@x.test", email: "evil@x.test" })).toMatchObject({
+      ok: true,
+      identity: { identifier: "a@x.test", email: null },
+    });
+  });
+
+  test("a missing identifier claim is refused", () => {
+    expect(identityFromOidc(entra({ claim: "upn", matchBy: "userName" }), { tid: "t1", oid: "o" })).toMatchObject({ ok: false, reason: "missing_identifier" });
+  });
+});
+
+describe("identityFromSaml", () => {
+  const saml = (over: Partial<SamlSettings> = {}): SamlSettings => ({ idpSsoUrl: "https://i", idpEntityId: "e", idpCertificates: [], identifierSource: "nameID", matchBy: "userName", wantResponseSigned: true, ...over });
+  test("NameID or the configured attribute identifies the user", () => {
+    expect(identityFromSaml(saml(), { nameID: "a@x.test" })).toMatchObject({ ok: true, identity: { identifier: "a@x.test" } });
+    expect(identityFromSaml(saml({ identifierSource: "employeeId" }), { nameID: "a@x.test", attributes: { employeeId: "E1" } })).toMatchObject({ ok: true, identity: { identifier: "E1" } });
+    expect(identityFromSaml(saml({ identifierSource: "employeeId" }), { nameID: "a@x.test", attributes: {} })).toMatchObject({ ok: false, reason: "missing_identifier" });
+  });
+});

@@ -1,0 +1,122 @@
+import type { Database } from "../../platform/database";
+import type { Actor, RequestContext } from "../../platform/request-context";
+import type { AuditService } from "../audit/audit.service";
+import type { FieldChange } from "../audit/audit-event.entity";
+import type { RoleService } from "../roles/role.service";
+import { DomainError } from "../shared/domain-error";
+import { caseInsensitiveKey } from "../shared/normalise";
+import { User } from "../users/user.entity";
+import type { UserService } from "../users/user.service";
+import type { IdentityProvider } from "./identity-provider.entity";
+import type { RefusalReason, VerifiedIdentity } from "./identity";
+
+export type SignInResult =
+  | { ok: true; user: User; roles: string[] }
+  | { ok: false; reason: RefusalReason; message: string };
+
+const note = (value: unknown): FieldChange => ({ before: null, after: value });
+
+export const userActor = (user: { id: string; userName: string }): Actor => ({ type: "user", id: user.id, label: user.userName });
+
+/**
+ * Turns an identity the IdP vouched for into a provisioned, active user of the organisation (or
+ * a refusal). Provisioning decides who may sign in; just-in-time creation is per organisation and
+ * off by default. Every outcome is an audit event with source `sso`.
+ */
+export class SignInService {
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditService,
+    private readonly users: UserService,
+    private readonly roles: RoleService,
+  ) {}
+
+  /** `ctx`: the organisation whose IdP verified the identity, source `sso`. */
+  async signIn(ctx: RequestContext, idp: IdentityProvider, identity: VerifiedIdentity): Promise<SignInResult> {
+    const found = await this.match(ctx, idp, identity);
+    if (found === "ambiguous") return this.refuse(ctx, idp, "ambiguous", "more than one user has this email address", { identifier: identity.identifier });
+    let user = found;
+    if (!user && idp.justInTimeProvisioning) user = await this.createJustInTime(ctx, idp, identity);
+    if (!user)
+      return this.refuse(ctx, idp, "not_provisioned", "this account is not provisioned in this organisation", { identifier: identity.identifier });
+    if (!user.active)
+      return this.refuse(ctx, idp, "deactivated", "this account is deactivated in this organisation", { identifier: identity.identifier, userId: user.id });
+    const roles = ((await this.roles.rolesOfUsers(ctx, [user.id])).get(user.id) ?? []).map((r) => r.name);
+    const signedIn = user;
+    await this.db.transaction({ ...ctx, actor: userActor(signedIn) }, (tx) =>
+      this.audit.record(tx, {
+        action: "sso.signed_in",
+        resourceType: "User",
+        resourceId: signedIn.id,
+        changes: { protocol: note(idp.kind), identifier: note(identity.identifier) },
+      }),
+    );
+    return { ok: true, user: signedIn, roles };
+  }
+
+  /** Records a refusal (also for responses that failed verification before any identity was known). */
+  async refuse(
+    ctx: RequestContext,
+    idp: IdentityProvider | { kind: string; id?: string } | null,
+    reason: RefusalReason,
+    message: string,
+    about: { identifier?: string; userId?: string } = {},
+  ): Promise<SignInResult> {
+    await this.db.transaction(ctx, (tx) =>
+      this.audit.record(tx, {
+        action: "sso.refused",
+        resourceType: "User",
+        resourceId: about.userId ?? null,
+        changes: {
+          reason: note(reason),
+          message: note(message.slice(0, 500)),
+          ...(idp ? { protocol: note(idp.kind) } : {}),
+          ...(about.identifier ? { identifier: note(about.identifier.slice(0, 255)) } : {}),
+        },
+      }),
+    );
+    return { ok: false, reason, message };
+  }
+
+  async signedOut(ctx: RequestContext, user: { id: string; userName: string }): Promise<void> {
+    await this.db.transaction({ ...ctx, actor: userActor(user) }, (tx) => this.audit.record(tx, { action: "sso.signed_out", resourceType: "User", resourceId: user.id }));
+  }
+
+  /** The session check on every request: the user still exists and is active (one primary-key lookup). */
+  async activeUser(organisationId: string, userId: string): Promise<User | null> {
+    const user = await this.db.manager().getRepository(User).findOneBy({ id: userId, organisationId });
+    return user?.active ? user : null;
+  }
+
+  private async match(ctx: RequestContext, idp: IdentityProvider, identity: VerifiedIdentity): Promise<User | null | "ambiguous"> {
+    const repo = this.db.manager(ctx).getRepository(User);
+    switch (idp.settings.matchBy) {
+      case "userName":
+        return this.users.findByUserName(ctx, identity.identifier);
+      case "externalId":
+        return repo.findOneBy({ organisationId: ctx.organisationId, externalIdKey: caseInsensitiveKey(identity.identifier) });
+      case "email": {
+        const { items } = await this.users.search(
+          ctx,
+          { kind: "related", relation: { kind: "contact", contact: "email", where: { kind: "compare", field: "value", op: "eq", value: identity.identifier } } },
+          { offset: 0, limit: 2 },
+        );
+        return items.length > 1 ? "ambiguous" : (items[0] ?? null);
+      }
+      default:
+        throw new DomainError("INVALID_INPUT", `unknown matchBy ${String(idp.settings.matchBy)}`);
+    }
+  }
+
+  private async createJustInTime(ctx: RequestContext, idp: IdentityProvider, identity: VerifiedIdentity): Promise<User | null> {
+    const byExternalId = idp.settings.matchBy === "externalId";
+    const userName = byExternalId ? identity.userNameHint : identity.identifier;
+    if (!userName) return null;
+    return this.users.create(ctx, {
+      userName,
+      externalId: byExternalId ? identity.identifier : undefined,
+      displayName: identity.displayName ?? undefined,
+      emails: identity.email ? [{ value: identity.email, type: "work", primary: true }] : undefined,
+    });
+  }
+}

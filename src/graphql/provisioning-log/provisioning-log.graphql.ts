@@ -1,0 +1,61 @@
+import { IsIn, IsOptional, Max, Min } from "class-validator";
+import { GraphQLJSON } from "graphql-scalars";
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { ProvisioningLogEntry } from "../../domain/provisioning-log/provisioning-log-entry.entity";
+import { encodeCursor } from "../../domain/shared/paging";
+import { AuditEventType } from "../audit/audit.graphql";
+import type { GraphqlContext } from "../context";
+import { Connection, pageSize, toConnection } from "../shared/connection";
+
+@ObjectType("ProvisioningLogEntry", { description: "One SCIM request, as an admin needs it to understand a provisioning cycle" })
+export class ProvisioningLogEntryType {
+  @Field(() => ID) id: string;
+  @Field() occurredAt: Date;
+  @Field() requestId: string;
+  @Field(() => ID, { nullable: true }) tokenId: string | null;
+  @Field({ description: "The credential's name and prefix" }) tokenLabel: string;
+  @Field() method: string;
+  @Field() path: string;
+  @Field(() => Int) status: number;
+  @Field(() => Int) durationMs: number;
+  @Field(() => String, { nullable: true }) resourceType: string | null;
+  @Field(() => ID, { nullable: true }) resourceId: string | null;
+  @Field(() => [String], { description: "How the request was read: which IdP quirks applied" }) notes: string[];
+  @Field(() => String, { nullable: true }) scimType: string | null;
+  @Field(() => String, { nullable: true }) errorDetail: string | null;
+  @Field(() => GraphQLJSON, { nullable: true, description: "The request body, secrets removed; null after the retention period" }) requestBody: unknown;
+}
+
+@ObjectType("ProvisioningLogConnection")
+export class ProvisioningLogConnection extends Connection(ProvisioningLogEntryType, "ProvisioningLogEntry") {}
+
+@InputType()
+export class ProvisioningLogFilterInput {
+  @Field({ nullable: true }) @IsOptional() since?: Date;
+  @Field({ nullable: true }) @IsOptional() until?: Date;
+  @Field(() => Int, { nullable: true }) @IsOptional() @Min(100) @Max(599) status?: number;
+  @Field({ nullable: true, description: "Only requests that failed (status 400 and up)" }) @IsOptional() failedOnly?: boolean;
+  @Field(() => ID, { nullable: true }) @IsOptional() tokenId?: string;
+  @Field(() => ID, { nullable: true }) @IsOptional() resourceId?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @IsIn(["GET", "POST", "PUT", "PATCH", "DELETE", "get", "post", "put", "patch", "delete"]) method?: string;
+}
+
+@Resolver(() => ProvisioningLogEntryType)
+export class ProvisioningLogResolver {
+  @Query(() => ProvisioningLogConnection, { description: "SCIM requests of the organisation, newest first" })
+  async provisioningLog(
+    @Ctx() ctx: GraphqlContext,
+    @Arg("first", () => Int, { defaultValue: 50 }) first: number,
+    @Arg("after", () => String, { nullable: true }) after?: string | null,
+    @Arg("filter", () => ProvisioningLogFilterInput, { nullable: true }) filter?: ProvisioningLogFilterInput | null,
+  ) {
+    const slice = await ctx.services.provisioningLog.list(ctx.auth(), { ...filter }, { first: pageSize(first), after });
+    return toConnection(slice, (e) => encodeCursor(JSON.stringify([e.occurredAt.toISOString(), e.id])));
+  }
+
+  @FieldResolver(() => [AuditEventType], { description: "What the request changed: the audit events it caused" })
+  async auditEvents(@Root() entry: ProvisioningLogEntry, @Ctx() ctx: GraphqlContext) {
+    const slice = await ctx.services.audit.list(ctx.auth(), { requestId: entry.requestId }, { first: 100 });
+    return slice.items;
+  }
+}

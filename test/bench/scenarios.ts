@@ -1,0 +1,542 @@
+import { Client, type LoadResult, type LoadSpec, runLoad, stats } from "./client";
+import type { ServerProcess } from "./processes";
+import type { Row } from "./report";
+import { type Seeder, type Tenant, managerIndexOf, scimBodyOf, userNameOf } from "./seed";
+
+export const SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
+export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+export interface Sizes {
+  /** Measured requests per throughput scenario. */
+  creates: number;
+  lookups: number;
+  deactivates: number;
+  puts: number;
+  memberAdds: number;
+  groupReads: number;
+  graphql: number;
+  warmup: number;
+  /** Directory sizes for the lookup scenario, in order. */
+  lookupSizes: number[];
+  /** Group sizes for the membership scenario. */
+  groupSizes: number[];
+  entraUsers: number;
+  entraGroups: number;
+  /** Paging stops early (then measures the last pages) after this long. */
+  pagingBudgetMs: number;
+}
+
+export interface BenchContext {
+  concurrency: number;
+  roster: ServerProcess;
+  bare: ServerProcess;
+  db: ServerProcess;
+  dir: Tenant;
+  seeder: Seeder;
+  sizes: Sizes;
+  rows: Row[];
+  raw: Record<string, unknown>;
+  log: (msg: string) => void;
+  /** Collect per-statement timings from Roster around each load (--profile). */
+  sqlTiming?: boolean;
+  /** MariaDB: Questions of SHOW GLOBAL STATUS (a cross-check of the statement counter; server-wide). */
+  globalQuestions?: () => Promise<number>;
+}
+
+/** A deterministic spread over [0, n): request i touches user pick(i, n). */
+const pick = (i: number, n: number) => (((i + 1_000_003) * 2_654_435_761) >>> 0) % n;
+
+export function scimClient(ctx: BenchContext, tenant: Tenant, sockets = ctx.concurrency): Client {
+  return new Client(ctx.roster.url, sockets, { authorization: `Bearer ${tenant.scimToken}`, accept: "application/scim+json" });
+}
+
+const userFilter = (userName: string) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`;
+
+function row(scenario: string, r: LoadResult, baselineName: string, base: LoadResult | null, target: string, min: number | null, extra: Partial<Row> = {}): Row {
+  const ratio = base ? r.rate / base.rate : null;
+  return {
+    scenario,
+    rate: r.rate,
+    unit: "req/s",
+    p50: r.p50,
+    p99: r.p99,
+    baseline: baselineName,
+    baselineValue: base ? base.rate : null,
+    ratio,
+    target,
+    met: min === null || ratio === null ? null : ratio >= min && r.errors === 0,
+    errors: r.errors,
+    ...(r.firstError ? { note: `first error: ${r.firstError.slice(0, 200)}` } : {}),
+    ...extra,
+  };
+}
+
+async function load(ctx: BenchContext, name: string, client: Client, spec: Omit<LoadSpec, "concurrency"> & { concurrency?: number }): Promise<LoadResult> {
+  const timing = ctx.sqlTiming && client.baseUrl === ctx.roster.url;
+  if (timing) await ctx.roster.sqlTiming();
+  const r = await runLoad(client, { concurrency: ctx.concurrency, ...spec });
+  let key = name;
+  for (let k = 2; key in ctx.raw; k++) key = `${name} #${k}`;
+  ctx.raw[key] = r;
+  if (timing) {
+    // Where a request's database time goes: statement shapes, calls and wait per measured request.
+    const per = spec.requests + (spec.warmup ?? 0);
+    const shapes = (await ctx.roster.sqlTiming()).slice(0, 20).map((s) => ({ callsPerRequest: +(s.calls / per).toFixed(2), msPerRequest: +(s.ms / per).toFixed(3), msPerCall: +(s.ms / s.calls).toFixed(3), sql: s.sql }));
+    ctx.raw[`sql: ${key}`] = shapes;
+  }
+  ctx.log(`  ${name}: ${r.rate.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.errors ? `, ${r.errors} errors (${r.firstError})` : ""}`);
+  return r;
+}
+
+// ---- baselines (scenario 8) ----
+
+export async function baselineBare(ctx: BenchContext): Promise<LoadResult> {
+  const c = new Client(ctx.bare.url, ctx.concurrency);
+  const r = await load(ctx, "baseline bare", c, { requests: ctx.sizes.lookups, warmup: ctx.sizes.warmup, make: () => ({ method: "GET", path: "/" }), expect: 200 });
+  c.close();
+  ctx.rows.push({ scenario: "8. baseline: node:http fixed JSON", rate: r.rate, unit: "req/s", p50: r.p50, p99: r.p99, baseline: "—", baselineValue: null, ratio: null, target: "reference", met: null });
+  return r;
+}
+
+let insertSeq = 0;
+export async function baselineInsert(ctx: BenchContext, requests: number, concurrency = ctx.concurrency): Promise<LoadResult> {
+  const c = new Client(ctx.db.url, concurrency);
+  const r = await load(ctx, `baseline INSERT c=${concurrency}`, c, {
+    concurrency,
+    requests,
+    warmup: ctx.sizes.warmup,
+    make: () => ({ method: "POST", path: "/insert", body: { userName: `ins${++insertSeq}-${process.pid}@bench.test` }, headers: { "content-type": "application/json" } }),
+    expect: 201,
+  });
+  c.close();
+  return r;
+}
+
+export async function baselineSelect(ctx: BenchContext, requests: number, rows: number, concurrency = ctx.concurrency): Promise<LoadResult> {
+  const c = new Client(ctx.db.url, concurrency);
+  const r = await load(ctx, `baseline SELECT c=${concurrency}`, c, {
+    concurrency,
+    requests,
+    warmup: ctx.sizes.warmup,
+    make: (i) => ({ method: "GET", path: `/select?key=${encodeURIComponent(`u${1 + pick(i, rows)}@bench.test`)}` }),
+    expect: 200,
+  });
+  c.close();
+  return r;
+}
+
+let updateSeq = 0;
+export async function baselineUpdate(ctx: BenchContext, requests: number, rows: number, concurrency = ctx.concurrency): Promise<LoadResult> {
+  const c = new Client(ctx.db.url, concurrency);
+  // Distinct rows, as the Roster scenario deactivates distinct users.
+  const r = await load(ctx, `baseline UPDATE c=${concurrency}`, c, {
+    concurrency,
+    requests,
+    warmup: ctx.sizes.warmup,
+    make: () => ({ method: "PATCH", path: `/update/b-${1 + (updateSeq++ % rows)}` }),
+    expect: 200,
+  });
+  c.close();
+  return r;
+}
+
+// ---- 1. create ----
+
+export async function createUsers(ctx: BenchContext, tenant: Tenant, baseRows: number): Promise<void> {
+  const base = await baselineInsert(ctx, ctx.sizes.creates);
+  const c = scimClient(ctx, tenant);
+  const r = await load(ctx, "create user", c, {
+    requests: ctx.sizes.creates,
+    warmup: ctx.sizes.warmup,
+    make: (i) => {
+      const userName = `new${i < 0 ? `w${-i}` : i}@create.example.com`;
+      return { method: "POST", path: "/scim/v2/Users", body: { schemas: [SCIM_USER], userName, emails: [{ value: userName, type: "work", primary: true }], active: true } };
+    },
+    expect: 201,
+  });
+  c.close();
+  ctx.rows.push(row("1. SCIM create user (POST /Users)", r, "INSERT", base, "≥ 0.40× INSERT", 0.4));
+  void baseRows;
+}
+
+// ---- 2. lookup ----
+
+export interface LookupResult {
+  size: number;
+  result: LoadResult;
+}
+
+export async function lookups(ctx: BenchContext, size: number, baseRows: number): Promise<LookupResult> {
+  const base = await baselineSelect(ctx, ctx.sizes.lookups, baseRows);
+  const c = scimClient(ctx, ctx.dir);
+  const n = ctx.seeder.userCount;
+  const r = await load(ctx, `lookup @${size}`, c, {
+    requests: ctx.sizes.lookups,
+    warmup: ctx.sizes.warmup,
+    make: (i) => ({ method: "GET", path: userFilter(userNameOf(ctx.dir.slug, pick(i + 7, n))) }),
+    expect: 200,
+    check: (a) => {
+      if (!a.body.includes('"totalResults":1')) throw new Error(`lookup did not find exactly one user: ${a.body.slice(0, 200)}`);
+    },
+  });
+  c.close();
+  ctx.rows.push(row(`2. SCIM lookup userName eq, ${label(size)} users`, r, "SELECT", base, "≥ 0.50× SELECT", 0.5));
+  return { size, result: r };
+}
+
+export function lookupGrowth(ctx: BenchContext, results: LookupResult[]): void {
+  const first = results[0];
+  for (const later of results.slice(1)) {
+    const ratio = later.result.p99 / first.result.p99;
+    ctx.rows.push({
+      scenario: `2. lookup p99 ${label(first.size)} → ${label(later.size)}`,
+      rate: ratio,
+      unit: "x",
+      p50: later.result.p50 / first.result.p50,
+      p99: ratio,
+      baseline: `p99 @${label(first.size)}`,
+      baselineValue: first.result.p99,
+      ratio,
+      target: "p99 ≤ 1.5×",
+      met: ratio <= 1.5,
+      note: "rate/p50/p99 columns are growth factors (later ÷ first)",
+    });
+  }
+}
+
+const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
+
+// ---- 3. deactivate and PUT ----
+
+export async function deactivateAndPut(ctx: BenchContext, firstUser: number, baseRows: number): Promise<number> {
+  const base = await baselineUpdate(ctx, ctx.sizes.deactivates, baseRows);
+  const c = scimClient(ctx, ctx.dir);
+  const w = ctx.sizes.warmup;
+  const ids = ctx.seeder.userIds;
+  const r = await load(ctx, "deactivate", c, {
+    requests: ctx.sizes.deactivates,
+    warmup: w,
+    make: (i) => ({ method: "PATCH", path: `/scim/v2/Users/${ids[firstUser + w + i]}`, body: { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] } }),
+    expect: 200,
+    check: (a) => {
+      if (!a.body.includes('"active":false')) throw new Error("PATCH did not deactivate");
+    },
+  });
+  ctx.rows.push(row("3. SCIM PATCH active=false", r, "UPDATE", base, "≥ 0.40× UPDATE", 0.4));
+  const from = firstUser + w + ctx.sizes.deactivates + w;
+  const putBase = await baselineUpdate(ctx, ctx.sizes.puts, baseRows);
+  const p = await load(ctx, "put", c, {
+    requests: ctx.sizes.puts,
+    warmup: w,
+    make: (i) => {
+      const k = from + w + i;
+      const m = managerIndexOf(k);
+      const body = scimBodyOf(ctx.dir.slug, k, m === null ? null : ids[m], ctx.seeder.rolesOf(k));
+      return { method: "PUT", path: `/scim/v2/Users/${ids[k]}`, body: { ...body, displayName: `Renamed ${k}`, title: "Engineer", active: true } };
+    },
+    expect: 200,
+  });
+  c.close();
+  ctx.rows.push(row("3. SCIM PUT full user", p, "UPDATE", putBase, "(no target)", null));
+  return from + w + ctx.sizes.puts;
+}
+
+// ---- 4. membership ----
+
+export async function membership(ctx: BenchContext, groups: { size: number; id: string; addFrom: number }[], baseRows: number): Promise<void> {
+  const c = scimClient(ctx, ctx.dir);
+  const updateBase = await baselineUpdate(ctx, ctx.sizes.memberAdds, baseRows);
+  const selectBase = await baselineSelect(ctx, ctx.sizes.groupReads, baseRows);
+  const adds: { size: number; r: LoadResult }[] = [];
+  const reads: { size: number; r: LoadResult }[] = [];
+  const ids = ctx.seeder.userIds;
+  for (const g of groups) {
+    const w = ctx.sizes.warmup;
+    const a = await load(ctx, `member add @${g.size}`, c, {
+      requests: ctx.sizes.memberAdds,
+      warmup: w,
+      make: (i) => ({ method: "PATCH", path: `/scim/v2/Groups/${g.id}`, body: { schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: [{ value: ids[g.addFrom + w + i] }] }] } }),
+      expect: 204,
+    });
+    adds.push({ size: g.size, r: a });
+    ctx.rows.push(row(`4. PATCH add 1 member, group of ${label(g.size)}`, a, "UPDATE", updateBase, "flat (below)", null));
+    const rd = await load(ctx, `group read @${g.size}`, c, {
+      requests: ctx.sizes.groupReads,
+      warmup: w,
+      make: () => ({ method: "GET", path: `/scim/v2/Groups/${g.id}?excludedAttributes=members` }),
+      expect: 200,
+      check: (x) => {
+        if (x.body.includes('"members"')) throw new Error("members were returned");
+      },
+    });
+    reads.push({ size: g.size, r: rd });
+    ctx.rows.push(row(`4. GET group excludedAttributes=members, ${label(g.size)}`, rd, "SELECT", selectBase, "flat (below)", null));
+  }
+  for (const [what, list] of [["member add", adds], ["group read", reads]] as const) {
+    const first = list[0];
+    const last = list.at(-1)!;
+    const p50 = last.r.p50 / first.r.p50;
+    const p99 = last.r.p99 / first.r.p99;
+    ctx.rows.push({
+      scenario: `4. ${what} latency ${label(first.size)} → ${label(last.size)}`,
+      rate: null,
+      unit: "x",
+      p50,
+      p99,
+      baseline: `@${label(first.size)} p50`,
+      baselineValue: first.r.p50,
+      ratio: p50,
+      target: "p50 ≤ 1.5×",
+      met: p50 <= 1.5,
+      note: "p50/p99 columns are growth factors (largest ÷ smallest group)",
+    });
+  }
+  c.close();
+}
+
+// ---- 5. paging ----
+
+export async function paging(ctx: BenchContext): Promise<void> {
+  const c = scimClient(ctx, ctx.dir, 1);
+  const count = 100;
+  const first = await c.json<{ totalResults: number }>({ method: "GET", path: `/scim/v2/Users?startIndex=1&count=1` });
+  const total = first.totalResults;
+  const pages = Math.ceil(total / count);
+  const times: { page: number; ms: number }[] = [];
+  let rows = 0;
+  let skipped = false;
+  const started = process.hrtime.bigint();
+  const fetchPage = async (p: number) => {
+    const t0 = process.hrtime.bigint();
+    const body = await c.json<{ Resources?: unknown[] }>({ method: "GET", path: `/scim/v2/Users?startIndex=${p * count + 1}&count=${count}` });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    times.push({ page: p, ms });
+    rows += body.Resources?.length ?? 0;
+  };
+  let p = 0;
+  for (; p < pages; p++) {
+    if (Number(process.hrtime.bigint() - started) / 1e6 > ctx.sizes.pagingBudgetMs && p < pages - 10) {
+      skipped = true;
+      break;
+    }
+    await fetchPage(p);
+  }
+  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const rate = (rows / elapsedMs) * 1000;
+  // Always measure the last 10 pages, even when the budget cut the walk short.
+  if (skipped) for (let q = Math.max(p, pages - 10); q < pages; q++) await fetchPage(q);
+  c.close();
+  const head = stats(times.slice(0, 10).map((t) => t.ms));
+  const tail = stats(times.slice(-10).map((t) => t.ms));
+  const all = stats(times.map((t) => t.ms));
+  ctx.raw.paging = { total, pages, pagesFetched: times.length, rows, elapsedMs, rate, skipped, head, tail };
+  ctx.log(`  paging: ${rows} rows in ${(elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(0)} rows/s)${skipped ? `, stopped after ${p} of ${pages} pages` : ""}; first pages p50 ${head.p50.toFixed(1)} ms, last ${tail.p50.toFixed(1)} ms`);
+  ctx.rows.push({
+    scenario: `5. paging count=100 through ${label(total)} users${skipped ? ` (${p}/${pages} pages in budget)` : ""}`,
+    rate,
+    unit: "rows/s",
+    p50: all.p50,
+    p99: all.p99,
+    baseline: "target",
+    baselineValue: 20_000,
+    ratio: rate / 20_000,
+    target: "≥ 20,000 rows/s",
+    met: rate >= 20_000 && !skipped,
+  });
+  const growth = tail.p50 / head.p50;
+  ctx.rows.push({
+    scenario: "5. paging: last 10 pages ÷ first 10 pages",
+    rate: null,
+    unit: "x",
+    p50: growth,
+    p99: tail.p99 / head.p99,
+    baseline: "first pages p50",
+    baselineValue: head.p50,
+    ratio: growth,
+    target: "≤ 1.5× (as fast)",
+    met: growth <= 1.5,
+    note: `p50/p99 columns are growth factors; first pages p50 ${head.p50.toFixed(1)} ms, last pages p50 ${tail.p50.toFixed(1)} ms`,
+  });
+}
+
+// ---- 6. Entra-style initial cycle ----
+
+/** Members added per group PATCH in the Entra cycle (Entra sends membership adds one member at a time). */
+export const ENTRA_MEMBERS_PER_PATCH = 1;
+
+export async function entraCycle(ctx: BenchContext, tenant: Tenant, baseRows: number): Promise<void> {
+  const { entraUsers, entraGroups } = ctx.sizes;
+  const c = scimClient(ctx, tenant, 1);
+  const membersPerGroup = Math.floor(entraUsers / entraGroups);
+  const requests = entraUsers * 2 + entraGroups * 2 + entraGroups * Math.ceil(membersPerGroup / ENTRA_MEMBERS_PER_PATCH);
+  ctx.log(`  entra cycle: ${entraUsers} users, ${entraGroups} groups, ${membersPerGroup} members each, ${requests} requests, one at a time`);
+
+  // The same sequence against the one-statement servers: lookup → SELECT, create → INSERT, member PATCH → UPDATE.
+  const b = new Client(ctx.db.url, 1);
+  const bStart = process.hrtime.bigint();
+  for (let i = 0; i < entraUsers; i++) {
+    await b.json({ method: "GET", path: `/select?key=${encodeURIComponent(`entra${i}-${process.pid}@bench.test`)}` });
+    await b.json({ method: "POST", path: "/insert", body: { userName: `entra${i}-${process.pid}-${Date.now()}@bench.test` }, headers: { "content-type": "application/json" } }, 201);
+  }
+  for (let g = 0; g < entraGroups; g++) {
+    await b.json({ method: "GET", path: `/select?key=${encodeURIComponent(`group${g}`)}` });
+    await b.json({ method: "POST", path: "/insert", body: { userName: `group${g}-${process.pid}-${Date.now()}@bench.test` }, headers: { "content-type": "application/json" } }, 201);
+    for (let m = 0; m < membersPerGroup; m += ENTRA_MEMBERS_PER_PATCH) await b.json({ method: "PATCH", path: `/update/b-${1 + ((g * membersPerGroup + m) % baseRows)}` });
+  }
+  const baseMs = Number(process.hrtime.bigint() - bStart) / 1e6;
+  b.close();
+
+  const userIds: string[] = [];
+  const latency: Record<string, number[]> = { userLookup: [], userCreate: [], groupLookup: [], groupCreate: [], memberPatch: [] };
+  const timed = async <T>(kind: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = process.hrtime.bigint();
+    const v = await fn();
+    latency[kind].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    return v;
+  };
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < entraUsers; i++) {
+    const userName = `entra${String(i).padStart(6, "0")}@contoso.example.com`;
+    const found = await timed("userLookup", () => c.json<{ totalResults: number }>({ method: "GET", path: userFilter(userName) }));
+    if (found.totalResults !== 0) throw new Error(`entra cycle: ${userName} already exists`);
+    const created = await timed("userCreate", () =>
+      c.json<{ id: string }>(
+        {
+          method: "POST",
+          path: "/scim/v2/Users",
+          body: {
+            schemas: [SCIM_USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+            externalId: `entra-${i}`,
+            userName,
+            active: true,
+            displayName: `Entra User ${i}`,
+            name: { givenName: "Entra", familyName: `User ${i}` },
+            emails: [{ primary: true, type: "work", value: userName }],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { department: "Benchmarks" },
+          },
+        },
+        201,
+      ),
+    );
+    userIds.push(created.id);
+  }
+  for (let g = 0; g < entraGroups; g++) {
+    const displayName = `Entra Group ${g}`;
+    const found = await timed("groupLookup", () => c.json<{ totalResults: number }>({ method: "GET", path: `/scim/v2/Groups?filter=${encodeURIComponent(`displayName eq "${displayName}"`)}&excludedAttributes=members` }));
+    if (found.totalResults !== 0) throw new Error(`entra cycle: group ${displayName} already exists`);
+    const group = await timed("groupCreate", () =>
+      c.json<{ id: string }>({ method: "POST", path: "/scim/v2/Groups", body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName, externalId: `entra-group-${g}`, members: [] } }, 201),
+    );
+    for (let m = 0; m < membersPerGroup; m += ENTRA_MEMBERS_PER_PATCH) {
+      const value = userIds.slice(g * membersPerGroup + m, g * membersPerGroup + m + ENTRA_MEMBERS_PER_PATCH).map((id) => ({ value: id }));
+      await timed("memberPatch", () => c.json({ method: "PATCH", path: `/scim/v2/Groups/${group.id}`, body: { schemas: [PATCH_OP], Operations: [{ op: "Add", path: "members", value }] } }, 204));
+    }
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  c.close();
+  const per = Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, stats(v)]));
+  ctx.raw.entra = { users: entraUsers, groups: entraGroups, membersPerGroup, requests, seconds: ms / 1000, baselineSeconds: baseMs / 1000, latency: per };
+  ctx.log(`  entra cycle: ${(ms / 1000).toFixed(1)} s (baseline sequence ${(baseMs / 1000).toFixed(1)} s); p50 lookup ${per.userLookup.p50.toFixed(2)} create ${per.userCreate.p50.toFixed(2)} member PATCH ${per.memberPatch.p50.toFixed(2)} ms`);
+  const targetS = 80 * (entraUsers / 10_000);
+  ctx.rows.push({
+    scenario: `6. Entra cycle ${label(entraUsers)} users + ${entraGroups} groups (c=1, ${requests} req)`,
+    rate: ms / 1000,
+    unit: "s",
+    p50: stats(Object.values(latency).flat()).p50,
+    p99: stats(Object.values(latency).flat()).p99,
+    baseline: "same sequence on baselines, s",
+    baselineValue: baseMs / 1000,
+    ratio: baseMs / ms,
+    target: `≤ ${targetS.toFixed(0)} s${entraUsers === 10_000 ? "" : " (80 s scaled)"}`,
+    met: ms / 1000 <= targetS,
+    note: `per request p50 (ms): user lookup ${per.userLookup.p50.toFixed(2)}, user create ${per.userCreate.p50.toFixed(2)}, group lookup ${per.groupLookup.p50.toFixed(2)}, group create ${per.groupCreate.p50.toFixed(2)}, member PATCH ${per.memberPatch.p50.toFixed(2)}; ratio = baseline time ÷ Roster time`,
+  });
+}
+
+// ---- 7. GraphQL ----
+
+export const GRAPHQL_PAGE = `query Page($first: Int!) {
+  users(first: $first) {
+    totalCount
+    nodes { id userName displayName active groups { id displayName } roles { name } manager { id userName displayName } }
+  }
+}`;
+
+export async function graphql(ctx: BenchContext, lookupP50: number, lookupLabel: string): Promise<void> {
+  const c = new Client(ctx.roster.url, ctx.concurrency, { authorization: `Bearer ${ctx.dir.adminToken}` });
+  const req = (first: number) => ({ method: "POST", path: "/graphql", body: { query: GRAPHQL_PAGE, variables: { first } }, headers: { "content-type": "application/json" } });
+  const check = (first: number) => (a: { body: string }) => {
+    const body = JSON.parse(a.body) as { data?: { users: { nodes: unknown[] } }; errors?: unknown };
+    if (body.errors || body.data?.users.nodes.length !== first) throw new Error(`GraphQL: ${a.body.slice(0, 300)}`);
+  };
+  await runLoad(c, { concurrency: 1, requests: 5, make: () => req(100), expect: 200, check: check(100) });
+  // Statements per request, counted in the Roster process (one request at a time, nothing else running).
+  const perRequest = async (first: number, n: number) => {
+    const q0 = ctx.globalQuestions ? await ctx.globalQuestions() : 0;
+    const before = await ctx.roster.queryCount();
+    await runLoad(c, { concurrency: 1, requests: n, make: () => req(first), expect: 200, check: check(first) });
+    const statements = ((await ctx.roster.queryCount()) - before) / n;
+    const questions = ctx.globalQuestions ? ((await ctx.globalQuestions()) - q0 - 2) / n : null;
+    return { statements, questions };
+  };
+  const q10 = await perRequest(10, 20);
+  const q100 = await perRequest(100, 20);
+  ctx.raw.graphqlQueries = { first10: q10, first100: q100 };
+  const r = await load(ctx, "graphql page 100", c, { requests: ctx.sizes.graphql, warmup: ctx.sizes.warmup, make: () => req(100), expect: 200, check: check(100) });
+  c.close();
+  const ratio = r.p50 / lookupP50;
+  ctx.rows.push({
+    scenario: "7. GraphQL 100 users + groups, roles, manager",
+    rate: r.rate,
+    unit: "req/s",
+    p50: r.p50,
+    p99: r.p99,
+    baseline: `SCIM lookup p50 ${lookupLabel}`,
+    baselineValue: lookupP50,
+    ratio,
+    target: "p50 ≤ 3× lookup p50",
+    met: ratio <= 3 && r.errors === 0,
+    errors: r.errors,
+  });
+  const constant = Math.abs(q10.statements - q100.statements) < 0.5;
+  ctx.rows.push({
+    scenario: "7. GraphQL SQL statements per request (first: 10 → 100)",
+    rate: q100.statements,
+    unit: "queries",
+    p50: null,
+    p99: null,
+    baseline: "first: 10",
+    baselineValue: q10.statements,
+    ratio: q100.statements / q10.statements,
+    target: "constant",
+    met: constant,
+    note: `counted in the Roster process (driver calls, transaction control excluded)${q100.questions !== null ? `; MariaDB Questions/request (server-wide, noisy): ${q10.questions!.toFixed(1)} → ${q100.questions!.toFixed(1)}` : ""}`,
+  });
+}
+
+// ---- seeded rows are the service's rows ----
+
+/** Reads seeded user k over SCIM next to a twin created over SCIM from the same body: they must be the same resource. */
+export async function verifySeed(ctx: BenchContext, k: number): Promise<void> {
+  const c = scimClient(ctx, ctx.dir, 1);
+  const ids = ctx.seeder.userIds;
+  const m = managerIndexOf(k);
+  const body = scimBodyOf(ctx.dir.slug, k, m === null ? null : ids[m], ctx.seeder.rolesOf(k));
+  const twinName = `twin-${process.pid}@verify.example.com`;
+  const twin = await c.json<Record<string, unknown>>(
+    { method: "POST", path: "/scim/v2/Users", body: { ...body, userName: twinName, externalId: `twin-${process.pid}`, emails: [{ value: twinName, type: "work", primary: true }] } },
+    201,
+  );
+  const seeded = await c.json<Record<string, unknown>>({ method: "GET", path: `/scim/v2/Users/${ids[k]}` });
+  const twinRead = await c.json<Record<string, unknown>>({ method: "GET", path: `/scim/v2/Users/${twin.id}` });
+  await c.json({ method: "DELETE", path: `/scim/v2/Users/${twin.id}` }, 204);
+  c.close();
+  const normal = (u: Record<string, unknown>, userName: string, externalId: string) =>
+    JSON.stringify(u, (key, v) => (key === "id" || key === "meta" ? undefined : v === userName ? "<userName>" : v === externalId ? "<externalId>" : v));
+  const a = normal(seeded, String(body.userName), String(body.externalId));
+  const b = normal(twinRead, twinName, `twin-${process.pid}`);
+  if (a !== b) throw new Error(`seeded user differs from the same user created over SCIM:\n  seeded: ${a}\n  scim:   ${b}`);
+  const meta = seeded.meta as { version?: string };
+  if (meta?.version !== (twinRead.meta as { version?: string })?.version) throw new Error(`seeded version ${meta?.version} ≠ ${(twinRead.meta as { version?: string })?.version}`);
+  ctx.log(`  seeded user ${k} reads back over SCIM exactly as its twin created over SCIM`);
+}

@@ -1,0 +1,186 @@
+import { AccessToken } from "../../src/domain/tokens/access-token.entity";
+import { ERROR_SCHEMA, expectScimError, patchOp, scimClient } from "../support/scim-client";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { Body } from "./scim-fixtures";
+
+let app: TestApp;
+let small: TestApp;
+let t: TestTenant;
+let other: TestTenant;
+
+beforeAll(async () => {
+  [app, small] = await Promise.all([startTestApp(), startTestApp({ SCIM_MAX_PAYLOAD_BYTES: "2048" })]);
+  [t, other] = await Promise.all([app.tenant(), app.tenant()]);
+});
+afterAll(() => Promise.all([app?.close(), small?.close()]));
+
+const expect401 = (r: Awaited<ReturnType<ReturnType<typeof scimClient>["get"]>>) => {
+  expectScimError(r, 401);
+  expect(r.headers.get("www-authenticate")).toMatch(/^Bearer/);
+};
+
+describe("authentication", () => {
+  test("no Authorization header → 401 with WWW-Authenticate: Bearer, on every route", async () => {
+    const anon = scimClient(app.url, null);
+    for (const path of ["/Users", "/Groups", "/ServiceProviderConfig", "/Users/abc", "/Bulk", "/nowhere"]) expect401(await anon.get(path));
+    expect401(await anon.post("/Users", { userName: "x" }));
+  });
+
+  test("an unknown token → 401", async () => {
+    expect401(await scimClient(app.url, "not-a-real-token").get("/Users"));
+  });
+
+  test("a revoked token → 401", async () => {
+    const issued = await app.services.tokens.create(t.ctx, { name: "to revoke", scope: "scim" });
+    const c = scimClient(app.url, issued.secret);
+    expect((await c.get("/Users")).status).toBe(200);
+    await app.services.tokens.revoke(t.ctx, issued.token.id);
+    const r = await c.get("/Users");
+    expect401(r);
+    expect(r.body.detail).toMatch(/revoked/);
+  });
+
+  test("an expired token → 401", async () => {
+    const issued = await app.services.tokens.create(t.ctx, { name: "expiring", scope: "scim" });
+    await app.dataSource.getRepository(AccessToken).update({ id: issued.token.id }, { expiresAt: new Date(Date.now() - 60_000) });
+    const r = await scimClient(app.url, issued.secret).get("/Users");
+    expect401(r);
+    expect(r.body.detail).toMatch(/expired/);
+  });
+
+  test("an admin (GraphQL) token is not a SCIM token → 401", async () => {
+    expect401(await scimClient(app.url, t.adminToken).get("/Users"));
+  });
+
+  test("SCIM disabled for the organisation → 403 until it is enabled again", async () => {
+    const tenant = await app.tenant();
+    const c = scimClient(app.url, tenant.scimToken);
+    const off = await app.gql(tenant.adminToken, "mutation { updateOrganisation(input: { scimEnabled: false }) { scimEnabled } }");
+    expect(off.errors).toBeUndefined();
+    const r = await c.get("/Users");
+    expectScimError(r, 403);
+    expect(r.body.detail).toMatch(/disabled/);
+    await app.gql(tenant.adminToken, "mutation { updateOrganisation(input: { scimEnabled: true }) { scimEnabled } }");
+    expect((await c.get("/Users")).status).toBe(200);
+  });
+});
+
+describe("tenancy: another organisation's ids are simply not found", () => {
+  test("users and groups of another organisation → 404 exactly like an absent id, for GET/PUT/PATCH/DELETE", async () => {
+    const mine = scimClient(app.url, t.scimToken);
+    const theirs = scimClient(app.url, other.scimToken);
+    const u = await theirs.post("/Users", { userName: "theirs@other.test" });
+    const g = await theirs.post("/Groups", { displayName: "Their group" });
+    expect([u.status, g.status]).toEqual([201, 201]);
+    const absent = "00000000-0000-4000-8000-000000000000";
+    const shape = (r: { status: number; body: Body }, id: string) => ({ status: r.status, schemas: r.body.schemas, scimType: r.body.scimType, detail: String(r.body.detail).replace(id, "ID") });
+    for (const [type, id, body] of [["Users", u.body.id, { userName: "hijack@x.test" }], ["Groups", g.body.id, { displayName: "hijack" }]] as const) {
+      const calls = [
+        (x: string) => mine.get(`/${type}/${x}`),
+        (x: string) => mine.put(`/${type}/${x}`, body),
+        (x: string) => mine.patch(`/${type}/${x}`, patchOp({ op: "replace", path: "externalId", value: "hijack" })),
+        (x: string) => mine.delete(`/${type}/${x}`),
+      ];
+      for (const call of calls) {
+        const foreign = await call(id);
+        const missing = await call(absent);
+        expectScimError(foreign, 404);
+        expect(shape(foreign, id)).toEqual(shape(missing, absent));
+      }
+    }
+    // Still there, untouched, for its owner.
+    expect((await theirs.get(`/Users/${u.body.id}`)).body.userName).toBe("theirs@other.test");
+    expect((await theirs.get(`/Groups/${g.body.id}`)).body.displayName).toBe("Their group");
+  });
+
+  test("filters never return another organisation's rows", async () => {
+    const mine = scimClient(app.url, t.scimToken);
+    const theirs = scimClient(app.url, other.scimToken);
+    await theirs.post("/Users", { userName: "shared-name@x.test", externalId: "ext-shared" });
+    await theirs.post("/Groups", { displayName: "Shared group name" });
+    const users = await mine.get(`/Users?filter=${encodeURIComponent('userName eq "shared-name@x.test" or externalId eq "ext-shared"')}`);
+    expect(users.body).toMatchObject({ totalResults: 0, Resources: [] });
+    const groups = await mine.get(`/Groups?filter=${encodeURIComponent('displayName eq "Shared group name"')}`);
+    expect(groups.body).toMatchObject({ totalResults: 0, Resources: [] });
+    expect((await mine.get("/Users?filter=" + encodeURIComponent('userName sw "theirs"'))).body.totalResults).toBe(0);
+  });
+
+  test("a group cannot take members from another organisation", async () => {
+    const mine = scimClient(app.url, t.scimToken);
+    const theirs = scimClient(app.url, other.scimToken);
+    const foreign = await theirs.post("/Users", { userName: "foreign-member@x.test" });
+    const create = await mine.post("/Groups", { displayName: "Greedy", members: [{ value: foreign.body.id }] });
+    expect([400, 404]).toContain(create.status);
+    expect(create.body.schemas).toEqual([ERROR_SCHEMA]);
+    const g = await mine.post("/Groups", { displayName: "Greedy 2" });
+    const add = await mine.patch(`/Groups/${g.body.id}`, patchOp({ op: "add", path: "members", value: [{ value: foreign.body.id }] }));
+    expect([400, 404]).toContain(add.status);
+    const after = await mine.get(`/Groups/${g.body.id}`);
+    expect(after.body.members).toBeUndefined();
+  });
+});
+
+describe("media types", () => {
+  const body = (n: string) => JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: n });
+
+  test.each([
+    ["application/scim+json"],
+    ["application/scim+json; charset=utf-8"],
+    ["application/json"],
+    ["application/json; charset=UTF-8"],
+  ])("accepts %s and answers application/scim+json", async (type) => {
+    const c = scimClient(app.url, t.scimToken);
+    const name = `media-${type.replace(/\W/g, "")}@x.test`;
+    const r = await c.call("POST", "/Users", body(name), { "content-type": type });
+    expect(r.status).toBe(201);
+    expect(r.body.userName).toBe(name);
+    expect(r.headers.get("content-type")).toMatch(/^application\/scim\+json/);
+  });
+
+  test("GET answers application/scim+json", async () => {
+    const r = await scimClient(app.url, t.scimToken).get("/Users?count=1");
+    expect(r.headers.get("content-type")).toMatch(/^application\/scim\+json/);
+  });
+
+  test("malformed JSON → 400 invalidSyntax", async () => {
+    const r = await scimClient(app.url, t.scimToken).call("POST", "/Users", '{"userName": "x",', { "content-type": "application/scim+json" });
+    expectScimError(r, 400, "invalidSyntax");
+  });
+
+  test("a body over SCIM_MAX_PAYLOAD_BYTES → 413, and ServiceProviderConfig advertises the limit", async () => {
+    const tenant = await small.tenant();
+    const c = scimClient(small.url, tenant.scimToken);
+    const spc = await c.get("/ServiceProviderConfig");
+    expect(spc.body.bulk.maxPayloadSize).toBe(2048);
+    const r = await c.post("/Users", { userName: "big@x.test", displayName: "x".repeat(3000) });
+    expectScimError(r, 413);
+    const ok = await c.post("/Users", { userName: "small@x.test", displayName: "x".repeat(100) });
+    expect(ok.status).toBe(201);
+  });
+
+  test("an unknown route → SCIM 404 JSON, never HTML", async () => {
+    const r = await scimClient(app.url, t.scimToken).get("/Nope/1/2");
+    expectScimError(r, 404);
+    expect(r.text).not.toMatch(/<html|<!DOCTYPE/i);
+  });
+
+  test("a known route with the wrong method → 405 with Allow", async () => {
+    const c = scimClient(app.url, t.scimToken);
+    const r = await c.call("DELETE", "/Users");
+    expectScimError(r, 405);
+    expect(r.headers.get("allow")).toBe("GET, POST");
+    const r2 = await c.call("PUT", "/ServiceProviderConfig", {});
+    expectScimError(r2, 405);
+    expect(r2.headers.get("allow")).toBe("GET");
+  });
+
+  test("unknown query parameters such as Entra's ?aadOptscim062020 are ignored", async () => {
+    const c = scimClient(app.url, t.scimToken);
+    const created = await c.post("/Users?aadOptscim062020", { userName: "aad-flag@x.test" });
+    expect(created.status).toBe(201);
+    const r = await c.get(`/Users?aadOptscim062020&filter=${encodeURIComponent('userName eq "aad-flag@x.test"')}`);
+    expect(r.status).toBe(200);
+    expect(r.body.totalResults).toBe(1);
+    expect((await c.get("/ServiceProviderConfig?aadOptscim062020")).status).toBe(200);
+  });
+});

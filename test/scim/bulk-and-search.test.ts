@@ -1,0 +1,130 @@
+import { expectScimError, scimClient, type ScimClient } from "../support/scim-client";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { Body } from "./scim-fixtures";
+
+const BULK_REQ = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+const BULK_RES = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
+const SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+
+let app: TestApp;
+let small: TestApp;
+let t: TestTenant;
+let c: ScimClient;
+
+beforeAll(async () => {
+  [app, small] = await Promise.all([startTestApp(), startTestApp({ SCIM_MAX_PAYLOAD_BYTES: "2048" })]);
+  t = await app.tenant();
+  c = scimClient(app.url, t.scimToken);
+});
+afterAll(() => Promise.all([app?.close(), small?.close()]));
+
+describe("/Bulk", () => {
+  test("bulkId references: a group whose members are users created in the same request (even listed first)", async () => {
+    const r = await c.post("/Bulk", {
+      schemas: [BULK_REQ],
+      Operations: [
+        { method: "POST", path: "/Groups", bulkId: "g1", data: { displayName: "Bulk team", members: [{ type: "User", value: "bulkId:u1" }, { value: "bulkId:u2" }] } },
+        { method: "POST", path: "/Users", bulkId: "u1", data: { userName: "bulk-1@x.test" } },
+        { method: "POST", path: "/Users", bulkId: "u2", data: { userName: "bulk-2@x.test" } },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.schemas).toEqual([BULK_RES]);
+    const ops = r.body.Operations as Body[];
+    expect(ops.map((o) => [o.bulkId, o.status])).toEqual([["g1", "201"], ["u1", "201"], ["u2", "201"]].map(([b, s]) => [b, expect.stringMatching(new RegExp(`^${s}$`))]));
+    const groupId = ops[0].location.split("/").pop();
+    const userIds = ops.slice(1).map((o) => o.location.split("/").pop()).sort();
+    expect(ops[1].location).toBe(`${app.url}/scim/v2/Users/${ops[1].location.split("/").pop()}`);
+    expect(ops[0].version).toBe('W/"1"');
+    const g = await c.get(`/Groups/${groupId}`);
+    expect(g.body.members.map((m: Body) => m.value).sort()).toEqual(userIds);
+  });
+
+  test("PATCH, PUT and DELETE in bulk; errors are reported per operation", async () => {
+    const u = (await c.post("/Users", { userName: "bulk-edit@x.test" })).body.id;
+    const r = await c.post("/Bulk", {
+      schemas: [BULK_REQ],
+      Operations: [
+        { method: "PATCH", path: `/Users/${u}`, data: { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "title", value: "Bulked" }] } },
+        { method: "POST", path: "/Users", bulkId: "dup", data: { userName: "bulk-edit@x.test" } },
+        { method: "PUT", path: `/Users/${u}`, data: { userName: "bulk-edit@x.test", title: "Put" } },
+        { method: "DELETE", path: "/Users/00000000-0000-4000-8000-000000000000" },
+      ],
+    });
+    const ops = r.body.Operations as Body[];
+    expect(ops.map((o) => String(o.status))).toEqual(["200", "409", "200", "404"]);
+    expect(ops[1].response).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "409", scimType: "uniqueness" });
+    expect((await c.get(`/Users/${u}`)).body.title).toBe("Put");
+  });
+
+  test("failOnErrors stops after that many errors", async () => {
+    const r = await c.post("/Bulk", {
+      schemas: [BULK_REQ],
+      failOnErrors: 1,
+      Operations: [
+        { method: "POST", path: "/Users", bulkId: "a", data: { userName: "" } },
+        { method: "POST", path: "/Users", bulkId: "b", data: { userName: "fail-on-errors-never@x.test" } },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.Operations).toHaveLength(1);
+    expect(String(r.body.Operations[0].status)).toBe("400");
+    expect((await c.get(`/Users?filter=${encodeURIComponent('userName eq "fail-on-errors-never@x.test"')}`)).body.totalResults).toBe(0);
+  });
+
+  test("maxOperations is enforced (413)", async () => {
+    const ops = Array.from({ length: 1001 }, (_, i) => ({ method: "DELETE", path: `/Users/x${i}` }));
+    const r = await c.post("/Bulk", { schemas: [BULK_REQ], Operations: ops });
+    expectScimError(r, 413);
+    expect(r.body.detail).toMatch(/1000/);
+  });
+
+  test("maxPayloadSize is enforced (413)", async () => {
+    const tenant = await small.tenant();
+    const s = scimClient(small.url, tenant.scimToken);
+    const r = await s.post("/Bulk", { schemas: [BULK_REQ], Operations: [{ method: "POST", path: "/Users", bulkId: "x", data: { userName: "big@x.test", displayName: "y".repeat(2500) } }] });
+    expectScimError(r, 413);
+    expect((await s.get("/Users")).body.totalResults).toBe(0);
+  });
+
+  test("a bulk request without the BulkRequest schema → 400 invalidSyntax", async () => {
+    expectScimError(await c.post("/Bulk", { Operations: [] }), 400, "invalidSyntax");
+  });
+});
+
+describe(".search", () => {
+  beforeAll(async () => {
+    await c.post("/Users", { userName: "search-a@x.test", title: "Searcher" });
+    await c.post("/Users", { userName: "search-b@x.test", title: "Searcher" });
+    await c.post("/Groups", { displayName: "search group" });
+  });
+
+  test("POST /Users/.search with filter, attributes, paging", async () => {
+    const r = await c.post("/Users/.search", { schemas: [SEARCH], filter: 'title eq "Searcher"', attributes: ["userName"], sortBy: "userName", sortOrder: "descending", startIndex: 1, count: 10 });
+    expect(r.status).toBe(200);
+    expect(r.body.totalResults).toBe(2);
+    expect(r.body.Resources.map((x: Body) => x.userName)).toEqual(["search-b@x.test", "search-a@x.test"]);
+    expect(r.body.Resources[0].title).toBeUndefined();
+  });
+
+  test("POST /Groups/.search", async () => {
+    const r = await c.post("/Groups/.search", { schemas: [SEARCH], filter: 'displayName sw "search"' });
+    expect(r.body.totalResults).toBe(1);
+    expect(r.body.Resources[0].displayName).toBe("search group");
+  });
+
+  test("POST /.search spans users and groups", async () => {
+    const r = await c.post("/.search", { schemas: [SEARCH], filter: 'meta.lastModified gt "2000-01-01T00:00:00Z"', count: 1000 });
+    expect(r.status).toBe(200);
+    const types = r.body.Resources.map((x: Body) => x.meta.resourceType);
+    expect(types).toContain("User");
+    expect(types).toContain("Group");
+    expect(r.body.totalResults).toBe(r.body.Resources.length);
+    const usersOnly = await c.post("/.search", { schemas: [SEARCH], filter: 'userName sw "search-"' });
+    expect(usersOnly.body.totalResults).toBe(2);
+  });
+
+  test("a search body without the SearchRequest schema → 400 invalidSyntax", async () => {
+    expectScimError(await c.post("/Users/.search", { filter: 'userName eq "x"' }), 400, "invalidSyntax");
+  });
+});

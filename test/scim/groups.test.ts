@@ -1,0 +1,133 @@
+import { CORE_GROUP, expectScimError, patchOp, scimClient, type ScimClient } from "../support/scim-client";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { Body } from "./scim-fixtures";
+
+let app: TestApp;
+let t: TestTenant;
+let c: ScimClient;
+let n = 0;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  c = scimClient(app.url, t.scimToken);
+});
+afterAll(() => app?.close());
+
+const newUser = async () => (await c.post("/Users", { userName: `gm-${++n}@x.test`, displayName: `Member ${n}` })).body.id as string;
+const memberIds = async (groupId: string) => ((await c.get(`/Groups/${groupId}`)).body.members ?? []).map((m: Body) => m.value).sort();
+
+describe("groups", () => {
+  test("POST with members, GET, meta and member references", async () => {
+    const [a, b] = [await newUser(), await newUser()];
+    const r = await c.post("/Groups", { schemas: [CORE_GROUP], displayName: "Tour Guides", externalId: "g-ext-1", members: [{ value: a }, { value: b, type: "User" }] });
+    expect(r.status).toBe(201);
+    expect(r.headers.get("location")).toBe(`${app.url}/scim/v2/Groups/${r.body.id}`);
+    expect(r.headers.get("etag")).toBe(r.body.meta.version);
+    expect(r.body).toMatchObject({ schemas: [CORE_GROUP], displayName: "Tour Guides", externalId: "g-ext-1" });
+    expect(r.body.meta).toMatchObject({ resourceType: "Group", location: `${app.url}/scim/v2/Groups/${r.body.id}` });
+    expect(r.body.members.sort((x: Body, y: Body) => x.value.localeCompare(y.value))).toEqual(
+      [a, b].sort().map((id) => ({ value: id, $ref: `${app.url}/scim/v2/Users/${id}`, type: "User", display: expect.stringMatching(/^Member \d+$/) })),
+    );
+    const got = await c.get(`/Groups/${r.body.id}`);
+    expect(got.body).toEqual(r.body);
+    // Users show their groups (read-only).
+    expect((await c.get(`/Users/${a}`)).body.groups).toEqual([{ value: r.body.id, $ref: `${app.url}/scim/v2/Groups/${r.body.id}`, display: "Tour Guides", type: "direct" }]);
+  });
+
+  test("PUT replaces name and the whole membership", async () => {
+    const [a, b, d] = [await newUser(), await newUser(), await newUser()];
+    const g = await c.post("/Groups", { displayName: "Put me", members: [{ value: a }, { value: b }] });
+    const r = await c.put(`/Groups/${g.body.id}`, { displayName: "Put me v2", members: [{ value: d }] });
+    expect(r.status).toBe(200);
+    expect(r.body.displayName).toBe("Put me v2");
+    expect(await memberIds(g.body.id)).toEqual([d]);
+    const empty = await c.put(`/Groups/${g.body.id}`, { displayName: "Put me v3" });
+    expect(empty.body.members).toBeUndefined();
+    expect(await memberIds(g.body.id)).toEqual([]);
+  });
+
+  test("PATCH members as deltas: add only those, remove only those, remove by filter, replace with [] empties", async () => {
+    const [a, b, d, e] = [await newUser(), await newUser(), await newUser(), await newUser()];
+    const g = (await c.post("/Groups", { displayName: "Deltas", members: [{ value: a }] })).body.id;
+    const add = await c.patch(`/Groups/${g}`, patchOp({ op: "add", path: "members", value: [{ value: b }, { value: d }] }));
+    expect(add.status).toBe(204);
+    expect(add.text).toBe("");
+    expect(await memberIds(g)).toEqual([a, b, d].sort());
+    await c.patch(`/Groups/${g}`, patchOp({ op: "remove", path: "members", value: [{ value: b }] }));
+    expect(await memberIds(g)).toEqual([a, d].sort());
+    await c.patch(`/Groups/${g}`, patchOp({ op: "remove", path: `members[value eq "${a}"]` }));
+    expect(await memberIds(g)).toEqual([d]);
+    await c.patch(`/Groups/${g}`, patchOp({ op: "add", path: "members", value: [{ value: e }, { value: d }] }));
+    expect(await memberIds(g)).toEqual([d, e].sort());
+    await c.patch(`/Groups/${g}`, patchOp({ op: "replace", path: "members", value: [] }));
+    expect(await memberIds(g)).toEqual([]);
+    await c.patch(`/Groups/${g}`, patchOp({ op: "replace", path: "members", value: [{ value: a }] }));
+    expect(await memberIds(g)).toEqual([a]);
+    await c.patch(`/Groups/${g}`, patchOp({ op: "remove", path: "members" }));
+    expect(await memberIds(g)).toEqual([]);
+  });
+
+  test("PATCH with attributes answers 200 with the group; rename and externalId", async () => {
+    const g = (await c.post("/Groups", { displayName: "Rename me" })).body;
+    const r = await c.patch(`/Groups/${g.id}?excludedAttributes=members`, patchOp({ op: "replace", path: "displayName", value: "Renamed" }, { op: "add", path: "externalId", value: "ext-r" }));
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id: g.id, displayName: "Renamed", externalId: "ext-r" });
+    expect(r.headers.get("etag")).toBe('W/"2"');
+  });
+
+  test("a group member can be a group; unknown member ids are refused atomically", async () => {
+    const inner = (await c.post("/Groups", { displayName: "Inner" })).body.id;
+    const outer = (await c.post("/Groups", { displayName: "Outer", members: [{ value: inner, type: "Group" }] })).body;
+    expect(outer.members).toEqual([{ value: inner, $ref: `${app.url}/scim/v2/Groups/${inner}`, type: "Group", display: "Inner" }]);
+    const a = await newUser();
+    const bad = await c.patch(`/Groups/${outer.id}`, patchOp({ op: "add", path: "members", value: [{ value: a }, { value: "00000000-0000-4000-8000-000000000000" }] }));
+    expect([400, 404]).toContain(bad.status);
+    expect(await memberIds(outer.id)).toEqual([inner]);
+  });
+
+  test("If-Match on groups; duplicate displayName → 409 uniqueness", async () => {
+    const g = (await c.post("/Groups", { displayName: "Unique G" })).body;
+    expectScimError(await c.patch(`/Groups/${g.id}`, patchOp({ op: "replace", path: "displayName", value: "x" }), { "if-match": 'W/"5"' }), 412);
+    expectScimError(await c.put(`/Groups/${g.id}`, { displayName: "x" }, { "if-match": 'W/"5"' }), 412);
+    expectScimError(await c.delete(`/Groups/${g.id}`, { "if-match": 'W/"5"' }), 412);
+    expect((await c.get(`/Groups/${g.id}`, { "if-none-match": 'W/"1"' })).status).toBe(304);
+    expectScimError(await c.post("/Groups", { displayName: "Unique G" }), 409, "uniqueness");
+    expect((await c.delete(`/Groups/${g.id}`)).status).toBe(204);
+    expectScimError(await c.get(`/Groups/${g.id}`), 404);
+  });
+
+  test("group filters: displayName, externalId, members[value eq …], members eq", async () => {
+    const a = await newUser();
+    const g1 = (await c.post("/Groups", { displayName: "Filter Alpha", externalId: "F-1", members: [{ value: a }] })).body.id;
+    const g2 = (await c.post("/Groups", { displayName: "filter beta", externalId: "f-2" })).body.id;
+    const ids = async (f: string) => {
+      const r = await c.get(`/Groups?filter=${encodeURIComponent(f)}`);
+      expect(r.status).toBe(200);
+      return r.body.Resources.map((x: Body) => x.id).sort();
+    };
+    expect(await ids('displayName eq "filter alpha"')).toEqual([g1]);
+    expect(await ids('displayName sw "Filter "')).toEqual([g1, g2].sort());
+    expect(await ids('externalId eq "F-1"')).toEqual([g1]);
+    expect(await ids('externalId eq "f-1"')).toEqual([]);
+    expect(await ids(`members[value eq "${a}"]`)).toEqual([g1]);
+    expect(await ids(`members eq "${a}"`)).toEqual([g1]);
+    expect(await ids(`displayName sw "filter" and not (members[value eq "${a}"])`)).toEqual([g2]);
+    const bad = await c.get(`/Groups?filter=${encodeURIComponent('owner eq "x"')}`);
+    expectScimError(bad, 400, "invalidFilter");
+    expect(bad.body.detail).toMatch(/owner/);
+  });
+
+  test("every group change is audited with source scim", async () => {
+    const a = await newUser();
+    const g = (await c.post("/Groups", { displayName: "Audited G" })).body.id;
+    await c.patch(`/Groups/${g}`, patchOp({ op: "add", path: "members", value: [{ value: a }] }));
+    await c.patch(`/Groups/${g}`, patchOp({ op: "replace", path: "displayName", value: "Audited G2" }));
+    await c.delete(`/Groups/${g}`);
+    const r = await app.gql<Body>(t.adminToken, `query($id: ID) { auditEvents(filter: { resourceId: $id }) { nodes { action source } } }`, { id: g });
+    const events = r.data.auditEvents.nodes;
+    expect(events.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(events.map((e: Body) => e.source))).toEqual(new Set(["scim"]));
+    expect(events.map((e: Body) => e.action)).toEqual(expect.arrayContaining(["group.created", "group.members.added", "group.updated", "group.deleted"]));
+  });
+});

@@ -1,0 +1,136 @@
+import { CORE_GROUP, CORE_USER, expectScimError, scimClient, type ScimClient } from "../support/scim-client";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { Body } from "./scim-fixtures";
+
+const LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+let app: TestApp;
+let small: TestApp;
+let t: TestTenant;
+let c: ScimClient;
+const userIds: string[] = [];
+let groupId = "";
+
+beforeAll(async () => {
+  [app, small] = await Promise.all([startTestApp(), startTestApp({ SCIM_MAX_RESULTS: "5" })]);
+  t = await app.tenant();
+  c = scimClient(app.url, t.scimToken);
+  for (let i = 0; i < 25; i++) {
+    const r = await c.post("/Users", { userName: `list-${String(i).padStart(2, "0")}@x.test`, name: { familyName: `F${String(24 - i).padStart(2, "0")}` }, title: i % 2 ? "odd" : "even" });
+    userIds.push(r.body.id);
+  }
+  groupId = (await c.post("/Groups", { displayName: "Big list group", members: userIds.slice(0, 10).map((value) => ({ value })) })).body.id;
+});
+afterAll(() => Promise.all([app?.close(), small?.close()]));
+
+describe("list responses", () => {
+  test("ListResponse with integer totalResults, startIndex, itemsPerPage", async () => {
+    const r = await c.get("/Users?count=5");
+    expect(r.status).toBe(200);
+    expect(r.body.schemas).toEqual([LIST]);
+    expect(r.body.totalResults).toBe(25);
+    expect(r.body.startIndex).toBe(1);
+    expect(r.body.itemsPerPage).toBe(5);
+    expect(r.body.Resources).toHaveLength(5);
+    expect(r.text).toMatch(/"totalResults":25/);
+  });
+
+  test("an empty result is 200 with Resources: []", async () => {
+    const r = await c.get(`/Users?filter=${encodeURIComponent('userName eq "nobody@x.test"')}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ schemas: [LIST], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] });
+    const g = await c.get(`/Groups?filter=${encodeURIComponent('displayName eq "nope"')}`);
+    expect(g.body.Resources).toEqual([]);
+  });
+
+  test("startIndex below 1 is treated as 1; count 0 gives only the total", async () => {
+    for (const s of ["0", "-5"]) {
+      const r = await c.get(`/Users?startIndex=${s}&count=3`);
+      expect(r.status).toBe(200);
+      expect(r.body.startIndex).toBe(1);
+      expect(r.body.Resources.map((x: Body) => x.id)).toEqual((await c.get("/Users?count=3")).body.Resources.map((x: Body) => x.id));
+    }
+    const zero = await c.get("/Users?count=0");
+    expect(zero.body).toEqual({ schemas: [LIST], totalResults: 25, startIndex: 1, itemsPerPage: 0, Resources: [] });
+    const past = await c.get("/Users?startIndex=100&count=5");
+    expect(past.body).toMatchObject({ totalResults: 25, startIndex: 100, itemsPerPage: 0, Resources: [] });
+  });
+
+  test("count is capped at maxResults", async () => {
+    const tenant = await small.tenant();
+    const s = scimClient(small.url, tenant.scimToken);
+    for (let i = 0; i < 7; i++) await s.post("/Users", { userName: `cap-${i}@x.test` });
+    const r = await s.get("/Users?count=50");
+    expect(r.body.totalResults).toBe(7);
+    expect(r.body.itemsPerPage).toBe(5);
+    expect(r.body.Resources).toHaveLength(5);
+    expect((await s.get("/Users")).body.Resources).toHaveLength(5);
+    expect((await s.get("/ServiceProviderConfig")).body.filter.maxResults).toBe(5);
+  });
+
+  test("paging by 7 with startIndex sees every user exactly once", async () => {
+    const seen: string[] = [];
+    for (let start = 1; start <= 25; start += 7) {
+      const r = await c.get(`/Users?startIndex=${start}&count=7`);
+      expect(r.body.startIndex).toBe(start);
+      expect(r.body.totalResults).toBe(25);
+      seen.push(...r.body.Resources.map((x: Body) => x.id));
+    }
+    expect(seen).toHaveLength(25);
+    expect(new Set(seen)).toEqual(new Set(userIds));
+  });
+
+  test("sortBy and sortOrder", async () => {
+    const asc = await c.get("/Users?sortBy=userName&count=3");
+    expect(asc.body.Resources.map((x: Body) => x.userName)).toEqual(["list-00@x.test", "list-01@x.test", "list-02@x.test"]);
+    const desc = await c.get("/Users?sortBy=userName&sortOrder=descending&count=2");
+    expect(desc.body.Resources.map((x: Body) => x.userName)).toEqual(["list-24@x.test", "list-23@x.test"]);
+    const byFamily = await c.get("/Users?sortBy=name.familyName&count=2&attributes=name");
+    expect(byFamily.body.Resources.map((x: Body) => x.name.familyName)).toEqual(["F00", "F01"]);
+    const g = await c.get("/Groups?sortBy=displayName&sortOrder=descending");
+    expect(g.status).toBe(200);
+    const bad = await c.get("/Users?sortBy=emails");
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toMatch(/emails/);
+  });
+
+  test("attributes and excludedAttributes on lists and on GET by id", async () => {
+    const list = await c.get("/Users?count=2&attributes=title,name.familyName");
+    for (const u of list.body.Resources) expect(Object.keys(u).sort()).toEqual(["id", "name", "schemas", "title", "userName"]);
+    const one = await c.get(`/Users/${userIds[3]}?attributes=title`);
+    expect(one.body).toEqual({ schemas: [CORE_USER], id: userIds[3], userName: "list-03@x.test", title: "odd" });
+    const ex = await c.get(`/Users/${userIds[3]}?excludedAttributes=title,meta,name`);
+    expect(ex.body.title).toBeUndefined();
+    expect(ex.body.meta).toBeUndefined();
+    expect(ex.body.name).toBeUndefined();
+    expect(ex.body.userName).toBe("list-03@x.test");
+    expect(ex.body.id).toBe(userIds[3]);
+    const g = await c.get(`/Groups/${groupId}?attributes=displayName`);
+    expect(g.body).toEqual({ schemas: [CORE_GROUP], id: groupId, displayName: "Big list group" });
+    const gl = await c.get(`/Groups?excludedAttributes=members&filter=${encodeURIComponent('displayName eq "Big list group"')}`);
+    expect(gl.body.Resources[0].members).toBeUndefined();
+    expect(gl.body.Resources[0].displayName).toBe("Big list group");
+  });
+
+  test("excludedAttributes=members never touches the membership table", async () => {
+    app.queries.reset();
+    const one = await c.get(`/Groups/${groupId}?excludedAttributes=members`);
+    expect(one.body.members).toBeUndefined();
+    const list = await c.get("/Groups?excludedAttributes=members");
+    expect(list.body.totalResults).toBe(1);
+    const attrs = await c.get(`/Groups/${groupId}?attributes=displayName`);
+    expect(attrs.body.members).toBeUndefined();
+    const scimStatements = app.queries.statements.filter((s) => !/provisioning_log|access_tokens/i.test(s));
+    expect(scimStatements.length).toBeGreaterThan(0);
+    expect(scimStatements.filter((s) => /group_memberships/i.test(s))).toEqual([]);
+    // Control: with members, the table is read.
+    app.queries.reset();
+    const full = await c.get(`/Groups/${groupId}`);
+    expect(full.body.members).toHaveLength(10);
+    expect(app.queries.statements.filter((s) => /group_memberships/i.test(s)).length).toBeGreaterThan(0);
+  });
+
+  test("bad list parameters are SCIM errors", async () => {
+    expectScimError(await c.get("/Users?sortOrder=sideways"), 400);
+    expectScimError(await c.get(`/Users?filter=${encodeURIComponent("userName eq")}`), 400, "invalidFilter");
+  });
+});

@@ -1,0 +1,138 @@
+import type { ProvisioningLogEntry } from "../../src/domain/provisioning-log/provisioning-log-entry.entity";
+import { ENTERPRISE, patchOp, scimClient, type ScimClient } from "../support/scim-client";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { type Body, fixture } from "./scim-fixtures";
+
+let app: TestApp;
+let t: TestTenant;
+let c: ScimClient;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  c = scimClient(app.url, t.scimToken);
+});
+afterAll(() => app?.close());
+
+/** The entries of one tenant, oldest first; the log is written once the response is out, so wait for it. */
+async function entries(tenant: TestTenant, expected: number): Promise<ProvisioningLogEntry[]> {
+  for (let i = 0; i < 50; i++) {
+    const page = await app.services.provisioningLog.list(tenant.ctx, {}, { first: 500 });
+    if (page.totalCount >= expected) return [...page.items].reverse();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`expected ${expected} provisioning log entries`);
+}
+
+describe("provisioning log", () => {
+  test("every SCIM request leaves exactly one entry with method, path, status, duration, token label and resource", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    const u = await s.post("/Users", { userName: "logged@x.test" });
+    await s.get(`/Users/${u.body.id}`);
+    await s.get("/Users?filter=" + encodeURIComponent('userName eq "logged@x.test"'));
+    await s.patch(`/Users/${u.body.id}`, patchOp({ op: "replace", path: "title", value: "T" }));
+    await s.delete(`/Users/${u.body.id}`);
+    await s.get("/ServiceProviderConfig");
+    const log = await entries(tenant, 6);
+    expect(log).toHaveLength(6);
+    expect(log.map((e) => [e.method, e.status])).toEqual([["POST", 201], ["GET", 200], ["GET", 200], ["PATCH", 200], ["DELETE", 204], ["GET", 200]]);
+    expect(log[0]).toMatchObject({ path: "/scim/v2/Users", resourceType: "User", resourceId: u.body.id, scimType: null, errorDetail: null, tokenLabel: expect.stringMatching(/^test scim \(rst_/) });
+    expect(log[1].path).toBe(`/scim/v2/Users/${u.body.id}`);
+    for (const e of log) {
+      expect(e.durationMs).toBeGreaterThanOrEqual(0);
+      expect(e.durationMs).toBeLessThan(10_000);
+      expect(e.tokenLabel).not.toContain(tenant.scimToken);
+    }
+    expect(log[3].requestBody).toEqual(patchOp({ op: "replace", path: "title", value: "T" }));
+    expect(log[1].requestBody).toBeNull();
+  });
+
+  test("errors are logged with status, scimType and detail", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    await s.post("/Users", { userName: "err@x.test" });
+    await s.post("/Users", { userName: "ERR@x.test" });
+    await s.get(`/Users?filter=${encodeURIComponent("externalId eq jyoung")}`);
+    await s.get("/Users/00000000-0000-4000-8000-000000000000");
+    const log = await entries(tenant, 4);
+    expect(log.slice(1).map((e) => [e.status, e.scimType])).toEqual([[409, "uniqueness"], [400, "invalidFilter"], [404, null]]);
+    expect(log[1].errorDetail).toMatch(/userName/);
+    expect(log[2].errorDetail).toMatch(/jyoung/);
+    const failed = await app.services.provisioningLog.list(tenant.ctx, { failedOnly: true }, { first: 10 });
+    expect(failed.totalCount).toBe(3);
+  });
+
+  test("notes say how the request was read: op name lower-cased, string boolean coerced, Entra role JSON unwrapped", async () => {
+    const u = await c.post("/Users", { userName: "notes@x.test", active: "True" });
+    await c.patch(`/Users/${u.body.id}`, fixture("entra", "patch-disable"));
+    await c.patch(`/Users/${u.body.id}`, fixture("entra", "patch-roles-json", { role: "Admin" }));
+    await c.patch(`/Users/${u.body.id}`, patchOp({ op: "replace", path: "manager", value: [{ value: u.body.id }] }));
+    const log = (await app.services.provisioningLog.list(t.ctx, { resourceId: u.body.id }, { first: 10 })).items.reverse();
+    expect(log).toHaveLength(4);
+    expect(log[0].notes).toContain("string boolean coerced: active");
+    expect(log[1].notes).toEqual(expect.arrayContaining(["op name lower-cased", "string boolean coerced: active"]));
+    expect(log[2].notes).toEqual(expect.arrayContaining(["op name lower-cased", "Entra role JSON unwrapped"]));
+    expect(log[3].notes).toContain("bare manager path read as enterprise manager");
+    void ENTERPRISE;
+  });
+
+  test("bodies are redacted: no password, no secret", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    await s.post("/Users", fixture("okta", "create-user", { userName: "redact@x.test", externalId: "00uRedact" }));
+    await s.patch("/Users/00000000-0000-4000-8000-000000000000", patchOp({ op: "replace", value: { password: "hunter2-secret", title: "x" } }));
+    const log = await entries(tenant, 2);
+    const text = JSON.stringify(log.map((e) => e.requestBody));
+    expect(text).not.toContain("x8Kd02nZqT");
+    expect(text).not.toContain("hunter2-secret");
+    expect((log[0].requestBody as Body).password).toBe("[redacted]");
+    expect((log[0].requestBody as Body).userName).toBe("redact@x.test");
+    expect((log[1].requestBody as Body).Operations[0].value).toEqual({ password: "[redacted]", title: "x" });
+  });
+
+  test("the log can be filtered by status, method and token; other organisations' requests are not in it", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    await s.get("/Users");
+    await s.post("/Users", { userName: "" });
+    await entries(tenant, 2);
+    expect((await app.services.provisioningLog.list(tenant.ctx, { status: 400 }, { first: 10 })).totalCount).toBe(1);
+    expect((await app.services.provisioningLog.list(tenant.ctx, { method: "get" }, { first: 10 })).totalCount).toBe(1);
+    const mine = await app.services.provisioningLog.list(tenant.ctx, {}, { first: 10 });
+    expect(mine.items.every((e) => e.organisationId === tenant.organisation.id)).toBe(true);
+    expect(mine.totalCount).toBe(2);
+    const tokenId = mine.items[0].tokenId!;
+    expect((await app.services.provisioningLog.list(tenant.ctx, { tokenId }, { first: 10 })).totalCount).toBe(2);
+  });
+
+  test("unauthenticated requests are not attributed to any organisation", async () => {
+    const tenant = await app.tenant();
+    await scimClient(app.url, "bogus").get("/Users");
+    await scimClient(app.url, tenant.scimToken).get("/Groups");
+    const log = await entries(tenant, 1);
+    expect(log.map((e) => e.path)).toEqual(["/scim/v2/Groups"]);
+  });
+
+  test("through GraphQL provisioningLog: entries with notes, errors and the audit events each request caused", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    const u = await s.post("/Users", { userName: "gql-log@x.test" });
+    await s.patch(`/Users/${u.body.id}`, fixture("okta", "patch-deactivate"));
+    await s.post("/Users", { userName: "GQL-LOG@x.test" });
+    await entries(tenant, 3);
+    const q = `query($filter: ProvisioningLogFilterInput) { provisioningLog(filter: $filter, first: 10) { totalCount nodes { method path status notes scimType errorDetail tokenLabel requestBody resourceId auditEvents { action source resourceId } } } }`;
+    const all = await app.gql<Body>(tenant.adminToken, q, {});
+    expect(all.errors).toBeUndefined();
+    const nodes = [...all.data.provisioningLog.nodes].reverse();
+    expect(nodes.map((e: Body) => [e.method, e.status])).toEqual([["POST", 201], ["PATCH", 200], ["POST", 409]]);
+    expect(nodes[0].auditEvents).toEqual([{ action: "user.created", source: "scim", resourceId: u.body.id }]);
+    expect(nodes[1].auditEvents.map((e: Body) => [e.action, e.source])).toEqual([["user.deactivated", "scim"]]);
+    expect(nodes[2]).toMatchObject({ scimType: "uniqueness", auditEvents: [] });
+    const failed = await app.gql<Body>(tenant.adminToken, q, { filter: { failedOnly: true } });
+    expect(failed.data.provisioningLog.totalCount).toBe(1);
+    // Another organisation's admin does not see these entries.
+    const otherAdmin = await app.gql<Body>(t.adminToken, q, { filter: { resourceId: u.body.id } });
+    expect(otherAdmin.data.provisioningLog.totalCount).toBe(0);
+  });
+});

@@ -1,0 +1,181 @@
+import { CORE_USER, ENTERPRISE, expectScimError, patchOp, scimClient, type ScimClient } from "../support/scim-client";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { Body } from "./scim-fixtures";
+
+let app: TestApp;
+let t: TestTenant;
+let c: ScimClient;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  c = scimClient(app.url, t.scimToken);
+});
+afterAll(() => app?.close());
+
+const full = (userName: string) => ({
+  schemas: [CORE_USER, ENTERPRISE],
+  userName,
+  externalId: `ext-${userName}`,
+  name: { givenName: "Barbara", familyName: "Jensen", formatted: "Ms. Barbara J Jensen" },
+  displayName: "Babs Jensen",
+  nickName: "Babs",
+  title: "Tour Guide",
+  locale: "en-US",
+  timezone: "America/Los_Angeles",
+  active: true,
+  emails: [{ value: `${userName}`, type: "work", primary: true }, { value: "babs@home.test", type: "home" }],
+  phoneNumbers: [{ value: "555-555-8377", type: "work" }],
+  addresses: [{ type: "work", streetAddress: "100 Universal City Plaza", locality: "Hollywood", region: "CA", postalCode: "91608", country: "USA", primary: true }],
+  [ENTERPRISE]: { employeeNumber: "701984", costCenter: "4130", organization: "Universal Studios", division: "Theme Park", department: "Tour Operations" },
+});
+
+describe("users: create, read, replace, delete", () => {
+  test("POST creates the user: 201, Location, ETag, meta with absolute location", async () => {
+    const r = await c.post("/Users", full("bjensen@example.com"));
+    expect(r.status).toBe(201);
+    const id = r.body.id;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.headers.get("location")).toBe(`${app.url}/scim/v2/Users/${id}`);
+    expect(r.headers.get("etag")).toBe('W/"1"');
+    expect(r.body).toMatchObject({
+      schemas: [CORE_USER, ENTERPRISE],
+      userName: "bjensen@example.com",
+      externalId: "ext-bjensen@example.com",
+      name: { givenName: "Barbara", familyName: "Jensen", formatted: "Ms. Barbara J Jensen" },
+      displayName: "Babs Jensen",
+      nickName: "Babs",
+      title: "Tour Guide",
+      active: true,
+      emails: [{ value: "bjensen@example.com", type: "work", primary: true }, { value: "babs@home.test", type: "home" }],
+      phoneNumbers: [{ value: "555-555-8377", type: "work" }],
+      addresses: [{ type: "work", streetAddress: "100 Universal City Plaza", locality: "Hollywood", region: "CA", postalCode: "91608", country: "USA", primary: true }],
+      [ENTERPRISE]: { employeeNumber: "701984", costCenter: "4130", organization: "Universal Studios", division: "Theme Park", department: "Tour Operations" },
+    });
+    expect(r.body.meta).toEqual({ resourceType: "User", created: r.body.meta.created, lastModified: r.body.meta.lastModified, location: `${app.url}/scim/v2/Users/${id}`, version: 'W/"1"' });
+    expect(Date.parse(r.body.meta.created)).toBeGreaterThan(Date.now() - 60_000);
+    expect(r.body.meta.lastModified).toBe(r.body.meta.created);
+    const got = await c.get(`/Users/${id}`);
+    expect(got.status).toBe(200);
+    expect(got.headers.get("etag")).toBe('W/"1"');
+    expect(got.body).toEqual(r.body);
+  });
+
+  test("If-None-Match with the current ETag → 304; with an old one → 200", async () => {
+    const u = await c.post("/Users", { userName: "etag@x.test" });
+    const same = await c.get(`/Users/${u.body.id}`, { "if-none-match": 'W/"1"' });
+    expect(same.status).toBe(304);
+    expect(same.text).toBe("");
+    await c.patch(`/Users/${u.body.id}`, patchOp({ op: "replace", path: "title", value: "New" }));
+    const changed = await c.get(`/Users/${u.body.id}`, { "if-none-match": 'W/"1"' });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get("etag")).toBe('W/"2"');
+    expect(changed.body.meta.version).toBe('W/"2"');
+  });
+
+  test("If-Match mismatch → 412 on PUT, PATCH and DELETE; a match goes through", async () => {
+    const u = await c.post("/Users", { userName: "ifmatch@x.test" });
+    const id = u.body.id;
+    expectScimError(await c.put(`/Users/${id}`, { userName: "ifmatch@x.test", title: "x" }, { "if-match": 'W/"9"' }), 412);
+    expectScimError(await c.patch(`/Users/${id}`, patchOp({ op: "replace", path: "title", value: "x" }), { "if-match": 'W/"9"' }), 412);
+    expectScimError(await c.delete(`/Users/${id}`, { "if-match": 'W/"9"' }), 412);
+    expect((await c.get(`/Users/${id}`)).body.meta.version).toBe('W/"1"');
+    const put = await c.put(`/Users/${id}`, { userName: "ifmatch@x.test", title: "x" }, { "if-match": 'W/"1"' });
+    expect(put.status).toBe(200);
+    expect(put.headers.get("etag")).toBe('W/"2"');
+    const patch = await c.patch(`/Users/${id}`, patchOp({ op: "replace", path: "title", value: "y" }), { "if-match": 'W/"2"' });
+    expect(patch.status).toBe(200);
+    expect(patch.body.title).toBe("y");
+    expect((await c.delete(`/Users/${id}`, { "if-match": 'W/"3"' })).status).toBe(204);
+  });
+
+  test("PUT replaces: readWrite attributes left out are cleared; id, meta and groups sent back are ignored", async () => {
+    const u = await c.post("/Users", full("put-clear@x.test"));
+    const id = u.body.id;
+    const g = await c.post("/Groups", { displayName: "PUT keeps me", members: [{ value: id }] });
+    const r = await c.put(`/Users/${id}`, {
+      schemas: [CORE_USER],
+      id: "11111111-1111-4111-8111-111111111111",
+      userName: "put-clear@x.test",
+      name: { givenName: "Barb" },
+      groups: [{ value: "22222222-2222-4222-8222-222222222222" }],
+      meta: { resourceType: "User", created: "2001-01-01T00:00:00Z", version: 'W/"77"' },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.id).toBe(id);
+    expect(r.body.name).toEqual({ givenName: "Barb" });
+    for (const gone of ["externalId", "displayName", "nickName", "title", "locale", "timezone", "emails", "phoneNumbers", "addresses", ENTERPRISE]) expect(r.body[gone]).toBeUndefined();
+    expect(r.body.schemas).toEqual([CORE_USER]);
+    expect(r.body.meta.created).toBe(u.body.meta.created);
+    expect(r.body.meta.version).toBe('W/"2"');
+    expect(r.body.groups).toEqual([{ value: g.body.id, $ref: `${app.url}/scim/v2/Groups/${g.body.id}`, display: "PUT keeps me", type: "direct" }]);
+    expect((await c.get(`/Users/${id}`)).body).toEqual(r.body);
+  });
+
+  test("PUT honours active: false (Okta deactivates by PUT), and the user stays readable and filterable", async () => {
+    const u = await c.post("/Users", { userName: "deact-put@x.test", externalId: "deact-put" });
+    const r = await c.put(`/Users/${u.body.id}`, { userName: "deact-put@x.test", externalId: "deact-put", active: false });
+    expect(r.body.active).toBe(false);
+    const got = await c.get(`/Users/${u.body.id}`);
+    expect(got.status).toBe(200);
+    expect(got.body.active).toBe(false);
+    const list = await c.get(`/Users?filter=${encodeURIComponent('externalId eq "deact-put"')}`);
+    expect(list.body.totalResults).toBe(1);
+    expect(list.body.Resources[0].active).toBe(false);
+    const inactive = await c.get(`/Users?filter=${encodeURIComponent('active eq false and userName eq "deact-put@x.test"')}`);
+    expect(inactive.body.Resources.map((x: Body) => x.id)).toEqual([u.body.id]);
+  });
+
+  test("a user deactivated through SCIM is inactive in GraphQL at once", async () => {
+    const u = await c.post("/Users", { userName: "gql-sees@x.test" });
+    const q = "query($id: ID!) { user(id: $id) { active version } }";
+    expect((await app.gql<Body>(t.adminToken, q, { id: u.body.id })).data.user).toEqual({ active: true, version: 1 });
+    await c.patch(`/Users/${u.body.id}`, patchOp({ op: "replace", path: "active", value: false }));
+    expect((await app.gql<Body>(t.adminToken, q, { id: u.body.id })).data.user).toEqual({ active: false, version: 2 });
+  });
+
+  test("duplicate userName in any letter case → 409 uniqueness", async () => {
+    expect((await c.post("/Users", { userName: "Dupe@X.test" })).status).toBe(201);
+    for (const name of ["Dupe@X.test", "dupe@x.test", "DUPE@X.TEST"]) {
+      const r = await c.post("/Users", { userName: name });
+      expectScimError(r, 409, "uniqueness");
+      expect(r.body.detail).toMatch(/userName/);
+    }
+    const other = await c.post("/Users", { userName: "other-dupe@x.test" });
+    expectScimError(await c.put(`/Users/${other.body.id}`, { userName: "DUPE@x.test" }), 409, "uniqueness");
+    expectScimError(await c.patch(`/Users/${other.body.id}`, patchOp({ op: "replace", path: "userName", value: "dupe@X.TEST" })), 409, "uniqueness");
+  });
+
+  test("userName is required; an empty body is invalid", async () => {
+    expectScimError(await c.post("/Users", { schemas: [CORE_USER], displayName: "no name" }), 400, "invalidValue");
+    expectScimError(await c.post("/Users", [1, 2]), 400, "invalidSyntax");
+  });
+
+  test("DELETE → 204, then 404 on every verb", async () => {
+    const u = await c.post("/Users", { userName: "gone@x.test" });
+    const del = await c.delete(`/Users/${u.body.id}`);
+    expect(del.status).toBe(204);
+    expect(del.text).toBe("");
+    expectScimError(await c.get(`/Users/${u.body.id}`), 404);
+    expectScimError(await c.delete(`/Users/${u.body.id}`), 404);
+    expectScimError(await c.patch(`/Users/${u.body.id}`, patchOp({ op: "replace", path: "title", value: "x" })), 404);
+    expectScimError(await c.put(`/Users/${u.body.id}`, { userName: "gone@x.test" }), 404);
+  });
+
+  test("every SCIM change leaves audit events with source scim", async () => {
+    const u = await c.post("/Users", { userName: "audited@x.test" });
+    const id = u.body.id;
+    await c.patch(`/Users/${id}`, patchOp({ op: "replace", path: "title", value: "Audited" }));
+    await c.put(`/Users/${id}`, { userName: "audited@x.test", title: "Put" });
+    await c.delete(`/Users/${id}`);
+    const r = await app.gql<Body>(t.adminToken, `query($id: ID) { auditEvents(filter: { resourceId: $id }, first: 50) { nodes { action source actorType actorLabel } } }`, { id });
+    expect(r.errors).toBeUndefined();
+    const events = r.data.auditEvents.nodes;
+    expect(events.map((e: Body) => e.action).sort()).toEqual(["user.created", "user.deleted", "user.updated", "user.updated"]);
+    for (const e of events) {
+      expect(e.source).toBe("scim");
+      expect(e.actorType).toBe("token");
+      expect(e.actorLabel).toMatch(/^test scim \(/);
+    }
+  });
+});

@@ -1,0 +1,150 @@
+import { ENTERPRISE, expectScimError, scimClient, type ScimClient } from "../support/scim-client";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { Body } from "./scim-fixtures";
+
+const PRODUCT = "urn:ietf:params:scim:schemas:extension:roster:2.0:User";
+
+let app: TestApp;
+let t: TestTenant;
+let c: ScimClient;
+const ids: Record<string, string> = {};
+let midpoint = "";
+
+const users = [
+  { key: "ann", userName: "Ann.Lee@acme.test", externalId: "EXT-Ann", name: { givenName: "Ann", familyName: "Lee" }, title: "Engineer", active: true,
+    emails: [{ value: "ann@acme.test", type: "work", primary: true }, { value: "ann@home.test", type: "home" }], [ENTERPRISE]: { employeeNumber: "100", department: "R&D" }, [PRODUCT]: { area: "North" } },
+  { key: "bob", userName: "bob.stone@acme.test", externalId: "ext-bob", name: { givenName: "Bob", familyName: "Stone" }, title: "Manager", active: false,
+    emails: [{ value: "bob@corp.test", type: "work" }], [ENTERPRISE]: { employeeNumber: "200", department: "Sales" }, [PRODUCT]: { area: "South" } },
+  { key: "cid", userName: "cid.lee@acme.test", name: { givenName: "Cid", familyName: "Lee" }, active: true,
+    emails: [{ value: "cid@acme.test", type: "home" }], phoneNumbers: [{ value: "+1 555 0100", type: "work" }], [ENTERPRISE]: { employeeNumber: "300", department: "R&D" } },
+  { key: "dee", userName: "dee@other.test", externalId: "ext-dee", active: true, [ENTERPRISE]: { employeeNumber: "400" } },
+];
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  c = scimClient(app.url, t.scimToken);
+  for (const [i, { key, ...u }] of users.entries()) {
+    const r = await c.post("/Users", u);
+    expect(r.status).toBe(201);
+    ids[key] = r.body.id;
+    if (i === 1) {
+      await new Promise((res) => setTimeout(res, 30));
+      midpoint = new Date().toISOString();
+      await new Promise((res) => setTimeout(res, 30));
+    }
+  }
+  // dee reports to ann
+  await c.patch(`/Users/${ids.dee}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "add", path: `${ENTERPRISE}:manager`, value: { value: ids.ann } }] });
+});
+afterAll(() => app?.close());
+
+const found = async (filter: string) => {
+  const r = await c.get(`/Users?filter=${encodeURIComponent(filter)}`);
+  expect(r.status).toBe(200);
+  expect(r.body.totalResults).toBe(r.body.Resources.length);
+  const byId = Object.fromEntries(Object.entries(ids).map(([k, v]) => [v, k]));
+  return r.body.Resources.map((x: Body) => byId[x.id]).sort();
+};
+
+describe("user filters, compiled to SQL", () => {
+  test.each([
+    ['userName eq "ann.lee@acme.test"', ["ann"]],
+    ['userName eq "ANN.LEE@ACME.TEST"', ["ann"]],
+    ['userName ne "ann.lee@acme.test"', ["bob", "cid", "dee"]],
+    ['userName co "LEE"', ["ann", "cid"]],
+    ['userName sw "bob"', ["bob"]],
+    ['userName ew "@acme.test"', ["ann", "bob", "cid"]],
+    ["externalId pr", ["ann", "bob", "dee"]],
+    ['title pr and title ne "Engineer"', ["bob"]],
+    ['userName gt "bob.stone@acme.test"', ["cid", "dee"]],
+    ['userName gt "bob"', ["bob", "cid", "dee"]],
+    ['userName ge "bob.stone@acme.test"', ["bob", "cid", "dee"]],
+    ['userName lt "bob"', ["ann"]],
+    ['userName le "bob.stone@acme.test"', ["ann", "bob"]],
+    ['name.familyName eq "Lee" and not (name.givenName eq "Cid")', ["ann"]],
+    ['name.familyName eq "Stone" or name.givenName sw "C"', ["bob", "cid"]],
+    ['(userName sw "ann" or userName sw "bob") and active eq true', ["ann"]],
+    ["active eq false", ["bob"]],
+    ['not (active eq true)', ["bob"]],
+    [`${ENTERPRISE}:employeeNumber eq "300"`, ["cid"]],
+    [`${ENTERPRISE}:department eq "R&D"`, ["ann", "cid"]],
+    [`${ENTERPRISE}:employeeNumber gt "150" and ${ENTERPRISE}:employeeNumber lt "350"`, ["bob", "cid"]],
+    [`${PRODUCT}:area eq "North"`, ["ann"]],
+    [`${PRODUCT}:area pr`, ["ann", "bob"]],
+    ['emails[type eq "work"].value eq "bob@corp.test"', ["bob"]],
+    ['emails[type eq "work" and value co "@acme"]', ["ann"]],
+    ['emails[type eq "home"]', ["ann", "cid"]],
+    ['emails.value ew "@acme.test"', ["ann", "cid"]],
+    ['emails co "home.test"', ["ann"]],
+    ["phoneNumbers pr", ["cid"]],
+    ['urn:ietf:params:scim:schemas:core:2.0:User:userName eq "dee@other.test"', ["dee"]],
+  ])("%s", async (filter, expected) => {
+    expect(await found(filter)).toEqual(expected);
+  });
+
+  test("case sensitivity follows caseExact: externalId and id are exact, userName is not", async () => {
+    expect(await found('externalId eq "EXT-Ann"')).toEqual(["ann"]);
+    expect(await found('externalId eq "ext-ann"')).toEqual([]);
+    expect(await found(`id eq "${ids.bob}"`)).toEqual(["bob"]);
+    expect(await found(`id eq "${ids.bob.toUpperCase()}"`)).toEqual([]);
+    expect(await found('userName eq "BOB.STONE@ACME.TEST"')).toEqual(["bob"]);
+  });
+
+  test("operators and attribute names are case-insensitive", async () => {
+    expect(await found('USERNAME EQ "dee@other.test"')).toEqual(["dee"]);
+    expect(await found('userName Eq "dee@other.test" AND Active eq True')).toEqual(["dee"]);
+  });
+
+  test("meta.lastModified and meta.created compare as dates", async () => {
+    expect(await found(`meta.created gt "${midpoint}"`)).toEqual(["cid", "dee"]);
+    expect(await found(`meta.created lt "${midpoint}"`)).toEqual(["ann", "bob"]);
+    // dee was modified (manager) after creation: lastModified after the midpoint.
+    expect(await found(`meta.lastModified gt "${midpoint}" and meta.created lt "${midpoint}"`)).toEqual([]);
+    expect(await found(`meta.lastModified ge "${midpoint}"`)).toEqual(["cid", "dee"]);
+  });
+
+  test("legacy manager filters: id eq … and manager eq …", async () => {
+    expect(await found(`id eq "${ids.dee}" and manager eq "${ids.ann}"`)).toEqual(["dee"]);
+    expect(await found(`id eq "${ids.cid}" and manager eq "${ids.ann}"`)).toEqual([]);
+    expect(await found(`${ENTERPRISE}:manager.value eq "${ids.ann}"`)).toEqual(["dee"]);
+  });
+
+  test("the filter value reaches SQL as a parameter, never inside the statement", async () => {
+    app.queries.reset();
+    expect(await found('userName eq "marker-4f1c@acme.test"')).toEqual([]);
+    const sql = app.queries.statements.join("\n");
+    expect(sql).toMatch(/userName/i);
+    expect(sql).not.toContain("marker-4f1c");
+  });
+
+  test.each([
+    'userName eq "x\\" or 1=1 --"',
+    "userName eq \"' OR '1'='1\"",
+    'userName eq "x\'); DROP TABLE users; --"',
+    'userName co "%"',
+    'userName co "_"',
+    'displayName sw "\\\\"',
+  ])("injection-looking values are data: %s", async (filter) => {
+    expect(await found(filter)).toEqual([]);
+    expect((await c.get("/Users")).body.totalResults).toBe(4);
+  });
+
+  test.each([
+    ["externalId eq jyoung", /jyoung|quot|value/i],
+    ['nickname2 eq "x"', /nickname2/],
+    ['active gt true', /"gt"/],
+    ['active gt "true"', /"gt".*boolean.*active/],
+    ['userName eq', /./],
+    ['userName zz "a"', /zz|operator/i],
+    ['(userName eq "a"', /\)|parenthes|unexpected|end/i],
+    ['emails[type eq "work"', /\]|bracket|unexpected|end/i],
+    [`${ENTERPRISE}:nope eq "x"`, /nope/],
+    ['meta.created gt "yesterday"', /yesterday|dateTime/],
+    ['name eq "x"', /name/],
+  ])("bad filter %s → 400 invalidFilter naming the problem", async (filter, pattern) => {
+    const r = await c.get(`/Users?filter=${encodeURIComponent(filter)}`);
+    expectScimError(r, 400, "invalidFilter");
+    expect(r.body.detail).toMatch(pattern);
+  });
+});

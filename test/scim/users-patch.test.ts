@@ -1,0 +1,158 @@
+import { CORE_USER, ENTERPRISE, expectScimError, patchOp, scimClient, type ScimClient } from "../support/scim-client";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { Body } from "./scim-fixtures";
+
+const PRODUCT = "urn:ietf:params:scim:schemas:extension:roster:2.0:User";
+
+let app: TestApp;
+let t: TestTenant;
+let c: ScimClient;
+let n = 0;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  c = scimClient(app.url, t.scimToken);
+});
+afterAll(() => app?.close());
+
+async function user(extra: Record<string, unknown> = {}) {
+  const r = await c.post("/Users", {
+    userName: `patch-${++n}@x.test`,
+    name: { givenName: "Pat", familyName: "Cher" },
+    emails: [{ value: `patch-${n}@x.test`, type: "work", primary: true }],
+    ...extra,
+  });
+  expect(r.status).toBe(201);
+  return r.body as Record<string, Body>;
+}
+const patch = (id: string, ...ops: unknown[]) => c.patch(`/Users/${id}`, patchOp(...ops));
+const read = async (id: string) => (await c.get(`/Users/${id}`)).body;
+
+describe("PATCH users", () => {
+  test.each([["add"], ["Add"], ["ADD"], ["replace"], ["Replace"], ["REPLACE"]])("op name %s works", async (op) => {
+    const u = await user();
+    const r = await patch(u.id, { op, path: "title", value: `T-${op}` });
+    expect(r.status).toBe(200);
+    expect(r.body.title).toBe(`T-${op}`);
+    expect(r.headers.get("etag")).toBe('W/"2"');
+    expect((await read(u.id)).title).toBe(`T-${op}`);
+  });
+
+  test.each([["remove"], ["Remove"]])("op %s removes an attribute", async (op) => {
+    const u = await user({ title: "Boss" });
+    const r = await patch(u.id, { op, path: "title" });
+    expect(r.status).toBe(200);
+    expect(r.body.title).toBeUndefined();
+    expect((await read(u.id)).title).toBeUndefined();
+  });
+
+  test("sub-attribute paths and URN-prefixed paths", async () => {
+    const u = await user();
+    const r = await patch(
+      u.id,
+      { op: "replace", path: "name.familyName", value: "Smith" },
+      { op: "add", path: `${ENTERPRISE}:department`, value: "Ops" },
+      { op: "add", path: `${ENTERPRISE}:employeeNumber`, value: "E-9" },
+      { op: "add", path: `${PRODUCT}:area`, value: "West" },
+      { op: "replace", path: `${CORE_USER}:displayName`, value: "Pat Smith" },
+    );
+    expect(r.status).toBe(200);
+    const back = await read(u.id);
+    expect(back.name).toEqual({ givenName: "Pat", familyName: "Smith" });
+    expect(back[ENTERPRISE]).toEqual({ department: "Ops", employeeNumber: "E-9" });
+    expect(back[PRODUCT]).toEqual({ area: "West" });
+    expect(back.displayName).toBe("Pat Smith");
+    expect(back.schemas).toEqual([CORE_USER, ENTERPRISE, PRODUCT]);
+  });
+
+  test("value-filter paths change the matching element only", async () => {
+    const u = await user({ emails: [{ value: "w@x.test", type: "work", primary: true }, { value: "h@x.test", type: "home" }] });
+    await patch(u.id, { op: "replace", path: 'emails[type eq "home"].value', value: "h2@x.test" });
+    expect((await read(u.id)).emails).toEqual([{ value: "w@x.test", type: "work", primary: true }, { value: "h2@x.test", type: "home", primary: false }]);
+    await patch(u.id, { op: "remove", path: 'emails[type eq "home"]' });
+    expect((await read(u.id)).emails).toEqual([{ value: "w@x.test", type: "work", primary: true }]);
+  });
+
+  test("replace on a filtered path that matches nothing creates the element", async () => {
+    const u = await user();
+    expect(u.phoneNumbers).toBeUndefined();
+    const r = await patch(u.id, { op: "replace", path: 'phoneNumbers[type eq "work"].value', value: "+44 1234" });
+    expect(r.status).toBe(200);
+    expect((await read(u.id)).phoneNumbers).toEqual([{ value: "+44 1234", type: "work", primary: false }]);
+    await patch(u.id, { op: "replace", path: 'phoneNumbers[type eq "mobile"].value', value: "+44 7777" });
+    expect((await read(u.id)).phoneNumbers).toEqual([{ value: "+44 1234", type: "work", primary: false }, { value: "+44 7777", type: "mobile", primary: false }]);
+  });
+
+  test("path-less ops: plain, dotted and URN-prefixed keys are paths, never literal attribute names", async () => {
+    const u = await user();
+    const r = await patch(u.id, {
+      op: "replace",
+      value: {
+        displayName: "Path Less",
+        "name.givenName": "Given",
+        [`${ENTERPRISE}:department`]: "Legal",
+        [`${ENTERPRISE}:manager`]: { value: null },
+        [`${PRODUCT}:location`]: "HQ",
+        [`${CORE_USER}:title`]: "Counsel",
+      },
+    });
+    expect(r.status).toBe(200);
+    const back = await read(u.id);
+    expect(back.displayName).toBe("Path Less");
+    expect(back.name).toEqual({ givenName: "Given", familyName: "Cher" });
+    expect(back[ENTERPRISE]).toEqual({ department: "Legal" });
+    expect(back[PRODUCT]).toEqual({ location: "HQ" });
+    expect(back.title).toBe("Counsel");
+    expect(Object.keys(back).sort()).toEqual([ENTERPRISE, PRODUCT, "active", "displayName", "emails", "id", "meta", "name", "schemas", "title", "userName"].sort());
+    expect(back["name.givenName"]).toBeUndefined();
+  });
+
+  test("all operations of one request are atomic: a bad 2nd op leaves the user and its version unchanged", async () => {
+    const u = await user({ title: "Before" });
+    const r = await patch(u.id, { op: "replace", path: "title", value: "After" }, { op: "replace", path: "nonexistent", value: "x" });
+    expectScimError(r, 400, "invalidPath");
+    const back = await read(u.id);
+    expect(back.title).toBe("Before");
+    expect(back.meta.version).toBe('W/"1"');
+    const r2 = await patch(u.id, { op: "replace", path: "title", value: "After" }, { op: "add", path: "roles", value: ["NoSuchRole"] });
+    expectScimError(r2, 400, "invalidValue");
+    expect((await read(u.id)).title).toBe("Before");
+    expect((await read(u.id)).meta.version).toBe('W/"1"');
+  });
+
+  test("errors: invalidPath, noTarget, mutability, invalidValue", async () => {
+    const u = await user();
+    // A malformed value filter inside a path is a filter error (as the protocol engine's specs define it).
+    expectScimError(await patch(u.id, { op: "replace", path: 'emails[type eq work].value', value: "x" }), 400, "invalidFilter");
+    expectScimError(await patch(u.id, { op: "replace", path: "name..givenName", value: "x" }), 400, "invalidPath");
+    const ip2 = await patch(u.id, { op: "add", path: "favouriteColour", value: "blue" });
+    expectScimError(ip2, 400, "invalidPath");
+    expect(ip2.body.detail).toMatch(/favouriteColour/);
+    expectScimError(await patch(u.id, { op: "remove" }), 400, "noTarget");
+    expectScimError(await patch(u.id, { op: "remove", path: 'emails[type eq "pager"]' }), 400, "noTarget");
+    const mut = await patch(u.id, { op: "replace", path: "id", value: "other" });
+    expectScimError(mut, 400, "mutability");
+    expectScimError(await patch(u.id, { op: "replace", path: "groups", value: [] }), 400, "mutability");
+    expectScimError(await patch(u.id, { op: "replace", path: "active", value: "maybe" }), 400, "invalidValue");
+    expectScimError(await patch(u.id, { op: "replace", path: "userName", value: "" }), 400, "invalidValue");
+    expectScimError(await c.patch(`/Users/${u.id}`, { Operations: [{ op: "add", path: "title", value: "x" }] }), 400, "invalidSyntax");
+    expectScimError(await patch(u.id, { op: "move", path: "title", value: "x" }), 400, "invalidSyntax");
+    expect((await read(u.id)).meta.version).toBe('W/"1"');
+  });
+
+  test("attributes on PATCH shape the response", async () => {
+    const u = await user({ title: "T" });
+    const r = await c.patch(`/Users/${u.id}?attributes=title`, patchOp({ op: "replace", path: "title", value: "T2" }));
+    expect(r.status).toBe(200);
+    // userName is returned always (IdPs match on it), id and schemas too.
+    expect(r.body).toEqual({ schemas: [CORE_USER], id: u.id, userName: u.userName, title: "T2" });
+  });
+
+  test("a PATCH that changes nothing keeps the version", async () => {
+    const u = await user({ title: "Same" });
+    const r = await patch(u.id, { op: "replace", path: "title", value: "Same" });
+    expect(r.status).toBe(200);
+    expect(r.body.meta.version).toBe('W/"1"');
+  });
+});

@@ -1,0 +1,166 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runCli } from "../../src/cli/run-cli";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { type TestKey, makeSelfSignedCert } from "./support/fake-saml-idp";
+
+let app: TestApp;
+let t: TestTenant;
+let other: TestTenant;
+let k1: TestKey;
+let k2: TestKey;
+let tmp: string;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  other = await app.tenant();
+  [k1, k2] = [makeSelfSignedCert("okta-one"), makeSelfSignedCert("okta-two")];
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "roster-sso-"));
+});
+afterAll(async () => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+  await app.close();
+});
+
+const SAML = `mutation($input: ConfigureSamlInput!) { configureSaml(input: $input) { id kind enabled justInTimeProvisioning
+  saml { ssoUrl entityId identifierSource matchBy wantResponseSigned certificates { subject notAfter fingerprint } } oidc { clientId } } }`;
+const OIDC = `mutation($input: ConfigureOidcInput!) { configureOidc(input: $input) { id kind oidc { issuer tenantId clientId claim matchBy clientSecretSet } } }`;
+interface IdpView {
+  id: string;
+  kind: string;
+  saml: { certificates: { subject: string; notAfter: string; fingerprint: string }[]; [k: string]: unknown } | null;
+  oidc: Record<string, unknown> | null;
+  [k: string]: unknown;
+}
+const samlInput = (over: Record<string, unknown> = {}) => ({ idpSsoUrl: "https://acme.okta.example/sso/saml", idpEntityId: "http://www.okta.com/exk1", idpCertificates: [k1.certPem], ...over });
+
+describe("identity provider settings through GraphQL (admin only)", () => {
+  test("configureSaml validates and summarises certificates; the PEM is not returned", async () => {
+    const r = await app.gql<{ configureSaml: IdpView }>(t.adminToken, SAML, { input: samlInput({ idpCertificates: [k1.certPem, k2.certPem], identifierSource: "email", matchBy: "email" }) });
+    expect(r.errors).toBeUndefined();
+    const idp = r.data!.configureSaml;
+    expect(idp).toMatchObject({ kind: "saml", enabled: true, justInTimeProvisioning: false, oidc: null });
+    expect(idp.saml).toMatchObject({ ssoUrl: "https://acme.okta.example/sso/saml", entityId: "http://www.okta.com/exk1", identifierSource: "email", matchBy: "email", wantResponseSigned: true });
+    expect(idp.saml!.certificates.map((c) => c.subject)).toEqual(["CN=okta-one", "CN=okta-two"]);
+    expect(idp.saml!.certificates[0].fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(new Date(idp.saml!.certificates[0].notAfter).getTime()).toBeGreaterThan(Date.now());
+    expect(JSON.stringify(r.data)).not.toContain("BEGIN CERTIFICATE");
+    const ev = (await app.services.audit.list(t.ctx, { action: "sso.idp.configured" }, { first: 1 })).items[0];
+    expect(ev).toMatchObject({ resourceType: "IdentityProvider", resourceId: idp.id, source: "graphql" });
+  });
+
+  test.each([
+    ["a certificate that is not PEM", { idpCertificates: ["-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----"] }, "idpCertificates[0]"],
+    ["three certificates", { idpCertificates: ["a", "b", "c"] }, "idpCertificates"],
+    ["an http:// SSO URL on the internet", { idpSsoUrl: "http://acme.okta.example/sso" }, "idpSsoUrl"],
+    ["a relative SSO URL", { idpSsoUrl: "/sso" }, "idpSsoUrl"],
+    ["an unknown matchBy", { matchBy: "phone" }, "matchBy"],
+  ])("configureSaml refuses %s", async (_name, over, field) => {
+    const r = await app.gql(t.adminToken, SAML, { input: samlInput(over) });
+    expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
+  });
+
+  test("configureOidc: the client secret is write-only, required once, kept when left out, never audited", async () => {
+    const missing = await app.gql(t.adminToken, OIDC, { input: { issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-1" } });
+    expect(missing.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "clientSecret" });
+    const secret = "very-secret-client-secret-value";
+    const r = await app.gql<{ configureOidc: IdpView }>(t.adminToken, OIDC, { input: { issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-1", clientSecret: secret } });
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.configureOidc.oidc).toEqual({ issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-1", claim: "oid", matchBy: "externalId", clientSecretSet: true });
+    const again = await app.gql<{ configureOidc: IdpView }>(t.adminToken, OIDC, { input: { issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-2", claim: "preferred_username" } });
+    expect(again.data!.configureOidc.oidc).toMatchObject({ clientId: "app-2", claim: "preferred_username", matchBy: "userName", clientSecretSet: true });
+    expect((await app.services.identityProviders.get(t.ctx, "oidc")).clientSecret).toBe(secret);
+    const list = await app.gql(t.adminToken, "{ identityProviders { kind oidc { clientSecretSet } } }");
+    expect(JSON.stringify(list)).not.toContain(secret);
+    const events = await app.services.audit.list(t.ctx, { resourceType: "IdentityProvider" }, { first: 50 });
+    expect(events.items.length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(events.items)).not.toContain(secret);
+  });
+
+  test.each([
+    ["an Entra issuer without tenant id", { issuer: "https://login.microsoftonline.com/common/v2.0" }, "tenantId"],
+    ["the oid claim matched by userName", { claim: "oid", matchBy: "userName", tenantId: "t" }, "matchBy"],
+    ["an unknown claim", { claim: "sub" }, "claim"],
+  ])("configureOidc refuses %s", async (_name, over, field) => {
+    const r = await app.gql(other.adminToken, OIDC, { input: { issuer: "https://idp.example/", clientId: "c", clientSecret: "s", ...over } });
+    expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
+  });
+
+  test("serviceProvider shows the URLs an IdP admin enters", async () => {
+    const r = await app.gql<{ serviceProvider: Record<string, string> }>(t.adminToken, "{ serviceProvider { spEntityId acsUrl metadataUrl oidcRedirectUri samlLoginUrl oidcLoginUrl logoutUrl } }");
+    const s = t.organisation.slug;
+    expect(r.data!.serviceProvider).toEqual({
+      spEntityId: `${app.url}/auth/saml/${s}/metadata`,
+      acsUrl: `${app.url}/auth/saml/${s}/acs`,
+      metadataUrl: `${app.url}/auth/saml/${s}/metadata`,
+      oidcRedirectUri: `${app.url}/auth/oidc/${s}/callback`,
+      samlLoginUrl: `${app.url}/auth/saml/${s}/login`,
+      oidcLoginUrl: `${app.url}/auth/oidc/${s}/login`,
+      logoutUrl: `${app.url}/auth/logout`,
+    });
+  });
+
+  test("enable/disable and delete; organisations do not see each other's settings; tokens required", async () => {
+    const off = await app.gql(t.adminToken, "mutation { setIdentityProviderEnabled(kind: saml, enabled: false) { enabled } }");
+    expect(off.data).toEqual({ setIdentityProviderEnabled: { enabled: false } });
+    expect((await app.gql(other.adminToken, "{ identityProviders { kind } }")).data).toEqual({ identityProviders: [] });
+    expect((await app.gql(other.adminToken, "mutation { deleteIdentityProvider(kind: saml) }")).errors?.[0].extensions?.code).toBe("NOT_FOUND");
+    expect((await app.gql(null, "{ identityProviders { kind } }")).errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await app.gql(t.scimToken, "{ identityProviders { kind } }")).errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await app.gql(t.adminToken, "mutation { deleteIdentityProvider(kind: saml) }")).data).toEqual({ deleteIdentityProvider: true });
+    const left = await app.gql<{ identityProviders: { kind: string }[] }>(t.adminToken, "{ identityProviders { kind } }");
+    expect(left.data!.identityProviders.map((i) => i.kind)).toEqual(["oidc"]);
+    const actions = (await app.services.audit.list(t.ctx, { resourceType: "IdentityProvider" }, { first: 50 })).items.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["sso.idp.disabled", "sso.idp.deleted"]));
+  });
+});
+
+describe("roster sso … (CLI)", () => {
+  async function cli(...argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { DATABASE_URL: app.database.url, LOG_LEVEL: "silent" });
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  }
+
+  test("sso saml with two certificate files, then sso show", async () => {
+    const f1 = path.join(tmp, "okta1.pem");
+    const f2 = path.join(tmp, "okta2.pem");
+    fs.writeFileSync(f1, k1.certPem);
+    fs.writeFileSync(f2, k2.certPem);
+    const slug = other.organisation.slug;
+    const r = await cli("sso", "saml", "--org", slug, "--idp-sso-url", "https://acme.okta.example/sso", "--idp-entity-id", "http://www.okta.com/exkCLI", "--idp-cert-file", f1, "--idp-cert-file-2", f2, "--match-by", "email");
+    expect(r).toMatchObject({ code: 0, err: "" });
+    const idp = await app.services.identityProviders.get(other.ctx, "saml");
+    expect(idp.settings).toMatchObject({ idpEntityId: "http://www.okta.com/exkCLI", matchBy: "email", identifierSource: "nameID" });
+    expect((idp.settings as { idpCertificates: string[] }).idpCertificates).toHaveLength(2);
+    const ev = (await app.services.audit.list(other.ctx, { action: "sso.idp.configured" }, { first: 1 })).items[0];
+    expect(ev.source).toBe("cli");
+
+    const show = await cli("sso", "show", "--org", slug, "--public-url", "https://roster.example");
+    expect(show.code).toBe(0);
+    expect(show.out).toContain(`ACS URL (POST):      https://roster.example/auth/saml/${slug}/acs`);
+    expect(show.out).toContain(`SP entity id:        https://roster.example/auth/saml/${slug}/metadata`);
+    expect(show.out).toContain("CN=okta-two");
+  });
+
+  test("sso oidc: the secret is stored but sso show never prints it; bad input exits non-zero", async () => {
+    const slug = other.organisation.slug;
+    const secret = "cli-client-secret-xyz";
+    const r = await cli("sso", "oidc", "--org", slug, "--issuer", "https://login.microsoftonline.com/tid-9/v2.0", "--client-id", "app-9", "--client-secret", secret, "--tenant-id", "tid-9");
+    expect(r).toMatchObject({ code: 0, err: "" });
+    expect(r.out).toContain("claim=oid matchBy=externalId");
+    expect((await app.services.identityProviders.get(other.ctx, "oidc")).clientSecret).toBe(secret);
+    const show = await cli("sso", "show", "--org", slug, "--public-url", "https://roster.example");
+    expect(show.out).toContain("client secret set");
+    expect(show.out).not.toContain(secret);
+
+    const bad = await cli("sso", "oidc", "--org", slug, "--issuer", "https://idp.example", "--client-id", "c", "--client-secret", "s", "--claim", "sub");
+    expect(bad.code).toBe(2);
+    const noCert = await cli("sso", "saml", "--org", slug, "--idp-sso-url", "https://x.example", "--idp-entity-id", "e", "--idp-cert-file", path.join(tmp, "missing.pem"));
+    expect(noCert.code).toBe(2);
+    expect(noCert.err).toContain("cannot read certificate file");
+  });
+});

@@ -1,0 +1,183 @@
+import request from "supertest";
+import { serviceProviderInfo } from "../../src/domain/sso/identity-provider.service";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { type FakeEntra, startFakeEntra } from "./support/fake-entra";
+
+const TENANT = "7f3c1e2a-0000-4000-8000-00000000c0de";
+const CLIENT_ID = "roster-client";
+const CLIENT_SECRET = "s3cret-value-for-tests";
+
+let app: TestApp;
+let t: TestTenant;
+let other: TestTenant;
+let idp: FakeEntra;
+
+const rel = (u: string) => {
+  const x = new URL(u);
+  return x.pathname + x.search;
+};
+
+beforeAll(async () => {
+  app = await startTestApp({ OIDC_ALLOW_INSECURE_REQUESTS: "true" });
+  t = await app.tenant();
+  other = await app.tenant();
+  idp = await startFakeEntra({
+    tenantId: TENANT,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUris: [serviceProviderInfo(app.url, t.organisation.slug).oidcRedirectUri],
+    accounts: {
+      "oid-admin": { name: "Ada Admin", email: "ada@contoso.example", upn: "ada@contoso.example" },
+      "oid-member": { name: "Max Member", email: "max@contoso.example", upn: "max@contoso.example" },
+      "oid-gone": { name: "Gone", email: "gone@contoso.example", upn: "gone@contoso.example" },
+      "oid-stranger": { name: "Stranger", email: "stranger@contoso.example", upn: "stranger@contoso.example" },
+      "oid-other-org": { name: "Olga", email: "olga@contoso.example", upn: "olga@contoso.example" },
+      "oid-foreign-tenant": { name: "Fred", email: "fred@fabrikam.example", upn: "fred@fabrikam.example", tid: "another-tenant" },
+    },
+  });
+  await app.services.identityProviders.configureOidc(t.ctx, { issuer: idp.issuer, tenantId: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+  await app.services.users.create(t.ctx, { userName: "ada@contoso.example", externalId: "OID-ADMIN", roles: ["admin"] });
+  await app.services.users.create(t.ctx, { userName: "max@contoso.example", externalId: "oid-member" });
+  const gone = await app.services.users.create(t.ctx, { userName: "gone@contoso.example", externalId: "oid-gone" });
+  await app.services.users.deactivate(t.ctx, gone.id);
+  // Provisioned with this oid and a Fabrikam-tenant user's oid, but in another organisation.
+  await app.services.users.create(other.ctx, { userName: "olga@contoso.example", externalId: "oid-other-org" });
+  await app.services.users.create(t.ctx, { userName: "fred@fabrikam.example", externalId: "oid-foreign-tenant" });
+});
+afterAll(async () => {
+  await idp?.close();
+  await app?.close();
+});
+
+/** Plays the browser: Roster → fake Entra login → back to Roster's callback (not yet followed). */
+async function loginAtIdp(as: string) {
+  const browser = request.agent(app.url);
+  const atIdp = request.agent(idp.origin);
+  const r1 = await browser.get(`/auth/oidc/${t.organisation.slug}/login`).expect(302);
+  const authUrl = new URL(r1.headers.location);
+  const r2 = await atIdp.get(rel(authUrl.href)).expect(303);
+  const interaction = new URL(r2.headers.location, authUrl).href;
+  await atIdp.get(rel(interaction)).expect(200);
+  const r4 = await atIdp.post(rel(interaction) + "/login").type("form").send({ login: as }).expect(303);
+  const r5 = await atIdp.get(rel(new URL(r4.headers.location, authUrl).href)).expect(303);
+  return { browser, authUrl, callback: new URL(r5.headers.location) };
+}
+
+async function signIn(as: string) {
+  const { browser, callback } = await loginAtIdp(as);
+  const r = await browser.get(rel(callback.href));
+  return { browser, response: r };
+}
+
+const gql = (browser: ReturnType<typeof request.agent>, query: string) => browser.post("/graphql").set("content-type", "application/json").send({ query });
+
+describe("OIDC sign-in against an Entra-shaped provider", () => {
+  test("the authorization request carries PKCE S256, state and nonce, and our redirect URI", async () => {
+    const { authUrl, callback } = await loginAtIdp("oid-admin");
+    expect(authUrl.href.startsWith(`${idp.issuer}/`)).toBe(true);
+    expect(authUrl.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(authUrl.searchParams.get("code_challenge")).toBeTruthy();
+    expect(authUrl.searchParams.get("state")).toBeTruthy();
+    expect(authUrl.searchParams.get("nonce")).toBeTruthy();
+    expect(authUrl.searchParams.get("redirect_uri")).toBe(`${app.url}/auth/oidc/${t.organisation.slug}/callback`);
+    expect(callback.searchParams.get("state")).toBe(authUrl.searchParams.get("state"));
+  });
+
+  test("admin: full code flow, then GraphQL with the session cookie (admin operations and me)", async () => {
+    const { browser, response } = await signIn("oid-admin");
+    expect(response.status).toBe(303);
+    expect(response.headers.location).toBe("/auth/me");
+    const me = await browser.get("/auth/me").expect(200);
+    expect(me.body).toMatchObject({ userName: "ada@contoso.example", protocol: "oidc", roles: ["admin"] });
+    const users = await gql(browser, "{ users { totalCount nodes { userName } } }").expect(200);
+    expect(users.body.errors).toBeUndefined();
+    expect(users.body.data.users.totalCount).toBe(4);
+    const who = await gql(browser, "{ me { userName externalId roles { name } } }").expect(200);
+    expect(who.body.data.me).toEqual({ userName: "ada@contoso.example", externalId: "OID-ADMIN", roles: [{ name: "admin" }] });
+    const ev = (await app.services.audit.list(t.ctx, { action: "sso.signed_in", resourceId: me.body.id }, { first: 1 })).items[0];
+    expect(ev).toMatchObject({ source: "sso", actorType: "user" });
+    expect(ev.changes?.protocol?.after).toBe("oidc");
+    // An action through the session is attributed to the user.
+    const created = await browser
+      .post("/graphql")
+      .send({ query: `mutation { createUser(input: { userName: "via-session@contoso.example" }) { id } }` })
+      .expect(200);
+    const createdEv = (await app.services.audit.list(t.ctx, { action: "user.created", resourceId: created.body.data.createUser.id }, { first: 1 })).items[0];
+    expect(createdEv).toMatchObject({ actorType: "user", actorId: me.body.id, source: "graphql" });
+    await app.services.users.delete(t.ctx, created.body.data.createUser.id);
+  });
+
+  test("non-admin: signed in, `me` works, admin operations are FORBIDDEN", async () => {
+    const { browser, response } = await signIn("oid-member");
+    expect(response.status).toBe(303);
+    const who = await gql(browser, "{ me { userName } }").expect(200);
+    expect(who.body.data.me).toEqual({ userName: "max@contoso.example" });
+    const users = await gql(browser, "{ users { totalCount } }").expect(200);
+    expect(users.body.errors[0].extensions.code).toBe("FORBIDDEN");
+    const idps = await gql(browser, "{ identityProviders { kind } }").expect(200);
+    expect(idps.body.errors[0].extensions.code).toBe("FORBIDDEN");
+  });
+
+  test("without a session: `me` is null and admin operations are UNAUTHENTICATED", async () => {
+    const anon = request.agent(app.url);
+    expect((await gql(anon, "{ me { userName } }")).body.data.me).toBeNull();
+    expect((await gql(anon, "{ users { totalCount } }")).body.errors[0].extensions.code).toBe("UNAUTHENTICATED");
+  });
+
+  test.each([
+    ["a user of another tenant (tid)", "oid-foreign-tenant", 403, "wrong_tenant", /another directory/],
+    ["a user not provisioned", "oid-stranger", 403, "not_provisioned", /not provisioned in the organisation/],
+    ["a deactivated user", "oid-gone", 403, "deactivated", /deactivated/],
+    ["another organisation's user", "oid-other-org", 403, "not_provisioned", /not provisioned in the organisation/],
+  ])("refused: %s", async (_name, as, status, reason, text) => {
+    const { browser, response } = await signIn(as);
+    expect(response.status).toBe(status);
+    expect(response.text).toMatch(text);
+    await browser.get("/auth/me").expect(401);
+    const ev = (await app.services.audit.list(t.ctx, { action: "sso.refused", source: "sso" }, { first: 1 })).items[0];
+    expect(ev.changes?.reason?.after).toBe(reason);
+  });
+
+  test("refused: a callback whose state does not match the session", async () => {
+    const { browser, callback } = await loginAtIdp("oid-admin");
+    callback.searchParams.set("state", "forged-state");
+    const r = await browser.get(rel(callback.href));
+    expect(r.status).toBe(401);
+    await browser.get("/auth/me").expect(401);
+    const ev = (await app.services.audit.list(t.ctx, { action: "sso.refused" }, { first: 1 })).items[0];
+    expect(ev.changes?.reason?.after).toBe("invalid_response");
+    expect(String(ev.changes?.message?.after)).toMatch(/state/i);
+  });
+
+  test("refused: a callback presented by another browser (no flow state in its session)", async () => {
+    const { callback } = await loginAtIdp("oid-admin");
+    const thief = request.agent(app.url);
+    const r = await thief.get(rel(callback.href));
+    expect(r.status).toBe(401);
+    await thief.get("/auth/me").expect(401);
+  });
+
+  test("refused: the same callback a second time", async () => {
+    const { browser, callback } = await loginAtIdp("oid-admin");
+    expect((await browser.get(rel(callback.href))).status).toBe(303);
+    const again = await browser.get(rel(callback.href));
+    expect(again.status).toBe(401);
+  });
+
+  test("without OIDC_ALLOW_INSECURE_REQUESTS an http:// issuer is refused (the flag is for tests and development only)", async () => {
+    const strict = await startTestApp();
+    try {
+      const st = await strict.tenant();
+      await strict.services.identityProviders.configureOidc(st.ctx, { issuer: idp.issuer, tenantId: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+      const r = await request(strict.url).get(`/auth/oidc/${st.organisation.slug}/login`);
+      expect(r.status).toBe(401);
+      expect(r.headers.location).toBeUndefined();
+    } finally {
+      await strict.close();
+    }
+  });
+
+  test("an organisation without OIDC has no OIDC sign-in", async () => {
+    await request(app.url).get(`/auth/oidc/${other.organisation.slug}/login`).expect(404);
+  });
+});

@@ -1,0 +1,188 @@
+import request from "supertest";
+import { serviceProviderInfo } from "../../src/domain/sso/identity-provider.service";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { type AssertionInput, type TestKey, authnRequestId, authnRequestXml, b64, buildResponseXml, makeSelfSignedCert, signResponse } from "./support/fake-saml-idp";
+
+const IDP_ISSUER = "http://www.okta.com/exkFAKE123";
+const IDP_SSO = "https://acme.okta.example/app/roster/exkFAKE123/sso/saml";
+
+let app: TestApp;
+let t: TestTenant;
+let other: TestTenant;
+let idpKey: TestKey;
+let nextKey: TestKey;
+let attackerKey: TestKey;
+let sp: ReturnType<typeof serviceProviderInfo>;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  [idpKey, nextKey, attackerKey] = [makeSelfSignedCert("okta-current"), makeSelfSignedCert("okta-next"), makeSelfSignedCert("attacker")];
+  t = await app.tenant();
+  other = await app.tenant();
+  sp = serviceProviderInfo(app.url, t.organisation.slug);
+  await app.services.identityProviders.configureSaml(t.ctx, { idpSsoUrl: IDP_SSO, idpEntityId: IDP_ISSUER, idpCertificates: [idpKey.certPem, nextKey.certPem] });
+  await app.services.users.create(t.ctx, { userName: "alice@acme.test", displayName: "Alice", emails: [{ value: "alice@acme.test", primary: true }] });
+  const bob = await app.services.users.create(t.ctx, { userName: "bob@acme.test" });
+  await app.services.users.deactivate(t.ctx, bob.id);
+  await app.services.users.create(other.ctx, { userName: "carol@other.test" });
+});
+afterAll(() => app.close());
+
+const base = (over: Partial<AssertionInput> = {}): AssertionInput => ({ idpIssuer: IDP_ISSUER, spEntityId: sp.spEntityId, acsUrl: sp.acsUrl, nameId: "alice@acme.test", ...over });
+
+async function startLogin(slug = t.organisation.slug) {
+  const agent = request.agent(app.url);
+  const r = await agent.get(`/auth/saml/${slug}/login`).expect(302);
+  expect(r.headers.location.startsWith(`${IDP_SSO}?SAMLRequest=`)).toBe(true);
+  return { agent, requestId: authnRequestId(r.headers.location), location: r.headers.location as string };
+}
+
+const post = (agent: ReturnType<typeof request.agent>, xml: string, slug = t.organisation.slug) => agent.post(`/auth/saml/${slug}/acs`).type("form").send({ SAMLResponse: b64(xml) });
+
+async function refusals(tenant = t) {
+  const page = await app.services.audit.list(tenant.ctx, { action: "sso.refused", source: "sso" }, { first: 100 });
+  return page.items.map((e) => e.changes?.reason?.after);
+}
+
+describe("SAML sign-in (Okta-shaped, signed in the test)", () => {
+  test("metadata names the SP entity id and the ACS URL derived from PUBLIC_URL", async () => {
+    const r = await request(app.url).get(`/auth/saml/${other.organisation.slug}/metadata`).expect(200);
+    expect(r.headers["content-type"]).toMatch(/xml/);
+    const otherSp = serviceProviderInfo(app.url, other.organisation.slug);
+    expect(r.text).toContain(`entityID="${otherSp.spEntityId}"`);
+    expect(r.text).toContain(`Location="${otherSp.acsUrl}"`);
+    expect(r.text).toContain("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST");
+    expect(otherSp.acsUrl).toBe(`${app.url}/auth/saml/${other.organisation.slug}/acs`);
+    await request(app.url).get("/auth/saml/no-such-org/metadata").expect(404);
+  });
+
+  test("SP-initiated: the AuthnRequest names our issuer and ACS; a signed response signs Alice in", async () => {
+    const { agent, requestId, location } = await startLogin();
+    const authn = authnRequestXml(location);
+    expect(authn).toContain(`AssertionConsumerServiceURL="${sp.acsUrl}"`);
+    expect(authn).toContain(`>${sp.spEntityId}</saml:Issuer>`);
+    await agent.get("/auth/me").expect(401);
+    const r = await post(agent, signResponse(buildResponseXml(base({ inResponseTo: requestId })), idpKey));
+    expect(r.status).toBe(303);
+    expect(r.headers.location).toBe("/auth/me");
+    const cookie = String(r.headers["set-cookie"]);
+    expect(cookie).toMatch(/roster\.sid=/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toMatch(/Secure/i); // PUBLIC_URL is http:// here
+    const me = await agent.get("/auth/me").expect(200);
+    expect(me.body).toMatchObject({ userName: "alice@acme.test", displayName: "Alice", organisation: { slug: t.organisation.slug }, protocol: "saml" });
+    const events = await app.services.audit.list(t.ctx, { action: "sso.signed_in", source: "sso" }, { first: 10 });
+    expect(events.items[0]).toMatchObject({ actorType: "user", actorLabel: "alice@acme.test", resourceId: me.body.id, source: "sso" });
+  });
+
+  test("IdP-initiated (no InResponseTo) is accepted once; the same response again is refused", async () => {
+    const xml = signResponse(buildResponseXml(base()), idpKey);
+    const first = request.agent(app.url);
+    expect((await post(first, xml)).status).toBe(303);
+    await first.get("/auth/me").expect(200);
+    const again = request.agent(app.url);
+    const r = await post(again, xml);
+    expect(r.status).toBe(401);
+    expect(r.text).toContain("already used");
+    await again.get("/auth/me").expect(401);
+    expect(await refusals()).toContain("replayed");
+  });
+
+  test("SP-initiated replay: the request id is consumed by the first response", async () => {
+    const { agent, requestId } = await startLogin();
+    const xml = signResponse(buildResponseXml(base({ inResponseTo: requestId })), idpKey);
+    expect((await post(agent, xml)).status).toBe(303);
+    const attacker = request.agent(app.url);
+    expect((await post(attacker, xml)).status).toBe(401);
+    await attacker.get("/auth/me").expect(401);
+  });
+
+  test("an InResponseTo that Roster never issued is refused", async () => {
+    const agent = request.agent(app.url);
+    const r = await post(agent, signResponse(buildResponseXml(base({ inResponseTo: "_never_sent" })), idpKey));
+    expect(r.status).toBe(401);
+    await agent.get("/auth/me").expect(401);
+  });
+
+  async function lastRefusalMessage() {
+    const ev = (await app.services.audit.list(t.ctx, { action: "sso.refused" }, { first: 1 })).items[0];
+    expect(ev.changes?.reason?.after).toBe("invalid_response");
+    return String(ev.changes?.message?.after);
+  }
+
+  test.each([
+    ["unsigned", (xml: string) => xml],
+    ["only the Response signed (assertion signature required)", (xml: string) => signResponse(xml, idpKey, { response: true })],
+    ["only the Assertion signed (this IdP signs the Response too)", (xml: string) => signResponse(xml, idpKey, { assertion: true })],
+    ["signed by another key", (xml: string) => signResponse(xml, attackerKey)],
+    ["tampered after signing (NameID changed)", (xml: string) => signResponse(xml, idpKey).replace(">alice@acme.test<", ">admin@acme.test<")],
+  ])("refused: %s", async (_name, make) => {
+    const { agent, requestId } = await startLogin();
+    const r = await post(agent, make(buildResponseXml(base({ inResponseTo: requestId }))));
+    expect(r.status).toBe(401);
+    expect(r.text).toContain("could not be verified");
+    expect(await lastRefusalMessage()).toMatch(/signature/i);
+    await agent.get("/auth/me").expect(401);
+  });
+
+  test.each([
+    ["wrong audience", { audience: "urn:some-other-app" }, /audience mismatch/],
+    ["expired", { notOnOrAfterMs: -5 * 60_000 }, /subject confirmation|expired/],
+    ["wrong recipient", { recipient: "https://roster.example/auth/saml/elsewhere/acs" }, /recipient/],
+    ["wrong destination", { destination: "https://evil.example/acs" }, /destination/],
+    ["wrong issuer", { idpIssuer: "http://www.okta.com/exkOTHER" }, /issuer/],
+  ] as [string, Partial<AssertionInput>, RegExp][])("refused: %s (correctly signed)", async (_name, over, why) => {
+    const { agent, requestId } = await startLogin();
+    const r = await post(agent, signResponse(buildResponseXml(base({ inResponseTo: requestId, ...over })), idpKey));
+    expect(r.status).toBe(401);
+    expect(await lastRefusalMessage()).toMatch(why);
+    await agent.get("/auth/me").expect(401);
+  });
+
+  test("certificate rotation: responses signed with either configured certificate are accepted", async () => {
+    for (const key of [idpKey, nextKey]) {
+      const { agent, requestId } = await startLogin();
+      expect((await post(agent, signResponse(buildResponseXml(base({ inResponseTo: requestId })), key))).status).toBe(303);
+      await agent.get("/auth/me").expect(200);
+    }
+  });
+
+  test("not provisioned, deactivated, and another organisation's user get a clear 403 page", async () => {
+    const cases: [string, string, RegExp][] = [
+      ["nobody@acme.test", "not_provisioned", /not provisioned in the organisation/],
+      ["BOB@acme.test", "deactivated", /deactivated/],
+      ["carol@other.test", "not_provisioned", /not provisioned in the organisation/],
+    ];
+    for (const [nameId, reason, text] of cases) {
+      const { agent, requestId } = await startLogin();
+      const r = await post(agent, signResponse(buildResponseXml(base({ inResponseTo: requestId, nameId })), idpKey));
+      expect(r.status).toBe(403);
+      expect(r.headers["content-type"]).toMatch(/html/);
+      expect(r.text).toMatch(text);
+      await agent.get("/auth/me").expect(401);
+      const ev = (await app.services.audit.list(t.ctx, { action: "sso.refused" }, { first: 1 })).items[0];
+      expect(ev).toMatchObject({ source: "sso" });
+      expect(ev.changes?.reason?.after).toBe(reason);
+      expect(ev.changes?.identifier?.after).toBe(nameId);
+    }
+  });
+
+  test("userName matching is case-insensitive", async () => {
+    const { agent, requestId } = await startLogin();
+    expect((await post(agent, signResponse(buildResponseXml(base({ inResponseTo: requestId, nameId: "ALICE@Acme.Test" })), idpKey))).status).toBe(303);
+    expect((await agent.get("/auth/me").expect(200)).body.userName).toBe("alice@acme.test");
+  });
+
+  test("an organisation without SAML configured, or with SAML disabled, has no sign-in", async () => {
+    await request(app.url).get(`/auth/saml/${other.organisation.slug}/login`).expect(404);
+    await app.services.identityProviders.setEnabled(t.ctx, "saml", false);
+    try {
+      await request(app.url).get(`/auth/saml/${t.organisation.slug}/login`).expect(404);
+      const r = await post(request.agent(app.url), signResponse(buildResponseXml(base()), idpKey));
+      expect(r.status).toBe(404);
+    } finally {
+      await app.services.identityProviders.setEnabled(t.ctx, "saml", true);
+    }
+  });
+});

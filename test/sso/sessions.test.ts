@@ -1,0 +1,134 @@
+import { Session } from "../../src/domain/sessions/session.entity";
+import { User } from "../../src/domain/users/user.entity";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { type TestKey, makeSelfSignedCert } from "./support/fake-saml-idp";
+import { configureSaml, samlSignIn } from "./support/saml-login";
+
+let app: TestApp;
+let t: TestTenant;
+let key: TestKey;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  key = makeSelfSignedCert("okta");
+  t = await app.tenant();
+  await configureSaml(app, t, key);
+});
+afterAll(() => app.close());
+
+const sessionsOf = (userId: string) => app.dataSource.getRepository(Session).findBy({ userId });
+let n = 0;
+const newUser = (roles: string[] = []) => app.services.users.create(t.ctx, { userName: `user${++n}@acme.test`, roles });
+
+describe("sessions: stored in the database, ended by deactivation", () => {
+  test("a sign-in stores a server-side session row keyed by the cookie, owned by the user", async () => {
+    const u = await newUser();
+    const { browser, response } = await samlSignIn(app, t, key, u.userName);
+    expect(response.status).toBe(303);
+    const rows = await sessionsOf(u.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].organisationId).toBe(t.organisation.id);
+    expect(rows[0].expiresAt.getTime()).toBeGreaterThan(Date.now() + 60 * 60_000);
+    const sid = decodeURIComponent(/roster\.sid=([^;]+)/.exec(String(response.headers["set-cookie"]))![1]);
+    expect(sid.startsWith(`s:${rows[0].id}.`)).toBe(true); // signed cookie → the row id
+    expect(rows[0].data).not.toContain(key.keyPem.slice(30, 60));
+    await browser.get("/auth/me").expect(200);
+  });
+
+  test("deactivating a signed-in user through GraphQL ends the session at once", async () => {
+    const u = await newUser(["admin"]);
+    const { browser } = await samlSignIn(app, t, key, u.userName);
+    expect((await browser.post("/graphql").send({ query: "{ me { id } }" })).body.data.me.id).toBe(u.id);
+    const r = await app.gql(t.adminToken, `mutation($id: ID!) { deactivateUser(id: $id) { active } }`, { id: u.id });
+    expect(r.data).toEqual({ deactivateUser: { active: false } });
+    expect(await sessionsOf(u.id)).toHaveLength(0);
+    await browser.get("/auth/me").expect(401);
+    const after = await browser.post("/graphql").send({ query: "{ users { totalCount } }" });
+    expect(after.body.errors[0].extensions.code).toBe("UNAUTHENTICATED");
+  });
+
+  test("deactivation by the domain call SCIM uses (and deletion) ends sessions too", async () => {
+    const a = await newUser();
+    const b = await newUser();
+    const sa = await samlSignIn(app, t, key, a.userName);
+    const sb = await samlSignIn(app, t, key, b.userName);
+    await app.services.users.update({ ...t.ctx, source: "scim" }, a.id, { active: false });
+    await app.services.users.delete({ ...t.ctx, source: "scim" }, b.id);
+    await sa.browser.get("/auth/me").expect(401);
+    await sb.browser.get("/auth/me").expect(401);
+    expect(await sessionsOf(a.id)).toHaveLength(0);
+    expect(await sessionsOf(b.id)).toHaveLength(0);
+  });
+
+  test("every request re-checks that the user is active (a change made elsewhere counts at once)", async () => {
+    const u = await newUser();
+    const { browser } = await samlSignIn(app, t, key, u.userName);
+    await browser.get("/auth/me").expect(200);
+    // As another instance's write would look from here: the row changes, no hook of this process runs.
+    await app.dataSource.getRepository(User).update({ id: u.id }, { active: false });
+    await browser.get("/auth/me").expect(401);
+  });
+
+  test("sign-out ends the session, clears the cookie and is audited with source sso", async () => {
+    const u = await newUser();
+    const { browser } = await samlSignIn(app, t, key, u.userName);
+    const out = await browser.post("/auth/logout").expect(200);
+    expect(out.text).toContain("signed out");
+    expect(String(out.headers["set-cookie"])).toMatch(/roster\.sid=;/);
+    await browser.get("/auth/me").expect(401);
+    expect(await sessionsOf(u.id)).toHaveLength(0);
+    const ev = (await app.services.audit.list(t.ctx, { action: "sso.signed_out" }, { first: 1 })).items[0];
+    expect(ev).toMatchObject({ resourceId: u.id, source: "sso", actorType: "user", actorId: u.id });
+  });
+
+  test("a forged or unknown session cookie is not a session", async () => {
+    const res = await fetch(`${app.url}/auth/me`, { headers: { cookie: "roster.sid=s%3Aforged.invalidsignature" } });
+    expect(res.status).toBe(401);
+  });
+
+  test("just-in-time provisioning (off by default) creates the user on first sign-in when turned on", async () => {
+    const name = `jit${Date.now()}@acme.test`;
+    expect((await samlSignIn(app, t, key, name)).response.status).toBe(403);
+    const on = await app.gql(t.adminToken, `mutation { setJustInTimeProvisioning(kind: saml, enabled: true) { justInTimeProvisioning } }`);
+    expect(on.data).toEqual({ setJustInTimeProvisioning: { justInTimeProvisioning: true } });
+    try {
+      const { browser, response } = await samlSignIn(app, t, key, name);
+      expect(response.status).toBe(303);
+      expect((await browser.get("/auth/me").expect(200)).body.userName).toBe(name);
+      const created = await app.services.users.findByUserName(t.ctx, name);
+      const ev = (await app.services.audit.list(t.ctx, { action: "user.created", resourceId: created!.id }, { first: 1 })).items[0];
+      expect(ev.source).toBe("sso");
+    } finally {
+      await app.gql(t.adminToken, `mutation { setJustInTimeProvisioning(kind: saml, enabled: false) { justInTimeProvisioning } }`);
+    }
+  });
+});
+
+describe("session cookie behind https", () => {
+  let secureApp: TestApp;
+  let st: TestTenant;
+  beforeAll(async () => {
+    secureApp = await startTestApp({ PUBLIC_URL: "https://roster.example", SESSION_SECRET: "x".repeat(40) });
+    st = await secureApp.tenant();
+    await configureSaml(secureApp, st, key);
+  });
+  afterAll(() => secureApp.close());
+
+  test("is Secure, HttpOnly and SameSite=Lax when PUBLIC_URL is https", async () => {
+    const u = await secureApp.services.users.create(st.ctx, { userName: "sec@acme.test" });
+    const { response } = await samlSignIn(secureApp, st, key, u.userName, { "x-forwarded-proto": "https" });
+    expect(response.status).toBe(303);
+    const cookie = String(response.headers["set-cookie"]);
+    expect(cookie).toMatch(/;\s*Secure/i);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+  });
+
+  test("without SESSION_SECRET a secret is generated once and shared through replay_entries", async () => {
+    const first = await app.services.replay.get("secret:session");
+    expect(first && first.length).toBeGreaterThanOrEqual(32);
+    const again = await app.services.replay.sharedSecret("session", () => "would-be-another-secret-0123456789abcdef");
+    expect(again).toBe(first);
+    expect(await secureApp.services.replay.get("secret:session")).toBeNull(); // SESSION_SECRET given: nothing stored
+  });
+});
