@@ -164,6 +164,14 @@ describe("media types", () => {
     expect(r.text).not.toMatch(/<html|<!DOCTYPE/i);
   });
 
+  test("/Me, optional in RFC 7644 §3.11, answers 501 as a SCIM error", async () => {
+    const c = scimClient(app.url, t.scimToken);
+    for (const r of [await c.get("/Me"), await c.call("PATCH", "/Me", { schemas: [] })]) {
+      expectScimError(r, 501);
+      expect(r.body.detail).toMatch(/\/Me is not supported/);
+    }
+  });
+
   test("a known route with the wrong method → 405 with Allow", async () => {
     const c = scimClient(app.url, t.scimToken);
     const r = await c.call("DELETE", "/Users");

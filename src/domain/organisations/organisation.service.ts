@@ -36,7 +36,8 @@ export class OrganisationService {
     const org: Organisation = { id: newId(), slug, name, scimEnabled: true, createdAt: now, updatedAt: now };
     try {
       return await this.db.transaction({ ...sys, organisationId: org.id } as RequestContext, async (ctx) => {
-        await ctx.manager.getRepository(Organisation).insert(org);
+        // updateEntity(false): TypeORM would write MariaDB's raw tinyint back into scimEnabled.
+        await ctx.manager.createQueryBuilder().insert().into(Organisation).values(org).updateEntity(false).execute();
         await this.roles.createBuiltIns(ctx);
         await this.customFields.createSeedFields(ctx);
         await this.audit.record(ctx, { action: "organisation.created", resourceType: "Organisation", resourceId: org.id, changes: diffFields({}, { slug, name }) });

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import type { AppConfig } from "../../config/config";
 import type { Services } from "../../domain/services";
 import { isDatabaseUnavailable } from "../../platform/database";
-import { ScimError, invalidSyntax, notFound, payloadTooLarge, toScimErrorBody } from "../protocol";
+import { ScimError, invalidSyntax, notFound, notImplemented, payloadTooLarge, toScimErrorBody } from "../protocol";
 import { type Dispatch, runBulk } from "../resources/bulk.scim-handler";
 import { getResourceTypes, getSchemas, getServiceProviderConfig } from "../resources/discovery.scim-handlers";
 import { asScimError } from "../resources/domain-errors";
@@ -144,6 +144,10 @@ export function scimRouter(services: Services, config: AppConfig): Router {
   router.delete("/Groups/:id", h(deleteGroup));
 
   router.post("/.search", h((s, r) => searchAll(s, r.body)));
+  // RFC 7644 §3.11: /Me is optional; a provider that does not support it answers 501.
+  router.all("/Me{/*rest}", () => {
+    throw notImplemented("/Me is not supported: Roster's SCIM clients are provisioning services, not end users");
+  });
   router.post("/Bulk", async (req, res) => {
     const result = await runBulk(req.scimScope!, req.body, req.rawBodyBytes ?? 0, bulkDispatch, (err) => req.log.error({ err }, "unexpected error in a bulk operation"));
     send(res, result);
