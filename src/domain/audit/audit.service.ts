@@ -1,9 +1,8 @@
-import { Brackets } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import type { Database } from "../../platform/database";
 import { newId } from "../../platform/ids";
 import type { ChangeSource, RequestContext } from "../../platform/request-context";
-import { type CursorPage, type CursorSlice, decodeCursor, encodeCursor } from "../shared/paging";
+import { type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
 import { AuditEvent, type FieldChange } from "./audit-event.entity";
 
 export interface AuditRecord {
@@ -77,28 +76,6 @@ export class AuditService {
     if (query.requestId) qb.andWhere("e.requestId = :reqId", { reqId: query.requestId });
     if (query.since) qb.andWhere("e.occurredAt >= :since", { since: query.since });
     if (query.until) qb.andWhere("e.occurredAt < :until", { until: query.until });
-    const totalCount = await qb.clone().getCount();
-    if (page.after) {
-      const [time, id] = JSON.parse(decodeCursor(page.after)) as [string, string];
-      const at = new Date(time);
-      qb.andWhere(
-        new Brackets((w) =>
-          w.where("e.occurredAt < :at", { at }).orWhere(new Brackets((x) => x.where("e.occurredAt = :at", { at }).andWhere("e.id < :cid", { cid: id }))),
-        ),
-      );
-    }
-    const rows = await qb
-      .orderBy("e.occurredAt", "DESC")
-      .addOrderBy("e.id", "DESC")
-      .take(page.first + 1)
-      .getMany();
-    const items = rows.slice(0, page.first);
-    const last = items.at(-1);
-    return {
-      items,
-      totalCount,
-      hasNextPage: rows.length > page.first,
-      endCursor: last ? encodeCursor(JSON.stringify([last.occurredAt.toISOString(), last.id])) : null,
-    };
+    return newestFirstPage(qb, "e", "occurredAt", page);
   }
 }

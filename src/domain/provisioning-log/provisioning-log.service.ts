@@ -1,9 +1,9 @@
-import { Brackets, LessThan, Not, IsNull } from "typeorm";
+import { IsNull, LessThan, Not } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import type { Database } from "../../platform/database";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
-import { type CursorPage, type CursorSlice, decodeCursor, encodeCursor } from "../shared/paging";
+import { type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
 import { ProvisioningLogEntry } from "./provisioning-log-entry.entity";
 
 export type NewLogEntry = Omit<ProvisioningLogEntry, "id" | "occurredAt"> & { occurredAt?: Date };
@@ -81,15 +81,6 @@ export class ProvisioningLogService {
     if (query.tokenId) qb.andWhere("l.tokenId = :tokenId", { tokenId: query.tokenId });
     if (query.resourceId) qb.andWhere("l.resourceId = :rid", { rid: query.resourceId });
     if (query.method) qb.andWhere("l.method = :method", { method: query.method.toUpperCase() });
-    const totalCount = await qb.clone().getCount();
-    if (page.after) {
-      const [time, id] = JSON.parse(decodeCursor(page.after)) as [string, string];
-      const at = new Date(time);
-      qb.andWhere(new Brackets((w) => w.where("l.occurredAt < :at", { at }).orWhere(new Brackets((x) => x.where("l.occurredAt = :at", { at }).andWhere("l.id < :cid", { cid: id })))));
-    }
-    const rows = await qb.orderBy("l.occurredAt", "DESC").addOrderBy("l.id", "DESC").take(page.first + 1).getMany();
-    const items = rows.slice(0, page.first);
-    const last = items.at(-1);
-    return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(JSON.stringify([last.occurredAt.toISOString(), last.id])) : null };
+    return newestFirstPage(qb, "l", "occurredAt", page);
   }
 }

@@ -1,4 +1,6 @@
 /** Offset paging, as SCIM lists use it (startIndex is 1-based there; 0-based here). */
+import { Brackets, type ObjectLiteral, type SelectQueryBuilder } from "typeorm";
+
 export interface OffsetPage {
   offset: number;
   limit: number;
@@ -27,3 +29,28 @@ export const encodeCursor = (key: string): string => Buffer.from(key, "utf8").to
 export function decodeCursor(cursor: string): string {
   return Buffer.from(cursor, "base64url").toString("utf8");
 }
+
+/**
+ * Newest-first keyset paging over (time, id) for append-only logs (audit trail, provisioning log):
+ * applies `after`, orders, fetches one extra row to know whether another page exists.
+ */
+export async function newestFirstPage<T extends ObjectLiteral & { id: string }>(
+  qb: SelectQueryBuilder<T>,
+  alias: string,
+  timeColumn: keyof T & string,
+  page: CursorPage,
+): Promise<CursorSlice<T>> {
+  const totalCount = await qb.clone().getCount();
+  if (page.after) {
+    const [time, id] = JSON.parse(decodeCursor(page.after)) as [string, string];
+    const at = new Date(time);
+    const col = `${alias}.${timeColumn}`;
+    qb.andWhere(new Brackets((w) => w.where(`${col} < :cursorAt`, { cursorAt: at }).orWhere(new Brackets((x) => x.where(`${col} = :cursorAt`, { cursorAt: at }).andWhere(`${alias}.id < :cursorId`, { cursorId: id })))));
+  }
+  const rows = await qb.orderBy(`${alias}.${timeColumn}`, "DESC").addOrderBy(`${alias}.id`, "DESC").take(page.first + 1).getMany();
+  const items = rows.slice(0, page.first);
+  const last = items.at(-1);
+  return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? timeCursor(last[timeColumn] as Date, last.id) : null };
+}
+
+export const timeCursor = (time: Date, id: string): string => encodeCursor(JSON.stringify([time.toISOString(), id]));

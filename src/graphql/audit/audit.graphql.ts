@@ -4,7 +4,7 @@ import { Arg, Ctx, Field, ID, InputType, Int, ObjectType, Query, Resolver } from
 import type { ChangeSource } from "../../platform/request-context";
 import type { GraphqlContext } from "../context";
 import { Connection, pageSize, toConnection } from "../shared/connection";
-import { encodeCursor } from "../../domain/shared/paging";
+import { timeCursor } from "../../domain/shared/paging";
 
 const sources: ChangeSource[] = ["graphql", "scim", "sso", "cli", "system", "oauth"];
 
@@ -47,6 +47,6 @@ export class AuditEventResolver {
     @Arg("filter", () => AuditEventFilterInput, { nullable: true }) filter?: AuditEventFilterInput | null,
   ) {
     const slice = await ctx.services.audit.list(ctx.auth(), { ...filter }, { first: pageSize(first), after });
-    return toConnection(slice, (e) => encodeCursor(JSON.stringify([e.occurredAt.toISOString(), e.id])));
+    return toConnection(slice, (e) => timeCursor(e.occurredAt, e.id));
   }
 }

@@ -2,7 +2,7 @@ import { IsIn, IsOptional, Max, Min } from "class-validator";
 import { GraphQLJSON } from "graphql-scalars";
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { ProvisioningLogEntry } from "../../domain/provisioning-log/provisioning-log-entry.entity";
-import { encodeCursor } from "../../domain/shared/paging";
+import { timeCursor } from "../../domain/shared/paging";
 import { AuditEventType } from "../audit/audit.graphql";
 import type { GraphqlContext } from "../context";
 import { Connection, pageSize, toConnection } from "../shared/connection";
@@ -50,7 +50,7 @@ export class ProvisioningLogResolver {
     @Arg("filter", () => ProvisioningLogFilterInput, { nullable: true }) filter?: ProvisioningLogFilterInput | null,
   ) {
     const slice = await ctx.services.provisioningLog.list(ctx.auth(), { ...filter }, { first: pageSize(first), after });
-    return toConnection(slice, (e) => encodeCursor(JSON.stringify([e.occurredAt.toISOString(), e.id])));
+    return toConnection(slice, (e) => timeCursor(e.occurredAt, e.id));
   }
 
   @FieldResolver(() => [AuditEventType], { description: "What the request changed: the audit events it caused" })

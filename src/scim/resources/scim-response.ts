@@ -33,3 +33,15 @@ export function expectedVersion(ifMatch: string | undefined, fail: () => ScimErr
 }
 
 export const isoTime = (d: Date) => d.toISOString();
+
+export interface ProjectionParams {
+  attributes?: string[];
+  excludedAttributes?: string[];
+}
+
+/** `attributes` / `excludedAttributes` of a request (names case-insensitive, comma-separated or arrays). */
+export function projectionOf(query: Record<string, unknown>): ProjectionParams {
+  const split = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : Array.isArray(v) ? v.map(String) : undefined);
+  const find = (name: string) => Object.entries(query).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  return { attributes: split(find("attributes")), excludedAttributes: split(find("excludedAttributes")) };
+}

@@ -21,16 +21,8 @@ import {
   weakEtag,
 } from "../../protocol";
 import { type ScimScope, groupSchema } from "../scim-scope";
-import { type ScimRequest, type ScimResponse, expectedVersion, isoTime, withEtag } from "../scim-response";
+import { type ProjectionParams, type ScimRequest, type ScimResponse, expectedVersion, isoTime, projectionOf, withEtag } from "../scim-response";
 import { groupColumnOf, groupFilterToCriteria } from "./group.scim-filter";
-
-type Projection = { attributes?: string[]; excludedAttributes?: string[] };
-
-const projectionOf = (query: Record<string, unknown>): Projection => {
-  const split = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : Array.isArray(v) ? v.map(String) : undefined);
-  const find = (name: string) => Object.entries(query).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-  return { attributes: split(find("attributes")), excludedAttributes: split(find("excludedAttributes")) };
-};
 
 export function toScimGroup(group: Group, members: Member[] | undefined, baseUrl: string): Json {
   const r: Json = { schemas: [URN_CORE_GROUP], id: group.id, displayName: group.displayName };
@@ -59,7 +51,7 @@ function memberRefs(list: unknown): MemberRef[] {
 }
 
 /** Members are loaded only when the response will show them: `excludedAttributes=members` never touches the table. */
-async function render(scope: ScimScope, groups: Group[], projection: Projection): Promise<Json[]> {
+async function render(scope: ScimScope, groups: Group[], projection: ProjectionParams): Promise<Json[]> {
   const withMembers = wantsAttribute(groupSchema, projection, "members");
   const members = withMembers ? await scope.services.groups.allMembers(scope.ctx, groups.map((g) => g.id)) : undefined;
   return groups.map((g) => project(toScimGroup(g, members?.get(g.id), scope.baseUrl), groupSchema, projection));

@@ -41,10 +41,9 @@ const CONTACTS = { emails: "email", phoneNumbers: "phone" } as const;
 const key = (p: AttrPath) => (p.subAttribute ? `${p.attribute}.${p.subAttribute}` : p.attribute);
 
 /** The user column a (resolved) SCIM path stands for, if it is a plain column. */
-export function userColumnOf(path: AttrPath, extensionUrn: string): UserField | undefined {
+export function userColumnOf(path: AttrPath): UserField | undefined {
   if (!path.schema) return CORE[key(path)];
   if (path.schema === URN_ENTERPRISE_USER) return ENTERPRISE[key(path)];
-  void extensionUrn;
   return undefined;
 }
 
@@ -69,7 +68,7 @@ function equalityValues(inner: Filter, shown: string): string[] {
 export function userFilterToCriteria(filter: Filter, extensionUrn: string): UserCriteria {
   const target: FilterTarget<UserField, UserCriteria extends Criteria<UserField, infer R> ? R : never> = {
     attribute(path, op: Comparison, value) {
-      const column = userColumnOf(path, extensionUrn);
+      const column = userColumnOf(path);
       if (column) return { kind: "compare", field: column, op, value: op === "pr" ? null : typedValue(TYPES[column] ?? "string", value, key(path)) };
       if (!path.schema && path.attribute in CONTACTS) {
         const sub = path.subAttribute ?? "value";

@@ -21,16 +21,10 @@ import {
   weakEtag,
 } from "../../protocol";
 import { type ScimScope, userSchema } from "../scim-scope";
-import { type ScimRequest, type ScimResponse, expectedVersion, withEtag } from "../scim-response";
+import { type ScimRequest, type ScimResponse, expectedVersion, projectionOf, withEtag } from "../scim-response";
 import { qualifyLegacyManager } from "../scim-filter";
 import { userColumnOf, userFilterToCriteria } from "./user.scim-filter";
 import { changesFromPatchedUser, changesFromScimUser, toScimUser } from "./user.scim-mapper";
-
-const projectionOf = (query: Record<string, unknown>) => {
-  const split = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : Array.isArray(v) ? v.map(String) : undefined);
-  const find = (name: string) => Object.entries(query).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-  return { attributes: split(find("attributes")), excludedAttributes: split(find("excludedAttributes")) };
-};
 
 async function render(scope: ScimScope, schema: ResourceSchema, users: User[], projection: { attributes?: string[]; excludedAttributes?: string[] }): Promise<Json[]> {
   const details = await scope.services.users.details(scope.ctx, users, { groups: wantsAttribute(schema, projection, "groups") });
@@ -73,7 +67,7 @@ export async function listUsers(scope: ScimScope, params: Record<string, unknown
   const criteria = q.filter ? userFilterToCriteria(resolveFilter(qualifyLegacyManager(q.filter), schema), scope.extensionUrn) : { kind: "all" as const };
   let sort: UserSort | undefined;
   if (q.sortBy) {
-    const field = userColumnOf(toPath(resolveAttribute(schema, q.sortBy)), scope.extensionUrn);
+    const field = userColumnOf(toPath(resolveAttribute(schema, q.sortBy)));
     if (!field) throw invalidValue(`cannot sort by "${q.sortBy}"`);
     sort = { field, descending: q.sortOrder === "descending" };
   }
