@@ -44,7 +44,10 @@ describeServer("the database goes away and comes back", () => {
     app = await startTestApp({}, { rewriteDatabaseUrl: (url) => url.replace(/@127\.0\.0\.1:3306\//, `@127.0.0.1:${proxy.port}/`) });
     t = await app.tenant();
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+    await proxy.cut();
+  });
 
   test("SCIM answers 503 fast while it is gone, /readyz says so, and the service recovers without a restart", async () => {
     const scim = scimClient(app.url, t.scimToken);
