@@ -11,7 +11,8 @@ let app: TestApp;
 let tenant: TestTenant;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  // Every request of this file comes from 127.0.0.1: the per-IP limit is tested in rate-limit.test.ts.
+  app = await startTestApp({ OAUTH_TOKEN_RATE_LIMIT: "10000" });
   tenant = await app.tenant();
 });
 afterAll(() => app?.close());

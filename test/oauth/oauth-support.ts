@@ -21,7 +21,7 @@ export async function tokenRequest(app: Pick<TestApp, "url">, params: Record<str
   }
   const res = await fetch(`${app.url}/oauth/token`, { method: "POST", headers, body: new URLSearchParams(params).toString() });
   const text = await res.text();
-  let body: TokenResponse["body"] = {};
+  let body: TokenResponse["body"];
   try {
     body = JSON.parse(text);
   } catch {

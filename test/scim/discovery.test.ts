@@ -28,7 +28,10 @@ describe("discovery", () => {
     expect(r.body.changePassword).toEqual({ supported: false });
     expect(r.body.sort).toEqual({ supported: true });
     expect(r.body.etag).toEqual({ supported: true });
-    expect(r.body.authenticationSchemes).toEqual([expect.objectContaining({ type: "oauthbearertoken" })]);
+    expect(r.body.authenticationSchemes).toEqual([
+      expect.objectContaining({ type: "oauthbearertoken", primary: true }),
+      expect.objectContaining({ type: "oauth2", documentationUri: `${app.url}/.well-known/oauth-authorization-server` }),
+    ]);
     expect(r.body.meta).toMatchObject({ resourceType: "ServiceProviderConfig", location: `${app.url}/scim/v2/ServiceProviderConfig` });
   });
 

@@ -21,6 +21,22 @@ export function getServiceProviderConfig(scope: ScimScope): ScimResponse {
       patch: true,
       sort: true,
       etag: true,
+      authenticationSchemes: [
+        {
+          type: "oauthbearertoken",
+          name: "SCIM token",
+          description: "A static bearer token of the organisation (Authorization: Bearer rst_scim_…)",
+          specUri: "https://www.rfc-editor.org/info/rfc6750",
+          primary: true,
+        },
+        {
+          type: "oauth2",
+          name: "OAuth 2.0 client credentials",
+          description: "An access token from the token endpoint (client secret or an Entra workload identity federation assertion)",
+          specUri: "https://www.rfc-editor.org/info/rfc6749",
+          documentationUri: `${scope.baseUrl.replace(/\/scim\/v2$/, "")}/.well-known/oauth-authorization-server`,
+        },
+      ],
     }),
   };
 }

@@ -55,9 +55,21 @@ export interface ServiceProviderConfigOptions {
   filter: { supported?: boolean; maxResults: number };
   sort?: boolean;
   etag?: boolean;
+  /** Defaults to a single OAuth bearer token scheme. */
+  authenticationSchemes?: AuthenticationScheme[];
 }
 
-/** RFC 7643 §5, advertising bearer tokens as the only authentication scheme. */
+/** RFC 7643 §5 `authenticationSchemes` entry. */
+export interface AuthenticationScheme {
+  type: 'oauth' | 'oauth2' | 'oauthbearertoken' | 'httpbasic' | 'httpdigest';
+  name: string;
+  description: string;
+  specUri?: string;
+  documentationUri?: string;
+  primary?: boolean;
+}
+
+/** RFC 7643 §5; bearer tokens are the authentication scheme unless others are given. */
 export function serviceProviderConfig(opts: ServiceProviderConfigOptions): Record<string, unknown> {
   const config: Record<string, unknown> = {
     schemas: [URN_SERVICE_PROVIDER_CONFIG],
@@ -71,7 +83,7 @@ export function serviceProviderConfig(opts: ServiceProviderConfigOptions): Recor
     changePassword: { supported: false },
     sort: { supported: opts.sort ?? true },
     etag: { supported: opts.etag ?? true },
-    authenticationSchemes: [
+    authenticationSchemes: opts.authenticationSchemes ?? [
       {
         type: 'oauthbearertoken',
         name: 'OAuth Bearer Token',
