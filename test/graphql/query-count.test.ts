@@ -49,4 +49,4 @@ test("a page of users with emails, phones, roles, custom fields, groups and mana
   if (process.env.SHOW_SQL) console.log(app.queries.statements.join("\n"));
   expect(counts[100]).toBe(counts[10]);
   expect(counts[100]).toBeLessThanOrEqual(14);
-});
+}, 60_000);

@@ -62,6 +62,7 @@ test("client_secret_basic → token → SCIM create → SCIM read, labelled with
   // The same user through the organisation's static SCIM token: same tenant.
   expect((await scimClient(app.url, tenant.scimToken).get(`/Users/${created.body.id}`)).status).toBe(200);
 
+  await app.services.provisioningLog.flush(); // entries are written in batches
   const log = await app.dataSource.getRepository(ProvisioningLogEntry).find({ where: { tokenId: client.id }, order: { occurredAt: "ASC" } });
   expect(log.map((e) => [e.method, e.path.replace(/\/Users\/.*/, "/Users/{id}"), e.status])).toEqual([
     ["POST", "/oauth/token", 200],

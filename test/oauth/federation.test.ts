@@ -75,6 +75,7 @@ test("an Entra-shaped assertion → token → SCIM create → SCIM read; the JWK
   expect(issued).toHaveLength(2);
   expect(issued[0]).toMatchObject({ source: "oauth", organisationId: tenant.organisation.id });
   expect(issued[0].changes?.authentication?.after).toBe("client_assertion");
+  await app.services.provisioningLog.flush(); // entries are written in batches
   const log = await app.dataSource.getRepository(ProvisioningLogEntry).find({ where: { tokenId: f.clientRowId } });
   expect(log.map((e) => e.path).sort()).toEqual(["/oauth/token", "/oauth/token", "/scim/v2/Users", `/scim/v2/Users/${created.body.id}`].sort());
   for (const e of log) expect(e.tokenLabel).toContain("Entra provisioning (WIF)");

@@ -35,7 +35,7 @@ describe("Okta quirks", () => {
     // Not in any table: the users row, nor the provisioning log.
     const dump = JSON.stringify(await app.dataSource.query("SELECT * FROM users WHERE id = ?", [u.id]));
     expect(dump).not.toContain("x8Kd02nZqT");
-    await new Promise((r) => setTimeout(r, 50));
+    await app.services.provisioningLog.flush();
     const logs = await app.dataSource.getRepository(ProvisioningLogEntry).findBy({ organisationId: t.organisation.id, resourceId: u.id, method: "POST" });
     expect(logs).toHaveLength(1);
     expect(JSON.stringify(logs[0].requestBody)).not.toContain("x8Kd02nZqT");

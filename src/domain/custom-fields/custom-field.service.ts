@@ -34,7 +34,12 @@ interface CanonicalValue {
   valueNumber: number | null;
 }
 
+/** How long another instance may keep serving definitions an admin has just changed. */
+const DEFINITIONS_TTL_MS = 5_000;
+
 export class CustomFieldService {
+  private readonly cache = new Map<string, { definitions: CustomFieldDefinition[]; until: number }>();
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
@@ -60,8 +65,32 @@ export class CustomFieldService {
       );
   }
 
-  list(ctx: RequestContext): Promise<CustomFieldDefinition[]> {
-    return this.db.manager(ctx).getRepository(CustomFieldDefinition).find({ where: { organisationId: ctx.organisationId }, order: { key: "ASC" } });
+  /**
+   * The organisation's definitions. Every SCIM request needs them (the schema, value types), so
+   * they are cached for a few seconds per organisation; a change made here clears the entry at
+   * once, and other instances see it within DEFINITIONS_TTL_MS.
+   */
+  async list(ctx: RequestContext): Promise<CustomFieldDefinition[]> {
+    const cached = this.cache.get(ctx.organisationId);
+    if (cached && cached.until > Date.now()) return cached.definitions;
+    const definitions = await this.db.manager(ctx).getRepository(CustomFieldDefinition).find({ where: { organisationId: ctx.organisationId }, order: { key: "ASC" } });
+    // Inside a transaction a definition may be uncommitted: cache only committed reads.
+    if (!ctx.manager) this.cache.set(ctx.organisationId, { definitions, until: Date.now() + DEFINITIONS_TTL_MS });
+    return definitions;
+  }
+
+  /** Values as they are after writing `written` over `current` (cleared keys removed). */
+  mergeValues(current: CustomFieldValues, written: Map<CustomFieldDefinition, CanonicalValue[]> | undefined): CustomFieldValues {
+    if (!written?.size) return current;
+    const next: CustomFieldValues = { ...current };
+    for (const [def, values] of written) {
+      if (values.length === 0) delete next[def.key];
+      else {
+        const typed = values.map((v) => typedValue(def, v));
+        next[def.key] = def.multiValued ? typed : typed[0];
+      }
+    }
+    return next;
   }
 
   async define(ctx: RequestContext, input: CustomFieldDefinitionInput): Promise<CustomFieldDefinition> {
@@ -82,7 +111,7 @@ export class CustomFieldService {
       updatedAt: now,
     };
     try {
-      return await this.db.transaction(ctx, async (tx) => {
+      return await this.changing(ctx, () => this.db.transaction(ctx, async (tx) => {
         await tx.manager.getRepository(CustomFieldDefinition).insert(def);
         await this.audit.record(tx, {
           action: "customField.defined",
@@ -91,7 +120,7 @@ export class CustomFieldService {
           changes: diffFields({}, { key, label: def.label, type, multiValued: def.multiValued, options: def.options }),
         });
         return def;
-      });
+      }));
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict("CustomFieldDefinition", "key", `a custom field with key "${key}" already exists`);
       throw err;
@@ -100,7 +129,7 @@ export class CustomFieldService {
 
   /** Label, options and multiValued may change; the key and type are fixed once values exist. */
   async update(ctx: RequestContext, key: string, input: CustomFieldDefinitionInput): Promise<CustomFieldDefinition> {
-    return this.db.transaction(ctx, async (tx) => {
+    return this.changing(ctx, () => this.db.transaction(ctx, async (tx) => {
       const repo = tx.manager.getRepository(CustomFieldDefinition);
       const def = await repo.findOneBy({ organisationId: tx.organisationId, key });
       if (!def) throw notFound("CustomFieldDefinition", key);
@@ -128,18 +157,28 @@ export class CustomFieldService {
       await repo.update({ id: def.id }, { ...next, updatedAt: def.updatedAt });
       await this.audit.record(tx, { action: "customField.updated", resourceType: "CustomFieldDefinition", resourceId: def.id, changes: diff });
       return def;
-    });
+    }));
   }
 
   async delete(ctx: RequestContext, key: string): Promise<void> {
-    await this.db.transaction(ctx, async (tx) => {
+    await this.changing(ctx, () => this.db.transaction(ctx, async (tx) => {
       const repo = tx.manager.getRepository(CustomFieldDefinition);
       const def = await repo.findOneBy({ organisationId: tx.organisationId, key });
       if (!def) throw notFound("CustomFieldDefinition", key);
       await tx.manager.getRepository(CustomFieldValue).delete({ fieldId: def.id });
       await repo.delete({ id: def.id });
       await this.audit.record(tx, { action: "customField.deleted", resourceType: "CustomFieldDefinition", resourceId: def.id, changes: { key: { before: key, after: null } } });
-    });
+    }));
+  }
+
+  /** Runs a change of definitions and forgets the cached ones, before and after it commits. */
+  private async changing<T>(ctx: RequestContext, fn: () => Promise<T>): Promise<T> {
+    this.cache.delete(ctx.organisationId);
+    try {
+      return await fn();
+    } finally {
+      this.cache.delete(ctx.organisationId);
+    }
   }
 
   /**
@@ -232,7 +271,7 @@ function canonicalValue(def: CustomFieldDefinition, v: unknown, field: string): 
   }
 }
 
-function typedValue(def: CustomFieldDefinition, row: CustomFieldValue): CustomFieldScalar {
+function typedValue(def: CustomFieldDefinition, row: Pick<CustomFieldValue, "value" | "valueNumber">): CustomFieldScalar {
   if (def.type === "number") return row.valueNumber ?? Number(row.value);
   if (def.type === "boolean") return row.value === "true";
   return row.value;

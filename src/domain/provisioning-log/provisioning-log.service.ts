@@ -33,16 +33,34 @@ export function redactBody(value: unknown, depth = 0): unknown {
   return value;
 }
 
-/** Every SCIM request leaves one entry; bodies are dropped after the retention period. */
+/** Entries wait this long to be written together: one multi-row INSERT instead of a commit per request. */
+const FLUSH_DELAY_MS = 25;
+const MAX_BATCH = 200;
+
+interface Pending {
+  row: ProvisioningLogEntry;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Every SCIM request leaves one entry; bodies are dropped after the retention period. Entries are
+ * written in batches shortly after their responses (a crash loses at most FLUSH_DELAY_MS of them);
+ * `flush()` writes what is pending, and reads through `list()` flush first.
+ */
 export class ProvisioningLogService {
   private lastPurge = 0;
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Database,
     private readonly retentionDays: number,
   ) {}
 
-  async record(entry: NewLogEntry): Promise<void> {
+  /** Queues an entry; the promise settles once it is written. */
+  record(entry: NewLogEntry): Promise<void> {
     const row: ProvisioningLogEntry = {
       ...entry,
       id: newId(),
@@ -51,11 +69,35 @@ export class ProvisioningLogService {
       errorDetail: entry.errorDetail?.slice(0, 1024) ?? null,
       requestBody: entry.requestBody === undefined ? null : redactBody(entry.requestBody),
     };
-    await this.db.manager().getRepository(ProvisioningLogEntry).insert(row as QueryDeepPartialEntity<ProvisioningLogEntry>);
-    if (Date.now() - this.lastPurge > 3600_000) {
-      this.lastPurge = Date.now();
-      await this.purgeBodies();
-    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ row, resolve, reject });
+      if (this.pending.length >= MAX_BATCH) void this.flush();
+      else if (!this.timer) {
+        this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+        this.timer.unref();
+      }
+    });
+  }
+
+  /** Writes every pending entry; resolves when they are stored. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return this.writing;
+    this.writing = this.writing.then(async () => {
+      try {
+        await this.db.manager().getRepository(ProvisioningLogEntry).insert(batch.map((b) => b.row) as QueryDeepPartialEntity<ProvisioningLogEntry>[]);
+        batch.forEach((b) => b.resolve());
+      } catch (err) {
+        batch.forEach((b) => b.reject(err));
+      }
+      if (Date.now() - this.lastPurge > 3600_000) {
+        this.lastPurge = Date.now();
+        await this.purgeBodies().catch(() => undefined);
+      }
+    });
+    return this.writing;
   }
 
   /** Bodies older than the retention period are removed; the entry itself stays. */
@@ -69,6 +111,7 @@ export class ProvisioningLogService {
   }
 
   async list(ctx: RequestContext, query: ProvisioningLogQuery, page: CursorPage): Promise<CursorSlice<ProvisioningLogEntry>> {
+    await this.flush();
     const qb = this.db
       .manager(ctx)
       .getRepository(ProvisioningLogEntry)

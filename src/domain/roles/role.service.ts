@@ -138,18 +138,17 @@ export class RoleService {
   async rolesOfUsers(ctx: RequestContext, userIds: string[]): Promise<Map<string, Role[]>> {
     const result = new Map<string, Role[]>(userIds.map((id) => [id, []]));
     if (userIds.length === 0) return result;
-    // Two small queries: assignments of these users, then the organisation's roles (a short list).
-    const manager = this.db.manager(ctx);
-    const assignments = await manager
+    // One query: the assignments of these users joined to their roles.
+    const rows: (Role & { userId: string })[] = await this.db
+      .manager(ctx)
       .getRepository(RoleAssignment)
-      .findBy({ organisationId: ctx.organisationId, userId: In(userIds) });
-    if (assignments.length === 0) return result;
-    const roles = new Map((await this.list(ctx)).map((r) => [r.id, r]));
-    for (const a of assignments) {
-      const role = roles.get(a.roleId);
-      if (role) result.get(a.userId)?.push(role);
-    }
-    for (const list of result.values()) list.sort((x, y) => x.nameKey.localeCompare(y.nameKey));
+      .createQueryBuilder("ra")
+      .innerJoin(Role, "r", "r.id = ra.roleId")
+      .select(["ra.userId AS userId", "r.id AS id", "r.organisationId AS organisationId", "r.name AS name", "r.nameKey AS nameKey", "r.description AS description", "r.permissions AS permissions", "r.builtIn AS builtIn", "r.createdAt AS createdAt", "r.updatedAt AS updatedAt"])
+      .where("ra.organisationId = :org AND ra.userId IN (:...ids)", { org: ctx.organisationId, ids: userIds })
+      .orderBy("r.nameKey", "ASC")
+      .getRawMany();
+    for (const { userId, ...raw } of rows) result.get(userId)?.push(roleFromRaw(raw));
     return result;
   }
 
@@ -161,6 +160,21 @@ export class RoleService {
       throw err;
     }
   }
+}
+
+/** Raw SELECT columns → a Role as the repository would give it (JSON, booleans and dates converted per driver). */
+function roleFromRaw(raw: Record<string, unknown>): Role {
+  return {
+    id: String(raw.id),
+    organisationId: String(raw.organisationId),
+    name: String(raw.name),
+    nameKey: String(raw.nameKey),
+    description: (raw.description as string | null) ?? null,
+    permissions: typeof raw.permissions === "string" ? (JSON.parse(raw.permissions) as string[]) : ((raw.permissions as string[] | null) ?? []),
+    builtIn: raw.builtIn === true || raw.builtIn === 1 || raw.builtIn === "1",
+    createdAt: raw.createdAt instanceof Date ? raw.createdAt : new Date(`${String(raw.createdAt).replace(" ", "T")}Z`),
+    updatedAt: raw.updatedAt instanceof Date ? raw.updatedAt : new Date(`${String(raw.updatedAt).replace(" ", "T")}Z`),
+  };
 }
 
 function validateRoleName(name: string | undefined): string {

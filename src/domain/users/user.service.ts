@@ -1,5 +1,6 @@
 import { In } from "typeorm";
 import type { EntityManager } from "typeorm";
+import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import type { Database } from "../../platform/database";
 import { isUniqueViolation } from "../../platform/database";
 import { newId } from "../../platform/ids";
@@ -87,6 +88,11 @@ export interface UserDetails {
   manager: { id: string; userName: string; displayName: string | null } | null;
 }
 
+export interface UserWithDetails {
+  user: User;
+  details: UserDetails;
+}
+
 export interface UserSort {
   field: UserField;
   descending?: boolean;
@@ -108,6 +114,11 @@ export class UserService {
   ) {}
 
   async create(ctx: RequestContext, input: NewUser): Promise<User> {
+    return (await this.createWithDetails(ctx, input)).user;
+  }
+
+  /** Creates a user and returns it with its details, known from the write itself (no re-read). */
+  async createWithDetails(ctx: RequestContext, input: NewUser): Promise<UserWithDetails> {
     const changes = validateChanges(input);
     if (changes.userName === undefined) throw invalidInput("userName", "userName is required");
     const now = new Date();
@@ -127,35 +138,51 @@ export class UserService {
     for (const f of userTextFields) user[f] = null;
     return this.uniquely(changes, () =>
       this.db.transaction(ctx, async (tx) => {
-        const audit = await this.apply(tx, user, changes, true);
+        const audit = await this.apply(tx, user, changes, null);
         // updateEntity(false): on MySQL/MariaDB TypeORM re-reads defaulted columns raw after an insert (active became 1).
         await tx.manager.createQueryBuilder().insert().into(User).values(user).updateEntity(false).execute();
-        await this.writeRelated(tx, user, changes, true);
+        const written = await this.writeRelated(tx, user, changes, true);
         await this.audit.record(tx, { action: "user.created", resourceType: "User", resourceId: user.id, changes: audit });
-        return user;
+        return { user, details: await this.detailsAfterWrite(tx, user, changes, written, null) };
       }),
     );
   }
 
   async update(ctx: RequestContext, id: string, input: UserChanges, options: UpdateOptions = {}): Promise<User> {
+    return (await this.updateWithDetails(ctx, id, input, options)).user;
+  }
+
+  /**
+   * Updates a user and returns it with its details. A caller that already holds the row lock and
+   * the details (SCIM PATCH and PUT read them to build the SCIM view) passes them as `current`:
+   * nothing is read twice, and the details after the write are derived, not re-read.
+   */
+  async updateWithDetails(ctx: RequestContext, id: string, input: UserChanges, options: UpdateOptions & { current?: UserWithDetails } = {}): Promise<UserWithDetails> {
     const changes = validateChanges(input);
     return this.uniquely(changes, () =>
       this.db.transaction(ctx, async (tx) => {
-        const user = await this.lockForWrite(tx, id);
+        const user = options.current ? options.current.user : await this.lockForWrite(tx, id);
         if (options.expectedVersion !== undefined && options.expectedVersion !== user.version)
           throw new DomainError("VERSION_MISMATCH", `user ${id} is at version ${user.version}, not ${options.expectedVersion}`, { resource: "User" });
+        const before = options.current?.details ?? null;
         const wasActive = user.active;
-        const audit = await this.apply(tx, user, changes, false);
-        if (Object.keys(audit).length === 0) return user;
+        const snapshot = { ...user };
+        const audit = await this.apply(tx, user, changes, before ?? "load");
+        if (Object.keys(audit).length === 0) return { user, details: before ?? (await this.details(tx, [user], { groups: true })).get(user.id)! };
         user.version += 1;
         user.updatedAt = new Date();
-        const { id: _id, organisationId: _org, createdAt: _c, ...columns } = user;
-        await tx.manager.getRepository(User).update({ id: user.id, organisationId: tx.organisationId }, columns);
-        await this.writeRelated(tx, user, changes, false);
+        // Only the columns that changed (and the version): a deactivation is a three-column UPDATE.
+        const columns: Partial<User> = { version: user.version, updatedAt: user.updatedAt };
+        for (const key of Object.keys(user) as (keyof User)[]) {
+          if (key !== "version" && key !== "updatedAt" && JSON.stringify(user[key] ?? null) !== JSON.stringify(snapshot[key] ?? null)) (columns as Record<string, unknown>)[key] = user[key];
+        }
+        await tx.manager.getRepository(User).update({ id: user.id, organisationId: tx.organisationId }, columns as QueryDeepPartialEntity<User>);
+        const written = await this.writeRelated(tx, user, changes, false);
         const action = audit.active && Object.keys(audit).length === 1 ? (user.active ? "user.reactivated" : "user.deactivated") : "user.updated";
         await this.audit.record(tx, { action, resourceType: "User", resourceId: user.id, changes: audit });
         if (wasActive && !user.active) for (const hook of this.onDeactivated) await hook(tx, user.id);
-        return user;
+        const details = before ? await this.detailsAfterWrite(tx, user, changes, written, before) : (await this.details(tx, [user], { groups: true })).get(user.id)!;
+        return { user, details };
       }),
     );
   }
@@ -368,7 +395,9 @@ export class UserService {
   }
 
   /** Applies validated changes to the row in memory; returns the audit diff. Checks cross-row rules. */
-  private async apply(tx: Tx, user: User, c: ValidatedChanges, creating: boolean): Promise<Record<string, FieldChange>> {
+  private async apply(tx: Tx, user: User, c: ValidatedChanges, before: UserDetails | "load" | null): Promise<Record<string, FieldChange>> {
+    const creating = before === null;
+    const known = before === "load" ? null : before;
     const diff: Record<string, FieldChange> = {};
     const set = <K extends keyof User>(key: K, value: User[K]) => {
       if (JSON.stringify(user[key] ?? null) !== JSON.stringify(value ?? null)) {
@@ -396,7 +425,7 @@ export class UserService {
       set("managerId", c.managerId);
     }
     if (!creating && (c.emails !== undefined || c.phoneNumbers !== undefined)) {
-      const current = (await this.contactsOfUsers(tx, [user.id])).get(user.id) ?? [];
+      const current = known ? [...known.emails, ...known.phoneNumbers] : ((await this.contactsOfUsers(tx, [user.id])).get(user.id) ?? []);
       for (const [field, kind] of [["emails", "email"], ["phoneNumbers", "phone"]] as const) {
         const next = c[field];
         if (next === undefined) continue;
@@ -411,18 +440,19 @@ export class UserService {
     }
     if (c.roles !== undefined) {
       const roles = await this.roles.findByNames(tx, c.roles ?? []);
-      const before = creating ? [] : ((await this.roles.rolesOfUsers(tx, [user.id])).get(user.id) ?? []).map((r) => r.name).sort();
+      const held = creating ? [] : (known?.roles ?? (await this.roles.rolesOfUsers(tx, [user.id])).get(user.id) ?? []);
+      const rolesBefore = held.map((r) => r.name).sort();
       const after = roles.map((r) => r.name).sort();
       c.resolvedRoles = roles;
-      if (JSON.stringify(before) !== JSON.stringify(after)) diff.roles = { before: creating ? null : before, after };
+      if (JSON.stringify(rolesBefore) !== JSON.stringify(after)) diff.roles = { before: creating ? null : rolesBefore, after };
       else c.resolvedRoles = undefined;
     }
     if (c.customFields !== undefined && Object.keys(c.customFields).length) {
       const definitions = await this.customFields.list(tx);
       const validated = this.customFields.validate(definitions, c.customFields);
-      const before = creating ? {} : ((await this.customFields.valuesOfUsers(tx, [user.id], definitions)).get(user.id) ?? {});
+      const valuesBefore = creating ? {} : (known?.customFields ?? (await this.customFields.valuesOfUsers(tx, [user.id], definitions)).get(user.id) ?? {});
       for (const [def, values] of [...validated]) {
-        const b = before[def.key] ?? null;
+        const b = valuesBefore[def.key] ?? null;
         const a = values.length === 0 ? null : def.multiValued ? values.map((v) => v.value) : values[0].value;
         const bText = b === null ? null : Array.isArray(b) ? b.map(String) : String(b);
         if (JSON.stringify(bText) === JSON.stringify(a)) validated.delete(def);
@@ -433,7 +463,7 @@ export class UserService {
     return diff;
   }
 
-  private async writeRelated(tx: Tx, user: User, c: ValidatedChanges, creating: boolean): Promise<void> {
+  private async writeRelated(tx: Tx, user: User, c: ValidatedChanges, creating: boolean): Promise<{ contacts: UserContact[] }> {
     const contactRepo = tx.manager.getRepository(UserContact);
     const rows: UserContact[] = [];
     for (const [field, kind] of [["emails", "email"], ["phoneNumbers", "phone"]] as const) {
@@ -442,13 +472,30 @@ export class UserService {
       if (!creating) await contactRepo.delete({ userId: user.id, kind });
       (list ?? []).forEach((x, position) => rows.push(contactRow(tx.organisationId, user.id, kind, position, x)));
     }
-    if (rows.length) await contactRepo.insert(rows);
+    // updateEntity(false): the rows are returned as written (TypeORM would put MariaDB's raw tinyint into `primary`).
+    if (rows.length) await contactRepo.createQueryBuilder().insert().values(rows).updateEntity(false).execute();
     if (c.resolvedRoles) {
       const repo = tx.manager.getRepository(RoleAssignment);
       if (!creating) await repo.delete({ userId: user.id });
       if (c.resolvedRoles.length) await repo.insert(c.resolvedRoles.map((r) => ({ userId: user.id, roleId: r.id, organisationId: tx.organisationId })));
     }
     if (c.validatedCustomFields?.size) await this.customFields.writeValues(tx, user.id, c.validatedCustomFields);
+    return { contacts: rows };
+  }
+
+  /** The details after a write, from what was there (`before`) and what was written; only a new manager is read. */
+  private async detailsAfterWrite(tx: Tx, user: User, c: ValidatedChanges, written: { contacts: UserContact[] }, before: UserDetails | null): Promise<UserDetails> {
+    const emails = c.emails !== undefined ? written.contacts.filter((x) => x.kind === "email") : (before?.emails ?? []);
+    const phoneNumbers = c.phoneNumbers !== undefined ? written.contacts.filter((x) => x.kind === "phone") : (before?.phoneNumbers ?? []);
+    const roles = c.resolvedRoles ? [...c.resolvedRoles].sort((a, b) => a.nameKey.localeCompare(b.nameKey)) : (before?.roles ?? []);
+    const customFields = this.customFields.mergeValues(before?.customFields ?? {}, c.validatedCustomFields);
+    let manager = before?.manager ?? null;
+    if (!user.managerId) manager = null;
+    else if (manager?.id !== user.managerId) {
+      const m = await tx.manager.getRepository(User).findOne({ select: { id: true, userName: true, displayName: true }, where: { id: user.managerId, organisationId: tx.organisationId } });
+      manager = m ? { id: m.id, userName: m.userName, displayName: m.displayName } : null;
+    }
+    return { emails, phoneNumbers, roles, customFields, groups: before?.groups ?? [], manager };
   }
 
   private async touchGroups(tx: Tx, groupIds: string[]): Promise<void> {

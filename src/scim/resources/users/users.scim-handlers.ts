@@ -1,5 +1,5 @@
 import type { User } from "../../../domain/users/user.entity";
-import type { UserSort } from "../../../domain/users/user.service";
+import type { UserDetails, UserSort, UserWithDetails } from "../../../domain/users/user.service";
 import {
   type Json,
   type PatchOperation,
@@ -21,20 +21,29 @@ import {
   weakEtag,
 } from "../../protocol";
 import { type ScimScope, userSchema } from "../scim-scope";
-import { type ScimRequest, type ScimResponse, expectedVersion, projectionOf, withEtag } from "../scim-response";
+import { type ProjectionParams, type ScimRequest, type ScimResponse, expectedVersion, projectionOf, withEtag } from "../scim-response";
 import { qualifyLegacyManager } from "../scim-filter";
 import { userColumnOf, userFilterToCriteria } from "./user.scim-filter";
 import { changesFromPatchedUser, changesFromScimUser, toScimUser } from "./user.scim-mapper";
 
-async function render(scope: ScimScope, schema: ResourceSchema, users: User[], projection: { attributes?: string[]; excludedAttributes?: string[] }): Promise<Json[]> {
+async function render(scope: ScimScope, schema: ResourceSchema, users: User[], projection: ProjectionParams): Promise<Json[]> {
   const details = await scope.services.users.details(scope.ctx, users, { groups: wantsAttribute(schema, projection, "groups") });
   return users.map((u) => project(toScimUser(u, details.get(u.id)!, scope.baseUrl, scope.extensionUrn), schema, projection));
 }
 
-async function respondWithUser(scope: ScimScope, schema: ResourceSchema, user: User, status: number, query: Record<string, unknown>): Promise<ScimResponse> {
+/** Answers with one user; `details` already known from the write are used as they are (no re-read). */
+async function respondWithUser(scope: ScimScope, schema: ResourceSchema, user: User, status: number, query: Record<string, unknown>, details?: UserDetails): Promise<ScimResponse> {
   scope.resource = { type: "User", id: user.id };
-  const [body] = await render(scope, schema, [user], projectionOf(query));
+  const projection = projectionOf(query);
+  const [body] = details ? [project(toScimUser(user, details, scope.baseUrl, scope.extensionUrn), schema, projection)] : await render(scope, schema, [user], projection);
   return withEtag(status, body, user.version, status === 201 ? `${scope.baseUrl}/Users/${user.id}` : undefined);
+}
+
+/** Locks the user and reads what its SCIM view needs, inside the caller's transaction. */
+async function lockWithDetails(scope: ScimScope, tx: ScimScope["ctx"] & { manager: NonNullable<ScimScope["ctx"]["manager"]> }, id: string, version: number | undefined): Promise<UserWithDetails> {
+  const user = await scope.services.users.lockForUpdate(tx, id);
+  if (version !== undefined && version !== user.version) throw preconditionFailed(`User ${id} is at version ${weakEtag(user.version)}`);
+  return { user, details: (await scope.services.users.details(tx, [user], { groups: true })).get(user.id)! };
 }
 
 export async function createUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
@@ -43,8 +52,8 @@ export async function createUser(scope: ScimScope, req: ScimRequest): Promise<Sc
   const { resource, notes } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
   notes.forEach((n) => scope.notes.add(n));
   const changes = changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, false);
-  const user = await scope.services.users.create(scope.ctx, { ...changes, userName: changes.userName ?? "" });
-  return respondWithUser(scope, schema, user, 201, req.query);
+  const { user, details } = await scope.services.users.createWithDetails(scope.ctx, { ...changes, userName: changes.userName ?? "" });
+  return respondWithUser(scope, schema, user, 201, req.query, details);
 }
 
 export async function getUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
@@ -86,8 +95,11 @@ export async function replaceUser(scope: ScimScope, req: ScimRequest): Promise<S
   notes.forEach((n) => scope.notes.add(n));
   const changes = changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, true);
   const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
-  const user = await scope.services.users.update(scope.ctx, req.id!, changes, { expectedVersion: version });
-  return respondWithUser(scope, schema, user, 200, req.query);
+  const { user, details } = await scope.services.db.transaction(scope.ctx, async (tx) => {
+    const current = await lockWithDetails(scope, tx, req.id!, version);
+    return scope.services.users.updateWithDetails(tx, current.user.id, changes, { current });
+  });
+  return respondWithUser(scope, schema, user, 200, req.query, details);
 }
 
 /**
@@ -112,18 +124,15 @@ export async function patchUser(scope: ScimScope, req: ScimRequest): Promise<Sci
   const operations = legacyManagerPaths(parsed.operations, scope.notes);
   const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
   // Read, apply and write in one transaction: all operations apply, or none does.
-  const user = await scope.services.db.transaction(scope.ctx, async (tx) => {
-    const current = await scope.services.users.lockForUpdate(tx, req.id!);
-    if (version !== undefined && version !== current.version) throw preconditionFailed(`User ${req.id} is at version ${weakEtag(current.version)}`);
-    const details = (await scope.services.users.details(tx, [current])).get(current.id)!;
-    const before = toScimUser(current, details, scope.baseUrl, scope.extensionUrn);
-    const result = applyPatch(before, operations, schema);
+  const { user, details } = await scope.services.db.transaction(scope.ctx, async (tx) => {
+    const current = await lockWithDetails(scope, tx, req.id!, version);
+    const result = applyPatch(toScimUser(current.user, current.details, scope.baseUrl, scope.extensionUrn), operations, schema);
     result.notes.forEach((n) => scope.notes.add(n));
     const changes = changesFromPatchedUser(result.resource, result.changed, definitions, scope.extensionUrn, scope.notes);
     if (Object.keys(changes).length === 0) return current;
-    return scope.services.users.update(tx, current.id, changes);
+    return scope.services.users.updateWithDetails(tx, current.user.id, changes, { current });
   });
-  return respondWithUser(scope, schema, user, 200, req.query);
+  return respondWithUser(scope, schema, user, 200, req.query, details);
 }
 
 export async function deleteUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
