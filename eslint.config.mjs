@@ -31,6 +31,7 @@ export default tseslint.config(
   adapter("auth", ["graphql", "scim", "cli", "oauth"]),
   adapter("cli", ["graphql", "scim", "auth", "http", "oauth"]),
   adapter("oauth", ["graphql", "scim", "auth", "cli", "http"]),
+  adapter("admin", ["graphql", "scim", "auth", "cli", "http", "oauth"]),
   {
     files: ["src/scim/protocol/**/*.ts"],
     rules: {
@@ -40,4 +41,6 @@ export default tseslint.config(
     },
   },
   { files: ["**/*.js", "**/*.mjs", "**/*.cjs"], languageOptions: { globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly", URL: "readonly", setTimeout: "readonly", fetch: "readonly", Buffer: "readonly", setInterval: "readonly", clearInterval: "readonly", clearTimeout: "readonly" } }, rules: { "@typescript-eslint/no-require-imports": "off" } },
+  // The admin console's browser modules: DOM globals are checked by tsc (tsconfig.admin.json).
+  { files: ["src/admin/public/**/*.js"], languageOptions: { sourceType: "module" }, rules: { "no-undef": "off" } },
 );

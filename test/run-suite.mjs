@@ -34,6 +34,7 @@ async function mariadbReachable() {
 
 if (!quick) {
   run("typecheck (tsc --noEmit)", "npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
+  run("typecheck admin console (tsc -p tsconfig.admin.json)", "npx", ["tsc", "-p", "tsconfig.admin.json"]);
   run("lint (eslint)", "npx", ["eslint", "."]);
 }
 

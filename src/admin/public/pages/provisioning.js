@@ -1,0 +1,366 @@
+// Account > Provisioning: the SCIM base URL, SCIM tokens (create, rotate, revoke), the SCIM switch and
+// the IdP's recent requests (provisioning log).
+import { badge, busy, checkbox, copyField, dateTime, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell } from "../lib.js";
+
+const TOKEN_FIELDS = "id name scope prefix active createdAt lastUsedAt expiresAt revokedAt";
+
+/** @typedef {{ id: string, name: string, scope: string, prefix: string, active: boolean, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, revokedAt: string | null }} Token */
+
+/**
+ * @param {HTMLElement} main
+ * @param {string[]} _args
+ * @param {import("../app.js").Session} session
+ */
+export async function render(main, _args, session) {
+  const data = await gql(`{ organisation { scimEnabled slug } serviceProvider { metadataUrl } }`);
+  // Roster's public URL is the part of the SP metadata URL before /auth/saml/<org>/metadata.
+  const base = String(data.serviceProvider.metadataUrl).replace(/\/auth\/saml\/[^/]+\/metadata$/, "");
+  const scimUrl = `${base}/scim/v2`;
+
+  const tokensSection = h("section", { class: "card", "aria-labelledby": "tokens-title" });
+  const activity = h("section", { class: "card", "aria-labelledby": "activity-title" });
+  const oauth = h("div");
+
+  replace(
+    main,
+    pageHeader("Provisioning", h("p", { class: "lead" }, `SCIM 2.0 provisioning of ${session.organisation.name} by your identity provider (Okta, Microsoft Entra ID).`)),
+    scimCard(scimUrl, data.organisation.scimEnabled),
+    tokensSection,
+    oauth,
+    activity,
+  );
+  await Promise.all([renderTokens(tokensSection), renderActivity(activity), renderOAuth(oauth)]);
+}
+
+/**
+ * @param {string} scimUrl
+ * @param {boolean} enabled
+ */
+function scimCard(scimUrl, enabled) {
+  const status = statusLine();
+  const sw = checkbox("SCIM provisioning enabled", enabled, { asSwitch: true, id: "scim-enabled", hint: "When off, every SCIM request is refused (the IdP's users and groups stay as they are)." });
+  sw.input.addEventListener("change", async () => {
+    const want = sw.input.checked;
+    sw.input.disabled = true;
+    status.clear();
+    try {
+      const r = await gql(`mutation($v: Boolean!) { updateOrganisation(input: { scimEnabled: $v }) { scimEnabled } }`, { v: want });
+      sw.input.checked = r.updateOrganisation.scimEnabled;
+      status.ok(r.updateOrganisation.scimEnabled ? "SCIM provisioning is enabled." : "SCIM provisioning is disabled.");
+    } catch (err) {
+      sw.input.checked = !want;
+      status.error(err, "Could not change SCIM provisioning");
+    } finally {
+      sw.input.disabled = false;
+    }
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "scim-title" },
+    h("h2", { id: "scim-title" }, "SCIM integration"),
+    h("p", { class: "muted" }, "Okta: Provisioning → Integration → SCIM connector base URL. Entra ID: Provisioning → Admin Credentials → Tenant URL. Authentication: HTTP header, Bearer token."),
+    copyField("SCIM base URL", scimUrl, { id: "scim-base-url" }),
+    sw.el,
+    status.el,
+  );
+}
+
+/** @param {Token} t */
+function tokenState(t) {
+  if (t.revokedAt) return badge("revoked", "bad");
+  if (!t.active) return badge("expired", "warn");
+  return badge("active", "ok");
+}
+
+/** @param {HTMLElement} section */
+async function renderTokens(section) {
+  const status = statusLine();
+  const secretSlot = h("div", { class: "secret-slot" });
+  const list = table("Access tokens", ["Name", "Scope", "Prefix", "Created", "Last used", "Expires", "Status", "Actions"]);
+  const showInactive = checkbox("Show revoked and expired tokens", false, { id: "show-inactive-tokens" });
+
+  /** @type {Token[]} */
+  let tokens = [];
+  const draw = () => {
+    const visible = tokens.filter((t) => t.active || showInactive.input.checked);
+    list.rows(
+      visible.map((t) =>
+        h(
+          "tr",
+          { "data-token-id": t.id },
+          h("th", { scope: "row" }, t.name),
+          h("td", null, t.scope === "scim" ? "SCIM" : "Admin (GraphQL)"),
+          h("td", null, h("code", null, `${t.prefix}…`)),
+          h("td", null, timeCell(t.createdAt)),
+          h("td", null, t.lastUsedAt ? timeCell(t.lastUsedAt) : h("span", { class: "muted" }, "never")),
+          h("td", null, t.expiresAt ? timeCell(t.expiresAt) : h("span", { class: "muted" }, "never")),
+          h("td", null, tokenState(t)),
+          h(
+            "td",
+            { class: "row-actions" },
+            t.active
+              ? [
+                  h("button", { type: "button", class: "btn btn-small", "aria-label": `Rotate token ${t.name} (${t.prefix}…)`, onclick: (/** @type {Event} */ e) => rotate(/** @type {HTMLButtonElement} */ (e.currentTarget), t) }, "Rotate"),
+                  h("button", { type: "button", class: "btn btn-small btn-danger", "aria-label": `Revoke token ${t.name} (${t.prefix}…)`, onclick: (/** @type {Event} */ e) => revoke(/** @type {HTMLButtonElement} */ (e.currentTarget), t) }, "Revoke"),
+                ]
+              : null,
+          ),
+        ),
+      ),
+      showInactive.input.checked ? "No tokens yet: create one below." : "No active token: create one below and give it to your identity provider.",
+    );
+  };
+  const load = async () => {
+    list.loading();
+    try {
+      tokens = (await gql(`{ accessTokens { ${TOKEN_FIELDS} } }`)).accessTokens;
+      tokens.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      draw();
+    } catch (err) {
+      list.failed(err);
+    }
+  };
+  showInactive.input.addEventListener("change", draw);
+
+  /**
+   * @param {string} title
+   * @param {{ secret: string, token: Token }} created
+   * @param {Token} [old]
+   */
+  const showSecret = (title, created, old) => {
+    const done = h("button", { type: "button", class: "btn btn-small", onclick: () => replace(secretSlot) }, "I have stored it");
+    const revokeOld = old
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-small btn-danger",
+            onclick: (/** @type {Event} */ e) =>
+              busy(/** @type {HTMLButtonElement} */ (e.currentTarget), status, "Could not revoke the old token", async () => {
+                await gql(`mutation($id: ID!) { revokeAccessToken(id: $id) { id } }`, { id: old.id });
+                status.ok(`The old token ${old.name} (${old.prefix}…) is revoked.`);
+                replace(secretSlot);
+                await load();
+              }),
+          },
+          `Revoke the old token (${old.prefix}…) now`,
+        )
+      : null;
+    replace(
+      secretSlot,
+      h(
+        "div",
+        { class: "secret-box", role: "region", "aria-labelledby": "secret-title" },
+        h("h3", { id: "secret-title" }, title),
+        h("p", null, h("strong", null, "Copy this secret now: it is shown once and cannot be read again.")),
+        copyField(`Secret of ${created.token.name}`, created.secret, { id: "new-token-secret", secret: true }),
+        old ? h("p", { class: "muted" }, `Both tokens work now. Paste the new secret into your identity provider ("Secret Token" / Bearer token), test the connection, then revoke the old one.`) : null,
+        h("div", { class: "actions" }, revokeOld, done),
+      ),
+    );
+    /** @type {HTMLInputElement} */ (secretSlot.querySelector("input")).focus();
+  };
+
+  /** @param {HTMLButtonElement} button @param {Token} t */
+  const revoke = (button, t) => {
+    if (!confirm(`Revoke the token "${t.name}" (${t.prefix}…)? An identity provider using it can no longer provision.`)) return;
+    void busy(button, status, "Could not revoke the token", async () => {
+      await gql(`mutation($id: ID!) { revokeAccessToken(id: $id) { id } }`, { id: t.id });
+      status.ok(`Token ${t.name} (${t.prefix}…) revoked.`);
+      await load();
+    });
+  };
+  /** @param {HTMLButtonElement} button @param {Token} t */
+  const rotate = (button, t) => {
+    void busy(button, status, "Could not rotate the token", async () => {
+      const days = t.expiresAt ? Math.max(1, Math.round((Date.parse(t.expiresAt) - Date.parse(t.createdAt)) / 86_400_000)) : null;
+      const r = await gql(`mutation($input: CreateAccessTokenInput!) { createAccessToken(input: $input) { secret token { ${TOKEN_FIELDS} } } }`, { input: { name: t.name, scope: t.scope, expiresInDays: days } });
+      await load();
+      showSecret(`New token for ${t.name}`, r.createAccessToken, t);
+    });
+  };
+
+  const name = field("Name", { name: "name", required: true, maxlength: "100", placeholder: "e.g. Okta provisioning" }, "To tell tokens apart: the IdP or the person using it.");
+  const scope = select("Scope", [["scim", "SCIM (identity provider)"], ["admin", "Admin (GraphQL API)"]], { name: "scope" });
+  const expires = select("Expires", [["90", "in 90 days"], ["180", "in 180 days"], ["365", "in 1 year"], ["730", "in 2 years"], ["", "never"]], { name: "expires", value: "365" });
+  const create = h("button", { type: "submit", class: "btn btn-primary" }, "Create token");
+  const form = h(
+    "form",
+    {
+      class: "inline-form",
+      "aria-label": "Create a token",
+      onsubmit: (/** @type {SubmitEvent} */ ev) => {
+        ev.preventDefault();
+        void busy(create, status, "Could not create the token", async () => {
+          const input = { name: name.input.value.trim(), scope: scope.input.value, expiresInDays: expires.input.value ? Number(expires.input.value) : null };
+          const r = await gql(`mutation($input: CreateAccessTokenInput!) { createAccessToken(input: $input) { secret token { ${TOKEN_FIELDS} } } }`, { input });
+          name.input.value = "";
+          await load();
+          showSecret(`Token ${r.createAccessToken.token.name} created`, r.createAccessToken);
+        });
+      },
+    },
+    name.el,
+    scope.el,
+    expires.el,
+    h("div", { class: "field field-button" }, create),
+  );
+
+  replace(
+    section,
+    h("div", { class: "card-header" }, h("h2", { id: "tokens-title" }, "Access tokens"), showInactive.el),
+    h("p", { class: "muted" }, "Several tokens can be live at once: rotate creates a new token and keeps the old one until you revoke it, so provisioning never stops."),
+    list.el,
+    h("h3", null, "Create a token"),
+    form,
+    status.el,
+    secretSlot,
+  );
+  await load();
+}
+
+/** @param {HTMLElement} slot */
+async function renderOAuth(slot) {
+  /** @type {any} */
+  let data;
+  try {
+    data = await gql(`{ oauthEndpoints { tokenUrl issuer jwksUrl metadataUrl scimUrl } oauthClients { id clientId name active scopes createdAt federation { issuer subject audience } secrets { id prefix expiresAt expired } } }`);
+  } catch {
+    return; // OAuth clients are optional (not in every version of the API).
+  }
+  const list = table("OAuth clients", ["Name", "Client id", "Scopes", "Credential", "Created", "Status"]);
+  list.rows(
+    data.oauthClients.map((/** @type {any} */ c) =>
+      h(
+        "tr",
+        null,
+        h("th", { scope: "row" }, c.name),
+        h("td", null, h("code", null, c.clientId)),
+        h("td", null, c.scopes.join(", ")),
+        h("td", null, c.federation ? `federated (${c.federation.issuer})` : `${c.secrets.filter((/** @type {any} */ s) => !s.expired).length} live secret(s)`),
+        h("td", null, timeCell(c.createdAt)),
+        h("td", null, c.active ? badge("active", "ok") : badge("revoked", "bad")),
+      ),
+    ),
+    "No OAuth client. Tokens above are enough for Okta and Entra ID; OAuth clients are managed with the CLI or the GraphQL API.",
+  );
+  const e = data.oauthEndpoints;
+  replace(
+    slot,
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "oauth-title" },
+      h("h2", { id: "oauth-title" }, "OAuth clients (client credentials)"),
+      h("p", { class: "muted" }, "For identity providers that get SCIM access tokens from Roster instead of a long-lived token."),
+      h("div", null, copyField("Token URL", e.tokenUrl), copyField("Issuer", e.issuer), copyField("JWKS URL", e.jwksUrl), copyField("Metadata URL", e.metadataUrl)),
+      list.el,
+    ),
+  );
+}
+
+/** @param {number} status */
+function statusBadge(status) {
+  return badge(String(status), status >= 500 ? "bad" : status >= 400 ? "warn" : "ok");
+}
+
+/** @param {HTMLElement} section */
+async function renderActivity(section) {
+  const PAGE = 20;
+  const failed = checkbox("Failed requests only", false, { id: "log-failed" });
+  const method = select("Method", [["", "Any method"], ["GET", "GET"], ["POST", "POST"], ["PUT", "PUT"], ["PATCH", "PATCH"], ["DELETE", "DELETE"]], { id: "log-method" });
+  const auto = checkbox("Update live (every 10 s)", false, { id: "log-live" });
+  const refresh = h("button", { type: "button", class: "btn btn-small", id: "log-refresh" }, "Refresh");
+  const updated = h("span", { class: "muted small", "aria-live": "off" }, "");
+  const list = table("Recent SCIM requests", ["Time", "Request", "Status", "Token", "Duration", "Changes", ""]);
+
+  /** @param {any} e */
+  const row = (e) => {
+    const detailId = `log-${e.id}`;
+    const detail = h(
+      "tr",
+      { id: detailId, class: "detail-row", hidden: true },
+      h(
+        "td",
+        { colspan: "7" },
+        h(
+          "div",
+          { class: "detail" },
+          e.errorDetail ? h("p", null, h("strong", null, "Error: "), e.errorDetail, e.scimType ? h("code", null, ` scimType=${e.scimType}`) : null) : null,
+          e.notes.length ? h("p", null, h("strong", null, "Notes: "), e.notes.join("; ")) : null,
+          h("p", null, h("strong", null, "Request id: "), h("code", null, e.requestId), e.resourceId ? [h("strong", null, "  Resource: "), h("code", null, `${e.resourceType ?? ""} ${e.resourceId}`)] : null),
+          e.auditEvents.length
+            ? h("div", null, h("strong", null, "Changes"), h("ul", null, e.auditEvents.map((/** @type {any} */ a) => h("li", null, h("code", null, a.action), " ", a.changes ? h("details", null, h("summary", null, "fields"), json(a.changes)) : null))))
+            : null,
+          e.requestBody != null ? h("details", null, h("summary", null, "Request body"), json(e.requestBody)) : h("p", { class: "muted" }, "Request body not kept (retention period over, or none)."),
+        ),
+      ),
+    );
+    const toggle = h("button", { type: "button", class: "btn btn-small btn-ghost", "aria-expanded": "false", "aria-controls": detailId, "aria-label": `Details of ${e.method} ${e.path}` }, "Details");
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      detail.hidden = !open;
+    });
+    const changes = e.auditEvents.map((/** @type {any} */ a) => a.action);
+    return [
+      h(
+        "tr",
+        { class: e.status >= 400 ? "row-failed" : "" },
+        h("td", { class: "nowrap" }, timeCell(e.occurredAt)),
+        h("td", { class: "mono break" }, h("strong", null, e.method), " ", e.path),
+        h("td", null, statusBadge(e.status)),
+        h("td", null, e.tokenLabel),
+        h("td", { class: "num" }, `${e.durationMs} ms`),
+        h("td", null, changes.length ? changes.join(", ") : h("span", { class: "muted" }, e.status >= 400 ? (e.errorDetail ?? "—") : "—")),
+        h("td", null, toggle),
+      ),
+      detail,
+    ];
+  };
+
+  const page = pager(
+    async (after) => {
+      list.loading();
+      try {
+        const filter = { failedOnly: failed.input.checked || null, method: method.input.value || null };
+        const r = (
+          await gql(
+            `query($after: String, $filter: ProvisioningLogFilterInput) { provisioningLog(first: ${PAGE}, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } nodes { id occurredAt method path status durationMs tokenLabel errorDetail scimType notes requestId resourceId resourceType requestBody auditEvents { id action changes } } } }`,
+            { after, filter },
+          )
+        ).provisioningLog;
+        list.rows(r.nodes.flatMap(row), failed.input.checked || method.input.value ? "No request matches these filters." : "No SCIM request yet. Once your identity provider is connected, its requests show here.");
+        updated.textContent = `Updated ${dateTime(new Date().toISOString())}`;
+        return { hasNextPage: r.pageInfo.hasNextPage, endCursor: r.pageInfo.endCursor, count: r.nodes.length, totalCount: r.totalCount };
+      } catch (err) {
+        list.failed(err);
+        throw err;
+      }
+    },
+    PAGE,
+    "requests",
+  );
+  failed.input.addEventListener("change", () => void page.reset());
+  method.input.addEventListener("change", () => void page.reset());
+  refresh.addEventListener("click", () => void page.reload());
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let timer;
+  auto.input.addEventListener("change", () => {
+    clearInterval(timer);
+    if (auto.input.checked)
+      timer = setInterval(() => {
+        if (!section.isConnected) return clearInterval(timer);
+        void page.reload();
+      }, 10_000);
+  });
+
+  replace(
+    section,
+    h("div", { class: "card-header" }, h("h2", { id: "activity-title" }, "Recent provisioning activity"), h("div", { class: "toolbar-end" }, updated, refresh)),
+    h("p", { class: "muted" }, "Every SCIM request of your identity provider, newest first, with its outcome and what it changed."),
+    h("div", { class: "toolbar", role: "group", "aria-label": "Filter requests" }, failed.el, method.el, auto.el),
+    list.el,
+    page.el,
+  );
+  await page.reset();
+}
