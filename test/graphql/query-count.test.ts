@@ -50,3 +50,12 @@ test("a page of users with emails, phones, roles, custom fields, groups and mana
   expect(counts[100]).toBe(counts[10]);
   expect(counts[100]).toBeLessThanOrEqual(14);
 }, 60_000);
+
+test("a connection counts the directory only when the query asks for totalCount", async () => {
+  app.queries.reset();
+  await app.gql(t.adminToken, `{ users(first: 5) { nodes { id } } }`);
+  expect(app.queries.statements.filter((q) => /COUNT\(/i.test(q))).toEqual([]);
+  app.queries.reset();
+  await app.gql(t.adminToken, `{ users(first: 5) { totalCount } }`);
+  expect(app.queries.statements.filter((q) => /COUNT\(/i.test(q))).toHaveLength(1);
+});

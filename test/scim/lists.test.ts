@@ -134,3 +134,27 @@ describe("list responses", () => {
     expectScimError(await c.get(`/Users?filter=${encodeURIComponent("userName eq")}`), 400, "invalidFilter");
   });
 });
+
+describe("deep paging", () => {
+  test("startIndex pages continue by seeking: no OFFSET, and no COUNT after the first page, however deep", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    for (let i = 0; i < 12; i++) await app.services.users.create(tenant.ctx, { userName: `deep${String(i).padStart(2, "0")}@x.test` });
+    const seen: string[] = [];
+    for (let start = 1; start <= 12; start += 4) {
+      app.queries.reset();
+      const r = await s.get(`/Users?startIndex=${start}&count=4`);
+      expect(r.body.totalResults).toBe(12);
+      seen.push(...r.body.Resources.map((u: { userName: string }) => u.userName));
+      const userQueries = app.queries.statements.filter((q) => /FROM [`"]users[`"] [`"]u[`"]/.test(q));
+      if (start > 1) {
+        expect(userQueries.some((q) => /OFFSET/i.test(q))).toBe(false);
+        expect(userQueries.some((q) => /COUNT\(/i.test(q))).toBe(false);
+      }
+    }
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => `deep${String(i).padStart(2, "0")}@x.test`));
+    // A page asked for out of sequence (no continuation known) still answers correctly, with OFFSET.
+    const jump = await s.get(`/Users?startIndex=7&count=2`);
+    expect(jump.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(["deep06@x.test", "deep07@x.test"]);
+  });
+});

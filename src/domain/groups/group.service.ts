@@ -10,6 +10,7 @@ import type { FieldChange } from "../audit/audit-event.entity";
 import { SqlWhereBuilder } from "../shared/criteria";
 import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
+import { PageContinuations } from "../shared/page-continuations";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
 import { User } from "../users/user.entity";
 import { type GroupCriteria, type GroupField, type GroupRelation, groupColumns } from "./group.query";
@@ -49,6 +50,8 @@ type Tx = RequestContext & { manager: EntityManager };
 export const MAX_MEMBERS_PER_CHANGE = 10_000;
 
 export class GroupService {
+  private readonly pages = new PageContinuations();
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
@@ -190,16 +193,26 @@ export class GroupService {
 
   async search(ctx: RequestContext, criteria: GroupCriteria, page: OffsetPage, sort?: { field: GroupField; descending?: boolean }): Promise<Slice<Group>> {
     const qb = this.query(ctx, criteria);
+    const list = sort ? undefined : `${ctx.organisationId}:${JSON.stringify(criteria)}`;
+    const seekKey = list && page.offset > 0 ? this.pages.seek(list, page.offset) : undefined;
+    const countQuery = qb.clone();
     if (sort) qb.orderBy(groupColumns[sort.field].column, sort.descending ? "DESC" : "ASC").addOrderBy("g.displayNameKey", "ASC");
     else qb.orderBy("g.displayNameKey", "ASC");
-    const items = page.limit === 0 ? [] : await qb.clone().offset(page.offset).limit(page.limit).getMany();
-    const totalCount = page.offset === 0 && items.length < page.limit ? items.length : await qb.getCount();
+    if (seekKey !== undefined) qb.andWhere("g.displayNameKey > :seekKey", { seekKey });
+    else qb.offset(page.offset);
+    const items = page.limit === 0 ? [] : await qb.limit(page.limit).getMany();
+    if (list && items.length) this.pages.remember(list, page.offset + items.length, items.at(-1)!.displayNameKey);
+    let totalCount = page.offset === 0 && items.length < page.limit ? items.length : list ? this.pages.total(list) : undefined;
+    if (totalCount === undefined) {
+      totalCount = await countQuery.getCount();
+      if (list) this.pages.rememberTotal(list, totalCount);
+    }
     return { items, totalCount };
   }
 
-  async list(ctx: RequestContext, criteria: GroupCriteria, page: CursorPage): Promise<CursorSlice<Group>> {
+  async list(ctx: RequestContext, criteria: GroupCriteria, page: CursorPage, options: { count?: boolean } = {}): Promise<CursorSlice<Group>> {
     const qb = this.query(ctx, criteria);
-    const totalCount = await qb.clone().getCount();
+    const totalCount = options.count === false ? -1 : await qb.clone().getCount();
     if (page.after) qb.andWhere("g.displayNameKey > :afterKey", { afterKey: decodeCursor(page.after) });
     const rows = await qb.orderBy("g.displayNameKey", "ASC").limit(page.first + 1).getMany();
     const items = rows.slice(0, page.first);

@@ -17,6 +17,7 @@ import type { RoleService } from "../roles/role.service";
 import { type ColumnSpec, SqlWhereBuilder } from "../shared/criteria";
 import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
+import { PageContinuations } from "../shared/page-continuations";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
 import { type ContactKind, UserContact } from "./user-contact.entity";
 import { type PostalAddress, User } from "./user.entity";
@@ -103,6 +104,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const MAX_CONTACTS = 50;
 
 export class UserService {
+  private readonly pages = new PageContinuations();
+
   /** Run inside the transaction that deactivates a user (sessions end there, for example). */
   readonly onDeactivated: ((ctx: Tx, userId: string) => Promise<void>)[] = [];
 
@@ -251,21 +254,30 @@ export class UserService {
   async search(ctx: RequestContext, criteria: UserCriteria, page: OffsetPage, sort?: UserSort): Promise<Slice<User>> {
     const qb = await this.query(ctx, criteria);
     const sortSpec = sort ? userColumns[sort.field] : undefined;
-    if (sort && sortSpec) {
-      qb.orderBy(sortSpec.column, sort.descending ? "DESC" : "ASC").addOrderBy("u.userNameKey", "ASC");
-    } else {
-      qb.orderBy("u.userNameKey", "ASC");
-    }
-    const items = page.limit === 0 ? [] : await qb.clone().offset(page.offset).limit(page.limit).getMany();
+    // The default order (userNameKey, unique per organisation) can continue a page by seeking.
+    const list = sortSpec ? undefined : `${ctx.organisationId}:${JSON.stringify(criteria)}`;
+    const seekKey = list && page.offset > 0 ? this.pages.seek(list, page.offset) : undefined;
+    const countQuery = qb.clone();
+    if (sort && sortSpec) qb.orderBy(sortSpec.column, sort.descending ? "DESC" : "ASC").addOrderBy("u.userNameKey", "ASC");
+    else qb.orderBy("u.userNameKey", "ASC");
+    if (seekKey !== undefined) qb.andWhere("u.userNameKey > :seekKey", { seekKey });
+    else qb.offset(page.offset);
+    const items = page.limit === 0 ? [] : await qb.limit(page.limit).getMany();
+    if (list && items.length) this.pages.remember(list, page.offset + items.length, items.at(-1)!.userNameKey);
     // A lookup that returns less than a full first page already knows its total: skip the COUNT.
-    const totalCount = page.offset === 0 && items.length < page.limit ? items.length : await qb.getCount();
+    let totalCount = page.offset === 0 && items.length < page.limit ? items.length : list ? this.pages.total(list) : undefined;
+    if (totalCount === undefined) {
+      totalCount = await countQuery.getCount();
+      if (list) this.pages.rememberTotal(list, totalCount);
+    }
     return { items, totalCount };
   }
 
   /** Keyset paging by userName (GraphQL connections): deep pages cost what the first costs. */
-  async list(ctx: RequestContext, criteria: UserCriteria, page: CursorPage): Promise<CursorSlice<User>> {
+  async list(ctx: RequestContext, criteria: UserCriteria, page: CursorPage, options: { count?: boolean } = {}): Promise<CursorSlice<User>> {
     const qb = await this.query(ctx, criteria);
-    const totalCount = await qb.clone().getCount();
+    // Counting a large directory costs more than the page itself: only when the caller wants it.
+    const totalCount = options.count === false ? -1 : await qb.clone().getCount();
     if (page.after) qb.andWhere("u.userNameKey > :afterKey", { afterKey: decodeCursor(page.after) });
     const rows = await qb.orderBy("u.userNameKey", "ASC").limit(page.first + 1).getMany();
     const items = rows.slice(0, page.first);

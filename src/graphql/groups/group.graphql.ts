@@ -1,12 +1,13 @@
 import { ArrayMaxSize, IsOptional, Length, MaxLength } from "class-validator";
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Group } from "../../domain/groups/group.entity";
 import type { GroupCriteria } from "../../domain/groups/group.query";
 import { MAX_MEMBERS_PER_CHANGE, type Member } from "../../domain/groups/group.service";
 import type { User } from "../../domain/users/user.entity";
 import { encodeCursor } from "../../domain/shared/paging";
 import type { GraphqlContext } from "../context";
-import { Connection, pageSize, toConnection } from "../shared/connection";
+import { Connection, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
 import { MemberInput } from "../users/user.inputs";
 import { UserType } from "../users/user.types";
 
@@ -96,11 +97,12 @@ export class GroupResolver {
   @Query(() => GroupConnection)
   async groups(
     @Ctx() ctx: GraphqlContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg("first", () => Int, { defaultValue: 50 }) first: number,
     @Arg("after", () => String, { nullable: true }) after?: string | null,
     @Arg("filter", () => GroupFilterInput, { nullable: true }) filter?: GroupFilterInput | null,
   ) {
-    const slice = await ctx.services.groups.list(ctx.auth(), groupCriteria(filter), { first: pageSize(first), after });
+    const slice = await ctx.services.groups.list(ctx.auth(), groupCriteria(filter), { first: pageSize(first), after }, { count: selectsTotalCount(info) });
     return toConnection(slice, (g) => encodeCursor(g.displayNameKey));
   }
 

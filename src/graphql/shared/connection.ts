@@ -1,4 +1,5 @@
 import { invalidInput } from "../../domain/shared/domain-error";
+import type { GraphQLResolveInfo } from "graphql";
 import { type ClassType, Field, Int, ObjectType } from "type-graphql";
 
 @ObjectType()
@@ -53,4 +54,11 @@ export const MAX_PAGE_SIZE = 500;
 export function pageSize(first: number): number {
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw invalidInput("first", `first must be between 0 and ${MAX_PAGE_SIZE}`);
   return first;
+}
+
+/** Whether the query selects `totalCount` on this connection (fragments count as "maybe": then yes). */
+export function selectsTotalCount(info: GraphQLResolveInfo): boolean {
+  return info.fieldNodes.some((node) =>
+    (node.selectionSet?.selections ?? []).some((sel) => sel.kind !== "Field" || sel.name.value === "totalCount"),
+  );
 }

@@ -1,11 +1,12 @@
 import { GraphQLJSONObject } from "graphql-scalars";
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { PostalAddress, User } from "../../domain/users/user.entity";
 import type { UserChanges } from "../../domain/users/user.service";
 import type { UserCriteria } from "../../domain/users/user.query";
 import { encodeCursor } from "../../domain/shared/paging";
 import type { GraphqlContext } from "../context";
-import { pageSize, toConnection } from "../shared/connection";
+import { pageSize, selectsTotalCount, toConnection } from "../shared/connection";
 import { RoleType } from "../roles/role.graphql";
 import { CreateUserInput, UpdateUserInput, UserFilterInput } from "./user.inputs";
 import { AddressType, ContactValueType, GroupRefType, UserConnection, UserNameType, UserType } from "./user.types";
@@ -40,11 +41,12 @@ export class UserResolver {
   @Query(() => UserConnection, { description: "Users in a stable order (by userName), a page at a time" })
   async users(
     @Ctx() ctx: GraphqlContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg("first", () => Int, { defaultValue: 50 }) first: number,
     @Arg("after", () => String, { nullable: true }) after?: string | null,
     @Arg("filter", () => UserFilterInput, { nullable: true }) filter?: UserFilterInput | null,
   ) {
-    const slice = await ctx.services.users.list(ctx.auth(), userCriteria(filter), { first: pageSize(first), after });
+    const slice = await ctx.services.users.list(ctx.auth(), userCriteria(filter), { first: pageSize(first), after }, { count: selectsTotalCount(info) });
     return toConnection(slice, (u) => encodeCursor(u.userNameKey));
   }
 
