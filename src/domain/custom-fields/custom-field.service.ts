@@ -1,6 +1,5 @@
 import { In } from "typeorm";
-import type { Database } from "../../platform/database";
-import { isUniqueViolation } from "../../platform/database";
+import { Database, isUniqueViolation } from "../../platform/database";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
@@ -221,10 +220,12 @@ export class CustomFieldService {
   async valuesOfUsers(ctx: RequestContext, userIds: string[], definitions?: CustomFieldDefinition[]): Promise<Map<string, CustomFieldValues>> {
     const result = new Map<string, CustomFieldValues>(userIds.map((id) => [id, {}]));
     if (userIds.length === 0) return result;
-    const rows = await this.db
-      .manager(ctx)
-      .getRepository(CustomFieldValue)
-      .find({ where: { organisationId: ctx.organisationId, userId: In(userIds) }, order: { position: "ASC" } });
+    const rows = (
+      await this.db.rows(ctx, `SELECT userId, fieldId, value, valueNumber FROM custom_field_values WHERE organisationId = ? AND userId IN (${Database.placeholders(userIds.length)}) ORDER BY position`, [
+        ctx.organisationId,
+        ...userIds,
+      ])
+    ).map((r) => ({ userId: String(r.userId), fieldId: String(r.fieldId), value: String(r.value), valueNumber: r.valueNumber === null || r.valueNumber === undefined ? null : Number(r.valueNumber) }));
     if (rows.length === 0) return result;
     const defs = new Map((definitions ?? (await this.list(ctx))).map((d) => [d.id, d]));
     for (const row of rows) {

@@ -1,6 +1,6 @@
 import { In } from "typeorm";
-import type { Database } from "../../platform/database";
-import { isUniqueViolation } from "../../platform/database";
+import { Database, isUniqueViolation } from "../../platform/database";
+import { boolOf, dateOf, jsonOf, textOf } from "../../platform/row-values";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
@@ -139,15 +139,11 @@ export class RoleService {
     const result = new Map<string, Role[]>(userIds.map((id) => [id, []]));
     if (userIds.length === 0) return result;
     // One query: the assignments of these users joined to their roles.
-    const rows: (Role & { userId: string })[] = await this.db
-      .manager(ctx)
-      .getRepository(RoleAssignment)
-      .createQueryBuilder("ra")
-      .innerJoin(Role, "r", "r.id = ra.roleId")
-      .select(["ra.userId AS userId", "r.id AS id", "r.organisationId AS organisationId", "r.name AS name", "r.nameKey AS nameKey", "r.description AS description", "r.permissions AS permissions", "r.builtIn AS builtIn", "r.createdAt AS createdAt", "r.updatedAt AS updatedAt"])
-      .where("ra.organisationId = :org AND ra.userId IN (:...ids)", { org: ctx.organisationId, ids: userIds })
-      .orderBy("r.nameKey", "ASC")
-      .getRawMany();
+    const rows = await this.db.rows<Record<string, unknown> & { userId: string }>(
+      ctx,
+      `SELECT ra.userId AS userId, r.* FROM role_assignments ra INNER JOIN roles r ON r.id = ra.roleId WHERE ra.organisationId = ? AND ra.userId IN (${Database.placeholders(userIds.length)}) ORDER BY r.nameKey`,
+      [ctx.organisationId, ...userIds],
+    );
     for (const { userId, ...raw } of rows) result.get(userId)?.push(roleFromRaw(raw));
     return result;
   }
@@ -162,18 +158,18 @@ export class RoleService {
   }
 }
 
-/** Raw SELECT columns → a Role as the repository would give it (JSON, booleans and dates converted per driver). */
+/** A plain row → a Role as the repository would give it. */
 function roleFromRaw(raw: Record<string, unknown>): Role {
   return {
     id: String(raw.id),
     organisationId: String(raw.organisationId),
     name: String(raw.name),
     nameKey: String(raw.nameKey),
-    description: (raw.description as string | null) ?? null,
-    permissions: typeof raw.permissions === "string" ? (JSON.parse(raw.permissions) as string[]) : ((raw.permissions as string[] | null) ?? []),
-    builtIn: raw.builtIn === true || raw.builtIn === 1 || raw.builtIn === "1",
-    createdAt: raw.createdAt instanceof Date ? raw.createdAt : new Date(`${String(raw.createdAt).replace(" ", "T")}Z`),
-    updatedAt: raw.updatedAt instanceof Date ? raw.updatedAt : new Date(`${String(raw.updatedAt).replace(" ", "T")}Z`),
+    description: textOf(raw.description),
+    permissions: jsonOf<string[]>(raw.permissions) ?? [],
+    builtIn: boolOf(raw.builtIn),
+    createdAt: dateOf(raw.createdAt),
+    updatedAt: dateOf(raw.updatedAt),
   };
 }
 

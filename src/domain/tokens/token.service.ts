@@ -2,7 +2,8 @@ import crypto from "node:crypto";
 import { IsNull } from "typeorm";
 import type { Database } from "../../platform/database";
 import { newId } from "../../platform/ids";
-import type { RequestContext } from "../../platform/request-context";
+import type { ChangeSource, RequestContext } from "../../platform/request-context";
+import { boolOf, dateOf, nullableDateOf } from "../../platform/row-values";
 import type { AuditService } from "../audit/audit.service";
 import { invalidInput, notFound } from "../shared/domain-error";
 import { Organisation } from "../organisations/organisation.entity";
@@ -87,16 +88,33 @@ export class TokenService {
     });
   }
 
+  /**
+   * Audits a refused token (revoked, expired, wrong scope) in its organisation's trail, so an admin
+   * sees a stale or leaked secret being tried. Unknown secrets have no organisation: the adapter logs them.
+   */
+  async recordRefusal(refusal: { reason: TokenRefusal; token?: AccessToken }, via: { source: ChangeSource; requestId: string; ip: string }): Promise<void> {
+    const token = refusal.token;
+    if (!token) return;
+    const ctx: RequestContext = { organisationId: token.organisationId, actor: { type: "token", id: token.id, label: `${token.name} (${token.prefix}…)` }, source: via.source, requestId: via.requestId };
+    await this.db.transaction(ctx, (tx) =>
+      this.audit.record(tx, {
+        action: "token.refused",
+        resourceType: "AccessToken",
+        resourceId: token.id,
+        changes: { reason: { before: null, after: refusal.reason }, ip: { before: null, after: via.ip.slice(0, 64) } },
+      }),
+    );
+  }
+
   /** Resolves a presented bearer secret. The secret is only ever compared through its hash. */
   async check(secret: string, scope: TokenScope): Promise<TokenCheck> {
-    const rows = await this.db
-      .manager()
-      .getRepository(AccessToken)
-      .createQueryBuilder("t")
-      .innerJoinAndMapOne("t.organisation", Organisation, "o", "o.id = t.organisationId")
-      .where("t.secretHash = :h", { h: hashSecret(secret) })
-      .getMany();
-    const token = rows[0] as (AccessToken & { organisation: Organisation }) | undefined;
+    // Plain SQL: this runs on every SCIM and GraphQL request.
+    const [row] = await this.db.rows(
+      undefined,
+      "SELECT t.*, o.slug AS orgSlug, o.name AS orgName, o.scimEnabled AS orgScimEnabled, o.createdAt AS orgCreatedAt, o.updatedAt AS orgUpdatedAt FROM access_tokens t INNER JOIN organisations o ON o.id = t.organisationId WHERE t.secretHash = ?",
+      [hashSecret(secret)],
+    );
+    const token = row ? tokenFromRow(row) : undefined;
     if (!token) return { ok: false, reason: "unknown" };
     if (token.revokedAt) return { ok: false, reason: "revoked", token };
     if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "expired", token };
@@ -109,4 +127,27 @@ export class TokenService {
     }
     return { ok: true, token, organisation: token.organisation };
   }
+}
+
+function tokenFromRow(row: Record<string, unknown>): AccessToken & { organisation: Organisation } {
+  return {
+    id: String(row.id),
+    organisationId: String(row.organisationId),
+    name: String(row.name),
+    scope: row.scope as TokenScope,
+    secretHash: String(row.secretHash),
+    prefix: String(row.prefix),
+    createdAt: dateOf(row.createdAt),
+    lastUsedAt: nullableDateOf(row.lastUsedAt),
+    expiresAt: nullableDateOf(row.expiresAt),
+    revokedAt: nullableDateOf(row.revokedAt),
+    organisation: {
+      id: String(row.organisationId),
+      slug: String(row.orgSlug),
+      name: String(row.orgName),
+      scimEnabled: boolOf(row.orgScimEnabled),
+      createdAt: dateOf(row.orgCreatedAt),
+      updatedAt: dateOf(row.orgUpdatedAt),
+    },
+  };
 }

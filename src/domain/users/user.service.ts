@@ -1,8 +1,7 @@
 import { In } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
-import type { Database } from "../../platform/database";
-import { isUniqueViolation } from "../../platform/database";
+import { Database, isUniqueViolation } from "../../platform/database";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
@@ -20,6 +19,7 @@ import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
 import { PageContinuations } from "../shared/page-continuations";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
 import { type ContactKind, UserContact } from "./user-contact.entity";
+import { contactFromRow, userFromRow } from "./user.rows";
 import { type PostalAddress, User } from "./user.entity";
 import { type UserCriteria, type UserField, type UserRelation, contactColumns, customFieldKeys, userColumns } from "./user.query";
 
@@ -246,28 +246,31 @@ export class UserService {
 
   async getMany(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, User>> {
     if (ids.length === 0) return new Map();
-    const users = await this.db.manager(ctx).getRepository(User).findBy({ organisationId: ctx.organisationId, id: In([...new Set(ids)]) });
-    return new Map(users.map((u) => [u.id, u]));
+    const unique = [...new Set(ids)];
+    const rows = await this.db.rows(ctx, `SELECT u.* FROM users u WHERE u.organisationId = ? AND u.id IN (${Database.placeholders(unique.length)})`, [ctx.organisationId, ...unique]);
+    return new Map(rows.map((r) => [String(r.id), userFromRow(r)]));
   }
 
   /** Offset paging in a stable order (SCIM lists): the same query seen page by page shows every user once. */
   async search(ctx: RequestContext, criteria: UserCriteria, page: OffsetPage, sort?: UserSort): Promise<Slice<User>> {
-    const qb = await this.query(ctx, criteria);
+    const { where, params } = await this.where(ctx, criteria);
     const sortSpec = sort ? userColumns[sort.field] : undefined;
     // The default order (userNameKey, unique per organisation) can continue a page by seeking.
     const list = sortSpec ? undefined : `${ctx.organisationId}:${JSON.stringify(criteria)}`;
     const seekKey = list && page.offset > 0 ? this.pages.seek(list, page.offset) : undefined;
-    const countQuery = qb.clone();
-    if (sort && sortSpec) qb.orderBy(sortSpec.column, sort.descending ? "DESC" : "ASC").addOrderBy("u.userNameKey", "ASC");
-    else qb.orderBy("u.userNameKey", "ASC");
-    if (seekKey !== undefined) qb.andWhere("u.userNameKey > :seekKey", { seekKey });
-    else qb.offset(page.offset);
-    const items = page.limit === 0 ? [] : await qb.limit(page.limit).getMany();
+    const order = sortSpec ? `${sortSpec.column} ${sort!.descending ? "DESC" : "ASC"}, u.userNameKey ASC` : "u.userNameKey ASC";
+    let items: User[] = [];
+    if (page.limit > 0) {
+      const seek = seekKey !== undefined ? " AND u.userNameKey > :seekKey" : "";
+      const window = seekKey !== undefined ? `LIMIT ${Number(page.limit)}` : `LIMIT ${Number(page.limit)} OFFSET ${Number(page.offset)}`;
+      const rows = await this.db.rowsNamed(ctx, `SELECT u.* FROM users u WHERE ${where}${seek} ORDER BY ${order} ${window}`, { ...params, seekKey });
+      items = rows.map(userFromRow);
+    }
     if (list && items.length) this.pages.remember(list, page.offset + items.length, items.at(-1)!.userNameKey);
     // A lookup that returns less than a full first page already knows its total: skip the COUNT.
     let totalCount = page.offset === 0 && items.length < page.limit ? items.length : list ? this.pages.total(list) : undefined;
     if (totalCount === undefined) {
-      totalCount = await countQuery.getCount();
+      totalCount = await this.count(ctx, where, params);
       if (list) this.pages.rememberTotal(list, totalCount);
     }
     return { items, totalCount };
@@ -275,14 +278,22 @@ export class UserService {
 
   /** Keyset paging by userName (GraphQL connections): deep pages cost what the first costs. */
   async list(ctx: RequestContext, criteria: UserCriteria, page: CursorPage, options: { count?: boolean } = {}): Promise<CursorSlice<User>> {
-    const qb = await this.query(ctx, criteria);
+    const { where, params } = await this.where(ctx, criteria);
     // Counting a large directory costs more than the page itself: only when the caller wants it.
-    const totalCount = options.count === false ? -1 : await qb.clone().getCount();
-    if (page.after) qb.andWhere("u.userNameKey > :afterKey", { afterKey: decodeCursor(page.after) });
-    const rows = await qb.orderBy("u.userNameKey", "ASC").limit(page.first + 1).getMany();
-    const items = rows.slice(0, page.first);
+    const totalCount = options.count === false ? -1 : await this.count(ctx, where, params);
+    const after = page.after ? " AND u.userNameKey > :afterKey" : "";
+    const rows = await this.db.rowsNamed(ctx, `SELECT u.* FROM users u WHERE ${where}${after} ORDER BY u.userNameKey ASC LIMIT ${Number(page.first) + 1}`, {
+      ...params,
+      afterKey: page.after ? decodeCursor(page.after) : undefined,
+    });
+    const items = rows.slice(0, page.first).map(userFromRow);
     const last = items.at(-1);
     return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.userNameKey) : null };
+  }
+
+  private async count(ctx: RequestContext, where: string, params: Record<string, unknown>): Promise<number> {
+    const [row] = await this.db.rowsNamed<{ n: number | string }>(ctx, `SELECT COUNT(*) AS n FROM users u WHERE ${where}`, params);
+    return Number(row.n);
   }
 
   /** Emails, phones, roles, custom fields, groups and managers of many users: a constant number of queries. */
@@ -315,11 +326,8 @@ export class UserService {
   async contactsOfUsers(ctx: RequestContext, userIds: string[]): Promise<Map<string, UserContact[]>> {
     const result = new Map<string, UserContact[]>(userIds.map((id) => [id, []]));
     if (!userIds.length) return result;
-    const rows = await this.db
-      .manager(ctx)
-      .getRepository(UserContact)
-      .find({ where: { organisationId: ctx.organisationId, userId: In(userIds) }, order: { position: "ASC" } });
-    for (const r of rows) result.get(r.userId)?.push(r);
+    const rows = await this.db.rows(ctx, `SELECT * FROM user_contacts WHERE organisationId = ? AND userId IN (${Database.placeholders(userIds.length)}) ORDER BY position`, [ctx.organisationId, ...userIds]);
+    for (const r of rows) result.get(String(r.userId))?.push(contactFromRow(r));
     return result;
   }
 
@@ -327,34 +335,25 @@ export class UserService {
   async groupsOfUsers(ctx: RequestContext, userIds: string[]): Promise<Map<string, { id: string; displayName: string }[]>> {
     const result = new Map<string, { id: string; displayName: string }[]>(userIds.map((id) => [id, []]));
     if (!userIds.length) return result;
-    const rows: { memberId: string; id: string; displayName: string }[] = await this.db
-      .manager(ctx)
-      .getRepository(GroupMembership)
-      .createQueryBuilder("m")
-      .innerJoin(Group, "g", "g.id = m.groupId")
-      .select(["m.memberId AS memberId", "g.id AS id", "g.displayName AS displayName"])
-      .where("m.organisationId = :org AND m.memberId IN (:...ids)", { org: ctx.organisationId, ids: userIds })
-      .orderBy("g.displayNameKey", "ASC")
-      .getRawMany();
+    const rows = await this.db.rows<{ memberId: string; id: string; displayName: string }>(
+      ctx,
+      `SELECT m.memberId AS memberId, g.id AS id, g.displayName AS displayName FROM group_memberships m INNER JOIN ${this.db.dialect === "mysql" ? "`groups`" : '"groups"'} g ON g.id = m.groupId WHERE m.organisationId = ? AND m.memberId IN (${Database.placeholders(userIds.length)}) ORDER BY g.displayNameKey`,
+      [ctx.organisationId, ...userIds],
+    );
     for (const r of rows) result.get(r.memberId)?.push({ id: r.id, displayName: r.displayName });
     return result;
   }
 
   // ---- internals ----
 
-  private async query(ctx: RequestContext, criteria: UserCriteria) {
+  /** The WHERE clause of a criteria tree, scoped to the organisation, with its bound parameters. */
+  private async where(ctx: RequestContext, criteria: UserCriteria): Promise<{ where: string; params: Record<string, unknown> }> {
     const w = new SqlWhereBuilder(this.db.dialect);
     const keys = customFieldKeys(criteria);
     const definitions = keys.size ? new Map((await this.customFields.list(ctx)).map((d) => [d.key.toLowerCase(), d])) : new Map<string, CustomFieldDefinition>();
     const org = w.param(ctx.organisationId);
     const where = w.compile(criteria, userColumns, (r) => this.relationSql(w, org, r, definitions));
-    return this.db
-      .manager(ctx)
-      .getRepository(User)
-      .createQueryBuilder("u")
-      .where(`u.organisationId = ${org}`)
-      .andWhere(`(${where})`)
-      .setParameters(w.params);
+    return { where: `u.organisationId = ${org} AND (${where})`, params: w.params };
   }
 
   private relationSql(w: SqlWhereBuilder, org: string, r: UserRelation, definitions: Map<string, CustomFieldDefinition>): string {
