@@ -3,3 +3,31 @@ import crypto from "node:crypto";
 export const newId = (): string => crypto.randomUUID();
 
 export const newRequestId = (): string => crypto.randomBytes(9).toString("base64url");
+
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit counter that orders ids made in
+ * the same millisecond by this process, then random bits. Logs ordered by (time, id) keep the order
+ * in which their entries were written.
+ */
+export function newTimeOrderedId(now = Date.now()): string {
+  if (now <= lastMs) {
+    sequence++;
+    if (sequence > 0xfff) {
+      lastMs++;
+      sequence = 0;
+    }
+  } else {
+    lastMs = now;
+    sequence = 0;
+  }
+  const bytes = crypto.randomBytes(16);
+  bytes.writeUIntBE(lastMs, 0, 6);
+  bytes[6] = 0x70 | (sequence >> 8);
+  bytes[7] = sequence & 0xff;
+  bytes[8] = 0x80 | (bytes[8] & 0x3f);
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

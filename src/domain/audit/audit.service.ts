@@ -1,6 +1,5 @@
-import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import type { Database } from "../../platform/database";
-import { newId } from "../../platform/ids";
+import { newTimeOrderedId } from "../../platform/ids";
 import type { ChangeSource, RequestContext } from "../../platform/request-context";
 import { type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
 import { AuditEvent, type FieldChange } from "./audit-event.entity";
@@ -45,22 +44,25 @@ export class AuditService {
 
   /** Must run inside the transaction of the change it describes. */
   async record(ctx: RequestContext, record: AuditRecord): Promise<void> {
-    const event: AuditEvent = {
-        id: newId(),
-        organisationId: ctx.organisationId,
-        occurredAt: new Date(),
-        actorType: ctx.actor.type,
-        actorId: ctx.actor.id,
-        actorLabel: ctx.actor.label.slice(0, 255),
-        action: record.action,
-        resourceType: record.resourceType,
-        resourceId: record.resourceId,
-        changes: record.changes ?? null,
-        source: ctx.source,
-        requestId: ctx.requestId,
-    };
-    // TypeORM's deep-partial type cannot express a JSON column holding a record.
-    await this.db.manager(ctx).getRepository(AuditEvent).insert(event as QueryDeepPartialEntity<AuditEvent>);
+    // Plain SQL: every write of the domain layer comes through here.
+    await this.db.rows(
+      ctx,
+      "INSERT INTO audit_events (id, organisationId, occurredAt, actorType, actorId, actorLabel, action, resourceType, resourceId, changes, source, requestId) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      [
+        newTimeOrderedId(),
+        ctx.organisationId,
+        new Date(),
+        ctx.actor.type,
+        ctx.actor.id,
+        ctx.actor.label.slice(0, 255),
+        record.action,
+        record.resourceType,
+        record.resourceId,
+        record.changes ? JSON.stringify(record.changes) : null,
+        ctx.source,
+        ctx.requestId,
+      ],
+    );
   }
 
   async list(ctx: RequestContext, query: AuditQuery, page: CursorPage): Promise<CursorSlice<AuditEvent>> {

@@ -1,7 +1,7 @@
 import { IsNull, LessThan, Not } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import type { Database } from "../../platform/database";
-import { newId } from "../../platform/ids";
+import { newTimeOrderedId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import { type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
 import { ProvisioningLogEntry } from "./provisioning-log-entry.entity";
@@ -63,7 +63,7 @@ export class ProvisioningLogService {
   record(entry: NewLogEntry): Promise<void> {
     const row: ProvisioningLogEntry = {
       ...entry,
-      id: newId(),
+      id: newTimeOrderedId(),
       occurredAt: entry.occurredAt ?? new Date(),
       path: entry.path.slice(0, 1024),
       errorDetail: entry.errorDetail?.slice(0, 1024) ?? null,

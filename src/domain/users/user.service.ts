@@ -397,12 +397,11 @@ export class UserService {
   }
 
   private async lockForWrite(tx: Tx, id: string): Promise<User> {
-    const qb = tx.manager.getRepository(User).createQueryBuilder("u").where("u.id = :id AND u.organisationId = :org", { id, org: tx.organisationId });
     // SQLite serialises write transactions already; MariaDB needs the row lock for concurrent writers.
-    if (this.db.dialect === "mysql") qb.setLock("pessimistic_write");
-    const user = await qb.getOne();
-    if (!user) throw notFound("User", id);
-    return user;
+    const lock = this.db.dialect === "mysql" ? " FOR UPDATE" : "";
+    const [row] = await this.db.rows(tx, `SELECT u.* FROM users u WHERE u.id = ? AND u.organisationId = ?${lock}`, [id, tx.organisationId]);
+    if (!row) throw notFound("User", id);
+    return userFromRow(row);
   }
 
   /** Applies validated changes to the row in memory; returns the audit diff. Checks cross-row rules. */

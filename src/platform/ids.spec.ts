@@ -1,0 +1,10 @@
+import { newTimeOrderedId } from "./ids";
+
+test("time-ordered ids are UUIDv7 and sort in creation order, also within one millisecond", () => {
+  const ids = Array.from({ length: 5000 }, () => newTimeOrderedId(1_800_000_000_000));
+  expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect([...ids].sort()).toEqual(ids);
+  expect(new Set(ids).size).toBe(ids.length);
+  const later = newTimeOrderedId(1_800_000_000_000 + 10_000);
+  expect(later > ids.at(-1)!).toBe(true);
+});
