@@ -1,9 +1,14 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import helmet from "helmet";
+import { adminRoutes } from "./admin/admin.routes";
 import type { AppConfig } from "./config/config";
 import type { Services } from "./domain/services";
 import { mountAuth } from "./auth/auth.routes";
 import { adminTokenPrincipal, firstPrincipal, graphqlRoutes } from "./graphql/graphql.routes";
 import { healthRoutes } from "./http/health.routes";
+import { RequestLimits, jsonTooManyRequests } from "./http/rate-limit";
+import { BackgroundWork } from "./platform/background";
+import { isDatabaseUnavailable } from "./platform/database";
 import { requestContextMiddleware } from "./http/request-context.middleware";
 import type { Logger } from "./platform/logger";
 import { oauthRouter } from "./oauth/oauth.router";
@@ -19,21 +24,66 @@ export interface App {
   express: Express;
   /** Stops background work owned by the app (not the HTTP server, not the database). */
   stop(): Promise<void>;
+  /** Shutdown has begun: /readyz answers 503 so that load balancers stop sending new requests. */
+  drain(): void;
+}
+
+/**
+ * Security headers of the web routes (the admin console and the SSO pages): scripts only from
+ * Roster itself (the console's own ES modules), no framing, no inline script; inline style
+ * attributes are allowed for the SSO pages. HSTS and upgrade-insecure-requests only over https.
+ */
+export function webSecurityHeaders(publicUrl: string) {
+  const https = publicUrl.startsWith("https://");
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+        ...(https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    frameguard: { action: "deny" },
+    referrerPolicy: { policy: "same-origin" },
+  });
 }
 
 /** Builds the HTTP application: used by main and by the tests. */
 export async function createApp(deps: AppDeps): Promise<App> {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", true);
+  app.set("trust proxy", deps.config.trustProxy);
+  app.use(helmet.xContentTypeOptions());
   app.use(requestContextMiddleware(deps.logger));
-  app.use(healthRoutes(deps.services.db));
-  app.use("/scim/v2", scimRouter(deps.services, deps.config));
+  const state = { draining: false };
+  app.use(healthRoutes(deps.services.db, state));
+  const limits = new RequestLimits(deps.services.rateLimiter, deps.config.rateLimits);
+  app.use(["/auth", "/admin"], webSecurityHeaders(deps.config.publicUrl));
+  app.use("/auth", limits.perIp("auth", deps.config.rateLimits.authPerIp, jsonTooManyRequests));
+  // Work left running after a response (provisioning-log writes): stop() waits for it.
+  const background = new BackgroundWork();
+  app.use("/scim/v2", scimRouter(deps.services, deps.config, background));
   app.use(oauthRouter(deps.services, deps.config));
   // Sessions (DB-backed cookie) and SSO sign-in routes; GraphQL then accepts a bearer admin token first, then the session.
   const auth = await mountAuth(app, deps.services, deps.config);
-  const graphql = await graphqlRoutes(deps.services, deps.logger, firstPrincipal(adminTokenPrincipal(deps.services), auth.principal), { publicUrl: deps.config.publicUrl });
+  const graphql = await graphqlRoutes(deps.services, deps.logger, firstPrincipal(adminTokenPrincipal(deps.services, limits), auth.principal), {
+    publicUrl: deps.config.publicUrl,
+    limits: { requests: limits, perIp: deps.config.rateLimits.graphqlPerIp },
+  });
   app.use(graphql.router);
+  // The admin console (static single page; it talks only to /graphql).
+  app.use("/admin", adminRoutes());
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: "not_found" });
   });
@@ -41,6 +91,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const status = (err as { status?: number }).status;
     if (status && status >= 400 && status < 500) {
       res.status(status).json({ error: (err as Error).message });
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      req.log?.warn("request failed: the database is unavailable");
+      res.setHeader("Retry-After", "5");
+      res.status(503).json({ error: "unavailable", message: "the directory's database is unavailable; retry later" });
       return;
     }
     req.log?.error({ err }, "unhandled error");
@@ -51,6 +107,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     stop: async () => {
       auth.stop();
       await graphql.stop();
+      await deps.services.provisioningLog.flush();
+      await background.settled();
+    },
+    drain: () => {
+      state.draining = true;
     },
   };
 }

@@ -41,19 +41,55 @@ async function main(): Promise<void> {
   }
   console.log(lines.join("\n"));
 
+  // Responses in flight, so that shutdown can ask their keep-alive connections to close.
+  const inFlight = new Set<http.ServerResponse>();
   let stopping = false;
+  server.on("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    inFlight.add(res);
+    res.on("close", () => inFlight.delete(res));
+    if (stopping && !res.headersSent) res.setHeader("Connection", "close");
+  });
+
+  /**
+   * Graceful shutdown: /readyz turns 503, the listening socket closes (new connections are refused),
+   * requests in flight finish and their connections close after the response, background writes
+   * (provisioning log) settle, then the database pool is closed and the process exits 0. After
+   * SHUTDOWN_TIMEOUT_SECONDS it exits 1 whatever is left.
+   */
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down: no new connections, finishing requests in flight");
+    app.drain();
+    for (const res of inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     server.close(async () => {
-      await app.stop().catch(() => undefined);
-      await dataSource.destroy().catch(() => undefined);
-      logger.info("stopped");
-      process.exit(0);
+      clearInterval(idle);
+      // A response's 'finish' (request log, provisioning-log write) can come after its socket closed.
+      while (inFlight.size) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setImmediate(resolve));
+      logger.info("http server closed: every request has been answered");
+      let code = 0;
+      await app.stop().catch((err: unknown) => {
+        logger.error({ err }, "error while stopping the app");
+        code = 1;
+      });
+      logger.info("app stopped; closing the database pool");
+      await dataSource.destroy().then(
+        () => logger.info("database pool closed"),
+        (err: unknown) => {
+          logger.error({ err }, "could not close the database pool");
+          code = 1;
+        },
+      );
+      logger.info({ code }, "stopped");
+      logger.flush(() => process.exit(code));
     });
     server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 15_000).unref();
+    logger.info({ signal, inFlight: inFlight.size }, "shutting down: no new connections, finishing requests in flight");
+    setTimeout(() => {
+      logger.error({ inFlight: inFlight.size }, "shutdown timed out: exiting with requests still in flight");
+      logger.flush(() => process.exit(1));
+    }, config.shutdownTimeoutMs).unref();
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

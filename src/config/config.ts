@@ -37,6 +37,18 @@ const environmentSchema = z.object({
   OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   /** Tests and local development only: federated credentials may name an http:// JWKS URL. Never set in production. */
   OAUTH_ALLOW_HTTP_JWKS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /** Rate limits (requests per RATE_LIMIT_WINDOW_SECONDS; 0 turns one off), counted in the database so all instances share them. */
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  SCIM_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  SCIM_RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(3000),
+  GRAPHQL_RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(1200),
+  AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(300),
+  /** Failed bearer-token authentications (SCIM, GraphQL) per IP and window; beyond it every attempt from that IP gets 429. */
+  AUTH_FAILURE_LIMIT_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(30),
+  /** Express "trust proxy": which hops' X-Forwarded-For is believed (per-IP limits key on the result). */
+  TRUST_PROXY: z.string().min(1).default("loopback, linklocal, uniquelocal"),
+  /** On SIGTERM, requests in flight get this long to finish before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(30),
 });
 
 export type DatabaseConfig =
@@ -53,6 +65,11 @@ export interface AppConfig {
   bootstrapDefaultOrganisation: boolean;
   sso: { sessionSecret: string | null; sessionTtlMs: number; allowInsecureOidcRequests: boolean };
   oauth: { accessTokenTtlSeconds: number; tokenRateLimit: { limit: number; windowSeconds: number }; jwksRefreshCooldownMs: number; allowHttpJwks: boolean };
+  /** Requests per window; 0 = no limit. */
+  rateLimits: { windowSeconds: number; scimPerToken: number; scimPerIp: number; graphqlPerIp: number; authPerIp: number; authFailuresPerIp: number };
+  /** Express "trust proxy" setting. */
+  trustProxy: boolean | number | string;
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -92,6 +109,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jwksRefreshCooldownMs: Math.round(e.OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS * 1000),
       allowHttpJwks: e.OAUTH_ALLOW_HTTP_JWKS,
     },
+    rateLimits: {
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      scimPerToken: e.SCIM_RATE_LIMIT_PER_TOKEN,
+      scimPerIp: e.SCIM_RATE_LIMIT_PER_IP,
+      graphqlPerIp: e.GRAPHQL_RATE_LIMIT_PER_IP,
+      authPerIp: e.AUTH_RATE_LIMIT_PER_IP,
+      authFailuresPerIp: e.AUTH_FAILURE_LIMIT_PER_IP,
+    },
+    trustProxy: e.TRUST_PROXY === "true" ? true : e.TRUST_PROXY === "false" ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_SECONDS * 1000),
   };
 }
 

@@ -1,12 +1,15 @@
 import { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
-import express, { type Request, Router } from "express";
+import express, { type Request, type Response, Router } from "express";
 import type { Services } from "../domain/services";
 import type { Principal } from "../domain/sessions/principal";
 import type { Logger } from "../platform/logger";
 import { type GraphqlContext, buildGraphqlContext } from "./context";
 import { formatGraphqlError } from "./shared/errors";
 import { buildGraphqlSchema } from "./schema";
+import { type RequestLimits, clientIp, setRateLimitHeaders } from "../http/rate-limit";
+import type { RateLimitResult } from "../domain/rate-limits/rate-limiter";
+import { isDatabaseUnavailable } from "../platform/database";
 
 /** How the GraphQL adapter learns who is calling: an admin token, or an SSO session. */
 export type PrincipalResolver = (req: Request) => Promise<Principal | null>;
@@ -25,6 +28,14 @@ export function firstPrincipal(...resolvers: PrincipalResolver[]): PrincipalReso
 export interface GraphqlOptions {
   /** Roster's public base URL: the SSO URLs shown to admins derive from it. */
   publicUrl: string;
+  /** Requests per IP (GRAPHQL_RATE_LIMIT_PER_IP) and the lockout after failed token authentications. */
+  limits?: { requests: RequestLimits; perIp: number };
+}
+
+/** A GraphQL-shaped 429 (RATE_LIMITED), with Retry-After. */
+function tooManyRequests(res: Response, r: RateLimitResult, message: string): void {
+  setRateLimitHeaders(res, r);
+  res.status(429).json({ errors: [{ message: `${message}; retry in ${r.retryAfterSeconds} s`, extensions: { code: "RATE_LIMITED", retryAfterSeconds: r.retryAfterSeconds } }] });
 }
 
 export async function graphqlRoutes(
@@ -34,9 +45,31 @@ export async function graphqlRoutes(
   options: GraphqlOptions = { publicUrl: "" },
 ): Promise<{ router: Router; stop: () => Promise<void> }> {
   const schema = await buildGraphqlSchema();
-  const apollo = new ApolloServer<GraphqlContext>({ schema, formatError: formatGraphqlError(logger), introspection: true });
+  // stopOnTerminationSignals: main.ts owns SIGTERM (drain, finish requests, close the pool); Apollo's own
+  // handler would stop the schema under requests still in flight and re-raise the signal.
+  const apollo = new ApolloServer<GraphqlContext>({ schema, formatError: formatGraphqlError(logger), introspection: true, stopOnTerminationSignals: false });
   await apollo.start();
   const router = Router();
+  const limits = options.limits;
+  if (limits) {
+    router.use("/graphql", async (req, res, next) => {
+      const ip = clientIp(req);
+      try {
+        const r = await limits.requests.hit(`graphql:ip:${ip}`, limits.perIp);
+        if (r && !r.allowed) return tooManyRequests(res, r, "too many requests from this address");
+        if (/^Bearer\s/i.test(req.get("authorization") ?? "")) {
+          const lockout = await limits.requests.authLockout(ip);
+          if (lockout) return tooManyRequests(res, lockout, "too many failed authentications from this address");
+        }
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) throw err;
+        res.setHeader("Retry-After", "5");
+        res.status(503).json({ errors: [{ message: "The directory's database is unavailable; retry later", extensions: { code: "SERVICE_UNAVAILABLE" } }] });
+        return;
+      }
+      next();
+    });
+  }
   router.use(
     "/graphql",
     express.json({ limit: "1mb" }),
@@ -48,12 +81,18 @@ export async function graphqlRoutes(
 }
 
 /** `Authorization: Bearer <admin token>` → the token's organisation, acting as that token. */
-export function adminTokenPrincipal(services: Services): PrincipalResolver {
+export function adminTokenPrincipal(services: Services, limits?: RequestLimits): PrincipalResolver {
   return async (req) => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.get("authorization") ?? "");
     if (!match) return null;
     const check = await services.tokens.check(match[1], "admin");
-    if (!check.ok) return null;
+    if (!check.ok) {
+      // Audited in the token's organisation when the token is known; logged (never the secret) otherwise.
+      const ip = clientIp(req);
+      req.log?.warn({ reason: check.reason, tokenId: check.token?.id, organisationId: check.token?.organisationId, ip }, "GraphQL token authentication refused");
+      await Promise.all([limits?.authFailed(ip), services.tokens.recordRefusal(check, { source: "graphql", requestId: req.requestId, ip })]);
+      return null;
+    }
     return {
       context: {
         organisationId: check.organisation.id,

@@ -69,6 +69,10 @@ describeServer("the database goes away and comes back", () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ status: "unavailable", database: "mysql" });
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+    // GraphQL says so with a code of its own, retryable, and nothing of the driver's error.
+    const gql = await app.gql(t.adminToken, "{ users(first: 1) { totalCount } }");
+    expect(gql.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+    expect(JSON.stringify(gql)).not.toMatch(/ECONNREFUSED|mysql|at .*\.(ts|js)/i);
 
     await proxy.open(port);
     let recovered = 0;

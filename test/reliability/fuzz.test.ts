@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { type ScimClient, patchOp, scimClient } from "../support/scim-client";
+import { ScimError, parseFilter, parsePatchPath } from "../../src/scim/protocol";
 
 let app: TestApp;
 let t: TestTenant;
@@ -95,4 +96,61 @@ test("injection strings in filter values, userNames and custom fields are stored
   const under = await scim.get(`/Users?filter=${encodeURIComponent('userName ew "_"')}`);
   expect(under.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(["inj3_"]);
   expect((await countRows()).users).toBeGreaterThanOrEqual(7);
+});
+
+// The parsers themselves, without HTTP: cheap, so many thousands of cases per run.
+describe("the protocol engine's parsers on generated text", () => {
+  const pathToken = fc.oneof(
+    fc.constantFrom("emails", "members", "name", ".", "familyName", "[", "]", "type", " eq ", " and ", " or ", "not", "(", ")", '"work"', "value", "urn:ietf:params:scim:schemas:core:2.0:User:", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", ":", "$ref", "pr", "true", "\\", "'", "\u0000", "𝔘"),
+    fc.string({ maxLength: 4 }),
+  );
+  const generated = fc.oneof(
+    fc.array(pathToken, { maxLength: 14 }).map((p) => p.join("")),
+    fc.string({ maxLength: 40 }),
+    fc.integer({ min: 1, max: 400 }).map((n) => `${"(".repeat(n)}userName eq "x"${")".repeat(n % 7 === 0 ? n - 1 : n)}`),
+    fc.integer({ min: 1, max: 400 }).map((n) => `emails[${"not (".repeat(n)}type eq "work"${")".repeat(n)}].value`),
+  );
+  const isScimRefusal = (e: unknown, types: string[]) => e instanceof ScimError && e.status === 400 && types.includes(String(e.scimType));
+
+  test("20,000 PATCH paths: a parsed path or a 400 invalidPath/invalidFilter, never another exception", () => {
+    let parsed = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(generated, (text) => {
+        try {
+          parsePatchPath(text, { maxLength: 4096, maxDepth: 32 });
+          parsed++;
+          return true;
+        } catch (e) {
+          refused++;
+          return isScimRefusal(e, ["invalidPath", "invalidFilter", "invalidValue", "noTarget"]);
+        }
+      }),
+      { numRuns: 20_000, seed: 42 },
+    );
+    expect(parsed + refused).toBe(20_000);
+    expect(parsed).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+  });
+
+  test("20,000 filters: an AST or a 400 invalidFilter, never another exception (no stack overflow on deep nesting)", () => {
+    let parsed = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(fc.oneof(generated, filterText), (text) => {
+        try {
+          parseFilter(text, { maxLength: 4096, maxDepth: 32 });
+          parsed++;
+          return true;
+        } catch (e) {
+          refused++;
+          return isScimRefusal(e, ["invalidFilter", "invalidValue"]);
+        }
+      }),
+      { numRuns: 20_000, seed: 4242 },
+    );
+    expect(parsed + refused).toBe(20_000);
+    expect(parsed).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+  });
 });

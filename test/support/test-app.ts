@@ -48,6 +48,8 @@ export interface TestApp {
   queries: QueryCounter;
   /** A fresh organisation with an admin and a SCIM token. */
   tenant(slug?: string): Promise<TestTenant>;
+  /** Begins shutdown as SIGTERM would: /readyz turns 503. */
+  drain(): void;
   gql<T = Record<string, unknown>>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: GqlError[]; status: number }>;
   close(): Promise<void>;
 }
@@ -63,18 +65,32 @@ let tenantCounter = 0;
 export interface TestAppOptions {
   /** Reach the database through another address (e.g. a proxy a test can cut). */
   rewriteDatabaseUrl?: (url: string) => string;
+  /** Where the app's pino logger writes (a test can capture and inspect every log line). */
+  logDestination?: { write(line: string): void };
 }
+
+/**
+ * Rate limits stay on in tests (every request goes through the shared counters) but high enough that
+ * only the tests that set them low (test/reliability/limits.test.ts) ever meet them.
+ */
+const TEST_RATE_LIMITS = {
+  SCIM_RATE_LIMIT_PER_TOKEN: "1000000",
+  SCIM_RATE_LIMIT_PER_IP: "1000000",
+  GRAPHQL_RATE_LIMIT_PER_IP: "1000000",
+  AUTH_RATE_LIMIT_PER_IP: "1000000",
+  AUTH_FAILURE_LIMIT_PER_IP: "1000000",
+};
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = loadConfig({ DATABASE_URL: options.rewriteDatabaseUrl ? options.rewriteDatabaseUrl(database.url) : database.url, PUBLIC_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", BOOTSTRAP_DEFAULT_ORG: "false", ...env });
+  const config = loadConfig({ DATABASE_URL: options.rewriteDatabaseUrl ? options.rewriteDatabaseUrl(database.url) : database.url, PUBLIC_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", BOOTSTRAP_DEFAULT_ORG: "false", ...TEST_RATE_LIMITS, ...env });
   const queries = new QueryCounter();
   const dataSource = await openDatabase(config, { logger: queries });
   const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays, oauth: { issuer: config.publicUrl, ...config.oauth } });
-  const app = await createApp({ config, services, logger: createLogger(config.logLevel) });
+  const app = await createApp({ config, services, logger: createLogger(config.logLevel, options.logDestination) });
   server.on("request", app.express);
 
   const tenant = async (slug?: string): Promise<TestTenant> => {
@@ -105,6 +121,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     queries,
     tenant,
     gql,
+    drain: () => app.drain(),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -60,6 +60,7 @@ export class GroupService {
   async create(ctx: RequestContext, input: NewGroup): Promise<Group> {
     const changes = validateGroupChanges(input);
     if (!changes.displayName) throw invalidInput("displayName", "displayName is required");
+    if ((input.members?.length ?? 0) > MAX_MEMBERS_PER_CHANGE) throw invalidInput("members", `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request`);
     const now = new Date();
     const group: Group = {
       id: newId(),

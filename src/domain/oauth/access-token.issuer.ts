@@ -53,6 +53,7 @@ export const looksLikeJwt = (token: string): boolean => /^[A-Za-z0-9_-]+\.[A-Za-
 export class AccessTokenIssuer {
   /** Imported keys by kid: key material never changes, so this cache can never be stale. */
   private readonly imported = new Map<string, CryptoKey>();
+  private creating: Promise<SigningKey> | undefined;
 
   constructor(
     private readonly db: Database,
@@ -139,8 +140,13 @@ export class AccessTokenIssuer {
   /** The newest key still allowed to sign; created on demand (first use, or 30 days after the last one). */
   private async activeKey(now: Date): Promise<SigningKey> {
     const current = await this.db.manager().getRepository(SigningKey).findOne({ where: { activeUntil: MoreThan(now) }, order: { createdAt: "DESC", kid: "ASC" } });
-    // Two instances may both create one at the same moment: both keys are valid and published; the newer signs.
-    return current ?? this.createKey(now);
+    if (current) return current;
+    // One creation per instance at a time; two instances may still both create one at the same moment:
+    // both keys are valid and published, and the newer signs.
+    this.creating ??= this.createKey(now).finally(() => {
+      this.creating = undefined;
+    });
+    return this.creating;
   }
 
   private async createKey(now: Date): Promise<SigningKey> {

@@ -1,9 +1,10 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError } from "type-graphql";
 import { DomainError, type DomainErrorCode, assertNever } from "../../domain/shared/domain-error";
+import { isDatabaseUnavailable } from "../../platform/database";
 import type { Logger } from "../../platform/logger";
 
-export type GraphqlErrorCode = "BAD_USER_INPUT" | "NOT_FOUND" | "CONFLICT" | "UNAUTHENTICATED" | "FORBIDDEN" | "INTERNAL_SERVER_ERROR";
+export type GraphqlErrorCode = "BAD_USER_INPUT" | "NOT_FOUND" | "CONFLICT" | "UNAUTHENTICATED" | "FORBIDDEN" | "SERVICE_UNAVAILABLE" | "INTERNAL_SERVER_ERROR";
 
 export function graphqlCode(code: DomainErrorCode): GraphqlErrorCode {
   switch (code) {
@@ -44,6 +45,11 @@ export function formatGraphqlError(logger: Logger) {
       const field = child ? `${first?.property}.${child.property}` : first?.property;
       const message = Object.values(child?.constraints ?? first?.constraints ?? {})[0] ?? "invalid input";
       return { message, locations: formatted.locations, path: formatted.path, extensions: { code: "BAD_USER_INPUT", ...(field ? { field } : {}) } };
+    }
+    if (isDatabaseUnavailable(original)) {
+      // Retryable: the client should try again later (the same case is a SCIM 503 with Retry-After).
+      logger.warn({ path: formatted.path }, "GraphQL request failed: the database is unavailable");
+      return { message: "The directory's database is unavailable; retry later", locations: formatted.locations, path: formatted.path, extensions: { code: "SERVICE_UNAVAILABLE" } };
     }
     const code = formatted.extensions?.code;
     if (code && code !== "INTERNAL_SERVER_ERROR") return formatted; // parse/validation errors of the query itself

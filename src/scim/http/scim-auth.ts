@@ -4,6 +4,8 @@ import type { AccessToken } from "../../domain/tokens/access-token.entity";
 import { forbidden, unauthorized } from "../protocol";
 import { looksLikeJwt } from "../../domain/oauth/access-token.issuer";
 import { scimAccessTokenPrincipal } from "./scim-oauth-auth";
+import { type RequestLimits, clientIp, setRateLimitHeaders } from "../../http/rate-limit";
+import { ScimError } from "../protocol";
 
 export interface ScimPrincipal {
   organisationId: string;
@@ -18,23 +20,40 @@ declare module "express-serve-static-core" {
 
 const REALM = 'Bearer realm="roster-scim"';
 
-/** `Authorization: Bearer <scim token>`: the token decides the organisation. */
-export function scimBearerAuth(services: Services) {
+/**
+ * `Authorization: Bearer <scim token>`: the token decides the organisation. Secrets are only compared
+ * through their SHA-256 hash (a lookup by an index, no timing to learn from); an IP that keeps
+ * presenting bad tokens is locked out for the rest of the window (429), before any lookup.
+ */
+export function scimBearerAuth(services: Services, limits?: RequestLimits) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get("authorization") ?? "");
     if (!match) {
       res.setHeader("WWW-Authenticate", REALM);
       throw unauthorized("Authorization: Bearer <SCIM token> is required");
     }
+    const ip = clientIp(req);
+    const lockout = await limits?.authLockout(ip);
+    if (lockout) {
+      setRateLimitHeaders(res, lockout);
+      req.log.warn({ ip }, "SCIM authentication refused: too many failed attempts from this address");
+      throw new ScimError(429, `too many failed authentications from this address; retry in ${lockout.retryAfterSeconds} s`);
+    }
     // A Roster-signed OAuth access token (a JWT) or a static SCIM token.
     if (looksLikeJwt(match[1])) {
-      req.scimPrincipal = await scimAccessTokenPrincipal(services, req, res, REALM, match[1]);
+      try {
+        req.scimPrincipal = await scimAccessTokenPrincipal(services, req, res, REALM, match[1]);
+      } catch (err) {
+        if (err instanceof ScimError && err.status === 401) await limits?.authFailed(ip);
+        throw err;
+      }
       return next();
     }
     const check = await services.tokens.check(match[1], "scim");
     if (!check.ok) {
       res.setHeader("WWW-Authenticate", `${REALM}, error="invalid_token"`);
-      req.log.warn({ reason: check.reason, tokenId: check.token?.id }, "SCIM authentication refused");
+      req.log.warn({ reason: check.reason, tokenId: check.token?.id, organisationId: check.token?.organisationId, ip }, "SCIM authentication refused");
+      await Promise.all([limits?.authFailed(ip), services.tokens.recordRefusal(check, { source: "scim", requestId: req.requestId, ip })]);
       throw unauthorized(check.reason === "unknown" ? "the token is not valid" : check.reason === "wrong_scope" ? "this token is not a SCIM token" : `the token is ${check.reason}`);
     }
     if (!check.organisation.scimEnabled) throw forbidden("SCIM provisioning is disabled for this organisation");

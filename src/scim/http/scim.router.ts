@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, Router } from "express";
 import type { AppConfig } from "../../config/config";
 import type { Services } from "../../domain/services";
+import { BackgroundWork } from "../../platform/background";
 import { isDatabaseUnavailable } from "../../platform/database";
 import { ScimError, invalidSyntax, notFound, notImplemented, payloadTooLarge, toScimErrorBody } from "../protocol";
 import { type Dispatch, runBulk } from "../resources/bulk.scim-handler";
@@ -12,6 +13,7 @@ import type { ScimRequest, ScimResponse } from "../resources/scim-response";
 import { searchAll, searchParams } from "../resources/search.scim-handlers";
 import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser } from "../resources/users/users.scim-handlers";
 import { scimBearerAuth } from "./scim-auth";
+import { RequestLimits, setRateLimitHeaders } from "../../http/rate-limit";
 
 const SCIM_JSON = "application/scim+json; charset=utf-8";
 
@@ -57,7 +59,7 @@ function sendError(res: Response, err: ScimError): void {
 }
 
 /** The SCIM 2.0 service provider (RFC 7643/7644), mounted at /scim/v2. */
-export function scimRouter(services: Services, config: AppConfig): Router {
+export function scimRouter(services: Services, config: AppConfig, background: BackgroundWork = new BackgroundWork()): Router {
   const router = Router({ caseSensitive: false });
   const baseUrl = `${config.publicUrl}/scim/v2`;
   const limits = {
@@ -68,6 +70,16 @@ export function scimRouter(services: Services, config: AppConfig): Router {
     maxFilterLength: 4096,
     maxFilterDepth: 32,
   };
+
+  // Rate limits (shared by all instances through the database): per client IP first, before the
+  // body is even read; per token once the token is known (that 429 is in the provisioning log).
+  const requestLimits = new RequestLimits(services.rateLimiter, config.rateLimits);
+  router.use(
+    requestLimits.perIp("scim", config.rateLimits.scimPerIp, (req, _res, r) => {
+      req.log.warn({ ip: req.ip, limit: r.limit }, "SCIM rate limit per IP reached");
+      throw new ScimError(429, `too many requests from this address; retry in ${r.retryAfterSeconds} s`);
+    }),
+  );
 
   // Any JSON-ish body is read as JSON (IdPs send application/scim+json or application/json, with or without charset).
   router.use(
@@ -86,7 +98,7 @@ export function scimRouter(services: Services, config: AppConfig): Router {
     }
     next();
   });
-  router.use(scimBearerAuth(services));
+  router.use(scimBearerAuth(services, requestLimits));
   router.use((req, res, next) => {
     const principal = req.scimPrincipal!;
     req.scimScope = {
@@ -102,7 +114,16 @@ export function scimRouter(services: Services, config: AppConfig): Router {
       limits,
       notes: new Set(),
     };
-    provisioningLog(req, res, services);
+    provisioningLog(req, res, services, background);
+    next();
+  });
+  router.use(async (req, res, next) => {
+    const r = await requestLimits.hit(`scim:token:${req.scimPrincipal!.token.id}`, config.rateLimits.scimPerToken);
+    if (r && !r.allowed) {
+      setRateLimitHeaders(res, r);
+      req.log.warn({ tokenId: req.scimPrincipal!.token.id, limit: r.limit }, "SCIM rate limit per token reached");
+      throw new ScimError(429, `too many requests with this token (${r.limit} per ${config.rateLimits.windowSeconds} s); retry in ${r.retryAfterSeconds} s`);
+    }
     next();
   });
 
@@ -194,12 +215,12 @@ export function scimRouter(services: Services, config: AppConfig): Router {
 }
 
 /** One provisioning-log entry per authenticated SCIM request, written once the response is out. */
-function provisioningLog(req: Request, res: Response, services: Services): void {
+function provisioningLog(req: Request, res: Response, services: Services, background: BackgroundWork): void {
   const started = process.hrtime.bigint();
   res.on("finish", () => {
     const scope = req.scimScope!;
     const err = res.locals.scimError as ScimError | undefined;
-    services.provisioningLog
+    const write = services.provisioningLog
       .record({
         organisationId: scope.ctx.organisationId,
         requestId: req.requestId,
@@ -217,5 +238,6 @@ function provisioningLog(req: Request, res: Response, services: Services): void 
         requestBody: ["POST", "PUT", "PATCH"].includes(req.method) ? req.body : undefined,
       })
       .catch((e: unknown) => req.log.error({ err: e }, "could not write the provisioning log"));
+    void background.track(write);
   });
 }

@@ -12,6 +12,8 @@ import { asScimError } from "./domain-errors";
 import type { ScimScope } from "./scim-scope";
 import type { ScimRequest, ScimResponse } from "./scim-response";
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export type Dispatch = (scope: ScimScope, req: ScimRequest) => Promise<ScimResponse>;
 
 /**
@@ -28,6 +30,9 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
     const waiting: BulkOperation[] = [];
     for (const op of pending) {
       if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break;
+      // Let the event loop breathe between operations: with SQLite's synchronous driver a whole Bulk
+      // would otherwise run as one macrotask, starving other requests and signal handlers (SIGTERM).
+      await yieldToEventLoop();
       try {
         const path = resolveBulkIdReferences(op.path, created);
         const data = resolveBulkIdReferences(op.data, created);

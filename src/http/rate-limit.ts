@@ -1,0 +1,63 @@
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { AppConfig } from "../config/config";
+import type { RateLimitResult, RateLimiter } from "../domain/rate-limits/rate-limiter";
+
+/** The client's address as Express sees it through TRUST_PROXY. */
+export const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? "unknown";
+
+/** Retry-After and the IETF draft RateLimit-* headers on a refused request. */
+export function setRateLimitHeaders(res: Response, r: RateLimitResult): void {
+  res.setHeader("Retry-After", String(r.retryAfterSeconds));
+  res.setHeader("RateLimit-Limit", String(r.limit));
+  res.setHeader("RateLimit-Remaining", String(r.remaining));
+  res.setHeader("RateLimit-Reset", String(r.retryAfterSeconds));
+}
+
+/**
+ * The request limits of the APIs (SCIM, GraphQL, /auth), over the shared database counters of
+ * `RateLimiter`, so every instance counts against the same numbers. A limit of 0 is no limit.
+ */
+export class RequestLimits {
+  constructor(
+    private readonly limiter: RateLimiter,
+    readonly config: AppConfig["rateLimits"],
+  ) {}
+
+  /** Counts one request against `key`; null when the limit is off. */
+  async hit(key: string, limit: number): Promise<RateLimitResult | null> {
+    if (limit <= 0) return null;
+    return this.limiter.hit(key, { limit, windowSeconds: this.config.windowSeconds });
+  }
+
+  /** Refused when this IP already failed authentication AUTH_FAILURE_LIMIT_PER_IP times in the window. */
+  async authLockout(ip: string): Promise<RateLimitResult | null> {
+    const limit = this.config.authFailuresPerIp;
+    if (limit <= 0) return null;
+    const r = await this.limiter.peek(`auth-failure:ip:${ip}`, { limit, windowSeconds: this.config.windowSeconds });
+    return r.allowed ? null : r;
+  }
+
+  /** Counts a failed authentication from this IP. */
+  async authFailed(ip: string): Promise<void> {
+    await this.hit(`auth-failure:ip:${ip}`, this.config.authFailuresPerIp);
+  }
+
+  /** Express middleware: `limit` requests per window per client IP under `name`; `refuse` answers a 429. */
+  perIp(name: string, limit: number, refuse: (req: Request, res: Response, r: RateLimitResult) => void): RequestHandler {
+    return async (req: Request, res: Response, next: NextFunction) => {
+      const r = await this.hit(`${name}:ip:${clientIp(req)}`, limit);
+      if (r && !r.allowed) {
+        setRateLimitHeaders(res, r);
+        refuse(req, res, r);
+        return;
+      }
+      next();
+    };
+  }
+}
+
+/** A plain JSON 429 (GraphQL and /auth). */
+export function jsonTooManyRequests(req: Request, res: Response, r: RateLimitResult): void {
+  req.log?.warn({ limit: r.limit, ip: clientIp(req), path: req.path }, "rate limit reached");
+  res.status(429).json({ error: "too_many_requests", message: `too many requests; retry in ${r.retryAfterSeconds} s`, retryAfterSeconds: r.retryAfterSeconds });
+}
