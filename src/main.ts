@@ -7,6 +7,7 @@ import { createServices } from "./domain/services";
 import { openDatabase } from "./platform/boot";
 import { Database } from "./platform/database";
 import { createLogger } from "./platform/logger";
+import { RedisConnection, redactRedisUrl } from "./platform/redis";
 
 /** Boot only: configuration → database and migrations → app → listen. */
 async function main(): Promise<void> {
@@ -22,15 +23,23 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const dataSource = await openDatabase(config);
-  const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays, oauth: { issuer: config.publicUrl, ...config.oauth } });
+  // REDIS_URL set: sessions, the replay cache and rate-limit counters live there; unreachable now → no start.
+  const redis = config.redis
+    ? await RedisConnection.connect(config.redis.url, config.redis.keyPrefix, (err) => logger.warn({ err: { message: (err as Error)?.message } }, "redis connection error")).catch(async (err: unknown) => {
+        await dataSource.destroy().catch(() => undefined);
+        throw err;
+      })
+    : null;
+  const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays, oauth: { issuer: config.publicUrl, ...config.oauth }, redis });
   const first = config.bootstrapDefaultOrganisation ? await bootstrapIfEmpty(services) : null;
   const app = await createApp({ config, services, logger });
   const server = http.createServer(app.express);
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 
-  const where = config.database.driver === "sqlite" ? `SQLite ${config.database.file}` : `${config.database.driver} ${config.database.host}:${config.database.port}/${config.database.database}`;
-  const lines = [`Roster is listening on port ${config.port} (${where})`, `  GraphQL: ${config.publicUrl}/graphql`, `  SCIM:    ${config.publicUrl}/scim/v2`];
+  const db = config.database.driver === "sqlite" ? `SQLite ${config.database.file}` : `${config.database.driver} ${config.database.host}:${config.database.port}/${config.database.database}`;
+  const where = config.redis ? `${db}; sessions, replay cache and rate limits in Redis ${redactRedisUrl(config.redis.url)}` : db;
+  const lines = [`Roster is listening on port ${config.port} (${where})`, `  GraphQL: ${config.publicUrl}/graphql`, `  SCIM:    ${config.publicUrl}/scim/v2`, `  Admin:   ${config.publicUrl}/admin/`];
   if (first) {
     lines.push(
       "",
@@ -54,7 +63,7 @@ async function main(): Promise<void> {
    * Graceful shutdown: /readyz turns 503, the listening socket closes (new connections are refused),
    * requests in flight finish and their connections close after the response, background writes
    * (provisioning log) settle, then the database pool is closed and the process exits 0. After
-   * SHUTDOWN_TIMEOUT_SECONDS it exits 1 whatever is left.
+   * SHUTDOWN_TIMEOUT_SECONDS it exits 1 whatever is left. The Redis connection (REDIS_URL) closes with the app.
    */
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -73,6 +82,7 @@ async function main(): Promise<void> {
         logger.error({ err }, "error while stopping the app");
         code = 1;
       });
+      if (redis) await redis.close().catch(() => undefined);
       logger.info("app stopped; closing the database pool");
       await dataSource.destroy().then(
         () => logger.info("database pool closed"),
