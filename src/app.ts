@@ -67,7 +67,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use(helmet.xContentTypeOptions());
   app.use(requestContextMiddleware(deps.logger));
   const state = { draining: false };
-  app.use(healthRoutes(deps.services.db, state));
+  app.use(healthRoutes(deps.services.db, state, deps.services.redis));
   const limits = new RequestLimits(deps.services.rateLimiter, deps.config.rateLimits);
   app.use(["/auth", "/admin"], webSecurityHeaders(deps.config.publicUrl));
   app.use("/auth", limits.perIp("auth", deps.config.rateLimits.authPerIp, jsonTooManyRequests));

@@ -5,11 +5,11 @@ import type { SessionUser } from "./session-user";
 type Callback = (err?: unknown) => void;
 
 /**
- * express-session's store over the `sessions` table: any instance can serve any request, and
- * deleting a user's rows (deactivation, in the domain) signs them out everywhere at once.
- * Expired rows are ignored on read and purged from time to time.
+ * express-session's store over the domain's shared sessions (the `sessions` table, or Redis when
+ * REDIS_URL is set): any instance can serve any request, and deleting a user's sessions
+ * (deactivation, in the domain) signs them out everywhere at once. Expired sessions are never read.
  */
-export class DatabaseSessionStore extends session.Store {
+export class SharedSessionStore extends session.Store {
   constructor(
     private readonly sessions: SessionService,
     private readonly ttlMs: number,
@@ -29,15 +29,17 @@ export class DatabaseSessionStore extends session.Store {
     );
   }
 
-  set(sid: string, sess: session.SessionData, callback?: Callback): void {
+  private owner(sess: session.SessionData) {
     const user = (sess as { passport?: { user?: SessionUser } }).passport?.user;
-    this.sessions
-      .save(sid, JSON.stringify(sess), this.expiry(sess), { userId: user?.userId ?? null, organisationId: user?.organisationId ?? null })
-      .then(() => callback?.(), (err) => callback?.(err));
+    return { userId: user?.userId ?? null, organisationId: user?.organisationId ?? null };
+  }
+
+  set(sid: string, sess: session.SessionData, callback?: Callback): void {
+    this.sessions.save(sid, JSON.stringify(sess), this.expiry(sess), this.owner(sess)).then(() => callback?.(), (err) => callback?.(err));
   }
 
   touch(sid: string, sess: session.SessionData, callback?: Callback): void {
-    this.sessions.touch(sid, this.expiry(sess)).then(() => callback?.(), (err) => callback?.(err));
+    this.sessions.touch(sid, this.expiry(sess), this.owner(sess)).then(() => callback?.(), (err) => callback?.(err));
   }
 
   destroy(sid: string, callback?: Callback): void {

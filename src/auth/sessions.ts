@@ -9,7 +9,7 @@ import type { IdentityResult } from "../domain/sso/identity";
 import type { Organisation } from "../domain/organisations/organisation.entity";
 import type { RequestContext } from "../platform/request-context";
 import { safeReturnPath, sendRefusal } from "./pages";
-import { DatabaseSessionStore } from "./session-store";
+import { SharedSessionStore } from "./session-store";
 import type { SessionUser } from "./session-user";
 
 export const SESSION_COOKIE = "roster.sid";
@@ -32,7 +32,7 @@ export interface Sessions {
 }
 
 /**
- * Server-side sessions in the database, an HTTP-only SameSite=Lax cookie (Secure when PUBLIC_URL is
+ * Server-side sessions in the database (or Redis, REDIS_URL), an HTTP-only SameSite=Lax cookie (Secure when PUBLIC_URL is
  * https), Passport on top. On every request with a signed-in session the user is looked up again
  * (one primary-key read): a user deactivated on another instance is signed out at once.
  */
@@ -45,7 +45,7 @@ export async function mountSessions(app: Express, services: Services, config: Ap
     session({
       name: SESSION_COOKIE,
       secret,
-      store: new DatabaseSessionStore(services.sessions, config.sso.sessionTtlMs),
+      store: new SharedSessionStore(services.sessions, config.sso.sessionTtlMs),
       resave: false,
       saveUninitialized: false,
       cookie: { httpOnly: true, sameSite: "lax", secure, maxAge: config.sso.sessionTtlMs, path: "/" },

@@ -37,7 +37,7 @@ const environmentSchema = z.object({
   OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   /** Tests and local development only: federated credentials may name an http:// JWKS URL. Never set in production. */
   OAUTH_ALLOW_HTTP_JWKS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
-  /** Rate limits (requests per RATE_LIMIT_WINDOW_SECONDS; 0 turns one off), counted in the database so all instances share them. */
+  /** Rate limits (requests per RATE_LIMIT_WINDOW_SECONDS; 0 turns one off), counted in the database (or Redis) so all instances share them. */
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   SCIM_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).max(1_000_000).default(600),
   SCIM_RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(3000),
@@ -47,6 +47,10 @@ const environmentSchema = z.object({
   AUTH_FAILURE_LIMIT_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(30),
   /** Express "trust proxy": which hops' X-Forwarded-For is believed (per-IP limits key on the result). */
   TRUST_PROXY: z.string().min(1).default("loopback, linklocal, uniquelocal"),
+  /** Sessions, the replay cache and rate-limit counters in Redis instead of the database (unset: the database). */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0" }).optional(),
+  /** Every key Roster writes in Redis starts with this (several deployments can share one Redis). */
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default("roster:"),
   /** On SIGTERM, requests in flight get this long to finish before the process exits anyway. */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(30),
 });
@@ -70,6 +74,8 @@ export interface AppConfig {
   /** Express "trust proxy" setting. */
   trustProxy: boolean | number | string;
   shutdownTimeoutMs: number;
+  /** REDIS_URL and REDIS_KEY_PREFIX; null: everything shared lives in the database. */
+  redis: { url: string; keyPrefix: string } | null;
 }
 
 export class ConfigError extends Error {}
@@ -119,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     trustProxy: e.TRUST_PROXY === "true" ? true : e.TRUST_PROXY === "false" ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_SECONDS * 1000),
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Database } from "../platform/database";
+import type { RedisConnection } from "../platform/redis";
 import { AuditService } from "./audit/audit.service";
 import { CustomFieldService } from "./custom-fields/custom-field.service";
 import { GroupService } from "./groups/group.service";
@@ -7,8 +8,10 @@ import { ProvisioningLogService } from "./provisioning-log/provisioning-log.serv
 import { RoleService } from "./roles/role.service";
 import { TokenService } from "./tokens/token.service";
 import { UserService } from "./users/user.service";
-import { ReplayCache } from "./replay/replay-cache";
-import { SessionService } from "./sessions/session.service";
+import { DatabaseReplayStore, ReplayCache } from "./replay/replay-cache";
+import { RedisReplayStore } from "./replay/redis-replay-store";
+import { DatabaseSessionStore, SessionService } from "./sessions/session.service";
+import { RedisSessionStore } from "./sessions/redis-session-store";
 import { IdentityProviderService } from "./sso/identity-provider.service";
 import { SignInService } from "./sso/sign-in.service";
 import { AccessTokenIssuer } from "./oauth/access-token.issuer";
@@ -16,7 +19,8 @@ import { FederatedAssertionVerifier } from "./oauth/federated-assertion.verifier
 import { OAuthClientService } from "./oauth/oauth-client.service";
 import { OAuthTokenService } from "./oauth/oauth-token.service";
 import { type OAuthSettings, defaultOAuthSettings } from "./oauth/oauth.settings";
-import { RateLimiter } from "./rate-limits/rate-limiter";
+import { DatabaseCounterStore, RateLimiter } from "./rate-limits/rate-limiter";
+import { RedisCounterStore } from "./rate-limits/redis-counter-store";
 
 /** The domain layer, wired once: every adapter (GraphQL, SCIM, SSO, CLI) gets this same set. */
 export interface Services {
@@ -38,6 +42,8 @@ export interface Services {
   oauthTokens: OAuthTokenService;
   accessTokens: AccessTokenIssuer;
   rateLimiter: RateLimiter;
+  /** Set when REDIS_URL is: sessions, the replay cache and rate-limit counters live there. */
+  redis: RedisConnection | null;
 }
 
 export interface ServiceOptions {
@@ -45,6 +51,11 @@ export interface ServiceOptions {
   provisioningLogRetentionDays?: number;
   /** Issuer (PUBLIC_URL), access-token lifetime, JWKS refresh policy; defaults suit the CLI. */
   oauth?: Partial<OAuthSettings>;
+  /**
+   * REDIS_URL's connection: sessions, the replay cache and rate-limit counters go to Redis instead
+   * of the database (everything else, the generated session secret included, stays in the database).
+   */
+  redis?: RedisConnection | null;
 }
 
 export function createServices(db: Database, options: ServiceOptions = {}): Services {
@@ -52,13 +63,19 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
   const roles = new RoleService(db, audit);
   const customFields = new CustomFieldService(db, audit);
   const users = new UserService(db, audit, roles, customFields);
-  const sessions = new SessionService(db);
-  // Deactivating (or deleting) a user ends their sessions in the same transaction, on every instance.
+  const redis = options.redis ?? null;
+  const sessions = new SessionService(redis ? new RedisSessionStore(redis) : new DatabaseSessionStore(db));
+  // Deactivating (or deleting) a user ends their sessions on every instance: in the same transaction
+  // when they are rows of the database; in Redis, once that transaction has committed, before the
+  // deactivation returns (a rolled-back deactivation ends nothing). Every request also re-checks that
+  // its user is active, so a session that outlived its user (Redis unreachable then) is refused anyway.
   users.onDeactivated.push(async (tx, userId) => {
-    await sessions.deleteSessionsOfUser(tx, userId);
+    if (sessions.transactional) await sessions.deleteSessionsOfUser(tx, userId);
+    else await db.afterCommit(tx, () => sessions.deleteSessionsOfUser(null, userId).then(() => undefined, () => undefined));
   });
   const oauthSettings: OAuthSettings = { ...defaultOAuthSettings, ...options.oauth };
-  const replay = new ReplayCache(db);
+  const databaseReplay = new DatabaseReplayStore(db);
+  const replay = new ReplayCache(redis ? new RedisReplayStore(redis) : databaseReplay, databaseReplay);
   const oauthClients = new OAuthClientService(db, audit, oauthSettings);
   const accessTokens = new AccessTokenIssuer(db, oauthClients, oauthSettings);
   const oauthTokens = new OAuthTokenService(db, audit, oauthClients, accessTokens, new FederatedAssertionVerifier(replay, oauthSettings));
@@ -79,6 +96,7 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
     oauthClients,
     oauthTokens,
     accessTokens,
-    rateLimiter: new RateLimiter(db),
+    rateLimiter: new RateLimiter(redis ? new RedisCounterStore(redis) : new DatabaseCounterStore(db)),
+    redis,
   };
 }

@@ -16,10 +16,31 @@ export class Database {
     return ctx?.manager ?? this.dataSource.manager;
   }
 
+  /** Work to do once a transaction has committed (see `afterCommit`), by the transaction's manager. */
+  private readonly commitHooks = new WeakMap<EntityManager, (() => Promise<void>)[]>();
+
   /** Joins the transaction already open in `ctx`, or opens one: a write and its audit event commit together. */
-  transaction<C extends { manager?: EntityManager }, T>(ctx: C, fn: (ctx: C & { manager: EntityManager }) => Promise<T>): Promise<T> {
+  async transaction<C extends { manager?: EntityManager }, T>(ctx: C, fn: (ctx: C & { manager: EntityManager }) => Promise<T>): Promise<T> {
     if (ctx.manager) return fn(ctx as C & { manager: EntityManager });
-    return runInTransaction(this.dataSource, (manager) => fn({ ...ctx, manager }));
+    const hooks: (() => Promise<void>)[] = [];
+    const result = await runInTransaction(this.dataSource, (manager) => {
+      this.commitHooks.set(manager, hooks);
+      return fn({ ...ctx, manager });
+    });
+    // Committed: run what was left for this moment (a rolled-back transaction runs none of it).
+    for (const hook of hooks) await hook();
+    return result;
+  }
+
+  /**
+   * Runs `hook` once the transaction of `ctx` has committed, before `transaction()` returns to its
+   * caller (e.g. ending a deactivated user's sessions in Redis). Outside a transaction opened by
+   * `transaction()`, it runs at once.
+   */
+  async afterCommit(ctx: { manager?: EntityManager }, hook: () => Promise<void>): Promise<void> {
+    const hooks = ctx.manager ? this.commitHooks.get(ctx.manager) : undefined;
+    if (hooks) hooks.push(hook);
+    else await hook();
   }
 
   /**
@@ -66,9 +87,12 @@ export function isUniqueViolation(err: unknown): boolean {
   );
 }
 
-const UNAVAILABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "PROTOCOL_CONNECTION_LOST", "ER_CON_COUNT_ERROR", "ENOTFOUND", "EHOSTUNREACH"]);
+const UNAVAILABLE = new Set(["REDIS_UNAVAILABLE", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "PROTOCOL_CONNECTION_LOST", "ER_CON_COUNT_ERROR", "ENOTFOUND", "EHOSTUNREACH"]);
 
-/** The database cannot be reached (as opposed to refusing a statement): the request may be retried later. */
+/**
+ * The database (or Redis, when REDIS_URL is set: `RedisUnavailableError`) cannot be reached, as
+ * opposed to refusing a statement: the request may be retried later.
+ */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; driverError?: { code?: string }; message?: string };
   const code = e?.code ?? e?.driverError?.code;

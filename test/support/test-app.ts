@@ -9,6 +9,7 @@ import { openDatabase } from "../../src/platform/boot";
 import { Database } from "../../src/platform/database";
 import { newRequestId } from "../../src/platform/ids";
 import { createLogger } from "../../src/platform/logger";
+import { RedisConnection } from "../../src/platform/redis";
 import { type RequestContext, systemActor } from "../../src/platform/request-context";
 import { type TestDatabase, createTestDatabase } from "./test-database";
 
@@ -67,6 +68,8 @@ export interface TestAppOptions {
   rewriteDatabaseUrl?: (url: string) => string;
   /** Where the app's pino logger writes (a test can capture and inspect every log line). */
   logDestination?: { write(line: string): void };
+  /** A second instance: this app uses that app's database (and does not drop it on close), as N instances behind a load balancer do. */
+  shareDatabaseOf?: TestApp;
 }
 
 /**
@@ -82,14 +85,23 @@ const TEST_RATE_LIMITS = {
 };
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = options.shareDatabaseOf ? { ...options.shareDatabaseOf.database, drop: async () => undefined } : await createTestDatabase();
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({ DATABASE_URL: options.rewriteDatabaseUrl ? options.rewriteDatabaseUrl(database.url) : database.url, PUBLIC_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", BOOTSTRAP_DEFAULT_ORG: "false", ...TEST_RATE_LIMITS, ...env });
   const queries = new QueryCounter();
   const dataSource = await openDatabase(config, { logger: queries });
-  const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays, oauth: { issuer: config.publicUrl, ...config.oauth } });
+  // REDIS_URL given: as main does, a connection that cannot be made is a start error.
+  const redis = config.redis
+    ? await RedisConnection.connect(config.redis.url, config.redis.keyPrefix).catch(async (err: unknown) => {
+        server.close();
+        await dataSource.destroy();
+        if (!options.shareDatabaseOf) await database.drop();
+        throw err;
+      })
+    : null;
+  const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays, oauth: { issuer: config.publicUrl, ...config.oauth }, redis });
   const app = await createApp({ config, services, logger: createLogger(config.logLevel, options.logDestination) });
   server.on("request", app.express);
 
@@ -126,6 +138,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.stop();
+      await redis?.close();
       await dataSource.destroy();
       await database.drop();
     },

@@ -13,15 +13,25 @@ export interface SamlCacheProvider {
 /** `9999-12-31`: for values that never expire (the generated session secret). */
 export const NEVER_EXPIRES = new Date(Date.UTC(9999, 11, 31));
 
+/** Where single-use values live: the database (default) or Redis (REDIS_URL). */
+export interface ReplayStore {
+  /** True for the first claim of a live key; false when it is already claimed and not yet expired. */
+  claim(key: string, value: string, expiresAt: Date): Promise<boolean>;
+  /** The live value of a key, or null. */
+  get(key: string): Promise<string | null>;
+  /** Removes a key; returns its value when it was live. */
+  take(key: string): Promise<string | null>;
+  purgeExpired(now?: Date): Promise<number>;
+}
+
 /**
  * Single-use values shared by every instance, in the database: a value is claimed by INSERTing its
  * key, and the primary key makes the second claim fail, whichever instance makes it. Expired rows
  * are ignored by reads, replaced by a new claim and purged.
  */
-export class ReplayCache {
+export class DatabaseReplayStore implements ReplayStore {
   constructor(private readonly db: Database) {}
 
-  /** True for the first claim of a live key; false when it is already claimed and not yet expired. */
   async claim(key: string, value: string, expiresAt: Date): Promise<boolean> {
     const row: ReplayEntry = { key, value: value.slice(0, 1024), expiresAt };
     try {
@@ -42,13 +52,11 @@ export class ReplayCache {
     }
   }
 
-  /** The live value of a key, or null (expired rows count as absent). */
   async get(key: string): Promise<string | null> {
     const row = await this.db.manager().getRepository(ReplayEntry).findOneBy({ key, expiresAt: MoreThan(new Date()) });
     return row?.value ?? null;
   }
 
-  /** Removes a key; returns its value when it was live. */
   async take(key: string): Promise<string | null> {
     const value = await this.get(key);
     await this.db.transaction({}, (tx) => tx.manager.getRepository(ReplayEntry).delete({ key }));
@@ -58,6 +66,38 @@ export class ReplayCache {
   async purgeExpired(now = new Date()): Promise<number> {
     const r = await this.db.transaction({}, (tx) => tx.manager.getRepository(ReplayEntry).delete({ expiresAt: LessThan(now) }));
     return r.affected ?? 0;
+  }
+}
+
+/**
+ * The replay cache every instance shares (SAML AuthnRequest and assertion ids, OAuth assertion
+ * `jti`s) over a `ReplayStore`: the database, or Redis when REDIS_URL is set. Durable secrets (the
+ * generated session secret) always stay in the database: Redis may be flushed or restarted empty.
+ */
+export class ReplayCache {
+  constructor(
+    private readonly store: ReplayStore,
+    private readonly durable: ReplayStore = store,
+  ) {}
+
+  /** True for the first claim of a live key; false when it is already claimed and not yet expired. */
+  claim(key: string, value: string, expiresAt: Date): Promise<boolean> {
+    return this.store.claim(key, value, expiresAt);
+  }
+
+  /** The live value of a key, or null (expired entries count as absent). */
+  get(key: string): Promise<string | null> {
+    return this.store.get(key);
+  }
+
+  /** Removes a key; returns its value when it was live. */
+  take(key: string): Promise<string | null> {
+    return this.store.take(key);
+  }
+
+  async purgeExpired(now = new Date()): Promise<number> {
+    const purged = await this.store.purgeExpired(now);
+    return this.durable === this.store ? purged : purged + (await this.durable.purgeExpired(now));
   }
 
   /**
@@ -82,10 +122,10 @@ export class ReplayCache {
    */
   async sharedSecret(name: string, generate: () => string): Promise<string> {
     const key = `secret:${name}`;
-    const existing = await this.get(key);
+    const existing = await this.durable.get(key);
     if (existing) return existing;
-    await this.claim(key, generate(), NEVER_EXPIRES);
-    const value = await this.get(key);
+    await this.durable.claim(key, generate(), NEVER_EXPIRES);
+    const value = await this.durable.get(key);
     if (!value) throw new Error(`could not read the shared secret ${key}`);
     return value;
   }

@@ -8,11 +8,32 @@ export interface StoredSession {
   expiresAt: Date;
 }
 
-/**
- * Browser sessions in the database, so that any instance serves any request and ending a user's
- * sessions (deactivation) takes effect everywhere at once. Expired rows are never returned.
- */
-export class SessionService {
+export interface SessionOwner {
+  userId: string | null;
+  organisationId: string | null;
+}
+
+/** Where browser sessions live: the database (default) or Redis (REDIS_URL). */
+export interface SessionStore {
+  /**
+   * True when the sessions are rows of the database: a user's sessions then end inside the
+   * transaction that deactivates the user. Otherwise they end right after it commits.
+   */
+  readonly transactional: boolean;
+  get(id: string): Promise<StoredSession | null>;
+  save(id: string, data: string, expiresAt: Date, owner: SessionOwner): Promise<void>;
+  touch(id: string, expiresAt: Date, owner?: SessionOwner): Promise<void>;
+  destroy(id: string): Promise<void>;
+  /** `tx`: the deactivating transaction (database store); the Redis store is not transactional and ignores it. */
+  deleteSessionsOfUser(tx: { manager: EntityManager } | null, userId: string): Promise<number>;
+  countSessionsOfUsers(userIds: string[]): Promise<number>;
+  purgeExpired(now?: Date): Promise<number>;
+}
+
+/** Sessions as rows of the `sessions` table. Expired rows are never returned. */
+export class DatabaseSessionStore implements SessionStore {
+  readonly transactional = true;
+
   constructor(private readonly db: Database) {}
 
   async get(id: string): Promise<StoredSession | null> {
@@ -20,8 +41,7 @@ export class SessionService {
     return row ? { data: row.data, expiresAt: row.expiresAt } : null;
   }
 
-  /** Insert or replace. `userId`/`organisationId` are kept in columns so that a user's sessions can be found. */
-  async save(id: string, data: string, expiresAt: Date, owner: { userId: string | null; organisationId: string | null }): Promise<void> {
+  async save(id: string, data: string, expiresAt: Date, owner: SessionOwner): Promise<void> {
     await this.db.transaction({}, async (tx) => {
       const repo = tx.manager.getRepository(Session);
       const row: Session = { id, data, expiresAt, updatedAt: new Date(), userId: owner.userId, organisationId: owner.organisationId };
@@ -30,7 +50,6 @@ export class SessionService {
     });
   }
 
-  /** Extends a live session; a session deleted meanwhile (sign-out elsewhere, deactivation) stays deleted. */
   async touch(id: string, expiresAt: Date): Promise<void> {
     await this.db.transaction({}, (tx) => tx.manager.getRepository(Session).update({ id, expiresAt: MoreThan(new Date()) }, { expiresAt, updatedAt: new Date() }));
   }
@@ -39,9 +58,8 @@ export class SessionService {
     await this.db.transaction({}, (tx) => tx.manager.getRepository(Session).delete({ id }));
   }
 
-  /** Ends every session of a user; called inside the transaction that deactivates or deletes the user. */
-  async deleteSessionsOfUser(tx: { manager: EntityManager }, userId: string): Promise<number> {
-    const r = await tx.manager.getRepository(Session).delete({ userId });
+  async deleteSessionsOfUser(tx: { manager: EntityManager } | null, userId: string): Promise<number> {
+    const r = await this.db.manager(tx ?? undefined).getRepository(Session).delete({ userId });
     return r.affected ?? 0;
   }
 
@@ -53,5 +71,53 @@ export class SessionService {
   async purgeExpired(now = new Date()): Promise<number> {
     const r = await this.db.transaction({}, (tx) => tx.manager.getRepository(Session).delete({ expiresAt: LessThan(now) }));
     return r.affected ?? 0;
+  }
+}
+
+/**
+ * Browser sessions shared by every instance (in the database, or in Redis when REDIS_URL is set), so
+ * that any instance serves any request and ending a user's sessions (deactivation) takes effect
+ * everywhere at once. Expired sessions are never returned.
+ */
+export class SessionService {
+  constructor(private readonly store: SessionStore) {}
+
+  /** See `SessionStore.transactional`. */
+  get transactional(): boolean {
+    return this.store.transactional;
+  }
+
+  get(id: string): Promise<StoredSession | null> {
+    return this.store.get(id);
+  }
+
+  /** Insert or replace. The owner (`userId`/`organisationId`) is kept so that a user's sessions can be found. */
+  save(id: string, data: string, expiresAt: Date, owner: SessionOwner): Promise<void> {
+    return this.store.save(id, data, expiresAt, owner);
+  }
+
+  /** Extends a live session; a session deleted meanwhile (sign-out elsewhere, deactivation) stays deleted. */
+  touch(id: string, expiresAt: Date, owner?: SessionOwner): Promise<void> {
+    return this.store.touch(id, expiresAt, owner);
+  }
+
+  destroy(id: string): Promise<void> {
+    return this.store.destroy(id);
+  }
+
+  /**
+   * Ends every session of a user. Database store: called inside the transaction that deactivates or
+   * deletes the user. Redis store: called once that transaction has committed (`tx` is ignored).
+   */
+  deleteSessionsOfUser(tx: { manager: EntityManager } | null, userId: string): Promise<number> {
+    return this.store.deleteSessionsOfUser(tx, userId);
+  }
+
+  countSessionsOfUsers(userIds: string[]): Promise<number> {
+    return this.store.countSessionsOfUsers(userIds);
+  }
+
+  purgeExpired(now = new Date()): Promise<number> {
+    return this.store.purgeExpired(now);
   }
 }
