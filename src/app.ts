@@ -96,7 +96,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if (isDatabaseUnavailable(err)) {
       req.log?.warn("request failed: the database is unavailable");
       res.setHeader("Retry-After", "5");
-      res.status(503).json({ error: "unavailable", message: "the directory's database is unavailable; retry later" });
+      res.status(503).json({ error: "unavailable", message: "the directory's storage (database or Redis) is unavailable; retry later" });
       return;
     }
     req.log?.error({ err }, "unhandled error");

@@ -86,15 +86,21 @@ export function oidcRoutes(services: Services, publicUrl: string, sessions: Sess
     next();
   };
 
-  router.get("/auth/oidc/:org/login", lookup, async (req: Request, res: Response, next: NextFunction) => {
-    const target = res.locals.sso as SsoTarget;
-    let strategy: RosterOidcStrategy;
+  /** The organisation's OIDC strategy; when discovery fails the refusal page is sent and undefined returned. */
+  async function strategyOrRefusal(req: Request, res: Response, target: SsoTarget): Promise<RosterOidcStrategy | undefined> {
     try {
-      strategy = await strategyFor(target);
+      return await strategyFor(target);
     } catch (err) {
       req.log.error({ err, organisation: target.organisation.slug }, "OIDC discovery failed");
-      return sendRefusal(res, "invalid_response", target.organisation.slug);
+      sendRefusal(res, "invalid_response", target.organisation.slug);
+      return undefined;
     }
+  }
+
+  router.get("/auth/oidc/:org/login", lookup, async (req: Request, res: Response, next: NextFunction) => {
+    const target = res.locals.sso as SsoTarget;
+    const strategy = await strategyOrRefusal(req, res, target);
+    if (!strategy) return;
     const returnTo = safeReturnPath(req.query.returnTo, "");
     if (returnTo) (req.session as unknown as Record<string, unknown>).returnTo = returnTo;
     sessions.authenticator.authenticate(strategy, { session: false })(req, res, next);
@@ -102,13 +108,8 @@ export function oidcRoutes(services: Services, publicUrl: string, sessions: Sess
 
   router.get("/auth/oidc/:org/callback", lookup, async (req: Request, res: Response, next: NextFunction) => {
     const target = res.locals.sso as SsoTarget;
-    let strategy: RosterOidcStrategy;
-    try {
-      strategy = await strategyFor(target);
-    } catch (err) {
-      req.log.error({ err, organisation: target.organisation.slug }, "OIDC discovery failed");
-      return sendRefusal(res, "invalid_response", target.organisation.slug);
-    }
+    const strategy = await strategyOrRefusal(req, res, target);
+    if (!strategy) return;
     const returnTo = (req.session as unknown as Record<string, unknown>).returnTo;
     sessions.authenticator.authenticate(strategy, { session: false }, (err: unknown, user: { result?: IdentityResult } | false, info: unknown) => {
       const message = err instanceof Error ? describeError(err) : ((info as { message?: string } | undefined)?.message ?? "the authorization response was not accepted");

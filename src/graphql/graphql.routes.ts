@@ -64,7 +64,7 @@ export async function graphqlRoutes(
       } catch (err) {
         if (!isDatabaseUnavailable(err)) throw err;
         res.setHeader("Retry-After", "5");
-        res.status(503).json({ errors: [{ message: "The directory's database is unavailable; retry later", extensions: { code: "SERVICE_UNAVAILABLE" } }] });
+        res.status(503).json({ errors: [{ message: "The directory's storage (database or Redis) is unavailable; retry later", extensions: { code: "SERVICE_UNAVAILABLE" } }] });
         return;
       }
       next();

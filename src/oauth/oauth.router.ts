@@ -120,7 +120,7 @@ export function oauthRouter(services: Services, config: AppConfig): Router {
     const type = (err as { type?: string })?.type;
     if (err instanceof OAuthError) e = err;
     else if (type === "entity.too.large" || type === "entity.parse.failed" || type === "parameters.too.many" || type === "charset.unsupported") e = new OAuthError(400, "invalid_request", "the token request body could not be read");
-    else if (isDatabaseUnavailable(err)) e = new OAuthError(503, "temporarily_unavailable", "the directory's database is unavailable; retry later", { "Retry-After": "5" });
+    else if (isDatabaseUnavailable(err)) e = new OAuthError(503, "temporarily_unavailable", "the directory's storage (database or Redis) is unavailable; retry later", { "Retry-After": "5" });
     else {
       req.log.error({ err }, "unexpected error at the OAuth endpoints");
       e = new OAuthError(500, "server_error", `internal error (request id ${req.requestId})`);

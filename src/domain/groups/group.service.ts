@@ -203,11 +203,7 @@ export class GroupService {
     else qb.offset(page.offset);
     const items = page.limit === 0 ? [] : await qb.limit(page.limit).getMany();
     if (list && items.length) this.pages.remember(list, page.offset + items.length, items.at(-1)!.displayNameKey);
-    let totalCount = page.offset === 0 && items.length < page.limit ? items.length : list ? this.pages.total(list) : undefined;
-    if (totalCount === undefined) {
-      totalCount = await countQuery.getCount();
-      if (list) this.pages.rememberTotal(list, totalCount);
-    }
+    const totalCount = await this.pages.totalFor(list, page, items.length, () => countQuery.getCount());
     return { items, totalCount };
   }
 

@@ -35,6 +35,19 @@ export class PageContinuations {
     this.entry(list).total = { value, until: Date.now() + this.totalTtlMs };
   }
 
+  /**
+   * The total of an offset page: known without counting when a first page came back short,
+   * remembered for a few seconds for the pages that follow, counted otherwise.
+   */
+  async totalFor(list: string | undefined, page: { offset: number; limit: number }, found: number, count: () => Promise<number>): Promise<number> {
+    if (page.offset === 0 && found < page.limit) return found;
+    const known = list ? this.total(list) : undefined;
+    if (known !== undefined) return known;
+    const counted = await count();
+    if (list) this.rememberTotal(list, counted);
+    return counted;
+  }
+
   private entry(list: string) {
     let entry = this.lists.get(list);
     if (!entry) {

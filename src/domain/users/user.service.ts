@@ -267,12 +267,8 @@ export class UserService {
       items = rows.map(userFromRow);
     }
     if (list && items.length) this.pages.remember(list, page.offset + items.length, items.at(-1)!.userNameKey);
-    // A lookup that returns less than a full first page already knows its total: skip the COUNT.
-    let totalCount = page.offset === 0 && items.length < page.limit ? items.length : list ? this.pages.total(list) : undefined;
-    if (totalCount === undefined) {
-      totalCount = await this.count(ctx, where, params);
-      if (list) this.pages.rememberTotal(list, totalCount);
-    }
+    // A lookup that returns less than a full first page already knows its total: no COUNT.
+    const totalCount = await this.pages.totalFor(list, page, items.length, () => this.count(ctx, where, params));
     return { items, totalCount };
   }
 

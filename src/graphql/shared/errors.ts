@@ -49,7 +49,7 @@ export function formatGraphqlError(logger: Logger) {
     if (isDatabaseUnavailable(original)) {
       // Retryable: the client should try again later (the same case is a SCIM 503 with Retry-After).
       logger.warn({ path: formatted.path }, "GraphQL request failed: the database is unavailable");
-      return { message: "The directory's database is unavailable; retry later", locations: formatted.locations, path: formatted.path, extensions: { code: "SERVICE_UNAVAILABLE" } };
+      return { message: "The directory's storage (database or Redis) is unavailable; retry later", locations: formatted.locations, path: formatted.path, extensions: { code: "SERVICE_UNAVAILABLE" } };
     }
     const code = formatted.extensions?.code;
     if (code && code !== "INTERNAL_SERVER_ERROR") return formatted; // parse/validation errors of the query itself

@@ -199,7 +199,7 @@ export function scimRouter(services: Services, config: AppConfig, background: Ba
     else if (e?.type === "entity.too.large") scimError = payloadTooLarge(`the request body is larger than ${config.scim.maxPayloadBytes} bytes (see ServiceProviderConfig)`);
     else if (isDatabaseUnavailable(err)) {
       res.setHeader("Retry-After", "5");
-      scimError = new ScimError(503, "the directory's database is unavailable; retry later");
+      scimError = new ScimError(503, "the directory's storage (database or Redis) is unavailable; retry later");
     } else scimError = asScimError(err);
     if (!scimError) {
       req.log.error({ err }, "unexpected error in SCIM request");
