@@ -1,7 +1,7 @@
 import { In } from "typeorm";
 import type { EntityManager } from "typeorm";
-import type { Database } from "../../platform/database";
-import { isUniqueViolation } from "../../platform/database";
+import { Database, isUniqueViolation } from "../../platform/database";
+import { dateOf, textOf } from "../../platform/row-values";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
@@ -91,11 +91,11 @@ export class GroupService {
     );
   }
 
-  async update(ctx: RequestContext, id: string, input: GroupChanges, options: { expectedVersion?: number } = {}): Promise<Group> {
+  async update(ctx: RequestContext, id: string, input: GroupChanges, options: { expectedVersion?: number; locked?: Group } = {}): Promise<Group> {
     const changes = validateGroupChanges(input);
     return this.uniquely(changes.displayName ?? "", () =>
       this.db.transaction(ctx, async (tx) => {
-        const group = await this.lockForWrite(tx, id, options.expectedVersion);
+        const group = options.locked ?? (await this.lockForWrite(tx, id, options.expectedVersion));
         const diff: Record<string, FieldChange> = {};
         if (changes.displayName !== undefined && changes.displayName !== group.displayName) {
           diff.displayName = { before: group.displayName, after: changes.displayName };
@@ -126,15 +126,15 @@ export class GroupService {
   }
 
   /** Adds members; those already in the group are left as they are. Never reads the other members. */
-  async addMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: { expectedVersion?: number } = {}): Promise<MembershipChange> {
+  async addMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: { expectedVersion?: number; locked?: Group } = {}): Promise<MembershipChange> {
     return this.changeMembers(ctx, groupId, { add: members, remove: [], replace: false }, options);
   }
 
-  async removeMembers(ctx: RequestContext, groupId: string, memberIds: string[], options: { expectedVersion?: number } = {}): Promise<MembershipChange> {
+  async removeMembers(ctx: RequestContext, groupId: string, memberIds: string[], options: { expectedVersion?: number; locked?: Group } = {}): Promise<MembershipChange> {
     return this.changeMembers(ctx, groupId, { add: [], remove: memberIds, replace: false }, options);
   }
 
-  async replaceMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: { expectedVersion?: number } = {}): Promise<MembershipChange> {
+  async replaceMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: { expectedVersion?: number; locked?: Group } = {}): Promise<MembershipChange> {
     return this.changeMembers(ctx, groupId, { add: members, remove: [], replace: true }, options);
   }
 
@@ -146,12 +146,13 @@ export class GroupService {
     ctx: RequestContext,
     groupId: string,
     change: { add: MemberRef[]; remove: string[]; replace: boolean },
-    options: { expectedVersion?: number } = {},
+    options: { expectedVersion?: number; locked?: Group } = {},
   ): Promise<MembershipChange> {
     if (change.add.length + change.remove.length > MAX_MEMBERS_PER_CHANGE)
       throw invalidInput("members", `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request`);
     return this.db.transaction(ctx, async (tx) => {
-      const group = await this.lockForWrite(tx, groupId, options.expectedVersion);
+      // A caller already holding the row lock (SCIM PATCH) passes the group: it is not read again.
+      const group = options.locked ?? (await this.lockForWrite(tx, groupId, options.expectedVersion));
       const repo = tx.manager.getRepository(GroupMembership);
       const keep = new Set(change.add.map((m) => m.id));
       let removed: string[] = [];
@@ -283,20 +284,32 @@ export class GroupService {
       .setParameters(w.params);
   }
 
+  /** Reads a group for a read-modify-write (SCIM PATCH), holding its row lock until the transaction ends. */
+  lockForUpdate(tx: Tx, id: string, expectedVersion?: number): Promise<Group> {
+    return this.lockForWrite(tx, id, expectedVersion);
+  }
+
   private async lockForWrite(tx: Tx, id: string, expectedVersion?: number): Promise<Group> {
-    const qb = tx.manager.getRepository(Group).createQueryBuilder("g").where("g.id = :id AND g.organisationId = :org", { id, org: tx.organisationId });
-    if (this.db.dialect === "mysql") qb.setLock("pessimistic_write");
-    const group = await qb.getOne();
-    if (!group) throw notFound("Group", id);
+    // SQLite serialises write transactions already; MariaDB needs the row lock for concurrent writers.
+    const lock = this.db.dialect === "mysql" ? " FOR UPDATE" : "";
+    const [row] = await this.db.rows(tx, `SELECT g.* FROM ${this.groupsTable} g WHERE g.id = ? AND g.organisationId = ?${lock}`, [id, tx.organisationId]);
+    if (!row) throw notFound("Group", id);
+    const group = groupFromRow(row);
     if (expectedVersion !== undefined && expectedVersion !== group.version)
       throw new DomainError("VERSION_MISMATCH", `group ${id} is at version ${group.version}, not ${expectedVersion}`, { resource: "Group" });
     return group;
   }
 
-  private async bump(tx: Tx, group: Group, columns: Partial<Group>): Promise<void> {
+  /** `groups` is a reserved word in MySQL 8. */
+  private get groupsTable(): string {
+    return this.db.dialect === "mysql" ? "`groups`" : '"groups"';
+  }
+
+  private async bump(tx: Tx, group: Group, columns: Partial<Pick<Group, "displayName" | "displayNameKey" | "externalId">>): Promise<void> {
     group.version += 1;
     group.updatedAt = new Date();
-    await tx.manager.getRepository(Group).update({ id: group.id }, { ...columns, version: group.version, updatedAt: group.updatedAt });
+    const set = Object.keys(columns).map((c) => `${c} = ?`);
+    await this.db.rows(tx, `UPDATE ${this.groupsTable} SET ${[...set, "version = ?", "updatedAt = ?"].join(", ")} WHERE id = ?`, [...Object.values(columns), group.version, group.updatedAt, group.id]);
   }
 
   /** Checks that every member exists in this organisation, then inserts the new ones; returns the ids added. */
@@ -310,32 +323,34 @@ export class GroupService {
     }
     const wanted = (type: MemberType) => [...byId].filter(([, t]) => t === type).map(([id]) => id);
     const missing: string[] = [];
-    for (const [type, entity] of [["user", User], ["group", Group]] as const) {
+    for (const [type, table] of [["user", "users"], ["group", this.groupsTable]] as const) {
       const ids = wanted(type);
       for (let i = 0; i < ids.length; i += 1000) {
         const chunk = ids.slice(i, i + 1000);
-        const found = await tx.manager.getRepository(entity).find({ select: { id: true }, where: { organisationId: tx.organisationId, id: In(chunk) } });
-        const ok = new Set(found.map((f) => f.id));
+        const found = await this.db.rows<{ id: string }>(tx, `SELECT id FROM ${table} WHERE organisationId = ? AND id IN (${Database.placeholders(chunk.length)})`, [tx.organisationId, ...chunk]);
+        const ok = new Set(found.map((f) => String(f.id)));
         missing.push(...chunk.filter((id) => !ok.has(id)));
       }
     }
     if (missing.length) throw invalidInput("members", `not ${missing.length === 1 ? "a user or group" : "users or groups"} of this organisation: ${missing.slice(0, 10).join(", ")}`);
-    const repo = tx.manager.getRepository(GroupMembership);
     const ids = [...byId.keys()];
     const existing = new Set<string>();
     for (let i = 0; i < ids.length; i += 1000) {
-      const rows = await repo.find({ select: { memberId: true }, where: { groupId: group.id, memberId: In(ids.slice(i, i + 1000)) } });
-      rows.forEach((r) => existing.add(r.memberId));
+      const chunk = ids.slice(i, i + 1000);
+      const rows = await this.db.rows<{ memberId: string }>(tx, `SELECT memberId FROM group_memberships WHERE groupId = ? AND memberId IN (${Database.placeholders(chunk.length)})`, [group.id, ...chunk]);
+      rows.forEach((r) => existing.add(String(r.memberId)));
     }
     const fresh = ids.filter((id) => !existing.has(id));
     const now = new Date();
+    // INSERT-or-ignore: a concurrent writer that added the same member first wins, once.
+    const insert = this.db.dialect === "mysql" ? "INSERT IGNORE INTO" : "INSERT OR IGNORE INTO";
     for (let i = 0; i < fresh.length; i += 1000) {
-      await repo
-        .createQueryBuilder()
-        .insert()
-        .values(fresh.slice(i, i + 1000).map((memberId) => ({ groupId: group.id, memberId, memberType: byId.get(memberId)!, organisationId: tx.organisationId, createdAt: now })))
-        .orIgnore()
-        .execute();
+      const chunk = fresh.slice(i, i + 1000);
+      await this.db.rows(
+        tx,
+        `${insert} group_memberships (groupId, memberId, organisationId, memberType, createdAt) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+        chunk.flatMap((memberId) => [group.id, memberId, tx.organisationId, byId.get(memberId)!, now]),
+      );
     }
     return fresh;
   }
@@ -379,4 +394,18 @@ function validateGroupChanges(input: GroupChanges): GroupChanges {
     c.externalId = e ?? null;
   }
   return c;
+}
+
+/** A `SELECT g.*` row → a Group. */
+function groupFromRow(row: Record<string, unknown>): Group {
+  return {
+    id: String(row.id),
+    organisationId: String(row.organisationId),
+    displayName: String(row.displayName),
+    displayNameKey: String(row.displayNameKey),
+    externalId: textOf(row.externalId),
+    version: Number(row.version),
+    createdAt: dateOf(row.createdAt),
+    updatedAt: dateOf(row.updatedAt),
+  };
 }

@@ -142,8 +142,7 @@ export class UserService {
     return this.uniquely(changes, () =>
       this.db.transaction(ctx, async (tx) => {
         const audit = await this.apply(tx, user, changes, null);
-        // updateEntity(false): on MySQL/MariaDB TypeORM re-reads defaulted columns raw after an insert (active became 1).
-        await tx.manager.createQueryBuilder().insert().into(User).values(user).updateEntity(false).execute();
+        await this.insertRow(tx, "users", userRow(user));
         const written = await this.writeRelated(tx, user, changes, true);
         await this.audit.record(tx, { action: "user.created", resourceType: "User", resourceId: user.id, changes: audit });
         return { user, details: await this.detailsAfterWrite(tx, user, changes, written, null) };
@@ -478,8 +477,7 @@ export class UserService {
       if (!creating) await contactRepo.delete({ userId: user.id, kind });
       (list ?? []).forEach((x, position) => rows.push(contactRow(tx.organisationId, user.id, kind, position, x)));
     }
-    // updateEntity(false): the rows are returned as written (TypeORM would put MariaDB's raw tinyint into `primary`).
-    if (rows.length) await contactRepo.createQueryBuilder().insert().values(rows).updateEntity(false).execute();
+    if (rows.length) await this.insertRows(tx, "user_contacts", rows as unknown as Record<string, unknown>[]);
     if (c.resolvedRoles) {
       const repo = tx.manager.getRepository(RoleAssignment);
       if (!creating) await repo.delete({ userId: user.id });
@@ -502,6 +500,21 @@ export class UserService {
       manager = m ? { id: m.id, userName: m.userName, displayName: m.displayName } : null;
     }
     return { emails, phoneNumbers, roles, customFields, groups: before?.groups ?? [], manager };
+  }
+
+  /**
+   * Plain multi-row INSERT of the create path (one statement a table). The rows keep the values as
+   * written: TypeORM's insert would read MariaDB's raw tinyint back into boolean fields.
+   */
+  private insertRows(tx: Tx, table: string, rows: Record<string, unknown>[]): Promise<unknown> {
+    const columns = Object.keys(rows[0]);
+    const q = (c: string) => (this.db.dialect === "mysql" ? `\`${c}\`` : `"${c}"`);
+    const values = rows.map(() => `(${columns.map(() => "?").join(", ")})`).join(", ");
+    return this.db.rows(tx, `INSERT INTO ${table} (${columns.map(q).join(", ")}) VALUES ${values}`, rows.flatMap((r) => columns.map((c) => r[c] ?? null)));
+  }
+
+  private insertRow(tx: Tx, table: string, row: Record<string, unknown>): Promise<unknown> {
+    return this.insertRows(tx, table, [row]);
   }
 
   private async touchGroups(tx: Tx, groupIds: string[]): Promise<void> {
@@ -530,6 +543,12 @@ type ValidatedChanges = UserChanges & {
   resolvedRoles?: Role[];
   validatedCustomFields?: ReturnType<CustomFieldService["validate"]>;
 };
+
+/** The users row of an entity, columns by name (JSON encoded for the addresses column). */
+function userRow(user: User): Record<string, unknown> {
+  const { manager: _m, organisation: _o, ...columns } = user as User & { manager?: unknown; organisation?: unknown };
+  return { ...columns, addresses: user.addresses ? JSON.stringify(user.addresses) : null };
+}
 
 const contactView = (c: ContactInput | UserContact) => ({ value: c.value, type: c.type ?? null, primary: !!c.primary, display: c.display ?? null });
 

@@ -127,7 +127,8 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
   const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
   const groups = scope.services.groups;
   const group = await scope.services.db.transaction(scope.ctx, async (tx) => {
-    const current = await groups.get(tx, req.id!);
+    // One locked read of the group's own row; it is threaded through every change below.
+    let current = await groups.lockForUpdate(tx, req.id!);
     if (version !== undefined && version !== current.version) throw preconditionFailed(`Group ${req.id} is at version ${weakEtag(current.version)}`);
     const result = applyPatch(toScimGroup(current, undefined, scope.baseUrl), parsed.operations, groupSchema, { deltaAttributes: ["members"] });
     result.notes.forEach((n) => scope.notes.add(n));
@@ -135,15 +136,16 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
     const own: { displayName?: string; externalId?: string | null } = {};
     if (result.changed.includes("displayName")) own.displayName = String(after.displayName ?? "");
     if (result.changed.includes("externalId")) own.externalId = typeof after.externalId === "string" ? after.externalId : null;
-    if (Object.keys(own).length) await groups.update(tx, current.id, own);
+    if (Object.keys(own).length) current = await groups.update(tx, current.id, own, { locked: current });
     const delta = result.deltas.members;
     if (delta) {
-      if (delta.replace !== undefined) await groups.replaceMembers(tx, current.id, memberRefs(delta.replace));
-      else if (delta.removeAll) await groups.replaceMembers(tx, current.id, []);
-      if (delta.remove.length) await groups.removeMembers(tx, current.id, delta.remove);
-      if (delta.add.length) await groups.addMembers(tx, current.id, memberRefs(delta.add));
+      const locked = { locked: current };
+      if (delta.replace !== undefined) await groups.replaceMembers(tx, current.id, memberRefs(delta.replace), locked);
+      else if (delta.removeAll) await groups.replaceMembers(tx, current.id, [], locked);
+      if (delta.remove.length) await groups.removeMembers(tx, current.id, delta.remove, locked);
+      if (delta.add.length) await groups.addMembers(tx, current.id, memberRefs(delta.add), locked);
     }
-    return groups.get(tx, current.id);
+    return current;
   });
   const projection = projectionOf(req.query);
   // 204 keeps a member change cheap (RFC 7644 §3.5.2 allows it); ask for attributes to get the resource.
