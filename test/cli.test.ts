@@ -41,7 +41,9 @@ test("org create/list, token create (prints only the secret)/list/revoke, on the
     expect(list.out.join("\n")).toContain(check.token.id);
     expect(list.out.join("\n")).not.toContain(token.out[0]);
     expect((await cli("token", "revoke", "--org", "acme", "--id", check.token.id)).code).toBe(0);
-    expect((await services.tokens.check(token.out[0], "scim")).ok).toBe(false);
+    // This process checked the token before the CLI (another process) revoked it: its cached check
+    // holds for TOKEN_CACHE_SECONDS at most; a fresh check sees the revocation.
+    expect((await createServices(new Database(ds), { tokenCacheMs: 0 }).tokens.check(token.out[0], "scim"))).toMatchObject({ ok: false, reason: "revoked" });
     const audit = await services.audit.list({ organisationId: check.organisation.id, actor: { type: "system", id: null, label: "t" }, source: "cli", requestId: "t" }, { source: "cli" }, { first: 10 });
     expect(audit.items.map((e) => e.action)).toEqual(["token.revoked", "token.created", "organisation.created"]);
   } finally {

@@ -45,6 +45,11 @@ const environmentSchema = z.object({
   AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(300),
   /** Failed bearer-token authentications (SCIM, GraphQL) per IP and window; beyond it every attempt from that IP gets 429. */
   AUTH_FAILURE_LIMIT_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(30),
+  /**
+   * Seconds a checked SCIM/admin token is trusted before it is read again. A revocation through this
+   * instance applies at once; through another instance, within this time. 0 reads it on every request.
+   */
+  TOKEN_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(2),
   /** Express "trust proxy": which hops' X-Forwarded-For is believed (per-IP limits key on the result). */
   TRUST_PROXY: z.string().min(1).default("loopback, linklocal, uniquelocal"),
   /** Sessions, the replay cache and rate-limit counters in Redis instead of the database (unset: the database). */
@@ -71,6 +76,8 @@ export interface AppConfig {
   oauth: { accessTokenTtlSeconds: number; tokenRateLimit: { limit: number; windowSeconds: number }; jwksRefreshCooldownMs: number; allowHttpJwks: boolean };
   /** Requests per window; 0 = no limit. */
   rateLimits: { windowSeconds: number; scimPerToken: number; scimPerIp: number; graphqlPerIp: number; authPerIp: number; authFailuresPerIp: number };
+  /** TOKEN_CACHE_SECONDS in ms. */
+  tokenCacheMs: number;
   /** Express "trust proxy" setting. */
   trustProxy: boolean | number | string;
   shutdownTimeoutMs: number;
@@ -123,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authPerIp: e.AUTH_RATE_LIMIT_PER_IP,
       authFailuresPerIp: e.AUTH_FAILURE_LIMIT_PER_IP,
     },
+    tokenCacheMs: Math.round(e.TOKEN_CACHE_SECONDS * 1000),
     trustProxy: e.TRUST_PROXY === "true" ? true : e.TRUST_PROXY === "false" ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_SECONDS * 1000),
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null,

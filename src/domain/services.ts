@@ -56,6 +56,8 @@ export interface ServiceOptions {
    * of the database (everything else, the generated session secret included, stays in the database).
    */
   redis?: RedisConnection | null;
+  /** How long a checked SCIM/admin token is trusted before it is read again (TOKEN_CACHE_SECONDS). */
+  tokenCacheMs?: number;
 }
 
 export function createServices(db: Database, options: ServiceOptions = {}): Services {
@@ -73,6 +75,9 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
     if (sessions.transactional) await sessions.deleteSessionsOfUser(tx, userId);
     else await db.afterCommit(tx, () => sessions.deleteSessionsOfUser(null, userId).then(() => undefined, () => undefined));
   });
+  const tokens = new TokenService(db, audit, options.tokenCacheMs);
+  const organisations = new OrganisationService(db, audit, roles, customFields);
+  organisations.onChanged.push((organisationId) => tokens.forget({ organisationId }));
   const oauthSettings: OAuthSettings = { ...defaultOAuthSettings, ...options.oauth };
   const databaseReplay = new DatabaseReplayStore(db);
   const replay = new ReplayCache(redis ? new RedisReplayStore(redis) : databaseReplay, databaseReplay);
@@ -84,10 +89,10 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
     audit,
     roles,
     customFields,
-    organisations: new OrganisationService(db, audit, roles, customFields),
+    organisations,
     users,
     groups: new GroupService(db, audit),
-    tokens: new TokenService(db, audit),
+    tokens,
     provisioningLog: new ProvisioningLogService(db, options.provisioningLogRetentionDays ?? 30),
     replay,
     sessions,

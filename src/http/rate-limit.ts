@@ -14,6 +14,14 @@ export function setRateLimitHeaders(res: Response, r: RateLimitResult): void {
 }
 
 /**
+ * The IPs this process saw fail authentication, per limiter, until their window ends. Only those
+ * can be locked out here, so the shared counter is read for them alone instead of on every request
+ * (an IP locked out through another instance gets one more failed attempt here before the 429).
+ */
+const failedRecently = new WeakMap<RateLimiter, Map<string, number>>();
+const MAX_REMEMBERED_IPS = 100_000;
+
+/**
  * The request limits of the APIs (SCIM, GraphQL, /auth), over the shared database counters of
  * `RateLimiter`, so every instance counts against the same numbers. A limit of 0 is no limit.
  */
@@ -33,12 +41,24 @@ export class RequestLimits {
   async authLockout(ip: string): Promise<RateLimitResult | null> {
     const limit = this.config.authFailuresPerIp;
     if (limit <= 0) return null;
+    const failures = failedRecently.get(this.limiter);
+    const until = failures?.get(ip);
+    if (until === undefined) return null;
+    if (until <= Date.now()) {
+      failures!.delete(ip);
+      return null;
+    }
     const r = await this.limiter.peek(`auth-failure:ip:${ip}`, { limit, windowSeconds: this.config.windowSeconds });
     return r.allowed ? null : r;
   }
 
   /** Counts a failed authentication from this IP. */
   async authFailed(ip: string): Promise<void> {
+    if (this.config.authFailuresPerIp <= 0) return;
+    let failures = failedRecently.get(this.limiter);
+    if (!failures) failedRecently.set(this.limiter, (failures = new Map()));
+    if (failures.size >= MAX_REMEMBERED_IPS) failures.clear();
+    failures.set(ip, Date.now() + this.config.windowSeconds * 1000);
     await this.hit(`auth-failure:ip:${ip}`, this.config.authFailuresPerIp);
   }
 

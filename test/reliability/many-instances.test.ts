@@ -115,6 +115,28 @@ describeMariadb("two Roster processes on one MariaDB database", () => {
     expect(after.data?.me ?? null).toBeNull();
   });
 
+  test("a SCIM token revoked through one instance is refused there at once, and on the other within TOKEN_CACHE_SECONDS (2 s)", async () => {
+    const issued = await shared.services.tokens.create(t.ctx, { name: "to revoke", scope: "scim" });
+    // Both instances have checked (and cached) the token.
+    expect((await scimClient(a.url, issued.secret).get("/ServiceProviderConfig")).status).toBe(200);
+    expect((await scimClient(b.url, issued.secret).get("/ServiceProviderConfig")).status).toBe(200);
+    const revoke = await fetch(`${a.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` },
+      body: JSON.stringify({ query: "mutation($id: ID!) { revokeAccessToken(id: $id) { revokedAt } }", variables: { id: issued.token.id } }),
+    }).then((r) => r.json() as Promise<any>);
+    const revokedAt = Date.now();
+    expect(revoke.data.revokeAccessToken.revokedAt).toBeTruthy();
+    expect((await scimClient(a.url, issued.secret).get("/ServiceProviderConfig")).status).toBe(401);
+    let refusedOnB = 0;
+    while (Date.now() - revokedAt < 5_000 && !refusedOnB) {
+      if ((await scimClient(b.url, issued.secret).get("/ServiceProviderConfig")).status === 401) refusedOnB = Date.now();
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(refusedOnB).toBeGreaterThan(0);
+    expect(refusedOnB - revokedAt).toBeLessThanOrEqual(2_500);
+  });
+
   test("rate limits are shared: one token's 300 requests per window hold across both instances", async () => {
     const other = await shared.services.tokens.create(t.ctx, { name: "counted", scope: "scim" });
     const clients = [scimClient(a.url, other.secret), scimClient(b.url, other.secret)];

@@ -21,6 +21,9 @@ export interface OrganisationChanges {
 export type SystemContext = Omit<RequestContext, "organisationId">;
 
 export class OrganisationService {
+  /** Told after an organisation's settings change (cached token checks carry `scimEnabled`). */
+  readonly onChanged: ((organisationId: string) => void)[] = [];
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
@@ -88,6 +91,8 @@ export class OrganisationService {
         Object.assign(org, next, { updatedAt: new Date() });
         await repo.update({ id: org.id }, { ...next, updatedAt: org.updatedAt });
         await this.audit.record(tx, { action: "organisation.updated", resourceType: "Organisation", resourceId: org.id, changes: diff });
+        for (const hook of this.onChanged) hook(org.id);
+        await this.db.afterCommit(tx, async () => this.onChanged.forEach((hook) => hook(org.id)));
         return org;
       });
     } catch (err) {
