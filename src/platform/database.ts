@@ -1,5 +1,6 @@
-import type { DataSource, EntityManager } from "typeorm";
+import { type DataSource, type EntityManager, QueryFailedError } from "typeorm";
 import { isSqlite } from "./data-source";
+import { pipelineOf } from "./statement-pipeline";
 import { runInTransaction } from "./transactions";
 
 export type SqlDialect = "sqlite" | "mysql";
@@ -49,13 +50,52 @@ export class Database {
    * more CPU than the database round trip itself. Values are bound, never spliced into the SQL.
    */
   rows<T = Record<string, unknown>>(ctx: { manager?: EntityManager } | undefined, sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.manager(ctx).query(sql, params.map((v) => this.bindable(v)));
+    const bound = params.map((v) => this.bindable(v));
+    if (this.dialect === "mysql") return this.mysqlRows<T>(ctx, sql, bound);
+    return this.manager(ctx).query(sql, bound);
+  }
+
+  /**
+   * A write whose result the caller does not read (an insert, the audit event). In a MariaDB/MySQL
+   * transaction it waits and travels with the transaction's next statement or its COMMIT (see
+   * StatementPipeline): an error it causes fails the transaction there. Elsewhere it runs at once.
+   */
+  async write(ctx: { manager?: EntityManager } | undefined, sql: string, params: unknown[] = []): Promise<void> {
+    const pipeline = pipelineOf(ctx?.manager);
+    if (pipeline) pipeline.defer(sql, params.map((v) => this.bindable(v)));
+    else await this.rows(ctx, sql, params);
   }
 
   /** The same with `:name` parameters (as SqlWhereBuilder produces them). */
   rowsNamed<T = Record<string, unknown>>(ctx: { manager?: EntityManager } | undefined, sql: string, params: Record<string, unknown>): Promise<T[]> {
-    const [query, bound] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
-    return this.manager(ctx).query(query, bound);
+    const { text, names } = positional(sql, this.dialect);
+    return this.rows<T>(ctx, text, names.map((n) => params[n]));
+  }
+
+  /**
+   * Sends the writes `write` deferred in this transaction now. A service that maps a statement's
+   * error (a unique index → CONFLICT) calls it before returning into a transaction it joined, whose
+   * COMMIT would otherwise surface the error outside that mapping.
+   */
+  async flush(ctx: { manager?: EntityManager }): Promise<void> {
+    await pipelineOf(ctx.manager)?.flush();
+  }
+
+  /**
+   * mysql2's callback API straight on the transaction's connection or the pool. TypeORM's query
+   * runner wraps every call in a promise connection that captures a stack trace, broadcasts events
+   * and times it: on the hot paths that cost more CPU than the statement. Logged (and counted by the
+   * tests' logger) as TypeORM would; errors wrapped the same way (QueryFailedError with driverError).
+   */
+  private async mysqlRows<T>(ctx: { manager?: EntityManager } | undefined, sql: string, params: unknown[]): Promise<T[]> {
+    const pipeline = pipelineOf(ctx?.manager);
+    if (pipeline) return (await pipeline.query(sql, params)) as T[];
+    const runner = ctx?.manager?.queryRunner;
+    this.dataSource.logger.logQuery(sql, params, runner);
+    const target: MysqlQueryable = runner ? await runner.connect() : (this.dataSource.driver as unknown as { pool: MysqlQueryable }).pool;
+    return new Promise<T[]>((resolve, reject) => {
+      target.query(sql, params, (err, rows) => (err ? reject(new QueryFailedError(sql, params, err)) : resolve(rows as T[])));
+    });
   }
 
   /** `?, ?, ?` for an IN list of n values. */
@@ -73,6 +113,32 @@ export class Database {
   async ping(): Promise<void> {
     await this.dataSource.query("SELECT 1");
   }
+}
+
+interface MysqlQueryable {
+  query(sql: string, params: unknown[], callback: (err: Error | null, rows: unknown) => void): void;
+}
+
+const positionalCache = { mysql: new Map<string, { text: string; names: string[] }>(), sqlite: new Map<string, { text: string; names: string[] }>() };
+/** A quoted literal (skipped) or a `:name` placeholder; MySQL escapes quotes with backslashes, SQLite does not. */
+const PLACEHOLDER = { mysql: /'(?:[^'\\]|\\.|'')*'|:([A-Za-z_][A-Za-z0-9_]*)/g, sqlite: /'(?:[^']|'')*'|:([A-Za-z_][A-Za-z0-9_]*)/g };
+
+/** `:name` placeholders → `?` and the names in order (quoted text is left alone); cached per SQL text. */
+export function positional(sql: string, dialect: SqlDialect): { text: string; names: string[] } {
+  const cache = positionalCache[dialect];
+  let hit = cache.get(sql);
+  if (!hit) {
+    const names: string[] = [];
+    const text = sql.replace(PLACEHOLDER[dialect], (m, name: string | undefined) => {
+      if (!name) return m;
+      names.push(name);
+      return "?";
+    });
+    hit = { text, names };
+    if (cache.size > 5_000) cache.clear();
+    cache.set(sql, hit);
+  }
+  return hit;
 }
 
 /** A unique index refused the row: both drivers, one answer. */

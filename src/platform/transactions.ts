@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { isSqlite } from "./data-source";
+import { runPipelinedTransaction } from "./statement-pipeline";
 
 const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
 
@@ -9,7 +10,7 @@ const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
  * units are queued and run one at a time, which is also what SQLite itself allows.
  */
 export function runInTransaction<T>(ds: DataSource, fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-  if (!isSqlite(ds)) return ds.transaction(fn);
+  if (!isSqlite(ds)) return runPipelinedTransaction(ds, fn);
   const run = (sqliteQueues.get(ds) ?? Promise.resolve()).then(() => ds.transaction(fn));
   sqliteQueues.set(
     ds,

@@ -84,8 +84,9 @@ describe("no stack traces or SQL in any answer", () => {
       throw err;
     };
     const users = app.services.users as unknown as Record<string, unknown>;
-    const [search, list] = [users.search, users.list];
+    const [search, searchWithDetails, list] = [users.search, users.searchWithDetails, users.list];
     users.search = boom;
+    users.searchWithDetails = boom;
     users.list = boom;
     try {
       const scim = await scimClient(app.url, t.scimToken).get("/Users");
@@ -97,6 +98,7 @@ describe("no stack traces or SQL in any answer", () => {
       expect(JSON.stringify(gql)).not.toMatch(INTERNALS);
     } finally {
       users.search = search;
+      users.searchWithDetails = searchWithDetails;
       users.list = list;
     }
   });

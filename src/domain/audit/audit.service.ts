@@ -44,8 +44,8 @@ export class AuditService {
 
   /** Must run inside the transaction of the change it describes. */
   async record(ctx: RequestContext, record: AuditRecord): Promise<void> {
-    // Plain SQL: every write of the domain layer comes through here.
-    await this.db.rows(
+    // Plain SQL, deferred: every write of the domain layer comes through here, and nothing reads it back.
+    await this.db.write(
       ctx,
       "INSERT INTO audit_events (id, organisationId, occurredAt, actorType, actorId, actorLabel, action, resourceType, resourceId, changes, source, requestId) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       [

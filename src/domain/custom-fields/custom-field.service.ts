@@ -1,4 +1,3 @@
-import { In } from "typeorm";
 import { Database, isUniqueViolation } from "../../platform/database";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
@@ -206,14 +205,19 @@ export class CustomFieldService {
   /** Writes the validated values of one user, replacing only the fields named. */
   async writeValues(ctx: RequestContext & { manager: NonNullable<RequestContext["manager"]> }, userId: string, values: Map<CustomFieldDefinition, CanonicalValue[]>): Promise<void> {
     if (values.size === 0) return;
-    const repo = ctx.manager.getRepository(CustomFieldValue);
-    await repo.delete({ userId, fieldId: In([...values.keys()].map((d) => d.id)) });
-    const rows: CustomFieldValue[] = [];
+    // Deferred statements (sent with the transaction's next one): nothing here is read back.
+    const fieldIds = [...values.keys()].map((d) => d.id);
+    await this.db.write(ctx, `DELETE FROM custom_field_values WHERE userId = ? AND fieldId IN (${Database.placeholders(fieldIds.length)})`, [userId, ...fieldIds]);
+    const rows: unknown[][] = [];
     for (const [def, list] of values)
-      list.forEach((v, position) =>
-        rows.push({ id: newId(), organisationId: ctx.organisationId, userId, fieldId: def.id, position, value: v.value, valueKey: v.value.toLowerCase().slice(0, 255), valueNumber: v.valueNumber }),
+      list.forEach((v, position) => rows.push([newId(), ctx.organisationId, userId, def.id, position, v.value, v.value.toLowerCase().slice(0, 255), v.valueNumber]));
+    if (rows.length) {
+      await this.db.write(
+        ctx,
+        `INSERT INTO custom_field_values (id, organisationId, userId, fieldId, position, value, valueKey, valueNumber) VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+        rows.flat(),
       );
-    if (rows.length) await repo.insert(rows);
+    }
   }
 
   /** Values of many users at once, keyed by field key, typed by definition. */
@@ -229,15 +233,19 @@ export class CustomFieldService {
     if (rows.length === 0) return result;
     const defs = new Map((definitions ?? (await this.list(ctx))).map((d) => [d.id, d]));
     for (const row of rows) {
-      const def = defs.get(row.fieldId);
       const values = result.get(row.userId);
-      if (!def || !values) continue;
-      const typed = typedValue(def, row);
-      if (def.multiValued) ((values[def.key] ??= []) as CustomFieldScalar[]).push(typed);
-      else values[def.key] = typed;
+      if (values) addStoredValue(values, defs.get(row.fieldId), row);
     }
     return result;
   }
+}
+
+/** One stored value row (in position order) into a user's values, typed by its definition. */
+export function addStoredValue(values: CustomFieldValues, def: CustomFieldDefinition | undefined, row: Pick<CustomFieldValue, "value" | "valueNumber">): void {
+  if (!def) return;
+  const typed = typedValue(def, row);
+  if (def.multiValued) ((values[def.key] ??= []) as CustomFieldScalar[]).push(typed);
+  else values[def.key] = typed;
 }
 
 function canonicalValue(def: CustomFieldDefinition, v: unknown, field: string): CanonicalValue {

@@ -203,7 +203,7 @@ export class GroupService {
     if (seekKey !== undefined) qb.andWhere("g.displayNameKey > :seekKey", { seekKey });
     else qb.offset(page.offset);
     const items = page.limit === 0 ? [] : await qb.limit(page.limit).getMany();
-    if (list && items.length) this.pages.remember(list, page.offset + items.length, items.at(-1)!.displayNameKey);
+    if (list && items.length > 0 && items.length === page.limit) this.pages.remember(list, page.offset + items.length, items.at(-1)!.displayNameKey);
     const totalCount = await this.pages.totalFor(list, page, items.length, () => countQuery.getCount());
     return { items, totalCount };
   }

@@ -159,7 +159,7 @@ export class RoleService {
 }
 
 /** A plain row → a Role as the repository would give it. */
-function roleFromRaw(raw: Record<string, unknown>): Role {
+export function roleFromRaw(raw: Record<string, unknown>): Role {
   return {
     id: String(raw.id),
     organisationId: String(raw.organisationId),

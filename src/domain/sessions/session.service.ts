@@ -24,7 +24,7 @@ export interface SessionStore {
   save(id: string, data: string, expiresAt: Date, owner: SessionOwner): Promise<void>;
   touch(id: string, expiresAt: Date, owner?: SessionOwner): Promise<void>;
   destroy(id: string): Promise<void>;
-  /** `tx`: the deactivating transaction (database store); the Redis store is not transactional and ignores it. */
+  /** `tx`: the deactivating transaction (database store; the count is then unknown: 0); the Redis store is not transactional and ignores it. */
   deleteSessionsOfUser(tx: { manager: EntityManager } | null, userId: string): Promise<number>;
   countSessionsOfUsers(userIds: string[]): Promise<number>;
   purgeExpired(now?: Date): Promise<number>;
@@ -59,7 +59,12 @@ export class DatabaseSessionStore implements SessionStore {
   }
 
   async deleteSessionsOfUser(tx: { manager: EntityManager } | null, userId: string): Promise<number> {
-    const r = await this.db.manager(tx ?? undefined).getRepository(Session).delete({ userId });
+    if (tx) {
+      // Part of the deactivating transaction: sent with its other writes (the count is not known then).
+      await this.db.write(tx, "DELETE FROM sessions WHERE userId = ?", [userId]);
+      return 0;
+    }
+    const r = await this.db.manager().getRepository(Session).delete({ userId });
     return r.affected ?? 0;
   }
 

@@ -7,7 +7,8 @@
  * Per process and best effort: a miss (another instance, an evicted entry) falls back to OFFSET.
  */
 export class PageContinuations {
-  private readonly lists = new Map<string, { total?: { value: number; until: number }; ends: Map<number, string>; touched: number }>();
+  /** In least-recently-touched order (a touch moves the entry to the end): eviction takes the first. */
+  private readonly lists = new Map<string, { total?: { value: number; until: number }; ends: Map<number, string> }>();
 
   constructor(
     private readonly maxLists = 500,
@@ -50,18 +51,12 @@ export class PageContinuations {
 
   private entry(list: string) {
     let entry = this.lists.get(list);
-    if (!entry) {
-      if (this.lists.size >= this.maxLists) {
-        // Evict the least recently touched list.
-        let oldest: string | undefined;
-        let when = Infinity;
-        for (const [k, v] of this.lists) if (v.touched < when) [oldest, when] = [k, v.touched];
-        if (oldest) this.lists.delete(oldest);
-      }
-      entry = { ends: new Map(), touched: Date.now() };
-      this.lists.set(list, entry);
+    if (entry) this.lists.delete(list);
+    else {
+      if (this.lists.size >= this.maxLists) this.lists.delete(this.lists.keys().next().value!);
+      entry = { ends: new Map() };
     }
-    entry.touched = Date.now();
+    this.lists.set(list, entry);
     return entry;
   }
 }

@@ -1,6 +1,5 @@
 import { In } from "typeorm";
 import type { EntityManager } from "typeorm";
-import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { Database, isUniqueViolation } from "../../platform/database";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
@@ -10,7 +9,6 @@ import type { CustomFieldService, CustomFieldValues } from "../custom-fields/cus
 import type { CustomFieldDefinition } from "../custom-fields/custom-field-definition.entity";
 import { Group } from "../groups/group.entity";
 import { GroupMembership } from "../groups/group-membership.entity";
-import { RoleAssignment } from "../roles/role-assignment.entity";
 import type { Role } from "../roles/role.entity";
 import type { RoleService } from "../roles/role.service";
 import { type ColumnSpec, SqlWhereBuilder } from "../shared/criteria";
@@ -20,6 +18,7 @@ import { PageContinuations } from "../shared/page-continuations";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
 import { type ContactKind, UserContact } from "./user-contact.entity";
 import { contactFromRow, userFromRow } from "./user.rows";
+import { userDetailsFromRows, userDetailsParams, userDetailsSql } from "./user-details.sql";
 import { type PostalAddress, User } from "./user.entity";
 import { type UserCriteria, type UserField, type UserRelation, contactColumns, customFieldKeys, userColumns } from "./user.query";
 
@@ -145,7 +144,10 @@ export class UserService {
         await this.insertRow(tx, "users", userRow(user));
         const written = await this.writeRelated(tx, user, changes, true);
         await this.audit.record(tx, { action: "user.created", resourceType: "User", resourceId: user.id, changes: audit });
-        return { user, details: await this.detailsAfterWrite(tx, user, changes, written, null) };
+        const details = await this.detailsAfterWrite(tx, user, changes, written, null);
+        // In a caller's transaction (a bulk request), a unique-index refusal must surface here, inside `uniquely`.
+        if (ctx.manager) await this.db.flush(tx);
+        return { user, details };
       }),
     );
   }
@@ -174,16 +176,19 @@ export class UserService {
         user.version += 1;
         user.updatedAt = new Date();
         // Only the columns that changed (and the version): a deactivation is a three-column UPDATE.
-        const columns: Partial<User> = { version: user.version, updatedAt: user.updatedAt };
+        const row = userRow(user);
+        const columns = ["version", "updatedAt"];
         for (const key of Object.keys(user) as (keyof User)[]) {
-          if (key !== "version" && key !== "updatedAt" && JSON.stringify(user[key] ?? null) !== JSON.stringify(snapshot[key] ?? null)) (columns as Record<string, unknown>)[key] = user[key];
+          if (key !== "version" && key !== "updatedAt" && key in row && JSON.stringify(user[key] ?? null) !== JSON.stringify(snapshot[key] ?? null)) columns.push(key);
         }
-        await tx.manager.getRepository(User).update({ id: user.id, organisationId: tx.organisationId }, columns as QueryDeepPartialEntity<User>);
+        await this.db.write(tx, `UPDATE users SET ${columns.map((c) => `${this.quote(c)} = ?`).join(", ")} WHERE id = ? AND organisationId = ?`, [...columns.map((c) => row[c]), user.id, tx.organisationId]);
         const written = await this.writeRelated(tx, user, changes, false);
         const action = audit.active && Object.keys(audit).length === 1 ? (user.active ? "user.reactivated" : "user.deactivated") : "user.updated";
         await this.audit.record(tx, { action, resourceType: "User", resourceId: user.id, changes: audit });
         if (wasActive && !user.active) for (const hook of this.onDeactivated) await hook(tx, user.id);
         const details = before ? await this.detailsAfterWrite(tx, user, changes, written, before) : (await this.details(tx, [user], { groups: true })).get(user.id)!;
+        // In a caller's transaction, a unique-index refusal must surface here, inside `uniquely`.
+        if (ctx.manager) await this.db.flush(tx);
         return { user, details };
       }),
     );
@@ -252,23 +257,48 @@ export class UserService {
 
   /** Offset paging in a stable order (SCIM lists): the same query seen page by page shows every user once. */
   async search(ctx: RequestContext, criteria: UserCriteria, page: OffsetPage, sort?: UserSort): Promise<Slice<User>> {
+    const { rows, totalCount } = await this.searchRows(ctx, criteria, page, sort);
+    return { items: rows.map(userFromRow), totalCount };
+  }
+
+  /** `search` with every user's details: two statements for a page of any size. */
+  async searchWithDetails(ctx: RequestContext, criteria: UserCriteria, page: OffsetPage, sort?: UserSort, include: { groups?: boolean } = {}): Promise<Slice<UserWithDetails>> {
+    const { rows, totalCount } = await this.searchRows(ctx, criteria, page, sort);
+    const users = rows.map(userFromRow);
+    const details = await this.details(ctx, users, include);
+    return { items: users.map((user) => ({ user, details: details.get(user.id)! })), totalCount };
+  }
+
+  private async searchRows(ctx: RequestContext, criteria: UserCriteria, page: OffsetPage, sort: UserSort | undefined): Promise<{ rows: Record<string, unknown>[]; totalCount: number }> {
     const { where, params } = await this.where(ctx, criteria);
     const sortSpec = sort ? userColumns[sort.field] : undefined;
     // The default order (userNameKey, unique per organisation) can continue a page by seeking.
     const list = sortSpec ? undefined : `${ctx.organisationId}:${JSON.stringify(criteria)}`;
     const seekKey = list && page.offset > 0 ? this.pages.seek(list, page.offset) : undefined;
     const order = sortSpec ? `${sortSpec.column} ${sort!.descending ? "DESC" : "ASC"}, u.userNameKey ASC` : "u.userNameKey ASC";
-    let items: User[] = [];
+    let rows: Record<string, unknown>[] = [];
     if (page.limit > 0) {
       const seek = seekKey !== undefined ? " AND u.userNameKey > :seekKey" : "";
       const window = seekKey !== undefined ? `LIMIT ${Number(page.limit)}` : `LIMIT ${Number(page.limit)} OFFSET ${Number(page.offset)}`;
-      const rows = await this.db.rowsNamed(ctx, `SELECT u.* FROM users u WHERE ${where}${seek} ORDER BY ${order} ${window}`, { ...params, seekKey });
-      items = rows.map(userFromRow);
+      rows = await this.db.rowsNamed(ctx, `SELECT u.* FROM users u WHERE ${where}${seek} ORDER BY ${order} ${window}`, { ...params, seekKey });
     }
-    if (list && items.length) this.pages.remember(list, page.offset + items.length, items.at(-1)!.userNameKey);
+    // Only a full page can have a next one (a lookup by userName never does: nothing to remember).
+    if (list && rows.length > 0 && rows.length === page.limit) this.pages.remember(list, page.offset + rows.length, String(rows.at(-1)!.userNameKey));
     // A lookup that returns less than a full first page already knows its total: no COUNT.
-    const totalCount = await this.pages.totalFor(list, page, items.length, () => this.count(ctx, where, params));
-    return { items, totalCount };
+    const totalCount = await this.pages.totalFor(list, page, rows.length, () => this.count(ctx, where, params));
+    return { rows, totalCount };
+  }
+
+  /** One user with its details (two statements); another organisation's id is simply not found. */
+  async findWithDetails(ctx: RequestContext, id: string, include: { groups?: boolean } = {}): Promise<UserWithDetails | null> {
+    const [row] = await this.db.rows(ctx, "SELECT u.* FROM users u WHERE u.id = ? AND u.organisationId = ?", [id, ctx.organisationId]);
+    if (!row) return null;
+    const user = userFromRow(row);
+    return { user, details: (await this.details(ctx, [user], include)).get(user.id)! };
+  }
+
+  private async definitionsById(ctx: RequestContext): Promise<Map<string, CustomFieldDefinition>> {
+    return new Map((await this.customFields.list(ctx)).map((d) => [d.id, d]));
   }
 
   /** Keyset paging by userName (GraphQL connections): deep pages cost what the first costs. */
@@ -291,31 +321,13 @@ export class UserService {
     return Number(row.n);
   }
 
-  /** Emails, phones, roles, custom fields, groups and managers of many users: a constant number of queries. */
+  /** Emails, phones, roles, custom fields, groups and managers of many users: one statement. */
   async details(ctx: RequestContext, users: User[], include: { groups?: boolean } = {}): Promise<Map<string, UserDetails>> {
-    const ids = users.map((u) => u.id);
-    const managerIds = [...new Set(users.map((u) => u.managerId).filter((m): m is string => !!m))];
-    const [contacts, roles, customFields, groups, managers] = await Promise.all([
-      this.contactsOfUsers(ctx, ids),
-      this.roles.rolesOfUsers(ctx, ids),
-      this.customFields.valuesOfUsers(ctx, ids),
-      include.groups ? this.groupsOfUsers(ctx, ids) : Promise.resolve(new Map<string, { id: string; displayName: string }[]>()),
-      this.getMany(ctx, managerIds),
-    ]);
-    const result = new Map<string, UserDetails>();
-    for (const u of users) {
-      const c = contacts.get(u.id) ?? [];
-      const m = u.managerId ? managers.get(u.managerId) : undefined;
-      result.set(u.id, {
-        emails: c.filter((x) => x.kind === "email"),
-        phoneNumbers: c.filter((x) => x.kind === "phone"),
-        roles: roles.get(u.id) ?? [],
-        customFields: customFields.get(u.id) ?? {},
-        groups: groups.get(u.id) ?? [],
-        manager: m ? { id: m.id, userName: m.userName, displayName: m.displayName } : null,
-      });
-    }
-    return result;
+    if (users.length === 0) return new Map();
+    const ids = [...new Set(users.map((u) => u.id))];
+    const { sql, parts } = userDetailsSql(this.db.dialect, ids.length, include);
+    const [rows, definitions] = await Promise.all([this.db.rows(ctx, sql, userDetailsParams(ctx.organisationId, ids, parts)), this.definitionsById(ctx)]);
+    return userDetailsFromRows(rows, ctx.organisationId, ids, definitions);
   }
 
   async contactsOfUsers(ctx: RequestContext, userIds: string[]): Promise<Map<string, UserContact[]>> {
@@ -468,20 +480,19 @@ export class UserService {
     return diff;
   }
 
+  /** Contacts, roles and custom values as written: deferred statements, nothing read back. */
   private async writeRelated(tx: Tx, user: User, c: ValidatedChanges, creating: boolean): Promise<{ contacts: UserContact[] }> {
-    const contactRepo = tx.manager.getRepository(UserContact);
     const rows: UserContact[] = [];
     for (const [field, kind] of [["emails", "email"], ["phoneNumbers", "phone"]] as const) {
       const list = c[field];
       if (list === undefined) continue;
-      if (!creating) await contactRepo.delete({ userId: user.id, kind });
+      if (!creating) await this.db.write(tx, "DELETE FROM user_contacts WHERE userId = ? AND kind = ?", [user.id, kind]);
       (list ?? []).forEach((x, position) => rows.push(contactRow(tx.organisationId, user.id, kind, position, x)));
     }
     if (rows.length) await this.insertRows(tx, "user_contacts", rows as unknown as Record<string, unknown>[]);
     if (c.resolvedRoles) {
-      const repo = tx.manager.getRepository(RoleAssignment);
-      if (!creating) await repo.delete({ userId: user.id });
-      if (c.resolvedRoles.length) await repo.insert(c.resolvedRoles.map((r) => ({ userId: user.id, roleId: r.id, organisationId: tx.organisationId })));
+      if (!creating) await this.db.write(tx, "DELETE FROM role_assignments WHERE userId = ?", [user.id]);
+      if (c.resolvedRoles.length) await this.insertRows(tx, "role_assignments", c.resolvedRoles.map((r) => ({ userId: user.id, roleId: r.id, organisationId: tx.organisationId })));
     }
     if (c.validatedCustomFields?.size) await this.customFields.writeValues(tx, user.id, c.validatedCustomFields);
     return { contacts: rows };
@@ -506,14 +517,18 @@ export class UserService {
    * Plain multi-row INSERT of the create path (one statement a table). The rows keep the values as
    * written: TypeORM's insert would read MariaDB's raw tinyint back into boolean fields.
    */
-  private insertRows(tx: Tx, table: string, rows: Record<string, unknown>[]): Promise<unknown> {
+  private insertRows(tx: Tx, table: string, rows: Record<string, unknown>[]): Promise<void> {
     const columns = Object.keys(rows[0]);
-    const q = (c: string) => (this.db.dialect === "mysql" ? `\`${c}\`` : `"${c}"`);
     const values = rows.map(() => `(${columns.map(() => "?").join(", ")})`).join(", ");
-    return this.db.rows(tx, `INSERT INTO ${table} (${columns.map(q).join(", ")}) VALUES ${values}`, rows.flatMap((r) => columns.map((c) => r[c] ?? null)));
+    return this.db.write(tx, `INSERT INTO ${table} (${columns.map((c) => this.quote(c)).join(", ")}) VALUES ${values}`, rows.flatMap((r) => columns.map((c) => r[c] ?? null)));
   }
 
-  private insertRow(tx: Tx, table: string, row: Record<string, unknown>): Promise<unknown> {
+  /** A column name from code (never from input), quoted for the dialect. */
+  private quote(column: string): string {
+    return this.db.dialect === "mysql" ? `\`${column}\`` : `"${column}"`;
+  }
+
+  private insertRow(tx: Tx, table: string, row: Record<string, unknown>): Promise<void> {
     return this.insertRows(tx, table, [row]);
   }
 

@@ -1,7 +1,6 @@
 import type { User } from "../../../domain/users/user.entity";
 import type { UserDetails, UserSort, UserWithDetails } from "../../../domain/users/user.service";
 import {
-  type Json,
   type PatchOperation,
   type ResourceSchema,
   URN_ENTERPRISE_USER,
@@ -21,21 +20,15 @@ import {
   weakEtag,
 } from "../../protocol";
 import { type ScimScope, userSchema } from "../scim-scope";
-import { type ProjectionParams, type ScimRequest, type ScimResponse, expectedVersion, projectionOf, withEtag } from "../scim-response";
+import { type ScimRequest, type ScimResponse, expectedVersion, projectionOf, withEtag } from "../scim-response";
 import { qualifyLegacyManager } from "../scim-filter";
 import { userColumnOf, userFilterToCriteria } from "./user.scim-filter";
 import { changesFromPatchedUser, changesFromScimUser, toScimUser } from "./user.scim-mapper";
 
-async function render(scope: ScimScope, schema: ResourceSchema, users: User[], projection: ProjectionParams): Promise<Json[]> {
-  const details = await scope.services.users.details(scope.ctx, users, { groups: wantsAttribute(schema, projection, "groups") });
-  return users.map((u) => project(toScimUser(u, details.get(u.id)!, scope.baseUrl, scope.extensionUrn), schema, projection));
-}
-
-/** Answers with one user; `details` already known from the write are used as they are (no re-read). */
-async function respondWithUser(scope: ScimScope, schema: ResourceSchema, user: User, status: number, query: Record<string, unknown>, details?: UserDetails): Promise<ScimResponse> {
+/** Answers with one user and its details (as read or as written: never re-read). */
+function respondWithUser(scope: ScimScope, schema: ResourceSchema, user: User, status: number, query: Record<string, unknown>, details: UserDetails): ScimResponse {
   scope.resource = { type: "User", id: user.id };
-  const projection = projectionOf(query);
-  const [body] = details ? [project(toScimUser(user, details, scope.baseUrl, scope.extensionUrn), schema, projection)] : await render(scope, schema, [user], projection);
+  const body = project(toScimUser(user, details, scope.baseUrl, scope.extensionUrn), schema, projectionOf(query));
   return withEtag(status, body, user.version, status === 201 ? `${scope.baseUrl}/Users/${user.id}` : undefined);
 }
 
@@ -57,12 +50,13 @@ export async function createUser(scope: ScimScope, req: ScimRequest): Promise<Sc
 }
 
 export async function getUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
-  const user = await scope.services.users.find(scope.ctx, req.id!);
-  if (!user) throw notFound(`User ${req.id} not found`);
+  const { schema } = await userSchema(scope);
+  const found = await scope.services.users.findWithDetails(scope.ctx, req.id!, { groups: wantsAttribute(schema, projectionOf(req.query), "groups") });
+  if (!found) throw notFound(`User ${req.id} not found`);
+  const { user, details } = found;
   scope.resource = { type: "User", id: user.id };
   if (req.ifNoneMatch && etagMatches(req.ifNoneMatch, weakEtag(user.version))) return { status: 304, headers: { ETag: weakEtag(user.version) } };
-  const { schema } = await userSchema(scope);
-  return respondWithUser(scope, schema, user, 200, req.query);
+  return respondWithUser(scope, schema, user, 200, req.query, details);
 }
 
 export async function listUsers(scope: ScimScope, params: Record<string, unknown>): Promise<ScimResponse> {
@@ -80,8 +74,9 @@ export async function listUsers(scope: ScimScope, params: Record<string, unknown
     if (!field) throw invalidValue(`cannot sort by "${q.sortBy}"`);
     sort = { field, descending: q.sortOrder === "descending" };
   }
-  const page = await scope.services.users.search(scope.ctx, criteria, { offset: q.startIndex - 1, limit: q.count }, sort);
-  const resources = await render(scope, schema, page.items, { attributes: q.attributes, excludedAttributes: q.excludedAttributes });
+  const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
+  const page = await scope.services.users.searchWithDetails(scope.ctx, criteria, { offset: q.startIndex - 1, limit: q.count }, sort, { groups: wantsAttribute(schema, projection, "groups") });
+  const resources = page.items.map(({ user, details }) => project(toScimUser(user, details, scope.baseUrl, scope.extensionUrn), schema, projection));
   return { status: 200, body: listResponse(resources, page.totalCount, q.startIndex) };
 }
 
