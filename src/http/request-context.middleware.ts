@@ -16,13 +16,17 @@ export function requestContextMiddleware(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
     const incoming = req.get("x-request-id");
     req.requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newRequestId();
-    req.log = logger.child({ requestId: req.requestId });
+    // The child logger is made when something logs: most requests at LOG_LEVEL=warn never do.
+    let child: Logger | undefined;
+    Object.defineProperty(req, "log", { configurable: true, enumerable: false, get: () => (child ??= logger.child({ requestId: req.requestId })) });
     res.setHeader("X-Request-Id", req.requestId);
-    const started = process.hrtime.bigint();
-    res.on("finish", () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      req.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
-    });
+    if (logger.isLevelEnabled("info")) {
+      const started = process.hrtime.bigint();
+      res.on("finish", () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        req.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
+      });
+    }
     next();
   };
 }

@@ -56,6 +56,19 @@ export class Database {
   }
 
   /**
+   * The rows of several statements that do not depend on each other: one round trip in a MariaDB
+   * transaction (see StatementPipeline), one after the other elsewhere.
+   */
+  async rowsMany(ctx: { manager?: EntityManager } | undefined, statements: [sql: string, params: unknown[]][]): Promise<Record<string, unknown>[][]> {
+    const pipeline = pipelineOf(ctx?.manager);
+    const bound = statements.map(([sql, params]) => ({ sql, params: params.map((v) => this.bindable(v)) }));
+    if (pipeline) return (await pipeline.queryMany(bound)) as Record<string, unknown>[][];
+    const results: Record<string, unknown>[][] = [];
+    for (const st of bound) results.push(await this.rows(ctx, st.sql, st.params));
+    return results;
+  }
+
+  /**
    * A write whose result the caller does not read (an insert, the audit event). In a MariaDB/MySQL
    * transaction it waits and travels with the transaction's next statement or its COMMIT (see
    * StatementPipeline): an error it causes fails the transaction there. Elsewhere it runs at once.

@@ -43,6 +43,13 @@ export class StatementPipeline {
     return (await this.send(batch)).at(-1);
   }
 
+  /** Runs several statements after everything deferred, in one round trip; their results in order. */
+  async queryMany(statements: { sql: string; params: unknown[] }[]): Promise<unknown[]> {
+    for (const st of statements) this.dataSource.logger.logQuery(st.sql, st.params, this.runner);
+    const deferred = this.pending.splice(0);
+    return (await this.send([...deferred, ...statements])).slice(deferred.length);
+  }
+
   /** Sends what is deferred now (its errors are then the caller's), if anything is. */
   async flush(): Promise<void> {
     if (this.pending.some((s) => s.sql !== "START TRANSACTION")) await this.send(this.pending.splice(0));

@@ -15,15 +15,19 @@ import type { UserDetails } from "./user.service";
  *
  * Columns: k, userId, n (position), a–f (text), g (number), h (date), x (JSON).
  */
-export function userDetailsSql(dialect: SqlDialect, userCount: number, include: { groups?: boolean }): { sql: string; parts: number } {
+export function userDetailsSql(dialect: SqlDialect, userCount: number, include: { groups?: boolean; manager?: boolean }): { sql: string; parts: number } {
   const q = dialect === "mysql" ? (name: string) => `\`${name}\`` : (name: string) => `"${name}"`;
   const ids = Database.placeholders(userCount);
   const parts = [
     `SELECT 'c' AS k, c.userId AS userId, c.position AS n, c.id AS a, c.kind AS b, c.value AS c, c.valueKey AS d, c.type AS e, c.display AS f, c.${q("primary")} AS g, NULL AS h, NULL AS i, NULL AS x FROM user_contacts c WHERE c.organisationId = ? AND c.userId IN (${ids})`,
     `SELECT 'r', ra.userId, 0, r.id, r.name, r.nameKey, r.description, NULL, NULL, r.builtIn, r.createdAt, r.updatedAt, r.permissions FROM role_assignments ra INNER JOIN roles r ON r.id = ra.roleId WHERE ra.organisationId = ? AND ra.userId IN (${ids})`,
     `SELECT 'v', v.userId, v.position, v.fieldId, v.value, NULL, NULL, NULL, NULL, v.valueNumber, NULL, NULL, NULL FROM custom_field_values v WHERE v.organisationId = ? AND v.userId IN (${ids})`,
-    `SELECT 'm', u.id, 0, mu.id, mu.userName, mu.displayName, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM users u INNER JOIN users mu ON mu.id = u.managerId AND mu.organisationId = u.organisationId WHERE u.organisationId = ? AND u.id IN (${ids})`,
   ];
+  if (include.manager !== false) {
+    parts.push(
+      `SELECT 'm', u.id, 0, mu.id, mu.userName, mu.displayName, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM users u INNER JOIN users mu ON mu.id = u.managerId AND mu.organisationId = u.organisationId WHERE u.organisationId = ? AND u.id IN (${ids})`,
+    );
+  }
   if (include.groups) {
     parts.push(
       `SELECT 'g', m.memberId, 0, g.id, g.displayName, g.displayNameKey, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM group_memberships m INNER JOIN ${q("groups")} g ON g.id = m.groupId WHERE m.organisationId = ? AND m.memberId IN (${ids})`,

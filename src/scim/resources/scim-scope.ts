@@ -66,7 +66,14 @@ export function userSchemaFor(urn: string, definitions: CustomFieldDefinition[])
 
 export const groupSchema: ResourceSchema = { name: "Group", endpoint: "/Groups", description: "Group", core: CORE_GROUP_SCHEMA, extensions: [] };
 
+/** Built once per list of definitions: the domain hands out the same (cached) array until they change. */
+const schemasByDefinitions = new WeakMap<CustomFieldDefinition[], Map<string, ResourceSchema>>();
+
 export async function userSchema(scope: ScimScope): Promise<{ schema: ResourceSchema; definitions: CustomFieldDefinition[] }> {
   const definitions = await scope.services.customFields.list(scope.ctx);
-  return { schema: userSchemaFor(scope.extensionUrn, definitions), definitions };
+  let byUrn = schemasByDefinitions.get(definitions);
+  if (!byUrn) schemasByDefinitions.set(definitions, (byUrn = new Map()));
+  let schema = byUrn.get(scope.extensionUrn);
+  if (!schema) byUrn.set(scope.extensionUrn, (schema = userSchemaFor(scope.extensionUrn, definitions)));
+  return { schema, definitions };
 }

@@ -1,6 +1,7 @@
 import type { User } from "../../../domain/users/user.entity";
 import type { UserDetails, UserSort, UserWithDetails } from "../../../domain/users/user.service";
 import {
+  type Json,
   type PatchOperation,
   type ResourceSchema,
   URN_ENTERPRISE_USER,
@@ -20,23 +21,33 @@ import {
   weakEtag,
 } from "../../protocol";
 import { type ScimScope, userSchema } from "../scim-scope";
-import { type ScimRequest, type ScimResponse, expectedVersion, projectionOf, withEtag } from "../scim-response";
+import { type ProjectionParams, type ScimRequest, type ScimResponse, expectedVersion, projectionOf, withEtag } from "../scim-response";
 import { qualifyLegacyManager } from "../scim-filter";
 import { userColumnOf, userFilterToCriteria } from "./user.scim-filter";
 import { changesFromPatchedUser, changesFromScimUser, toScimUser } from "./user.scim-mapper";
 
+/**
+ * A user as SCIM shows it under `attributes`/`excludedAttributes`. `toScimUser` emits only schema
+ * attributes returned by default, so without either parameter there is nothing to project (a spec
+ * checks it); a page of 100 users skips a hundred projections.
+ */
+function renderUser(scope: ScimScope, schema: ResourceSchema, user: User, details: UserDetails, projection: ProjectionParams): Json {
+  const resource = toScimUser(user, details, scope.baseUrl, scope.extensionUrn);
+  return projection.attributes || projection.excludedAttributes ? project(resource, schema, projection) : resource;
+}
+
 /** Answers with one user and its details (as read or as written: never re-read). */
 function respondWithUser(scope: ScimScope, schema: ResourceSchema, user: User, status: number, query: Record<string, unknown>, details: UserDetails): ScimResponse {
   scope.resource = { type: "User", id: user.id };
-  const body = project(toScimUser(user, details, scope.baseUrl, scope.extensionUrn), schema, projectionOf(query));
+  const body = renderUser(scope, schema, user, details, projectionOf(query));
   return withEtag(status, body, user.version, status === 201 ? `${scope.baseUrl}/Users/${user.id}` : undefined);
 }
 
 /** Locks the user and reads what its SCIM view needs, inside the caller's transaction. */
 async function lockWithDetails(scope: ScimScope, tx: ScimScope["ctx"] & { manager: NonNullable<ScimScope["ctx"]["manager"]> }, id: string, version: number | undefined): Promise<UserWithDetails> {
-  const user = await scope.services.users.lockForUpdate(tx, id);
-  if (version !== undefined && version !== user.version) throw preconditionFailed(`User ${id} is at version ${weakEtag(user.version)}`);
-  return { user, details: (await scope.services.users.details(tx, [user], { groups: true })).get(user.id)! };
+  const current = await scope.services.users.lockWithDetails(tx, id, { groups: true });
+  if (version !== undefined && version !== current.user.version) throw preconditionFailed(`User ${id} is at version ${weakEtag(current.user.version)}`);
+  return current;
 }
 
 export async function createUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
@@ -76,7 +87,7 @@ export async function listUsers(scope: ScimScope, params: Record<string, unknown
   }
   const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
   const page = await scope.services.users.searchWithDetails(scope.ctx, criteria, { offset: q.startIndex - 1, limit: q.count }, sort, { groups: wantsAttribute(schema, projection, "groups") });
-  const resources = page.items.map(({ user, details }) => project(toScimUser(user, details, scope.baseUrl, scope.extensionUrn), schema, projection));
+  const resources = page.items.map(({ user, details }) => renderUser(scope, schema, user, details, projection));
   return { status: 200, body: listResponse(resources, page.totalCount, q.startIndex) };
 }
 
