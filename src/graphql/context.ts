@@ -1,36 +1,75 @@
 import DataLoader from "dataloader";
+import type { CustomFieldValues } from "../domain/custom-fields/custom-field.service";
 import type { Group } from "../domain/groups/group.entity";
+import type { Role } from "../domain/roles/role.entity";
 import type { Services } from "../domain/services";
 import type { Principal } from "../domain/sessions/principal";
 import { DomainError } from "../domain/shared/domain-error";
+import type { UserContact } from "../domain/users/user-contact.entity";
 import type { User } from "../domain/users/user.entity";
-import type { UserDetails } from "../domain/users/user.service";
 import type { RequestContext } from "../platform/request-context";
+
+/**
+ * A DataLoader that also answers synchronously for keys it has already loaded: graphql-js completes a
+ * node whose fields are plain values without a promise per node and field, so a page whose relations
+ * were loaded up front (`prefetch`) costs far less CPU than one that waits on a loader per field.
+ */
+export class RelationLoader<K, V> {
+  private readonly loaded = new Map<K, V>();
+  private readonly loader: DataLoader<K, V>;
+
+  constructor(batch: (keys: K[]) => Promise<V[]>) {
+    this.loader = new DataLoader<K, V>(async (keys) => {
+      const values = await batch([...keys]);
+      keys.forEach((key, i) => this.loaded.set(key, values[i]));
+      return values;
+    });
+  }
+
+  /** The value when it is loaded, else a promise of it (keys asked for in the same tick share one batch). */
+  get(key: K): V | Promise<V> {
+    return this.loaded.has(key) ? (this.loaded.get(key) as V) : this.loader.load(key);
+  }
+
+  /** Loads many keys in one batch; a failure surfaces where a field then `get`s the key. */
+  async prefetch(keys: K[]): Promise<void> {
+    await this.loader.loadMany(keys);
+  }
+}
 
 /** Per-request batching: resolving 100 users with their relations costs a constant number of queries. */
 export function createLoaders(services: Services, ctx: RequestContext) {
   return {
-    userById: new DataLoader<string, User | null>(async (ids) => {
+    userById: new RelationLoader<string, User | null>(async (ids) => {
       const found = await services.users.getMany(ctx, ids);
       return ids.map((id) => found.get(id) ?? null);
     }),
-    groupById: new DataLoader<string, Group | null>(async (ids) => {
+    groupById: new RelationLoader<string, Group | null>(async (ids) => {
       const found = await services.groups.getMany(ctx, ids);
       return ids.map((id) => found.get(id) ?? null);
     }),
-    userDetails: new DataLoader<User, UserDetails, string>(
-      async (users) => {
-        const details = await services.users.details(ctx, [...users]);
-        return users.map((u) => details.get(u.id)!);
-      },
-      { cacheKeyFn: (u) => u.id },
-    ),
-    groupsOfUser: new DataLoader<string, { id: string; displayName: string }[]>(async (ids) => {
-      const groups = await services.users.groupsOfUsers(ctx, [...ids]);
+    // One loader per relation: a page that asks only for roles reads only role assignments.
+    contactsOfUser: new RelationLoader<string, { emails: UserContact[]; phoneNumbers: UserContact[] }>(async (ids) => {
+      const contacts = await services.users.contactsOfUsers(ctx, ids);
+      return ids.map((id) => {
+        const all = contacts.get(id) ?? [];
+        return { emails: all.filter((c) => c.kind === "email"), phoneNumbers: all.filter((c) => c.kind === "phone") };
+      });
+    }),
+    rolesOfUser: new RelationLoader<string, Role[]>(async (ids) => {
+      const roles = await services.roles.rolesOfUsers(ctx, ids);
+      return ids.map((id) => roles.get(id) ?? []);
+    }),
+    customFieldsOfUser: new RelationLoader<string, CustomFieldValues>(async (ids) => {
+      const values = await services.customFields.valuesOfUsers(ctx, ids);
+      return ids.map((id) => values.get(id) ?? {});
+    }),
+    groupsOfUser: new RelationLoader<string, { id: string; displayName: string }[]>(async (ids) => {
+      const groups = await services.users.groupsOfUsers(ctx, ids);
       return ids.map((id) => groups.get(id) ?? []);
     }),
-    memberCount: new DataLoader<string, number>(async (ids) => {
-      const counts = await services.groups.memberCounts(ctx, [...ids]);
+    memberCount: new RelationLoader<string, number>(async (ids) => {
+      const counts = await services.groups.memberCounts(ctx, ids);
       return ids.map((id) => counts.get(id) ?? 0);
     }),
   };

@@ -155,8 +155,8 @@ export class GroupResolver {
   }
 
   @FieldResolver(() => Int)
-  memberCount(@Root() group: Group, @Ctx() ctx: GraphqlContext): Promise<number> {
-    return ctx.loaders().memberCount.load(group.id);
+  memberCount(@Root() group: Group, @Ctx() ctx: GraphqlContext): number | Promise<number> {
+    return ctx.loaders().memberCount.get(group.id);
   }
 
   @FieldResolver(() => GroupMemberConnection)
@@ -174,12 +174,12 @@ export class GroupResolver {
 @Resolver(() => GroupMemberType)
 export class GroupMemberResolver {
   @FieldResolver(() => UserType, { nullable: true, description: "The member, when it is a user" })
-  user(@Root() member: Member, @Ctx() ctx: GraphqlContext): Promise<User | null> | null {
-    return member.type === "user" ? ctx.loaders().userById.load(member.id) : null;
+  user(@Root() member: Member, @Ctx() ctx: GraphqlContext): User | null | Promise<User | null> {
+    return member.type === "user" ? ctx.loaders().userById.get(member.id) : null;
   }
 
   @FieldResolver(() => GroupType, { nullable: true, description: "The member, when it is a group" })
-  group(@Root() member: Member, @Ctx() ctx: GraphqlContext): Promise<Group | null> | null {
-    return member.type === "group" ? ctx.loaders().groupById.load(member.id) : null;
+  group(@Root() member: Member, @Ctx() ctx: GraphqlContext): Group | null | Promise<Group | null> {
+    return member.type === "group" ? ctx.loaders().groupById.get(member.id) : null;
   }
 }

@@ -3,7 +3,7 @@ import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver }
 import type { Role } from "../../domain/roles/role.entity";
 import type { GraphqlContext } from "../context";
 
-@ObjectType("Role")
+@ObjectType("Role", { simpleResolvers: true })
 export class RoleType {
   @Field(() => ID)
   id: string;

@@ -1,8 +1,8 @@
 import { invalidInput } from "../../domain/shared/domain-error";
-import type { GraphQLResolveInfo } from "graphql";
+import { type FieldNode, type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
 import { type ClassType, Field, Int, ObjectType } from "type-graphql";
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field()
   hasNextPage: boolean;
@@ -13,7 +13,7 @@ export class PageInfo {
 
 /** A Relay-style connection of T: edges with cursors, plus nodes for the simple case. */
 export function Connection<T extends object>(nodeType: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field()
     cursor: string;
@@ -41,7 +41,10 @@ export function Connection<T extends object>(nodeType: ClassType<T>, name: strin
 
 export function toConnection<T>(slice: { items: T[]; totalCount: number; hasNextPage: boolean; endCursor: string | null }, cursorOf: (item: T) => string) {
   return {
-    edges: slice.items.map((node) => ({ cursor: cursorOf(node), node })),
+    // A cursor per node only when the query asks for edges (most pages ask for nodes alone).
+    get edges() {
+      return slice.items.map((node) => ({ cursor: cursorOf(node), node }));
+    },
     nodes: slice.items,
     pageInfo: { hasNextPage: slice.hasNextPage, endCursor: slice.endCursor },
     totalCount: slice.totalCount,
@@ -61,4 +64,26 @@ export function selectsTotalCount(info: GraphQLResolveInfo): boolean {
   return info.fieldNodes.some((node) =>
     (node.selectionSet?.selections ?? []).some((sel) => sel.kind !== "Field" || sel.name.value === "totalCount"),
   );
+}
+
+/** Visits the fields of a selection set, through inline fragments and fragment spreads. */
+function eachField(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, visit: (field: FieldNode) => void): void {
+  for (const sel of set?.selections ?? []) {
+    if (sel.kind === Kind.FIELD) visit(sel);
+    else if (sel.kind === Kind.INLINE_FRAGMENT) eachField(sel.selectionSet, info, visit);
+    else eachField(info.fragments[sel.name.value]?.selectionSet, info, visit);
+  }
+}
+
+/** Names of the fields the query selects on this connection's nodes (`nodes { … }` and `edges { node { … } }`). */
+export function selectedNodeFields(info: GraphQLResolveInfo): Set<string> {
+  const names = new Set<string>();
+  const addFieldsOf = (node: FieldNode) => eachField(node.selectionSet, info, (f) => names.add(f.name.value));
+  for (const connection of info.fieldNodes) {
+    eachField(connection.selectionSet, info, (f) => {
+      if (f.name.value === "nodes") addFieldsOf(f);
+      else if (f.name.value === "edges") eachField(f.selectionSet, info, (e) => e.name.value === "node" && addFieldsOf(e));
+    });
+  }
+  return names;
 }

@@ -6,7 +6,7 @@ import type { UserChanges } from "../../domain/users/user.service";
 import type { UserCriteria } from "../../domain/users/user.query";
 import { encodeCursor } from "../../domain/shared/paging";
 import type { GraphqlContext } from "../context";
-import { pageSize, selectsTotalCount, toConnection } from "../shared/connection";
+import { pageSize, selectedNodeFields, selectsTotalCount, toConnection } from "../shared/connection";
 import { RoleType } from "../roles/role.graphql";
 import { CreateUserInput, UpdateUserInput, UserFilterInput } from "./user.inputs";
 import { AddressType, ContactValueType, GroupRefType, UserConnection, UserNameType, UserType } from "./user.types";
@@ -36,6 +36,24 @@ export function userCriteria(filter?: UserFilterInput | null): UserCriteria {
   return { kind: "and", items };
 }
 
+/** `fn` of a value that may still be on its way (without a promise when it is already there). */
+function mapValue<T, R>(value: T | Promise<T>, fn: (v: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
+
+/** Loads the relations a page's nodes select in one batch each, so that their fields resolve without waiting. */
+function prefetchRelations(ctx: GraphqlContext, users: User[], fields: Set<string>): Promise<unknown> {
+  const loaders = ctx.loaders();
+  const ids = users.map((u) => u.id);
+  const batches: Promise<void>[] = [];
+  if (fields.has("emails") || fields.has("phoneNumbers")) batches.push(loaders.contactsOfUser.prefetch(ids));
+  if (fields.has("roles")) batches.push(loaders.rolesOfUser.prefetch(ids));
+  if (fields.has("customFields")) batches.push(loaders.customFieldsOfUser.prefetch(ids));
+  if (fields.has("groups")) batches.push(loaders.groupsOfUser.prefetch(ids));
+  if (fields.has("manager")) batches.push(loaders.userById.prefetch(users.flatMap((u) => (u.managerId ? [u.managerId] : []))));
+  return Promise.all(batches);
+}
+
 @Resolver(() => UserType)
 export class UserResolver {
   @Query(() => UserConnection, { description: "Users in a stable order (by userName), a page at a time" })
@@ -47,6 +65,7 @@ export class UserResolver {
     @Arg("filter", () => UserFilterInput, { nullable: true }) filter?: UserFilterInput | null,
   ) {
     const slice = await ctx.services.users.list(ctx.auth(), userCriteria(filter), { first: pageSize(first), after }, { count: selectsTotalCount(info) });
+    await prefetchRelations(ctx, slice.items, selectedNodeFields(info));
     return toConnection(slice, (u) => encodeCursor(u.userNameKey));
   }
 
@@ -123,32 +142,32 @@ export class UserResolver {
   }
 
   @FieldResolver(() => [ContactValueType])
-  async emails(@Root() user: User, @Ctx() ctx: GraphqlContext) {
-    return (await ctx.loaders().userDetails.load(user)).emails;
+  emails(@Root() user: User, @Ctx() ctx: GraphqlContext) {
+    return mapValue(ctx.loaders().contactsOfUser.get(user.id), (c) => c.emails);
   }
 
   @FieldResolver(() => [ContactValueType])
-  async phoneNumbers(@Root() user: User, @Ctx() ctx: GraphqlContext) {
-    return (await ctx.loaders().userDetails.load(user)).phoneNumbers;
+  phoneNumbers(@Root() user: User, @Ctx() ctx: GraphqlContext) {
+    return mapValue(ctx.loaders().contactsOfUser.get(user.id), (c) => c.phoneNumbers);
   }
 
   @FieldResolver(() => [RoleType])
-  async roles(@Root() user: User, @Ctx() ctx: GraphqlContext) {
-    return (await ctx.loaders().userDetails.load(user)).roles;
+  roles(@Root() user: User, @Ctx() ctx: GraphqlContext) {
+    return ctx.loaders().rolesOfUser.get(user.id);
   }
 
   @FieldResolver(() => GraphQLJSONObject)
-  async customFields(@Root() user: User, @Ctx() ctx: GraphqlContext) {
-    return (await ctx.loaders().userDetails.load(user)).customFields;
+  customFields(@Root() user: User, @Ctx() ctx: GraphqlContext) {
+    return ctx.loaders().customFieldsOfUser.get(user.id);
   }
 
   @FieldResolver(() => UserType, { nullable: true })
-  manager(@Root() user: User, @Ctx() ctx: GraphqlContext): Promise<User | null> | null {
-    return user.managerId ? ctx.loaders().userById.load(user.managerId) : null;
+  manager(@Root() user: User, @Ctx() ctx: GraphqlContext): User | null | Promise<User | null> {
+    return user.managerId ? ctx.loaders().userById.get(user.managerId) : null;
   }
 
   @FieldResolver(() => [GroupRefType], { description: "Groups the user is a direct member of" })
   groups(@Root() user: User, @Ctx() ctx: GraphqlContext) {
-    return ctx.loaders().groupsOfUser.load(user.id);
+    return ctx.loaders().groupsOfUser.get(user.id);
   }
 }

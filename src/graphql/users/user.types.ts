@@ -2,7 +2,7 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { Connection } from "../shared/connection";
 
-@ObjectType("UserName")
+@ObjectType("UserName", { simpleResolvers: true })
 export class UserNameType {
   @Field(() => String, { nullable: true })
   formatted: string | null;
@@ -23,7 +23,7 @@ export class UserNameType {
   honorificSuffix: string | null;
 }
 
-@ObjectType("ContactValue", { description: "An email address or phone number" })
+@ObjectType("ContactValue", { description: "An email address or phone number", simpleResolvers: true })
 export class ContactValueType {
   @Field()
   value: string;
@@ -38,7 +38,7 @@ export class ContactValueType {
   display: string | null;
 }
 
-@ObjectType("Address")
+@ObjectType("Address", { simpleResolvers: true })
 export class AddressType {
   @Field(() => String, { nullable: true })
   formatted?: string | null;
@@ -65,7 +65,7 @@ export class AddressType {
   primary?: boolean;
 }
 
-@ObjectType("GroupRef")
+@ObjectType("GroupRef", { simpleResolvers: true })
 export class GroupRefType {
   @Field(() => ID)
   id: string;
@@ -74,7 +74,7 @@ export class GroupRefType {
   displayName: string;
 }
 
-@ObjectType("User")
+@ObjectType("User", { simpleResolvers: true })
 export class UserType {
   @Field(() => ID)
   id: string;
@@ -143,5 +143,5 @@ export class UserType {
   customFields: Record<string, unknown>;
 }
 
-@ObjectType("UserConnection")
+@ObjectType("UserConnection", { simpleResolvers: true })
 export class UserConnection extends Connection(UserType, "User") {}
