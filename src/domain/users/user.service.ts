@@ -15,6 +15,7 @@ import { type ColumnSpec, SqlWhereBuilder } from "../shared/criteria";
 import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
 import { PageContinuations } from "../shared/page-continuations";
+import { RecentTotals } from "../shared/recent-totals";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
 import { type ContactKind, UserContact } from "./user-contact.entity";
 import { contactFromRow, userFromRow } from "./user.rows";
@@ -104,6 +105,12 @@ const MAX_CONTACTS = 50;
 
 export class UserService {
   private readonly pages = new PageContinuations();
+  private readonly totals = new RecentTotals();
+
+  /** Forgets the organisation's cached list totals (after any change to it; see RecentTotals). */
+  forgetTotals(organisationId: string): void {
+    this.totals.forget(organisationId);
+  }
 
   /** Run inside the transaction that deactivates a user (sessions end there, for example). */
   readonly onDeactivated: ((ctx: Tx, userId: string) => Promise<void>)[] = [];
@@ -308,8 +315,9 @@ export class UserService {
   /** Keyset paging by userName (GraphQL connections): deep pages cost what the first costs. */
   async list(ctx: RequestContext, criteria: UserCriteria, page: CursorPage, options: { count?: boolean } = {}): Promise<CursorSlice<User>> {
     const { where, params } = await this.where(ctx, criteria);
-    // Counting a large directory costs more than the page itself: only when the caller wants it.
-    const totalCount = options.count === false ? -1 : await this.count(ctx, where, params);
+    // Counting a large directory costs more than the page itself: only when the caller wants it,
+    // and kept for a few seconds (every page of a UI would otherwise count the directory again).
+    const totalCount = options.count === false ? -1 : await this.totals.get(`${ctx.organisationId}:${JSON.stringify(criteria)}`, ctx.manager, () => this.count(ctx, where, params));
     const after = page.after ? " AND u.userNameKey > :afterKey" : "";
     const rows = await this.db.rowsNamed(ctx, `SELECT u.* FROM users u WHERE ${where}${after} ORDER BY u.userNameKey ASC LIMIT ${Number(page.first) + 1}`, {
       ...params,

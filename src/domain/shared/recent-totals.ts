@@ -1,0 +1,29 @@
+/**
+ * Totals (COUNTs) of lists for a few seconds. Counting a large directory costs more than reading a
+ * page of it, and a UI asks for the total with every page. Any audited change to an organisation made
+ * through this process forgets that organisation's totals once it commits; a change made through
+ * another instance shows within `ttlMs`.
+ */
+export class RecentTotals {
+  private readonly entries = new Map<string, { value: number; until: number }>();
+
+  constructor(
+    private readonly ttlMs = 5_000,
+    private readonly maxEntries = 1_000,
+  ) {}
+
+  /** The total of `list` (keys start with the organisation id and a colon); counted inside a transaction, never kept from one. */
+  async get(list: string, inTransaction: unknown, count: () => Promise<number>): Promise<number> {
+    if (inTransaction) return count();
+    const hit = this.entries.get(list);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const value = await count();
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(list, { value, until: Date.now() + this.ttlMs });
+    return value;
+  }
+
+  forget(organisationId: string): void {
+    for (const key of this.entries.keys()) if (key.startsWith(`${organisationId}:`)) this.entries.delete(key);
+  }
+}
