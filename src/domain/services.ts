@@ -65,7 +65,10 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
   const roles = new RoleService(db, audit);
   const customFields = new CustomFieldService(db, audit);
   const users = new UserService(db, audit, roles, customFields);
-  audit.onChanged.push((organisationId) => users.forgetTotals(organisationId));
+  audit.onChanged.push((organisationId) => {
+    users.forgetTotals(organisationId);
+    roles.forget(organisationId);
+  });
   const redis = options.redis ?? null;
   const sessions = new SessionService(redis ? new RedisSessionStore(redis) : new DatabaseSessionStore(db));
   // Deactivating (or deleting) a user ends their sessions on every instance: in the same transaction

@@ -60,7 +60,7 @@ test("a connection counts the directory only when the query asks for totalCount"
   const counts = async () => {
     app.queries.reset();
     const r = await app.gql(t.adminToken, `{ users(first: 5) { totalCount } }`);
-    return { total: r.data.users.totalCount, statements: app.queries.statements.filter((q) => /COUNT\(/i.test(q)).length };
+    return { total: (r.data as { users: { totalCount: number } }).users.totalCount, statements: app.queries.statements.filter((q) => /COUNT\(/i.test(q)).length };
   };
   const first = await counts();
   expect(first.statements).toBe(1);

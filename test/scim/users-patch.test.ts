@@ -29,6 +29,19 @@ async function user(extra: Record<string, unknown> = {}) {
 const patch = (id: string, ...ops: unknown[]) => c.patch(`/Users/${id}`, patchOp(...ops));
 const read = async (id: string) => (await c.get(`/Users/${id}`)).body;
 
+describe("custom values longer than the detail statement carries (500 characters)", () => {
+  test("are read back whole: GET, list, PATCH response; short ones beside them too", async () => {
+    const long = `${"Long value, ".repeat(150)}end`; // 1,803 characters (a value may have 2,048)
+    const u = await user({ [PRODUCT]: { area: long, location: "HQ" } });
+    expect(u[PRODUCT]).toEqual({ area: long, location: "HQ" });
+    expect((await read(u.id))[PRODUCT]).toEqual({ area: long, location: "HQ" });
+    const listed = await c.get(`/Users?filter=${encodeURIComponent(`userName eq "${u.userName}"`)}`);
+    expect(listed.body.Resources[0][PRODUCT]).toEqual({ area: long, location: "HQ" });
+    const patched = await patch(u.id, { op: "replace", path: "title", value: "Long-valued" });
+    expect(patched.body[PRODUCT]).toEqual({ area: long, location: "HQ" });
+  });
+});
+
 describe("PATCH users", () => {
   test.each([["add"], ["Add"], ["ADD"], ["replace"], ["Replace"], ["REPLACE"]])("op name %s works", async (op) => {
     const u = await user();

@@ -23,11 +23,34 @@ export interface RoleInput {
 
 const PERMISSION = /^[A-Za-z0-9_.:*-]{1,128}$/;
 
+/** How long an organisation's roles are reused for rendering users (a change made here forgets them at once). */
+const ROLES_TTL_MS = 5_000;
+
 export class RoleService {
+  private readonly cache = new Map<string, { byId: Map<string, Role>; until: number }>();
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
   ) {}
+
+  /**
+   * The organisation's roles by id, for rendering users' roles. Cached for a few seconds and
+   * forgotten once any change to the organisation commits here (`forget`); `fresh` reads them again
+   * (a role id the cache does not know yet was created through another instance).
+   */
+  async rolesById(ctx: RequestContext, fresh = false): Promise<Map<string, Role>> {
+    const hit = this.cache.get(ctx.organisationId);
+    if (!fresh && hit && hit.until > Date.now()) return hit.byId;
+    const byId = new Map((await this.list(ctx)).map((r) => [r.id, r]));
+    // Inside a transaction a role may be uncommitted: cache only committed reads.
+    if (!ctx.manager) this.cache.set(ctx.organisationId, { byId, until: Date.now() + ROLES_TTL_MS });
+    return byId;
+  }
+
+  forget(organisationId: string): void {
+    this.cache.delete(organisationId);
+  }
 
   async createBuiltIns(ctx: RequestContext): Promise<void> {
     const now = new Date();

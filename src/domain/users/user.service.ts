@@ -19,7 +19,7 @@ import { RecentTotals } from "../shared/recent-totals";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
 import { type ContactKind, UserContact } from "./user-contact.entity";
 import { contactFromRow, userFromRow } from "./user.rows";
-import { userDetailsFromRows, userDetailsParams, userDetailsSql } from "./user-details.sql";
+import { fullValuesSql, missingFromRows, userDetailsFromRows, userDetailsParams, userDetailsSql, valueKey } from "./user-details.sql";
 import { type PostalAddress, User } from "./user.entity";
 import { type UserCriteria, type UserField, type UserRelation, contactColumns, customFieldKeys, userColumns } from "./user.query";
 
@@ -339,8 +339,19 @@ export class UserService {
     const ids = [...new Set(users.map((u) => u.id))];
     // Users without a manager (known from their rows) need no manager part.
     const { sql, parts } = userDetailsSql(this.db.dialect, ids.length, { ...include, manager: users.some((u) => u.managerId) });
-    const [rows, definitions] = await Promise.all([this.db.rows(ctx, sql, userDetailsParams(ctx.organisationId, ids, parts)), this.definitionsById(ctx)]);
-    return userDetailsFromRows(rows, ctx.organisationId, ids, definitions);
+    return this.detailsFromRows(ctx, await this.db.rows(ctx, sql, userDetailsParams(ctx.organisationId, ids, parts)), ids);
+  }
+
+  /** The union's rows → details, reading what they only point to: roles (cached) and long custom values. */
+  private async detailsFromRows(ctx: RequestContext, rows: Record<string, unknown>[], ids: string[]): Promise<Map<string, UserDetails>> {
+    const [definitions, cachedRoles] = await Promise.all([this.definitionsById(ctx), this.roles.rolesById(ctx)]);
+    const missing = missingFromRows(rows, cachedRoles);
+    const roles = missing.unknownRoles ? await this.roles.rolesById(ctx, true) : cachedRoles;
+    const fullValues = new Map<string, string>();
+    if (missing.cutValues) {
+      for (const v of await this.db.rows(ctx, fullValuesSql(this.db.dialect, ids.length), [ctx.organisationId, ...ids])) fullValues.set(valueKey(v.userId, v.fieldId, v.position), String(v.value));
+    }
+    return userDetailsFromRows(rows, ctx.organisationId, ids, definitions, roles, fullValues);
   }
 
   async contactsOfUsers(ctx: RequestContext, userIds: string[]): Promise<Map<string, UserContact[]>> {
@@ -423,7 +434,7 @@ export class UserService {
     ]);
     if (!row) throw notFound("User", id);
     const user = userFromRow(row);
-    return { user, details: userDetailsFromRows(detailRows, tx.organisationId, [user.id], await this.definitionsById(tx)).get(user.id)! };
+    return { user, details: (await this.detailsFromRows(tx, detailRows, [user.id])).get(user.id)! };
   }
 
   private async lockForWrite(tx: Tx, id: string): Promise<User> {
