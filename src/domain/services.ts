@@ -65,8 +65,10 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
   const roles = new RoleService(db, audit);
   const customFields = new CustomFieldService(db, audit);
   const users = new UserService(db, audit, roles, customFields);
+  const groups = new GroupService(db, audit);
   audit.onChanged.push((organisationId) => {
     users.forgetTotals(organisationId);
+    groups.forgetTotals(organisationId);
     roles.forget(organisationId);
   });
   const redis = options.redis ?? null;
@@ -95,7 +97,7 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
     customFields,
     organisations,
     users,
-    groups: new GroupService(db, audit),
+    groups,
     tokens,
     provisioningLog: new ProvisioningLogService(db, options.provisioningLogRetentionDays ?? 30),
     replay,

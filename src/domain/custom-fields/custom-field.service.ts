@@ -1,4 +1,5 @@
 import { Database, isUniqueViolation } from "../../platform/database";
+import { OrganisationCache } from "../shared/organisation-cache";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
@@ -36,7 +37,7 @@ interface CanonicalValue {
 const DEFINITIONS_TTL_MS = 5_000;
 
 export class CustomFieldService {
-  private readonly cache = new Map<string, { definitions: CustomFieldDefinition[]; until: number }>();
+  private readonly cache = new OrganisationCache<CustomFieldDefinition[]>(DEFINITIONS_TTL_MS);
 
   constructor(
     private readonly db: Database,
@@ -69,12 +70,7 @@ export class CustomFieldService {
    * once, and other instances see it within DEFINITIONS_TTL_MS.
    */
   async list(ctx: RequestContext): Promise<CustomFieldDefinition[]> {
-    const cached = this.cache.get(ctx.organisationId);
-    if (cached && cached.until > Date.now()) return cached.definitions;
-    const definitions = await this.db.manager(ctx).getRepository(CustomFieldDefinition).find({ where: { organisationId: ctx.organisationId }, order: { key: "ASC" } });
-    // Inside a transaction a definition may be uncommitted: cache only committed reads.
-    if (!ctx.manager) this.cache.set(ctx.organisationId, { definitions, until: Date.now() + DEFINITIONS_TTL_MS });
-    return definitions;
+    return this.cache.get(ctx, () => this.db.manager(ctx).getRepository(CustomFieldDefinition).find({ where: { organisationId: ctx.organisationId }, order: { key: "ASC" } }));
   }
 
   /** Values as they are after writing `written` over `current` (cleared keys removed). */
@@ -171,11 +167,11 @@ export class CustomFieldService {
 
   /** Runs a change of definitions and forgets the cached ones, before and after it commits. */
   private async changing<T>(ctx: RequestContext, fn: () => Promise<T>): Promise<T> {
-    this.cache.delete(ctx.organisationId);
+    this.cache.forget(ctx.organisationId);
     try {
       return await fn();
     } finally {
-      this.cache.delete(ctx.organisationId);
+      this.cache.forget(ctx.organisationId);
     }
   }
 

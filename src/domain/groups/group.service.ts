@@ -11,6 +11,7 @@ import { SqlWhereBuilder } from "../shared/criteria";
 import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
 import { PageContinuations } from "../shared/page-continuations";
+import { RecentTotals } from "../shared/recent-totals";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
 import { User } from "../users/user.entity";
 import { type GroupCriteria, type GroupField, type GroupRelation, groupColumns } from "./group.query";
@@ -51,6 +52,12 @@ export const MAX_MEMBERS_PER_CHANGE = 10_000;
 
 export class GroupService {
   private readonly pages = new PageContinuations();
+  private readonly totals = new RecentTotals();
+
+  /** Forgets the organisation's cached list totals (after any change to it; see RecentTotals). */
+  forgetTotals(organisationId: string): void {
+    this.totals.forget(organisationId);
+  }
 
   constructor(
     private readonly db: Database,
@@ -204,7 +211,7 @@ export class GroupService {
     else qb.offset(page.offset);
     const items = page.limit === 0 ? [] : await qb.limit(page.limit).getMany();
     if (list && items.length > 0 && items.length === page.limit) this.pages.remember(list, page.offset + items.length, items.at(-1)!.displayNameKey);
-    const totalCount = await this.pages.totalFor(list, page, items.length, () => countQuery.getCount());
+    const totalCount = await this.totals.ofPage(list, page, items.length, () => countQuery.getCount());
     return { items, totalCount };
   }
 

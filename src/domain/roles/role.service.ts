@@ -3,6 +3,7 @@ import { Database, isUniqueViolation } from "../../platform/database";
 import { boolOf, dateOf, jsonOf, textOf } from "../../platform/row-values";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
+import { OrganisationCache } from "../shared/organisation-cache";
 import type { AuditService } from "../audit/audit.service";
 import { diffFields } from "../audit/audit.service";
 import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
@@ -27,7 +28,7 @@ const PERMISSION = /^[A-Za-z0-9_.:*-]{1,128}$/;
 const ROLES_TTL_MS = 5_000;
 
 export class RoleService {
-  private readonly cache = new Map<string, { byId: Map<string, Role>; until: number }>();
+  private readonly cache = new OrganisationCache<Map<string, Role>>(ROLES_TTL_MS);
 
   constructor(
     private readonly db: Database,
@@ -39,17 +40,12 @@ export class RoleService {
    * forgotten once any change to the organisation commits here (`forget`); `fresh` reads them again
    * (a role id the cache does not know yet was created through another instance).
    */
-  async rolesById(ctx: RequestContext, fresh = false): Promise<Map<string, Role>> {
-    const hit = this.cache.get(ctx.organisationId);
-    if (!fresh && hit && hit.until > Date.now()) return hit.byId;
-    const byId = new Map((await this.list(ctx)).map((r) => [r.id, r]));
-    // Inside a transaction a role may be uncommitted: cache only committed reads.
-    if (!ctx.manager) this.cache.set(ctx.organisationId, { byId, until: Date.now() + ROLES_TTL_MS });
-    return byId;
+  rolesById(ctx: RequestContext, fresh = false): Promise<Map<string, Role>> {
+    return this.cache.get(ctx, async () => new Map((await this.list(ctx)).map((r) => [r.id, r])), fresh);
   }
 
   forget(organisationId: string): void {
-    this.cache.delete(organisationId);
+    this.cache.forget(organisationId);
   }
 
   async createBuiltIns(ctx: RequestContext): Promise<void> {

@@ -9,16 +9,6 @@ describe("PageContinuations", () => {
     expect(p.seek("org:b", 100)).toBeUndefined();
   });
 
-  test("totals expire", () => {
-    jest.useFakeTimers({ now: 0 });
-    const p = new PageContinuations(10, 1000);
-    p.rememberTotal("l", 42);
-    expect(p.total("l")).toBe(42);
-    jest.setSystemTime(1001);
-    expect(p.total("l")).toBeUndefined();
-    jest.useRealTimers();
-  });
-
   test("the least recently used list is evicted beyond the bound", () => {
     jest.useFakeTimers({ now: 0 });
     const p = new PageContinuations(2);

@@ -1,6 +1,6 @@
 /**
  * Totals (COUNTs) of lists for a few seconds. Counting a large directory costs more than reading a
- * page of it, and a UI asks for the total with every page. Any audited change to an organisation made
+ * page of it, and a UI (GraphQL totalCount) or an IdP paging with startIndex asks for it every page. Any audited change to an organisation made
  * through this process forgets that organisation's totals once it commits; a change made through
  * another instance shows within `ttlMs`.
  */
@@ -21,6 +21,15 @@ export class RecentTotals {
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(list, { value, until: Date.now() + this.ttlMs });
     return value;
+  }
+
+  /**
+   * The total of an offset page of `list` (undefined: not keyable, always counted): known without
+   * counting when a first page came back short, kept for the pages that follow otherwise.
+   */
+  async ofPage(list: string | undefined, page: { offset: number; limit: number }, found: number, count: () => Promise<number>): Promise<number> {
+    if (page.offset === 0 && found < page.limit) return found;
+    return list ? this.get(list, undefined, count) : count();
   }
 
   forget(organisationId: string): void {

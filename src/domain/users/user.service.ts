@@ -296,7 +296,7 @@ export class UserService {
     // Only a full page can have a next one (a lookup by userName never does: nothing to remember).
     if (list && rows.length > 0 && rows.length === page.limit) this.pages.remember(list, page.offset + rows.length, String(rows.at(-1)!.userNameKey));
     // A lookup that returns less than a full first page already knows its total: no COUNT.
-    const totalCount = await this.pages.totalFor(list, page, rows.length, () => this.count(ctx, where, params));
+    const totalCount = await this.totals.ofPage(list, page, rows.length, () => this.count(ctx, where, params));
     return { rows, totalCount };
   }
 
