@@ -38,10 +38,21 @@ export function userDetailsSql(dialect: SqlDialect, userCount: number, include: 
   }
   if (include.groups) {
     parts.push(
-      `SELECT 'g', m.memberId, 0, g.id, g.displayName, g.displayNameKey, NULL, NULL, NULL, NULL FROM group_memberships m INNER JOIN ${q("groups")} g ON g.id = m.groupId WHERE m.organisationId = ? AND m.memberId IN (${ids})`,
+      `SELECT 'g', m.memberId, 0, g.id, g.displayName, g.displayNameKey, NULL, NULL, NULL, NULL FROM ${membershipsThenGroups(dialect)} WHERE m.organisationId = ? AND m.memberId IN (${ids})`,
     );
   }
   return { sql: parts.join(" UNION ALL "), parts: parts.length };
+}
+
+/**
+ * `group_memberships m` joined to `groups g`, read in that order: from the members' index. Left to
+ * choose, MariaDB started from the (few) groups and read every membership of each, filtering by
+ * member: 84 ms for a page of 100 users in a directory whose groups have 100,000 members, instead of
+ * under a millisecond (the estimate of members per group comes from sampled index statistics, which a
+ * bulk load leaves stale). STRAIGHT_JOIN (MariaDB) and CROSS JOIN (SQLite) keep the written order.
+ */
+export function membershipsThenGroups(dialect: SqlDialect): string {
+  return dialect === "mysql" ? "group_memberships m STRAIGHT_JOIN `groups` g ON g.id = m.groupId" : 'group_memberships m CROSS JOIN "groups" g ON g.id = m.groupId';
 }
 
 /** Custom values longer than the prefix the union carries, whole (rare: values up to 2,048 characters). */

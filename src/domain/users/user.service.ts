@@ -19,7 +19,7 @@ import { RecentTotals } from "../shared/recent-totals";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
 import { type ContactKind, UserContact } from "./user-contact.entity";
 import { contactFromRow, userFromRow } from "./user.rows";
-import { fullValuesSql, missingFromRows, userDetailsFromRows, userDetailsParams, userDetailsSql, valueKey } from "./user-details.sql";
+import { fullValuesSql, membershipsThenGroups, missingFromRows, userDetailsFromRows, userDetailsParams, userDetailsSql, valueKey } from "./user-details.sql";
 import { type PostalAddress, User } from "./user.entity";
 import { type UserCriteria, type UserField, type UserRelation, contactColumns, customFieldKeys, userColumns } from "./user.query";
 
@@ -368,7 +368,7 @@ export class UserService {
     if (!userIds.length) return result;
     const rows = await this.db.rows<{ memberId: string; id: string; displayName: string }>(
       ctx,
-      `SELECT m.memberId AS memberId, g.id AS id, g.displayName AS displayName FROM group_memberships m INNER JOIN ${this.db.dialect === "mysql" ? "`groups`" : '"groups"'} g ON g.id = m.groupId WHERE m.organisationId = ? AND m.memberId IN (${Database.placeholders(userIds.length)}) ORDER BY g.displayNameKey`,
+      `SELECT m.memberId AS memberId, g.id AS id, g.displayName AS displayName FROM ${membershipsThenGroups(this.db.dialect)} WHERE m.organisationId = ? AND m.memberId IN (${Database.placeholders(userIds.length)}) ORDER BY g.displayNameKey`,
       [ctx.organisationId, ...userIds],
     );
     for (const r of rows) result.get(r.memberId)?.push({ id: r.id, displayName: r.displayName });
