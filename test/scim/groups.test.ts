@@ -93,6 +93,14 @@ describe("groups", () => {
     expectScimError(await c.delete(`/Groups/${g.id}`, { "if-match": 'W/"5"' }), 412);
     expect((await c.get(`/Groups/${g.id}`, { "if-none-match": 'W/"1"' })).status).toBe(304);
     expectScimError(await c.post("/Groups", { displayName: "Unique G" }), 409, "uniqueness");
+    // A rename onto another group's name, with a member added in the same PATCH: 409, nothing of it kept.
+    const other = (await c.post("/Groups", { displayName: "Other G" })).body;
+    const a = await newUser();
+    const clash = await c.patch(`/Groups/${other.id}`, patchOp({ op: "replace", path: "displayName", value: "unique g" }, { op: "add", path: "members", value: [{ value: a }] }));
+    expectScimError(clash, 409, "uniqueness");
+    expectScimError(await c.put(`/Groups/${other.id}`, { displayName: "UNIQUE G", members: [{ value: a }] }), 409, "uniqueness");
+    const after = (await c.get(`/Groups/${other.id}`)).body;
+    expect([after.displayName, after.members ?? [], after.meta.version]).toEqual(["Other G", [], 'W/"1"']);
     expect((await c.delete(`/Groups/${g.id}`)).status).toBe(204);
     expectScimError(await c.get(`/Groups/${g.id}`), 404);
   });

@@ -116,6 +116,8 @@ export class GroupService {
         if (Object.keys(diff).length === 0) return group;
         await this.bump(tx, group, { displayName: group.displayName, displayNameKey: group.displayNameKey, externalId: group.externalId });
         await this.audit.record(tx, { action: "group.updated", resourceType: "Group", resourceId: id, changes: diff });
+        // In a caller's transaction (SCIM PATCH, PUT), a name clash must surface here, inside `uniquely`.
+        if (ctx.manager && diff.displayName) await this.db.flush(tx);
         return group;
       }),
     );
@@ -316,10 +318,16 @@ export class GroupService {
     group.version += 1;
     group.updatedAt = new Date();
     const set = Object.keys(columns).map((c) => `${c} = ?`);
-    await this.db.rows(tx, `UPDATE ${this.groupsTable} SET ${[...set, "version = ?", "updatedAt = ?"].join(", ")} WHERE id = ?`, [...Object.values(columns), group.version, group.updatedAt, group.id]);
+    // Deferred: nothing reads its result (a name clash is mapped by the caller after a flush).
+    await this.db.write(tx, `UPDATE ${this.groupsTable} SET ${[...set, "version = ?", "updatedAt = ?"].join(", ")} WHERE id = ?`, [...Object.values(columns), group.version, group.updatedAt, group.id]);
   }
 
-  /** Checks that every member exists in this organisation, then inserts the new ones; returns the ids added. */
+  /**
+   * Checks that every member exists in this organisation and which already belong, in one statement
+   * per kind of member asked for; then inserts the new ones as a deferred write (it travels with the
+   * group's version bump, the audit event and the COMMIT). The group's row is locked, so what the
+   * check saw holds until then. Returns the ids added.
+   */
   private async insertMembers(tx: Tx, group: Group, members: MemberRef[]): Promise<string[]> {
     const byId = new Map<string, MemberType>();
     for (const m of members) {
@@ -330,30 +338,32 @@ export class GroupService {
     }
     const wanted = (type: MemberType) => [...byId].filter(([, t]) => t === type).map(([id]) => id);
     const missing: string[] = [];
+    const present = new Set<string>();
     for (const [type, table] of [["user", "users"], ["group", this.groupsTable]] as const) {
       const ids = wanted(type);
       for (let i = 0; i < ids.length; i += 1000) {
         const chunk = ids.slice(i, i + 1000);
-        const found = await this.db.rows<{ id: string }>(tx, `SELECT id FROM ${table} WHERE organisationId = ? AND id IN (${Database.placeholders(chunk.length)})`, [tx.organisationId, ...chunk]);
-        const ok = new Set(found.map((f) => String(f.id)));
+        const found = await this.db.rows<{ id: string; member: number | string }>(
+          tx,
+          `SELECT t.id, EXISTS(SELECT 1 FROM group_memberships m WHERE m.groupId = ? AND m.memberId = t.id) AS member FROM ${table} t WHERE t.organisationId = ? AND t.id IN (${Database.placeholders(chunk.length)})`,
+          [group.id, tx.organisationId, ...chunk],
+        );
+        const ok = new Set<string>();
+        for (const f of found) {
+          ok.add(String(f.id));
+          if (Number(f.member)) present.add(String(f.id));
+        }
         missing.push(...chunk.filter((id) => !ok.has(id)));
       }
     }
     if (missing.length) throw invalidInput("members", `not ${missing.length === 1 ? "a user or group" : "users or groups"} of this organisation: ${missing.slice(0, 10).join(", ")}`);
-    const ids = [...byId.keys()];
-    const existing = new Set<string>();
-    for (let i = 0; i < ids.length; i += 1000) {
-      const chunk = ids.slice(i, i + 1000);
-      const rows = await this.db.rows<{ memberId: string }>(tx, `SELECT memberId FROM group_memberships WHERE groupId = ? AND memberId IN (${Database.placeholders(chunk.length)})`, [group.id, ...chunk]);
-      rows.forEach((r) => existing.add(String(r.memberId)));
-    }
-    const fresh = ids.filter((id) => !existing.has(id));
+    const fresh = [...byId.keys()].filter((id) => !present.has(id));
     const now = new Date();
-    // INSERT-or-ignore: a concurrent writer that added the same member first wins, once.
+    // INSERT-or-ignore all the same: a writer that did not lock the group cannot make it fail.
     const insert = this.db.dialect === "mysql" ? "INSERT IGNORE INTO" : "INSERT OR IGNORE INTO";
     for (let i = 0; i < fresh.length; i += 1000) {
       const chunk = fresh.slice(i, i + 1000);
-      await this.db.rows(
+      await this.db.write(
         tx,
         `${insert} group_memberships (groupId, memberId, organisationId, memberType, createdAt) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
         chunk.flatMap((memberId) => [group.id, memberId, tx.organisationId, byId.get(memberId)!, now]),
