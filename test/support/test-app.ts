@@ -17,10 +17,13 @@ import { type TestDatabase, createTestDatabase } from "./test-database";
 export class QueryCounter implements TypeormLogger {
   count = 0;
   statements: string[] = [];
-  logQuery(query: string) {
+  /** The bound values of each statement, in the same order. */
+  parameters: unknown[][] = [];
+  logQuery(query: string, parameters?: unknown[]) {
     if (/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SELECT VERSION|SELECT 1)/i.test(query.trim())) return;
     this.count++;
     this.statements.push(query);
+    this.parameters.push(parameters ?? []);
   }
   logQueryError() {}
   logQuerySlow() {}
@@ -30,6 +33,7 @@ export class QueryCounter implements TypeormLogger {
   reset() {
     this.count = 0;
     this.statements = [];
+    this.parameters = [];
   }
 }
 

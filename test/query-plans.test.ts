@@ -1,0 +1,54 @@
+import { scimClient } from "./support/scim-client";
+import { type TestApp, type TestTenant, startTestApp } from "./support/test-app";
+
+/**
+ * The plans the database picks for the statements that must not grow with the directory. A plan
+ * that reads an index by its first column only, skipping rows one by one to reach a page, costs
+ * nothing in a small test database and seconds in a large one: EXPLAIN shows it at any size, where
+ * no timing in a test could.
+ */
+let app: TestApp;
+let t: TestTenant;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+});
+afterAll(() => app.close());
+
+/** The columns of the index a statement's read of `users u` is bounded by. */
+async function boundColumns(sql: string, params: unknown[]): Promise<string[]> {
+  if (app.services.db.dialect === "mysql") {
+    const [row] = await app.dataSource.query(`EXPLAIN FORMAT=JSON ${sql}`, params);
+    const plan = JSON.parse(row.EXPLAIN) as { query_block: { nested_loop: { table: { key: string; access_type: string; used_key_parts: string[] } }[] } };
+    const { table } = plan.query_block.nested_loop[0];
+    expect(table.key).toBe("UQ_users_organisation_userNameKey");
+    return table.access_type === "range" || table.access_type === "ref" ? table.used_key_parts : [];
+  }
+  const rows: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
+  const m = rows.map((r) => /USING (?:COVERING )?INDEX UQ_users_organisation_userNameKey \(([^)]*)\)/.exec(r.detail)).find(Boolean);
+  return m ? m[1].split(" AND ").map((c) => c.replace(/[=<>?]+/g, "")) : [];
+}
+
+test("paging through the directory seeks each page's first user: the userName index is read as a range, not skipped through", async () => {
+  for (let j = 0; j < 250; j++) await app.services.users.create(t.ctx, { userName: `plan-${String(j).padStart(4, "0")}@p.test` });
+  const c = scimClient(app.url, t.scimToken);
+  const pages: { sql: string; params: unknown[] }[] = [];
+  for (const startIndex of [1, 101, 201]) {
+    app.queries.reset();
+    const r = await c.get(`/Users?startIndex=${startIndex}&count=100`);
+    expect(r.status).toBe(200);
+    const at = app.queries.statements.findIndex((s) => s.startsWith("SELECT u.* FROM users u"));
+    pages.push({ sql: app.queries.statements[at], params: app.queries.parameters[at] });
+  }
+  // Pages after the first continue from the previous page's last userName (a seek, no OFFSET) …
+  for (const p of pages.slice(1)) expect(p.sql).toMatch(/userNameKey > \?.* LIMIT 100$/);
+  // … and the database bounds its read by both columns of the index.
+  for (const p of pages.slice(1)) expect(await boundColumns(p.sql, p.params)).toEqual(["organisationId", "userNameKey"]);
+  // The GraphQL connection pages the same way.
+  const first = (await app.gql<{ users: { pageInfo: { endCursor: string } } }>(t.adminToken, `{ users(first: 100) { pageInfo { endCursor } } }`)).data!;
+  app.queries.reset();
+  await app.gql(t.adminToken, `query($after: String) { users(first: 100, after: $after) { nodes { id } } }`, { after: first.users.pageInfo.endCursor });
+  const at = app.queries.statements.findIndex((s) => s.startsWith("SELECT u.* FROM users u"));
+  expect(await boundColumns(app.queries.statements[at], app.queries.parameters[at])).toEqual(["organisationId", "userNameKey"]);
+});
