@@ -39,6 +39,11 @@ export interface ProjectionParams {
   excludedAttributes?: string[];
 }
 
+/** Whether a request narrows or widens what is returned (an empty list, as a list query parses an absent one, does not). */
+export function isProjected(p: ProjectionParams): boolean {
+  return (p.attributes?.length ?? 0) > 0 || (p.excludedAttributes?.length ?? 0) > 0;
+}
+
 /** `attributes` / `excludedAttributes` of a request (names case-insensitive, comma-separated or arrays). */
 export function projectionOf(query: Record<string, unknown>): ProjectionParams {
   const split = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : Array.isArray(v) ? v.map(String) : undefined);

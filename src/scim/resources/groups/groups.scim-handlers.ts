@@ -21,7 +21,7 @@ import {
   weakEtag,
 } from "../../protocol";
 import { type ScimScope, groupSchema } from "../scim-scope";
-import { type ProjectionParams, type ScimRequest, type ScimResponse, expectedVersion, isoTime, projectionOf, withEtag } from "../scim-response";
+import { type ProjectionParams, type ScimRequest, type ScimResponse, expectedVersion, isProjected, isoTime, projectionOf, withEtag } from "../scim-response";
 import { groupColumnOf, groupFilterToCriteria } from "./group.scim-filter";
 
 export function toScimGroup(group: Group, members: Member[] | undefined, baseUrl: string): Json {
@@ -149,7 +149,7 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
   });
   const projection = projectionOf(req.query);
   // 204 keeps a member change cheap (RFC 7644 §3.5.2 allows it); ask for attributes to get the resource.
-  if (!projection.attributes && !projection.excludedAttributes) return { status: 204, headers: { ETag: weakEtag(group.version) } };
+  if (!isProjected(projection)) return { status: 204, headers: { ETag: weakEtag(group.version) } };
   return respondWithGroup(scope, group, 200, req.query);
 }
 

@@ -21,7 +21,7 @@ import {
   weakEtag,
 } from "../../protocol";
 import { type ScimScope, userSchema } from "../scim-scope";
-import { type ProjectionParams, type ScimRequest, type ScimResponse, expectedVersion, projectionOf, withEtag } from "../scim-response";
+import { type ProjectionParams, type ScimRequest, type ScimResponse, expectedVersion, isProjected, projectionOf, withEtag } from "../scim-response";
 import { qualifyLegacyManager } from "../scim-filter";
 import { userColumnOf, userFilterToCriteria } from "./user.scim-filter";
 import { changesFromPatchedUser, changesFromScimUser, toScimUser } from "./user.scim-mapper";
@@ -33,7 +33,7 @@ import { changesFromPatchedUser, changesFromScimUser, toScimUser } from "./user.
  */
 function renderUser(scope: ScimScope, schema: ResourceSchema, user: User, details: UserDetails, projection: ProjectionParams): Json {
   const resource = toScimUser(user, details, scope.baseUrl, scope.extensionUrn);
-  return projection.attributes || projection.excludedAttributes ? project(resource, schema, projection) : resource;
+  return isProjected(projection) ? project(resource, schema, projection) : resource;
 }
 
 /** Answers with one user and its details (as read or as written: never re-read). */
