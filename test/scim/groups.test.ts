@@ -68,6 +68,22 @@ describe("groups", () => {
     expect(await memberIds(g)).toEqual([]);
   });
 
+  test("PATCH that removes and adds the same member in one request keeps it; adds inside a value without path count too", async () => {
+    const [a, b] = [await newUser(), await newUser()];
+    const g = (await c.post("/Groups", { displayName: "Remove then add", members: [{ value: a }] })).body.id;
+    // The members to add are checked with the group's lock, before any removal of the same request runs.
+    expect((await c.patch(`/Groups/${g}`, patchOp({ op: "remove", path: `members[value eq "${a}"]` }, { op: "add", path: "members", value: [{ value: a }] }))).status).toBe(204);
+    expect(await memberIds(g)).toEqual([a]);
+    expect((await c.patch(`/Groups/${g}`, patchOp({ op: "replace", path: "members", value: [] }, { op: "Add", value: { members: [{ value: a }, { value: b, type: "User" }] } }))).status).toBe(204);
+    expect(await memberIds(g)).toEqual([a, b].sort());
+    // A member already there plus a new one: only the new one is reported added.
+    const d = await newUser();
+    await c.patch(`/Groups/${g}`, patchOp({ op: "add", value: { Members: [{ value: a }, { value: d }] } }));
+    expect(await memberIds(g)).toEqual([a, b, d].sort());
+    const [event] = await app.services.audit.list(t.ctx, { resourceId: g }, { first: 1 }).then((s) => s.items);
+    expect(event.changes).toEqual({ "members.added": { before: null, after: [d] } });
+  });
+
   test("PATCH with attributes answers 200 with the group; rename and externalId", async () => {
     const g = (await c.post("/Groups", { displayName: "Rename me" })).body;
     const r = await c.patch(`/Groups/${g.id}?excludedAttributes=members`, patchOp({ op: "replace", path: "displayName", value: "Renamed" }, { op: "add", path: "externalId", value: "ext-r" }));

@@ -45,6 +45,17 @@ export interface MembershipChange {
   removed: string[];
 }
 
+/**
+ * What a check of would-be members found, under the group's row lock: which of the ids asked about
+ * are users or groups of this organisation, and which of those already belong to the group.
+ */
+export interface MemberCheck {
+  asked: Set<string>;
+  found: Map<string, { type: MemberType; present: boolean }>;
+}
+
+type MembershipOptions = { expectedVersion?: number; locked?: Group; checked?: MemberCheck };
+
 type Tx = RequestContext & { manager: EntityManager };
 
 /** One request may name at most this many members (bigger syncs come in several requests). */
@@ -135,7 +146,7 @@ export class GroupService {
   }
 
   /** Adds members; those already in the group are left as they are. Never reads the other members. */
-  async addMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: { expectedVersion?: number; locked?: Group } = {}): Promise<MembershipChange> {
+  async addMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: MembershipOptions = {}): Promise<MembershipChange> {
     return this.changeMembers(ctx, groupId, { add: members, remove: [], replace: false }, options);
   }
 
@@ -155,7 +166,7 @@ export class GroupService {
     ctx: RequestContext,
     groupId: string,
     change: { add: MemberRef[]; remove: string[]; replace: boolean },
-    options: { expectedVersion?: number; locked?: Group } = {},
+    options: MembershipOptions = {},
   ): Promise<MembershipChange> {
     if (change.add.length + change.remove.length > MAX_MEMBERS_PER_CHANGE)
       throw invalidInput("members", `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request`);
@@ -174,7 +185,7 @@ export class GroupService {
         removed = present.map((m) => m.memberId);
       }
       for (let i = 0; i < removed.length; i += 1000) await repo.delete({ groupId, memberId: In(removed.slice(i, i + 1000)) });
-      const added = change.add.length ? await this.insertMembers(tx, group, change.add) : [];
+      const added = change.add.length ? await this.insertMembers(tx, group, change.add, options.checked) : [];
       if (added.length === 0 && removed.length === 0) return { added, removed };
       await this.bump(tx, group, {});
       const changes: Record<string, FieldChange> = {};
@@ -298,15 +309,50 @@ export class GroupService {
     return this.lockForWrite(tx, id, expectedVersion);
   }
 
+  /**
+   * `lockForUpdate`, and the check of members the caller expects to add (`addMembers(…, { checked })`)
+   * in the same round trip: an IdP adding one member at a time (Entra) costs two round trips in all.
+   */
+  async lockWithMemberCheck(tx: Tx, id: string, candidates: MemberRef[]): Promise<{ group: Group; checked?: MemberCheck }> {
+    const ids = [...new Set(candidates.map((m) => m.id))];
+    if (ids.length === 0 || ids.length > 1000) return { group: await this.lockForWrite(tx, id) };
+    const check = this.memberCheckSql(tx, id, candidates);
+    const [[row], found] = await this.db.rowsMany(tx, [this.lockSql(tx, id), check]);
+    return { group: this.lockedGroup(id, row), checked: memberCheckFrom(ids, found) };
+  }
+
   private async lockForWrite(tx: Tx, id: string, expectedVersion?: number): Promise<Group> {
+    const [row] = await this.db.rows(tx, ...this.lockSql(tx, id));
+    return this.lockedGroup(id, row, expectedVersion);
+  }
+
+  private lockSql(tx: Tx, id: string): [string, unknown[]] {
     // SQLite serialises write transactions already; MariaDB needs the row lock for concurrent writers.
     const lock = this.db.dialect === "mysql" ? " FOR UPDATE" : "";
-    const [row] = await this.db.rows(tx, `SELECT g.* FROM ${this.groupsTable} g WHERE g.id = ? AND g.organisationId = ?${lock}`, [id, tx.organisationId]);
+    return [`SELECT g.* FROM ${this.groupsTable} g WHERE g.id = ? AND g.organisationId = ?${lock}`, [id, tx.organisationId]];
+  }
+
+  private lockedGroup(id: string, row: Record<string, unknown> | undefined, expectedVersion?: number): Group {
     if (!row) throw notFound("Group", id);
     const group = groupFromRow(row);
     if (expectedVersion !== undefined && expectedVersion !== group.version)
       throw new DomainError("VERSION_MISMATCH", `group ${id} is at version ${group.version}, not ${expectedVersion}`, { resource: "Group" });
     return group;
+  }
+
+  /** One statement: which of these (≤ 1,000) would-be members exist here, as what, and whether they already belong. */
+  private memberCheckSql(tx: Tx, groupId: string, members: MemberRef[]): [string, unknown[]] {
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    for (const [type, table] of [["user", "users"], ["group", this.groupsTable]] as const) {
+      const ids = [...new Set(members.filter((m) => (m.type ?? "user") === type).map((m) => m.id))];
+      if (ids.length === 0) continue;
+      parts.push(
+        `SELECT t.id, '${type}' AS type, EXISTS(SELECT 1 FROM group_memberships m WHERE m.groupId = ? AND m.memberId = t.id) AS member FROM ${table} t WHERE t.organisationId = ? AND t.id IN (${Database.placeholders(ids.length)})`,
+      );
+      params.push(groupId, tx.organisationId, ...ids);
+    }
+    return [parts.join(" UNION ALL "), params];
   }
 
   /** `groups` is a reserved word in MySQL 8. */
@@ -323,12 +369,12 @@ export class GroupService {
   }
 
   /**
-   * Checks that every member exists in this organisation and which already belong, in one statement
-   * per kind of member asked for; then inserts the new ones as a deferred write (it travels with the
-   * group's version bump, the audit event and the COMMIT). The group's row is locked, so what the
-   * check saw holds until then. Returns the ids added.
+   * Checks that every member exists in this organisation and which already belong (or takes that
+   * from `checked`, made under the same lock), then inserts the new ones as a deferred write (it
+   * travels with the group's version bump, the audit event and the COMMIT). The group's row is
+   * locked, so what the check saw holds until then. Returns the ids added.
    */
-  private async insertMembers(tx: Tx, group: Group, members: MemberRef[]): Promise<string[]> {
+  private async insertMembers(tx: Tx, group: Group, members: MemberRef[], checked?: MemberCheck): Promise<string[]> {
     const byId = new Map<string, MemberType>();
     for (const m of members) {
       const type = m.type ?? "user";
@@ -336,28 +382,20 @@ export class GroupService {
       if (m.id === group.id) throw invalidInput("members", "a group cannot be a member of itself");
       byId.set(m.id, type);
     }
-    const wanted = (type: MemberType) => [...byId].filter(([, t]) => t === type).map(([id]) => id);
-    const missing: string[] = [];
-    const present = new Set<string>();
-    for (const [type, table] of [["user", "users"], ["group", this.groupsTable]] as const) {
-      const ids = wanted(type);
-      for (let i = 0; i < ids.length; i += 1000) {
-        const chunk = ids.slice(i, i + 1000);
-        const found = await this.db.rows<{ id: string; member: number | string }>(
-          tx,
-          `SELECT t.id, EXISTS(SELECT 1 FROM group_memberships m WHERE m.groupId = ? AND m.memberId = t.id) AS member FROM ${table} t WHERE t.organisationId = ? AND t.id IN (${Database.placeholders(chunk.length)})`,
-          [group.id, tx.organisationId, ...chunk],
-        );
-        const ok = new Set<string>();
-        for (const f of found) {
-          ok.add(String(f.id));
-          if (Number(f.member)) present.add(String(f.id));
-        }
-        missing.push(...chunk.filter((id) => !ok.has(id)));
+    const refs = [...byId].map(([id, type]) => ({ id, type }));
+    let check = checked;
+    if (!check || refs.some((m) => !check!.asked.has(m.id))) {
+      check = { asked: new Set(), found: new Map() };
+      for (let i = 0; i < refs.length; i += 1000) {
+        const chunk = refs.slice(i, i + 1000);
+        const part = memberCheckFrom(chunk.map((m) => m.id), await this.db.rows(tx, ...this.memberCheckSql(tx, group.id, chunk)));
+        part.asked.forEach((id) => check!.asked.add(id));
+        part.found.forEach((v, id) => check!.found.set(id, v));
       }
     }
+    const missing = refs.filter((m) => check!.found.get(m.id)?.type !== m.type).map((m) => m.id);
     if (missing.length) throw invalidInput("members", `not ${missing.length === 1 ? "a user or group" : "users or groups"} of this organisation: ${missing.slice(0, 10).join(", ")}`);
-    const fresh = [...byId.keys()].filter((id) => !present.has(id));
+    const fresh = refs.filter((m) => !check!.found.get(m.id)!.present).map((m) => m.id);
     const now = new Date();
     // INSERT-or-ignore all the same: a writer that did not lock the group cannot make it fail.
     const insert = this.db.dialect === "mysql" ? "INSERT IGNORE INTO" : "INSERT OR IGNORE INTO";
@@ -425,4 +463,11 @@ function groupFromRow(row: Record<string, unknown>): Group {
     createdAt: dateOf(row.createdAt),
     updatedAt: dateOf(row.updatedAt),
   };
+}
+
+/** The rows of `memberCheckSql` for the ids asked about. */
+function memberCheckFrom(asked: string[], rows: Record<string, unknown>[]): MemberCheck {
+  const found = new Map<string, { type: MemberType; present: boolean }>();
+  for (const r of rows) found.set(String(r.id), { type: r.type as MemberType, present: Number(r.member) === 1 });
+  return { asked: new Set(asked), found };
 }

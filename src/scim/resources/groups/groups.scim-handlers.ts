@@ -8,6 +8,7 @@ import {
   etagMatches,
   invalidValue,
   isObject,
+  type PatchOperation,
   listResponse,
   normalizeResourceBody,
   notFound,
@@ -39,6 +40,23 @@ export function toScimGroup(group: Group, members: Member[] | undefined, baseUrl
 }
 
 /** SCIM member entries → domain member references; entries without `type` are users. */
+/**
+ * The members that `add` operations on `members` name (with a path, or inside a value without one):
+ * checked with the group's lock. Only a hint: anything else still reaches addMembers, which checks it.
+ */
+function membersToAdd(operations: PatchOperation[]): MemberRef[] {
+  const refs: MemberRef[] = [];
+  for (const o of operations) {
+    if (o.op !== "add") continue;
+    const list = o.path ? (o.path.attribute.toLowerCase() === "members" && !o.path.valueFilter && !o.path.subAttribute ? o.value : undefined) : isObject(o.value) ? caseless(o.value, "members") : undefined;
+    if (!Array.isArray(list)) continue;
+    for (const m of list) if (isObject(m) && typeof m.value === "string" && m.value) refs.push({ id: m.value, type: typeof m.type === "string" && m.type.toLowerCase() === "group" ? "group" : "user" });
+  }
+  return refs;
+}
+
+const caseless = (o: Record<string, unknown>, key: string) => Object.entries(o).find(([k]) => k.toLowerCase() === key)?.[1];
+
 function memberRefs(list: unknown): MemberRef[] {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw invalidValue('"members" must be an array');
@@ -127,8 +145,10 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
   const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
   const groups = scope.services.groups;
   const group = await scope.services.db.transaction(scope.ctx, async (tx) => {
-    // One locked read of the group's own row; it is threaded through every change below.
-    let current = await groups.lockForUpdate(tx, req.id!);
+    // One locked read of the group's own row, threaded through every change below; the members the
+    // operations would add are checked in the same round trip.
+    const locked = await groups.lockWithMemberCheck(tx, req.id!, membersToAdd(parsed.operations));
+    let current = locked.group;
     if (version !== undefined && version !== current.version) throw preconditionFailed(`Group ${req.id} is at version ${weakEtag(current.version)}`);
     const result = applyPatch(toScimGroup(current, undefined, scope.baseUrl), parsed.operations, groupSchema, { deltaAttributes: ["members"] });
     result.notes.forEach((n) => scope.notes.add(n));
@@ -139,11 +159,13 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
     if (Object.keys(own).length) current = await groups.update(tx, current.id, own, { locked: current });
     const delta = result.deltas.members;
     if (delta) {
-      const locked = { locked: current };
-      if (delta.replace !== undefined) await groups.replaceMembers(tx, current.id, memberRefs(delta.replace), locked);
-      else if (delta.removeAll) await groups.replaceMembers(tx, current.id, [], locked);
-      if (delta.remove.length) await groups.removeMembers(tx, current.id, delta.remove, locked);
-      if (delta.add.length) await groups.addMembers(tx, current.id, memberRefs(delta.add), locked);
+      const options = { locked: current };
+      if (delta.replace !== undefined) await groups.replaceMembers(tx, current.id, memberRefs(delta.replace), options);
+      else if (delta.removeAll) await groups.replaceMembers(tx, current.id, [], options);
+      if (delta.remove.length) await groups.removeMembers(tx, current.id, delta.remove, options);
+      // The check made with the lock holds only while nothing was removed since.
+      const unchanged = delta.replace === undefined && !delta.removeAll && delta.remove.length === 0;
+      if (delta.add.length) await groups.addMembers(tx, current.id, memberRefs(delta.add), unchanged ? { ...options, checked: locked.checked } : options);
     }
     return current;
   });
