@@ -6,6 +6,7 @@ import type { Principal } from "../domain/sessions/principal";
 import type { Logger } from "../platform/logger";
 import { type GraphqlContext, buildGraphqlContext } from "./context";
 import { formatGraphqlError } from "./shared/errors";
+import { jitGateway } from "./shared/jit-executor";
 import { noStorePlugins } from "./shared/no-store.plugin";
 import { buildGraphqlSchema } from "./schema";
 import { type RequestLimits, clientIp, setRateLimitHeaders } from "../http/rate-limit";
@@ -48,7 +49,7 @@ export async function graphqlRoutes(
   const schema = await buildGraphqlSchema();
   // stopOnTerminationSignals: main.ts owns SIGTERM (drain, finish requests, close the pool); Apollo's own
   // handler would stop the schema under requests still in flight and re-raise the signal.
-  const apollo = new ApolloServer<GraphqlContext>({ schema, formatError: formatGraphqlError(logger), introspection: true, stopOnTerminationSignals: false, plugins: noStorePlugins() });
+  const apollo = new ApolloServer<GraphqlContext>({ gateway: jitGateway(schema), formatError: formatGraphqlError(logger), introspection: true, stopOnTerminationSignals: false, plugins: noStorePlugins() });
   await apollo.start();
   const router = Router();
   const limits = options.limits;
