@@ -63,6 +63,9 @@ export function webSecurityHeaders(publicUrl: string) {
 export async function createApp(deps: AppDeps): Promise<App> {
   const app = express();
   app.disable("x-powered-by");
+  // No ETags computed from response bodies (a SHA-1 of every page of users): SCIM sends its own,
+  // from resource versions, and the API's answers are not cached (Cache-Control: no-store).
+  app.set("etag", false);
   app.set("trust proxy", deps.config.trustProxy);
   app.use(helmet.xContentTypeOptions());
   app.use(requestContextMiddleware(deps.logger));

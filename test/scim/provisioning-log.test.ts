@@ -1,4 +1,5 @@
 import type { ProvisioningLogEntry } from "../../src/domain/provisioning-log/provisioning-log-entry.entity";
+import { LOG_COLUMNS } from "../../src/domain/provisioning-log/provisioning-log.service";
 import { ENTERPRISE, patchOp, scimClient, type ScimClient } from "../support/scim-client";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { type Body, fixture } from "./scim-fixtures";
@@ -46,6 +47,10 @@ describe("provisioning log", () => {
     }
     expect(log[3].requestBody).toEqual(patchOp({ op: "replace", path: "title", value: "T" }));
     expect(log[1].requestBody).toBeNull();
+    expect(log[0].occurredAt.getTime()).toBeLessThanOrEqual(Date.now());
+    // The log's INSERT is written out by hand: it must name every column of the entity.
+    const columns = app.dataSource.getMetadata("ProvisioningLogEntry").columns.map((col) => col.databaseName);
+    expect([...LOG_COLUMNS].sort()).toEqual(columns.sort());
   });
 
   test("errors are logged with status, scimType and detail", async () => {

@@ -1,6 +1,5 @@
 import { IsNull, LessThan, Not } from "typeorm";
-import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
-import type { Database } from "../../platform/database";
+import { Database } from "../../platform/database";
 import { newTimeOrderedId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import { type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
@@ -35,6 +34,8 @@ export function redactBody(value: unknown, depth = 0): unknown {
 
 /** Entries wait this long to be written together: one multi-row INSERT instead of a commit per request. */
 const FLUSH_DELAY_MS = 25;
+/** Every column of provisioning_log_entries, in the order the INSERT lists them (a test compares them with the entity). */
+export const LOG_COLUMNS = ["id", "organisationId", "occurredAt", "requestId", "tokenId", "tokenLabel", "method", "path", "status", "durationMs", "resourceType", "resourceId", "notes", "scimType", "errorDetail", "requestBody"] as const;
 const MAX_BATCH = 200;
 
 interface Pending {
@@ -87,7 +88,7 @@ export class ProvisioningLogService {
     if (batch.length === 0) return this.writing;
     this.writing = this.writing.then(async () => {
       try {
-        await this.db.manager().getRepository(ProvisioningLogEntry).insert(batch.map((b) => b.row) as QueryDeepPartialEntity<ProvisioningLogEntry>[]);
+        await this.insert(batch.map((b) => b.row));
         batch.forEach((b) => b.resolve());
       } catch (err) {
         batch.forEach((b) => b.reject(err));
@@ -98,6 +99,18 @@ export class ProvisioningLogService {
       }
     });
     return this.writing;
+  }
+
+  /**
+   * One multi-row INSERT, written out rather than built by TypeORM's insert builder (which cost more
+   * CPU than the statement: a tenth of a millisecond per SCIM request in a profile of the Entra cycle).
+   */
+  private async insert(rows: ProvisioningLogEntry[]): Promise<void> {
+    const values = rows.flatMap((r) => LOG_COLUMNS.map((c) => (c === "notes" || c === "requestBody" ? (r[c] === null || r[c] === undefined ? null : JSON.stringify(r[c])) : (r[c] ?? null))));
+    const sql = `INSERT INTO provisioning_log_entries (${LOG_COLUMNS.join(", ")}) VALUES ${rows.map(() => `(${Database.placeholders(LOG_COLUMNS.length)})`).join(", ")}`;
+    // SQLite: through the write queue (its one connection); MariaDB: one autocommit statement.
+    if (this.db.dialect === "sqlite") await this.db.transaction({}, (tx) => this.db.rows(tx, sql, values));
+    else await this.db.rows(undefined, sql, values);
   }
 
   /** Bodies older than the retention period are removed; the entry itself stays. */
