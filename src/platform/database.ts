@@ -69,6 +69,31 @@ export class Database {
   }
 
   /**
+   * The rows of several reads that must see the same state of the database (a page of users and
+   * the details of that page). In a transaction: its pipeline. On MariaDB otherwise: one round trip,
+   * `START TRANSACTION READ ONLY; …; COMMIT` on one pooled connection (one snapshot for all of them).
+   * Elsewhere (SQLite) one after the other, which a write may come between: callers that need one
+   * snapshot there read by ids (a page, then its users' details by their ids).
+   */
+  async rowsTogether(ctx: { manager?: EntityManager } | undefined, statements: [sql: string, params: unknown[]][]): Promise<Record<string, unknown>[][]> {
+    if (ctx?.manager || this.dialect !== "mysql") return this.rowsMany(ctx, statements);
+    const pool = (this.dataSource.driver as unknown as { pool: MysqlPool }).pool;
+    for (const [sql, params] of statements) this.dataSource.logger.logQuery(sql, params);
+    const connection = await new Promise<MysqlPoolConnection>((resolve, reject) => pool.getConnection((err, c) => (err ? reject(err) : resolve(c))));
+    const text = ["START TRANSACTION READ ONLY", ...statements.map(([sql, params]) => connection.format(sql, params.map((v) => this.bindable(v)))), "COMMIT"].join(";\n");
+    try {
+      const results = await new Promise<unknown[]>((resolve, reject) => connection.query(text, [], (err, r) => (err ? reject(new QueryFailedError(text, [], err)) : resolve(r as unknown[]))));
+      return results.slice(1, -1) as Record<string, unknown>[][];
+    } catch (err) {
+      // A statement failed half-way: the connection must not go back to the pool inside the transaction.
+      await new Promise<void>((resolve) => connection.query("ROLLBACK", [], () => resolve()));
+      throw err;
+    } finally {
+      connection.release();
+    }
+  }
+
+  /**
    * A write whose result the caller does not read (an insert, the audit event). In a MariaDB/MySQL
    * transaction it waits and travels with the transaction's next statement or its COMMIT (see
    * StatementPipeline): an error it causes fails the transaction there. Elsewhere it runs at once.
@@ -130,6 +155,15 @@ export class Database {
 
 interface MysqlQueryable {
   query(sql: string, params: unknown[], callback: (err: Error | null, rows: unknown) => void): void;
+}
+
+interface MysqlPoolConnection extends MysqlQueryable {
+  format(sql: string, params: unknown[]): string;
+  release(): void;
+}
+
+interface MysqlPool {
+  getConnection(callback: (err: Error | null, connection: MysqlPoolConnection) => void): void;
 }
 
 const positionalCache = { mysql: new Map<string, { text: string; names: string[] }>(), sqlite: new Map<string, { text: string; names: string[] }>() };

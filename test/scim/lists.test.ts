@@ -79,6 +79,33 @@ describe("list responses", () => {
     expect(new Set(seen)).toEqual(new Set(userIds));
   });
 
+  test("every user on a page is exactly what GET by id shows: emails, phones, roles, custom fields, manager, groups", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    await app.services.customFields.define(tenant.ctx, { key: "badge", label: "Badge", type: "string" });
+    const boss = (await s.post("/Users", { userName: "page-boss@x.test", emails: [{ value: "boss@x.test", primary: true }] })).body.id;
+    const ids: string[] = [boss];
+    for (let i = 0; i < 12; i++) {
+      const created = await app.services.users.create(tenant.ctx, {
+        userName: `page-${String(i).padStart(2, "0")}@x.test`,
+        emails: [{ value: `p${i}@x.test`, type: "work", primary: true }, { value: `p${i}@home.test`, type: "home" }],
+        phoneNumbers: i % 3 ? [{ value: `+1 555 01${i}` }] : undefined,
+        roles: i % 2 ? ["admin"] : ["member"],
+        customFields: i % 4 ? { badge: `B-${i}` } : undefined,
+        managerId: i % 5 ? boss : undefined,
+      });
+      ids.push(created.id);
+    }
+    await s.post("/Groups", { displayName: "Page group", members: ids.slice(0, 7).map((value) => ({ value })) });
+    await s.post("/Groups", { displayName: "Another page group", members: ids.slice(5).map((value) => ({ value })) });
+    const listed: Body[] = [];
+    for (let start = 1; start <= ids.length; start += 5) listed.push(...(await s.get(`/Users?startIndex=${start}&count=5`)).body.Resources);
+    expect(listed.map((r) => r.id).sort()).toEqual([...ids].sort());
+    for (const r of listed) expect(r).toEqual((await s.get(`/Users/${r.id}`)).body);
+    expect(listed.filter((r) => r.groups?.length === 2)).toHaveLength(2);
+    expect(listed.filter((r) => r.roles?.length).length).toBeGreaterThanOrEqual(12);
+  });
+
   test("sortBy and sortOrder", async () => {
     const asc = await c.get("/Users?sortBy=userName&count=3");
     expect(asc.body.Resources.map((x: Body) => x.userName)).toEqual(["list-00@x.test", "list-01@x.test", "list-02@x.test"]);
