@@ -1,4 +1,4 @@
-import { newTimeOrderedId } from "./ids";
+import { newRequestId, newTimeOrderedId } from "./ids";
 
 test("time-ordered ids are UUIDv7 and sort in creation order, also within one millisecond", () => {
   const ids = Array.from({ length: 5000 }, () => newTimeOrderedId(1_800_000_000_000));
@@ -7,4 +7,10 @@ test("time-ordered ids are UUIDv7 and sort in creation order, also within one mi
   expect(new Set(ids).size).toBe(ids.length);
   const later = newTimeOrderedId(1_800_000_000_000 + 10_000);
   expect(later > ids.at(-1)!).toBe(true);
+});
+
+test("request ids are 12 URL-safe characters and do not repeat across pool refills", () => {
+  const ids = Array.from({ length: 2000 }, () => newRequestId());
+  expect(ids.every((id) => /^[A-Za-z0-9_-]{12}$/.test(id))).toBe(true);
+  expect(new Set(ids).size).toBe(ids.length);
 });

@@ -2,7 +2,24 @@ import crypto from "node:crypto";
 
 export const newId = (): string => crypto.randomUUID();
 
-export const newRequestId = (): string => crypto.randomBytes(9).toString("base64url");
+/**
+ * Random bytes for ids, cut from a pool refilled 4 KiB at a time: a `randomBytes` call per id (a
+ * request id, a log entry's and an audit event's id on every SCIM request) showed at 0.07 ms per
+ * request in a profile. Secrets (tokens, keys) take `crypto.randomBytes` directly, never this.
+ */
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+function randomForIds(n: number): Buffer {
+  if (used + n > pool.length) {
+    crypto.randomFillSync(pool);
+    used = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(used, used + n));
+  used += n;
+  return bytes;
+}
+
+export const newRequestId = (): string => randomForIds(9).toString("base64url");
 
 let lastMs = 0;
 let sequence = 0;
@@ -23,7 +40,7 @@ export function newTimeOrderedId(now = Date.now()): string {
     lastMs = now;
     sequence = 0;
   }
-  const bytes = crypto.randomBytes(16);
+  const bytes = randomForIds(16);
   bytes.writeUIntBE(lastMs, 0, 6);
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;

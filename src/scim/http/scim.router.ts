@@ -117,15 +117,18 @@ export function scimRouter(services: Services, config: AppConfig, background: Ba
     provisioningLog(req, res, services, background);
     next();
   });
-  router.use(async (req, res, next) => {
-    const r = await requestLimits.hit(`scim:token:${req.scimPrincipal!.token.id}`, config.rateLimits.scimPerToken);
-    if (r && !r.allowed) {
-      setRateLimitHeaders(res, r);
-      req.log.warn({ tokenId: req.scimPrincipal!.token.id, limit: r.limit }, "SCIM rate limit per token reached");
-      throw new ScimError(429, `too many requests with this token (${r.limit} per ${config.rateLimits.windowSeconds} s); retry in ${r.retryAfterSeconds} s`);
-    }
-    next();
-  });
+  // A limit turned off (0) costs nothing per request.
+  if (config.rateLimits.scimPerToken > 0) {
+    router.use(async (req, res, next) => {
+      const r = await requestLimits.hit(`scim:token:${req.scimPrincipal!.token.id}`, config.rateLimits.scimPerToken);
+      if (r && !r.allowed) {
+        setRateLimitHeaders(res, r);
+        req.log.warn({ tokenId: req.scimPrincipal!.token.id, limit: r.limit }, "SCIM rate limit per token reached");
+        throw new ScimError(429, `too many requests with this token (${r.limit} per ${config.rateLimits.windowSeconds} s); retry in ${r.retryAfterSeconds} s`);
+      }
+      next();
+    });
+  }
 
   const h =
     (fn: (scope: ScimScope, req: ScimRequest) => Promise<ScimResponse> | ScimResponse) =>
