@@ -31,6 +31,12 @@ export class RelationLoader<K, V> {
     return this.loaded.has(key) ? (this.loaded.get(key) as V) : this.loader.load(key);
   }
 
+  /** A value already read elsewhere (with the page itself): `get` answers it without a batch. */
+  prime(key: K, value: V): void {
+    this.loaded.set(key, value);
+    this.loader.prime(key, value);
+  }
+
   /** Loads many keys in one batch; a failure surfaces where a field then `get`s the key. */
   async prefetch(keys: K[]): Promise<void> {
     await this.loader.loadMany(keys);

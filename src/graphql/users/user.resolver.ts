@@ -2,7 +2,8 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { PostalAddress, User } from "../../domain/users/user.entity";
-import type { UserChanges } from "../../domain/users/user.service";
+import type { UserChanges, UserDetails } from "../../domain/users/user.service";
+import type { DetailParts } from "../../domain/users/user-details.sql";
 import type { UserCriteria } from "../../domain/users/user.query";
 import { encodeCursor } from "../../domain/shared/paging";
 import type { GraphqlContext } from "../context";
@@ -41,15 +42,29 @@ function mapValue<T, R>(value: T | Promise<T>, fn: (v: T) => R): R | Promise<R> 
   return value instanceof Promise ? value.then(fn) : fn(value);
 }
 
-/** Loads the relations a page's nodes select in one batch each, so that their fields resolve without waiting. */
-function prefetchRelations(ctx: GraphqlContext, users: User[], fields: Set<string>): Promise<unknown> {
+/** The parts of users' details that a page's selected node fields need. */
+function detailPartsOf(fields: Set<string>): DetailParts {
+  return { contacts: fields.has("emails") || fields.has("phoneNumbers"), roles: fields.has("roles"), customFields: fields.has("customFields"), groups: fields.has("groups") };
+}
+
+/**
+ * Loads the relations a page's nodes select in one batch each, so that their fields resolve without
+ * waiting; those that came with the page (`details`) are primed instead of read again.
+ */
+function prefetchRelations(ctx: GraphqlContext, users: User[], fields: Set<string>, details: Map<string, UserDetails> | null): Promise<unknown> {
   const loaders = ctx.loaders();
   const ids = users.map((u) => u.id);
+  const parts = detailPartsOf(fields);
   const batches: Promise<void>[] = [];
-  if (fields.has("emails") || fields.has("phoneNumbers")) batches.push(loaders.contactsOfUser.prefetch(ids));
-  if (fields.has("roles")) batches.push(loaders.rolesOfUser.prefetch(ids));
-  if (fields.has("customFields")) batches.push(loaders.customFieldsOfUser.prefetch(ids));
-  if (fields.has("groups")) batches.push(loaders.groupsOfUser.prefetch(ids));
+  const fill = <V>(wanted: boolean | undefined, loader: { prime(id: string, v: V): void; prefetch(ids: string[]): Promise<void> }, pick: (d: UserDetails) => V) => {
+    if (!wanted) return;
+    if (details) for (const id of ids) loader.prime(id, pick(details.get(id)!));
+    else batches.push(loader.prefetch(ids));
+  };
+  fill(parts.contacts, loaders.contactsOfUser, (d) => ({ emails: d.emails, phoneNumbers: d.phoneNumbers }));
+  fill(parts.roles, loaders.rolesOfUser, (d) => d.roles);
+  fill(parts.customFields, loaders.customFieldsOfUser, (d) => d.customFields);
+  fill(parts.groups, loaders.groupsOfUser, (d) => d.groups);
   if (fields.has("manager")) batches.push(loaders.userById.prefetch(users.flatMap((u) => (u.managerId ? [u.managerId] : []))));
   return Promise.all(batches);
 }
@@ -64,8 +79,9 @@ export class UserResolver {
     @Arg("after", () => String, { nullable: true }) after?: string | null,
     @Arg("filter", () => UserFilterInput, { nullable: true }) filter?: UserFilterInput | null,
   ) {
-    const slice = await ctx.services.users.list(ctx.auth(), userCriteria(filter), { first: pageSize(first), after }, { count: selectsTotalCount(info) });
-    await prefetchRelations(ctx, slice.items, selectedNodeFields(info));
+    const fields = selectedNodeFields(info);
+    const { slice, details } = await ctx.services.users.listWithDetails(ctx.auth(), userCriteria(filter), { first: pageSize(first), after }, { count: selectsTotalCount(info), include: detailPartsOf(fields) });
+    await prefetchRelations(ctx, slice.items, fields, details);
     return toConnection(slice, (u) => encodeCursor(u.userNameKey));
   }
 
