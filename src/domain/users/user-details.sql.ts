@@ -78,7 +78,8 @@ function detailsUnion(dialect: SqlDialect, source: { ids: number } | { page: str
         : from("group_memberships", "m", "memberId", ` ${join} ${q("groups")} g ON g.id = m.groupId`),
     ]);
   }
-  if (parts.length === 0) throw new Error("a details union needs at least one part");
+  // Nothing asked for: nothing to send (the caller checks `parts`).
+  if (parts.length === 0) return { sql: "", parts: 0 };
   // The first part names the columns for all of them.
   const sql = parts.map(([columns, source], i) => `SELECT ${i === 0 ? columns.map((c, j) => `${c} AS ${COLUMNS[j]}`).join(", ") : columns.join(", ")} ${source}`).join(" UNION ALL ");
   return { sql, parts: parts.length };

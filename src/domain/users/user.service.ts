@@ -346,8 +346,8 @@ export class UserService {
     ctx: RequestContext,
     criteria: UserCriteria,
     page: CursorPage,
-    options: { count?: boolean; include?: DetailParts } = {},
-  ): Promise<{ slice: CursorSlice<User>; details: Map<string, UserDetails> | null }> {
+    options: { count?: boolean; include?: DetailParts; managers?: boolean } = {},
+  ): Promise<{ slice: CursorSlice<User>; details: Map<string, UserDetails> | null; managers: Map<string, User> | null }> {
     const { where, params } = await this.where(ctx, criteria);
     // Counting a large directory costs more than the page itself: only when the caller wants it,
     // and kept for a few seconds (every page of a UI would otherwise count the directory again).
@@ -357,18 +357,31 @@ export class UserService {
     const named: Record<string, unknown> = { ...params, afterKey: page.after ? decodeCursor(page.after) : undefined };
     const values = names.map((n) => named[n]);
     const include = options.include;
-    const together = include && this.db.dialect === "mysql" && matchesEveryone(criteria) && Object.values(include).some(Boolean);
+    const together = this.db.dialect === "mysql" && matchesEveryone(criteria) && (Object.values(include ?? {}).some(Boolean) || options.managers);
     let rows: Record<string, unknown>[];
     let detailRows: Record<string, unknown>[] | undefined;
+    let managerRows: Record<string, unknown>[] | undefined;
     if (together) {
       const wanted: DetailParts = { contacts: false, roles: false, customFields: false, groups: false, manager: false, ...include };
-      const { sql, parts } = pageDetailsSql(this.db.dialect, text.replace("SELECT u.*", "SELECT u.id"), wanted);
-      [rows, detailRows] = await this.db.rowsTogether(ctx, [[text, values], [sql, pageDetailsParams(ctx.organisationId, values, parts)]]);
+      const ids = text.replace("SELECT u.*", "SELECT u.id");
+      const statements: [string, unknown[]][] = [[text, values]];
+      const { sql, parts } = pageDetailsSql(this.db.dialect, ids, wanted);
+      if (parts > 0) statements.push([sql, pageDetailsParams(ctx.organisationId, values, parts)]);
+      // The page's managers, whole (a GraphQL manager is a user like any other).
+      if (options.managers) statements.push([`SELECT mu.* FROM (${ids}) p STRAIGHT_JOIN users u ON u.id = p.id STRAIGHT_JOIN users mu ON mu.id = u.managerId AND mu.organisationId = u.organisationId`, values]);
+      const results = await this.db.rowsTogether(ctx, statements);
+      rows = results[0];
+      if (parts > 0) detailRows = results[1];
+      if (options.managers) managerRows = results.at(-1);
     } else rows = await this.db.rows(ctx, text, values);
     const items = rows.slice(0, page.first).map(userFromRow);
     const last = items.at(-1);
     const slice = { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.userNameKey) : null };
-    return { slice, details: detailRows ? await this.detailsFromRows(ctx, detailRows, items.map((u) => u.id)) : null };
+    return {
+      slice,
+      details: detailRows ? await this.detailsFromRows(ctx, detailRows, items.map((u) => u.id)) : null,
+      managers: managerRows ? new Map(managerRows.map((r) => [String(r.id), userFromRow(r)])) : null,
+    };
   }
 
   /**

@@ -49,9 +49,9 @@ function detailPartsOf(fields: Set<string>): DetailParts {
 
 /**
  * Loads the relations a page's nodes select in one batch each, so that their fields resolve without
- * waiting; those that came with the page (`details`) are primed instead of read again.
+ * waiting; those that came with the page (`details`, `managers`) are primed instead of read again.
  */
-function prefetchRelations(ctx: GraphqlContext, users: User[], fields: Set<string>, details: Map<string, UserDetails> | null): Promise<unknown> {
+function prefetchRelations(ctx: GraphqlContext, users: User[], fields: Set<string>, details: Map<string, UserDetails> | null, managers: Map<string, User> | null): Promise<unknown> {
   const loaders = ctx.loaders();
   const ids = users.map((u) => u.id);
   const parts = detailPartsOf(fields);
@@ -65,7 +65,9 @@ function prefetchRelations(ctx: GraphqlContext, users: User[], fields: Set<strin
   fill(parts.roles, loaders.rolesOfUser, (d) => d.roles);
   fill(parts.customFields, loaders.customFieldsOfUser, (d) => d.customFields);
   fill(parts.groups, loaders.groupsOfUser, (d) => d.groups);
-  if (fields.has("manager")) batches.push(loaders.userById.prefetch(users.flatMap((u) => (u.managerId ? [u.managerId] : []))));
+  const managerIds = users.flatMap((u) => (u.managerId ? [u.managerId] : []));
+  if (fields.has("manager") && managers) for (const id of managerIds) loaders.userById.prime(id, managers.get(id) ?? null);
+  else if (fields.has("manager")) batches.push(loaders.userById.prefetch(managerIds));
   return Promise.all(batches);
 }
 
@@ -80,8 +82,8 @@ export class UserResolver {
     @Arg("filter", () => UserFilterInput, { nullable: true }) filter?: UserFilterInput | null,
   ) {
     const fields = selectedNodeFields(info);
-    const { slice, details } = await ctx.services.users.listWithDetails(ctx.auth(), userCriteria(filter), { first: pageSize(first), after }, { count: selectsTotalCount(info), include: detailPartsOf(fields) });
-    await prefetchRelations(ctx, slice.items, fields, details);
+    const { slice, details, managers } = await ctx.services.users.listWithDetails(ctx.auth(), userCriteria(filter), { first: pageSize(first), after }, { count: selectsTotalCount(info), include: detailPartsOf(fields), managers: fields.has("manager") });
+    await prefetchRelations(ctx, slice.items, fields, details, managers);
     return toConnection(slice, (u) => encodeCursor(u.userNameKey));
   }
 
