@@ -367,8 +367,11 @@ export class UserService {
       const statements: [string, unknown[]][] = [[text, values]];
       const { sql, parts } = pageDetailsSql(this.db.dialect, ids, wanted);
       if (parts > 0) statements.push([sql, pageDetailsParams(ctx.organisationId, values, parts)]);
-      // The page's managers, whole (a GraphQL manager is a user like any other).
-      if (options.managers) statements.push([`SELECT mu.* FROM (${ids}) p STRAIGHT_JOIN users u ON u.id = p.id STRAIGHT_JOIN users mu ON mu.id = u.managerId AND mu.organisationId = u.organisationId`, values]);
+      // The page's managers, whole (a GraphQL manager is a user like any other), each once.
+      if (options.managers) {
+        const managersSql = `SELECT mu.* FROM users mu WHERE mu.organisationId = ? AND mu.id IN (SELECT u.managerId FROM (${ids}) p STRAIGHT_JOIN users u ON u.id = p.id)`;
+        statements.push([managersSql, [ctx.organisationId, ...values]]);
+      }
       const results = await this.db.rowsTogether(ctx, statements);
       rows = results[0];
       if (parts > 0) detailRows = results[1];
