@@ -6,7 +6,7 @@ export interface Row {
   scenario: string;
   /** Requests/s (or rows/s, or seconds for wall-time scenarios: see unit). */
   rate: number | null;
-  unit: "req/s" | "rows/s" | "s" | "queries" | "x";
+  unit: "req/s" | "rows/s" | "s" | "queries" | "trips" | "x";
   p50: number | null;
   p99: number | null;
   baseline: string;
