@@ -1,5 +1,6 @@
 // Preloaded into the Roster child (`node -r …/query-counter.js dist/src/main.js`) by the benchmark:
-// counts the SQL statements Roster sends, per driver, and answers the count over the IPC channel.
+// counts the calls (round trips) carrying SQL statements that Roster makes, per driver, and answers
+// the count over the IPC channel.
 // Test tooling only: it wraps the drivers' entry points and changes nothing else.
 "use strict";
 const counts = { statements: 0, transactionControl: 0 };
@@ -11,8 +12,9 @@ const shapes = new Map();
 
 const textOf = (sql) => (typeof sql === "string" ? sql : sql && typeof sql.sql === "string" ? sql.sql : "");
 
+/** One call (a round trip); a multi-statement call that carries any statement besides transaction control counts as a statement. */
 function count(sql) {
-  if (CONTROL.test(textOf(sql))) counts.transactionControl++;
+  if (textOf(sql).split(";\n").every((part) => CONTROL.test(part))) counts.transactionControl++;
   else counts.statements++;
 }
 
