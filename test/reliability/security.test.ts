@@ -84,10 +84,11 @@ describe("no stack traces or SQL in any answer", () => {
       throw err;
     };
     const users = app.services.users as unknown as Record<string, unknown>;
-    const [search, searchWithDetails, list] = [users.search, users.searchWithDetails, users.list];
+    const [search, searchWithDetails, list, listWithDetails] = [users.search, users.searchWithDetails, users.list, users.listWithDetails];
     users.search = boom;
     users.searchWithDetails = boom;
     users.list = boom;
+    users.listWithDetails = boom;
     try {
       const scim = await scimClient(app.url, t.scimToken).get("/Users");
       expectScimError(scim, 500);
@@ -100,6 +101,7 @@ describe("no stack traces or SQL in any answer", () => {
       users.search = search;
       users.searchWithDetails = searchWithDetails;
       users.list = list;
+      users.listWithDetails = listWithDetails;
     }
   });
 });
