@@ -52,3 +52,30 @@ test("paging through the directory seeks each page's first user: the userName in
   const at = app.queries.statements.findIndex((s) => s.startsWith("SELECT u.* FROM users u"));
   expect(await boundColumns(app.queries.statements[at], app.queries.parameters[at])).toEqual(["organisationId", "userNameKey"]);
 });
+
+test("a page's details read every table by the user's index, never by scanning it", async () => {
+  const tenant = await app.tenant();
+  const c = scimClient(app.url, tenant.scimToken);
+  const boss = await app.services.users.create(tenant.ctx, { userName: "plan-boss@p.test" });
+  const group = await app.services.groups.create(tenant.ctx, { displayName: "Plan details" });
+  for (let j = 0; j < 30; j++) {
+    const u = await app.services.users.create(tenant.ctx, { userName: `plan-d${j}@p.test`, emails: [{ value: `d${j}@p.test` }], roles: ["member"], managerId: boss.id });
+    await app.services.groups.addMembers(tenant.ctx, group.id, [{ id: u.id }]);
+  }
+  app.queries.reset();
+  expect((await c.get("/Users?count=20")).status).toBe(200);
+  const at = app.queries.statements.findIndex((s) => s.startsWith("SELECT 'c'"));
+  const [sql, params] = [app.queries.statements[at], app.queries.parameters[at]];
+  const expected: Record<string, string> = { c: "IDX_user_contacts_user", ra: "PRIMARY", v: "IDX_custom_field_values_user", u: "PRIMARY", m: "IDX_group_memberships_member" };
+  if (app.services.db.dialect === "mysql") {
+    const rows: { table: string; type: string; key: string | null }[] = await app.dataSource.query(`EXPLAIN ${sql}`, params);
+    // (`u` is also the page statement itself, read by userName inside each derived table.)
+    const read = rows.filter((r) => r.table in expected && r.key !== "UQ_users_organisation_userNameKey");
+    expect(new Set(read.map((r) => r.table))).toEqual(new Set(Object.keys(expected)));
+    for (const r of read) expect({ table: r.table, type: r.type, key: r.key }).toEqual({ table: r.table, type: expect.not.stringMatching(/^ALL$/), key: expected[r.table] });
+    expect(rows.filter((r) => r.type === "ALL" && !r.table.startsWith("<derived") && r.table !== "g")).toEqual([]);
+  } else {
+    const rows: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
+    for (const alias of Object.keys(expected)) expect(rows.map((r) => r.detail)).not.toContain(`SCAN ${alias}`);
+  }
+});
