@@ -106,8 +106,13 @@ export class Database {
 
   /** The same with `:name` parameters (as SqlWhereBuilder produces them). */
   rowsNamed<T = Record<string, unknown>>(ctx: { manager?: EntityManager } | undefined, sql: string, params: Record<string, unknown>): Promise<T[]> {
+    return this.rows<T>(ctx, ...this.positional(sql, params));
+  }
+
+  /** A statement with `:name` parameters as `?` placeholders and their values in order. */
+  positional(sql: string, params: Record<string, unknown>): [sql: string, values: unknown[]] {
     const { text, names } = positional(sql, this.dialect);
-    return this.rows<T>(ctx, text, names.map((n) => params[n]));
+    return [text, names.map((n) => params[n])];
   }
 
   /**

@@ -1,6 +1,6 @@
 import { In } from "typeorm";
 import type { EntityManager } from "typeorm";
-import { Database, isUniqueViolation, positional } from "../../platform/database";
+import { Database, isUniqueViolation } from "../../platform/database";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
@@ -279,10 +279,9 @@ export class UserService {
     const together = this.db.dialect === "mysql" && !sort && matchesEveryone(criteria);
     let detailRows: Record<string, unknown>[] | undefined;
     const { rows, totalCount } = await this.searchRows(ctx, criteria, page, sort, together ? async (pageSql, pageParams) => {
-      const { sql, parts } = pageDetailsSql(this.db.dialect, pageSql.replace("SELECT u.*", "SELECT u.id"), { ...include, manager: true });
-      const [pageRows, details] = await this.db.rowsTogether(ctx, [[pageSql, pageParams], [sql, pageDetailsParams(ctx.organisationId, pageParams, parts)]]);
-      detailRows = details;
-      return pageRows;
+      const read = await this.pageWithDetails(ctx, pageSql, pageParams, { ...include, manager: true });
+      detailRows = read.detailRows;
+      return read.rows;
     } : undefined);
     const users = rows.map(userFromRow);
     const ids = users.map((u) => u.id);
@@ -308,9 +307,7 @@ export class UserService {
     if (page.limit > 0) {
       const seek = seekKey !== undefined ? " AND u.userNameKey > :seekKey" : "";
       const window = seekKey !== undefined ? `LIMIT ${Number(page.limit)}` : `LIMIT ${Number(page.limit)} OFFSET ${Number(page.offset)}`;
-      const { text, names } = positional(`SELECT u.* FROM ${this.usersInNameOrder(criteria, !sortSpec)} WHERE ${where}${seek} ORDER BY ${order} ${window}`, this.db.dialect);
-      const named: Record<string, unknown> = { ...params, seekKey };
-      const values = names.map((n) => named[n]);
+      const [text, values] = this.db.positional(`SELECT u.* FROM ${this.usersInNameOrder(criteria, !sortSpec)} WHERE ${where}${seek} ORDER BY ${order} ${window}`, { ...params, seekKey });
       rows = read ? await read(text, values) : await this.db.rows(ctx, text, values);
     }
     // Only a full page can have a next one (a lookup by userName never does: nothing to remember).
@@ -353,30 +350,14 @@ export class UserService {
     // and kept for a few seconds (every page of a UI would otherwise count the directory again).
     const totalCount = options.count === false ? -1 : await this.totals.get(`${ctx.organisationId}:${JSON.stringify(criteria)}`, ctx.manager, () => this.count(ctx, where, params));
     const after = page.after ? " AND u.userNameKey > :afterKey" : "";
-    const { text, names } = positional(`SELECT u.* FROM ${this.usersInNameOrder(criteria, true)} WHERE ${where}${after} ORDER BY u.userNameKey ASC LIMIT ${Number(page.first) + 1}`, this.db.dialect);
-    const named: Record<string, unknown> = { ...params, afterKey: page.after ? decodeCursor(page.after) : undefined };
-    const values = names.map((n) => named[n]);
+    const [text, values] = this.db.positional(`SELECT u.* FROM ${this.usersInNameOrder(criteria, true)} WHERE ${where}${after} ORDER BY u.userNameKey ASC LIMIT ${Number(page.first) + 1}`, {
+      ...params,
+      afterKey: page.after ? decodeCursor(page.after) : undefined,
+    });
     const include = options.include;
     const together = this.db.dialect === "mysql" && matchesEveryone(criteria) && (Object.values(include ?? {}).some(Boolean) || options.managers);
-    let rows: Record<string, unknown>[];
-    let detailRows: Record<string, unknown>[] | undefined;
-    let managerRows: Record<string, unknown>[] | undefined;
-    if (together) {
-      const wanted: DetailParts = { contacts: false, roles: false, customFields: false, groups: false, manager: false, ...include };
-      const ids = text.replace("SELECT u.*", "SELECT u.id");
-      const statements: [string, unknown[]][] = [[text, values]];
-      const { sql, parts } = pageDetailsSql(this.db.dialect, ids, wanted);
-      if (parts > 0) statements.push([sql, pageDetailsParams(ctx.organisationId, values, parts)]);
-      // The page's managers, whole (a GraphQL manager is a user like any other), each once.
-      if (options.managers) {
-        const managersSql = `SELECT mu.* FROM users mu WHERE mu.organisationId = ? AND mu.id IN (SELECT u.managerId FROM (${ids}) p STRAIGHT_JOIN users u ON u.id = p.id)`;
-        statements.push([managersSql, [ctx.organisationId, ...values]]);
-      }
-      const results = await this.db.rowsTogether(ctx, statements);
-      rows = results[0];
-      if (parts > 0) detailRows = results[1];
-      if (options.managers) managerRows = results.at(-1);
-    } else rows = await this.db.rows(ctx, text, values);
+    const wanted: DetailParts = { contacts: false, roles: false, customFields: false, groups: false, manager: false, ...include };
+    const { rows, detailRows, managerRows } = together ? await this.pageWithDetails(ctx, text, values, wanted, options.managers) : { rows: await this.db.rows(ctx, text, values) };
     const items = rows.slice(0, page.first).map(userFromRow);
     const last = items.at(-1);
     const slice = { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.userNameKey) : null };
@@ -385,6 +366,28 @@ export class UserService {
       details: detailRows ? await this.detailsFromRows(ctx, detailRows, items.map((u) => u.id)) : null,
       managers: managerRows ? new Map(managerRows.map((r) => [String(r.id), userFromRow(r)])) : null,
     };
+  }
+
+  /**
+   * A page statement (`SELECT u.* …`, `?` placeholders) with the `include`d parts of its users'
+   * details and, with `managers`, their managers whole: on MariaDB in one round trip and snapshot
+   * (`rowsTogether`), the details joined to the page statement as a derived table (no IN list).
+   */
+  private async pageWithDetails(
+    ctx: RequestContext,
+    pageSql: string,
+    values: unknown[],
+    include: DetailParts,
+    managers = false,
+  ): Promise<{ rows: Record<string, unknown>[]; detailRows?: Record<string, unknown>[]; managerRows?: Record<string, unknown>[] }> {
+    const ids = pageSql.replace("SELECT u.*", "SELECT u.id");
+    const statements: [string, unknown[]][] = [[pageSql, values]];
+    const { sql, parts } = pageDetailsSql(this.db.dialect, ids, include);
+    if (parts > 0) statements.push([sql, pageDetailsParams(ctx.organisationId, values, parts)]);
+    // The page's managers, whole (a GraphQL manager is a user like any other), each once.
+    if (managers) statements.push([`SELECT mu.* FROM users mu WHERE mu.organisationId = ? AND mu.id IN (SELECT u.managerId FROM (${ids}) p STRAIGHT_JOIN users u ON u.id = p.id)`, [ctx.organisationId, ...values]]);
+    const results = await this.db.rowsTogether(ctx, statements);
+    return { rows: results[0], detailRows: parts > 0 ? results[1] : undefined, managerRows: managers ? results.at(-1) : undefined };
   }
 
   /**
