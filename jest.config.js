@@ -21,6 +21,10 @@ const common = {
 module.exports = {
   // Test files are I/O-bound (HTTP and SQL): more workers than the 2 cores keep both busy.
   maxWorkers: 3,
+  // Hooks and tests alike (none is timed: speed is the benchmark's). A beforeAll that makes RSA keys
+  // and starts an app took longer than jest's default 5 s with the whole suite running on 2 cores,
+  // failing every test of test/sso/saml.test.ts in 2 runs of about 15.
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: "unit", roots: ["<rootDir>/src"], testMatch: ["**/*.spec.ts"] },
     { ...common, displayName: "sqlite", roots: ["<rootDir>/test"], testMatch: ["**/*.test.ts"],
