@@ -1,5 +1,7 @@
-import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import type http from "node:http";
+import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
+import proxyaddr from "proxy-addr";
 import { adminRoutes } from "./admin/admin.routes";
 import type { AppConfig } from "./config/config";
 import type { Services } from "./domain/services";
@@ -12,7 +14,7 @@ import { isDatabaseUnavailable } from "./platform/database";
 import { requestContextMiddleware } from "./http/request-context.middleware";
 import type { Logger } from "./platform/logger";
 import { oauthRouter } from "./oauth/oauth.router";
-import { scimRouter } from "./scim/http/scim.router";
+import { isScimRequest, scimHandler } from "./scim/http/scim.router";
 
 export interface AppDeps {
   config: AppConfig;
@@ -21,7 +23,8 @@ export interface AppDeps {
 }
 
 export interface App {
-  express: Express;
+  /** The HTTP request listener: SCIM (node:http) under /scim/v2, Express for everything else. */
+  handler: http.RequestListener;
   /** Stops background work owned by the app (not the HTTP server, not the database). */
   stop(): Promise<void>;
   /** Shutdown has begun: /readyz answers 503 so that load balancers stop sending new requests. */
@@ -76,7 +79,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use("/auth", limits.perIp("auth", deps.config.rateLimits.authPerIp, jsonTooManyRequests));
   // Work left running after a response (provisioning-log writes): stop() waits for it.
   const background = new BackgroundWork();
-  app.use("/scim/v2", scimRouter(deps.services, deps.config, background));
+  // SCIM does not go through Express (see scimHandler); it resolves client addresses through the same TRUST_PROXY.
+  const trust = app.get("trust proxy fn") as (addr: string, i: number) => boolean;
+  const scim = scimHandler({ services: deps.services, config: deps.config, logger: deps.logger, background, clientIp: (req) => proxyaddr(req, trust) });
   app.use(oauthRouter(deps.services, deps.config));
   // Sessions (DB-backed cookie) and SSO sign-in routes; GraphQL then accepts a bearer admin token first, then the session.
   const auth = await mountAuth(app, deps.services, deps.config);
@@ -106,7 +111,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     res.status(500).json({ error: "internal_error", requestId: req.requestId });
   });
   return {
-    express: app,
+    handler: (req, res) => {
+      if (isScimRequest(req.url)) {
+        scim(req, res).catch((err: unknown) => {
+          deps.logger.error({ err }, "unhandled error in a SCIM request");
+          if (!res.headersSent) res.writeHead(500).end();
+        });
+      }
+      else app(req, res);
+    },
     stop: async () => {
       auth.stop();
       await graphql.stop();

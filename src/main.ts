@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs });
   const first = config.bootstrapDefaultOrganisation ? await bootstrapIfEmpty(services) : null;
   const app = await createApp({ config, services, logger });
-  const server = http.createServer(app.express);
+  const server = http.createServer(app.handler);
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 

@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { AppConfig } from "../config/config";
 import type { RateLimitResult, RateLimiter } from "../domain/rate-limits/rate-limiter";
@@ -6,7 +7,7 @@ import type { RateLimitResult, RateLimiter } from "../domain/rate-limits/rate-li
 export const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? "unknown";
 
 /** Retry-After and the IETF draft RateLimit-* headers on a refused request. */
-export function setRateLimitHeaders(res: Response, r: RateLimitResult): void {
+export function setRateLimitHeaders(res: Pick<ServerResponse, "setHeader">, r: RateLimitResult): void {
   res.setHeader("Retry-After", String(r.retryAfterSeconds));
   res.setHeader("RateLimit-Limit", String(r.limit));
   res.setHeader("RateLimit-Remaining", String(r.remaining));

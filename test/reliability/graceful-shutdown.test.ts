@@ -73,7 +73,7 @@ test("SIGTERM during a large Bulk: the Bulk completes with its status, new conne
   expect(logs.find((l) => l.msg === "shutting down: no new connections, finishing requests in flight")?.inFlight).toBeGreaterThanOrEqual(1);
   // The pool closed only after the Bulk had been answered.
   const at = (l: Record<string, unknown> | undefined) => Date.parse(String(l?.time));
-  expect(at(logs.find((l) => l.msg === "database pool closed"))).toBeGreaterThanOrEqual(at(logs.find((l) => l.path === "/Bulk" && l.status === 200)));
+  expect(at(logs.find((l) => l.msg === "database pool closed"))).toBeGreaterThanOrEqual(at(logs.find((l) => l.path === "/scim/v2/Bulk" && l.status === 200)));
   roster = undefined;
 
   // Nothing lost: every user of the Bulk, and its provisioning-log entry written after the response.

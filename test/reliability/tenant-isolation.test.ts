@@ -3,7 +3,7 @@
 // never read, change or detect organisation B's data: B's ids get the same answer as random ids.
 import crypto from "node:crypto";
 import { buildGraphqlSchema } from "../../src/graphql/schema";
-import { scimRouter } from "../../src/scim/http/scim.router";
+import { SCIM_ROUTES } from "../../src/scim/http/scim.router";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { CORE_GROUP, CORE_USER, patchOp, scimClient } from "../support/scim-client";
 import { makeSelfSignedCert } from "../sso/support/fake-saml-idp";
@@ -132,8 +132,7 @@ const scimCases: Record<string, ScimCase> = {
 };
 
 function scimRoutes(): string[] {
-  const router = scimRouter(app.services, app.config) as unknown as { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
-  return router.stack.filter((l) => l.route).flatMap((l) => Object.keys(l.route!.methods).filter((m) => m !== "_all").map((m) => `${m.toUpperCase()} ${l.route!.path}`));
+  return SCIM_ROUTES.map((r) => `${r.method} ${r.path}`);
 }
 
 test("every SCIM route has an isolation case (a new route fails here until it gets one)", () => {

@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { AccessToken } from "../../src/domain/tokens/access-token.entity";
 import { ERROR_SCHEMA, expectScimError, patchOp, scimClient } from "../support/scim-client";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
@@ -145,6 +146,50 @@ describe("media types", () => {
   test("malformed JSON → 400 invalidSyntax", async () => {
     const r = await scimClient(app.url, t.scimToken).call("POST", "/Users", '{"userName": "x",', { "content-type": "application/scim+json" });
     expectScimError(r, 400, "invalidSyntax");
+  });
+
+  test("a body that is not JSON (text/plain, a form) → 415, and nothing is created", async () => {
+    const c = scimClient(app.url, t.scimToken);
+    for (const type of ["text/plain", "application/x-www-form-urlencoded"]) {
+      const r = await c.call("POST", "/Users", body("media-415@x.test"), { "content-type": type });
+      expectScimError(r, 415);
+      expect(r.body.detail).toContain(type);
+    }
+    expect((await c.get(`/Users?filter=${encodeURIComponent('userName eq "media-415@x.test"')}`)).body.totalResults).toBe(0);
+  });
+
+  test("JSON in a charset other than UTF-8 → 415; a bare JSON string is not a SCIM message → 400 invalidSyntax", async () => {
+    const c = scimClient(app.url, t.scimToken);
+    expectScimError(await c.call("POST", "/Users", body("latin1@x.test"), { "content-type": "application/scim+json; charset=iso-8859-1" }), 415);
+    expectScimError(await c.call("POST", "/Users", '"just a string"', { "content-type": "application/scim+json" }), 400, "invalidSyntax");
+  });
+
+  test("a gzip-encoded body is read; an unknown Content-Encoding → 415", async () => {
+    const send = (encoding: string, payload: Buffer) =>
+      fetch(`${app.url}/scim/v2/Users`, { method: "POST", headers: { authorization: `Bearer ${t.scimToken}`, "content-type": "application/scim+json", "content-encoding": encoding }, body: payload });
+    const r = await send("gzip", gzipSync(body("gzipped@x.test")));
+    expect(r.status).toBe(201);
+    expect(((await r.json()) as Body).userName).toBe("gzipped@x.test");
+    expect((await send("compress", Buffer.from(body("lzw@x.test")))).status).toBe(415);
+  });
+
+  test("the base path and resource names are case-insensitive, a trailing slash is the same path, HEAD is a GET without body", async () => {
+    const headers = { authorization: `Bearer ${t.scimToken}` };
+    const r = await fetch(`${app.url}/SCIM/V2/users/?count=1`, { headers });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as Body).schemas).toEqual(["urn:ietf:params:scim:api:messages:2.0:ListResponse"]);
+    const head = await fetch(`${app.url}/scim/v2/ServiceProviderConfig`, { method: "HEAD", headers });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+  });
+
+  test("every SCIM answer, errors too, carries X-Request-Id (the caller's when sane) and X-Content-Type-Options: nosniff", async () => {
+    const c = scimClient(app.url, t.scimToken);
+    for (const r of [await c.get("/Users?count=1", { "x-request-id": "idp-req-42" }), await c.get("/Users/nope", { "x-request-id": "idp-req-42" })]) {
+      expect(r.headers.get("x-request-id")).toBe("idp-req-42");
+      expect(r.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+    expect((await c.get("/Users?count=1", { "x-request-id": "bad id with spaces" })).headers.get("x-request-id")).toMatch(/^[A-Za-z0-9_-]{8,}$/);
   });
 
   test("a body over SCIM_MAX_PAYLOAD_BYTES → 413, and ServiceProviderConfig advertises the limit", async () => {

@@ -107,7 +107,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     : null;
   const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs });
   const app = await createApp({ config, services, logger: createLogger(config.logLevel, options.logDestination) });
-  server.on("request", app.express);
+  server.on("request", app.handler);
 
   const tenant = async (slug?: string): Promise<TestTenant> => {
     const sys = { actor: systemActor, source: "system" as const, requestId: newRequestId() };

@@ -1,21 +1,16 @@
-import type { NextFunction, Request, Response } from "express";
+import type { ServerResponse } from "node:http";
 import type { Services } from "../../domain/services";
 import type { AccessToken } from "../../domain/tokens/access-token.entity";
 import { forbidden, unauthorized } from "../protocol";
 import { looksLikeJwt } from "../../domain/oauth/access-token.issuer";
 import { scimAccessTokenPrincipal } from "./scim-oauth-auth";
-import { type RequestLimits, clientIp, setRateLimitHeaders } from "../../http/rate-limit";
+import { type RequestLimits, setRateLimitHeaders } from "../../http/rate-limit";
 import { ScimError } from "../protocol";
+import type { ScimHttpRequest } from "./scim-http";
 
 export interface ScimPrincipal {
   organisationId: string;
   token: Pick<AccessToken, "id" | "name" | "prefix">;
-}
-
-declare module "express-serve-static-core" {
-  interface Request {
-    scimPrincipal?: ScimPrincipal;
-  }
 }
 
 const REALM = 'Bearer realm="roster-scim"';
@@ -26,13 +21,13 @@ const REALM = 'Bearer realm="roster-scim"';
  * presenting bad tokens is locked out for the rest of the window (429), before any lookup.
  */
 export function scimBearerAuth(services: Services, limits?: RequestLimits) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get("authorization") ?? "");
+  return async (req: ScimHttpRequest, res: ServerResponse): Promise<ScimPrincipal> => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
     if (!match) {
       res.setHeader("WWW-Authenticate", REALM);
       throw unauthorized("Authorization: Bearer <SCIM token> is required");
     }
-    const ip = clientIp(req);
+    const ip = req.ip;
     const lockout = await limits?.authLockout(ip);
     if (lockout) {
       setRateLimitHeaders(res, lockout);
@@ -42,12 +37,11 @@ export function scimBearerAuth(services: Services, limits?: RequestLimits) {
     // A Roster-signed OAuth access token (a JWT) or a static SCIM token.
     if (looksLikeJwt(match[1])) {
       try {
-        req.scimPrincipal = await scimAccessTokenPrincipal(services, req, res, REALM, match[1]);
+        return await scimAccessTokenPrincipal(services, req, res, REALM, match[1]);
       } catch (err) {
         if (err instanceof ScimError && err.status === 401) await limits?.authFailed(ip);
         throw err;
       }
-      return next();
     }
     const check = await services.tokens.check(match[1], "scim");
     if (!check.ok) {
@@ -57,7 +51,6 @@ export function scimBearerAuth(services: Services, limits?: RequestLimits) {
       throw unauthorized(check.reason === "unknown" ? "the token is not valid" : check.reason === "wrong_scope" ? "this token is not a SCIM token" : `the token is ${check.reason}`);
     }
     if (!check.organisation.scimEnabled) throw forbidden("SCIM provisioning is disabled for this organisation");
-    req.scimPrincipal = { organisationId: check.organisation.id, token: check.token };
-    next();
+    return { organisationId: check.organisation.id, token: check.token };
   };
 }

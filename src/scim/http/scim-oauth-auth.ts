@@ -1,18 +1,19 @@
-import type { Request, Response } from "express";
+import type { ServerResponse } from "node:http";
 import { scimAccess } from "../../domain/oauth/oauth.settings";
 import type { Services } from "../../domain/services";
 import { forbidden, unauthorized } from "../protocol";
 import type { ScimPrincipal } from "./scim-auth";
+import type { ScimHttpRequest } from "./scim-http";
 
 /** Methods a `scim:read` token may use: reads, and the searches that are POSTs only by their shape. */
-const isRead = (req: Request) => req.method === "GET" || req.method === "HEAD" || (req.method === "POST" && /^\/(Users\/|Groups\/)?\.search$/i.test(req.path));
+const isRead = (req: ScimHttpRequest) => req.method === "GET" || req.method === "HEAD" || (req.method === "POST" && /^\/(Users\/|Groups\/)?\.search$/i.test(req.path));
 
 /**
  * `Authorization: Bearer <access token>` issued by Roster's /oauth/token (RFC 9068 JWT): signature,
  * issuer, audience, lifetime and the client (revoked → refused at once). The principal is the OAuth
  * client: its name labels the audit trail and the provisioning log.
  */
-export async function scimAccessTokenPrincipal(services: Services, req: Request, res: Response, challenge: string, jwt: string): Promise<ScimPrincipal> {
+export async function scimAccessTokenPrincipal(services: Services, req: ScimHttpRequest, res: ServerResponse, challenge: string, jwt: string): Promise<ScimPrincipal> {
   const check = await services.accessTokens.verify(jwt);
   if (!check.ok) {
     res.setHeader("WWW-Authenticate", `${challenge}, error="invalid_token"`);
