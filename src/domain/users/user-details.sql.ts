@@ -81,8 +81,8 @@ function detailsUnion(dialect: SqlDialect, source: { ids: number } | { page: str
     parts.push([
       ["'g'", "m.memberId", "0", "g.id", "g.displayName", "g.displayNameKey", "NULL", "NULL", "NULL", "NULL"],
       "ids" in source
-        ? `FROM ${membershipsThenGroups(dialect)} WHERE m.organisationId = ? AND m.memberId IN (${Database.placeholders(source.ids)})`
-        : from("group_memberships", "m", "IDX_group_memberships_member", "memberId", ` ${join} ${q("groups")} g ON g.id = m.groupId`),
+        ? `FROM ${membershipsThenGroups(dialect)} WHERE g.organisationId = ? AND m.memberId IN (${Database.placeholders(source.ids)})`
+        : `FROM (${source.page}) p ${join} ${by("group_memberships", "m", "IDX_group_memberships_member")} ON m.memberId = p.id ${join} ${q("groups")} g ON g.id = m.groupId WHERE g.organisationId = ?`,
     ]);
   }
   // Nothing asked for: nothing to send (the caller checks `parts`).
@@ -100,6 +100,9 @@ const COLUMNS = ["k", "userId", "n", "a", "b", "c", "d", "e", "f", "g"];
  * member: 84 ms for a page of 100 users in a directory whose groups have 100,000 members, instead of
  * under a millisecond (the estimate of members per group comes from sampled index statistics, which a
  * bulk load leaves stale). STRAIGHT_JOIN (MariaDB) and CROSS JOIN (SQLite) keep the written order.
+ * Callers scope by `g.organisationId`, not `m.organisationId`: the members' index (memberId, groupId)
+ * then covers the memberships, and only the group rows are read (a page of 100 users in 700 groups:
+ * 4.2 → 2.4 ms of MariaDB). A group's members are of its organisation, so that is the same scope.
  */
 export function membershipsThenGroups(dialect: SqlDialect): string {
   return dialect === "mysql"

@@ -441,7 +441,7 @@ export class UserService {
     if (!userIds.length) return result;
     const rows = await this.db.rows<{ memberId: string; id: string; displayName: string }>(
       ctx,
-      `SELECT m.memberId AS memberId, g.id AS id, g.displayName AS displayName FROM ${membershipsThenGroups(this.db.dialect)} WHERE m.organisationId = ? AND m.memberId IN (${Database.placeholders(userIds.length)}) ORDER BY g.displayNameKey`,
+      `SELECT m.memberId AS memberId, g.id AS id, g.displayName AS displayName FROM ${membershipsThenGroups(this.db.dialect)} WHERE g.organisationId = ? AND m.memberId IN (${Database.placeholders(userIds.length)}) ORDER BY g.displayNameKey`,
       [ctx.organisationId, ...userIds],
     );
     for (const r of rows) result.get(r.memberId)?.push({ id: r.id, displayName: r.displayName });
