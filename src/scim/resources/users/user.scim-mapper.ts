@@ -15,16 +15,31 @@ const NAME_PARTS: [string, UserTextField][] = [
   ["honorificSuffix", "honorificSuffix"],
 ];
 const ENTERPRISE_TEXT: UserTextField[] = ["employeeNumber", "costCenter", "organization", "division", "department"];
+const ENTERPRISE_COLUMNS = ENTERPRISE_TEXT.map((f) => [f, f] as const);
 
-const compact = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined && v !== ""));
+const assigned = (v: unknown) => v !== null && v !== undefined && v !== "";
+
+/** `o` without its unassigned (null, undefined, empty) values. A loop: it runs for every attribute of every user of a page. */
+function compact(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in o) if (assigned(o[k])) out[k] = o[k];
+  return out;
+}
+
+/** The user's assigned columns, under SCIM's names; undefined when none is. */
+function assignedColumns(user: User, columns: readonly (readonly [string, UserTextField])[]): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const [scim, column] of columns) if (assigned(user[column])) (out ??= {})[scim] = user[column];
+  return out;
+}
 
 /** A user as SCIM shows it: unassigned attributes are left out (RFC 7643 §2.5). */
 export function toScimUser(user: User, details: UserDetails, baseUrl: string, extensionUrn: string): Json {
   const r: Json = { schemas: [URN_CORE_USER], id: user.id };
   if (user.externalId) r.externalId = user.externalId;
   r.userName = user.userName;
-  const name = compact(Object.fromEntries(NAME_PARTS.map(([scim, col]) => [scim, user[col]])));
-  if (Object.keys(name).length) r.name = name;
+  const name = assignedColumns(user, NAME_PARTS);
+  if (name) r.name = name;
   for (const f of CORE_TEXT) if (user[f]) r[f] = user[f];
   r.active = user.active;
   if (details.emails.length) r.emails = details.emails.map((e) => compact({ value: e.value, type: e.type, primary: e.primary, display: e.display }));
@@ -32,7 +47,7 @@ export function toScimUser(user: User, details: UserDetails, baseUrl: string, ex
   if (user.addresses?.length) r.addresses = user.addresses.map((a) => compact({ ...a }));
   if (details.groups.length) r.groups = details.groups.map((g) => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.displayName, type: "direct" }));
   if (details.roles.length) r.roles = details.roles.map((role) => ({ value: role.name, display: role.name }));
-  const enterprise: Json = compact(Object.fromEntries(ENTERPRISE_TEXT.map((f) => [f, user[f]])));
+  const enterprise: Json = assignedColumns(user, ENTERPRISE_COLUMNS) ?? {};
   if (user.managerId) {
     enterprise.manager = compact({ value: user.managerId, $ref: `${baseUrl}/Users/${user.managerId}`, displayName: details.manager?.displayName ?? details.manager?.userName });
   }
