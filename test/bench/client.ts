@@ -78,6 +78,8 @@ export interface LoadResult {
   p90: number;
   p99: number;
   max: number;
+  /** CPU milliseconds per request (warm-up included) of the server and of a local database; null where not measured. */
+  cpu?: { serverMs: number | null; databaseMs: number | null };
 }
 
 export interface LoadSpec {

@@ -17,6 +17,16 @@ export interface Row {
   met: boolean | null;
   note?: string;
   errors?: number;
+  /** CPU ms per request of the server (Roster) and of a local database, and the same for the baseline. */
+  cpu?: CpuPerRequest;
+  baselineCpu?: CpuPerRequest;
+  /** What `baselineCpu` is, when not the row's baseline server. */
+  baselineCpuLabel?: string;
+}
+
+export interface CpuPerRequest {
+  serverMs: number | null;
+  databaseMs: number | null;
 }
 
 const fmt = (v: number | null | undefined, digits = 1) =>
@@ -39,8 +49,13 @@ export function printTable(rows: Row[]): string {
   const out = [row(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(row)];
   const notes = rows.filter((r) => r.note).map((r) => `  ${r.scenario}: ${r.note}`);
   if (notes.length) out.push("", "notes:", ...notes);
+  const costs = rows.filter((r) => r.cpu?.serverMs !== null && r.cpu?.serverMs !== undefined).map((r) => `  ${r.scenario}: ${cpuText(r.cpu!)}${r.baselineCpu?.serverMs ? `; ${r.baselineCpuLabel ?? "baseline"} ${cpuText(r.baselineCpu)} (${(total(r.cpu!) / total(r.baselineCpu)).toFixed(1)}×)` : ""}`);
+  if (costs.length) out.push("", "CPU per request, ms (server + database on this machine; less noisy than the rates):", ...costs);
   return out.join("\n");
 }
+
+const total = (c: CpuPerRequest) => (c.serverMs ?? 0) + (c.databaseMs ?? 0);
+const cpuText = (c: CpuPerRequest) => (c.databaseMs === null ? `${c.serverMs!.toFixed(2)}` : `${c.serverMs!.toFixed(2)} + ${c.databaseMs.toFixed(2)} = ${total(c).toFixed(2)}`);
 
 export function writeJson(dir: string, stamp: string, content: unknown): string {
   fs.mkdirSync(dir, { recursive: true });

@@ -23,6 +23,7 @@ import { createServices } from "../../src/domain/services";
 import { openDatabase } from "../../src/platform/boot";
 import { Database } from "../../src/platform/database";
 import { type ServerProcess, repoRoot, startBareBaseline, startDbBaseline, startRoster } from "./processes";
+import { localDatabasePid } from "./cpu";
 import { type Row, printTable, writeJson } from "./report";
 import {
   type BenchContext,
@@ -187,6 +188,7 @@ async function main(): Promise<void> {
     log(`roster ${roster.url}, baselines ${bare.url} ${db.url}`);
 
     const ctx: BenchContext = { concurrency: o.concurrency, roster, bare, db, dir, seeder, sizes, rows, raw, log, sqlTiming: o.profile };
+    ctx.databasePid = o.sqlite ? null : localDatabasePid(o.mariadb);
     if (admin) ctx.globalQuestions = async () => Number(((await admin!.query("SHOW GLOBAL STATUS LIKE 'Questions'"))[0] as { Value: string }[])[0].Value);
     const want = (s: (typeof SCENARIOS)[number]) => o.only.has(s);
 
@@ -257,7 +259,7 @@ async function main(): Promise<void> {
     if (want("graphql")) {
       log("7. GraphQL page");
       const ref = lookupResults.at(-1)!;
-      await graphql(ctx, ref.result.p50, `@${ref.size / 1000}k`);
+      await graphql(ctx, ref.result, `@${ref.size / 1000}k`);
     }
 
     if (o.full && want("lookup")) {

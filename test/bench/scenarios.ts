@@ -1,4 +1,5 @@
 import { Client, type LoadResult, type LoadSpec, runLoad, stats } from "./client";
+import { cpuPerRequest } from "./cpu";
 import type { ServerProcess } from "./processes";
 import type { Row } from "./report";
 import { type Seeder, type Tenant, managerIndexOf, scimBodyOf, userNameOf } from "./seed";
@@ -41,6 +42,8 @@ export interface BenchContext {
   sqlTiming?: boolean;
   /** MariaDB: Questions of SHOW GLOBAL STATUS (a cross-check of the statement counter; server-wide). */
   globalQuestions?: () => Promise<number>;
+  /** The database server's pid when it runs on this machine (its CPU per request is measured), else null. */
+  databasePid?: number | null;
 }
 
 /** A deterministic spread over [0, n): request i touches user pick(i, n). */
@@ -66,6 +69,8 @@ function row(scenario: string, r: LoadResult, baselineName: string, base: LoadRe
     target,
     met: min === null || ratio === null ? null : ratio >= min && r.errors === 0,
     errors: r.errors,
+    cpu: r.cpu,
+    baselineCpu: base?.cpu,
     ...(r.firstError ? { note: `first error: ${r.firstError.slice(0, 200)}` } : {}),
     ...extra,
   };
@@ -74,7 +79,9 @@ function row(scenario: string, r: LoadResult, baselineName: string, base: LoadRe
 async function load(ctx: BenchContext, name: string, client: Client, spec: Omit<LoadSpec, "concurrency"> & { concurrency?: number }): Promise<LoadResult> {
   const timing = ctx.sqlTiming && client.baseUrl === ctx.roster.url;
   if (timing) await ctx.roster.sqlTiming();
-  const r = await runLoad(client, { concurrency: ctx.concurrency, ...spec });
+  const server = [ctx.roster, ctx.bare, ctx.db].find((p) => p.url === client.baseUrl)?.child.pid;
+  const { result: r, cpu } = await cpuPerRequest({ server, database: ctx.databasePid }, spec.requests + (spec.warmup ?? 0), () => runLoad(client, { concurrency: ctx.concurrency, ...spec }));
+  r.cpu = cpu;
   let key = name;
   for (let k = 2; key in ctx.raw; k++) key = `${name} #${k}`;
   ctx.raw[key] = r;
@@ -314,13 +321,17 @@ export async function paging(ctx: BenchContext): Promise<void> {
     rows += body.Resources?.length ?? 0;
   };
   let p = 0;
-  for (; p < pages; p++) {
-    if (Number(process.hrtime.bigint() - started) / 1e6 > ctx.sizes.pagingBudgetMs && p < pages - 10) {
-      skipped = true;
-      break;
+  const { cpu } = await cpuPerRequest({ server: ctx.roster.child.pid, database: ctx.databasePid }, 1, async () => {
+    for (; p < pages; p++) {
+      if (Number(process.hrtime.bigint() - started) / 1e6 > ctx.sizes.pagingBudgetMs && p < pages - 10) {
+        skipped = true;
+        break;
+      }
+      await fetchPage(p);
     }
-    await fetchPage(p);
-  }
+  });
+  // Per page, not per request of the walk.
+  const perPage = (v: number | null) => (v === null || times.length === 0 ? null : v / times.length);
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   const rate = (rows / elapsedMs) * 1000;
   // Always measure the last 10 pages, even when the budget cut the walk short.
@@ -342,6 +353,7 @@ export async function paging(ctx: BenchContext): Promise<void> {
     ratio: rate / 20_000,
     target: "≥ 20,000 rows/s",
     met: rate >= 20_000 && !skipped,
+    cpu: { serverMs: perPage(cpu.serverMs), databaseMs: perPage(cpu.databaseMs) },
   });
   const growth = tail.p50 / head.p50;
   ctx.rows.push({
@@ -462,7 +474,8 @@ export const GRAPHQL_PAGE = `query Page($first: Int!) {
   }
 }`;
 
-export async function graphql(ctx: BenchContext, lookupP50: number, lookupLabel: string): Promise<void> {
+export async function graphql(ctx: BenchContext, lookup: LoadResult, lookupLabel: string): Promise<void> {
+  const lookupP50 = lookup.p50;
   const c = new Client(ctx.roster.url, ctx.concurrency, { authorization: `Bearer ${ctx.dir.adminToken}` });
   const req = (first: number) => ({ method: "POST", path: "/graphql", body: { query: GRAPHQL_PAGE, variables: { first } }, headers: { "content-type": "application/json" } });
   const check = (first: number) => (a: { body: string }) => {
@@ -497,6 +510,10 @@ export async function graphql(ctx: BenchContext, lookupP50: number, lookupLabel:
     target: "p50 ≤ 3× lookup p50",
     met: ratio <= 3 && r.errors === 0,
     errors: r.errors,
+    // Compared with the lookup's CPU (the figure the p50 is divided by), not a baseline server's.
+    cpu: r.cpu,
+    baselineCpu: lookup.cpu,
+    baselineCpuLabel: "SCIM lookup",
   });
   // Both must stay constant: the round trips Roster makes and the statements the server runs (a
   // round trip may carry several statements; MariaDB counts each in Questions).
