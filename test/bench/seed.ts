@@ -94,6 +94,8 @@ export class Seeder {
       const assignments: RoleAssignment[] = [];
       const now = new Date();
       for (let i = from; i < to; i++) {
+        // Random ids, not Roster's time-ordered ones: seeded in userName order, those would lay the table
+        // out in userName order too, which no directory grown over years has (and pages would flatter).
         const id = crypto.randomUUID();
         this.userIds.push(id);
         const m = managerIndexOf(i);
