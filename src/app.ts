@@ -112,13 +112,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   return {
     handler: (req, res) => {
-      if (isScimRequest(req.url)) {
-        scim(req, res).catch((err: unknown) => {
-          deps.logger.error({ err }, "unhandled error in a SCIM request");
-          if (!res.headersSent) res.writeHead(500).end();
-        });
-      }
-      else app(req, res);
+      if (!isScimRequest(req.url)) return void app(req, res);
+      scim(req, res).catch((err: unknown) => {
+        deps.logger.error({ err }, "unhandled error in a SCIM request");
+        if (!res.headersSent) res.writeHead(500).end();
+      });
     },
     stop: async () => {
       auth.stop();

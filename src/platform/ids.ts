@@ -1,6 +1,5 @@
 import crypto from "node:crypto";
 
-
 /**
  * Random bytes for ids, cut from a pool refilled 4 KiB at a time: a `randomBytes` call per id (a
  * request id, a log entry's and an audit event's id on every SCIM request) showed at 0.07 ms per

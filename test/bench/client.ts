@@ -1,4 +1,5 @@
 import http from "node:http";
+import type { CpuPerRequest } from "./cpu";
 
 /** One HTTP answer, body read whole. */
 export interface Answer {
@@ -79,7 +80,7 @@ export interface LoadResult {
   p99: number;
   max: number;
   /** CPU milliseconds per request (warm-up included) of the server and of a local database; null where not measured. */
-  cpu?: { serverMs: number | null; databaseMs: number | null };
+  cpu?: CpuPerRequest;
 }
 
 export interface LoadSpec {

@@ -19,6 +19,12 @@ function msPerTick(): number {
   return 1000 / ticksPerSecond;
 }
 
+/** CPU milliseconds per request of a server and of a local database; null where not measured. */
+export interface CpuPerRequest {
+  serverMs: number | null;
+  databaseMs: number | null;
+}
+
 /** CPU milliseconds the process has used so far; null when it cannot be read. */
 export function cpuMs(pid: number | null | undefined): number | null {
   if (!pid) return null;
@@ -48,7 +54,7 @@ export function localDatabasePid(databaseUrl: string): number | null {
 }
 
 /** CPU per request of the server and of the database over what `run` sends (`requests` of them). */
-export async function cpuPerRequest<T>(pids: { server?: number | null; database?: number | null }, requests: number, run: () => Promise<T>): Promise<{ result: T; cpu: { serverMs: number | null; databaseMs: number | null } }> {
+export async function cpuPerRequest<T>(pids: { server?: number | null; database?: number | null }, requests: number, run: () => Promise<T>): Promise<{ result: T; cpu: CpuPerRequest }> {
   const s0 = cpuMs(pids.server);
   const d0 = cpuMs(pids.database);
   const result = await run();

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import type { CpuPerRequest } from "./cpu";
 
 /** One line of the table. Every Roster figure carries its baseline (same run, same client) and the ratio. */
 export interface Row {
@@ -24,10 +25,6 @@ export interface Row {
   baselineCpuLabel?: string;
 }
 
-export interface CpuPerRequest {
-  serverMs: number | null;
-  databaseMs: number | null;
-}
 
 const fmt = (v: number | null | undefined, digits = 1) =>
   v === null || v === undefined || Number.isNaN(v) ? "—" : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(digits);

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import zlib from "node:zlib";
+import express, { type Request, type Response } from "express";
 import type { Logger } from "../../platform/logger";
 import { ScimError, invalidSyntax, payloadTooLarge, toScimErrorBody } from "../protocol";
 import type { ScimResponse } from "../resources/scim-response";
@@ -23,58 +23,33 @@ export const SCIM_JSON = "application/scim+json; charset=utf-8";
 /** IdPs send application/scim+json or application/json, with or without charset: anything JSON-ish is read as JSON. */
 export const isJsonType = (type: string | undefined): boolean => !!type && /json/i.test(type);
 
-const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = { gzip: zlib.createGunzip, deflate: zlib.createInflate, br: zlib.createBrotliDecompress };
-
 /**
- * The body of a JSON request, at most `limit` bytes once decoded: 413 beyond, 400 invalidSyntax when
- * it is not a JSON object or array, 415 for a charset other than UTF-8 or an unknown Content-Encoding.
- * An empty body is `{}`, as Express's JSON parser has it.
+ * Reads a JSON request body with Express's own parser (body-parser), called on the plain request: the
+ * same limit, charsets, Content-Encodings (gzip, deflate, br) and strictness (objects and arrays only;
+ * an empty body is `{}`) as before SCIM left Express. Its errors become SCIM errors: 413 over the
+ * limit, 400 invalidSyntax for bad JSON, 415 for an unsupported charset or encoding.
  */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<{ body: unknown; bytes: number }> {
-  const declared = Number(req.headers["content-length"]);
-  const tooLarge = () => payloadTooLarge(`the request body is larger than ${limit} bytes (see ServiceProviderConfig)`);
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(String(req.headers["content-type"]))?.[1];
-  if (charset && !/^utf-?8$/i.test(charset)) throw new ScimError(415, `unsupported charset ${JSON.stringify(charset)}: send UTF-8`);
-  const encoding = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
-  if (encoding === "identity" && declared > limit) {
-    req.resume();
-    throw tooLarge();
-  }
-  let stream: NodeJS.ReadableStream = req;
-  if (encoding !== "identity") {
-    const decoder = DECODERS[encoding];
-    if (!decoder) {
-      req.resume();
-      throw new ScimError(415, `unsupported Content-Encoding ${JSON.stringify(encoding)}`);
-    }
-    stream = req.pipe(decoder());
-  }
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  await new Promise<void>((resolve, reject) => {
-    stream.on("data", (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > limit) {
-        stream.removeAllListeners("data");
-        req.resume();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    stream.on("end", resolve);
-    stream.on("error", () => reject(invalidSyntax("the request body could not be read (bad Content-Encoding?)")));
-    req.on("aborted", () => reject(invalidSyntax("the request was aborted before its body was complete")));
+export function jsonBodyReader(limit: number): (req: IncomingMessage, res: ServerResponse) => Promise<{ body: unknown; bytes: number }> {
+  // The body's size before parsing, per request (/Bulk checks it against maxPayloadSize).
+  const sizes = new WeakMap<IncomingMessage, number>();
+  const parse = express.json({
+    limit,
+    type: () => true,
+    verify: (req, _res, buf) => {
+      sizes.set(req, buf.length);
+    },
   });
-  const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString("utf8");
-  if (text.trim() === "") return { body: {}, bytes };
-  // Only objects and arrays, as Express's strict JSON parser: a bare string or number is not a SCIM message.
-  if (!/^[\s\uFEFF]*[{[]/.test(text)) throw invalidSyntax("the request body is not valid JSON");
-  try {
-    return { body: JSON.parse(text.replace(/^\uFEFF/, "")), bytes };
-  } catch {
-    throw invalidSyntax("the request body is not valid JSON");
-  }
+  return (req, res) =>
+    new Promise((resolve, reject) => {
+      parse(req as Request, res as Response, (err?: unknown) => {
+        if (!err) return resolve({ body: (req as Request).body, bytes: sizes.get(req) ?? 0 });
+        const e = err as { type?: string; status?: number; message?: string };
+        if (e.type === "entity.parse.failed") reject(invalidSyntax("the request body is not valid JSON"));
+        else if (e.type === "entity.too.large") reject(payloadTooLarge(`the request body is larger than ${limit} bytes (see ServiceProviderConfig)`));
+        else if (e.status && e.status >= 400 && e.status < 500) reject(new ScimError(e.status, e.message ?? "the request body could not be read"));
+        else reject(err);
+      });
+    });
 }
 
 function write(res: ServerResponse, status: number, json: string): void {
@@ -102,5 +77,5 @@ export function sendScimError(res: ServerResponse, err: ScimError): void {
 
 /** A 500 that names the request id, never the error. */
 export function sendInternalError(res: ServerResponse, requestId: string): void {
-  write(res, 500, JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "500", detail: `Internal error (request id ${requestId})` }));
+  sendScimError(res, new ScimError(500, `Internal error (request id ${requestId})`));
 }

@@ -17,7 +17,7 @@ import type { ScimRequest, ScimResponse } from "../resources/scim-response";
 import { searchAll, searchParams } from "../resources/search.scim-handlers";
 import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser } from "../resources/users/users.scim-handlers";
 import { scimBearerAuth } from "./scim-auth";
-import { type ScimHttpRequest, isJsonType, readJsonBody, sendInternalError, sendScim, sendScimError } from "./scim-http";
+import { type ScimHttpRequest, isJsonType, jsonBodyReader, sendInternalError, sendScim, sendScimError } from "./scim-http";
 
 /** The SCIM base below the public URL; matched case-insensitively, as the rest of the path. */
 export const SCIM_BASE = "/scim/v2";
@@ -149,6 +149,7 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
   // body is even read; per token once the token is known (that 429 is in the provisioning log).
   const requestLimits = new RequestLimits(services.rateLimiter, config.rateLimits);
   const authenticate = scimBearerAuth(services, requestLimits);
+  const readJsonBody = jsonBodyReader(config.scim.maxPayloadBytes);
 
   return async (raw, res) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
@@ -178,7 +179,7 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
       }
       const type = req.headers["content-type"];
       let bodyBytes = 0;
-      if (req.headers["content-length"] !== "0" && isJsonType(type)) ({ body, bytes: bodyBytes } = await readJsonBody(raw, config.scim.maxPayloadBytes));
+      if (req.headers["content-length"] !== "0" && isJsonType(type)) ({ body, bytes: bodyBytes } = await readJsonBody(raw, res));
       else {
         raw.resume();
         if (["POST", "PUT", "PATCH"].includes(req.method) && type && Number(req.headers["content-length"] ?? 1) > 0) {
@@ -199,7 +200,7 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
         limits,
         notes: new Set(),
       };
-      provisioningLog(req, res, scope, services, background, () => body, outcome);
+      provisioningLog(req, res, scope, services, background, body, outcome);
       const perToken = await requestLimits.hit(`scim:token:${principal.token.id}`, config.rateLimits.scimPerToken);
       if (perToken && !perToken.allowed) {
         setRateLimitHeaders(res, perToken);
@@ -248,7 +249,7 @@ const header = (req: ScimHttpRequest, name: string): string | undefined => {
 };
 
 /** One provisioning-log entry per authenticated SCIM request, written once the response is out. */
-function provisioningLog(req: ScimHttpRequest, res: ServerResponse, scope: ScimScope, services: Services, background: BackgroundWork, body: () => unknown, outcome: { error?: ScimError }): void {
+function provisioningLog(req: ScimHttpRequest, res: ServerResponse, scope: ScimScope, services: Services, background: BackgroundWork, body: unknown, outcome: { error?: ScimError }): void {
   const started = process.hrtime.bigint();
   res.on("finish", () => {
     const err = outcome.error;
@@ -267,7 +268,7 @@ function provisioningLog(req: ScimHttpRequest, res: ServerResponse, scope: ScimS
         notes: [...scope.notes],
         scimType: err?.scimType ?? null,
         errorDetail: err?.detail ?? null,
-        requestBody: ["POST", "PUT", "PATCH"].includes(req.method) ? body() : undefined,
+        requestBody: ["POST", "PUT", "PATCH"].includes(req.method) ? body : undefined,
       })
       .catch((e: unknown) => req.log.error({ err: e }, "could not write the provisioning log"));
     void background.track(write);
