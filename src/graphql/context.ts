@@ -33,13 +33,15 @@ export class RelationLoader<K, V> {
 
   /** A value already read elsewhere (with the page itself): `get` answers it without a batch. */
   prime(key: K, value: V): void {
+    // Not primed into the DataLoader too: that costs a resolved promise per key, and nothing asks
+    // the DataLoader for a key that is loaded here (`get` and `prefetch` look here first).
     this.loaded.set(key, value);
-    this.loader.prime(key, value);
   }
 
-  /** Loads many keys in one batch; a failure surfaces where a field then `get`s the key. */
+  /** Loads many keys in one batch (those not loaded yet); a failure surfaces where a field then `get`s the key. */
   async prefetch(keys: K[]): Promise<void> {
-    await this.loader.loadMany(keys);
+    const missing = keys.filter((key) => !this.loaded.has(key));
+    if (missing.length) await this.loader.loadMany(missing);
   }
 }
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { GraphQLSchema } from "graphql";
+import { type GraphQLFieldResolver, GraphQLObjectType, type GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuditEventResolver } from "./audit/audit.graphql";
 import { CustomFieldResolver } from "./custom-fields/custom-field.graphql";
@@ -8,7 +8,8 @@ import { OrganisationResolver } from "./organisations/organisation.graphql";
 import { ProvisioningLogResolver } from "./provisioning-log/provisioning-log.graphql";
 import { RoleResolver } from "./roles/role.graphql";
 import { AccessTokenResolver } from "./tokens/token.graphql";
-import { UserResolver } from "./users/user.resolver";
+import { UserResolver, userFieldResolvers } from "./users/user.resolver";
+import type { GraphqlContext } from "./context";
 import { IdentityProviderResolver, MeResolver } from "./sso/sso.graphql";
 import { OAuthClientResolver } from "./oauth/oauth.graphql";
 
@@ -30,10 +31,26 @@ export const resolvers = [
 export const SCHEMA_FILE = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? "../../../schema/schema.graphql" : "../../schema/schema.graphql");
 
 /** Builds the schema; `emit` writes the SDL that is checked in (a test fails when it is stale). */
-export function buildGraphqlSchema(options: { emit?: boolean } = {}): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildGraphqlSchema(options: { emit?: boolean } = {}): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     validate: { forbidUnknownValues: false },
     emitSchemaFile: options.emit ? { path: SCHEMA_FILE, sortedSchema: true } : false,
   });
+  installDirectResolvers(schema, "User", userFieldResolvers);
+  return schema;
+}
+
+/**
+ * Replaces type-graphql's wrappers of a type's field resolvers with the plain functions they call
+ * (see userFieldResolvers). Nothing here uses what the wrappers add: no middlewares, no auth checker.
+ */
+export function installDirectResolvers<T>(schema: GraphQLSchema, typeName: string, resolve: Record<string, (root: T, ctx: GraphqlContext) => unknown>): void {
+  const type = schema.getType(typeName);
+  if (!(type instanceof GraphQLObjectType)) throw new Error(`no object type ${typeName} in the schema`);
+  const fields = type.getFields();
+  for (const [name, fn] of Object.entries(resolve)) {
+    if (!fields[name]) throw new Error(`no field ${typeName}.${name} in the schema`);
+    fields[name].resolve = ((root: T, _args: unknown, ctx: GraphqlContext) => fn(root, ctx)) as GraphQLFieldResolver<T, GraphqlContext>;
+  }
 }

@@ -1,3 +1,4 @@
+import { USER_FIELD_COLUMNS } from "../../src/graphql/users/user.resolver";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 
 let app: TestApp;
@@ -214,6 +215,68 @@ describe("users through GraphQL", () => {
     expect(page.data!.users.nodes).toEqual(alone);
     expect(page.data!.users.edges.map((e) => e.node)).toEqual(alone);
     expect(alone[2]).toMatchObject({ roles: [{ name: "admin" }, { name: "member" }], manager: { userName: "lead@relations.test" }, groups: [], phoneNumbers: [{ value: "+1 555 0001" }] });
+  });
+
+  test("a page reads only the columns its fields show, and shows each field as stored whichever others it selects", async () => {
+    type Introspected = { name: string; type: { kind: string; name: string | null; ofType: Introspected["type"] | null } };
+    const intro = await app.gql<{ __type: { fields: Introspected[] } }>(null, `{ __type(name: "User") { fields { name type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }`);
+    const fields = intro.data!.__type.fields;
+    // Every field is known to the column map (an unknown one would read every column: right, but slow).
+    expect(fields.map((f) => f.name).filter((n) => !Object.hasOwn(USER_FIELD_COLUMNS, n))).toEqual([]);
+    const named = (t: Introspected["type"]): Introspected["type"] => (t.ofType ? named(t.ofType) : t);
+    const subfields: Record<string, string> = { User: "{ id userName displayName }" };
+    const selectionOf = async (f: Introspected) => {
+      const type = named(f.type);
+      if (type.kind !== "OBJECT") return f.name;
+      if (!subfields[type.name!]) {
+        const sub = await app.gql<{ __type: { fields: Introspected[] } }>(null, `query($n: String!) { __type(name: $n) { fields { name type { kind name ofType { kind name ofType { kind name } } } } } }`, { n: type.name });
+        subfields[type.name!] = `{ ${sub.data!.__type.fields.filter((s) => named(s.type).kind !== "OBJECT").map((s) => s.name).join(" ")} }`;
+      }
+      return `${f.name} ${subfields[type.name!]}`;
+    };
+    const selections = await Promise.all(fields.map(selectionOf));
+    const tenant = await app.tenant();
+    const token = tenant.adminToken;
+    const boss = (await createUser(token, { userName: "cols-boss@columns.test", displayName: "The Boss", title: "CEO" })).data!.createUser;
+    for (const userName of ["cols-a@columns.test", "cols-b@columns.test"]) {
+      const r = await createUser(token, {
+        userName,
+        externalId: `ext-${userName}`,
+        displayName: "Column Person",
+        nickName: "Col",
+        title: "Engineer",
+        userType: "Employee",
+        preferredLanguage: "en-GB",
+        locale: "en-GB",
+        timezone: "Europe/London",
+        profileUrl: "https://example.test/p",
+        employeeNumber: "E-7",
+        costCenter: "CC",
+        organization: "Org",
+        division: "Div",
+        department: "Dept",
+        name: { givenName: "Col", familyName: "Umn", formatted: "Col Umn", middleName: "M", honorificPrefix: "Dr", honorificSuffix: "III" },
+        emails: [{ value: userName, type: "work", primary: true }],
+        phoneNumbers: [{ value: "+1 555 0100", type: "work" }],
+        addresses: [{ locality: "Leeds", country: "GB", type: "work" }],
+        roles: ["ADMIN"],
+        customFields: { area: "North" },
+        managerId: boss.id,
+      });
+      expect(r.errors).toBeUndefined();
+    }
+    // The whole directory (one round trip with the details on MariaDB) and a filtered page (read by ids).
+    for (const args of ["first: 10", `first: 10, filter: { text: "cols-" }`]) {
+      const all = await app.gql<{ users: { nodes: Record<string, unknown>[] } }>(token, `{ users(${args}) { nodes { ${selections.join(" ")} } } }`);
+      expect(all.errors).toBeUndefined();
+      expect(all.data!.users.nodes).toHaveLength(3);
+      expect(all.data!.users.nodes[0]).toMatchObject({ userName: "cols-a@columns.test", title: "Engineer", name: { honorificSuffix: "III" }, manager: { displayName: "The Boss" } });
+      for (const [i, field] of fields.entries()) {
+        const one = await app.gql<{ users: { nodes: Record<string, unknown>[] } }>(token, `{ users(${args}) { nodes { ${selections[i]} } } }`);
+        expect(one.errors).toBeUndefined();
+        expect([field.name, one.data!.users.nodes.map((n) => n[field.name])]).toEqual([field.name, all.data!.users.nodes.map((n) => n[field.name])]);
+      }
+    }
   });
 
   test("delete removes the user, its memberships and its manager links", async () => {

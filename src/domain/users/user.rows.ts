@@ -36,8 +36,9 @@ export function userFromRow(row: Record<string, unknown>): User {
   user.managerId = textOf(row.managerId);
   user.addresses = jsonOf<PostalAddress[]>(row.addresses);
   user.version = Number(row.version);
-  user.createdAt = dateOf(row.createdAt);
-  user.updatedAt = dateOf(row.updatedAt);
+  // Absent from a partial read (a GraphQL page that does not show them): left undefined, not parsed.
+  if (row.createdAt !== undefined) user.createdAt = dateOf(row.createdAt);
+  if (row.updatedAt !== undefined) user.updatedAt = dateOf(row.updatedAt);
   return user;
 }
 

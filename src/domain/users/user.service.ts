@@ -278,8 +278,8 @@ export class UserService {
     // details in one round trip and one snapshot, the details read by the page statement itself.
     const together = this.db.dialect === "mysql" && !sort && matchesEveryone(criteria);
     let detailRows: Record<string, unknown>[] | undefined;
-    const { rows, totalCount } = await this.searchRows(ctx, criteria, page, sort, together ? async (pageSql, pageParams) => {
-      const read = await this.pageWithDetails(ctx, pageSql, pageParams, { ...include, manager: true });
+    const { rows, totalCount } = await this.searchRows(ctx, criteria, page, sort, together ? async (pageTail, pageParams) => {
+      const read = await this.pageWithDetails(ctx, "u.*", pageTail, pageParams, { ...include, manager: true });
       detailRows = read.detailRows;
       return read.rows;
     } : undefined);
@@ -289,13 +289,13 @@ export class UserService {
     return { items: users.map((user) => ({ user, details: details.get(user.id)! })), totalCount };
   }
 
-  /** `read`: how to run the page statement (`?` placeholders), when not simply on its own. */
+  /** `read`: how to run the page statement (given from FROM on, `?` placeholders), when not simply on its own. */
   private async searchRows(
     ctx: RequestContext,
     criteria: UserCriteria,
     page: OffsetPage,
     sort: UserSort | undefined,
-    read?: (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>,
+    read?: (tail: string, params: unknown[]) => Promise<Record<string, unknown>[]>,
   ): Promise<{ rows: Record<string, unknown>[]; totalCount: number }> {
     const { where, params } = await this.where(ctx, criteria);
     const sortSpec = sort ? userColumns[sort.field] : undefined;
@@ -307,8 +307,8 @@ export class UserService {
     if (page.limit > 0) {
       const seek = seekKey !== undefined ? " AND u.userNameKey > :seekKey" : "";
       const window = seekKey !== undefined ? `LIMIT ${Number(page.limit)}` : `LIMIT ${Number(page.limit)} OFFSET ${Number(page.offset)}`;
-      const [text, values] = this.db.positional(`SELECT u.* FROM ${this.usersInNameOrder(criteria, !sortSpec)} WHERE ${where}${seek} ORDER BY ${order} ${window}`, { ...params, seekKey });
-      rows = read ? await read(text, values) : await this.db.rows(ctx, text, values);
+      const [tail, values] = this.db.positional(`FROM ${this.usersInNameOrder(criteria, !sortSpec)} WHERE ${where}${seek} ORDER BY ${order} ${window}`, { ...params, seekKey });
+      rows = read ? await read(tail, values) : await this.db.rows(ctx, `SELECT u.* ${tail}`, values);
     }
     // Only a full page can have a next one (a lookup by userName never does: nothing to remember).
     if (list && rows.length > 0 && rows.length === page.limit) this.pages.remember(list, page.offset + rows.length, String(rows.at(-1)!.userNameKey));
@@ -337,27 +337,30 @@ export class UserService {
   /**
    * `list`, with the `include`d parts of the users' details when they can come with the page: for a
    * page of the whole directory on MariaDB, in the same round trip and snapshot (as SCIM pages).
-   * `details` is null otherwise (the caller loads what it needs by ids).
+   * `details` is null otherwise (the caller loads what it needs by ids). With `columns`, the page's
+   * users are read partially: only those fields (and ALWAYS_READ) hold their stored values, for a
+   * caller that renders nothing else of them; managers are always whole.
    */
   async listWithDetails(
     ctx: RequestContext,
     criteria: UserCriteria,
     page: CursorPage,
-    options: { count?: boolean; include?: DetailParts; managers?: boolean } = {},
+    options: { count?: boolean; include?: DetailParts; managers?: boolean; columns?: readonly UserColumn[] } = {},
   ): Promise<{ slice: CursorSlice<User>; details: Map<string, UserDetails> | null; managers: Map<string, User> | null }> {
     const { where, params } = await this.where(ctx, criteria);
     // Counting a large directory costs more than the page itself: only when the caller wants it,
     // and kept for a few seconds (every page of a UI would otherwise count the directory again).
     const totalCount = options.count === false ? -1 : await this.totals.get(`${ctx.organisationId}:${JSON.stringify(criteria)}`, ctx.manager, () => this.count(ctx, where, params));
     const after = page.after ? " AND u.userNameKey > :afterKey" : "";
-    const [text, values] = this.db.positional(`SELECT u.* FROM ${this.usersInNameOrder(criteria, true)} WHERE ${where}${after} ORDER BY u.userNameKey ASC LIMIT ${Number(page.first) + 1}`, {
+    const [tail, values] = this.db.positional(`FROM ${this.usersInNameOrder(criteria, true)} WHERE ${where}${after} ORDER BY u.userNameKey ASC LIMIT ${Number(page.first) + 1}`, {
       ...params,
       afterKey: page.after ? decodeCursor(page.after) : undefined,
     });
+    const select = userSelectList(options.columns);
     const include = options.include;
     const together = this.db.dialect === "mysql" && matchesEveryone(criteria) && (Object.values(include ?? {}).some(Boolean) || options.managers);
     const wanted: DetailParts = { contacts: false, roles: false, customFields: false, groups: false, manager: false, ...include };
-    const { rows, detailRows, managerRows } = together ? await this.pageWithDetails(ctx, text, values, wanted, options.managers) : { rows: await this.db.rows(ctx, text, values) };
+    const { rows, detailRows, managerRows } = together ? await this.pageWithDetails(ctx, select, tail, values, wanted, options.managers) : { rows: await this.db.rows(ctx, `SELECT ${select} ${tail}`, values) };
     const items = rows.slice(0, page.first).map(userFromRow);
     const last = items.at(-1);
     const slice = { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.userNameKey) : null };
@@ -369,23 +372,26 @@ export class UserService {
   }
 
   /**
-   * A page statement (`SELECT u.* …`, `?` placeholders) with the `include`d parts of its users'
-   * details and, with `managers`, their managers whole: on MariaDB in one round trip and snapshot
-   * (`rowsTogether`), the details joined to the page statement as a derived table (no IN list).
+   * A page statement (`SELECT <select> <tail>`, the tail from FROM on with `?` placeholders) with the
+   * `include`d parts of its users' details and, with `managers`, their managers whole: on MariaDB in
+   * one round trip and snapshot (`rowsTogether`), the details joined to the page statement as a
+   * derived table (no IN list).
    */
   private async pageWithDetails(
     ctx: RequestContext,
-    pageSql: string,
+    select: string,
+    tail: string,
     values: unknown[],
     include: DetailParts,
     managers = false,
   ): Promise<{ rows: Record<string, unknown>[]; detailRows?: Record<string, unknown>[]; managerRows?: Record<string, unknown>[] }> {
-    const ids = pageSql.replace("SELECT u.*", "SELECT u.id");
-    const statements: [string, unknown[]][] = [[pageSql, values]];
-    const { sql, parts } = pageDetailsSql(this.db.dialect, ids, include);
+    const statements: [string, unknown[]][] = [[`SELECT ${select} ${tail}`, values]];
+    const { sql, parts } = pageDetailsSql(this.db.dialect, `SELECT u.id ${tail}`, include);
     if (parts > 0) statements.push([sql, pageDetailsParams(ctx.organisationId, values, parts)]);
-    // The page's managers, whole (a GraphQL manager is a user like any other), each once.
-    if (managers) statements.push([`SELECT mu.* FROM users mu WHERE mu.organisationId = ? AND mu.id IN (SELECT u.managerId FROM (${ids}) p STRAIGHT_JOIN users u ON u.id = p.id)`, [ctx.organisationId, ...values]]);
+    // The page's managers, whole (a GraphQL manager is a user like any other), each once. The page
+    // statement brings their ids itself: joining users again to read them cost MariaDB ~0.5 ms more
+    // (a page of 100, measured with its CPU time).
+    if (managers) statements.push([`SELECT mu.* FROM users mu WHERE mu.organisationId = ? AND mu.id IN (SELECT p.managerId FROM (SELECT u.managerId ${tail}) p)`, [ctx.organisationId, ...values]]);
     const results = await this.db.rowsTogether(ctx, statements);
     return { rows: results[0], detailRows: parts > 0 ? results[1] : undefined, managerRows: managers ? results.at(-1) : undefined };
   }
@@ -665,6 +671,21 @@ type ValidatedChanges = UserChanges & {
   resolvedRoles?: Role[];
   validatedCustomFields?: ReturnType<CustomFieldService["validate"]>;
 };
+
+/** A column of the users table (a field of User that is not a relation). */
+export type UserColumn = Exclude<keyof User, "manager" | "organisation">;
+
+/** What every partial read of users selects: keys, the cursor, the manager link and the version. */
+const ALWAYS_READ: readonly UserColumn[] = ["id", "organisationId", "userName", "userNameKey", "managerId", "version"];
+
+/**
+ * The select list of a page of users: every column, or only `columns` (and ALWAYS_READ). A page of
+ * 100 users as a GraphQL screen asks for it (a handful of fields) cost Node ~0.5 ms less to parse
+ * than the whole rows, and MariaDB less to send. Columns come from code, never from input.
+ */
+function userSelectList(columns: readonly UserColumn[] | undefined): string {
+  return columns ? [...new Set([...ALWAYS_READ, ...columns])].map((c) => `u.${c}`).join(", ") : "u.*";
+}
 
 /** The users row of an entity, columns by name (JSON encoded for the addresses column). */
 function userRow(user: User): Record<string, unknown> {
