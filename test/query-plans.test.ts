@@ -49,7 +49,8 @@ test("paging through the directory seeks each page's first user: the userName in
   const first = (await app.gql<{ users: { pageInfo: { endCursor: string } } }>(t.adminToken, `{ users(first: 100) { pageInfo { endCursor } } }`)).data!;
   app.queries.reset();
   await app.gql(t.adminToken, `query($after: String) { users(first: 100, after: $after) { nodes { id } } }`, { after: first.users.pageInfo.endCursor });
-  const at = app.queries.statements.findIndex((s) => s.startsWith("SELECT u.* FROM users u"));
+  // (It reads only the columns the query shows.)
+  const at = app.queries.statements.findIndex((s) => /^SELECT u\.id, [^;]* FROM users u/.test(s));
   expect(await boundColumns(app.queries.statements[at], app.queries.parameters[at])).toEqual(["organisationId", "userNameKey"]);
 });
 

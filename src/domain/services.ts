@@ -66,10 +66,12 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
   const customFields = new CustomFieldService(db, audit);
   const users = new UserService(db, audit, roles, customFields);
   const groups = new GroupService(db, audit);
-  audit.onChanged.push((organisationId) => {
+  audit.onChanged.push((organisationId, resourceType) => {
     users.forgetTotals(organisationId);
     groups.forgetTotals(organisationId);
-    roles.forget(organisationId);
+    // Only a change of roles (or of the organisation, which creates the built-in ones) makes the
+    // cached roles stale: forgetting them on every write made each SCIM write read them again.
+    if (resourceType === "Role" || resourceType === "Organisation") roles.forget(organisationId);
   });
   const redis = options.redis ?? null;
   const sessions = new SessionService(redis ? new RedisSessionStore(redis) : new DatabaseSessionStore(db));

@@ -169,3 +169,25 @@ describe("PATCH users", () => {
     expect(r.body.meta.version).toBe('W/"1"');
   });
 });
+
+describe("the organisation's roles and field definitions while an IdP writes", () => {
+  test("a stream of PATCHes reads them once, not per request; a new role is shown at once", async () => {
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push((await user()).id);
+    await patch(ids[0], { op: "replace", path: "title", value: "warm" });
+    app.queries.reset();
+    for (const [i, id] of ids.entries()) {
+      const r = await patch(id, { op: "replace", path: "active", value: i % 2 === 0 });
+      expect(r.status).toBe(200);
+    }
+    const reference = app.queries.statements.filter((s) => /FROM [`"]?(roles|custom_field_definitions)[`"]? /i.test(s));
+    // Every write is audited: forgetting the cached roles on each of them read them again per request.
+    expect(reference).toEqual([]);
+    // A role created now (by this instance or another) is shown on the next write that assigns it.
+    await app.services.roles.create(t.ctx, { name: "auditor" });
+    const assigned = await patch(ids[1], { op: "add", path: "roles", value: [{ value: "auditor" }] });
+    expect(assigned.status).toBe(200);
+    expect((assigned.body.roles as { value: string }[]).map((r) => r.value)).toContain("auditor");
+    expect(((await read(ids[1])).roles as { value: string }[]).map((r) => r.value)).toContain("auditor");
+  });
+});

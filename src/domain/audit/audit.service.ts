@@ -40,14 +40,14 @@ export function diffFields(before: Record<string, unknown>, after: Record<string
 }
 
 export class AuditService {
-  /** Told, once the change has committed, that an organisation changed (cached totals are forgotten). */
-  readonly onChanged: ((organisationId: string) => void)[] = [];
+  /** Told, once the change has committed, that an organisation changed and what kind of resource (caches are forgotten). */
+  readonly onChanged: ((organisationId: string, resourceType: string) => void)[] = [];
 
   constructor(private readonly db: Database) {}
 
   /** Must run inside the transaction of the change it describes. */
   async record(ctx: RequestContext, record: AuditRecord): Promise<void> {
-    if (this.onChanged.length) await this.db.afterCommit(ctx, async () => this.onChanged.forEach((hook) => hook(ctx.organisationId)));
+    if (this.onChanged.length) await this.db.afterCommit(ctx, async () => this.onChanged.forEach((hook) => hook(ctx.organisationId, record.resourceType)));
     // Plain SQL, deferred: every write of the domain layer comes through here, and nothing reads it back.
     await this.db.write(
       ctx,
