@@ -79,7 +79,7 @@ export interface LoadResult {
   p90: number;
   p99: number;
   max: number;
-  /** CPU milliseconds per request (warm-up included) of the server and of a local database; null where not measured. */
+  /** CPU milliseconds per measured request of the server and of a local database; null where not measured. */
   cpu?: CpuPerRequest;
 }
 

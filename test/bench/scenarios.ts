@@ -78,16 +78,18 @@ function row(scenario: string, r: LoadResult, baselineName: string, base: LoadRe
 
 async function load(ctx: BenchContext, name: string, client: Client, spec: Omit<LoadSpec, "concurrency"> & { concurrency?: number }): Promise<LoadResult> {
   const timing = ctx.sqlTiming && client.baseUrl === ctx.roster.url;
-  if (timing) await ctx.roster.sqlTiming();
   const server = [ctx.roster, ctx.bare, ctx.db].find((p) => p.url === client.baseUrl)?.child.pid;
-  const { result: r, cpu } = await cpuPerRequest({ server, database: ctx.databasePid }, spec.requests + (spec.warmup ?? 0), () => runLoad(client, { concurrency: ctx.concurrency, ...spec }));
+  // Warm-up first, on its own: the CPU per request and the SQL timings are the measured requests' alone.
+  if (spec.warmup) await runLoad(client, { concurrency: ctx.concurrency, ...spec, requests: 0 });
+  if (timing) await ctx.roster.sqlTiming();
+  const { result: r, cpu } = await cpuPerRequest({ server, database: ctx.databasePid }, spec.requests, () => runLoad(client, { concurrency: ctx.concurrency, ...spec, warmup: 0 }));
   r.cpu = cpu;
   let key = name;
   for (let k = 2; key in ctx.raw; k++) key = `${name} #${k}`;
   ctx.raw[key] = r;
   if (timing) {
     // Where a request's database time goes: statement shapes, calls and wait per measured request.
-    const per = spec.requests + (spec.warmup ?? 0);
+    const per = spec.requests;
     const shapes = (await ctx.roster.sqlTiming()).slice(0, 20).map((s) => ({ callsPerRequest: +(s.calls / per).toFixed(2), msPerRequest: +(s.ms / per).toFixed(3), msPerCall: +(s.ms / s.calls).toFixed(3), sql: s.sql }));
     ctx.raw[`sql: ${key}`] = shapes;
   }
