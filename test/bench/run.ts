@@ -260,8 +260,7 @@ async function main(): Promise<void> {
 
     if (want("graphql")) {
       log("7. GraphQL page");
-      const ref = lookupResults.at(-1)!;
-      await graphql(ctx, ref.result, `@${ref.size / 1000}k`);
+      await graphql(ctx);
     }
 
     if (o.full && want("lookup")) {
