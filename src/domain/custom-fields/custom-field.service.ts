@@ -37,12 +37,14 @@ interface CanonicalValue {
 const DEFINITIONS_TTL_MS = 5_000;
 
 export class CustomFieldService {
-  private readonly cache = new OrganisationCache<CustomFieldDefinition[]>(DEFINITIONS_TTL_MS);
+  private readonly cache: OrganisationCache<CustomFieldDefinition[]>;
 
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    this.cache = new OrganisationCache(db, DEFINITIONS_TTL_MS);
+  }
 
   async createSeedFields(ctx: RequestContext): Promise<void> {
     const now = new Date();

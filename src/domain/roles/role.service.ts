@@ -28,16 +28,18 @@ const PERMISSION = /^[A-Za-z0-9_.:*-]{1,128}$/;
 const ROLES_TTL_MS = 5_000;
 
 export class RoleService {
-  private readonly cache = new OrganisationCache<Map<string, Role>>(ROLES_TTL_MS);
+  private readonly cache: OrganisationCache<Map<string, Role>>;
 
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    this.cache = new OrganisationCache(db, ROLES_TTL_MS);
+  }
 
   /**
    * The organisation's roles by id, for rendering users' roles. Cached for a few seconds and
-   * forgotten once any change to the organisation commits here (`forget`); `fresh` reads them again
+   * forgotten once a change of roles commits here (`forget`); `fresh` reads them again
    * (a role id the cache does not know yet was created through another instance).
    */
   rolesById(ctx: RequestContext, fresh = false): Promise<Map<string, Role>> {

@@ -130,7 +130,6 @@ export class UserService {
   async createWithDetails(ctx: RequestContext, input: NewUser): Promise<UserWithDetails> {
     const changes = validateChanges(input);
     if (changes.userName === undefined) throw invalidInput("userName", "userName is required");
-    await this.readReferenceData(ctx);
     const now = new Date();
     const user = new User();
     Object.assign(user, {
@@ -171,7 +170,6 @@ export class UserService {
    */
   async updateWithDetails(ctx: RequestContext, id: string, input: UserChanges, options: UpdateOptions & { current?: UserWithDetails } = {}): Promise<UserWithDetails> {
     const changes = validateChanges(input);
-    await this.readReferenceData(ctx);
     return this.uniquely(changes, () =>
       this.db.transaction(ctx, async (tx) => {
         const user = options.current ? options.current.user : await this.lockForWrite(tx, id);
@@ -626,16 +624,6 @@ export class UserService {
       manager = m ? { id: m.id, userName: m.userName, displayName: m.displayName } : null;
     }
     return { emails, phoneNumbers, roles, customFields, groups: before?.groups ?? [], manager };
-  }
-
-  /**
-   * The organisation's roles and custom field definitions, read before a write opens its
-   * transaction: inside one, a cache miss is read but never kept (it may see uncommitted rows), so a
-   * stream of writes alone (an IdP deactivating people) read them again on every request. A caller
-   * that opened the transaction itself reads them before (SCIM: `userSchema`).
-   */
-  private async readReferenceData(ctx: RequestContext): Promise<void> {
-    if (!ctx.manager) await Promise.all([this.roles.rolesById(ctx), this.customFields.list(ctx)]);
   }
 
   /**

@@ -70,9 +70,7 @@ export const groupSchema: ResourceSchema = { name: "Group", endpoint: "/Groups",
 const schemasByDefinitions = new WeakMap<CustomFieldDefinition[], Map<string, ResourceSchema>>();
 
 export async function userSchema(scope: ScimScope): Promise<{ schema: ResourceSchema; definitions: CustomFieldDefinition[] }> {
-  // The roles too, though not part of the schema: a user's view needs them, and the handlers that
-  // write (PATCH, PUT) read the user inside a transaction, where a cache miss is read but never kept.
-  const [definitions] = await Promise.all([scope.services.customFields.list(scope.ctx), scope.services.roles.rolesById(scope.ctx)]);
+  const definitions = await scope.services.customFields.list(scope.ctx);
   let byUrn = schemasByDefinitions.get(definitions);
   if (!byUrn) schemasByDefinitions.set(definitions, (byUrn = new Map()));
   let schema = byUrn.get(scope.extensionUrn);
