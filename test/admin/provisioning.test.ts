@@ -86,6 +86,20 @@ test("SCIM base URL, create a token, use it for a real SCIM call, see it in the 
   await page.getByLabel("Failed requests only").uncheck();
   await page.getByLabel("Method").selectOption("GET");
   await activity.getByText("No request matches these filters.").waitFor();
+  // A slow answer to an earlier filter (POST) must not overwrite the answer to the later one (GET).
+  const isPostFilter = (body: string | null) => JSON.parse(body ?? "{}").variables?.filter?.method === "POST";
+  await page.route("**/graphql", async (route) => {
+    if (isPostFilter(route.request().postData())) await new Promise((resolve) => setTimeout(resolve, 750));
+    await route.continue();
+  });
+  const slowAnswer = page.waitForResponse((res) => isPostFilter(res.request().postData()));
+  await page.getByLabel("Method").selectOption("POST");
+  await page.getByLabel("Method").selectOption("GET");
+  await (await slowAnswer).finished();
+  await activity.locator(".table-wrap:not([aria-busy])").waitFor();
+  await page.evaluate("new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)))"); // let the page handle that answer
+  await expect(activity.locator("tbody").textContent()).resolves.toBe("No request matches these filters.");
+  await page.unroute("**/graphql");
   await page.getByLabel("Method").selectOption("");
   await activity.locator("tbody tr:not(.detail-row)", { hasText: "user.created" }).waitFor();
   await page.locator("body").click({ position: { x: 5, y: 5 } });

@@ -362,11 +362,14 @@ export function table(caption, headings) {
 /**
  * Forward-only cursors with a stack for "Previous": every page is one indexed keyset query,
  * as fast on page 4,000 as on page 1.
- * @param {(after: string | null) => Promise<{ hasNextPage: boolean, endCursor: string | null, count: number, totalCount: number }>} load
+ * The pager owns the list's rendering: only the answer to the latest request is shown, so a
+ * slower answer to an earlier filter never overwrites a newer one.
+ * @param {ReturnType<typeof table>} list
+ * @param {(after: string | null) => Promise<{ rows: HTMLTableRowElement[], empty: string, count: number, hasNextPage: boolean, endCursor: string | null, totalCount: number }>} load rows to show (count: the items among them) and the page's cursor
  * @param {number} pageSize
  * @param {string} noun plural, e.g. "users"
  */
-export function pager(load, pageSize, noun) {
+export function pager(list, load, pageSize, noun) {
   /** @type {(string | null)[]} */
   let stack = [null];
   let next = /** @type {string | null} */ (null);
@@ -380,16 +383,19 @@ export function pager(load, pageSize, noun) {
     prev.disabled = true;
     nextBtn.disabled = true;
     const page = stack.length - 1;
+    list.loading();
     try {
       const r = await load(stack[page]);
       if (mine !== seq) return;
+      list.rows(r.rows, r.empty);
       next = r.hasNextPage ? r.endCursor : null;
       const from = page * pageSize + (r.count ? 1 : 0);
       info.textContent = `${from.toLocaleString()}–${(page * pageSize + r.count).toLocaleString()} of ${r.totalCount.toLocaleString()} ${noun}`;
       prev.disabled = page === 0;
       nextBtn.disabled = !next;
-    } catch {
+    } catch (err) {
       if (mine === seq) {
+        list.failed(err);
         info.textContent = " ";
         prev.disabled = page === 0;
       }

@@ -39,30 +39,25 @@ async function users(main) {
   const status = select("Status", [["", "All"], ["true", "Active"], ["false", "Inactive"]], { id: "user-status", value: state.users.active });
   const list = table("Users", ["User name", "Display name", "Email", "Status", "Updated"]);
   const page = pager(
+    list,
     async (after) => {
-      list.loading();
-      try {
-        const filter = { text: state.users.text || null, active: state.users.active === "" ? null : state.users.active === "true" };
-        const r = (await gql(`query($after: String, $filter: UserFilterInput) { users(first: ${PAGE}, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } nodes { id userName displayName active updatedAt emails { value primary } } } }`, { after, filter })).users;
-        list.rows(
-          r.nodes.map((/** @type {any} */ u) =>
-            h(
-              "tr",
-              { "data-user-id": u.id },
-              h("th", { scope: "row" }, h("a", { href: `#/directory/users/${encodeURIComponent(u.id)}` }, u.userName)),
-              h("td", null, orDash(u.displayName)),
-              h("td", { class: "break" }, orDash((u.emails.find((/** @type {any} */ e) => e.primary) ?? u.emails[0])?.value)),
-              h("td", null, activeBadge(u.active)),
-              h("td", null, timeCell(u.updatedAt)),
-            ),
+      const filter = { text: state.users.text || null, active: state.users.active === "" ? null : state.users.active === "true" };
+      const r = (await gql(`query($after: String, $filter: UserFilterInput) { users(first: ${PAGE}, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } nodes { id userName displayName active updatedAt emails { value primary } } } }`, { after, filter })).users;
+      return {
+        rows: r.nodes.map((/** @type {any} */ u) =>
+          h(
+            "tr",
+            { "data-user-id": u.id },
+            h("th", { scope: "row" }, h("a", { href: `#/directory/users/${encodeURIComponent(u.id)}` }, u.userName)),
+            h("td", null, orDash(u.displayName)),
+            h("td", { class: "break" }, orDash((u.emails.find((/** @type {any} */ e) => e.primary) ?? u.emails[0])?.value)),
+            h("td", null, activeBadge(u.active)),
+            h("td", null, timeCell(u.updatedAt)),
           ),
-          state.users.text || state.users.active ? "No user matches." : "No user yet: they appear here once your identity provider provisions them.",
-        );
-        return { hasNextPage: r.pageInfo.hasNextPage, endCursor: r.pageInfo.endCursor, count: r.nodes.length, totalCount: r.totalCount };
-      } catch (err) {
-        list.failed(err);
-        throw err;
-      }
+        ),
+        empty: filter.text || filter.active !== null ? "No user matches." : "No user yet: they appear here once your identity provider provisions them.",
+        hasNextPage: r.pageInfo.hasNextPage, endCursor: r.pageInfo.endCursor, count: r.nodes.length, totalCount: r.totalCount,
+      };
     },
     PAGE,
     "users",
@@ -90,29 +85,24 @@ async function groups(main) {
   const search = field("Search groups", { id: "group-search", type: "search", value: state.groups.text, placeholder: "Display name or external id", autocomplete: "off" });
   const list = table("Groups", ["Display name", "External id", "Members", "Updated"]);
   const page = pager(
+    list,
     async (after) => {
-      list.loading();
-      try {
-        const filter = { text: state.groups.text || null };
-        const r = (await gql(`query($after: String, $filter: GroupFilterInput) { groups(first: ${PAGE}, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } nodes { id displayName externalId memberCount updatedAt } } }`, { after, filter })).groups;
-        list.rows(
-          r.nodes.map((/** @type {any} */ g) =>
-            h(
-              "tr",
-              null,
-              h("th", { scope: "row" }, h("a", { href: `#/directory/groups/${encodeURIComponent(g.id)}` }, g.displayName)),
-              h("td", { class: "mono" }, orDash(g.externalId)),
-              h("td", { class: "num" }, g.memberCount.toLocaleString()),
-              h("td", null, timeCell(g.updatedAt)),
-            ),
+      const filter = { text: state.groups.text || null };
+      const r = (await gql(`query($after: String, $filter: GroupFilterInput) { groups(first: ${PAGE}, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } nodes { id displayName externalId memberCount updatedAt } } }`, { after, filter })).groups;
+      return {
+        rows: r.nodes.map((/** @type {any} */ g) =>
+          h(
+            "tr",
+            null,
+            h("th", { scope: "row" }, h("a", { href: `#/directory/groups/${encodeURIComponent(g.id)}` }, g.displayName)),
+            h("td", { class: "mono" }, orDash(g.externalId)),
+            h("td", { class: "num" }, g.memberCount.toLocaleString()),
+            h("td", null, timeCell(g.updatedAt)),
           ),
-          state.groups.text ? "No group matches." : "No group yet: pushed groups appear here.",
-        );
-        return { hasNextPage: r.pageInfo.hasNextPage, endCursor: r.pageInfo.endCursor, count: r.nodes.length, totalCount: r.totalCount };
-      } catch (err) {
-        list.failed(err);
-        throw err;
-      }
+        ),
+        empty: filter.text ? "No group matches." : "No group yet: pushed groups appear here.",
+        hasNextPage: r.pageInfo.hasNextPage, endCursor: r.pageInfo.endCursor, count: r.nodes.length, totalCount: r.totalCount,
+      };
     },
     PAGE,
     "groups",
@@ -292,29 +282,24 @@ async function userDetail(main, id) {
 async function auditHistory(section, resourceId) {
   const list = table("Audit history", ["When", "Action", "By", "Source", "Changes"]);
   const page = pager(
+    list,
     async (after) => {
-      list.loading();
-      try {
-        const r = (await gql(`query($after: String, $id: ID!) { auditEvents(first: 10, after: $after, filter: { resourceId: $id }) { totalCount pageInfo { hasNextPage endCursor } nodes { id occurredAt action actorLabel source changes } } }`, { after, id: resourceId })).auditEvents;
-        list.rows(
-          r.nodes.map((/** @type {any} */ e) =>
-            h(
-              "tr",
-              null,
-              h("td", { class: "nowrap" }, timeCell(e.occurredAt)),
-              h("td", null, h("code", null, e.action)),
-              h("td", null, e.actorLabel),
-              h("td", null, badge(e.source, "neutral")),
-              h("td", null, e.changes ? h("details", null, h("summary", null, Object.keys(e.changes).join(", ") || "details"), json(e.changes)) : h("span", { class: "muted" }, "—")),
-            ),
+      const r = (await gql(`query($after: String, $id: ID!) { auditEvents(first: 10, after: $after, filter: { resourceId: $id }) { totalCount pageInfo { hasNextPage endCursor } nodes { id occurredAt action actorLabel source changes } } }`, { after, id: resourceId })).auditEvents;
+      return {
+        rows: r.nodes.map((/** @type {any} */ e) =>
+          h(
+            "tr",
+            null,
+            h("td", { class: "nowrap" }, timeCell(e.occurredAt)),
+            h("td", null, h("code", null, e.action)),
+            h("td", null, e.actorLabel),
+            h("td", null, badge(e.source, "neutral")),
+            h("td", null, e.changes ? h("details", null, h("summary", null, Object.keys(e.changes).join(", ") || "details"), json(e.changes)) : h("span", { class: "muted" }, "—")),
           ),
-          "No audit event.",
-        );
-        return { hasNextPage: r.pageInfo.hasNextPage, endCursor: r.pageInfo.endCursor, count: r.nodes.length, totalCount: r.totalCount };
-      } catch (err) {
-        list.failed(err);
-        throw err;
-      }
+        ),
+        empty: "No audit event.",
+        hasNextPage: r.pageInfo.hasNextPage, endCursor: r.pageInfo.endCursor, count: r.nodes.length, totalCount: r.totalCount,
+      };
     },
     10,
     "events",
@@ -335,36 +320,31 @@ async function groupDetail(main, id) {
   }
   const list = table("Members", ["Member", "Type", "Status"]);
   const page = pager(
+    list,
     async (after) => {
-      list.loading();
-      try {
-        const g = (await gql(`query($id: ID!, $after: String) { group(id: $id) { members(first: ${PAGE}, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id type display user { id userName displayName active } group { id displayName } } } } }`, { id, after })).group;
-        const m = g.members;
-        list.rows(
-          m.nodes.map((/** @type {any} */ n) =>
+      const g = (await gql(`query($id: ID!, $after: String) { group(id: $id) { members(first: ${PAGE}, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id type display user { id userName displayName active } group { id displayName } } } } }`, { id, after })).group;
+      const m = g.members;
+      return {
+        rows: m.nodes.map((/** @type {any} */ n) =>
+          h(
+            "tr",
+            null,
             h(
-              "tr",
-              null,
-              h(
-                "th",
-                { scope: "row" },
-                n.user
-                  ? h("a", { href: `#/directory/users/${encodeURIComponent(n.user.id)}` }, n.user.displayName ?? n.user.userName)
-                  : n.group
-                    ? h("a", { href: `#/directory/groups/${encodeURIComponent(n.group.id)}` }, n.group.displayName)
-                    : (n.display ?? n.id),
-              ),
-              h("td", null, n.type),
-              h("td", null, n.user ? activeBadge(n.user.active) : h("span", { class: "muted" }, "—")),
+              "th",
+              { scope: "row" },
+              n.user
+                ? h("a", { href: `#/directory/users/${encodeURIComponent(n.user.id)}` }, n.user.displayName ?? n.user.userName)
+                : n.group
+                  ? h("a", { href: `#/directory/groups/${encodeURIComponent(n.group.id)}` }, n.group.displayName)
+                  : (n.display ?? n.id),
             ),
+            h("td", null, n.type),
+            h("td", null, n.user ? activeBadge(n.user.active) : h("span", { class: "muted" }, "—")),
           ),
-          "This group has no member.",
-        );
-        return { hasNextPage: m.pageInfo.hasNextPage, endCursor: m.pageInfo.endCursor, count: m.nodes.length, totalCount: m.totalCount };
-      } catch (err) {
-        list.failed(err);
-        throw err;
-      }
+        ),
+        empty: "This group has no member.",
+        hasNextPage: m.pageInfo.hasNextPage, endCursor: m.pageInfo.endCursor, count: m.nodes.length, totalCount: m.totalCount,
+      };
     },
     PAGE,
     "members",

@@ -319,23 +319,24 @@ async function renderActivity(section) {
   };
 
   const page = pager(
+    list,
     async (after) => {
-      list.loading();
-      try {
-        const filter = { failedOnly: failed.input.checked || null, method: method.input.value || null };
-        const r = (
-          await gql(
-            `query($after: String, $filter: ProvisioningLogFilterInput) { provisioningLog(first: ${PAGE}, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } nodes { id occurredAt method path status durationMs tokenLabel errorDetail scimType notes requestId resourceId resourceType requestBody auditEvents { id action changes } } } }`,
-            { after, filter },
-          )
-        ).provisioningLog;
-        list.rows(r.nodes.flatMap(row), failed.input.checked || method.input.value ? "No request matches these filters." : "No SCIM request yet. Once your identity provider is connected, its requests show here.");
-        updated.textContent = `Updated ${dateTime(new Date().toISOString())}`;
-        return { hasNextPage: r.pageInfo.hasNextPage, endCursor: r.pageInfo.endCursor, count: r.nodes.length, totalCount: r.totalCount };
-      } catch (err) {
-        list.failed(err);
-        throw err;
-      }
+      const filter = { failedOnly: failed.input.checked || null, method: method.input.value || null };
+      const r = (
+        await gql(
+          `query($after: String, $filter: ProvisioningLogFilterInput) { provisioningLog(first: ${PAGE}, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } nodes { id occurredAt method path status durationMs tokenLabel errorDetail scimType notes requestId resourceId resourceType requestBody auditEvents { id action changes } } } }`,
+          { after, filter },
+        )
+      ).provisioningLog;
+      updated.textContent = `Updated ${dateTime(new Date().toISOString())}`;
+      return {
+        rows: r.nodes.flatMap(row),
+        empty: filter.failedOnly || filter.method ? "No request matches these filters." : "No SCIM request yet. Once your identity provider is connected, its requests show here.",
+        hasNextPage: r.pageInfo.hasNextPage,
+        endCursor: r.pageInfo.endCursor,
+        count: r.nodes.length,
+        totalCount: r.totalCount,
+      };
     },
     PAGE,
     "requests",
