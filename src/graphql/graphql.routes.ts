@@ -34,6 +34,9 @@ export interface GraphqlOptions {
   limits?: { requests: RequestLimits; perIp: number };
 }
 
+/** Callers already recognised by the limits middleware (from a locked-out address), not to resolve twice. */
+const principalsResolved = new WeakMap<Request, Principal>();
+
 /** A GraphQL-shaped 429 (RATE_LIMITED), with Retry-After. */
 function tooManyRequests(res: Response, r: RateLimitResult, message: string): void {
   setRateLimitHeaders(res, r);
@@ -60,8 +63,14 @@ export async function graphqlRoutes(
         const r = await limits.requests.hit(`graphql:ip:${ip}`, limits.perIp);
         if (r && !r.allowed) return tooManyRequests(res, r, "too many requests from this address");
         if (/^Bearer\s/i.test(req.get("authorization") ?? "")) {
+          // From an address locked out for failed tokens a good token still passes (as on SCIM:
+          // callers share addresses), a bad one gets 429.
           const lockout = await limits.requests.authLockout(ip);
-          if (lockout) return tooManyRequests(res, lockout, "too many failed authentications from this address");
+          if (lockout) {
+            const caller = await principal(req);
+            if (!caller) return tooManyRequests(res, lockout, "too many failed authentications from this address");
+            principalsResolved.set(req, caller);
+          }
         }
       } catch (err) {
         if (!isDatabaseUnavailable(err)) throw err;
@@ -76,7 +85,7 @@ export async function graphqlRoutes(
     "/graphql",
     express.json({ limit: "1mb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildGraphqlContext(services, req.requestId, await principal(req), options),
+      context: async ({ req }) => buildGraphqlContext(services, req.requestId, principalsResolved.get(req) ?? (await principal(req)), options),
     }),
   );
   return { router, stop: () => apollo.stop() };
@@ -89,8 +98,10 @@ export function adminTokenPrincipal(services: Services, limits?: RequestLimits):
     if (!match) return null;
     const check = await services.tokens.check(match[1], "admin");
     if (!check.ok) {
-      // Audited in the token's organisation when the token is known; logged (never the secret) otherwise.
       const ip = clientIp(req);
+      // From a locked-out address a bad token is refused (429, by the route) without being counted or audited again.
+      if (await limits?.authLockout(ip)) return null;
+      // Audited in the token's organisation when the token is known; logged (never the secret) otherwise.
       req.log?.warn({ reason: check.reason, tokenId: check.token?.id, organisationId: check.token?.organisationId, ip }, "GraphQL token authentication refused");
       await Promise.all([limits?.authFailed(ip), services.tokens.recordRefusal(check, { source: "graphql", requestId: req.requestId, ip })]);
       return null;

@@ -17,8 +17,11 @@ const REALM = 'Bearer realm="roster-scim"';
 
 /**
  * `Authorization: Bearer <scim token>`: the token decides the organisation. Secrets are only compared
- * through their SHA-256 hash (a lookup by an index, no timing to learn from); an IP that keeps
- * presenting bad tokens is locked out for the rest of the window (429), before any lookup.
+ * through their SHA-256 hash (a lookup by an index, no timing to learn from). An IP that keeps
+ * presenting bad tokens is locked out for the rest of the window: its further bad tokens get 429,
+ * neither counted nor audited. A good token still passes from that IP: Okta and Entra call from
+ * egress addresses shared by all their customers, and one customer's stale token must not stop
+ * everyone else's provisioning (guessing a 256-bit secret is useless anyway).
  */
 export function scimBearerAuth(services: Services, limits?: RequestLimits) {
   return async (req: ScimHttpRequest, res: ServerResponse): Promise<ScimPrincipal> => {
@@ -28,27 +31,32 @@ export function scimBearerAuth(services: Services, limits?: RequestLimits) {
       throw unauthorized("Authorization: Bearer <SCIM token> is required");
     }
     const ip = req.ip;
-    const lockout = await limits?.authLockout(ip);
-    if (lockout) {
-      setRateLimitHeaders(res, lockout);
-      req.log.warn({ ip }, "SCIM authentication refused: too many failed attempts from this address");
-      throw new ScimError(429, `too many failed authentications from this address; retry in ${lockout.retryAfterSeconds} s`);
-    }
+    /** The error for a refused token: 429 while this IP is locked out, else `refusal`, counted (and `record`ed). */
+    const refused = async (refusal: ScimError, record?: () => Promise<unknown>): Promise<ScimError> => {
+      const lockout = await limits?.authLockout(ip);
+      if (lockout) {
+        res.removeHeader("WWW-Authenticate");
+        setRateLimitHeaders(res, lockout);
+        req.log.warn({ ip }, "SCIM authentication refused: too many failed attempts from this address");
+        return new ScimError(429, `too many failed authentications from this address; retry in ${lockout.retryAfterSeconds} s`);
+      }
+      await Promise.all([limits?.authFailed(ip), record?.()]);
+      return refusal;
+    };
     // A Roster-signed OAuth access token (a JWT) or a static SCIM token.
     if (looksLikeJwt(match[1])) {
       try {
         return await scimAccessTokenPrincipal(services, req, res, REALM, match[1]);
       } catch (err) {
-        if (err instanceof ScimError && err.status === 401) await limits?.authFailed(ip);
-        throw err;
+        throw err instanceof ScimError && err.status === 401 ? await refused(err) : err;
       }
     }
     const check = await services.tokens.check(match[1], "scim");
     if (!check.ok) {
       res.setHeader("WWW-Authenticate", `${REALM}, error="invalid_token"`);
       req.log.warn({ reason: check.reason, tokenId: check.token?.id, organisationId: check.token?.organisationId, ip }, "SCIM authentication refused");
-      await Promise.all([limits?.authFailed(ip), services.tokens.recordRefusal(check, { source: "scim", requestId: req.requestId, ip })]);
-      throw unauthorized(check.reason === "unknown" ? "the token is not valid" : check.reason === "wrong_scope" ? "this token is not a SCIM token" : `the token is ${check.reason}`);
+      const refusal = unauthorized(check.reason === "unknown" ? "the token is not valid" : check.reason === "wrong_scope" ? "this token is not a SCIM token" : `the token is ${check.reason}`);
+      throw await refused(refusal, () => services.tokens.recordRefusal(check, { source: "scim", requestId: req.requestId, ip }));
     }
     if (!check.organisation.scimEnabled) throw forbidden("SCIM provisioning is disabled for this organisation");
     return { organisationId: check.organisation.id, token: check.token };
