@@ -36,10 +36,8 @@ test("the console is served with its modules, a strict CSP and /admin → /admin
 
 test("a wrong token is refused with the reason shown; the right one signs in", async () => {
   const { page } = browser;
-  const started = Date.now();
   await page.goto("/admin/");
   await page.getByRole("heading", { name: "Sign in to your account" }).waitFor();
-  expect(Date.now() - started).toBeLessThan(2_000);
   await screenshot(page, "01-sign-in");
   await page.getByRole("textbox", { name: "Admin token" }).fill("rst_admin_not-a-real-token");
   await page.getByRole("button", { name: "Sign in with token" }).click();

@@ -82,15 +82,16 @@ test("SIGTERM during a large Bulk: the Bulk completes with its status, new conne
 }, 45_000);
 
 test("an idle process exits 0 at once on SIGTERM", async () => {
-  roster = await startRoster({ databaseUrl: db.url });
+  // A long timeout, so that "at once" (nothing to wait for) is told apart from "when the timeout ends" on a slow machine too.
+  roster = await startRoster({ databaseUrl: db.url, env: { SHUTDOWN_TIMEOUT_SECONDS: "120" } });
   expect((await fetch(`${roster.url}/readyz`)).status).toBe(200);
   const signalled = Date.now();
   roster.child.kill("SIGTERM");
   const exit = await roster.exited;
   expect(exit).toEqual({ code: 0, signal: null });
-  expect(Date.now() - signalled).toBeLessThan(5000);
+  expect(Date.now() - signalled).toBeLessThan(30_000);
   roster = undefined;
-}, 30_000);
+}, 60_000);
 
 test("once draining has begun, /readyz answers 503 (load balancers stop routing) while /healthz stays 200", async () => {
   const app = await startTestApp();
