@@ -104,6 +104,14 @@ describe("list responses", () => {
     for (const r of listed) expect(r).toEqual((await s.get(`/Users/${r.id}`)).body);
     expect(listed.filter((r) => r.groups?.length === 2)).toHaveLength(2);
     expect(listed.filter((r) => r.roles?.length).length).toBeGreaterThanOrEqual(12);
+    // Managers as they are now, on a page and in a filtered lookup (each read with its user's row).
+    expect((await s.patch(`/Users/${boss}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "displayName", value: "The Boss" }] })).status).toBe(200);
+    const manager = (r: Body) => r["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]?.manager;
+    const page = (await s.get("/Users?startIndex=1&count=20")).body.Resources as Body[];
+    expect(page.filter((r) => manager(r)).map((r) => manager(r).displayName)).toEqual(Array(9).fill("The Boss"));
+    const lookup = (await s.get(`/Users?filter=${encodeURIComponent('userName eq "page-01@x.test"')}`)).body.Resources[0];
+    expect(manager(lookup)).toEqual({ value: boss, $ref: `${app.url}/scim/v2/Users/${boss}`, displayName: "The Boss" });
+    for (const r of [lookup, ...page]) expect(r).toEqual((await s.get(`/Users/${r.id}`)).body);
   });
 
   test("sortBy and sortOrder", async () => {
