@@ -99,11 +99,11 @@ export function adminTokenPrincipal(services: Services, limits?: RequestLimits):
     const check = await services.tokens.check(match[1], "admin");
     if (!check.ok) {
       const ip = clientIp(req);
-      // From a locked-out address a bad token is refused (429, by the route) without being counted or audited again.
-      if (await limits?.authLockout(ip)) return null;
+      // From a locked-out address the route answers 429, and the refusal is not recorded again.
+      if (await limits?.tokenRefused(ip)) return null;
       // Audited in the token's organisation when the token is known; logged (never the secret) otherwise.
       req.log?.warn({ reason: check.reason, tokenId: check.token?.id, organisationId: check.token?.organisationId, ip }, "GraphQL token authentication refused");
-      await Promise.all([limits?.authFailed(ip), services.tokens.recordRefusal(check, { source: "graphql", requestId: req.requestId, ip })]);
+      await services.tokens.recordRefusal(check, { source: "graphql", requestId: req.requestId, ip });
       return null;
     }
     return {

@@ -53,8 +53,20 @@ export class RequestLimits {
     return r.allowed ? null : r;
   }
 
+  /**
+   * A refused token from this IP: the lockout while the IP is locked out (then nothing is counted,
+   * and the caller answers 429 without recording the refusal), else null once the failure is counted.
+   * Only refusals consult the lockout: a good token passes from a locked-out IP, because identity
+   * providers (Okta, Entra) call from egress addresses shared by all their customers.
+   */
+  async tokenRefused(ip: string): Promise<RateLimitResult | null> {
+    const lockout = await this.authLockout(ip);
+    if (!lockout) await this.authFailed(ip);
+    return lockout;
+  }
+
   /** Counts a failed authentication from this IP. */
-  async authFailed(ip: string): Promise<void> {
+  private async authFailed(ip: string): Promise<void> {
     if (this.config.authFailuresPerIp <= 0) return;
     let failures = failedRecently.get(this.limiter);
     if (!failures) failedRecently.set(this.limiter, (failures = new Map()));

@@ -31,17 +31,17 @@ export function scimBearerAuth(services: Services, limits?: RequestLimits) {
       throw unauthorized("Authorization: Bearer <SCIM token> is required");
     }
     const ip = req.ip;
-    /** The error for a refused token: 429 while this IP is locked out, else `refusal`, counted (and `record`ed). */
+    /** The error for a refused token: 429 while this IP is locked out, else `refusal` (counted, and `record`ed). */
     const refused = async (refusal: ScimError, record?: () => Promise<unknown>): Promise<ScimError> => {
-      const lockout = await limits?.authLockout(ip);
-      if (lockout) {
-        res.removeHeader("WWW-Authenticate");
-        setRateLimitHeaders(res, lockout);
-        req.log.warn({ ip }, "SCIM authentication refused: too many failed attempts from this address");
-        return new ScimError(429, `too many failed authentications from this address; retry in ${lockout.retryAfterSeconds} s`);
+      const lockout = await limits?.tokenRefused(ip);
+      if (!lockout) {
+        await record?.();
+        return refusal;
       }
-      await Promise.all([limits?.authFailed(ip), record?.()]);
-      return refusal;
+      res.removeHeader("WWW-Authenticate");
+      setRateLimitHeaders(res, lockout);
+      req.log.warn({ ip }, "SCIM authentication refused: too many failed attempts from this address");
+      return new ScimError(429, `too many failed authentications from this address; retry in ${lockout.retryAfterSeconds} s`);
     };
     // A Roster-signed OAuth access token (a JWT) or a static SCIM token.
     if (looksLikeJwt(match[1])) {
