@@ -5,6 +5,7 @@ import { GroupMembership } from "../../src/domain/groups/group-membership.entity
 import { RoleAssignment } from "../../src/domain/roles/role-assignment.entity";
 import { Role } from "../../src/domain/roles/role.entity";
 import type { Services } from "../../src/domain/services";
+import { contactOwnRow, roleOwnRow } from "../../src/domain/users/own-details";
 import { UserContact } from "../../src/domain/users/user-contact.entity";
 import { User } from "../../src/domain/users/user.entity";
 import { newRequestId } from "../../src/platform/ids";
@@ -99,10 +100,15 @@ export class Seeder {
         const id = crypto.randomUUID();
         this.userIds.push(id);
         const m = managerIndexOf(i);
-        users.push(this.userRow(i, id, m === null ? null : this.userIds[m], now));
+        const user = this.userRow(i, id, m === null ? null : this.userIds[m], now);
         const userName = userNameOf(this.tenant.slug, i);
-        contacts.push({ id: crypto.randomUUID(), organisationId: this.tenant.organisationId, userId: id, kind: "email", position: 0, value: userName, valueKey: userName.toLowerCase(), type: "work", primary: true, display: null });
-        for (const r of this.rolesOf(i)) assignments.push({ userId: id, roleId: this.roleIds.get(r)!, organisationId: this.tenant.organisationId });
+        const email: UserContact = { id: crypto.randomUUID(), organisationId: this.tenant.organisationId, userId: id, kind: "email", position: 0, value: userName, valueKey: userName.toLowerCase(), type: "work", primary: true, display: null };
+        const roleIds = this.rolesOf(i).map((r) => this.roleIds.get(r)!);
+        // As UserService writes them: the copy of the user's own rows in the user's row.
+        user.ownDetails = [contactOwnRow(email), ...roleIds.map(roleOwnRow)];
+        users.push(user);
+        contacts.push(email);
+        for (const roleId of roleIds) assignments.push({ userId: id, roleId, organisationId: this.tenant.organisationId });
       }
       await this.ds.transaction(async (m) => {
         await insertMany(m, User, users, chunk);
@@ -145,6 +151,7 @@ export class Seeder {
       department: null,
       managerId,
       addresses: null,
+      ownDetails: null,
       version: 1,
       createdAt: now,
       updatedAt: now,

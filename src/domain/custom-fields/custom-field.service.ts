@@ -28,7 +28,7 @@ const MAX_VALUE_LENGTH = 2048;
 const MAX_VALUES_PER_FIELD = 100;
 
 /** Validated, canonical rows ready to store for one field. */
-interface CanonicalValue {
+export interface CanonicalValue {
   value: string;
   valueNumber: number | null;
 }
@@ -161,6 +161,8 @@ export class CustomFieldService {
       const repo = tx.manager.getRepository(CustomFieldDefinition);
       const def = await repo.findOneBy({ organisationId: tx.organisationId, key });
       if (!def) throw notFound("CustomFieldDefinition", key);
+      // Its holders' copies of their own rows (users.ownDetails) hold its values: back to the tables for them.
+      await this.db.write(tx, "UPDATE users SET ownDetails = NULL WHERE organisationId = ? AND id IN (SELECT userId FROM custom_field_values WHERE fieldId = ?)", [tx.organisationId, def.id]);
       await tx.manager.getRepository(CustomFieldValue).delete({ fieldId: def.id });
       await repo.delete({ id: def.id });
       await this.audit.record(tx, { action: "customField.deleted", resourceType: "CustomFieldDefinition", resourceId: def.id, changes: { key: { before: key, after: null } } });

@@ -149,6 +149,8 @@ export class RoleService {
       const role = await repo.findOneBy({ id, organisationId: tx.organisationId });
       if (!role) throw notFound("Role", id);
       if (role.builtIn) throw new DomainError("FORBIDDEN", `the built-in role "${role.name}" cannot be deleted`, { field: "id" });
+      // Its holders' copies of their own rows (users.ownDetails) name it: back to the tables for them.
+      await this.db.write(tx, "UPDATE users SET ownDetails = NULL WHERE organisationId = ? AND id IN (SELECT userId FROM role_assignments WHERE roleId = ?)", [tx.organisationId, id]);
       await tx.manager.getRepository(RoleAssignment).delete({ roleId: id });
       await repo.delete({ id });
       await this.audit.record(tx, { action: "role.deleted", resourceType: "Role", resourceId: id, changes: { name: { before: role.name, after: null } } });

@@ -172,10 +172,13 @@ export function userDetailsFromRows(
   return result;
 }
 
-/** What the union's rows need from elsewhere: role ids not (yet) in the cached roles, values cut short. */
-export function missingFromRows(rows: Record<string, unknown>[], roles: Map<string, Role>): { unknownRoles: boolean; cutValues: boolean } {
-  return { unknownRoles: rows.some((r) => r.k === "r" && !roles.has(String(r.a))), cutValues: rows.some((r) => r.k === "v" && Number(r.c) === 1) };
+/** What the union's rows need from elsewhere: role ids not (yet) in the cached roles. */
+export function missingFromRows(rows: Record<string, unknown>[], roles: Map<string, Role>): { unknownRoles: boolean } {
+  return { unknownRoles: rows.some((r) => r.k === "r" && !roles.has(String(r.a))) };
 }
+
+/** A custom value row carrying only the value's first VALUE_PREFIX characters. */
+export const isCutValue = (r: Record<string, unknown>) => r.k === "v" && Number(r.c) === 1;
 
 /** The key of a custom value row in `fullValues`. */
 export const valueKey = (userId: unknown, fieldId: unknown, position: unknown) => `${String(userId)}/${String(fieldId)}/${Number(position)}`;

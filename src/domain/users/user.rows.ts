@@ -1,5 +1,6 @@
 import { boolOf, dateOf, jsonOf, textOf } from "../../platform/row-values";
 import type { UserContact } from "./user-contact.entity";
+import type { OwnRow } from "./own-details";
 import { type PostalAddress, User } from "./user.entity";
 
 /** A `SELECT u.*` row → a User, as the repository would give it. */
@@ -35,6 +36,8 @@ export function userFromRow(row: Record<string, unknown>): User {
   user.department = textOf(row.department);
   user.managerId = textOf(row.managerId);
   user.addresses = jsonOf<PostalAddress[]>(row.addresses);
+  // Absent from a partial read: unknown, as NULL (the tables are read instead).
+  user.ownDetails = jsonOf<OwnRow[]>(row.ownDetails);
   user.version = Number(row.version);
   // Absent from a partial read (a GraphQL page that does not show them): left undefined, not parsed.
   if (row.createdAt !== undefined) user.createdAt = dateOf(row.createdAt);

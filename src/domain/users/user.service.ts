@@ -18,8 +18,9 @@ import { PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
 import { type ContactKind, UserContact } from "./user-contact.entity";
+import { type OwnRow, type OwnRowsWritten, ownDetailRows, ownRowsAfter, ownRowsFromUnion } from "./own-details";
 import { contactFromRow, userFromRow } from "./user.rows";
-import { type DetailParts, fullValuesSql, membershipsThenGroups, missingFromRows, pageDetailsParams, pageDetailsSql, userDetailsFromRows, userDetailsParams, userDetailsSql, valueKey } from "./user-details.sql";
+import { type DetailParts, fullValuesSql, isCutValue, membershipsThenGroups, missingFromRows, pageDetailsParams, pageDetailsSql, userDetailsFromRows, userDetailsParams, userDetailsSql, valueKey } from "./user-details.sql";
 import { type PostalAddress, User } from "./user.entity";
 import { type UserCriteria, type UserField, type UserRelation, contactColumns, customFieldKeys, userColumns } from "./user.query";
 
@@ -94,6 +95,11 @@ export interface UserWithDetails {
   details: UserDetails;
 }
 
+/** A user locked for a read-modify-write with its details and, when read from the tables, its own rows. */
+export interface LockedUser extends UserWithDetails {
+  ownRows?: OwnRow[] | null;
+}
+
 export interface UserSort {
   field: UserField;
   descending?: boolean;
@@ -148,8 +154,10 @@ export class UserService {
     return this.uniquely(changes, () =>
       this.db.transaction(ctx, async (tx) => {
         const audit = await this.apply(tx, user, changes, null);
+        const contacts = contactRowsOf(tx.organisationId, user.id, changes);
+        user.ownDetails = ownRowsAfter([], ownRowsWritten(changes, contacts));
         await this.insertRow(tx, "users", userRow(user));
-        const written = await this.writeRelated(tx, user, changes, true);
+        const written = await this.writeRelated(tx, user, changes, true, contacts);
         await this.audit.record(tx, { action: "user.created", resourceType: "User", resourceId: user.id, changes: audit });
         const details = await this.detailsAfterWrite(tx, user, changes, written, null);
         // In a caller's transaction (a bulk request), a unique-index refusal must surface here, inside `uniquely`.
@@ -168,7 +176,7 @@ export class UserService {
    * the details (SCIM PATCH and PUT read them to build the SCIM view) passes them as `current`:
    * nothing is read twice, and the details after the write are derived, not re-read.
    */
-  async updateWithDetails(ctx: RequestContext, id: string, input: UserChanges, options: UpdateOptions & { current?: UserWithDetails } = {}): Promise<UserWithDetails> {
+  async updateWithDetails(ctx: RequestContext, id: string, input: UserChanges, options: UpdateOptions & { current?: LockedUser } = {}): Promise<UserWithDetails> {
     const changes = validateChanges(input);
     return this.uniquely(changes, () =>
       this.db.transaction(ctx, async (tx) => {
@@ -182,6 +190,11 @@ export class UserService {
         if (Object.keys(audit).length === 0) return { user, details: before ?? (await this.details(tx, [user], { groups: true })).get(user.id)! };
         user.version += 1;
         user.updatedAt = new Date();
+        const contacts = contactRowsOf(tx.organisationId, user.id, changes);
+        // The copy of the own rows follows the write when the rows before it are known (read with the
+        // row, or by the caller from the tables); otherwise it stays NULL, and reads use the tables.
+        const ownBefore = user.ownDetails ?? options.current?.ownRows ?? null;
+        if (ownBefore) user.ownDetails = ownRowsAfter(ownBefore, ownRowsWritten(changes, contacts));
         // Only the columns that changed (and the version): a deactivation is a three-column UPDATE.
         const row = userRow(user);
         const columns = ["version", "updatedAt"];
@@ -189,7 +202,7 @@ export class UserService {
           if (key !== "version" && key !== "updatedAt" && key in row && JSON.stringify(user[key] ?? null) !== JSON.stringify(snapshot[key] ?? null)) columns.push(key);
         }
         await this.db.write(tx, `UPDATE users SET ${columns.map((c) => `${this.quote(c)} = ?`).join(", ")} WHERE id = ? AND organisationId = ?`, [...columns.map((c) => row[c]), user.id, tx.organisationId]);
-        const written = await this.writeRelated(tx, user, changes, false);
+        const written = await this.writeRelated(tx, user, changes, false, contacts);
         const action = audit.active && Object.keys(audit).length === 1 ? (user.active ? "user.reactivated" : "user.deactivated") : "user.updated";
         await this.audit.record(tx, { action, resourceType: "User", resourceId: user.id, changes: audit });
         if (wasActive && !user.active) for (const hook of this.onDeactivated) await hook(tx, user.id);
@@ -281,7 +294,7 @@ export class UserService {
     // Each user's manager comes with the user's row (MANAGER_JOIN), not as a part of the details.
     const read = together
       ? async (pageTail: string, pageParams: unknown[], joinedTail: string) => {
-          const r = await this.pageWithDetails(ctx, `u.*, ${MANAGER_COLUMNS}`, pageTail, pageParams, { ...include, manager: false }, false, joinedTail);
+          const r = await this.pageWithDetails(ctx, `u.*, ${MANAGER_COLUMNS}`, pageTail, pageParams, { ...OTHERS_ONLY, groups: include.groups, manager: false }, false, joinedTail);
           detailRows = r.detailRows;
           return r.rows;
         }
@@ -290,7 +303,7 @@ export class UserService {
     const users = rows.map(userFromRow);
     const ids = users.map((u) => u.id);
     const managers = managerDetailRows(rows);
-    const details = detailRows ? await this.detailsFromRows(ctx, [...detailRows, ...managers], ids) : await this.details(ctx, users, include, managers);
+    const details = detailRows ? await this.detailsFromRows(ctx, [...detailRows, ...managers, ...(await this.ownRowsOf(ctx, users))], ids) : await this.details(ctx, users, include, managers);
     return { items: users.map((user) => ({ user, details: details.get(user.id)! })), totalCount };
   }
 
@@ -365,17 +378,19 @@ export class UserService {
       ...params,
       afterKey: page.after ? decodeCursor(page.after) : undefined,
     });
-    const select = userSelectList(options.columns);
     const include = options.include;
     const together = this.db.dialect === "mysql" && matchesEveryone(criteria) && (Object.values(include ?? {}).some(Boolean) || options.managers);
     const wanted: DetailParts = { contacts: false, roles: false, customFields: false, groups: false, manager: false, ...include };
-    const { rows, detailRows, managerRows } = together ? await this.pageWithDetails(ctx, select, tail, values, wanted, options.managers) : { rows: await this.db.rows(ctx, `SELECT ${select} ${tail}`, values) };
+    // Contacts, roles and custom values come with the users' rows (ownDetails), not from the union.
+    const own = together && (wanted.contacts || wanted.roles || wanted.customFields);
+    const select = userSelectList(options.columns && own ? [...options.columns, "ownDetails"] : options.columns);
+    const { rows, detailRows, managerRows } = together ? await this.pageWithDetails(ctx, select, tail, values, { ...wanted, ...OTHERS_ONLY }, options.managers) : { rows: await this.db.rows(ctx, `SELECT ${select} ${tail}`, values) };
     const items = rows.slice(0, page.first).map(userFromRow);
     const last = items.at(-1);
     const slice = { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.userNameKey) : null };
     return {
       slice,
-      details: detailRows ? await this.detailsFromRows(ctx, detailRows, items.map((u) => u.id)) : null,
+      details: detailRows || own ? await this.detailsFromRows(ctx, [...(detailRows ?? []), ...(own ? await this.ownRowsOf(ctx, items) : [])], items.map((u) => u.id)) : null,
       managers: managerRows ? new Map(managerRows.map((r) => [String(r.id), userFromRow(r)])) : null,
     };
   }
@@ -429,22 +444,51 @@ export class UserService {
   async details(ctx: RequestContext, users: User[], include: { groups?: boolean } = {}, managers?: Record<string, unknown>[]): Promise<Map<string, UserDetails>> {
     if (users.length === 0) return new Map();
     const ids = [...new Set(users.map((u) => u.id))];
-    // Users without a manager (known from their rows) need no manager part.
-    const { sql, parts } = userDetailsSql(this.db.dialect, ids.length, { ...include, manager: !managers && users.some((u) => u.managerId) });
-    const rows = await this.db.rows(ctx, sql, userDetailsParams(ctx.organisationId, ids, parts));
-    return this.detailsFromRows(ctx, managers ? [...rows, ...managers] : rows, ids);
+    // Users without a manager (known from their rows) need no manager part; users with their own
+    // rows in their row (ownDetails) need no contacts, roles or custom-value parts.
+    const fromTables = users.every((u) => !u.ownDetails);
+    const { sql, parts } = userDetailsSql(this.db.dialect, ids.length, {
+      ...(fromTables ? {} : OTHERS_ONLY),
+      groups: include.groups,
+      manager: !managers && users.some((u) => u.managerId),
+    });
+    const rows = parts ? await this.db.rows(ctx, sql, userDetailsParams(ctx.organisationId, ids, parts)) : [];
+    const own = fromTables ? [] : await this.ownRowsOf(ctx, users);
+    return this.detailsFromRows(ctx, [...rows, ...own, ...(managers ?? [])], ids);
+  }
+
+  /**
+   * The own detail rows (contacts, role ids, custom values) of users, in the union's shape: from
+   * their ownDetails, and from the tables for those whose copy is NULL.
+   */
+  private async ownRowsOf(ctx: RequestContext, users: User[]): Promise<Record<string, unknown>[]> {
+    const rows: Record<string, unknown>[] = [];
+    const missing: string[] = [];
+    for (const u of users) {
+      if (u.ownDetails) rows.push(...ownDetailRows(u.id, u.ownDetails));
+      else missing.push(u.id);
+    }
+    if (missing.length) {
+      const { sql, parts } = userDetailsSql(this.db.dialect, missing.length, { manager: false });
+      rows.push(...(await this.db.rows(ctx, sql, userDetailsParams(ctx.organisationId, missing, parts))));
+    }
+    return rows;
   }
 
   /** The union's rows → details, reading what they only point to: roles (cached) and long custom values. */
-  private async detailsFromRows(ctx: RequestContext, rows: Record<string, unknown>[], ids: string[]): Promise<Map<string, UserDetails>> {
+  private async detailsFromRows(ctx: RequestContext, rows: Record<string, unknown>[], ids: string[], fullValues?: Map<string, string>): Promise<Map<string, UserDetails>> {
     const [definitions, cachedRoles] = await Promise.all([this.definitionsById(ctx), this.roles.rolesById(ctx)]);
     const missing = missingFromRows(rows, cachedRoles);
     const roles = missing.unknownRoles ? await this.roles.rolesById(ctx, true) : cachedRoles;
+    return userDetailsFromRows(rows, ctx.organisationId, ids, definitions, roles, fullValues ?? (await this.fullValues(ctx, rows, ids)));
+  }
+
+  /** The whole text of the custom values the union's rows carry cut short (by valueKey); usually none. */
+  private async fullValues(ctx: RequestContext, rows: Record<string, unknown>[], ids: string[]): Promise<Map<string, string>> {
     const fullValues = new Map<string, string>();
-    if (missing.cutValues) {
-      for (const v of await this.db.rows(ctx, fullValuesSql(this.db.dialect, ids.length), [ctx.organisationId, ...ids])) fullValues.set(valueKey(v.userId, v.fieldId, v.position), String(v.value));
-    }
-    return userDetailsFromRows(rows, ctx.organisationId, ids, definitions, roles, fullValues);
+    if (!rows.some(isCutValue)) return fullValues;
+    for (const v of await this.db.rows(ctx, fullValuesSql(this.db.dialect, ids.length), [ctx.organisationId, ...ids])) fullValues.set(valueKey(v.userId, v.fieldId, v.position), String(v.value));
+    return fullValues;
   }
 
   async contactsOfUsers(ctx: RequestContext, userIds: string[]): Promise<Map<string, UserContact[]>> {
@@ -519,15 +563,18 @@ export class UserService {
    * Reads a user and its details for a read-modify-write (SCIM PATCH and PUT), holding the row lock
    * until the transaction ends: the lock and the details travel in one round trip.
    */
-  async lockWithDetails(tx: Tx, id: string, include: { groups?: boolean } = {}): Promise<UserWithDetails> {
-    const { sql, parts } = userDetailsSql(this.db.dialect, 1, include);
-    const [[row], detailRows] = await this.db.rowsMany(tx, [
-      [`SELECT u.* FROM users u WHERE u.id = ? AND u.organisationId = ?${this.db.dialect === "mysql" ? " FOR UPDATE" : ""}`, [id, tx.organisationId]],
-      [sql, userDetailsParams(tx.organisationId, [id], parts)],
-    ]);
+  async lockWithDetails(tx: Tx, id: string, include: { groups?: boolean } = {}): Promise<LockedUser> {
+    const { sql, parts } = userDetailsSql(this.db.dialect, 1, { ...OTHERS_ONLY, groups: include.groups });
+    const statements: [string, unknown[]][] = [[`SELECT u.* FROM users u WHERE u.id = ? AND u.organisationId = ?${this.db.dialect === "mysql" ? " FOR UPDATE" : ""}`, [id, tx.organisationId]]];
+    if (parts) statements.push([sql, userDetailsParams(tx.organisationId, [id], parts)]);
+    const [[row], detailRows = []] = await this.db.rowsMany(tx, statements);
     if (!row) throw notFound("User", id);
     const user = userFromRow(row);
-    return { user, details: (await this.detailsFromRows(tx, detailRows, [user.id])).get(user.id)! };
+    const own = await this.ownRowsOf(tx, [user]);
+    const fullValues = await this.fullValues(tx, own, [user.id]);
+    // Read from the tables (no copy yet): the update that follows stores them as the copy.
+    const ownRows = user.ownDetails ? null : ownRowsFromUnion(user.id, own, fullValues);
+    return { user, details: (await this.detailsFromRows(tx, [...detailRows, ...own], [user.id], fullValues)).get(user.id)!, ownRows };
   }
 
   private async lockForWrite(tx: Tx, id: string): Promise<User> {
@@ -608,14 +655,9 @@ export class UserService {
   }
 
   /** Contacts, roles and custom values as written: deferred statements, nothing read back. */
-  private async writeRelated(tx: Tx, user: User, c: ValidatedChanges, creating: boolean): Promise<{ contacts: UserContact[] }> {
-    const rows: UserContact[] = [];
-    for (const [field, kind] of [["emails", "email"], ["phoneNumbers", "phone"]] as const) {
-      const list = c[field];
-      if (list === undefined) continue;
-      if (!creating) await this.db.write(tx, "DELETE FROM user_contacts WHERE userId = ? AND kind = ?", [user.id, kind]);
-      (list ?? []).forEach((x, position) => rows.push(contactRow(tx.organisationId, user.id, kind, position, x)));
-    }
+  private async writeRelated(tx: Tx, user: User, c: ValidatedChanges, creating: boolean, contacts: ContactRows | undefined): Promise<{ contacts: UserContact[] }> {
+    const rows = contacts?.rows ?? [];
+    if (!creating) for (const kind of contacts?.kinds ?? []) await this.db.write(tx, "DELETE FROM user_contacts WHERE userId = ? AND kind = ?", [user.id, kind]);
     if (rows.length) await this.insertRows(tx, "user_contacts", rows as unknown as Record<string, unknown>[]);
     if (c.resolvedRoles) {
       if (!creating) await this.db.write(tx, "DELETE FROM role_assignments WHERE userId = ?", [user.id]);
@@ -681,6 +723,9 @@ export class UserService {
   }
 }
 
+/** Details union parts besides the user's own rows (which come from ownDetails): groups and manager, as asked. */
+const OTHERS_ONLY = { contacts: false, roles: false, customFields: false } as const;
+
 type ValidatedChanges = UserChanges & {
   resolvedRoles?: Role[];
   validatedCustomFields?: ReturnType<CustomFieldService["validate"]>;
@@ -714,13 +759,32 @@ function managerDetailRows(rows: Record<string, unknown>[]): Record<string, unkn
   return rows.filter((r) => r.managerRowId != null).map((r) => ({ k: "m", userId: r.id, a: r.managerRowId, b: r.managerRowUserName, c: r.managerRowDisplayName }));
 }
 
-/** The users row of an entity, columns by name (JSON encoded for the addresses column). */
+/** The users row of an entity, columns by name (JSON encoded for the addresses and ownDetails columns). */
 function userRow(user: User): Record<string, unknown> {
   const { manager: _m, organisation: _o, ...columns } = user as User & { manager?: unknown; organisation?: unknown };
-  return { ...columns, addresses: user.addresses ? JSON.stringify(user.addresses) : null };
+  return { ...columns, addresses: user.addresses ? JSON.stringify(user.addresses) : null, ownDetails: user.ownDetails ? JSON.stringify(user.ownDetails) : null };
 }
 
 const contactView = (c: ContactInput | UserContact) => ({ value: c.value, type: c.type ?? null, primary: !!c.primary, display: c.display ?? null });
+
+/** The contact rows a write replaces: the kinds it names, and their new rows (none when the list is cleared). */
+type ContactRows = { kinds: ContactKind[]; rows: UserContact[] };
+
+function contactRowsOf(organisationId: string, userId: string, c: ValidatedChanges): ContactRows | undefined {
+  const kinds: ContactKind[] = [];
+  const rows: UserContact[] = [];
+  for (const [field, kind] of [["emails", "email"], ["phoneNumbers", "phone"]] as const) {
+    const list = c[field];
+    if (list === undefined) continue;
+    kinds.push(kind);
+    (list ?? []).forEach((x, position) => rows.push(contactRow(organisationId, userId, kind, position, x)));
+  }
+  return kinds.length ? { kinds, rows } : undefined;
+}
+
+function ownRowsWritten(c: ValidatedChanges, contacts: ContactRows | undefined): OwnRowsWritten {
+  return { contacts, roleIds: c.resolvedRoles?.map((r) => r.id), values: c.validatedCustomFields };
+}
 
 function contactRow(organisationId: string, userId: string, kind: ContactKind, position: number, x: ContactInput): UserContact {
   return {

@@ -1,0 +1,112 @@
+import { scimClient, type ScimClient } from "../support/scim-client";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { Body } from "./scim-fixtures";
+
+// users.ownDetails is a copy of each user's contacts, role ids and custom values, read instead of
+// their tables. These tests check that every write keeps it equal to the tables: what SCIM and
+// GraphQL show from the copies is what they show once the copies are dropped (NULL: read the tables).
+
+const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const EXT = "urn:ietf:params:scim:schemas:extension:roster:2.0:User";
+let app: TestApp;
+let t: TestTenant;
+let s: ScimClient;
+const ids: string[] = [];
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  s = scimClient(app.url, t.scimToken);
+  await app.services.customFields.define(t.ctx, { key: "badge", label: "Badge", type: "string" });
+  await app.services.customFields.define(t.ctx, { key: "level", label: "Level", type: "number" });
+  await app.services.customFields.define(t.ctx, { key: "skills", label: "Skills", type: "string", multiValued: true });
+  await app.services.customFields.define(t.ctx, { key: "bio", label: "Bio", type: "string" });
+  await app.services.roles.create(t.ctx, { name: "Auditor" });
+  for (let i = 0; i < 6; i++) {
+    const r = await s.post("/Users", {
+      userName: `own-${i}@x.test`,
+      emails: [{ value: `own${i}@x.test`, type: "work", primary: true }, { value: `own${i}@home.test`, type: "home" }],
+      phoneNumbers: i % 2 ? [{ value: `+1 555 010${i}`, type: "mobile" }] : undefined,
+      roles: i % 3 ? [{ value: "member" }, { value: "Auditor" }] : [{ value: "admin" }],
+      [EXT]: { badge: `B-${i}`, level: i * 1.5, skills: ["go", `s${i}`], bio: i === 0 ? "x".repeat(1500) : undefined },
+    });
+    expect(r.status).toBe(201);
+    ids.push(r.body.id);
+  }
+});
+afterAll(() => app?.close());
+
+/** Every user as a SCIM page, GET by id and a GraphQL page show them, keyed by id. */
+async function views(): Promise<Record<string, unknown>> {
+  const page = (await s.get("/Users?count=100")).body.Resources as Body[];
+  const byId = await Promise.all(ids.map(async (id) => (await s.get(`/Users/${id}`)).body));
+  const lookups = await Promise.all(ids.map(async (_, i) => (await s.get(`/Users?filter=${encodeURIComponent(`userName eq "own-${i}@x.test"`)}`)).body.Resources[0]));
+  const gql = await app.gql<{ users: { nodes: unknown[] } }>(
+    t.adminToken,
+    `{ users(first: 100) { nodes { id emails { value type primary } phoneNumbers { value type } roles { name } customFields groups { displayName } } } }`,
+  );
+  expect(gql.errors).toBeUndefined();
+  return { page, byId, lookups, gql: gql.data!.users.nodes };
+}
+
+/** The users whose copy is stored (not NULL). */
+async function withCopies(): Promise<Set<string>> {
+  const rows: { id: string }[] = await app.dataSource.query("SELECT id FROM users WHERE organisationId = ? AND ownDetails IS NOT NULL", [t.ctx.organisationId]);
+  return new Set(rows.map((r) => r.id));
+}
+
+/** What the API shows from the copies equals what it shows from the tables alone. */
+async function expectCopiesEqualTables(): Promise<void> {
+  const fromCopies = await views();
+  await app.dataSource.query("UPDATE users SET ownDetails = NULL WHERE organisationId = ?", [t.ctx.organisationId]);
+  expect(await views()).toEqual(fromCopies);
+}
+
+test("creates store the copy, and it shows what the tables hold", async () => {
+  expect(await withCopies()).toEqual(new Set(ids));
+  const first = (await s.get(`/Users/${ids[0]}`)).body;
+  expect(first[EXT]).toEqual({ badge: "B-0", level: 0, skills: ["go", "s0"], bio: "x".repeat(1500) });
+  expect(first.roles.map((r: Body) => r.value)).toEqual(["admin"]);
+  await expectCopiesEqualTables();
+});
+
+test("a SCIM PATCH of a user without a copy stores one; later writes of every kind keep it equal to the tables", async () => {
+  expect(await withCopies()).toEqual(new Set());
+  // Each user is written once without a copy (all were dropped): the write stores it from the tables.
+  for (const id of ids) expect((await s.patch(`/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "replace", path: "title", value: "Engineer" }] })).status).toBe(200);
+  // (User 0's bio is longer than the union carries: its copy holds it whole.)
+  expect(await withCopies()).toEqual(new Set(ids));
+  const [a, b, c, d, e] = ids;
+  expect((await s.patch(`/Users/${a}`, { schemas: [PATCH], Operations: [{ op: "replace", path: "emails", value: [{ value: "new@x.test", primary: true }] }, { op: "add", path: `${EXT}:skills`, value: ["rust"] }] })).status).toBe(200);
+  expect((await s.patch(`/Users/${b}`, { schemas: [PATCH], Operations: [{ op: "remove", path: "phoneNumbers" }, { op: "replace", path: `${EXT}:level`, value: 42 }, { op: "remove", path: `${EXT}:badge` }] })).status).toBe(200);
+  const put = (await s.get(`/Users/${c}`)).body;
+  expect((await s.put(`/Users/${c}`, { ...put, phoneNumbers: [{ value: "+44 20 7946 0000", type: "work" }], roles: [{ value: "admin" }], [EXT]: { badge: "PUT" } })).status).toBe(200);
+  // GraphQL and domain writes go through the same service.
+  await app.services.users.assignRoles(t.ctx, d, ["Auditor"]);
+  await app.services.users.setCustomFieldValues(t.ctx, d, { skills: ["a", "b", "c"], bio: "y".repeat(600) });
+  const r = await app.gql(t.adminToken, `mutation($id: ID!) { updateUser(id: $id, input: { emails: [{ value: "gql@x.test" }], customFields: { badge: null } }) { id } }`, { id: e });
+  expect(r.errors).toBeUndefined();
+  await app.services.users.unassignRoles(t.ctx, e, ["Auditor"]);
+  await app.services.users.deactivate(t.ctx, e);
+  expect(await withCopies()).toEqual(new Set(ids));
+  const seen = (await s.get(`/Users/${d}`)).body;
+  expect(seen[EXT].skills).toEqual(["a", "b", "c"]);
+  expect(seen.roles.map((x: Body) => x.value).sort()).toEqual(["Auditor", "admin"]);
+  await expectCopiesEqualTables();
+});
+
+test("deleting a role or a custom field drops its holders' copies, and they show it gone", async () => {
+  for (const id of ids) expect((await s.patch(`/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "replace", path: "title", value: "Lead" }] })).status).toBe(200);
+  expect(await withCopies()).toEqual(new Set(ids));
+  const auditor = (await app.services.roles.list(t.ctx)).find((x) => x.name === "Auditor")!;
+  const holders = new Set((await app.dataSource.query("SELECT userId FROM role_assignments WHERE roleId = ?", [auditor.id])).map((x: { userId: string }) => x.userId));
+  expect(holders.size).toBeGreaterThan(0);
+  await app.services.roles.delete(t.ctx, auditor.id);
+  expect(await withCopies()).toEqual(new Set(ids.filter((id) => !holders.has(id))));
+  for (const id of holders) expect((await s.get(`/Users/${id}`)).body.roles?.map((x: Body) => x.value) ?? []).not.toContain("Auditor");
+  await app.services.customFields.delete(t.ctx, "skills");
+  const remaining = await withCopies();
+  for (const id of ids) if (remaining.has(id)) expect((await s.get(`/Users/${id}`)).body[EXT]?.skills).toBeUndefined();
+  expect(remaining.size).toBeLessThan(ids.length - holders.size);
+  await expectCopiesEqualTables();
+});
