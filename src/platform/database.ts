@@ -73,17 +73,19 @@ export class Database {
    * the details of that page). In a transaction: its pipeline. On MariaDB otherwise: one round trip,
    * `START TRANSACTION READ ONLY; …; COMMIT` on one pooled connection (one snapshot for all of them).
    * Elsewhere (SQLite) one after the other, which a write may come between: callers that need one
-   * snapshot there read by ids (a page, then its users' details by their ids).
+   * snapshot there read by ids (a page, then its users' details by their ids). With `snapshot: false`,
+   * one round trip without the transaction (reads that would otherwise be two round trips anyway).
    */
-  async rowsTogether(ctx: { manager?: EntityManager } | undefined, statements: [sql: string, params: unknown[]][]): Promise<Record<string, unknown>[][]> {
+  async rowsTogether(ctx: { manager?: EntityManager } | undefined, statements: [sql: string, params: unknown[]][], { snapshot = true } = {}): Promise<Record<string, unknown>[][]> {
     if (ctx?.manager || this.dialect !== "mysql") return this.rowsMany(ctx, statements);
     const pool = (this.dataSource.driver as unknown as { pool: MysqlPool }).pool;
     for (const [sql, params] of statements) this.dataSource.logger.logQuery(sql, params);
     const connection = await new Promise<MysqlPoolConnection>((resolve, reject) => pool.getConnection((err, c) => (err ? reject(err) : resolve(c))));
-    const text = ["START TRANSACTION READ ONLY", ...statements.map(([sql, params]) => connection.format(sql, params.map((v) => this.bindable(v)))), "COMMIT"].join(";\n");
+    const reads = statements.map(([sql, params]) => connection.format(sql, params.map((v) => this.bindable(v))));
+    const text = (snapshot ? ["START TRANSACTION READ ONLY", ...reads, "COMMIT"] : reads).join(";\n");
     try {
       const results = await new Promise<unknown[]>((resolve, reject) => connection.query(text, [], (err, r) => (err ? reject(new QueryFailedError(text, [], err)) : resolve(r as unknown[]))));
-      return results.slice(1, -1) as Record<string, unknown>[][];
+      return (snapshot ? results.slice(1, -1) : results) as Record<string, unknown>[][];
     } catch (err) {
       // A statement failed half-way: the connection must not go back to the pool inside the transaction.
       await new Promise<void>((resolve) => connection.query("ROLLBACK", [], () => resolve()));
