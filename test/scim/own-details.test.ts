@@ -95,18 +95,38 @@ test("a SCIM PATCH of a user without a copy stores one; later writes of every ki
   await expectCopiesEqualTables();
 });
 
-test("deleting a role or a custom field drops its holders' copies, and they show it gone", async () => {
+test("deleting a role or a custom field refills its holders' copies from the tables", async () => {
+  expect(await withCopies()).toEqual(new Set());
   for (const id of ids) expect((await s.patch(`/Users/${id}`, { schemas: [PATCH], Operations: [{ op: "replace", path: "title", value: "Lead" }] })).status).toBe(200);
   expect(await withCopies()).toEqual(new Set(ids));
   const auditor = (await app.services.roles.list(t.ctx)).find((x) => x.name === "Auditor")!;
-  const holders = new Set((await app.dataSource.query("SELECT userId FROM role_assignments WHERE roleId = ?", [auditor.id])).map((x: { userId: string }) => x.userId));
-  expect(holders.size).toBeGreaterThan(0);
+  const holders: string[] = (await app.dataSource.query("SELECT userId FROM role_assignments WHERE roleId = ?", [auditor.id])).map((x: { userId: string }) => x.userId);
+  expect(holders.length).toBeGreaterThan(0);
+  const copiesOf = async (id: string) => JSON.stringify((await app.dataSource.query("SELECT ownDetails FROM users WHERE id = ?", [id]))[0].ownDetails);
+  expect(await copiesOf(holders[0])).toContain(auditor.id);
   await app.services.roles.delete(t.ctx, auditor.id);
-  expect(await withCopies()).toEqual(new Set(ids.filter((id) => !holders.has(id))));
+  expect(await withCopies()).toEqual(new Set(ids));
+  expect(await copiesOf(holders[0])).not.toContain(auditor.id);
   for (const id of holders) expect((await s.get(`/Users/${id}`)).body.roles?.map((x: Body) => x.value) ?? []).not.toContain("Auditor");
   await app.services.customFields.delete(t.ctx, "skills");
-  const remaining = await withCopies();
-  for (const id of ids) if (remaining.has(id)) expect((await s.get(`/Users/${id}`)).body[EXT]?.skills).toBeUndefined();
-  expect(remaining.size).toBeLessThan(ids.length - holders.size);
+  expect(await withCopies()).toEqual(new Set(ids));
+  for (const id of ids) expect((await s.get(`/Users/${id}`)).body[EXT]?.skills).toBeUndefined();
+  await expectCopiesEqualTables();
+});
+
+test("the migration that adds the column fills every existing user's copy from the tables", async () => {
+  const dialect = app.services.db.dialect === "mysql" ? "mysql" : "sqlite";
+  const { UserOwnDetails1795450422643: Migration } = await import(`../../migrations/${dialect}/1795450422643-UserOwnDetails`);
+  const before = await views();
+  const runner = app.dataSource.createQueryRunner();
+  try {
+    await new Migration().down(runner);
+    await new Migration().up(runner);
+  } finally {
+    await runner.release();
+  }
+  const everyone: { id: string }[] = await app.dataSource.query("SELECT id FROM users");
+  expect(await withCopies()).toEqual(new Set(everyone.map((u) => u.id)));
+  expect(await views()).toEqual(before);
   await expectCopiesEqualTables();
 });

@@ -1,3 +1,5 @@
+import { Database, type SqlDialect } from "../../platform/database";
+import type { RequestContext } from "../../platform/request-context";
 import type { CanonicalValue } from "../custom-fields/custom-field.service";
 import type { CustomFieldDefinition } from "../custom-fields/custom-field-definition.entity";
 import { valueKey } from "./user-details.sql";
@@ -11,8 +13,8 @@ import type { UserContact } from "./user-contact.entity";
  *
  * The copy holds the union's own rows (`user-details.sql.ts`) without their userId, each as
  * `[k, n, a, b, c, d, e, f, g]`, so both paths build details with the same code. Every write of
- * those tables through UserService keeps it; a change it cannot follow (a role or custom field
- * deleted under its holders) sets it to NULL, and NULL means "read the tables".
+ * those tables through UserService keeps it; deleting a role or a custom field refills its holders'
+ * copies from the tables (`fillOwnDetailsSql`). NULL means "read the tables".
  */
 export type OwnRow = [k: "c" | "r" | "v", n: number, a: string, b: Cell, c: Cell, d: Cell, e: Cell, f: Cell, g: Cell];
 type Cell = string | number | null;
@@ -73,4 +75,33 @@ export function ownRowsAfter(before: OwnRow[], w: OwnRowsWritten): OwnRow[] {
   const added: OwnRow[] = [...(w.contacts?.rows ?? []).map(contactOwnRow), ...(w.roleIds ?? []).map(roleOwnRow)];
   for (const [def, list] of w.values ?? []) list.forEach((v, position) => added.push(valueOwnRow(def.id, position, v)));
   return [...kept, ...added];
+}
+
+/**
+ * An UPDATE of `users` that stores each selected user's copy as the tables hold it, built by the
+ * database (JSON functions of each dialect), for the users `where` selects (a condition on `users`;
+ * its `?` placeholders are the statement's).
+ */
+export function fillOwnDetailsSql(dialect: SqlDialect, where: string): string {
+  const contact = `'c', c.position, c.id, c.kind, c.value, c.valueKey, c.type, c.display, c.${dialect === "mysql" ? "`primary`" : '"primary"'}`;
+  const role = "'r', 0, ra.roleId, NULL, NULL, NULL, NULL, NULL, NULL";
+  const value = "'v', v.position, v.fieldId, v.value, 0, NULL, NULL, NULL, v.valueNumber";
+  const of = (table: string, alias: string) => `FROM ${table} ${alias} WHERE ${alias}.userId = users.id`;
+  if (dialect === "mysql") {
+    const part = (columns: string, from: string) => `COALESCE((SELECT JSON_ARRAYAGG(JSON_ARRAY(${columns})) ${from}), '[]')`;
+    return `UPDATE users SET ownDetails = JSON_MERGE_PRESERVE(${part(contact, of("user_contacts", "c"))}, ${part(role, of("role_assignments", "ra"))}, ${part(value, of("custom_field_values", "v"))}) WHERE ${where}`;
+  }
+  const rows = [`SELECT json_array(${contact}) AS x ${of("user_contacts", "c")}`, `SELECT json_array(${role}) ${of("role_assignments", "ra")}`, `SELECT json_array(${value}) ${of("custom_field_values", "v")}`];
+  return `UPDATE users SET ownDetails = (SELECT json_group_array(json(x)) FROM (${rows.join(" UNION ALL ")})) WHERE ${where}`;
+}
+
+/**
+ * Stores the copies of these users from the tables, a thousand at a time: after a change of the
+ * tables that UserService did not write (a role or a custom field deleted under its holders).
+ */
+export async function refillOwnDetails(db: Database, ctx: RequestContext, userIds: string[]): Promise<void> {
+  for (let i = 0; i < userIds.length; i += 1000) {
+    const batch = userIds.slice(i, i + 1000);
+    await db.write(ctx, fillOwnDetailsSql(db.dialect, `organisationId = ? AND id IN (${Database.placeholders(batch.length)})`), [ctx.organisationId, ...batch]);
+  }
 }
