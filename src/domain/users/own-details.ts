@@ -37,10 +37,6 @@ export function ownDetailRows(userId: string, rows: OwnRow[]): Record<string, un
   return rows.map(([k, n, a, b, c, d, e, f, g]) => ({ k, userId, n, a, b, c, d, e, f, g }));
 }
 
-export function parseOwnDetails(text: string | null | undefined): OwnRow[] | null {
-  return text ? (JSON.parse(text) as OwnRow[]) : null;
-}
-
 /**
  * The union's own rows of one user (from the tables) → the stored copy, with the whole text of the
  * values the union cut short (`fullValues`, by `valueKey`); null when one is missing there.
