@@ -75,9 +75,10 @@ export class Database {
    * Elsewhere (SQLite) one after the other, which a write may come between: callers that need one
    * snapshot there read by ids (a page, then its users' details by their ids). With `snapshot: false`,
    * one round trip without the transaction (reads that would otherwise be two round trips anyway).
+   * A single statement is its own snapshot: it runs alone.
    */
   async rowsTogether(ctx: { manager?: EntityManager } | undefined, statements: [sql: string, params: unknown[]][], { snapshot = true } = {}): Promise<Record<string, unknown>[][]> {
-    if (ctx?.manager || this.dialect !== "mysql") return this.rowsMany(ctx, statements);
+    if (ctx?.manager || this.dialect !== "mysql" || statements.length === 1) return this.rowsMany(ctx, statements);
     const pool = (this.dataSource.driver as unknown as { pool: MysqlPool }).pool;
     for (const [sql, params] of statements) this.dataSource.logger.logQuery(sql, params);
     const connection = await new Promise<MysqlPoolConnection>((resolve, reject) => pool.getConnection((err, c) => (err ? reject(err) : resolve(c))));

@@ -6,7 +6,7 @@ import type { AuditService } from "../audit/audit.service";
 import { diffFields } from "../audit/audit.service";
 import { conflict, invalidInput, notFound } from "../shared/domain-error";
 import { CustomFieldDefinition, type CustomFieldType, customFieldTypes } from "./custom-field-definition.entity";
-import { refillOwnDetails } from "../users/own-details";
+import { refillingOwnDetails } from "../users/own-details";
 import { CustomFieldValue } from "./custom-field-value.entity";
 
 /** The seed documents' product extension: every new organisation starts with these string fields. */
@@ -162,10 +162,10 @@ export class CustomFieldService {
       const repo = tx.manager.getRepository(CustomFieldDefinition);
       const def = await repo.findOneBy({ organisationId: tx.organisationId, key });
       if (!def) throw notFound("CustomFieldDefinition", key);
-      const holders = (await this.db.rows(tx, "SELECT DISTINCT userId FROM custom_field_values WHERE fieldId = ? AND organisationId = ?", [def.id, tx.organisationId])).map((r) => String(r.userId));
-      await tx.manager.getRepository(CustomFieldValue).delete({ fieldId: def.id });
       // Its holders' copies of their own rows (users.ownDetails) hold its values.
-      await refillOwnDetails(this.db, tx, holders);
+      await refillingOwnDetails(this.db, tx, "SELECT DISTINCT userId FROM custom_field_values WHERE fieldId = ? AND organisationId = ?", [def.id, tx.organisationId], () =>
+        tx.manager.getRepository(CustomFieldValue).delete({ fieldId: def.id }),
+      );
       await repo.delete({ id: def.id });
       await this.audit.record(tx, { action: "customField.deleted", resourceType: "CustomFieldDefinition", resourceId: def.id, changes: { key: { before: key, after: null } } });
     }));

@@ -8,7 +8,7 @@ import type { AuditService } from "../audit/audit.service";
 import { diffFields } from "../audit/audit.service";
 import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { caseInsensitiveKey } from "../shared/normalise";
-import { refillOwnDetails } from "../users/own-details";
+import { refillingOwnDetails } from "../users/own-details";
 import { RoleAssignment } from "./role-assignment.entity";
 import { Role } from "./role.entity";
 
@@ -150,10 +150,10 @@ export class RoleService {
       const role = await repo.findOneBy({ id, organisationId: tx.organisationId });
       if (!role) throw notFound("Role", id);
       if (role.builtIn) throw new DomainError("FORBIDDEN", `the built-in role "${role.name}" cannot be deleted`, { field: "id" });
-      const holders = (await this.db.rows(tx, "SELECT userId FROM role_assignments WHERE roleId = ? AND organisationId = ?", [id, tx.organisationId])).map((r) => String(r.userId));
-      await tx.manager.getRepository(RoleAssignment).delete({ roleId: id });
       // Its holders' copies of their own rows (users.ownDetails) name it.
-      await refillOwnDetails(this.db, tx, holders);
+      await refillingOwnDetails(this.db, tx, "SELECT userId FROM role_assignments WHERE roleId = ? AND organisationId = ?", [id, tx.organisationId], () =>
+        tx.manager.getRepository(RoleAssignment).delete({ roleId: id }),
+      );
       await repo.delete({ id });
       await this.audit.record(tx, { action: "role.deleted", resourceType: "Role", resourceId: id, changes: { name: { before: role.name, after: null } } });
     });

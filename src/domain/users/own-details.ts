@@ -51,11 +51,12 @@ export function ownRowsFromUnion(userId: string, rows: Record<string, unknown>[]
       own.push(["v", Number(r.n), String(r.a), whole, 0, null, null, null, r.g === null || r.g === undefined ? null : Number(r.g)]);
       continue;
     }
-    const cell = (v: unknown): Cell => (v === null || v === undefined ? null : typeof v === "number" ? v : String(v));
     own.push([r.k, Number(r.n), String(r.a), cell(r.b), cell(r.c), cell(r.d), cell(r.e), cell(r.f), r.g === null || r.g === undefined ? null : Number(r.g)]);
   }
   return own;
 }
+
+const cell = (v: unknown): Cell => (v === null || v === undefined ? null : typeof v === "number" ? v : String(v));
 
 /** What a write replaces: contacts of these kinds, all roles, the values of these fields; each with its new rows. */
 export interface OwnRowsWritten {
@@ -92,10 +93,13 @@ export function fillOwnDetailsSql(dialect: SqlDialect, where: string): string {
 }
 
 /**
- * Stores the copies of these users from the tables, a thousand at a time: after a change of the
- * tables that UserService did not write (a role or a custom field deleted under its holders).
+ * Runs `change`, a change of the contact, role or value tables that UserService does not write (a
+ * role or a custom field deleted under its holders), and then stores from the tables the copies of
+ * the users `holdersSql` selected before it (their ids as `userId`), a thousand at a time.
  */
-export async function refillOwnDetails(db: Database, ctx: RequestContext, userIds: string[]): Promise<void> {
+export async function refillingOwnDetails(db: Database, ctx: RequestContext, holdersSql: string, params: unknown[], change: () => Promise<unknown>): Promise<void> {
+  const userIds = (await db.rows(ctx, holdersSql, params)).map((r) => String(r.userId));
+  await change();
   for (let i = 0; i < userIds.length; i += 1000) {
     const batch = userIds.slice(i, i + 1000);
     await db.write(ctx, fillOwnDetailsSql(db.dialect, `organisationId = ? AND id IN (${Database.placeholders(batch.length)})`), [ctx.organisationId, ...batch]);
