@@ -81,6 +81,8 @@ export interface LoadResult {
   max: number;
   /** CPU milliseconds per measured request of the server and of a local database; null where not measured. */
   cpu?: CpuPerRequest;
+  /** Every measured request's latency, sorted (dropped before a result is written out). */
+  latencies?: number[];
 }
 
 export interface LoadSpec {
@@ -137,17 +139,36 @@ export async function runLoad(client: Client, spec: LoadSpec): Promise<LoadResul
   const t0 = process.hrtime.bigint();
   await drive(0, spec.requests, true, latencies);
   const elapsedMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { requests: spec.requests, errors, firstError, ...timings(latencies, elapsedMs) };
+}
+
+/** Rate and percentiles of measured latencies (sorted here) over `elapsedMs`. */
+function timings(latencies: number[], elapsedMs: number): Pick<LoadResult, "elapsedMs" | "rate" | "p50" | "p90" | "p99" | "max" | "latencies"> {
   latencies.sort((a, b) => a - b);
   return {
-    requests: spec.requests,
-    errors,
-    firstError,
     elapsedMs,
     rate: (latencies.length / elapsedMs) * 1000,
     p50: percentile(latencies, 50),
     p90: percentile(latencies, 90),
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? NaN,
+    latencies,
+  };
+}
+
+/** Loads run one after another as one: rates over their summed time, percentiles over all their requests, CPU weighted by requests. */
+export function combineLoads(parts: LoadResult[]): LoadResult {
+  const requests = parts.reduce((n, p) => n + p.requests, 0);
+  const weighted = (key: keyof CpuPerRequest) => (parts.some((p) => p.cpu?.[key] === null || p.cpu?.[key] === undefined) ? null : parts.reduce((n, p) => n + p.cpu![key]! * p.requests, 0) / requests);
+  return {
+    requests,
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+    firstError: parts.find((p) => p.firstError)?.firstError,
+    ...timings(
+      parts.flatMap((p) => p.latencies ?? []),
+      parts.reduce((n, p) => n + p.elapsedMs, 0),
+    ),
+    cpu: { serverMs: weighted("serverMs"), databaseMs: weighted("databaseMs") },
   };
 }
 

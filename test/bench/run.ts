@@ -210,7 +210,7 @@ async function main(): Promise<void> {
 
     if (want("create")) {
       log("1. create user");
-      await createUsers(ctx, creates, baseRows);
+      await createUsers(ctx, creates);
     }
 
     const lookupResults: LookupResult[] = [];
