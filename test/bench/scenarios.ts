@@ -79,7 +79,7 @@ function row(scenario: string, r: LoadResult, baselineName: string, base: LoadRe
 type Spec = Omit<LoadSpec, "concurrency"> & { concurrency?: number };
 
 /** One load of a scenario: what it is called, the client that sends it and what it sends. */
-export interface Side {
+interface Side {
   name: string;
   client: Client;
   spec: Spec;
@@ -91,7 +91,7 @@ export interface Side {
  * req/s a minute later, its CPU per request halving, so a ratio of two loads run one after the
  * other measured the drift as much as Roster. Run as alternating slices (A B B A A B …), both see it.
  */
-export const SLICES = 6;
+const SLICES = 6;
 
 /**
  * Measures loads in alternating slices (`slices` of each; 1: one after the other), each load's
@@ -196,7 +196,7 @@ async function againstBaseline(ctx: BenchContext, roster: Side, baseline: Side):
 
 /** A baseline measured on its own (where Roster's figure is compared with itself, not with it). */
 async function baselineAlone(ctx: BenchContext, side: Side): Promise<LoadResult> {
-  const r = await load(ctx, side.name, side.client, side.spec);
+  const [r] = await loads(ctx, [side], 1);
   side.client.close();
   return r;
 }
@@ -387,14 +387,15 @@ export async function paging(ctx: BenchContext): Promise<void> {
   const pages = Math.ceil(total / count);
   // Unmeasured first, as every other scenario's warm-up: a fresh Roster's first pages took 12-17 ms,
   // warm ones 4-5 ms, and the walk's rate and its first/last comparison measured the JIT.
-  for (let p = 0; p < Math.min(pages, 100); p++) await c.json({ method: "GET", path: `/scim/v2/Users?startIndex=${p * count + 1}&count=${count}` });
+  const pageOf = (p: number) => ({ method: "GET", path: `/scim/v2/Users?startIndex=${p * count + 1}&count=${count}` });
+  for (let p = 0; p < Math.min(pages, 100); p++) await c.json(pageOf(p));
   const times: { page: number; ms: number }[] = [];
   let rows = 0;
   let skipped = false;
   const started = process.hrtime.bigint();
   const fetchPage = async (p: number) => {
     const t0 = process.hrtime.bigint();
-    const body = await c.json<{ Resources?: unknown[] }>({ method: "GET", path: `/scim/v2/Users?startIndex=${p * count + 1}&count=${count}` });
+    const body = await c.json<{ Resources?: unknown[] }>(pageOf(p));
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     times.push({ page: p, ms });
     rows += body.Resources?.length ?? 0;
