@@ -20,6 +20,13 @@ export interface DataSourceExtras {
   logger?: TypeormLogger;
 }
 
+/**
+ * Prepared statements each pooled connection keeps (`Database.preparedRows`). The server counts them
+ * against max_prepared_stmt_count (16,382 by default) across all connections: 20 connections × 64
+ * leaves room for a dozen app processes on one database.
+ */
+export const MAX_PREPARED_STATEMENTS = 64;
+
 export function dataSourceOptions(db: DatabaseConfig, extras: DataSourceExtras = {}): DataSourceOptions {
   const common = {
     entities,
@@ -57,7 +64,7 @@ export function dataSourceOptions(db: DatabaseConfig, extras: DataSourceExtras =
     // StatementPipeline sends a transaction's statements in one round trip. Every value is still
     // bound through mysql2's escaping and identifiers come from code, never from input.
     multipleStatements: true,
-    extra: { connectionLimit: 20, enableKeepAlive: true, connectTimeout: 5_000 },
+    extra: { connectionLimit: 20, enableKeepAlive: true, connectTimeout: 5_000, maxPreparedStatements: MAX_PREPARED_STATEMENTS },
   };
 }
 

@@ -285,24 +285,24 @@ export class UserService {
    * `search` with every user's details: two statements for a page of any size. (Selecting the
    * details with the page's own statement as a subquery, to save the round trip, cost MariaDB more
    * than the round trip when the details were five parts: measured 2× per part for a lookup and far
-   * worse for a page. With the user's own rows in its row, a lookup's one part, groups, is cheaper
-   * that way than a second round trip.)
+   * worse for a page.)
    */
   async searchWithDetails(ctx: RequestContext, criteria: UserCriteria, page: OffsetPage, sort?: UserSort, include: { groups?: boolean } = {}): Promise<Slice<UserWithDetails>> {
     // A page of the whole directory (an IdP's import, a reconciliation) on MariaDB: the page and its
-    // details in one round trip and one snapshot, the details read by the page statement itself. A
-    // lookup by a unique key likewise, without the snapshot (two round trips had none either).
-    const lookup = isKeyLookup(criteria);
-    const together = this.db.dialect === "mysql" && !sort && (matchesEveryone(criteria) || (lookup && include.groups === true));
+    // details in one round trip and one snapshot, the details read by the page statement itself.
+    const together = this.db.dialect === "mysql" && !sort && matchesEveryone(criteria);
+    // A lookup by a unique key (an IdP's "does this user exist?"): its statement and then its one
+    // user's details, both prepared (see Database.preparedRows: cheaper than one text round trip).
+    const statement = isKeyLookup(criteria) ? this.db.preparedRows.bind(this.db) : this.db.rows.bind(this.db);
     let detailRows: Record<string, unknown>[] | undefined;
     // Each user's manager comes with the user's row (MANAGER_JOIN), not as a part of the details.
     const read = together
       ? async (pageTail: string, pageParams: unknown[], joinedTail: string) => {
-          const r = await this.pageWithDetails(ctx, `u.*, ${MANAGER_COLUMNS}`, pageTail, pageParams, { ...OTHERS_ONLY, groups: include.groups, manager: false }, false, joinedTail, !lookup);
+          const r = await this.pageWithDetails(ctx, `u.*, ${MANAGER_COLUMNS}`, pageTail, pageParams, { ...OTHERS_ONLY, groups: include.groups, manager: false }, false, joinedTail);
           detailRows = r.detailRows ?? [];
           return r.rows;
         }
-      : async (_pageTail: string, pageParams: unknown[], joinedTail: string) => this.db.rows(ctx, `SELECT u.*, ${MANAGER_COLUMNS} ${joinedTail}`, pageParams);
+      : async (_pageTail: string, pageParams: unknown[], joinedTail: string) => statement(ctx, `SELECT u.*, ${MANAGER_COLUMNS} ${joinedTail}`, pageParams);
     const { rows, totalCount } = await this.searchRows(ctx, criteria, page, sort, read);
     const users = rows.map(userFromRow);
     const ids = users.map((u) => u.id);
@@ -343,16 +343,12 @@ export class UserService {
     return { rows, totalCount };
   }
 
-  /** One user with its details (two statements); another organisation's id is simply not found. */
+  /** One user with its details (two prepared statements); another organisation's id is simply not found. */
   async findWithDetails(ctx: RequestContext, id: string, include: { groups?: boolean } = {}): Promise<UserWithDetails | null> {
-    // The row with its manager, and its groups, in one round trip (the id is known up front).
-    const statements: [string, unknown[]][] = [[`SELECT u.*, ${MANAGER_COLUMNS} FROM users u${MANAGER_JOIN} WHERE u.id = ? AND u.organisationId = ?`, [id, ctx.organisationId]]];
-    const { sql, parts } = userDetailsSql(this.db.dialect, 1, { ...OTHERS_ONLY, groups: include.groups, manager: false });
-    if (parts) statements.push([sql, userDetailsParams(ctx.organisationId, [id], parts)]);
-    const [[row], detailRows = []] = await this.db.rowsTogether(ctx, statements, { snapshot: false });
+    const [row] = await this.db.preparedRows(ctx, `SELECT u.*, ${MANAGER_COLUMNS} FROM users u${MANAGER_JOIN} WHERE u.id = ? AND u.organisationId = ?`, [id, ctx.organisationId]);
     if (!row) return null;
     const user = userFromRow(row);
-    return { user, details: (await this.detailsFromRows(ctx, [...detailRows, ...managerDetailRows([row]), ...(await this.ownRowsOf(ctx, [user]))], [user.id])).get(user.id)! };
+    return { user, details: (await this.details(ctx, [user], include, managerDetailRows([row]))).get(user.id)! };
   }
 
   private async definitionsById(ctx: RequestContext): Promise<Map<string, CustomFieldDefinition>> {
@@ -417,7 +413,6 @@ export class UserService {
     include: DetailParts,
     managers = false,
     pageTail = tail,
-    snapshot = true,
   ): Promise<{ rows: Record<string, unknown>[]; detailRows?: Record<string, unknown>[]; managerRows?: Record<string, unknown>[] }> {
     const statements: [string, unknown[]][] = [[`SELECT ${select} ${pageTail}`, values]];
     const { sql, parts } = pageDetailsSql(this.db.dialect, `SELECT u.id ${tail}`, include);
@@ -426,7 +421,7 @@ export class UserService {
     // statement brings their ids itself: joining users again to read them cost MariaDB ~0.5 ms more
     // (a page of 100, measured with its CPU time).
     if (managers) statements.push([`SELECT mu.* FROM users mu WHERE mu.organisationId = ? AND mu.id IN (SELECT p.managerId FROM (SELECT u.managerId ${tail}) p)`, [ctx.organisationId, ...values]]);
-    const results = await this.db.rowsTogether(ctx, statements, { snapshot });
+    const results = await this.db.rowsTogether(ctx, statements);
     return { rows: results[0], detailRows: parts > 0 ? results[1] : undefined, managerRows: managers ? results.at(-1) : undefined };
   }
 
@@ -461,7 +456,9 @@ export class UserService {
       groups: include.groups,
       manager: !managers && users.some((u) => u.managerId),
     });
-    const rows = parts ? await this.db.rows(ctx, sql, userDetailsParams(ctx.organisationId, ids, parts)) : [];
+    // One user's statement has one text: prepared (a lookup, a GET by id).
+    const statement = ids.length === 1 ? this.db.preparedRows.bind(this.db) : this.db.rows.bind(this.db);
+    const rows = parts ? await statement(ctx, sql, userDetailsParams(ctx.organisationId, ids, parts)) : [];
     const own = fromTables ? [] : await this.ownRowsOf(ctx, users);
     return this.detailsFromRows(ctx, [...rows, ...own, ...(managers ?? [])], ids);
   }
