@@ -103,3 +103,27 @@ test("a page's details read every table by the user's index, never by scanning i
     expect(rows.map((r) => r.detail)).toContainEqual(expect.stringMatching(/^SEARCH mu USING INDEX \S+ \(id=\?\)/));
   }
 });
+
+test("a lookup reads its user by the userName index, its memberships by the member's index and each group by its key", async () => {
+  const tenant = await app.tenant();
+  const c = scimClient(app.url, tenant.scimToken);
+  const user = await app.services.users.create(tenant.ctx, { userName: "plan-lookup@p.test" });
+  for (let j = 0; j < 5; j++) {
+    const group = await app.services.groups.create(tenant.ctx, { displayName: `Plan lookup ${j}` });
+    await app.services.groups.addMembers(tenant.ctx, group.id, [{ id: user.id }]);
+  }
+  app.queries.reset();
+  const r = await c.get(`/Users?filter=${encodeURIComponent('userName eq "plan-lookup@p.test"')}`);
+  expect(r.body.Resources[0].groups).toHaveLength(5);
+  // The statement that reads the user also reads its groups (MariaDB), or they follow by the user's id.
+  const at = app.queries.statements.findIndex((s) => /^SELECT u\.\*.* FROM users u/.test(s));
+  expect(at).toBeGreaterThanOrEqual(0);
+  if (app.services.db.dialect !== "mysql") return;
+  expect(app.queries.statements.filter((s) => /\busers\b|group_memberships/.test(s))).toHaveLength(1);
+  const rows: { table: string; type: string; key: string | null }[] = await app.dataSource.query(`EXPLAIN ${app.queries.statements[at]}`, app.queries.parameters[at]);
+  const plan = Object.fromEntries(rows.map((row) => [row.table, { type: row.type, key: row.key }]));
+  expect(plan.u).toEqual({ type: "const", key: "UQ_users_organisation_userNameKey" });
+  expect(plan.m).toEqual({ type: "ref", key: "IDX_group_memberships_member" });
+  expect(plan.g).toEqual({ type: "eq_ref", key: "PRIMARY" });
+  expect(plan.mu.type).not.toBe("ALL");
+});

@@ -18,6 +18,44 @@ const newUser = async () => (await c.post("/Users", { userName: `gm-${++n}@x.tes
 const memberIds = async (groupId: string) => ((await c.get(`/Groups/${groupId}`)).body.members ?? []).map((m: Body) => m.value).sort();
 
 describe("groups", () => {
+  test("a user's groups read the same through a lookup, GET by id and a list, in a few groups and in more than fifty", async () => {
+    const manager = await newUser();
+    const userName = `many-groups-${++n}@x.test`;
+    const user = (await c.post("/Users", { userName, emails: [{ value: userName, primary: true }], "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { manager: { value: manager } } })).body.id as string;
+    const groups: { id: string; name: string }[] = [];
+    const joinGroups = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const name = `Many ${String(groups.length).padStart(3, "0")} ${n}`;
+        const g = await c.post("/Groups", { displayName: name, members: [{ value: user }] });
+        groups.push({ id: g.body.id, name });
+      }
+    };
+    const expected = () => groups.map((g) => ({ value: g.id, $ref: `${app.url}/scim/v2/Groups/${g.id}`, display: g.name, type: "direct" }));
+    const readAllWays = async () => {
+      const byId = (await c.get(`/Users/${user}`)).body;
+      const lookup = (await c.get(`/Users?filter=${encodeURIComponent(`userName eq "${userName.toUpperCase()}"`)}`)).body;
+      const byIdFilter = (await c.get(`/Users?filter=${encodeURIComponent(`id eq "${user}"`)}`)).body;
+      const list = (await c.get(`/Users?filter=${encodeURIComponent(`userName sw "many-groups-"`)}`)).body;
+      expect(lookup.totalResults).toBe(1);
+      for (const body of [byId, lookup.Resources[0], byIdFilter.Resources[0], list.Resources[0]]) {
+        expect(body.id).toBe(user);
+        expect(body.emails).toEqual([{ value: userName, primary: true }]);
+        expect(body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].manager.value).toBe(manager);
+        expect(body.groups ?? []).toEqual(expected());
+      }
+    };
+    await readAllWays();
+    await joinGroups(3);
+    await readAllWays();
+    await joinGroups(50);
+    await readAllWays();
+    // A lookup that asks for no groups, and one past the first (and only) result.
+    expect((await c.get(`/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}&excludedAttributes=groups`)).body.Resources[0].groups).toBeUndefined();
+    const second = (await c.get(`/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}&startIndex=2`)).body;
+    expect(second.totalResults).toBe(1);
+    expect(second.Resources ?? []).toEqual([]);
+  });
+
   test("POST with members, GET, meta and member references", async () => {
     const [a, b] = [await newUser(), await newUser()];
     const r = await c.post("/Groups", { schemas: [CORE_GROUP], displayName: "Tour Guides", externalId: "g-ext-1", members: [{ value: a }, { value: b, type: "User" }] });
