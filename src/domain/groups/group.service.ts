@@ -203,8 +203,10 @@ export class GroupService {
     return group;
   }
 
-  find(ctx: RequestContext, id: string): Promise<Group | null> {
-    return this.db.manager(ctx).getRepository(Group).findOneBy({ id, organisationId: ctx.organisationId });
+  /** Another organisation's id is simply not found. Prepared: an IdP reads groups by id all through a cycle. */
+  async find(ctx: RequestContext, id: string): Promise<Group | null> {
+    const [row] = await this.db.preparedRows(ctx, `SELECT g.* FROM ${this.groupsTable} g WHERE g.id = ? AND g.organisationId = ?`, [id, ctx.organisationId]);
+    return row ? groupFromRow(row) : null;
   }
 
   async getMany(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, Group>> {
