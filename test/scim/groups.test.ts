@@ -169,6 +169,12 @@ describe("groups", () => {
       return r.body.Resources.map((x: Body) => x.id).sort();
     };
     expect(await ids('displayName eq "filter alpha"')).toEqual([g1]);
+    expect(await ids(`id eq "${g2}"`)).toEqual([g2]);
+    // A lookup's one group, and nothing past it.
+    const lookup = (await c.get(`/Groups?filter=${encodeURIComponent('displayName eq "FILTER BETA"')}&excludedAttributes=members`)).body;
+    expect([lookup.totalResults, lookup.Resources[0].id, lookup.Resources[0].displayName, lookup.Resources[0].meta.version]).toEqual([1, g2, "filter beta", 'W/"1"']);
+    const past = (await c.get(`/Groups?filter=${encodeURIComponent('displayName eq "filter beta"')}&startIndex=2`)).body;
+    expect([past.totalResults, past.Resources ?? []]).toEqual([1, []]);
     expect(await ids('displayName sw "Filter "')).toEqual([g1, g2].sort());
     expect(await ids('externalId eq "F-1"')).toEqual([g1]);
     expect(await ids('externalId eq "f-1"')).toEqual([]);

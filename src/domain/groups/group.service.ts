@@ -216,6 +216,13 @@ export class GroupService {
   }
 
   async search(ctx: RequestContext, criteria: GroupCriteria, page: OffsetPage, sort?: { field: GroupField; descending?: boolean }): Promise<Slice<Group>> {
+    // A lookup by a unique key (an IdP's "does this group exist?" before it creates one): one
+    // prepared statement, none of the query builder's work (see `find`).
+    if (isKeyLookup(criteria) && page.offset === 0 && page.limit > 0) {
+      const { where, params } = this.where(ctx, criteria);
+      const rows = await this.db.preparedRows(ctx, ...this.db.positional(`SELECT g.* FROM ${this.groupsTable} g WHERE ${where}`, params));
+      return { items: rows.map(groupFromRow), totalCount: rows.length };
+    }
     const qb = this.query(ctx, criteria);
     const list = sort ? undefined : `${ctx.organisationId}:${JSON.stringify(criteria)}`;
     const seekKey = list && page.offset > 0 ? this.pages.seek(list, page.offset) : undefined;
@@ -290,6 +297,12 @@ export class GroupService {
   }
 
   private query(ctx: RequestContext, criteria: GroupCriteria) {
+    const { where, params } = this.where(ctx, criteria);
+    return this.db.manager(ctx).getRepository(Group).createQueryBuilder("g").where(where).setParameters(params);
+  }
+
+  /** The WHERE clause of a criteria tree, scoped to the organisation, with its bound parameters. */
+  private where(ctx: RequestContext, criteria: GroupCriteria): { where: string; params: Record<string, unknown> } {
     const w = new SqlWhereBuilder(this.db.dialect);
     const org = w.param(ctx.organisationId);
     const where = w.compile(criteria, groupColumns, (r: GroupRelation) => {
@@ -297,13 +310,7 @@ export class GroupService {
       const esc = this.db.dialect === "mysql" ? "ESCAPE '\\\\'" : "ESCAPE '\\'";
       return `g.displayNameKey LIKE ${w.param(`%${r.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} ${esc}`;
     });
-    return this.db
-      .manager(ctx)
-      .getRepository(Group)
-      .createQueryBuilder("g")
-      .where(`g.organisationId = ${org}`)
-      .andWhere(`(${where})`)
-      .setParameters(w.params);
+    return { where: `g.organisationId = ${org} AND (${where})`, params: w.params };
   }
 
   /** Reads a group for a read-modify-write (SCIM PATCH), holding its row lock until the transaction ends. */
@@ -451,6 +458,11 @@ function validateGroupChanges(input: GroupChanges): GroupChanges {
     c.externalId = e ?? null;
   }
   return c;
+}
+
+/** `displayName eq …` or `id eq …`: at most one group (both are unique in an organisation). */
+function isKeyLookup(c: GroupCriteria): boolean {
+  return c.kind === "compare" && c.op === "eq" && (c.field === "displayName" || c.field === "id");
 }
 
 /** A `SELECT g.*` row → a Group. */
