@@ -127,3 +127,22 @@ test("a lookup reads its user by the userName index, its memberships by the memb
   expect(plan.g).toEqual({ type: "eq_ref", key: "PRIMARY" });
   expect(plan.mu.type).not.toBe("ALL");
 });
+
+test("a lookup by externalId reads the user by the (organisation, externalIdKey) index, then compares the case exactly", async () => {
+  const tenant = await app.tenant();
+  const c = scimClient(app.url, tenant.scimToken);
+  for (let j = 0; j < 30; j++) await app.services.users.create(tenant.ctx, { userName: `plan-x${j}@p.test`, externalId: `Ext-${j}` });
+  app.queries.reset();
+  expect((await c.get(`/Users?filter=${encodeURIComponent('externalId eq "Ext-7"')}`)).body.Resources.map((u: { userName: string }) => u.userName)).toEqual(["plan-x7@p.test"]);
+  expect((await c.get(`/Users?filter=${encodeURIComponent('externalId eq "ext-7"')}`)).body.totalResults).toBe(0);
+  const at = app.queries.statements.findIndex((s) => /^SELECT u\.\*.* FROM users u/.test(s));
+  expect(at).toBeGreaterThanOrEqual(0);
+  const [sql, params] = [app.queries.statements[at], app.queries.parameters[at]];
+  if (app.services.db.dialect === "mysql") {
+    const rows: { table: string; type: string; key: string | null }[] = await app.dataSource.query(`EXPLAIN ${sql}`, params);
+    expect(rows.find((r) => r.table === "u")).toMatchObject({ type: "const", key: "UQ_users_organisation_externalIdKey" });
+  } else {
+    const rows: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
+    expect(rows.map((r) => r.detail)).toContainEqual(expect.stringMatching(/^SEARCH u USING INDEX UQ_users_organisation_externalIdKey \(organisationId=\? AND externalIdKey=\?\)/));
+  }
+});

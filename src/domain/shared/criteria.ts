@@ -22,6 +22,11 @@ export interface ColumnSpec {
   caseExact?: boolean;
   /** A lower-cased, indexed copy used for case-insensitive equality. */
   keyColumn?: string;
+  /**
+   * For a case-exact column, its lower-cased (`toLowerCase()`), indexed copy: equality reads the
+   * index by it, then compares exactly (the column itself has no index of its own).
+   */
+  exactKeyColumn?: string;
 }
 
 export const and = <F extends string, R>(...items: Criteria<F, R>[]): Criteria<F, R> => ({ kind: "and", items });
@@ -108,7 +113,8 @@ export class SqlWhereBuilder {
       if (op === "eq" && spec.keyColumn) return `${spec.keyColumn} = ${this.param(text.normalize("NFC").trim().toLowerCase())}`;
       return `LOWER(${col}) ${sqlOp} ${this.param(text.toLowerCase())}`;
     }
-    if (this.dialect === "mysql") return `${col} ${sqlOp} BINARY ${this.param(text)}`;
-    return `${col} ${sqlOp} ${this.param(text)}`;
+    const exact = this.dialect === "mysql" ? `${col} ${sqlOp} BINARY ${this.param(text)}` : `${col} ${sqlOp} ${this.param(text)}`;
+    if (op === "eq" && spec.exactKeyColumn) return `(${spec.exactKeyColumn} = ${this.param(text.toLowerCase())} AND ${exact})`;
+    return exact;
   }
 }

@@ -888,9 +888,9 @@ function validateContacts(field: string, list: ContactInput[] | null | undefined
   return out;
 }
 
-/** `userName eq` or `id eq`: at most one user, found by a unique index (an IdP's lookup before it writes). */
+/** `userName`, `id` or `externalId` `eq` a value: at most one user, found by a unique index (an IdP's lookup before it writes). */
 function isKeyLookup(c: UserCriteria): boolean {
-  return c.kind === "compare" && c.op === "eq" && (c.field === "userName" || c.field === "id");
+  return c.kind === "compare" && c.op === "eq" && c.value !== null && c.value !== undefined && (c.field === "userName" || c.field === "id" || c.field === "externalId");
 }
 
 /** No filter at all (`all`, or an `and` of nothing but that). */
