@@ -460,9 +460,9 @@ function validateGroupChanges(input: GroupChanges): GroupChanges {
   return c;
 }
 
-/** `displayName eq …` or `id eq …`: at most one group (both are unique in an organisation). */
+/** `displayName` or `id` `eq` a value: at most one group (both are unique in an organisation), as for users. */
 function isKeyLookup(c: GroupCriteria): boolean {
-  return c.kind === "compare" && c.op === "eq" && (c.field === "displayName" || c.field === "id");
+  return c.kind === "compare" && c.op === "eq" && c.value !== null && c.value !== undefined && (c.field === "displayName" || c.field === "id");
 }
 
 /** A `SELECT g.*` row → a Group. */
