@@ -379,8 +379,57 @@ export async function membership(ctx: BenchContext, groups: { size: number; id: 
 
 // ---- 5. paging ----
 
+/** One walk through the directory: `concurrency` requests in flight, each taking the next page. */
+async function walkPages(ctx: BenchContext, c: Client, pages: number, concurrency: number, pageOf: (p: number) => { method: string; path: string }) {
+  const times: { page: number; ms: number }[] = [];
+  let rows = 0;
+  let next = 0;
+  let skipped = false;
+  const started = process.hrtime.bigint();
+  const fetchPage = async (p: number) => {
+    const t0 = process.hrtime.bigint();
+    const body = await c.json<{ Resources?: unknown[] }>(pageOf(p));
+    times.push({ page: p, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
+    rows += body.Resources?.length ?? 0;
+  };
+  const worker = async () => {
+    while (next < pages) {
+      if (Number(process.hrtime.bigint() - started) / 1e6 > ctx.sizes.pagingBudgetMs && next < pages - 10) {
+        skipped = true;
+        return;
+      }
+      await fetchPage(next++);
+    }
+  };
+  const { cpu } = await cpuPerRequest({ server: ctx.roster.child.pid, database: ctx.databasePid }, 1, () => Promise.all(Array.from({ length: concurrency }, worker)));
+  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const walked = next;
+  // Always measure the last 10 pages, even when the budget cut the walk short.
+  if (skipped) for (let q = Math.max(walked, pages - 10); q < pages; q++) await fetchPage(q);
+  // Per page, not per walk.
+  const perPage = (v: number | null) => (v === null || walked === 0 ? null : v / walked);
+  times.sort((a, b) => a.page - b.page);
+  return {
+    rows,
+    elapsedMs,
+    rate: (rows / elapsedMs) * 1000,
+    skipped,
+    walked,
+    times,
+    head: stats(times.slice(0, 10).map((t) => t.ms)),
+    tail: stats(times.slice(-10).map((t) => t.ms)),
+    all: stats(times.map((t) => t.ms)),
+    cpu: { serverMs: perPage(cpu.serverMs), databaseMs: perPage(cpu.databaseMs) },
+  };
+}
+
+/**
+ * Two walks through the whole directory, count=100: at the client concurrency (the issue's default,
+ * 8; each request takes the next page, so most pages start where no page has ended yet) and one
+ * request at a time (as Okta's import pages).
+ */
 export async function paging(ctx: BenchContext): Promise<void> {
-  const c = scimClient(ctx, ctx.dir, 1);
+  const c = scimClient(ctx, ctx.dir, ctx.concurrency);
   const count = 100;
   const first = await c.json<{ totalResults: number }>({ method: "GET", path: `/scim/v2/Users?startIndex=1&count=1` });
   const total = first.totalResults;
@@ -389,66 +438,46 @@ export async function paging(ctx: BenchContext): Promise<void> {
   // warm ones 4-5 ms, and the walk's rate and its first/last comparison measured the JIT.
   const pageOf = (p: number) => ({ method: "GET", path: `/scim/v2/Users?startIndex=${p * count + 1}&count=${count}` });
   for (let p = 0; p < Math.min(pages, 100); p++) await c.json(pageOf(p));
-  const times: { page: number; ms: number }[] = [];
-  let rows = 0;
-  let skipped = false;
-  const started = process.hrtime.bigint();
-  const fetchPage = async (p: number) => {
-    const t0 = process.hrtime.bigint();
-    const body = await c.json<{ Resources?: unknown[] }>(pageOf(p));
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    times.push({ page: p, ms });
-    rows += body.Resources?.length ?? 0;
-  };
-  let p = 0;
-  const { cpu } = await cpuPerRequest({ server: ctx.roster.child.pid, database: ctx.databasePid }, 1, async () => {
-    for (; p < pages; p++) {
-      if (Number(process.hrtime.bigint() - started) / 1e6 > ctx.sizes.pagingBudgetMs && p < pages - 10) {
-        skipped = true;
-        break;
-      }
-      await fetchPage(p);
-    }
-  });
-  // Per page, not per request of the walk.
-  const perPage = (v: number | null) => (v === null || times.length === 0 ? null : v / times.length);
-  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const rate = (rows / elapsedMs) * 1000;
-  // Always measure the last 10 pages, even when the budget cut the walk short.
-  if (skipped) for (let q = Math.max(p, pages - 10); q < pages; q++) await fetchPage(q);
+  const walks = [];
+  for (const concurrency of [...new Set([ctx.concurrency, 1])]) {
+    const w = await walkPages(ctx, c, pages, concurrency, pageOf);
+    walks.push({ concurrency, ...w });
+    ctx.log(`  paging c=${concurrency}: ${w.rows} rows in ${(w.elapsedMs / 1000).toFixed(1)} s (${w.rate.toFixed(0)} rows/s)${w.skipped ? `, stopped after ${w.walked} of ${pages} pages` : ""}; first pages p50 ${w.head.p50.toFixed(1)} ms, last ${w.tail.p50.toFixed(1)} ms`);
+  }
   c.close();
-  const head = stats(times.slice(0, 10).map((t) => t.ms));
-  const tail = stats(times.slice(-10).map((t) => t.ms));
-  const all = stats(times.map((t) => t.ms));
-  ctx.raw.paging = { total, pages, pagesFetched: times.length, rows, elapsedMs, rate, skipped, head, tail };
-  ctx.log(`  paging: ${rows} rows in ${(elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(0)} rows/s)${skipped ? `, stopped after ${p} of ${pages} pages` : ""}; first pages p50 ${head.p50.toFixed(1)} ms, last ${tail.p50.toFixed(1)} ms`);
-  ctx.rows.push({
-    scenario: `5. paging count=100 through ${label(total)} users${skipped ? ` (${p}/${pages} pages in budget)` : ""}`,
-    rate,
-    unit: "rows/s",
-    p50: all.p50,
-    p99: all.p99,
-    baseline: "target",
-    baselineValue: 20_000,
-    ratio: rate / 20_000,
-    target: "≥ 20,000 rows/s",
-    met: rate >= 20_000 && !skipped,
-    cpu: { serverMs: perPage(cpu.serverMs), databaseMs: perPage(cpu.databaseMs) },
-  });
-  const growth = tail.p50 / head.p50;
-  ctx.rows.push({
-    scenario: "5. paging: last 10 pages ÷ first 10 pages",
-    rate: null,
-    unit: "x",
-    p50: growth,
-    p99: tail.p99 / head.p99,
-    baseline: "first pages p50",
-    baselineValue: head.p50,
-    ratio: growth,
-    target: "≤ 1.5× (as fast)",
-    met: growth <= 1.5,
-    note: `p50/p99 columns are growth factors; first pages p50 ${head.p50.toFixed(1)} ms, last pages p50 ${tail.p50.toFixed(1)} ms`,
-  });
+  ctx.raw.paging = { total, pages, walks: walks.map(({ times: _t, ...w }) => w) };
+  for (const w of walks) {
+    const atDefault = w.concurrency === ctx.concurrency;
+    const how = w.concurrency === 1 ? "one at a time" : `c=${w.concurrency}`;
+    ctx.rows.push({
+      scenario: `5. paging count=100 through ${label(total)} users, ${how}${w.skipped ? ` (${w.walked}/${pages} pages in budget)` : ""}`,
+      rate: w.rate,
+      unit: "rows/s",
+      p50: w.all.p50,
+      p99: w.all.p99,
+      baseline: "target",
+      baselineValue: 20_000,
+      ratio: w.rate / 20_000,
+      // The target is the issue's, at its default concurrency; the sequential walk is shown beside it.
+      target: atDefault ? "≥ 20,000 rows/s" : "(shown)",
+      met: atDefault ? w.rate >= 20_000 && !w.skipped : null,
+      cpu: w.cpu,
+    });
+    const growth = w.tail.p50 / w.head.p50;
+    ctx.rows.push({
+      scenario: `5. paging ${how}: last 10 pages ÷ first 10 pages`,
+      rate: null,
+      unit: "x",
+      p50: growth,
+      p99: w.tail.p99 / w.head.p99,
+      baseline: "first pages p50",
+      baselineValue: w.head.p50,
+      ratio: growth,
+      target: "≤ 1.5× (as fast)",
+      met: growth <= 1.5,
+      note: `p50/p99 columns are growth factors; first pages p50 ${w.head.p50.toFixed(1)} ms, last pages p50 ${w.tail.p50.toFixed(1)} ms`,
+    });
+  }
 }
 
 // ---- 6. Entra-style initial cycle ----
