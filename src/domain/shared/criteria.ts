@@ -1,4 +1,5 @@
 import type { SqlDialect } from "../../platform/database";
+import { caseInsensitiveKey, lowerCaseKey } from "./normalise";
 
 /**
  * A resource-neutral boolean query over whitelisted fields. Adapters (SCIM filters, GraphQL
@@ -20,10 +21,10 @@ export interface ColumnSpec {
   column: string;
   type: "string" | "boolean" | "date" | "number";
   caseExact?: boolean;
-  /** A lower-cased, indexed copy used for case-insensitive equality. */
+  /** Its indexed `caseInsensitiveKey` copy, used for case-insensitive equality. */
   keyColumn?: string;
   /**
-   * For a case-exact column, its lower-cased (`toLowerCase()`), indexed copy: equality reads the
+   * For a case-exact column, its indexed `lowerCaseKey` copy: equality reads the
    * index by it, then compares exactly (the column itself has no index of its own).
    */
   exactKeyColumn?: string;
@@ -110,11 +111,11 @@ export class SqlWhereBuilder {
     }
     const sqlOp = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" }[op];
     if (!spec.caseExact) {
-      if (op === "eq" && spec.keyColumn) return `${spec.keyColumn} = ${this.param(text.normalize("NFC").trim().toLowerCase())}`;
+      if (op === "eq" && spec.keyColumn) return `${spec.keyColumn} = ${this.param(caseInsensitiveKey(text))}`;
       return `LOWER(${col}) ${sqlOp} ${this.param(text.toLowerCase())}`;
     }
     const exact = this.dialect === "mysql" ? `${col} ${sqlOp} BINARY ${this.param(text)}` : `${col} ${sqlOp} ${this.param(text)}`;
-    if (op === "eq" && spec.exactKeyColumn) return `(${spec.exactKeyColumn} = ${this.param(text.toLowerCase())} AND ${exact})`;
+    if (op === "eq" && spec.exactKeyColumn) return `(${spec.exactKeyColumn} = ${this.param(lowerCaseKey(text))} AND ${exact})`;
     return exact;
   }
 }

@@ -4,7 +4,7 @@ import type { AuditService } from "../audit/audit.service";
 import type { FieldChange } from "../audit/audit-event.entity";
 import type { RoleService } from "../roles/role.service";
 import { DomainError } from "../shared/domain-error";
-import { caseInsensitiveKey } from "../shared/normalise";
+import { lowerCaseKey } from "../shared/normalise";
 import { User } from "../users/user.entity";
 import type { UserService } from "../users/user.service";
 import type { IdentityProvider } from "./identity-provider.entity";
@@ -94,7 +94,7 @@ export class SignInService {
       case "userName":
         return this.users.findByUserName(ctx, identity.identifier);
       case "externalId":
-        return repo.findOneBy({ organisationId: ctx.organisationId, externalIdKey: caseInsensitiveKey(identity.identifier) });
+        return repo.findOneBy({ organisationId: ctx.organisationId, externalIdKey: lowerCaseKey(identity.identifier) });
       case "email": {
         const { items } = await this.users.search(
           ctx,

@@ -5,7 +5,7 @@ import type { Comparison, Criteria, ColumnSpec, ScalarValue, SqlWhereBuilder } f
 export const userColumns = {
   id: { column: "u.id", type: "string", caseExact: true },
   userName: { column: "u.userName", type: "string", keyColumn: "u.userNameKey" },
-  // externalIdKey is written as externalId.toLowerCase() (UserService), and unique per organisation.
+  // externalIdKey is lowerCaseKey(externalId) (UserService), and unique per organisation.
   externalId: { column: "u.externalId", type: "string", caseExact: true, exactKeyColumn: "u.externalIdKey" },
   active: { column: "u.active", type: "boolean" },
   displayName: { column: "u.displayName", type: "string" },

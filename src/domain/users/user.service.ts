@@ -13,7 +13,7 @@ import type { Role } from "../roles/role.entity";
 import type { RoleService } from "../roles/role.service";
 import { type ColumnSpec, SqlWhereBuilder } from "../shared/criteria";
 import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
-import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
+import { blankToNull, caseInsensitiveKey, lowerCaseKey } from "../shared/normalise";
 import { type Continuation, PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
@@ -656,7 +656,7 @@ export class UserService {
     }
     if (c.externalId !== undefined) {
       set("externalId", c.externalId);
-      user.externalIdKey = c.externalId === null ? null : c.externalId.toLowerCase();
+      user.externalIdKey = c.externalId === null ? null : lowerCaseKey(c.externalId);
     }
     if (c.active !== undefined) set("active", c.active);
     for (const f of userTextFields) if (c[f] !== undefined) set(f, c[f] ?? null);
