@@ -33,7 +33,7 @@ export class User {
   @Column({ type: "varchar", length: 255 })
   userName: string;
 
-  /** caseInsensitiveKey(userName): the unique key, the same on SQLite and MariaDB. */
+  /** caseInsensitiveKey(userName): the unique key, compared byte for byte on SQLite and MariaDB (utf8mb4_bin there). */
   @Column({ type: "varchar", length: 255 })
   userNameKey: string;
 

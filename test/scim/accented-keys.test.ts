@@ -1,0 +1,53 @@
+import { scimClient, type ScimClient } from "../support/scim-client";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+
+/**
+ * Names that differ only by an accent are different names. Their case-insensitive keys (NFC, trimmed,
+ * lower-cased in JavaScript) are compared byte for byte on both databases: on MariaDB the key columns
+ * had the database's default collation (utf8mb4_general_ci / unicode_ci), for which "jose" and "josé"
+ * are equal, so a lookup of jose@ answered josé@'s account to the IdP and creating jose@ was a 409.
+ */
+let app: TestApp;
+let t: TestTenant;
+let c: ScimClient;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  c = scimClient(app.url, t.scimToken);
+});
+afterAll(() => app?.close());
+
+const filter = (path: string, f: string) => c.get(`${path}?filter=${encodeURIComponent(f)}`);
+
+test("users whose userName, externalId or email differ only by an accent are distinct, and each lookup finds its own", async () => {
+  const accented = await c.post("/Users", { userName: "josé@acme.test", externalId: "Ext-José", emails: [{ value: "josé@mail.acme.test", primary: true }] });
+  const plain = await c.post("/Users", { userName: "jose@acme.test", externalId: "Ext-Jose", emails: [{ value: "jose@mail.acme.test", primary: true }] });
+  expect([accented.status, plain.status]).toEqual([201, 201]);
+  for (const [who, r] of [["josé", accented], ["jose", plain]] as const) {
+    for (const f of [`userName eq "${who}@acme.test"`, `userName eq "${who.toUpperCase()}@ACME.TEST"`, `externalId eq "Ext-${who === "josé" ? "José" : "Jose"}"`, `emails.value eq "${who}@mail.acme.test"`]) {
+      const found = await filter("/Users", f);
+      expect({ f, ids: found.body.Resources.map((u: { id: string }) => u.id) }).toEqual({ f, ids: [r.body.id] });
+    }
+  }
+  // The same name again is still a conflict, whatever its case.
+  const again = await c.post("/Users", { userName: "JOSÉ@acme.test" });
+  expect({ status: again.status, scimType: again.body.scimType }).toEqual({ status: 409, scimType: "uniqueness" });
+  // Paging in userName order shows both (the seek compares keys as the unique index does).
+  const page1 = await c.get("/Users?startIndex=1&count=1");
+  const page2 = await c.get("/Users?startIndex=2&count=1");
+  expect([page1.body.Resources[0].userName, page2.body.Resources[0].userName].sort()).toEqual(["jose@acme.test", "josé@acme.test"]);
+});
+
+test("groups and roles whose names differ only by an accent are distinct", async () => {
+  const a = await c.post("/Groups", { displayName: "Équipe Paris" });
+  const b = await c.post("/Groups", { displayName: "Equipe Paris" });
+  expect([a.status, b.status]).toEqual([201, 201]);
+  expect((await filter("/Groups", 'displayName eq "equipe paris"')).body.Resources.map((g: { id: string }) => g.id)).toEqual([b.body.id]);
+  expect((await filter("/Groups", 'displayName eq "ÉQUIPE PARIS"')).body.Resources.map((g: { id: string }) => g.id)).toEqual([a.body.id]);
+  const gerant = await app.services.roles.create(t.ctx, { name: "Gérant" });
+  const plain = await app.services.roles.create(t.ctx, { name: "Gerant" });
+  expect(gerant.id).not.toBe(plain.id);
+  const u = await app.services.users.create(t.ctx, { userName: "role-holder@acme.test", roles: ["gérant"] });
+  expect((await app.services.roles.rolesOfUsers(t.ctx, [u.id])).get(u.id)!.map((r) => r.name)).toEqual(["Gérant"]);
+});
