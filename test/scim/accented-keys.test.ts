@@ -51,3 +51,21 @@ test("groups and roles whose names differ only by an accent are distinct", async
   const u = await app.services.users.create(t.ctx, { userName: "role-holder@acme.test", roles: ["gérant"] });
   expect((await app.services.roles.rolesOfUsers(t.ctx, [u.id])).get(u.id)!.map((r) => r.name)).toEqual(["Gérant"]);
 });
+
+// An equality filter must compute the key exactly as the write stored it. Contact keys are the
+// trimmed value lower-cased, custom-value keys the value lower-cased and cut at 255 characters; the
+// filter NFC-normalised the text and never cut it, so the first and the fourth lookup found nobody.
+test("emails.value eq and custom value eq find values whose key the write did not NFC-normalise or could not hold whole", async () => {
+  const PRODUCT = "urn:ietf:params:scim:schemas:extension:roster:2.0:User";
+  const decomposed = "ame\u0301lie@mail.acme.test";
+  const long = `Région ${"x".repeat(300)}`;
+  const u = await c.post("/Users", { userName: "keys@acme.test", emails: [{ value: decomposed, primary: true }, { value: " padded@mail.acme.test" }], [PRODUCT]: { area: long } });
+  expect(u.status).toBe(201);
+  const ids = async (f: string) => (await filter("/Users", f)).body.Resources.map((r: { id: string }) => r.id);
+  expect(await ids(`emails.value eq "${decomposed}"`)).toEqual([u.body.id]);
+  expect(await ids(`emails.value eq "${decomposed.toUpperCase()}"`)).toEqual([u.body.id]);
+  expect(await ids('emails.value eq " padded@mail.acme.test"')).toEqual([u.body.id]);
+  expect(await ids(`${PRODUCT}:area eq "${long.toLowerCase()}"`)).toEqual([u.body.id]);
+  // A value with the same first 255 characters is another value.
+  expect(await ids(`${PRODUCT}:area eq "${long.slice(0, 290)}"`)).toEqual([]);
+});

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { lowerCaseKey } from "../shared/normalise";
 import { User } from "../users/user.entity";
 import { CustomFieldDefinition } from "./custom-field-definition.entity";
 
@@ -43,3 +44,9 @@ export class CustomFieldValue {
   @Column({ type: "double", nullable: true })
   valueNumber: number | null;
 }
+
+/** The length of `valueKey`: a longer value keeps its key's first 255 characters. */
+export const CUSTOM_VALUE_KEY_LENGTH = 255;
+
+/** A text value's `valueKey` as writes store it (and equality filters must compute it). */
+export const customValueKey = (value: string): string => lowerCaseKey(value).slice(0, CUSTOM_VALUE_KEY_LENGTH);

@@ -7,7 +7,7 @@ import { diffFields } from "../audit/audit.service";
 import { conflict, invalidInput, notFound } from "../shared/domain-error";
 import { CustomFieldDefinition, type CustomFieldType, customFieldTypes } from "./custom-field-definition.entity";
 import { refillingOwnDetails } from "../users/own-details";
-import { CustomFieldValue } from "./custom-field-value.entity";
+import { CustomFieldValue, customValueKey } from "./custom-field-value.entity";
 
 /** The seed documents' product extension: every new organisation starts with these string fields. */
 export const SEED_CUSTOM_FIELDS = ["area", "department", "location", "position", "custom_1", "custom_2", "custom_3"];
@@ -212,7 +212,7 @@ export class CustomFieldService {
     await this.db.write(ctx, `DELETE FROM custom_field_values WHERE userId = ? AND fieldId IN (${Database.placeholders(fieldIds.length)})`, [userId, ...fieldIds]);
     const rows: unknown[][] = [];
     for (const [def, list] of values)
-      list.forEach((v, position) => rows.push([newId(), ctx.organisationId, userId, def.id, position, v.value, v.value.toLowerCase().slice(0, 255), v.valueNumber]));
+      list.forEach((v, position) => rows.push([newId(), ctx.organisationId, userId, def.id, position, v.value, customValueKey(v.value), v.valueNumber]));
     if (rows.length) {
       await this.db.write(
         ctx,

@@ -21,8 +21,15 @@ export interface ColumnSpec {
   column: string;
   type: "string" | "boolean" | "date" | "number";
   caseExact?: boolean;
-  /** Its indexed `caseInsensitiveKey` copy, used for case-insensitive equality. */
+  /** Its indexed key copy, used for case-insensitive equality. */
   keyColumn?: string;
+  /**
+   * How writes compute that key from the value (default `caseInsensitiveKey`): an equality filter
+   * must compute exactly the same, or it finds nothing. A key cut short (`keyLength`) is followed by
+   * a comparison of the whole value.
+   */
+  keyOf?: (value: string) => string;
+  keyLength?: number;
   /**
    * For a case-exact column, its indexed `lowerCaseKey` copy: equality reads the
    * index by it, then compares exactly (the column itself has no index of its own).
@@ -111,7 +118,11 @@ export class SqlWhereBuilder {
     }
     const sqlOp = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" }[op];
     if (!spec.caseExact) {
-      if (op === "eq" && spec.keyColumn) return `${spec.keyColumn} = ${this.param(caseInsensitiveKey(text))}`;
+      if (op === "eq" && spec.keyColumn) {
+        const key = (spec.keyOf ?? caseInsensitiveKey)(text);
+        const byKey = `${spec.keyColumn} = ${this.param(key)}`;
+        return spec.keyLength !== undefined && key.length >= spec.keyLength ? `(${byKey} AND LOWER(${col}) = ${this.param(text.toLowerCase())})` : byKey;
+      }
       return `LOWER(${col}) ${sqlOp} ${this.param(text.toLowerCase())}`;
     }
     const exact = this.dialect === "mysql" ? `${col} ${sqlOp} BINARY ${this.param(text)}` : `${col} ${sqlOp} ${this.param(text)}`;

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { lowerCaseKey } from "../shared/normalise";
 import { User } from "./user.entity";
 
 
@@ -47,3 +48,6 @@ export class UserContact {
   @Column({ type: "varchar", length: 255, nullable: true })
   display: string | null;
 }
+
+/** A contact's `valueKey` as writes store it (values are trimmed), and as equality filters must compute it. */
+export const contactValueKey = (value: string): string => lowerCaseKey(value.trim());

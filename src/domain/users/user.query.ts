@@ -1,4 +1,4 @@
-import type { ContactKind } from "./user-contact.entity";
+import { type ContactKind, contactValueKey } from "./user-contact.entity";
 import type { Comparison, Criteria, ColumnSpec, ScalarValue, SqlWhereBuilder } from "../shared/criteria";
 
 /** Fields of a user that queries may name: the whitelist both adapters translate into. */
@@ -50,7 +50,7 @@ export type UserCriteria = Criteria<UserField, UserRelation>;
 
 export function contactColumns(w: SqlWhereBuilder): Record<ContactField, ColumnSpec> {
   return {
-    value: { column: "c.value", type: "string", keyColumn: "c.valueKey" },
+    value: { column: "c.value", type: "string", keyColumn: "c.valueKey", keyOf: contactValueKey },
     type: { column: "c.type", type: "string" },
     primary: { column: `c.${w.quote("primary")}`, type: "boolean" },
     display: { column: "c.display", type: "string" },

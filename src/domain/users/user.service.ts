@@ -7,6 +7,7 @@ import type { AuditService } from "../audit/audit.service";
 import type { FieldChange } from "../audit/audit-event.entity";
 import type { CustomFieldService, CustomFieldValues } from "../custom-fields/custom-field.service";
 import type { CustomFieldDefinition } from "../custom-fields/custom-field-definition.entity";
+import { CUSTOM_VALUE_KEY_LENGTH, customValueKey } from "../custom-fields/custom-field-value.entity";
 import { Group } from "../groups/group.entity";
 import { GroupMembership } from "../groups/group-membership.entity";
 import type { Role } from "../roles/role.entity";
@@ -17,7 +18,7 @@ import { blankToNull, caseInsensitiveKey, lowerCaseKey } from "../shared/normali
 import { type Continuation, PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
-import { type ContactKind, UserContact } from "./user-contact.entity";
+import { type ContactKind, UserContact, contactValueKey } from "./user-contact.entity";
 import { type OwnRow, type OwnRowsWritten, ownDetailRows, ownRowsAfter, ownRowsFromUnion } from "./own-details";
 import { contactFromRow, userFromRow } from "./user.rows";
 import { type DetailParts, fullValuesSql, isCutValue, membershipsThenGroups, missingFromRows, pageDetailsParams, pageDetailsSql, userDetailsFromRows, userDetailsParams, userDetailsSql, valueKey } from "./user-details.sql";
@@ -592,7 +593,7 @@ export class UserService {
             ? { column: "v.valueNumber", type: "number" }
             : def.type === "boolean"
               ? { column: "v.value", type: "string", caseExact: false }
-              : { column: "v.value", type: "string", keyColumn: "v.valueKey" };
+              : { column: "v.value", type: "string", keyColumn: "v.valueKey", keyOf: customValueKey, keyLength: CUSTOM_VALUE_KEY_LENGTH };
         const value = def.type === "number" && typeof r.value === "string" ? Number(r.value) : r.value;
         if (r.op === "pr") return `u.id IN (SELECT v.userId FROM custom_field_values v WHERE v.organisationId = ${org} AND v.fieldId = ${w.param(def.id)})`;
         // `ne` and absence: a user without the field is "not equal" too.
@@ -851,7 +852,7 @@ function contactRow(organisationId: string, userId: string, kind: ContactKind, p
     kind,
     position,
     value: x.value,
-    valueKey: x.value.toLowerCase(),
+    valueKey: contactValueKey(x.value),
     type: x.type ?? null,
     primary: !!x.primary,
     display: x.display ?? null,
