@@ -163,3 +163,16 @@ test("a lookup by externalId reads the user by the (organisation, externalIdKey)
     expect(rows.map((r) => r.detail)).toContainEqual(expect.stringMatching(/^SEARCH u USING INDEX UQ_users_organisation_externalIdKey \(organisationId=\? AND externalIdKey=\?\)/));
   }
 });
+
+test("a userName sw filter reads the userName index as a range (MariaDB): it matches the key column, not LOWER(userName)", async () => {
+  const tenant = await app.tenant();
+  const c = scimClient(app.url, tenant.scimToken);
+  for (let j = 0; j < 40; j++) await app.services.users.create(tenant.ctx, { userName: `Plan-S${j}@p.test` });
+  app.queries.reset();
+  const r = await c.get(`/Users?filter=${encodeURIComponent('userName sw "plan-s1"')}&count=100`);
+  expect(r.body.Resources.map((u: { userName: string }) => u.userName).sort()).toEqual(["Plan-S1@p.test", ...Array.from({ length: 10 }, (_, j) => `Plan-S1${j}@p.test`)].sort());
+  const at = app.queries.statements.findIndex((s) => /^SELECT u\.\*.* FROM users u/.test(s));
+  const [sql, params] = [app.queries.statements[at], app.queries.parameters[at]];
+  expect(sql).toMatch(/u\.userNameKey LIKE \?/);
+  if (app.services.db.dialect === "mysql") expect(await boundColumns(sql, params)).toEqual(["organisationId", "userNameKey"]);
+});

@@ -30,6 +30,13 @@ test("users whose userName, externalId or email differ only by an accent are dis
       expect({ f, ids: found.body.Resources.map((u: { id: string }) => u.id) }).toEqual({ f, ids: [r.body.id] });
     }
   }
+  // Substring filters match the same keys: accents count, case does not.
+  const matching = async (f: string) => (await filter("/Users", f)).body.Resources.map((u: { userName: string }) => u.userName).sort();
+  expect(await matching('userName sw "JOS"')).toEqual(["jose@acme.test", "josé@acme.test"]);
+  expect(await matching('userName sw "JOSÉ"')).toEqual(["josé@acme.test"]);
+  expect(await matching('userName co "sé@"')).toEqual(["josé@acme.test"]);
+  expect(await matching('userName ew "SE@ACME.TEST"')).toEqual(["jose@acme.test"]);
+  expect(await matching('emails.value sw "josé@"')).toEqual(["josé@acme.test"]);
   // The same name again is still a conflict, whatever its case.
   const again = await c.post("/Users", { userName: "JOSÉ@acme.test" });
   expect({ status: again.status, scimType: again.body.scimType }).toEqual({ status: 409, scimType: "uniqueness" });

@@ -110,6 +110,9 @@ export class SqlWhereBuilder {
       const pattern = op === "co" ? `%${escaped}%` : op === "sw" ? `${escaped}%` : `%${escaped}`;
       // A backslash is an escape character inside MySQL string literals, not inside SQLite's.
       const escapeClause = this.dialect === "mysql" ? "ESCAPE '\\\\'" : "ESCAPE '\\'";
+      // A whole key column holds what the pattern is matched against, compared byte for byte on both
+      // databases, and its index serves `sw`: LOWER(column) read every row of the organisation.
+      if (!spec.caseExact && spec.keyColumn && spec.keyLength === undefined) return `${spec.keyColumn} LIKE ${this.param((spec.keyOf ?? caseInsensitiveKey)(pattern))} ${escapeClause}`;
       if (!spec.caseExact) return `LOWER(${col}) LIKE ${this.param(pattern.toLowerCase())} ${escapeClause}`;
       if (this.dialect === "mysql") return `${col} LIKE BINARY ${this.param(pattern)} ${escapeClause}`;
       // SQLite's LIKE ignores ASCII case: GLOB is its case-sensitive matcher.
