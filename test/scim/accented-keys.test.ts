@@ -37,6 +37,9 @@ test("users whose userName, externalId or email differ only by an accent are dis
   expect(await matching('userName co "sé@"')).toEqual(["josé@acme.test"]);
   expect(await matching('userName ew "SE@ACME.TEST"')).toEqual(["jose@acme.test"]);
   expect(await matching('emails.value sw "josé@"')).toEqual(["josé@acme.test"]);
+  // Ordering filters compare keys too (code point order): "jose@…" < "josé@…".
+  expect(await matching('userName gt "JOSE@acme.test"')).toEqual(["josé@acme.test"]);
+  expect(await matching('userName le "jose@ACME.test"')).toEqual(["jose@acme.test"]);
   // The same name again is still a conflict, whatever its case.
   const again = await c.post("/Users", { userName: "JOSÉ@acme.test" });
   expect({ status: again.status, scimType: again.body.scimType }).toEqual({ status: 409, scimType: "uniqueness" });

@@ -121,10 +121,12 @@ export class SqlWhereBuilder {
     }
     const sqlOp = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" }[op];
     if (!spec.caseExact) {
-      if (op === "eq" && spec.keyColumn) {
+      if (spec.keyColumn) {
         const key = (spec.keyOf ?? caseInsensitiveKey)(text);
-        const byKey = `${spec.keyColumn} = ${this.param(key)}`;
-        return spec.keyLength !== undefined && key.length >= spec.keyLength ? `(${byKey} AND LOWER(${col}) = ${this.param(text.toLowerCase())})` : byKey;
+        const byKey = `${spec.keyColumn} ${sqlOp} ${this.param(key)}`;
+        if (op === "eq") return spec.keyLength !== undefined && key.length >= spec.keyLength ? `(${byKey} AND LOWER(${col}) = ${this.param(text.toLowerCase())})` : byKey;
+        // Ordering by a whole key: the order of the key index, the same on both databases.
+        if (spec.keyLength === undefined) return byKey;
       }
       return `LOWER(${col}) ${sqlOp} ${this.param(text.toLowerCase())}`;
     }
