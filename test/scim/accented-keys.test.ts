@@ -79,3 +79,18 @@ test("emails.value eq and custom value eq find values whose key the write did no
   // A value with the same first 255 characters is another value.
   expect(await ids(`${PRODUCT}:area eq "${long.slice(0, 290)}"`)).toEqual([]);
 });
+
+test("the directory's free-text search (GraphQL filter.text) matches names by their keys: any case, any Unicode form, accents count", async () => {
+  await c.post("/Users", { userName: "zoé@search.acme.test", displayName: "Zoé Search" });
+  await c.post("/Users", { userName: "zoe@search.acme.test", displayName: "Zoe Search" });
+  await c.post("/Groups", { displayName: "Zoé's group" });
+  const users = async (text: string) =>
+    ((await app.gql<{ users: { nodes: { userName: string }[] } }>(t.adminToken, `query($text: String!) { users(first: 10, filter: { text: $text }) { nodes { userName } } }`, { text })).data!.users.nodes.map((n) => n.userName)).sort();
+  const groups = async (text: string) =>
+    (await app.gql<{ groups: { nodes: { displayName: string }[] } }>(t.adminToken, `query($text: String!) { groups(first: 10, filter: { text: $text }) { nodes { displayName } } }`, { text })).data!.groups.nodes.map((n) => n.displayName);
+  // "ZOE\u0301@": upper case, e + combining acute (decomposed): the keys are NFC and lower-cased.
+  expect(await users("ZOE\u0301@")).toEqual(["zoé@search.acme.test"]);
+  expect(await users("zoe@")).toEqual(["zoe@search.acme.test"]);
+  expect(await users("@SEARCH.acme")).toEqual(["zoe@search.acme.test", "zoé@search.acme.test"]);
+  expect(await groups("ZOE\u0301'S")).toEqual(["Zoé's group"]);
+});

@@ -308,8 +308,7 @@ export class GroupService {
     const org = w.param(ctx.organisationId);
     const where = w.compile(criteria, groupColumns, (r: GroupRelation) => {
       if (r.kind === "hasMember") return `g.id IN (SELECT gm.groupId FROM group_memberships gm WHERE gm.memberId = ${w.param(r.memberId)} AND gm.organisationId = ${org})`;
-      const esc = this.db.dialect === "mysql" ? "ESCAPE '\\\\'" : "ESCAPE '\\'";
-      return `g.displayNameKey LIKE ${w.param(`%${r.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} ${esc}`;
+      return w.comparison(groupColumns.displayName, "co", r.text);
     });
     return { where: `g.organisationId = ${org} AND (${where})`, params: w.params };
   }
