@@ -61,7 +61,7 @@ export class RoleService {
           id: newId(),
           organisationId: ctx.organisationId,
           name: r.name,
-          nameKey: r.name,
+          nameKey: caseInsensitiveKey(r.name),
           description: r.description,
           permissions: [...r.permissions],
           builtIn: true,
