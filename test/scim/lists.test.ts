@@ -194,6 +194,37 @@ describe("deep paging", () => {
     expect(jump.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(["deep06@x.test", "deep07@x.test"]);
   });
 
+  test("an import spread over two instances (a load balancer's round robin) seeks every page after each instance's first", async () => {
+    const other = await startTestApp({}, { shareDatabaseOf: app });
+    try {
+      const tenant = await app.tenant();
+      const names = Array.from({ length: 30 }, (_, i) => `lb${String(i).padStart(2, "0")}@x.test`);
+      for (const userName of names) await app.services.users.create(tenant.ctx, { userName });
+      const instances = [app, other];
+      const clients = instances.map((i) => scimClient(i.url, tenant.scimToken));
+      instances.forEach((i) => i.queries.reset());
+      const seen: string[] = [];
+      for (let page = 0; page < 6; page++) {
+        const r = await clients[page % 2].get(`/Users?startIndex=${page * 5 + 1}&count=5`);
+        seen.push(...r.body.Resources.map((u: { userName: string }) => u.userName));
+      }
+      expect(seen).toEqual(names);
+      for (const [n, instance] of instances.entries()) {
+        const pages = instance.queries.statements.filter((q) => /^SELECT u\.\*.* FROM users u\b/.test(q) && /LIMIT 5\b/.test(q));
+        const skips = instance.queries.statements.filter((q) => /^SELECT u\.userNameKey FROM users u\b/.test(q));
+        expect(pages).toHaveLength(3);
+        // Its first page has nothing to continue from (the second instance's starts at OFFSET 5) …
+        expect(pages[0]).toMatch(n === 0 ? /LIMIT 5 OFFSET 0$/ : /LIMIT 5 OFFSET 5$/);
+        // … and each later one skips only the page the other instance served, through the index.
+        for (const q of pages.slice(1)) expect(q).toMatch(/userNameKey > \?.* LIMIT 5$/);
+        expect(skips).toHaveLength(2);
+        for (const q of skips) expect(q).toMatch(/LIMIT 1 OFFSET 4$/);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
   // Clients that ask for several pages at once, and instances behind a load balancer that each see
   // every Nth page of an import, never saw the previous page end: before, each such page was an
   // OFFSET from the first user, so a deep page read every user before it.
