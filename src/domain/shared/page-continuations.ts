@@ -1,3 +1,10 @@
+export interface Continuation {
+  /** The sort key of the last row of a remembered page, at or before the page's start. */
+  key: string;
+  /** Rows between that page's end and the asked offset (0 when it ended exactly there). */
+  skip: number;
+}
+
 /**
  * Remembers where offset pages end, so that a client paging through a list with startIndex (Okta's
  * import, a SCIM reconciliation) is served by a keyset seek instead of an OFFSET that reads every
@@ -8,14 +15,6 @@
  * before it and skips only the rows between: OFFSET 200 from there instead of OFFSET 500,000 from
  * the start. Per process and best effort: with nothing remembered before it, a page uses OFFSET.
  */
-export interface Continuation {
-  /** The sort key of the last row of a remembered page, at or before the page's start. */
-  key: string;
-  /** Rows between that page's end and the asked offset (0 when it ended exactly there). */
-  skip: number;
-}
-
-
 export class PageContinuations {
   /** In least-recently-touched order (a touch moves the entry to the end): eviction takes the first. */
   private readonly lists = new Map<string, { ends: Map<number, string> }>();

@@ -809,11 +809,11 @@ function userSelectList(columns: readonly UserColumn[] | undefined): string {
  * spent ~0.25 ms more on the page statement, against ~1.1 ms for the details union's manager part,
  * which read every user row of the page again to find its managerId.
  */
-/** Besides userName and emails, what the directory's free-text search looks in (case-insensitively). */
-const TEXT_SEARCH_COLUMNS = ["u.displayName", "u.givenName", "u.familyName", "u.externalId"];
-
 const MANAGER_JOIN = " LEFT JOIN users mu ON mu.id = u.managerId AND mu.organisationId = u.organisationId";
 const MANAGER_COLUMNS = "mu.id AS managerRowId, mu.userName AS managerRowUserName, mu.displayName AS managerRowDisplayName";
+
+/** Besides userName and emails, what the directory's free-text search looks in (case-insensitively). */
+const TEXT_SEARCH_COLUMNS = ["u.displayName", "u.givenName", "u.familyName", "u.externalId"];
 
 /** The managers of rows read with MANAGER_COLUMNS, as the details union's manager rows (`k` = 'm'). */
 function managerDetailRows(rows: Record<string, unknown>[]): Record<string, unknown>[] {
