@@ -52,6 +52,9 @@ export function createLoaders(services: Services, ctx: RequestContext) {
       const found = await services.users.getMany(ctx, ids);
       return ids.map((id) => found.get(id) ?? null);
     }),
+    // A page's managers read partially with it (only the fields that page shows of them), by the
+    // page's user: kept out of userById, whose users are whole wherever else the request shows them.
+    managerReadWithPage: new WeakMap<User, User | null>(),
     groupById: new RelationLoader<string, Group | null>(async (ids) => {
       const found = await services.groups.getMany(ctx, ids);
       return ids.map((id) => found.get(id) ?? null);

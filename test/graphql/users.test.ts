@@ -279,6 +279,44 @@ describe("users through GraphQL", () => {
     }
   });
 
+  test("a page's managers show every field the page selects of them, and stay whole wherever else the request shows them", async () => {
+    const token = (await app.tenant()).adminToken;
+    const chair = (await createUser(token, { userName: "chair@managers.test", displayName: "The Chair", department: "Board" })).data!.createUser;
+    const input = { userName: "boss@managers.test", displayName: "The Boss", title: "CEO", department: "Office", employeeNumber: "E-1", roles: ["admin"], emails: [{ value: "boss@managers.test", primary: true }], managerId: chair.id };
+    const boss = (await createUser(token, input)).data!.createUser;
+    for (const name of ["a", "b"]) await createUser(token, { userName: `${name}@managers.test`, managerId: boss.id });
+    // The chair is the boss's manager: read whole as that (its displayName is no field the page selects of managers).
+    const WHOLE = "userName displayName title department employeeNumber roles { name } emails { value } manager { userName displayName department }";
+    const alone = (await app.gql<{ user: Record<string, unknown> }>(token, `query($id: ID!) { user(id: $id) { ${WHOLE} } }`, { id: boss.id })).data!.user;
+    app.queries.reset();
+    const r = await app.gql<{ users: { nodes: any[]; edges: any[] }; user: Record<string, unknown> }>(
+      token,
+      `query($id: ID!) {
+        users(first: 10) { nodes { userName manager { id } boss: manager { ...Boss } } edges { node { manager { ... on User { department } } } } }
+        user(id: $id) { ${WHOLE} }
+      }
+      fragment Boss on User { title employeeNumber roles { name } emails { value } manager { userName displayName department } }`,
+      { id: boss.id },
+    );
+    expect(r.errors).toBeUndefined();
+    const reports = r.data!.users.nodes.filter((n) => n.userName !== "boss@managers.test" && n.userName !== "chair@managers.test");
+    expect(reports).toEqual(
+      ["a", "b"].map((name) => ({
+        userName: `${name}@managers.test`,
+        manager: { id: boss.id },
+        boss: { title: "CEO", employeeNumber: "E-1", roles: [{ name: "admin" }], emails: [{ value: "boss@managers.test" }], manager: { userName: "chair@managers.test", displayName: "The Chair", department: "Board" } },
+      })),
+    );
+    expect(r.data!.users.nodes.find((n) => n.userName === "boss@managers.test").manager).toEqual({ id: chair.id });
+    expect(r.data!.users.nodes.find((n) => n.userName === "chair@managers.test").manager).toBeNull();
+    expect(r.data!.users.edges.map((e: any) => e.node.manager?.department ?? null).sort()).toEqual(["Board", "Office", "Office", null]);
+    // The same user as a root field, in the same request, shows every field as stored.
+    expect(r.data!.user).toEqual(alone);
+    expect(alone).toMatchObject({ displayName: "The Boss", department: "Office" });
+    // On MariaDB the page's managers come with the page statement: no statement reads them whole.
+    if (app.services.db.dialect === "mysql") expect(app.queries.statements.filter((q) => /SELECT mu\.\*/.test(q))).toEqual([]);
+  });
+
   test("delete removes the user, its memberships and its manager links", async () => {
     const boss = (await createUser(t.adminToken, { userName: "gone-boss@acme.test" })).data!.createUser;
     const report = (await createUser(t.adminToken, { userName: "report@acme.test", managerId: boss.id })).data!.createUser;

@@ -414,20 +414,22 @@ export class UserService {
    * page of the whole directory on MariaDB, in the same round trip and snapshot (as SCIM pages).
    * `details` is null otherwise (the caller loads what it needs by ids). With `columns`, the page's
    * users are read partially: only those fields (and ALWAYS_READ) hold their stored values, for a
-   * caller that renders nothing else of them; managers are always whole.
+   * caller that renders nothing else of them. With `managers`, the page's managers by id: whole, or
+   * with `managerColumns` partially (those columns and ALWAYS_READ), read by the page statement itself.
    */
   async listWithDetails(
     ctx: RequestContext,
     criteria: UserCriteria,
     page: CursorPage,
-    options: { count?: boolean; include?: DetailParts; managers?: boolean; columns?: readonly UserColumn[] } = {},
-  ): Promise<{ slice: CursorSlice<User>; details: Map<string, UserDetails> | null; managers: Map<string, User> | null }> {
+    options: { count?: boolean; include?: DetailParts; managers?: boolean; columns?: readonly UserColumn[]; managerColumns?: readonly UserColumn[] } = {},
+  ): Promise<{ slice: CursorSlice<User>; details: Map<string, UserDetails> | null; managers: Map<string, User | null> | null }> {
     const { where, params } = await this.where(ctx, criteria);
     // Counting a large directory costs more than the page itself: only when the caller wants it,
     // and kept for a few seconds (every page of a UI would otherwise count the directory again).
     const totalCount = options.count === false ? -1 : await this.totals.get(`${ctx.organisationId}:${JSON.stringify(criteria)}`, ctx.manager, () => this.count(ctx, where, params));
     const after = page.after ? " AND u.userNameKey > :afterKey" : "";
-    const [tail, values] = this.db.positional(`FROM ${this.usersInNameOrder(criteria, true)} WHERE ${where}${after} ORDER BY u.userNameKey ASC LIMIT ${Number(page.first) + 1}`, {
+    const from = `FROM ${this.usersInNameOrder(criteria, true)}`;
+    const [tail, values] = this.db.positional(`${from} WHERE ${where}${after} ORDER BY u.userNameKey ASC LIMIT ${Number(page.first) + 1}`, {
       ...params,
       afterKey: page.after ? decodeCursor(page.after) : undefined,
     });
@@ -436,15 +438,19 @@ export class UserService {
     const wanted: DetailParts = { contacts: false, roles: false, customFields: false, groups: false, manager: false, ...include };
     // Contacts, roles and custom values come with the users' rows (ownDetails), not from the union.
     const own = together && (wanted.contacts || wanted.roles || wanted.customFields);
-    const select = userSelectList(options.columns && own ? [...options.columns, "ownDetails"] : options.columns);
-    const { rows, detailRows, managerRows } = together ? await this.pageWithDetails(ctx, select, tail, values, { ...wanted, ...OTHERS_ONLY }, options.managers) : { rows: await this.db.rows(ctx, `SELECT ${select} ${tail}`, values) };
+    // Managers read partially come with their users' rows (MANAGER_JOIN); whole, by a statement of their own.
+    const joinManagers = together && options.managers && options.managerColumns ? options.managerColumns : undefined;
+    const select = userSelectList(options.columns && own ? [...options.columns, "ownDetails"] : options.columns) + (joinManagers ? `, ${managerSelectList(joinManagers)}` : "");
+    const { rows, detailRows, managerRows } = together
+      ? await this.pageWithDetails(ctx, select, tail, values, { ...wanted, ...OTHERS_ONLY }, options.managers && !joinManagers, joinManagers ? `${from}${MANAGER_JOIN}${tail.slice(from.length)}` : tail)
+      : { rows: await this.db.rows(ctx, `SELECT ${select} ${tail}`, values) };
     const items = rows.slice(0, page.first).map(userFromRow);
     const last = items.at(-1);
     const slice = { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.userNameKey) : null };
     return {
       slice,
       details: detailRows || own ? await this.detailsFromRows(ctx, [...(detailRows ?? []), ...(own ? await this.ownRowsOf(ctx, items) : [])], items.map((u) => u.id)) : null,
-      managers: managerRows ? new Map(managerRows.map((r) => [String(r.id), userFromRow(r)])) : null,
+      managers: joinManagers ? managersJoinedTo(rows, joinManagers) : managerRows ? new Map(managerRows.map((r) => [String(r.id), userFromRow(r)])) : null,
     };
   }
 
@@ -467,8 +473,8 @@ export class UserService {
     const { sql, parts } = pageDetailsSql(this.db.dialect, `SELECT u.id ${tail}`, include);
     if (parts > 0) statements.push([sql, pageDetailsParams(ctx.organisationId, values, parts)]);
     // The page's managers, whole (a GraphQL manager is a user like any other), each once. The page
-    // statement brings their ids itself: joining users again to read them cost MariaDB ~0.5 ms more
-    // (a page of 100, measured with its CPU time).
+    // statement brings their ids itself: joining users again to read them whole cost MariaDB ~0.5 ms
+    // more (a page of 100, measured with its CPU time). Partial managers are joined (`pageTail`).
     if (managers) statements.push([`SELECT mu.* FROM users mu WHERE mu.organisationId = ? AND mu.id IN (SELECT p.managerId FROM (SELECT u.managerId ${tail}) p)`, [ctx.organisationId, ...values]]);
     const results = await this.db.rowsTogether(ctx, statements);
     return { rows: results[0], detailRows: parts > 0 ? results[1] : undefined, managerRows: managers ? results.at(-1) : undefined };
@@ -801,7 +807,29 @@ const ALWAYS_READ: readonly UserColumn[] = ["id", "organisationId", "userName", 
  * than the whole rows, and MariaDB less to send. Columns come from code, never from input.
  */
 function userSelectList(columns: readonly UserColumn[] | undefined): string {
-  return columns ? [...new Set([...ALWAYS_READ, ...columns])].map((c) => `u.${c}`).join(", ") : "u.*";
+  return columns ? partialColumns(columns).map((c) => `u.${c}`).join(", ") : "u.*";
+}
+
+const partialColumns = (columns: readonly UserColumn[]): UserColumn[] => [...new Set([...ALWAYS_READ, ...columns])];
+
+/**
+ * The managers' `columns` (and ALWAYS_READ) in a select list with MANAGER_JOIN, each as `managerRow_<column>`.
+ * Joined, a page of 100 users with managers cost MariaDB 1.05–1.49 ms against 1.61–1.93 ms with
+ * the whole managers' own statement (measured with its CPU time, three fields each).
+ */
+function managerSelectList(columns: readonly UserColumn[]): string {
+  return partialColumns(columns).map((c) => `mu.${c} AS managerRow_${c}`).join(", ");
+}
+
+/** The managers read by `managerSelectList`, by id: null for a manager link with no user behind it. */
+function managersJoinedTo(rows: Record<string, unknown>[], columns: readonly UserColumn[]): Map<string, User | null> {
+  const managers = new Map<string, User | null>();
+  const read = partialColumns(columns);
+  for (const r of rows) {
+    if (r.managerId == null || managers.has(String(r.managerId))) continue;
+    managers.set(String(r.managerId), r.managerRow_id == null ? null : userFromRow(Object.fromEntries(read.map((c) => [c, r[`managerRow_${c}`]]))));
+  }
+  return managers;
 }
 
 /**

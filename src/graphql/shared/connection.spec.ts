@@ -1,5 +1,5 @@
 import { type FragmentDefinitionNode, type GraphQLResolveInfo, type OperationDefinitionNode, type FieldNode, Kind, parse } from "graphql";
-import { selectedNodeFields } from "./connection";
+import { selectedNodeFields, selectedNodeSubfields } from "./connection";
 
 /** The resolve info of the operation's first root field, as graphql-js passes it to that field's resolver. */
 function infoOf(query: string): GraphQLResolveInfo {
@@ -26,5 +26,20 @@ describe("selectedNodeFields", () => {
 
   test("nothing when the query asks for no nodes", () => {
     expect(selectedNodeFields(infoOf(`{ users { totalCount pageInfo { hasNextPage } } }`))).toEqual(new Set());
+  });
+});
+
+describe("selectedNodeSubfields", () => {
+  test("the union of a field's selections over its aliases, fragments, nodes and edges", () => {
+    const info = infoOf(`
+      query { users { nodes { manager { id } boss: manager { ...Boss } } edges { node { manager { ... on User { department } } } } } }
+      fragment Boss on User { title manager { userName } }`);
+    expect(selectedNodeSubfields(info, "manager")).toEqual(new Set(["id", "title", "manager", "department"]));
+  });
+
+  test("nothing for a field the nodes do not select, nor for one selected deeper down", () => {
+    const info = infoOf(`{ users { nodes { id groups { id } } } }`);
+    expect(selectedNodeSubfields(info, "manager")).toEqual(new Set());
+    expect(selectedNodeSubfields(infoOf(`{ users { nodes { manager { manager { title } } } } }`), "manager")).toEqual(new Set(["manager"]));
   });
 });

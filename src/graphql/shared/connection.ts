@@ -75,15 +75,27 @@ function eachField(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, 
   }
 }
 
-/** Names of the fields the query selects on this connection's nodes (`nodes { … }` and `edges { node { … } }`). */
-export function selectedNodeFields(info: GraphQLResolveInfo): Set<string> {
-  const names = new Set<string>();
-  const addFieldsOf = (node: FieldNode) => eachField(node.selectionSet, info, (f) => names.add(f.name.value));
+/** The fields the query selects on this connection's nodes (`nodes { … }` and `edges { node { … } }`), each occurrence. */
+function nodeFields(info: GraphQLResolveInfo): FieldNode[] {
+  const fields: FieldNode[] = [];
+  const addFieldsOf = (node: FieldNode) => eachField(node.selectionSet, info, (f) => fields.push(f));
   for (const connection of info.fieldNodes) {
     eachField(connection.selectionSet, info, (f) => {
       if (f.name.value === "nodes") addFieldsOf(f);
       else if (f.name.value === "edges") eachField(f.selectionSet, info, (e) => e.name.value === "node" && addFieldsOf(e));
     });
   }
+  return fields;
+}
+
+/** Names of the fields the query selects on this connection's nodes. */
+export function selectedNodeFields(info: GraphQLResolveInfo): Set<string> {
+  return new Set(nodeFields(info).map((f) => f.name.value));
+}
+
+/** Names of the fields the query selects under the nodes' `field`, over all its aliases and fragments. */
+export function selectedNodeSubfields(info: GraphQLResolveInfo, field: string): Set<string> {
+  const names = new Set<string>();
+  for (const f of nodeFields(info)) if (f.name.value === field) eachField(f.selectionSet, info, (sub) => names.add(sub.name.value));
   return names;
 }

@@ -7,7 +7,7 @@ import type { DetailParts } from "../../domain/users/user-details.sql";
 import type { UserCriteria } from "../../domain/users/user.query";
 import { encodeCursor } from "../../domain/shared/paging";
 import type { GraphqlContext } from "../context";
-import { pageSize, selectedNodeFields, selectsTotalCount, toConnection } from "../shared/connection";
+import { pageSize, selectedNodeFields, selectedNodeSubfields, selectsTotalCount, toConnection } from "../shared/connection";
 import { RoleType } from "../roles/role.graphql";
 import { CreateUserInput, UpdateUserInput, UserFilterInput } from "./user.inputs";
 import { AddressType, ContactValueType, GroupRefType, UserConnection, UserNameType, UserType } from "./user.types";
@@ -101,8 +101,16 @@ export function userColumnsOf(fields: Set<string>): UserColumn[] | undefined {
 /**
  * Loads the relations a page's nodes select in one batch each, so that their fields resolve without
  * waiting; those that came with the page (`details`, `managers`) are primed instead of read again.
+ * `partialManagers`: the managers hold only what this page shows of them.
  */
-function prefetchRelations(ctx: GraphqlContext, users: User[], fields: Set<string>, details: Map<string, UserDetails> | null, managers: Map<string, User> | null): Promise<unknown> {
+function prefetchRelations(
+  ctx: GraphqlContext,
+  users: User[],
+  fields: Set<string>,
+  details: Map<string, UserDetails> | null,
+  managers: Map<string, User | null> | null,
+  partialManagers: boolean,
+): Promise<unknown> {
   const loaders = ctx.loaders();
   const ids = users.map((u) => u.id);
   const parts = detailPartsOf(fields);
@@ -116,9 +124,13 @@ function prefetchRelations(ctx: GraphqlContext, users: User[], fields: Set<strin
   fill(parts.roles, loaders.rolesOfUser, (d) => d.roles);
   fill(parts.customFields, loaders.customFieldsOfUser, (d) => d.customFields);
   fill(parts.groups, loaders.groupsOfUser, (d) => d.groups);
-  const managerIds = users.flatMap((u) => (u.managerId ? [u.managerId] : []));
-  if (fields.has("manager") && managers) for (const id of managerIds) loaders.userById.prime(id, managers.get(id) ?? null);
-  else if (fields.has("manager")) batches.push(loaders.userById.prefetch(managerIds));
+  if (fields.has("manager")) {
+    const managerIds = users.flatMap((u) => (u.managerId ? [u.managerId] : []));
+    if (managers && partialManagers) {
+      for (const u of users) if (u.managerId) loaders.managerReadWithPage.set(u, managers.get(u.managerId) ?? null);
+    } else if (managers) for (const id of managerIds) loaders.userById.prime(id, managers.get(id) ?? null);
+    else batches.push(loaders.userById.prefetch(managerIds));
+  }
   return Promise.all(batches);
 }
 
@@ -143,7 +155,12 @@ export const userFieldResolvers = {
   phoneNumbers: (user: User, ctx: GraphqlContext) => mapValue(ctx.loaders().contactsOfUser.get(user.id), (c) => c.phoneNumbers),
   roles: (user: User, ctx: GraphqlContext) => ctx.loaders().rolesOfUser.get(user.id),
   customFields: (user: User, ctx: GraphqlContext) => ctx.loaders().customFieldsOfUser.get(user.id),
-  manager: (user: User, ctx: GraphqlContext): User | null | Promise<User | null> => (user.managerId ? ctx.loaders().userById.get(user.managerId) : null),
+  manager: (user: User, ctx: GraphqlContext): User | null | Promise<User | null> => {
+    if (!user.managerId) return null;
+    const loaders = ctx.loaders();
+    const readWithPage = loaders.managerReadWithPage.get(user);
+    return readWithPage !== undefined ? readWithPage : loaders.userById.get(user.managerId);
+  },
   groups: (user: User, ctx: GraphqlContext) => ctx.loaders().groupsOfUser.get(user.id),
 } satisfies Record<string, (user: User, ctx: GraphqlContext) => unknown>;
 
@@ -158,13 +175,16 @@ export class UserResolver {
     @Arg("filter", () => UserFilterInput, { nullable: true }) filter?: UserFilterInput | null,
   ) {
     const fields = selectedNodeFields(info);
+    // The managers' fields, when each is known to read only columns (else they are read whole).
+    const managerColumns = fields.has("manager") ? userColumnsOf(selectedNodeSubfields(info, "manager")) : undefined;
     const { slice, details, managers } = await ctx.services.users.listWithDetails(ctx.auth(), userCriteria(filter), { first: pageSize(first), after }, {
       count: selectsTotalCount(info),
       include: detailPartsOf(fields),
       managers: fields.has("manager"),
       columns: userColumnsOf(fields),
+      managerColumns,
     });
-    await prefetchRelations(ctx, slice.items, fields, details, managers);
+    await prefetchRelations(ctx, slice.items, fields, details, managers, managerColumns !== undefined);
     return toConnection(slice, (u) => encodeCursor(u.userNameKey));
   }
 
