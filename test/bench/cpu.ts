@@ -63,3 +63,21 @@ export async function cpuPerRequest<T>(pids: { server?: number | null; database?
   const per = (a: number | null, b: number | null) => (a === null || b === null || requests === 0 ? null : (b - a) / requests);
   return { result, cpu: { serverMs: per(s0, s1), databaseMs: per(d0, d1) } };
 }
+
+/**
+ * Waits until a process is nearly idle (under `maxMsPerSecond` of CPU over a second), at most
+ * `timeoutMs`; resolves to the seconds waited, or null when it did not settle. After a bulk seed,
+ * MariaDB's background work (purge, page flushing) goes on for a while, and whatever is measured
+ * then pays for it.
+ */
+export async function settle(pid: number | null | undefined, maxMsPerSecond = 30, timeoutMs = 120_000): Promise<number | null> {
+  if (!pid) return 0;
+  const started = Date.now();
+  for (;;) {
+    const before = cpuMs(pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    const used = (cpuMs(pid) ?? 0) - (before ?? 0);
+    if (used <= maxMsPerSecond) return (Date.now() - started) / 1000;
+    if (Date.now() - started > timeoutMs) return null;
+  }
+}

@@ -44,6 +44,8 @@ interface IpcAnswer {
 interface StartOptions {
   name: string;
   script: string;
+  /** The child's working directory (default: this checkout). */
+  cwd?: string;
   env: Record<string, string>;
   execArgv?: string[];
   /** Resolves the port from a line of the child's output, or null while not ready. */
@@ -54,7 +56,7 @@ interface StartOptions {
 /** Starts a Node server as a child process (its own CPU, not the load generator's) and waits until it listens. */
 export function startServer(o: StartOptions): Promise<ServerProcess> {
   const child = fork(o.script, [], {
-    cwd: repoRoot,
+    cwd: o.cwd ?? repoRoot,
     env: { ...process.env, ...o.env },
     execArgv: o.execArgv ?? [],
     stdio: ["ignore", "pipe", "pipe", "ipc"],
@@ -133,6 +135,8 @@ export interface RosterOptions {
   databaseUrl: string;
   /** Write a V8 CPU profile of the Roster process into this directory when it stops, and time SQL statements. */
   profileDir?: string;
+  /** Run the build of another checkout (its dist/, built), as `--compare` does; default: this one. */
+  checkout?: string;
 }
 
 /** `node dist/src/main.js` as the README runs it, with the statement counter preloaded. */
@@ -140,9 +144,11 @@ export async function startRoster(o: RosterOptions): Promise<ServerProcess> {
   const port = await freePort();
   const execArgv = ["-r", path.join(__dirname, "query-counter.js")];
   if (o.profileDir) execArgv.push("--cpu-prof", `--cpu-prof-dir=${o.profileDir}`);
+  const checkout = o.checkout ?? repoRoot;
   return startServer({
-    name: "roster",
-    script: path.join(repoRoot, "dist/src/main.js"),
+    name: o.checkout ? `roster (${o.checkout})` : "roster",
+    script: path.join(checkout, "dist/src/main.js"),
+    cwd: checkout,
     env: { DATABASE_URL: o.databaseUrl, PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: "warn", BOOTSTRAP_DEFAULT_ORG: "false", NODE_ENV: "production", BENCH_SQL_TIMING: o.profileDir ? "1" : "0",
       // Throughput is measured, not abuse protection: the limits (when this build has them) are off.
       SCIM_RATE_LIMIT_PER_TOKEN: "0", SCIM_RATE_LIMIT_PER_IP: "0", GRAPHQL_RATE_LIMIT_PER_IP: "0", SHUTDOWN_TIMEOUT_SECONDS: "5" },

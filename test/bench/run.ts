@@ -12,6 +12,9 @@
  *   --only a,b        run only these scenarios: create,lookup,write,membership,paging,entra,graphql
  *   --buffer-pool-mb N  MariaDB's InnoDB buffer pool for the run (default 1024; restored afterwards);
  *                     0 measures the server as it is configured
+ *   --compare DIR     instead of the scenarios: this build against another checkout's (built, e.g. a
+ *                     worktree of an earlier commit) on one database, in alternating slices (compare.ts);
+ *                     --only picks among create, lookup, write, membership, graphql
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -23,7 +26,7 @@ import { createServices } from "../../src/domain/services";
 import { openDatabase } from "../../src/platform/boot";
 import { Database } from "../../src/platform/database";
 import { type ServerProcess, repoRoot, startBareBaseline, startDbBaseline, startRoster } from "./processes";
-import { localDatabasePid } from "./cpu";
+import { localDatabasePid, settle } from "./cpu";
 import { type Row, printTable, writeJson } from "./report";
 import {
   type BenchContext,
@@ -41,6 +44,7 @@ import {
   verifySeed,
 } from "./scenarios";
 import { Seeder, createTenant } from "./seed";
+import { compareBuilds } from "./compare";
 
 const SCENARIOS = ["create", "lookup", "write", "membership", "paging", "entra", "graphql"] as const;
 
@@ -54,6 +58,8 @@ interface Options {
   only: Set<string>;
   mariadb: string;
   bufferPoolMb: number;
+  /** Another checkout (built) to measure against, in alternating slices on one database. */
+  compare?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -77,6 +83,10 @@ function parseArgs(argv: string[]): Options {
       o.only = new Set(value().split(",").map((s) => s.trim()));
       for (const s of o.only) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}; one of ${SCENARIOS.join(", ")}`);
     } else if (a.startsWith("--mariadb")) o.mariadb = value();
+    else if (a.startsWith("--compare")) {
+      o.compare = path.resolve(value());
+      if (!fs.existsSync(path.join(o.compare, "dist/src/main.js"))) throw new Error(`--compare: ${o.compare}/dist/src/main.js not found (run npm run build there first)`);
+    }
     else if (a.startsWith("--buffer-pool-mb")) {
       o.bufferPoolMb = Number(value());
       if (!Number.isInteger(o.bufferPoolMb) || o.bufferPoolMb < 0) throw new Error("--buffer-pool-mb must be a whole number of MiB (0: as configured)");
@@ -194,9 +204,6 @@ async function main(): Promise<void> {
     if (admin) ctx.globalQuestions = async () => Number(((await admin!.query("SHOW GLOBAL STATUS LIKE 'Questions'"))[0] as { Value: string }[])[0].Value);
     const want = (s: (typeof SCENARIOS)[number]) => o.only.has(s);
 
-    log("8. baselines");
-    await baselineBare(ctx);
-
     const grow = async (n: number) => {
       if (seeder.userCount >= n) return;
       const started = Date.now();
@@ -208,67 +215,83 @@ async function main(): Promise<void> {
     await grow(Math.min(sizes.lookupSizes[0], 1000));
     await verifySeed(ctx, 14);
 
-    if (want("create")) {
-      log("1. create user");
-      await createUsers(ctx, creates);
-    }
+    if (o.compare) {
+      const other = await startRoster({ databaseUrl, checkout: o.compare });
+      servers.push(other);
+      ctx.other = other;
+      log(`compare: this build ${roster.url} against ${o.compare} ${other.url}`);
+      await grow(sizes.lookupSizes[1]);
+      // A group, so that lookups and GraphQL pages show memberships (its members are the first users).
+      const groupId = want("membership") || want("graphql") || want("lookup") ? await seeder.group(`Bench group ${sizes.groupSizes[0]}`, 0, sizes.groupSizes[0]) : null;
+      const waited = await settle(ctx.databasePid);
+      log(waited === null ? "  MariaDB still busy after 120 s: measuring anyway" : `  MariaDB settled after ${waited.toFixed(0)} s`);
+      await compareBuilds(ctx, other, creates, groupId, { create: want("create"), lookup: want("lookup"), write: want("write"), membership: want("membership"), graphql: want("graphql") });
+    } else {
+      log("8. baselines");
+      await baselineBare(ctx);
 
-    const lookupResults: LookupResult[] = [];
-    const [small, large] = sizes.lookupSizes;
-    for (const size of [small, large]) {
-      await grow(size);
-      if (want("lookup") || (want("graphql") && size === large)) {
+      if (want("create")) {
+        log("1. create user");
+        await createUsers(ctx, creates);
+      }
+
+      const lookupResults: LookupResult[] = [];
+      const [small, large] = sizes.lookupSizes;
+      for (const size of [small, large]) {
+        await grow(size);
+        if (want("lookup") || (want("graphql") && size === large)) {
+          log(`2. lookup @${size}`);
+          lookupResults.push(await lookups(ctx, size, baseRows));
+        }
+      }
+      if (lookupResults.length > 1) lookupGrowth(ctx, lookupResults.filter((r) => r.size <= large));
+
+      let nextFree = 0;
+      if (want("write")) {
+        log("3. deactivate / PUT");
+        // Users from the middle of the directory: not in the membership groups' add ranges.
+        nextFree = await deactivateAndPut(ctx, Math.floor(large / 2) + 1, baseRows);
+      }
+      void nextFree;
+
+      if (want("membership")) {
+        log("4. membership");
+        const adds = sizes.memberAdds + sizes.warmup;
+        const maxGroup = Math.max(...sizes.groupSizes);
+        await grow(maxGroup + adds);
+        const groups: { size: number; id: string; addFrom: number }[] = [];
+        for (const size of sizes.groupSizes) {
+          const started = Date.now();
+          // The largest group takes users [0, size) and adds from beyond; smaller ones add right after their members.
+          const id = await seeder.group(`Bench group ${size}`, 0, size);
+          groups.push({ size, id, addFrom: size });
+          log(`  group of ${size} members seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        }
+        await membership(ctx, groups, baseRows);
+      }
+
+      if (want("paging")) {
+        log("5. paging");
+        await paging(ctx);
+      }
+
+      if (want("entra")) {
+        log("6. Entra-style initial cycle");
+        await entraCycle(ctx, entra, baseRows);
+      }
+
+      if (want("graphql")) {
+        log("7. GraphQL page");
+        await graphql(ctx);
+      }
+
+      if (o.full && want("lookup")) {
+        const size = sizes.lookupSizes[2];
+        await grow(size);
         log(`2. lookup @${size}`);
-        lookupResults.push(await lookups(ctx, size, baseRows));
+        const r = await lookups(ctx, size, baseRows);
+        lookupGrowth(ctx, [lookupResults[0], r]);
       }
-    }
-    if (lookupResults.length > 1) lookupGrowth(ctx, lookupResults.filter((r) => r.size <= large));
-
-    let nextFree = 0;
-    if (want("write")) {
-      log("3. deactivate / PUT");
-      // Users from the middle of the directory: not in the membership groups' add ranges.
-      nextFree = await deactivateAndPut(ctx, Math.floor(large / 2) + 1, baseRows);
-    }
-    void nextFree;
-
-    if (want("membership")) {
-      log("4. membership");
-      const adds = sizes.memberAdds + sizes.warmup;
-      const maxGroup = Math.max(...sizes.groupSizes);
-      await grow(maxGroup + adds);
-      const groups: { size: number; id: string; addFrom: number }[] = [];
-      for (const size of sizes.groupSizes) {
-        const started = Date.now();
-        // The largest group takes users [0, size) and adds from beyond; smaller ones add right after their members.
-        const id = await seeder.group(`Bench group ${size}`, 0, size);
-        groups.push({ size, id, addFrom: size });
-        log(`  group of ${size} members seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      }
-      await membership(ctx, groups, baseRows);
-    }
-
-    if (want("paging")) {
-      log("5. paging");
-      await paging(ctx);
-    }
-
-    if (want("entra")) {
-      log("6. Entra-style initial cycle");
-      await entraCycle(ctx, entra, baseRows);
-    }
-
-    if (want("graphql")) {
-      log("7. GraphQL page");
-      await graphql(ctx);
-    }
-
-    if (o.full && want("lookup")) {
-      const size = sizes.lookupSizes[2];
-      await grow(size);
-      log(`2. lookup @${size}`);
-      const r = await lookups(ctx, size, baseRows);
-      lookupGrowth(ctx, [lookupResults[0], r]);
     }
   } catch (err) {
     exitCode = 1;

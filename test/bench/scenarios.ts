@@ -44,16 +44,18 @@ export interface BenchContext {
   globalQuestions?: () => Promise<number>;
   /** The database server's pid when it runs on this machine (its CPU per request is measured), else null. */
   databasePid?: number | null;
+  /** Another build of Roster on the same database (`--compare`). */
+  other?: ServerProcess;
 }
 
 /** A deterministic spread over [0, n): request i touches user pick(i, n). */
-const pick = (i: number, n: number) => (((i + 1_000_003) * 2_654_435_761) >>> 0) % n;
+export const pick = (i: number, n: number) => (((i + 1_000_003) * 2_654_435_761) >>> 0) % n;
 
 export function scimClient(ctx: BenchContext, tenant: Tenant, sockets = ctx.concurrency): Client {
   return new Client(ctx.roster.url, sockets, { authorization: `Bearer ${tenant.scimToken}`, accept: "application/scim+json" });
 }
 
-const userFilter = (userName: string) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`;
+export const userFilter = (userName: string) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`;
 
 function row(scenario: string, r: LoadResult, baselineName: string, base: LoadResult | null, target: string, min: number | null, extra: Partial<Row> = {}): Row {
   const ratio = base ? r.rate / base.rate : null;
@@ -79,7 +81,7 @@ function row(scenario: string, r: LoadResult, baselineName: string, base: LoadRe
 type Spec = Omit<LoadSpec, "concurrency"> & { concurrency?: number };
 
 /** One load of a scenario: what it is called, the client that sends it and what it sends. */
-interface Side {
+export interface Side {
   name: string;
   client: Client;
   spec: Spec;
@@ -98,8 +100,8 @@ const SLICES = 6;
  * warm-up first and unmeasured. Request indexes run on across slices, so a load that needs fresh
  * rows (creates, distinct users to deactivate) gets them.
  */
-async function loads(ctx: BenchContext, sides: Side[], slices = SLICES): Promise<LoadResult[]> {
-  const pidOf = (c: Client) => [ctx.roster, ctx.bare, ctx.db].find((p) => p.url === c.baseUrl)?.child.pid;
+export async function loads(ctx: BenchContext, sides: Side[], slices = SLICES): Promise<LoadResult[]> {
+  const pidOf = (c: Client) => [ctx.roster, ctx.bare, ctx.db, ctx.other].find((p) => p?.url === c.baseUrl)?.child.pid;
   for (const s of sides) if (s.spec.warmup) await runLoad(s.client, { concurrency: ctx.concurrency, ...s.spec, requests: 0 });
   const timing = ctx.sqlTiming === true;
   if (timing) await ctx.roster.sqlTiming();
