@@ -68,3 +68,12 @@ test("a connection counts the directory only when the query asks for totalCount"
   await app.services.users.create(t.ctx, { userName: "counted-too@x.test" });
   expect(await counts()).toEqual({ total: first.total + 1, statements: 1 });
 });
+
+test("pages that ask for totalCount at once, with no total kept, count the directory once between them", async () => {
+  const tenant = await app.tenant();
+  for (let i = 0; i < 3; i++) await app.services.users.create(tenant.ctx, { userName: `herd-${i}@x.test` });
+  app.queries.reset();
+  const pages = await Promise.all(Array.from({ length: 8 }, () => app.gql<{ users: { totalCount: number } }>(tenant.adminToken, `{ users(first: 2) { totalCount nodes { id } } }`)));
+  expect(pages.map((p) => p.data?.users.totalCount)).toEqual(Array(8).fill(3));
+  expect(app.queries.statements.filter((q) => /COUNT\(/i.test(q))).toHaveLength(1);
+});

@@ -28,4 +28,39 @@ describe("RecentTotals", () => {
     expect(counted).toBe(2);
     expect(await totals.ofPage("o:y", { offset: 100, limit: 100 }, 100, count)).toBe(3);
   });
+
+  test("requests that miss while a count is on its way share it; a count that a change overtook is not kept", async () => {
+    const totals = new RecentTotals();
+    let counted = 0;
+    const releases: ((n: number) => void)[] = [];
+    const count = () => {
+      counted++;
+      return new Promise<number>((resolve) => releases.push(resolve));
+    };
+    const waiting = [totals.get("o:all", undefined, count), totals.get("o:all", undefined, count), totals.get("o:all", undefined, count)];
+    expect(counted).toBe(1);
+    releases[0](10);
+    expect(await Promise.all(waiting)).toEqual([10, 10, 10]);
+    expect(await totals.get("o:all", undefined, count)).toBe(10);
+    expect(counted).toBe(1);
+
+    // A change commits while a count is on its way: the requests after it count again, and the
+    // overtaken count answers only those that were already waiting for it, and is not kept.
+    totals.forget("o");
+    const before = totals.get("o:all", undefined, count);
+    totals.forget("o");
+    const after = totals.get("o:all", undefined, count);
+    expect(counted).toBe(3);
+    releases[1](10);
+    releases[2](11);
+    expect([await before, await after]).toEqual([10, 11]);
+    expect(await totals.get("o:all", undefined, count)).toBe(11);
+    expect(counted).toBe(3);
+  });
+
+  test("a failed count is not kept, and the next request counts again", async () => {
+    const totals = new RecentTotals();
+    await expect(totals.get("o:all", undefined, () => Promise.reject(new Error("gone")))).rejects.toThrow("gone");
+    expect(await totals.get("o:all", undefined, async () => 5)).toBe(5);
+  });
 });

@@ -3,9 +3,14 @@
  * page of it, and a UI (GraphQL totalCount) or an IdP paging with startIndex asks for it every page. Any audited change to an organisation made
  * through this process forgets that organisation's totals once it commits; a change made through
  * another instance shows within `ttlMs`.
+ *
+ * Requests that miss while a count is on its way wait for that count instead of starting their own:
+ * when a total of 100,000 users expired under eight concurrent GraphQL pages, each counted (25 ms of
+ * MariaDB each), every 5 s.
  */
 export class RecentTotals {
   private readonly entries = new Map<string, { value: number; until: number }>();
+  private readonly counting = new Map<string, Promise<number>>();
 
   constructor(
     private readonly ttlMs = 5_000,
@@ -17,10 +22,21 @@ export class RecentTotals {
     if (inTransaction) return count();
     const hit = this.entries.get(list);
     if (hit && hit.until > Date.now()) return hit.value;
-    const value = await count();
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(list, { value, until: Date.now() + this.ttlMs });
-    return value;
+    const pending = this.counting.get(list);
+    if (pending) return pending;
+    const counted = count();
+    this.counting.set(list, counted);
+    try {
+      const value = await counted;
+      // Kept unless forgotten meanwhile: a change that committed during the count may be missing from it.
+      if (this.counting.get(list) === counted) {
+        if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+        this.entries.set(list, { value, until: Date.now() + this.ttlMs });
+      }
+      return value;
+    } finally {
+      if (this.counting.get(list) === counted) this.counting.delete(list);
+    }
   }
 
   /**
@@ -33,6 +49,6 @@ export class RecentTotals {
   }
 
   forget(organisationId: string): void {
-    for (const key of this.entries.keys()) if (key.startsWith(`${organisationId}:`)) this.entries.delete(key);
+    for (const map of [this.entries, this.counting]) for (const key of map.keys()) if (key.startsWith(`${organisationId}:`)) map.delete(key);
   }
 }
