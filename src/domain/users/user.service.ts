@@ -814,8 +814,8 @@ const partialColumns = (columns: readonly UserColumn[]): UserColumn[] => [...new
 
 /**
  * The managers' `columns` (and ALWAYS_READ) in a select list with MANAGER_JOIN, each as `managerRow_<column>`.
- * Joined, a page of 100 users with managers cost MariaDB 1.05–1.49 ms against 1.61–1.93 ms with
- * the whole managers' own statement (measured with its CPU time, three fields each).
+ * Joined, a GraphQL page of 100 users with managers (three fields each) cost MariaDB 1.57 ms against
+ * 1.82 and 2.42 ms with the whole managers' own statement (`npm run bench -- --compare`, two runs).
  */
 function managerSelectList(columns: readonly UserColumn[]): string {
   return partialColumns(columns).map((c) => `mu.${c} AS managerRow_${c}`).join(", ");
