@@ -139,36 +139,57 @@ export function userDetailsFromRows(
   roles: Map<string, Role>,
   fullValues: Map<string, string> = new Map(),
 ): Map<string, UserDetails> {
-  const result = new Map<string, UserDetails>(userIds.map((id) => [id, { emails: [], phoneNumbers: [], roles: [], customFields: {}, groups: [], manager: null }]));
-  // Sorted here, not by the statement: ORDER BY over a UNION costs a temporary table.
-  const byKind = (k: string) => rows.filter((r) => r.k === k && result.has(String(r.userId)));
-  const of = (r: Record<string, unknown>) => result.get(String(r.userId))!;
-  for (const r of byKind("c").sort((x, y) => Number(x.n) - Number(y.n))) {
-    const contact: UserContact = {
-      id: String(r.a),
-      organisationId,
-      userId: String(r.userId),
-      kind: r.b as UserContact["kind"],
-      position: Number(r.n),
-      value: String(r.c),
-      valueKey: String(r.d),
-      type: textOf(r.e),
-      primary: boolOf(Number(r.g)),
-      display: textOf(r.f),
-    };
-    (contact.kind === "email" ? of(r).emails : of(r).phoneNumbers).push(contact);
+  const result = new Map<string, UserDetails>();
+  for (const id of userIds) result.set(id, { emails: [], phoneNumbers: [], roles: [], customFields: {}, groups: [], manager: null });
+  // One pass over the rows, then each user's lists sorted here (stable: equal keys keep the rows'
+  // order), not by the statement: ORDER BY over a UNION costs a temporary table. Filtering the rows
+  // once per kind and sorting every user's groups together cost a page of 100 users ~0.18 ms.
+  const valueRows = new Map<UserDetails, Record<string, unknown>[]>();
+  const groupRows = new Map<UserDetails, Record<string, unknown>[]>();
+  const add = (lists: Map<UserDetails, Record<string, unknown>[]>, d: UserDetails, r: Record<string, unknown>) => {
+    const list = lists.get(d);
+    if (list) list.push(r);
+    else lists.set(d, [r]);
+  };
+  for (const r of rows) {
+    const d = result.get(String(r.userId));
+    if (!d) continue;
+    if (r.k === "c") {
+      const contact: UserContact = {
+        id: String(r.a),
+        organisationId,
+        userId: String(r.userId),
+        kind: r.b as UserContact["kind"],
+        position: Number(r.n),
+        value: String(r.c),
+        valueKey: String(r.d),
+        type: textOf(r.e),
+        primary: boolOf(Number(r.g)),
+        display: textOf(r.f),
+      };
+      (contact.kind === "email" ? d.emails : d.phoneNumbers).push(contact);
+    } else if (r.k === "r") {
+      const role = roles.get(String(r.a));
+      if (role) d.roles.push(role);
+    } else if (r.k === "v") add(valueRows, d, r);
+    else if (r.k === "m") d.manager = { id: String(r.a), userName: String(r.b), displayName: textOf(r.c) };
+    else if (r.k === "g") add(groupRows, d, r);
   }
-  for (const r of byKind("r")) {
-    const role = roles.get(String(r.a));
-    if (role) of(r).roles.push(role);
+  for (const d of result.values()) {
+    if (d.emails.length > 1) d.emails.sort(byPosition);
+    if (d.phoneNumbers.length > 1) d.phoneNumbers.sort(byPosition);
+    if (d.roles.length > 1) d.roles.sort((x, y) => compareText(x.nameKey, y.nameKey));
   }
-  for (const d of result.values()) if (d.roles.length > 1) d.roles.sort((x, y) => compareText(x.nameKey, y.nameKey));
-  for (const r of byKind("v").sort((x, y) => Number(x.n) - Number(y.n))) {
-    const value = Number(r.c) ? (fullValues.get(valueKey(r.userId, r.a, r.n)) ?? String(r.b)) : String(r.b);
-    addStoredValue(of(r).customFields as CustomFieldValues, definitions.get(String(r.a)), { value, valueNumber: r.g === null || r.g === undefined ? null : Number(r.g) });
+  for (const [d, list] of valueRows) {
+    for (const r of list.sort((x, y) => Number(x.n) - Number(y.n))) {
+      const value = Number(r.c) ? (fullValues.get(valueKey(r.userId, r.a, r.n)) ?? String(r.b)) : String(r.b);
+      addStoredValue(d.customFields as CustomFieldValues, definitions.get(String(r.a)), { value, valueNumber: r.g === null || r.g === undefined ? null : Number(r.g) });
+    }
   }
-  for (const r of byKind("m")) of(r).manager = { id: String(r.a), userName: String(r.b), displayName: textOf(r.c) };
-  for (const r of byKind("g").sort((x, y) => compareText(x.c, y.c))) of(r).groups.push({ id: String(r.a), displayName: String(r.b) });
+  for (const [d, list] of groupRows) {
+    if (list.length > 1) list.sort((x, y) => compareText(x.c, y.c));
+    for (const r of list) d.groups.push({ id: String(r.a), displayName: String(r.b) });
+  }
   return result;
 }
 
@@ -183,7 +204,11 @@ export const isCutValue = (r: Record<string, unknown>) => r.k === "v" && Number(
 /** The key of a custom value row in `fullValues`. */
 export const valueKey = (userId: unknown, fieldId: unknown, position: unknown) => `${String(userId)}/${String(fieldId)}/${Number(position)}`;
 
+/** String order, without allocating: it runs inside sorts. */
 const compareText = (x: unknown, y: unknown) => {
-  const [a, b] = [String(x), String(y)];
+  const a = String(x);
+  const b = String(y);
   return a < b ? -1 : a > b ? 1 : 0;
 };
+
+const byPosition = (x: UserContact, y: UserContact) => x.position - y.position;
