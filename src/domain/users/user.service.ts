@@ -426,7 +426,9 @@ export class UserService {
     const { where, params } = await this.where(ctx, criteria);
     // Counting a large directory costs more than the page itself: only when the caller wants it,
     // and kept for a few seconds (every page of a UI would otherwise count the directory again).
-    const totalCount = options.count === false ? -1 : await this.totals.get(`${ctx.organisationId}:${JSON.stringify(criteria)}`, ctx.manager, () => this.count(ctx, where, params));
+    // Counted beside the page statement, not before it: a filter not counted yet (a search as it is
+    // typed) waits for the slower of the two statements, not for both.
+    const counting = options.count === false ? -1 : this.totals.get(`${ctx.organisationId}:${JSON.stringify(criteria)}`, ctx.manager, () => this.count(ctx, where, params));
     const after = page.after ? " AND u.userNameKey > :afterKey" : "";
     const from = `FROM ${this.usersInNameOrder(criteria, true)}`;
     const [tail, values] = this.db.positional(`${from} WHERE ${where}${after} ORDER BY u.userNameKey ASC LIMIT ${Number(page.first) + 1}`, {
@@ -441,9 +443,10 @@ export class UserService {
     // Managers read partially come with their users' rows (MANAGER_JOIN); whole, by a statement of their own.
     const joinManagers = together && options.managers && options.managerColumns ? options.managerColumns : undefined;
     const select = userSelectList(options.columns && own ? [...options.columns, "ownDetails"] : options.columns) + (joinManagers ? `, ${managerSelectList(joinManagers)}` : "");
-    const { rows, detailRows, managerRows } = together
-      ? await this.pageWithDetails(ctx, select, tail, values, { ...wanted, ...OTHERS_ONLY }, options.managers && !joinManagers, joinManagers ? `${from}${MANAGER_JOIN}${tail.slice(from.length)}` : tail)
-      : { rows: await this.db.rows(ctx, `SELECT ${select} ${tail}`, values) };
+    const reading = together
+      ? this.pageWithDetails(ctx, select, tail, values, { ...wanted, ...OTHERS_ONLY }, options.managers && !joinManagers, joinManagers ? `${from}${MANAGER_JOIN}${tail.slice(from.length)}` : tail)
+      : this.db.rows(ctx, `SELECT ${select} ${tail}`, values).then((rows) => ({ rows, detailRows: undefined, managerRows: undefined }));
+    const [totalCount, { rows, detailRows, managerRows }] = await Promise.all([counting, reading]);
     const items = rows.slice(0, page.first).map(userFromRow);
     const last = items.at(-1);
     const slice = { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.userNameKey) : null };
