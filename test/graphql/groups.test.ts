@@ -80,6 +80,25 @@ test("members page through a large group by cursor", async () => {
   expect(seen).toEqual([...ids].sort());
 });
 
+test("a group's member total is counted once for its pages, and a change shows at once", async () => {
+  const g = await app.services.groups.create(t.ctx, { displayName: "Counted", members: ids.slice(0, 4).map((id) => ({ id })) });
+  const page = async (after: string | null) => {
+    const r: any = await app.gql(t.adminToken, `query($g: ID!, $after: String) { group(id: $g) { members(first: 2, after: $after) { totalCount pageInfo { endCursor } } } }`, { g: g.id, after });
+    return r.data.group.members as { totalCount: number; pageInfo: { endCursor: string } };
+  };
+  const counts = () => app.queries.statements.filter((q) => /COUNT\(/i.test(q)).length;
+  app.queries.reset();
+  const first = await page(null);
+  const second = await page(first.pageInfo.endCursor);
+  expect([first.totalCount, second.totalCount]).toEqual([4, 4]);
+  expect(counts()).toBe(1);
+  // Adding a member (an audited change) forgets the kept total: the next page counts again.
+  await app.gql(t.adminToken, `mutation($g: ID!, $u: ID!) { addGroupMembers(groupId: $g, members: [{ id: $u }]) { added } }`, { g: g.id, u: ids[5] });
+  app.queries.reset();
+  expect((await page(null)).totalCount).toBe(5);
+  expect(counts()).toBe(1);
+});
+
 test("update and delete a group; a deleted group leaves the groups that contained it", async () => {
   const parent = await app.services.groups.create(t.ctx, { displayName: "Parent" });
   const child = await app.services.groups.create(t.ctx, { displayName: "Child" });

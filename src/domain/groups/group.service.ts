@@ -238,11 +238,13 @@ export class GroupService {
     return { items, totalCount };
   }
 
+  /** Keyset pages by displayName (GraphQL); the total is kept a few seconds and counted beside the page (as users'). */
   async list(ctx: RequestContext, criteria: GroupCriteria, page: CursorPage, options: { count?: boolean } = {}): Promise<CursorSlice<Group>> {
     const qb = this.query(ctx, criteria);
-    const totalCount = options.count === false ? -1 : await qb.clone().getCount();
+    const countQuery = qb.clone();
+    const counting = options.count === false ? -1 : this.totals.get(`${ctx.organisationId}:${JSON.stringify(criteria)}`, ctx.manager, () => countQuery.getCount());
     if (page.after) qb.andWhere("g.displayNameKey > :afterKey", { afterKey: decodeCursor(page.after) });
-    const rows = await qb.orderBy("g.displayNameKey", "ASC").limit(page.first + 1).getMany();
+    const [totalCount, rows] = await Promise.all([counting, qb.orderBy("g.displayNameKey", "ASC").limit(page.first + 1).getMany()]);
     const items = rows.slice(0, page.first);
     const last = items.at(-1);
     return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.displayNameKey) : null };
@@ -259,10 +261,14 @@ export class GroupService {
 
   /** Members of one group, a page at a time (GraphQL `Group.members`). */
   async members(ctx: RequestContext, groupId: string, page: CursorPage): Promise<CursorSlice<Member>> {
-    const totalCount = await this.db.manager(ctx).getRepository(GroupMembership).countBy({ groupId, organisationId: ctx.organisationId });
+    // Kept a few seconds and counted beside the page: a group of 100,000 members is counted once,
+    // not on every page of its members (any change to the organisation forgets it).
+    const counting = this.totals.get(`${ctx.organisationId}:members:${groupId}`, ctx.manager, () =>
+      this.db.manager(ctx).getRepository(GroupMembership).countBy({ groupId, organisationId: ctx.organisationId }),
+    );
     const qb = this.memberQuery(ctx, [groupId]);
     if (page.after) qb.andWhere("m.memberId > :after", { after: decodeCursor(page.after) });
-    const rows = await qb.orderBy("m.memberId").limit(page.first + 1).getRawMany<MemberRow>();
+    const [totalCount, rows] = await Promise.all([counting, qb.orderBy("m.memberId").limit(page.first + 1).getRawMany<MemberRow>()]);
     const items = rows.slice(0, page.first).map(toMember);
     const last = items.at(-1);
     return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.id) : null };
