@@ -47,6 +47,8 @@ import { Seeder, createTenant } from "./seed";
 import { compareBuilds } from "./compare";
 
 const SCENARIOS = ["create", "lookup", "write", "membership", "paging", "entra", "graphql"] as const;
+/** The scenarios `--compare` measures on both builds. */
+const COMPARED = ["create", "lookup", "write", "membership", "graphql"];
 
 interface Options {
   concurrency: number;
@@ -96,6 +98,7 @@ function parseArgs(argv: string[]): Options {
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
+  if (o.compare && !COMPARED.some((s) => o.only.has(s))) throw new Error(`--compare measures ${COMPARED.join(", ")}: --only names none of them`);
   return o;
 }
 
