@@ -97,6 +97,19 @@ test("a group's member total is counted once for its pages, and a change shows a
   app.queries.reset();
   expect((await page(null)).totalCount).toBe(5);
   expect(counts()).toBe(1);
+  // A group's memberCount and its members' totalCount are one total: the console's group page counts once,
+  // and a list of groups then takes that group's count as kept.
+  await app.gql(t.adminToken, `mutation($g: ID!, $u: ID!) { removeGroupMembers(groupId: $g, memberIds: [$u]) { removed } }`, { g: g.id, u: ids[5] });
+  app.queries.reset();
+  const both: any = await app.gql(t.adminToken, `query($g: ID!) { group(id: $g) { memberCount members(first: 2) { totalCount } } }`, { g: g.id });
+  expect([both.data.group.memberCount, both.data.group.members.totalCount]).toEqual([4, 4]);
+  expect(counts()).toBe(1);
+  app.queries.reset();
+  const again: any = await app.gql(t.adminToken, `query($g: ID!) { group(id: $g) { memberCount } }`, { g: g.id });
+  expect(again.data.group.memberCount).toBe(4);
+  expect(counts()).toBe(0);
+  const list: any = await app.gql(t.adminToken, `{ groups(first: 50) { nodes { id memberCount } } }`);
+  expect(list.data.groups.nodes.find((n: { id: string }) => n.id === g.id).memberCount).toBe(4);
 });
 
 test("update and delete a group; a deleted group leaves the groups that contained it", async () => {

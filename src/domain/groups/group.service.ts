@@ -262,7 +262,8 @@ export class GroupService {
   /** Members of one group, a page at a time (GraphQL `Group.members`). */
   async members(ctx: RequestContext, groupId: string, page: CursorPage): Promise<CursorSlice<Member>> {
     // Kept a few seconds and counted beside the page: a group of 100,000 members is counted once,
-    // not on every page of its members (any change to the organisation forgets it).
+    // not on every page of its members (any change to the organisation forgets it). Its memberCount
+    // shares the key.
     const counting = this.totals.get(`${ctx.organisationId}:members:${groupId}`, ctx.manager, () =>
       this.db.manager(ctx).getRepository(GroupMembership).countBy({ groupId, organisationId: ctx.organisationId }),
     );
@@ -274,20 +275,29 @@ export class GroupService {
     return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.id) : null };
   }
 
+  /** Member counts of groups: kept as a group's member pages keep their total (the same key), the missing ones counted together. */
   async memberCounts(ctx: RequestContext, groupIds: string[]): Promise<Map<string, number>> {
-    const result = new Map<string, number>(groupIds.map((id) => [id, 0]));
-    if (!groupIds.length) return result;
-    const rows: { groupId: string; n: string | number }[] = await this.db
-      .manager(ctx)
-      .getRepository(GroupMembership)
-      .createQueryBuilder("m")
-      .select("m.groupId", "groupId")
-      .addSelect("COUNT(*)", "n")
-      .where("m.organisationId = :org AND m.groupId IN (:...ids)", { org: ctx.organisationId, ids: groupIds })
-      .groupBy("m.groupId")
-      .getRawMany();
-    for (const r of rows) result.set(r.groupId, Number(r.n));
-    return result;
+    if (!groupIds.length) return new Map();
+    const prefix = `${ctx.organisationId}:members:`;
+    const counted = await this.totals.getMany(
+      groupIds.map((id) => prefix + id),
+      ctx.manager,
+      async (lists) => {
+        const ids = lists.map((list) => list.slice(prefix.length));
+        const rows: { groupId: string; n: string | number }[] = await this.db
+          .manager(ctx)
+          .getRepository(GroupMembership)
+          .createQueryBuilder("m")
+          .select("m.groupId", "groupId")
+          .addSelect("COUNT(*)", "n")
+          .where("m.organisationId = :org AND m.groupId IN (:...ids)", { org: ctx.organisationId, ids })
+          .groupBy("m.groupId")
+          .getRawMany();
+        const found = new Map(rows.map((r) => [prefix + r.groupId, Number(r.n)]));
+        return new Map(lists.map((list) => [list, found.get(list) ?? 0]));
+      },
+    );
+    return new Map(groupIds.map((id) => [id, counted.get(prefix + id) ?? 0]));
   }
 
   // ---- internals ----

@@ -63,4 +63,28 @@ describe("RecentTotals", () => {
     await expect(totals.get("o:all", undefined, () => Promise.reject(new Error("gone")))).rejects.toThrow("gone");
     expect(await totals.get("o:all", undefined, async () => 5)).toBe(5);
   });
+
+  test("several totals at once: the ones not kept and not being counted are counted together, then kept", async () => {
+    const totals = new RecentTotals();
+    const calls: string[][] = [];
+    const countMissing = async (lists: string[]) => {
+      calls.push(lists);
+      return new Map(lists.map((list) => [list, list.length]));
+    };
+    await totals.get("o:a", undefined, async () => 100);
+    let release!: (n: number) => void;
+    const pending = totals.get("o:pending", undefined, () => new Promise<number>((resolve) => (release = resolve)));
+    const many = totals.getMany(["o:a", "o:bb", "o:pending", "o:cccc"], undefined, countMissing);
+    release(7);
+    expect(await many).toEqual(new Map([["o:a", 100], ["o:bb", 4], ["o:pending", 7], ["o:cccc", 6]]));
+    expect(await pending).toBe(7);
+    expect(calls).toEqual([["o:bb", "o:cccc"]]);
+    expect(await totals.getMany(["o:bb", "o:cccc"], undefined, countMissing)).toEqual(new Map([["o:bb", 4], ["o:cccc", 6]]));
+    expect(calls).toHaveLength(1);
+    // Inside a transaction every total is counted, and nothing is kept from it.
+    await totals.getMany(["o:a", "o:z"], { manager: true }, countMissing);
+    expect(calls.at(-1)).toEqual(["o:a", "o:z"]);
+    await totals.getMany(["o:z"], undefined, countMissing);
+    expect(calls.at(-1)).toEqual(["o:z"]);
+  });
 });

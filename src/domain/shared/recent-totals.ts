@@ -40,6 +40,20 @@ export class RecentTotals {
   }
 
   /**
+   * The totals of several lists: those neither kept nor being counted are counted together, by one
+   * call of `countMissing` (one GROUP BY, say), and then kept as `get` keeps a total.
+   */
+  async getMany(lists: string[], inTransaction: unknown, countMissing: (lists: string[]) => Promise<Map<string, number>>): Promise<Map<string, number>> {
+    if (inTransaction) return countMissing(lists);
+    const now = Date.now();
+    const missing = lists.filter((list) => !((this.entries.get(list)?.until ?? 0) > now) && !this.counting.has(list));
+    const together = missing.length ? countMissing(missing) : undefined;
+    // `get` takes a total from the shared count; one that expired since the filter above is counted alone.
+    const values = await Promise.all(lists.map((list) => this.get(list, undefined, async () => ((await (missing.includes(list) ? together! : countMissing([list]))).get(list) ?? 0))));
+    return new Map(lists.map((list, i) => [list, values[i]]));
+  }
+
+  /**
    * The total of an offset page of `list` (undefined: not keyable, always counted): known without
    * counting when a first page came back short, kept for the pages that follow otherwise.
    */
