@@ -1,7 +1,7 @@
 import { Client } from "./client";
 import type { ServerProcess } from "./processes";
-import { type BenchContext, GRAPHQL_PAGE, PATCH_OP, SCIM_USER, type Side, loads, pick, userFilter } from "./scenarios";
-import { type Tenant, userNameOf } from "./seed";
+import { type BenchContext, type Side, checkDeactivated, checkGraphqlPage, createUserRequest, deactivateRequest, graphqlPageRequest, loads, lookupSide } from "./scenarios";
+import type { Tenant } from "./seed";
 
 /**
  * `npm run bench -- --compare <checkout>`: this build against another (a worktree of an earlier
@@ -55,32 +55,11 @@ export async function compareBuilds(ctx: BenchContext, other: ServerProcess, cre
     await compare("SCIM create user", (build, b) => ({
       name: `create (${build.name})`,
       client: scim(build.url, creates),
-      spec: {
-        requests: ctx.sizes.creates,
-        warmup: w,
-        make: (i) => {
-          const userName = `cmp${b}-${i < 0 ? `w${-i}` : i}@create.example.com`;
-          return { method: "POST", path: "/scim/v2/Users", body: { schemas: [SCIM_USER], userName, emails: [{ value: userName, type: "work", primary: true }], active: true } };
-        },
-        expect: 201,
-      },
+      spec: { requests: ctx.sizes.creates, warmup: w, make: (i) => createUserRequest(`cmp${b}-${i < 0 ? `w${-i}` : i}@create.example.com`), expect: 201 },
     }));
 
   const n = ctx.seeder.userCount;
-  if (want.lookup)
-    await compare(`SCIM lookup userName eq, ${n} users`, (build) => ({
-      name: `lookup (${build.name})`,
-      client: scim(build.url, ctx.dir),
-      spec: {
-        requests: ctx.sizes.lookups,
-        warmup: w,
-        make: (i) => ({ method: "GET", path: userFilter(userNameOf(ctx.dir.slug, pick(i + 7, n))) }),
-        expect: 200,
-        check: (a) => {
-          if (!a.body.includes('"totalResults":1')) throw new Error(`lookup did not find exactly one user: ${a.body.slice(0, 200)}`);
-        },
-      },
-    }));
+  if (want.lookup) await compare(`SCIM lookup userName eq, ${n} users`, (build) => lookupSide(ctx, `lookup (${build.name})`, scim(build.url, ctx.dir)));
 
   if (want.write) {
     // Each build deactivates its own half of the directory's second half (each user once).
@@ -91,15 +70,7 @@ export async function compareBuilds(ctx: BenchContext, other: ServerProcess, cre
     await compare("SCIM PATCH active=false", (build, b) => ({
       name: `deactivate (${build.name})`,
       client: scim(build.url, ctx.dir),
-      spec: {
-        requests: ctx.sizes.deactivates,
-        warmup: w,
-        make: (i) => ({ method: "PATCH", path: `/scim/v2/Users/${ids[start + b * per + w + i]}`, body: { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] } }),
-        expect: 200,
-        check: (a) => {
-          if (!a.body.includes('"active":false')) throw new Error("PATCH did not deactivate");
-        },
-      },
+      spec: { requests: ctx.sizes.deactivates, warmup: w, make: (i) => deactivateRequest(ids[start + b * per + w + i]), expect: 200, check: checkDeactivated },
     }));
   }
 
@@ -114,15 +85,6 @@ export async function compareBuilds(ctx: BenchContext, other: ServerProcess, cre
     await compare("GraphQL 100 users + groups, roles, manager", (build) => ({
       name: `graphql page (${build.name})`,
       client: new Client(build.url, ctx.concurrency, { authorization: `Bearer ${ctx.dir.adminToken}` }),
-      spec: {
-        requests: ctx.sizes.graphql,
-        warmup: w,
-        make: () => ({ method: "POST", path: "/graphql", body: { query: GRAPHQL_PAGE, variables: { first: 100 } }, headers: { "content-type": "application/json" } }),
-        expect: 200,
-        check: (a) => {
-          const body = JSON.parse(a.body) as { data?: { users: { nodes: unknown[] } }; errors?: unknown };
-          if (body.errors || body.data?.users.nodes.length !== 100) throw new Error(`GraphQL: ${a.body.slice(0, 300)}`);
-        },
-      },
+      spec: { requests: ctx.sizes.graphql, warmup: w, make: () => graphqlPageRequest(100), expect: 200, check: checkGraphqlPage(100) },
     }));
 }

@@ -1,4 +1,4 @@
-import { Client, type LoadResult, type LoadSpec, combineLoads, runLoad, stats } from "./client";
+import { Client, type LoadResult, type LoadSpec, type Req, combineLoads, runLoad, stats } from "./client";
 import { cpuPerRequest } from "./cpu";
 import type { ServerProcess } from "./processes";
 import type { Row } from "./report";
@@ -49,13 +49,13 @@ export interface BenchContext {
 }
 
 /** A deterministic spread over [0, n): request i touches user pick(i, n). */
-export const pick = (i: number, n: number) => (((i + 1_000_003) * 2_654_435_761) >>> 0) % n;
+const pick = (i: number, n: number) => (((i + 1_000_003) * 2_654_435_761) >>> 0) % n;
 
 export function scimClient(ctx: BenchContext, tenant: Tenant, sockets = ctx.concurrency): Client {
   return new Client(ctx.roster.url, sockets, { authorization: `Bearer ${tenant.scimToken}`, accept: "application/scim+json" });
 }
 
-export const userFilter = (userName: string) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`;
+const userFilter = (userName: string) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`;
 
 function row(scenario: string, r: LoadResult, baselineName: string, base: LoadResult | null, target: string, min: number | null, extra: Partial<Row> = {}): Row {
   const ratio = base ? r.rate / base.rate : null;
@@ -205,6 +205,11 @@ async function baselineAlone(ctx: BenchContext, side: Side): Promise<LoadResult>
 
 // ---- 1. create ----
 
+/** A SCIM create of a new user with one work email, as the create scenario sends it. */
+export function createUserRequest(userName: string): Req {
+  return { method: "POST", path: "/scim/v2/Users", body: { schemas: [SCIM_USER], userName, emails: [{ value: userName, type: "work", primary: true }], active: true } };
+}
+
 export async function createUsers(ctx: BenchContext, tenant: Tenant): Promise<void> {
   const { r, base } = await againstBaseline(
     ctx,
@@ -214,10 +219,7 @@ export async function createUsers(ctx: BenchContext, tenant: Tenant): Promise<vo
       spec: {
         requests: ctx.sizes.creates,
         warmup: ctx.sizes.warmup,
-        make: (i) => {
-          const userName = `new${i < 0 ? `w${-i}` : i}@create.example.com`;
-          return { method: "POST", path: "/scim/v2/Users", body: { schemas: [SCIM_USER], userName, emails: [{ value: userName, type: "work", primary: true }], active: true } };
-        },
+        make: (i) => createUserRequest(`new${i < 0 ? `w${-i}` : i}@create.example.com`),
         expect: 201,
       },
     },
@@ -234,11 +236,11 @@ export interface LookupResult {
 }
 
 /** SCIM lookups by userName of users spread over the whole directory, as it is now. */
-function lookupSide(ctx: BenchContext, name: string): Side {
+export function lookupSide(ctx: BenchContext, name: string, client = scimClient(ctx, ctx.dir)): Side {
   const n = ctx.seeder.userCount;
   return {
     name,
-    client: scimClient(ctx, ctx.dir),
+    client,
     spec: {
       requests: ctx.sizes.lookups,
       warmup: ctx.sizes.warmup,
@@ -281,6 +283,12 @@ const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ?
 
 // ---- 3. deactivate and PUT ----
 
+/** PATCH active=false of one user, and the check that the answer shows it. */
+export const deactivateRequest = (id: string): Req => ({ method: "PATCH", path: `/scim/v2/Users/${id}`, body: { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] } });
+export const checkDeactivated = (a: { body: string }) => {
+  if (!a.body.includes('"active":false')) throw new Error("PATCH did not deactivate");
+};
+
 export async function deactivateAndPut(ctx: BenchContext, firstUser: number, baseRows: number): Promise<number> {
   const w = ctx.sizes.warmup;
   const ids = ctx.seeder.userIds;
@@ -292,11 +300,9 @@ export async function deactivateAndPut(ctx: BenchContext, firstUser: number, bas
       spec: {
         requests: ctx.sizes.deactivates,
         warmup: w,
-        make: (i) => ({ method: "PATCH", path: `/scim/v2/Users/${ids[firstUser + w + i]}`, body: { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] } }),
+        make: (i) => deactivateRequest(ids[firstUser + w + i]),
         expect: 200,
-        check: (a) => {
-          if (!a.body.includes('"active":false')) throw new Error("PATCH did not deactivate");
-        },
+        check: checkDeactivated,
       },
     },
     updateSide(ctx, ctx.sizes.deactivates, baseRows),
@@ -589,6 +595,14 @@ export const GRAPHQL_PAGE = `query Page($first: Int!) {
   }
 }`;
 
+export const graphqlPageRequest = (first: number): Req => ({ method: "POST", path: "/graphql", body: { query: GRAPHQL_PAGE, variables: { first } }, headers: { "content-type": "application/json" } });
+
+/** The check of a GraphQL page's answer: no errors, `first` users. */
+export const checkGraphqlPage = (first: number) => (a: { body: string }) => {
+  const body = JSON.parse(a.body) as { data?: { users: { nodes: unknown[] } }; errors?: unknown };
+  if (body.errors || body.data?.users.nodes.length !== first) throw new Error(`GraphQL: ${a.body.slice(0, 300)}`);
+};
+
 /**
  * The GraphQL page against the SCIM lookup p50, the lookups measured in slices alternating with the
  * pages (`loads`) on the directory as it is then (with the membership scenario's groups, which the
@@ -598,11 +612,8 @@ export const GRAPHQL_PAGE = `query Page($first: Int!) {
 export async function graphql(ctx: BenchContext): Promise<void> {
   const lookupLabel = `@${label(ctx.seeder.userCount)}, alternating`;
   const c = new Client(ctx.roster.url, ctx.concurrency, { authorization: `Bearer ${ctx.dir.adminToken}` });
-  const req = (first: number) => ({ method: "POST", path: "/graphql", body: { query: GRAPHQL_PAGE, variables: { first } }, headers: { "content-type": "application/json" } });
-  const check = (first: number) => (a: { body: string }) => {
-    const body = JSON.parse(a.body) as { data?: { users: { nodes: unknown[] } }; errors?: unknown };
-    if (body.errors || body.data?.users.nodes.length !== first) throw new Error(`GraphQL: ${a.body.slice(0, 300)}`);
-  };
+  const req = graphqlPageRequest;
+  const check = checkGraphqlPage;
   await runLoad(c, { concurrency: 1, requests: 5, make: () => req(100), expect: 200, check: check(100) });
   // Statements per request, counted in the Roster process (one request at a time, nothing else running).
   const perRequest = async (first: number, n: number) => {

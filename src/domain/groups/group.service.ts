@@ -61,6 +61,9 @@ type Tx = RequestContext & { manager: EntityManager };
 /** One request may name at most this many members (bigger syncs come in several requests). */
 export const MAX_MEMBERS_PER_CHANGE = 10_000;
 
+/** The RecentTotals key of a group's member count: its member pages' totalCount and its memberCount. */
+const memberTotalKey = (organisationId: string, groupId: string) => `${organisationId}:members:${groupId}`;
+
 export class GroupService {
   private readonly pages = new PageContinuations();
   private readonly totals = new RecentTotals();
@@ -264,7 +267,7 @@ export class GroupService {
     // Kept a few seconds and counted beside the page: a group of 100,000 members is counted once,
     // not on every page of its members (any change to the organisation forgets it). Its memberCount
     // shares the key.
-    const counting = this.totals.get(`${ctx.organisationId}:members:${groupId}`, ctx.manager, () =>
+    const counting = this.totals.get(memberTotalKey(ctx.organisationId, groupId), ctx.manager, () =>
       this.db.manager(ctx).getRepository(GroupMembership).countBy({ groupId, organisationId: ctx.organisationId }),
     );
     const qb = this.memberQuery(ctx, [groupId]);
@@ -278,12 +281,12 @@ export class GroupService {
   /** Member counts of groups: kept as a group's member pages keep their total (the same key), the missing ones counted together. */
   async memberCounts(ctx: RequestContext, groupIds: string[]): Promise<Map<string, number>> {
     if (!groupIds.length) return new Map();
-    const prefix = `${ctx.organisationId}:members:`;
+    const keyOf = new Map(groupIds.map((id) => [memberTotalKey(ctx.organisationId, id), id]));
     const counted = await this.totals.getMany(
-      groupIds.map((id) => prefix + id),
+      [...keyOf.keys()],
       ctx.manager,
       async (lists) => {
-        const ids = lists.map((list) => list.slice(prefix.length));
+        const ids = lists.map((list) => keyOf.get(list)!);
         const rows: { groupId: string; n: string | number }[] = await this.db
           .manager(ctx)
           .getRepository(GroupMembership)
@@ -293,11 +296,11 @@ export class GroupService {
           .where("m.organisationId = :org AND m.groupId IN (:...ids)", { org: ctx.organisationId, ids })
           .groupBy("m.groupId")
           .getRawMany();
-        const found = new Map(rows.map((r) => [prefix + r.groupId, Number(r.n)]));
-        return new Map(lists.map((list) => [list, found.get(list) ?? 0]));
+        const found = new Map(rows.map((r) => [r.groupId, Number(r.n)]));
+        return new Map(lists.map((list) => [list, found.get(keyOf.get(list)!) ?? 0]));
       },
     );
-    return new Map(groupIds.map((id) => [id, counted.get(prefix + id) ?? 0]));
+    return new Map(groupIds.map((id) => [id, counted.get(memberTotalKey(ctx.organisationId, id)) ?? 0]));
   }
 
   // ---- internals ----

@@ -48,8 +48,13 @@ export class RecentTotals {
     const now = Date.now();
     const missing = lists.filter((list) => !((this.entries.get(list)?.until ?? 0) > now) && !this.counting.has(list));
     const together = missing.length ? countMissing(missing) : undefined;
-    // `get` takes a total from the shared count; one that expired since the filter above is counted alone.
-    const values = await Promise.all(lists.map((list) => this.get(list, undefined, async () => ((await (missing.includes(list) ? together! : countMissing([list]))).get(list) ?? 0))));
+    // `get` keeps each total and shares it with requests asking meanwhile. A total that expired
+    // since the filter above (the clock moved) is not in the shared count: it is counted alone.
+    const countOf = (list: string) => async () => {
+      const counted = missing.includes(list) ? await together! : await countMissing([list]);
+      return counted.get(list) ?? 0;
+    };
+    const values = await Promise.all(lists.map((list) => this.get(list, undefined, countOf(list))));
     return new Map(lists.map((list, i) => [list, values[i]]));
   }
 
