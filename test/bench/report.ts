@@ -60,3 +60,40 @@ export function writeJson(dir: string, stamp: string, content: unknown): string 
   fs.writeFileSync(file, `${JSON.stringify(content, null, 2)}\n`);
   return file;
 }
+
+/** One scenario across repeated runs: its ratio in each (null where a run lacked it or had none). */
+export interface SummaryRow {
+  scenario: string;
+  target: string;
+  ratios: (number | null)[];
+  median: number | null;
+  /** Runs whose row met the target, of the runs that had a verdict. */
+  met: number;
+  judged: number;
+}
+
+/** The rows of several runs, matched by scenario, in the first run's order. */
+export function summarise(runs: Row[][]): SummaryRow[] {
+  const names = [...new Set(runs.flat().map((r) => r.scenario))];
+  return names.map((scenario) => {
+    const found = runs.map((rows) => rows.find((r) => r.scenario === scenario));
+    const ratios = found.map((r) => r?.ratio ?? null);
+    const verdicts = found.map((r) => r?.met).filter((m): m is boolean => typeof m === "boolean");
+    return { scenario, target: found.find((r) => r)!.target, ratios, median: median(ratios.filter((x): x is number => x !== null)), met: verdicts.filter(Boolean).length, judged: verdicts.length };
+  });
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export function printSummary(rows: SummaryRow[]): string {
+  const header = ["scenario", "ratio per run", "median", "target", "met in"];
+  const lines = rows.map((r) => [r.scenario, r.ratios.map((x) => (x === null ? "—" : x.toFixed(2))).join(" "), r.median === null ? "—" : r.median.toFixed(2), r.target, r.judged ? `${r.met} of ${r.judged}` : "—"]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const row = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [row(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(row)].join("\n");
+}

@@ -15,6 +15,8 @@
  *   --compare DIR     instead of the scenarios: this build against another checkout's (built, e.g. a
  *                     worktree of an earlier commit) on one database, in alternating slices (compare.ts);
  *                     --only picks among create, lookup, write, membership, graphql
+ *   --repeat N        the whole run N times, each on a fresh database, then each row's ratios side by
+ *                     side with their median and in how many runs its target was met
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -27,7 +29,7 @@ import { openDatabase } from "../../src/platform/boot";
 import { Database } from "../../src/platform/database";
 import { type ServerProcess, repoRoot, startBareBaseline, startDbBaseline, startRoster } from "./processes";
 import { localDatabasePid, settle } from "./cpu";
-import { type Row, printTable, writeJson } from "./report";
+import { type Row, printSummary, printTable, summarise, writeJson } from "./report";
 import {
   type BenchContext,
   type LookupResult,
@@ -62,10 +64,12 @@ interface Options {
   bufferPoolMb: number;
   /** Another checkout (built) to measure against, in alternating slices on one database. */
   compare?: string;
+  /** Runs of the whole benchmark, one after another (summarised by report.summarise). */
+  repeat: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { concurrency: 8, quick: false, full: false, sqlite: false, keep: false, profile: false, only: new Set(SCENARIOS), mariadb: process.env.BENCH_MARIADB_URL ?? "mariadb://root@127.0.0.1:3306", bufferPoolMb: 1024 };
+  const o: Options = { concurrency: 8, quick: false, full: false, sqlite: false, keep: false, profile: false, only: new Set(SCENARIOS), mariadb: process.env.BENCH_MARIADB_URL ?? "mariadb://root@127.0.0.1:3306", bufferPoolMb: 1024, repeat: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -89,7 +93,10 @@ function parseArgs(argv: string[]): Options {
       o.compare = path.resolve(value());
       if (!fs.existsSync(path.join(o.compare, "dist/src/main.js"))) throw new Error(`--compare: ${o.compare}/dist/src/main.js not found (run npm run build there first)`);
     }
-    else if (a.startsWith("--buffer-pool-mb")) {
+    else if (a.startsWith("--repeat")) {
+      o.repeat = Number(value());
+      if (!Number.isInteger(o.repeat) || o.repeat < 1) throw new Error("--repeat must be a positive integer");
+    } else if (a.startsWith("--buffer-pool-mb")) {
       o.bufferPoolMb = Number(value());
       if (!Number.isInteger(o.bufferPoolMb) || o.bufferPoolMb < 0) throw new Error("--buffer-pool-mb must be a whole number of MiB (0: as configured)");
     }
@@ -99,6 +106,8 @@ function parseArgs(argv: string[]): Options {
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
   if (o.compare && !COMPARED.some((s) => o.only.has(s))) throw new Error(`--compare measures ${COMPARED.join(", ")}: --only names none of them`);
+  // A compare already alternates both builds within one run; repeating it is running it again.
+  if (o.compare && o.repeat > 1) throw new Error("--repeat does not combine with --compare");
   return o;
 }
 
@@ -124,8 +133,15 @@ function sizesFor(o: Options): Sizes {
   };
 }
 
-async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2));
+interface RunOutcome {
+  stamp: string;
+  rows: Row[];
+  file: string;
+  failed: boolean;
+}
+
+/** One whole benchmark run on a database of its own. */
+async function runOnce(o: Options): Promise<RunOutcome> {
   const sizes = sizesFor(o);
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "_");
   const dbName = `roster_bench_${stamp}`;
@@ -176,7 +192,7 @@ async function main(): Promise<void> {
   if (!o.sqlite) log(`InnoDB buffer pool: ${bufferPool}`);
 
   const servers: ServerProcess[] = [];
-  let exitCode = 0;
+  let failed = false;
   const rows: Row[] = [];
   const raw: Record<string, unknown> = {};
   try {
@@ -297,7 +313,7 @@ async function main(): Promise<void> {
       }
     }
   } catch (err) {
-    exitCode = 1;
+    failed = true;
     console.error(`\nbenchmark failed: ${(err as Error).stack ?? err}`);
   } finally {
     for (const s of servers.reverse()) await s.stop().catch(() => undefined);
@@ -310,7 +326,26 @@ async function main(): Promise<void> {
   const file = writeJson(resultsDir, stamp, { stamp, driver, options: { ...o, only: [...o.only] }, sizes, machine: { cpus: os.cpus().length, node: process.version, bufferPool }, rows, raw });
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
   if (o.profile) console.log(`CPU profile of Roster in bench-results/profiles/${stamp}/ (summarise: ts-node --transpile-only test/bench/profile-summary.ts <file>)`);
-  process.exit(exitCode);
+  return { stamp, rows, file, failed };
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const runs: RunOutcome[] = [];
+  for (let i = 1; i <= o.repeat; i++) {
+    if (o.repeat > 1) console.log(`\n=== run ${i} of ${o.repeat} ===`);
+    const run = await runOnce(o);
+    runs.push(run);
+    if (run.failed) break;
+  }
+  if (o.repeat > 1 && runs.length > 1) {
+    const summary = summarise(runs.map((r) => r.rows));
+    console.log(`\nRoster benchmark, ${runs.length} runs (${runs.map((r) => r.stamp).join(", ")}): each row's ratio per run, their median, and the runs that met the target\n`);
+    console.log(printSummary(summary));
+    const file = writeJson(path.join(repoRoot, "bench-results"), `${runs[0].stamp}_repeat${runs.length}`, { runs: runs.map((r) => path.relative(repoRoot, r.file)), summary });
+    console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+  }
+  process.exit(runs.some((r) => r.failed) ? 1 : 0);
 }
 
 main().catch((err) => {
