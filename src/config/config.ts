@@ -20,6 +20,8 @@ const environmentSchema = z.object({
     .regex(/^urn:[a-z0-9][a-z0-9-]{0,31}:[^\s]+$/i, "must be a URN such as urn:ietf:params:scim:schemas:extension:acme:2.0:User")
     .default(DEFAULT_SCIM_EXTENSION_URN),
   SCIM_MAX_RESULTS: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /** Group members one SCIM response reads at once: an answer with more streams them, this many at a time. */
+  SCIM_MEMBERS_IN_MEMORY: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   SCIM_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   SCIM_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   BOOTSTRAP_DEFAULT_ORG: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
@@ -70,7 +72,7 @@ export interface AppConfig {
   publicUrl: string;
   database: DatabaseConfig;
   logLevel: (typeof logLevels)[number];
-  scim: { extensionUrn: string; maxResults: number; maxPayloadBytes: number; logRetentionDays: number };
+  scim: { extensionUrn: string; maxResults: number; maxPayloadBytes: number; logRetentionDays: number; membersInMemory: number };
   bootstrapDefaultOrganisation: boolean;
   sso: { sessionSecret: string | null; sessionTtlMs: number; allowInsecureOidcRequests: boolean };
   oauth: { accessTokenTtlSeconds: number; tokenRateLimit: { limit: number; windowSeconds: number }; jwksRefreshCooldownMs: number; allowHttpJwks: boolean };
@@ -113,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxResults: e.SCIM_MAX_RESULTS,
       maxPayloadBytes: e.SCIM_MAX_PAYLOAD_BYTES,
       logRetentionDays: e.SCIM_LOG_RETENTION_DAYS,
+      membersInMemory: e.SCIM_MEMBERS_IN_MEMORY,
     },
     bootstrapDefaultOrganisation: e.BOOTSTRAP_DEFAULT_ORG,
     sso: { sessionSecret: e.SESSION_SECRET ?? null, sessionTtlMs: Math.round(e.SESSION_TTL_HOURS * 3_600_000), allowInsecureOidcRequests: e.OIDC_ALLOW_INSECURE_REQUESTS },

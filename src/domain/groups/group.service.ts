@@ -254,12 +254,40 @@ export class GroupService {
   }
 
   /** All members with their display names, in a stable order (SCIM `members`). */
-  async allMembers(ctx: RequestContext, groupIds: string[]): Promise<Map<string, Member[]>> {
+  /**
+   * Every member of these groups; with `atMost`, null when they have more than that between them
+   * (the caller then reads them a batch at a time, `memberBatches`, instead of holding them all).
+   */
+  async allMembers(ctx: RequestContext, groupIds: string[], atMost?: number): Promise<Map<string, Member[]> | null> {
     const result = new Map<string, Member[]>(groupIds.map((id) => [id, []]));
     if (!groupIds.length) return result;
-    const rows = await this.memberQuery(ctx, groupIds).orderBy("m.groupId").addOrderBy("m.memberId").getRawMany<MemberRow>();
+    const qb = this.memberQuery(ctx, groupIds).orderBy("m.groupId").addOrderBy("m.memberId");
+    if (atMost !== undefined) qb.limit(atMost + 1);
+    const rows = await qb.getRawMany<MemberRow>();
+    if (atMost !== undefined && rows.length > atMost) return null;
     for (const r of rows) result.get(r.groupId)?.push(toMember(r));
     return result;
+  }
+
+  /**
+   * A group's members in batches of `size`, in member id order, each batch one statement that
+   * resumes after the last member read (no transaction holds them together: a member added or
+   * removed meanwhile may or may not show, and none shows twice).
+   */
+  async *memberBatches(ctx: RequestContext, groupId: string, size: number): AsyncGenerator<Member[]> {
+    let after: string | undefined;
+    for (;;) {
+      const batch = (await this.memberPage(ctx, groupId, after, size)).map(toMember);
+      if (batch.length) yield batch;
+      if (batch.length < size) return;
+      after = batch[batch.length - 1].id;
+    }
+  }
+
+  private memberPage(ctx: RequestContext, groupId: string, after: string | undefined, limit: number): Promise<MemberRow[]> {
+    const qb = this.memberQuery(ctx, [groupId]);
+    if (after !== undefined) qb.andWhere("m.memberId > :after", { after });
+    return qb.orderBy("m.memberId").limit(limit).getRawMany<MemberRow>();
   }
 
   /** Members of one group, a page at a time (GraphQL `Group.members`). */
@@ -270,9 +298,7 @@ export class GroupService {
     const counting = this.totals.get(memberTotalKey(ctx.organisationId, groupId), ctx.manager, () =>
       this.db.manager(ctx).getRepository(GroupMembership).countBy({ groupId, organisationId: ctx.organisationId }),
     );
-    const qb = this.memberQuery(ctx, [groupId]);
-    if (page.after) qb.andWhere("m.memberId > :after", { after: decodeCursor(page.after) });
-    const [totalCount, rows] = await Promise.all([counting, qb.orderBy("m.memberId").limit(page.first + 1).getRawMany<MemberRow>()]);
+    const [totalCount, rows] = await Promise.all([counting, this.memberPage(ctx, groupId, page.after ? decodeCursor(page.after) : undefined, page.first + 1)]);
     const items = rows.slice(0, page.first).map(toMember);
     const last = items.at(-1);
     return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.id) : null };

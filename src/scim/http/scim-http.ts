@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import express, { type Request, type Response } from "express";
 import type { Logger } from "../../platform/logger";
 import { ScimError, invalidSyntax, payloadTooLarge, toScimErrorBody } from "../protocol";
-import type { ScimResponse } from "../resources/scim-response";
+import { type ScimResponse, StreamedBody } from "../resources/scim-response";
 
 /** What SCIM's HTTP adapter (node:http, no Express) knows of a request. */
 export interface ScimHttpRequest {
@@ -59,15 +59,38 @@ function write(res: ServerResponse, status: number, json: string): void {
   res.end(json);
 }
 
-/** A handler's answer: its headers, its status, its body as SCIM JSON (none for 204 and 304). */
-export function sendScim(res: ServerResponse, r: ScimResponse): void {
+/**
+ * A handler's answer: its headers, its status, its body as SCIM JSON (none for 204 and 304). A
+ * StreamedBody goes out chunk by chunk (chunked transfer encoding), each written once the client has
+ * taken the one before; if the client goes away, the rest is never produced.
+ */
+export async function sendScim(res: ServerResponse, r: ScimResponse): Promise<void> {
   for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
   if (r.body === undefined || r.status === 204 || r.status === 304) {
     res.statusCode = r.status;
     res.end();
     return;
   }
-  write(res, r.status, JSON.stringify(r.body));
+  if (!(r.body instanceof StreamedBody)) return write(res, r.status, JSON.stringify(r.body));
+  res.statusCode = r.status;
+  res.setHeader("Content-Type", SCIM_JSON);
+  for await (const chunk of r.body.chunks()) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) await drainedOrClosed(res);
+  }
+  if (!res.destroyed) res.end();
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 /** An error in the SCIM error schema (RFC 7644 §3.12). */

@@ -144,6 +144,7 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
     maxPatchOperations: 1000,
     maxFilterLength: 4096,
     maxFilterDepth: 32,
+    membersInMemory: config.scim.membersInMemory,
   };
   // Rate limits (shared by all instances through the database): per client IP first, before the
   // body is even read; per token once the token is known (that 429 is in the provisioning log).
@@ -217,7 +218,7 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
         ifMatch: header(req, "if-match"),
         ifNoneMatch: header(req, "if-none-match"),
       };
-      sendScim(res, await route.handle(scope, scimReq, { bodyBytes, log: req.log }));
+      await sendScim(res, await route.handle(scope, scimReq, { bodyBytes, log: req.log }));
     } catch (err) {
       if (res.headersSent) {
         req.log.error({ err }, "error after a SCIM response was sent");

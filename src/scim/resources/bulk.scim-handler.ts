@@ -10,7 +10,7 @@ import {
 } from "../protocol";
 import { asScimError } from "./domain-errors";
 import type { ScimScope } from "./scim-scope";
-import type { ScimRequest, ScimResponse } from "./scim-response";
+import { type ScimRequest, type ScimResponse, StreamedBody } from "./scim-response";
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -38,7 +38,7 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
         const data = resolveBulkIdReferences(op.data, created);
         const [, type, id] = path.split("/");
         const response = await dispatch(scope, { method: op.method, path, id, query: {}, body: data, ifMatch: op.version });
-        const resource = response.body as { id?: string; meta?: { location?: string } } | undefined;
+        const resource = (response.body instanceof StreamedBody ? response.body.summary : response.body) as { id?: string; meta?: { location?: string } } | undefined;
         if (op.bulkId && resource?.id) created.set(op.bulkId, resource.id);
         results.set(op, {
           method: op.method,

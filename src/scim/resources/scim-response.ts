@@ -3,8 +3,21 @@ import { type ScimError, weakEtag } from "../protocol";
 /** A SCIM answer, independent of express: the HTTP layer and /Bulk both send it. */
 export interface ScimResponse {
   status: number;
+  /** JSON-serialisable, or a StreamedBody. */
   body?: unknown;
   headers?: Record<string, string>;
+}
+
+/**
+ * A body too large to hold whole, sent as its JSON text is produced: a group of 100,000 members is
+ * ~18 MB of JSON, and building it at once took ~320 MB of memory. `summary` is what an in-process
+ * caller (/Bulk) reads instead: the answer without its streamed part.
+ */
+export class StreamedBody {
+  constructor(
+    readonly summary: Record<string, unknown>,
+    readonly chunks: () => AsyncIterable<string>,
+  ) {}
 }
 
 export interface ScimRequest {
@@ -18,7 +31,7 @@ export interface ScimRequest {
   ifNoneMatch?: string;
 }
 
-export const withEtag = (status: number, body: Record<string, unknown>, version: number, location?: string): ScimResponse => ({
+export const withEtag = (status: number, body: Record<string, unknown> | StreamedBody, version: number, location?: string): ScimResponse => ({
   status,
   body,
   headers: { ETag: weakEtag(version), ...(location ? { Location: location } : {}) },

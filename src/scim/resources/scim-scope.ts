@@ -18,6 +18,8 @@ export interface ScimLimits {
   maxPatchOperations: number;
   maxFilterLength: number;
   maxFilterDepth: number;
+  /** Group members an answer reads at once; with more, they are streamed this many at a time. */
+  membersInMemory: number;
 }
 
 /** Everything a SCIM handler needs for one request: who asks, where the API lives, what was noticed. */

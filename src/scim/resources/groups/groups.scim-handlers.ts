@@ -22,7 +22,7 @@ import {
   weakEtag,
 } from "../../protocol";
 import { type ScimScope, groupSchema } from "../scim-scope";
-import { type ProjectionParams, type ScimRequest, type ScimResponse, expectedVersion, isProjected, isoTime, projectionOf, withEtag } from "../scim-response";
+import { type ProjectionParams, type ScimRequest, type ScimResponse, StreamedBody, expectedVersion, isProjected, isoTime, projectionOf, withEtag } from "../scim-response";
 import { groupColumnOf, groupFilterToCriteria } from "./group.scim-filter";
 
 export function toScimGroup(group: Group, members: Member[] | undefined, baseUrl: string): Json {
@@ -68,17 +68,55 @@ function memberRefs(list: unknown): MemberRef[] {
   });
 }
 
-/** Members are loaded only when the response will show them: `excludedAttributes=members` never touches the table. */
-async function render(scope: ScimScope, groups: Group[], projection: ProjectionParams): Promise<Json[]> {
+/**
+ * The groups as SCIM resources. Members are loaded only when the response will show them
+ * (`excludedAttributes=members` never touches the table). Null when the groups have more members
+ * between them than an answer holds at once (`membersInMemory`): the answer then streams them.
+ */
+async function render(scope: ScimScope, groups: Group[], projection: ProjectionParams): Promise<Json[] | null> {
   const withMembers = wantsAttribute(groupSchema, projection, "members");
-  const members = withMembers ? await scope.services.groups.allMembers(scope.ctx, groups.map((g) => g.id)) : undefined;
+  const members = withMembers ? await scope.services.groups.allMembers(scope.ctx, groups.map((g) => g.id), scope.limits.membersInMemory) : undefined;
+  if (members === null) return null;
   return groups.map((g) => project(toScimGroup(g, members?.get(g.id), scope.baseUrl), groupSchema, projection));
+}
+
+/** A group's resource without its members: what /Bulk reads of a streamed answer. */
+const withoutMembers = (scope: ScimScope, group: Group, projection: ProjectionParams): Json => project(toScimGroup(group, undefined, scope.baseUrl), groupSchema, projection);
+
+/** One group's JSON text, its members read and written a batch at a time (after its other attributes). */
+async function* groupText(scope: ScimScope, group: Group, projection: ProjectionParams): AsyncGenerator<string> {
+  const shell = JSON.stringify(withoutMembers(scope, group, projection));
+  let opened = false;
+  for await (const batch of scope.services.groups.memberBatches(scope.ctx, group.id, scope.limits.membersInMemory)) {
+    const members = project(toScimGroup(group, batch, scope.baseUrl), groupSchema, projection).members;
+    const items = JSON.stringify(members ?? []).slice(1, -1);
+    if (!items) continue;
+    yield opened ? `,${items}` : `${shell.slice(0, -1)},"members":[${items}`;
+    opened = true;
+  }
+  yield opened ? "]}" : shell;
 }
 
 async function respondWithGroup(scope: ScimScope, group: Group, status: number, query: Record<string, unknown>): Promise<ScimResponse> {
   scope.resource = { type: "Group", id: group.id };
-  const [body] = await render(scope, [group], projectionOf(query));
+  const projection = projectionOf(query);
+  const rendered = await render(scope, [group], projection);
+  const body = rendered ? rendered[0] : new StreamedBody(withoutMembers(scope, group, projection), () => groupText(scope, group, projection));
   return withEtag(status, body, group.version, status === 201 ? `${scope.baseUrl}/Groups/${group.id}` : undefined);
+}
+
+/** A ListResponse whose groups are written one after another, each streaming its members. */
+function streamedList(scope: ScimScope, groups: Group[], projection: ProjectionParams, totalResults: number, startIndex: number): StreamedBody {
+  const envelope = { ...listResponse([], totalResults, startIndex), itemsPerPage: groups.length };
+  return new StreamedBody(envelope, async function* () {
+    // The envelope's last key is `"Resources":[]`: its array is opened, filled and closed here.
+    yield JSON.stringify(envelope).slice(0, -2);
+    for (const [i, group] of groups.entries()) {
+      if (i > 0) yield ",";
+      yield* groupText(scope, group, projection);
+    }
+    yield "]}";
+  });
 }
 
 export async function createGroup(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
@@ -116,8 +154,9 @@ export async function listGroups(scope: ScimScope, params: Record<string, unknow
     sort = { field, descending: q.sortOrder === "descending" };
   }
   const page = await scope.services.groups.search(scope.ctx, criteria, { offset: q.startIndex - 1, limit: q.count }, sort);
-  const resources = await render(scope, page.items, { attributes: q.attributes, excludedAttributes: q.excludedAttributes });
-  return { status: 200, body: listResponse(resources, page.totalCount, q.startIndex) };
+  const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
+  const resources = await render(scope, page.items, projection);
+  return { status: 200, body: resources ? listResponse(resources, page.totalCount, q.startIndex) : streamedList(scope, page.items, projection, page.totalCount, q.startIndex) };
 }
 
 /** PUT replaces the group: name, externalId and the whole membership (members left out → none). */
