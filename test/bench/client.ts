@@ -55,6 +55,29 @@ export class Client {
     });
   }
 
+  /** A request timed to its first and its last byte (milliseconds), its body kept. */
+  timed(r: Req): Promise<Answer & { firstByteMs: number; totalMs: number; bytes: number }> {
+    const t0 = process.hrtime.bigint();
+    const since = () => Number(process.hrtime.bigint() - t0) / 1e6;
+    return new Promise((resolve, reject) => {
+      const req = http.request({ agent: this.agent, host: this.host, port: this.port, method: r.method, path: r.path, headers: { ...this.defaults, ...r.headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        let firstByteMs = NaN;
+        res.on("data", (c: Buffer) => {
+          if (chunks.length === 0) firstByteMs = since();
+          chunks.push(c);
+        });
+        res.on("end", () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body.toString("utf8"), firstByteMs, totalMs: since(), bytes: body.length });
+        });
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
   /** A request that must answer `expect` (a status or a list of them); the body parsed as JSON when there is one. */
   async json<T = Record<string, unknown>>(r: Req, expect: number | number[] = 200): Promise<T> {
     const a = await this.request(r);

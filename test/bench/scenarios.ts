@@ -363,6 +363,31 @@ export async function membership(ctx: BenchContext, groups: { size: number; id: 
     reads.push({ size: g.size, r: rd });
     ctx.rows.push(row(`4. GET group excludedAttributes=members, ${label(g.size)}`, rd, "SELECT", selectBase, "flat (below)", null));
   }
+  // A group read whole (no excludedAttributes), as a client that wants its members reads it: shown,
+  // no target. Over SCIM_MEMBERS_IN_MEMORY members the answer streams, so its first byte should not
+  // wait for the last member.
+  for (const g of groups) {
+    const runs = [];
+    for (let i = 0; i < 4; i++) runs.push(await c.timed({ method: "GET", path: `/scim/v2/Groups/${g.id}` }));
+    const last = runs.at(-1)!;
+    const members = (JSON.parse(last.body) as { members?: unknown[] }).members?.length ?? 0;
+    if (runs.some((a) => a.status !== 200) || members < g.size) throw new Error(`GET of the group of ${g.size}: status ${runs.map((a) => a.status).join(",")}, ${members} members`);
+    const measured = runs.slice(1).sort((a, b) => a.totalMs - b.totalMs);
+    const median = measured[1];
+    ctx.rows.push({
+      scenario: `4. GET group with all members, ${label(g.size)} (c=1)`,
+      rate: null,
+      unit: "s",
+      p50: median.totalMs,
+      p99: measured[2].totalMs,
+      baseline: "—",
+      baselineValue: null,
+      ratio: null,
+      target: "(shown)",
+      met: null,
+      note: `${members} members, ${(last.bytes / 1e6).toFixed(1)} MB${last.headers["content-length"] ? "" : ", streamed"}; first byte after ${median.firstByteMs.toFixed(0)} ms (median of 3; p99 column: slowest)`,
+    });
+  }
   for (const [what, list] of [["member add", adds], ["group read", reads]] as const) {
     const first = list[0];
     const last = list.at(-1)!;
