@@ -253,10 +253,10 @@ export class GroupService {
     return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.displayNameKey) : null };
   }
 
-  /** All members with their display names, in a stable order (SCIM `members`). */
   /**
-   * Every member of these groups; with `atMost`, null when they have more than that between them
-   * (the caller then reads them a batch at a time, `memberBatches`, instead of holding them all).
+   * Every member of these groups with their display names, in a stable order (SCIM `members`); with
+   * `atMost`, null when they have more than that between them (the caller then reads them a batch at
+   * a time, `memberBatches`, instead of holding them all).
    */
   async allMembers(ctx: RequestContext, groupIds: string[], atMost?: number): Promise<Map<string, Member[]> | null> {
     const result = new Map<string, Member[]>(groupIds.map((id) => [id, []]));
