@@ -8,7 +8,7 @@ import { type Services, createServices } from "../../src/domain/services";
 import { openDatabase } from "../../src/platform/boot";
 import { Database } from "../../src/platform/database";
 import { newRequestId } from "../../src/platform/ids";
-import { createLogger } from "../../src/platform/logger";
+import { type Logger, createLogger } from "../../src/platform/logger";
 import { RedisConnection } from "../../src/platform/redis";
 import { type RequestContext, systemActor } from "../../src/platform/request-context";
 import { type TestDatabase, createTestDatabase } from "./test-database";
@@ -72,6 +72,8 @@ export interface TestAppOptions {
   rewriteDatabaseUrl?: (url: string) => string;
   /** Where the app's pino logger writes (a test can capture and inspect every log line). */
   logDestination?: { write(line: string): void };
+  /** The app's logger itself (a test can watch how it is used); `logDestination` is then unused. */
+  logger?: Logger;
   /** A second instance: this app uses that app's database (and does not drop it on close), as N instances behind a load balancer do. */
   shareDatabaseOf?: TestApp;
 }
@@ -106,7 +108,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
       })
     : null;
   const services = createServices(new Database(dataSource), { provisioningLogRetentionDays: config.scim.logRetentionDays, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs });
-  const app = await createApp({ config, services, logger: createLogger(config.logLevel, options.logDestination) });
+  const app = await createApp({ config, services, logger: options.logger ?? createLogger(config.logLevel, options.logDestination) });
   server.on("request", app.handler);
 
   const tenant = async (slug?: string): Promise<TestTenant> => {

@@ -29,7 +29,8 @@ export const isScimRequest = (url: string | undefined): boolean => UNDER_SCIM_BA
 /** What a handler may need of the HTTP request beyond the SCIM request: /Bulk's size limit and its log. */
 interface HttpDetails {
   bodyBytes: number;
-  log: Logger;
+  /** The request's child logger, made when first read (reading it costs a pino child). */
+  readonly log: Logger;
 }
 
 type Handle = (scope: ScimScope, req: ScimRequest, http: HttpDetails) => Promise<ScimResponse> | ScimResponse;
@@ -218,7 +219,8 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
         ifMatch: header(req, "if-match"),
         ifNoneMatch: header(req, "if-none-match"),
       };
-      await sendScim(res, await route.handle(scope, scimReq, { bodyBytes, log: req.log }));
+      // `log` stays lazy: read here, it made a pino child logger (and its redaction) for every request.
+      await sendScim(res, await route.handle(scope, scimReq, { bodyBytes, get log() { return req.log; } }));
     } catch (err) {
       if (res.headersSent) {
         req.log.error({ err }, "error after a SCIM response was sent");
