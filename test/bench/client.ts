@@ -36,6 +36,19 @@ export class Client {
   }
 
   request(r: Req): Promise<Answer> {
+    return this.exchange(r);
+  }
+
+  /** A request timed to its first and its last byte (milliseconds), its body kept. */
+  timed(r: Req): Promise<Answer & { firstByteMs: number; totalMs: number; bytes: number }> {
+    const t0 = process.hrtime.bigint();
+    const since = () => Number(process.hrtime.bigint() - t0) / 1e6;
+    let firstByteMs = NaN;
+    return this.exchange(r, () => (firstByteMs = since())).then((a) => ({ ...a, firstByteMs, totalMs: since(), bytes: Buffer.byteLength(a.body) }));
+  }
+
+  /** One request and its whole answer; `onFirstByte` is called when the answer's first bytes arrive. */
+  private exchange(r: Req, onFirstByte?: () => void): Promise<Answer> {
     const payload = r.body === undefined ? undefined : typeof r.body === "string" ? r.body : JSON.stringify(r.body);
     const headers: Record<string, string | number> = { ...this.defaults, ...r.headers };
     if (payload !== undefined) {
@@ -45,35 +58,15 @@ export class Client {
     return new Promise((resolve, reject) => {
       const req = http.request({ agent: this.agent, host: this.host, port: this.port, method: r.method, path: r.path, headers }, (res) => {
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("data", (c: Buffer) => {
+          if (chunks.length === 0) onFirstByte?.();
+          chunks.push(c);
+        });
         res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
         res.on("error", reject);
       });
       req.on("error", reject);
       if (payload !== undefined) req.write(payload);
-      req.end();
-    });
-  }
-
-  /** A request timed to its first and its last byte (milliseconds), its body kept. */
-  timed(r: Req): Promise<Answer & { firstByteMs: number; totalMs: number; bytes: number }> {
-    const t0 = process.hrtime.bigint();
-    const since = () => Number(process.hrtime.bigint() - t0) / 1e6;
-    return new Promise((resolve, reject) => {
-      const req = http.request({ agent: this.agent, host: this.host, port: this.port, method: r.method, path: r.path, headers: { ...this.defaults, ...r.headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        let firstByteMs = NaN;
-        res.on("data", (c: Buffer) => {
-          if (chunks.length === 0) firstByteMs = since();
-          chunks.push(c);
-        });
-        res.on("end", () => {
-          const body = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body.toString("utf8"), firstByteMs, totalMs: since(), bytes: body.length });
-        });
-        res.on("error", reject);
-      });
-      req.on("error", reject);
       req.end();
     });
   }
