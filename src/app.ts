@@ -13,6 +13,7 @@ import { BackgroundWork } from "./platform/background";
 import { isDatabaseUnavailable } from "./platform/database";
 import { requestContextMiddleware } from "./http/request-context.middleware";
 import type { Logger } from "./platform/logger";
+import { keepPlannerStatistics } from "./platform/planner-statistics";
 import { oauthRouter } from "./oauth/oauth.router";
 import { isScimRequest, scimHandler } from "./scim/http/scim.router";
 
@@ -79,6 +80,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use("/auth", limits.perIp("auth", deps.config.rateLimits.authPerIp, jsonTooManyRequests));
   // Work left running after a response (provisioning-log writes): stop() waits for it.
   const background = new BackgroundWork();
+  // SQLite chooses indexes from statistics that must follow the data; MariaDB keeps its own.
+  const statistics = keepPlannerStatistics(deps.services.db, deps.logger);
   // SCIM does not go through Express (see scimHandler); it resolves client addresses through the same TRUST_PROXY.
   const trust = app.get("trust proxy fn") as (addr: string, i: number) => boolean;
   const scim = scimHandler({ services: deps.services, config: deps.config, logger: deps.logger, background, clientIp: (req) => proxyaddr(req, trust) });
@@ -120,6 +123,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     stop: async () => {
       auth.stop();
+      await statistics.stop();
       await graphql.stop();
       await deps.services.provisioningLog.flush();
       await background.settled();
