@@ -208,8 +208,9 @@ export class UserService {
         await this.audit.record(tx, { action, resourceType: "User", resourceId: user.id, changes: audit });
         if (wasActive && !user.active) for (const hook of this.onDeactivated) await hook(tx, user.id);
         const details = before ? await this.detailsAfterWrite(tx, user, changes, written, before) : (await this.details(tx, [user], { groups: true })).get(user.id)!;
-        // In a caller's transaction, a unique-index refusal must surface here, inside `uniquely`.
-        if (ctx.manager && (changes.userName !== undefined || changes.externalId !== undefined)) await this.db.flush(tx);
+        // In a caller's transaction, a unique-index refusal must surface here, inside `uniquely`
+        // (only a changed userName or externalId can meet one).
+        if (ctx.manager && (audit.userName || audit.externalId)) await this.db.flush(tx);
         return { user, details };
       }),
     );
@@ -693,6 +694,8 @@ export class UserService {
       if (c.emails?.length) diff.emails = { before: null, after: c.emails.map(contactView) };
       if (c.phoneNumbers?.length) diff.phoneNumbers = { before: null, after: c.phoneNumbers.map(contactView) };
     }
+    // The roles the user already holds, named again (as a SCIM PUT does): nothing to resolve or write.
+    if (c.roles !== undefined && known && sameKeys((c.roles ?? []).map(caseInsensitiveKey), known.roles.map((r) => r.nameKey))) c.roles = undefined;
     if (c.roles !== undefined) {
       const roles = await this.roles.findByNames(tx, c.roles ?? []);
       const held = creating ? [] : (known?.roles ?? (await this.roles.rolesOfUsers(tx, [user.id])).get(user.id) ?? []);
@@ -855,6 +858,13 @@ function managerDetailRows(rows: Record<string, unknown>[]): Record<string, unkn
 function userRow(user: User): Record<string, unknown> {
   const { manager: _m, organisation: _o, ...columns } = user as User & { manager?: unknown; organisation?: unknown };
   return { ...columns, addresses: user.addresses ? JSON.stringify(user.addresses) : null, ownDetails: user.ownDetails ? JSON.stringify(user.ownDetails) : null };
+}
+
+/** Whether two lists hold the same keys, whatever their order and repeats. */
+function sameKeys(a: string[], b: string[]): boolean {
+  const x = new Set(a);
+  const y = new Set(b);
+  return x.size === y.size && [...x].every((k) => y.has(k));
 }
 
 const contactView = (c: ContactInput | UserContact) => ({ value: c.value, type: c.type ?? null, primary: !!c.primary, display: c.display ?? null });
