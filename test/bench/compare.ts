@@ -1,6 +1,6 @@
 import { Client } from "./client";
 import type { ServerProcess } from "./processes";
-import { type BenchContext, type Side, checkDeactivated, checkGraphqlPage, createUserRequest, deactivateRequest, graphqlPageRequest, loads, lookupSide } from "./scenarios";
+import { type BenchContext, type Side, checkDeactivated, checkGraphqlPage, createUserRequest, deactivateRequest, graphqlPageRequest, loads, lookupSide, putRequest } from "./scenarios";
 import type { Tenant } from "./seed";
 
 /**
@@ -71,6 +71,14 @@ export async function compareBuilds(ctx: BenchContext, other: ServerProcess, cre
       name: `deactivate (${build.name})`,
       client: scim(build.url, ctx.dir),
       spec: { requests: ctx.sizes.deactivates, warmup: w, make: (i) => deactivateRequest(ids[start + b * per + w + i]), expect: 200, check: checkDeactivated },
+    }));
+    // … and PUTs its own quarter of the first half (a user PUT twice would change nothing the second time).
+    const perPut = w + ctx.sizes.puts;
+    if (2 * perPut > start) throw new Error(`compare: ${2 * perPut} users to PUT, the directory's first half has ${start}`);
+    await compare("SCIM PUT full user", (build, b) => ({
+      name: `put (${build.name})`,
+      client: scim(build.url, ctx.dir),
+      spec: { requests: ctx.sizes.puts, warmup: w, make: (i) => putRequest(ctx, b * perPut + w + i), expect: 200 },
     }));
   }
 

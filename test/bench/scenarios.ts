@@ -283,6 +283,14 @@ const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ?
 
 // ---- 3. deactivate and PUT ----
 
+/** A PUT of seeded user `k` as Okta sends one: the whole user (its roles and manager too), renamed and with a title. */
+export function putRequest(ctx: BenchContext, k: number): Req {
+  const ids = ctx.seeder.userIds;
+  const m = managerIndexOf(k);
+  const body = scimBodyOf(ctx.dir.slug, k, m === null ? null : ids[m], ctx.seeder.rolesOf(k));
+  return { method: "PUT", path: `/scim/v2/Users/${ids[k]}`, body: { ...body, displayName: `Renamed ${k}`, title: "Engineer", active: true } };
+}
+
 /** PATCH active=false of one user, and the check that the answer shows it. */
 export const deactivateRequest = (id: string): Req => ({ method: "PATCH", path: `/scim/v2/Users/${id}`, body: { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] } });
 export const checkDeactivated = (a: { body: string }) => {
@@ -317,12 +325,7 @@ export async function deactivateAndPut(ctx: BenchContext, firstUser: number, bas
       spec: {
         requests: ctx.sizes.puts,
         warmup: w,
-        make: (i) => {
-          const k = from + w + i;
-          const m = managerIndexOf(k);
-          const body = scimBodyOf(ctx.dir.slug, k, m === null ? null : ids[m], ctx.seeder.rolesOf(k));
-          return { method: "PUT", path: `/scim/v2/Users/${ids[k]}`, body: { ...body, displayName: `Renamed ${k}`, title: "Engineer", active: true } };
-        },
+        make: (i) => putRequest(ctx, from + w + i),
         expect: 200,
       },
     },
