@@ -176,3 +176,28 @@ test("a userName sw filter reads the userName index as a range (MariaDB): it mat
   expect(sql).toMatch(/u\.userNameKey LIKE \?/);
   if (app.services.db.dialect === "mysql") expect(await boundColumns(sql, params)).toEqual(["organisationId", "userNameKey"]);
 });
+
+test("a resource's provisioning log is read by the (organisation, resource, time) index, not by scanning the organisation's log", async () => {
+  const tenant = await app.tenant();
+  const c = scimClient(app.url, tenant.scimToken);
+  const ids: string[] = [];
+  for (let j = 0; j < 20; j++) ids.push((await c.post("/Users", { userName: `plan-log${j}@p.test` })).body.id);
+  for (const id of ids.slice(0, 5)) expect((await c.patch(`/Users/${id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: false }] })).status).toBe(200);
+  app.queries.reset();
+  const r = await app.gql<{ provisioningLog: { edges: { node: { method: string; resourceId: string } }[] } }>(tenant.adminToken, `query($id: ID!) { provisioningLog(first: 10, filter: { resourceId: $id }) { edges { node { method resourceId } } } }`, { id: ids[3] });
+  expect(r.data!.provisioningLog.edges.map((e) => e.node)).toEqual([
+    { method: "PATCH", resourceId: ids[3] },
+    { method: "POST", resourceId: ids[3] },
+  ]);
+  const at = app.queries.statements.findIndex((s) => /FROM [`"]?provisioning_log_entries/.test(s) && /resourceId/.test(s));
+  expect(at).toBeGreaterThanOrEqual(0);
+  const [sql, params] = [app.queries.statements[at], app.queries.parameters[at]];
+  if (app.services.db.dialect === "mysql") {
+    const [row]: { key: string | null; type: string; Extra: string }[] = await app.dataSource.query(`EXPLAIN ${sql}`, params);
+    expect(row).toMatchObject({ key: "IDX_provisioning_log_resource", type: "ref" });
+    expect(row.Extra).not.toMatch(/filesort/);
+  } else {
+    const rows: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
+    expect(rows.map((x) => x.detail)).toContainEqual(expect.stringMatching(/USING (?:COVERING )?INDEX IDX_provisioning_log_resource \(organisationId=\? AND resourceId=\?\)/));
+  }
+});

@@ -4,7 +4,10 @@ import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 @Entity("provisioning_log_entries")
 @Index("IDX_provisioning_log_organisation_time", ["organisationId", "occurredAt"])
 @Index("IDX_provisioning_log_organisation_status", ["organisationId", "status", "occurredAt"])
-@Index("IDX_provisioning_log_request", ["requestId"])
+// A resource's history (GraphQL `provisioningLog(filter: { resourceId })`), newest first, without
+// reading the organisation's whole log. (No index on requestId: no query looks an entry up by it; an
+// entry's audit events are found through the audit trail's own requestId index.)
+@Index("IDX_provisioning_log_resource", ["organisationId", "resourceId", "occurredAt"])
 export class ProvisioningLogEntry {
   @PrimaryColumn({ type: "varchar", length: 36 })
   id: string;
