@@ -201,3 +201,25 @@ test("a resource's provisioning log is read by the (organisation, resource, time
     expect(rows.map((x) => x.detail)).toContainEqual(expect.stringMatching(/USING (?:COVERING )?INDEX IDX_provisioning_log_resource \(organisationId=\? AND resourceId=\?\)/));
   }
 });
+
+test("a resource's audit trail (the console's user and group pages: by resourceId alone) is read by the (organisation, resource, time) index", async () => {
+  const tenant = await app.tenant();
+  const ids: string[] = [];
+  for (let j = 0; j < 20; j++) ids.push((await app.services.users.create(tenant.ctx, { userName: `plan-audit${j}@p.test` })).id);
+  await app.services.users.update(tenant.ctx, ids[4], { displayName: "Audited" });
+  app.queries.reset();
+  const r = await app.gql<{ auditEvents: { totalCount: number; nodes: { action: string }[] } }>(tenant.adminToken, `query($id: ID!) { auditEvents(first: 10, filter: { resourceId: $id }) { totalCount nodes { action } } }`, { id: ids[4] });
+  expect(r.data!.auditEvents).toEqual({ totalCount: 2, nodes: [{ action: "user.updated" }, { action: "user.created" }] });
+  const reads = app.queries.statements.map((sql, i) => [sql, app.queries.parameters[i]] as const).filter(([sql]) => /FROM [`"]?audit_events/.test(sql) && /resourceId/.test(sql));
+  expect(reads.length).toBeGreaterThanOrEqual(1);
+  for (const [sql, params] of reads) {
+    if (app.services.db.dialect === "mysql") {
+      const [row]: { key: string | null; type: string; Extra: string | null }[] = await app.dataSource.query(`EXPLAIN ${sql}`, params);
+      expect(row).toMatchObject({ key: "IDX_audit_events_resource", type: "ref" });
+      expect(row.Extra ?? "").not.toMatch(/filesort/);
+    } else {
+      const rows: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
+      expect(rows.map((x) => x.detail)).toContainEqual(expect.stringMatching(/USING (?:COVERING )?INDEX IDX_audit_events_resource \(organisationId=\? AND resourceId=\?\)/));
+    }
+  }
+});

@@ -9,7 +9,10 @@ export interface FieldChange {
 /** Who changed what, when, from where: written in the same transaction as the change itself. */
 @Entity("audit_events")
 @Index("IDX_audit_events_organisation_time", ["organisationId", "occurredAt"])
-@Index("IDX_audit_events_resource", ["organisationId", "resourceType", "resourceId"])
+// A resource's history, newest first (the console's user and group pages ask for it by resourceId
+// alone: ids are unique across types). Before, (organisationId, resourceType, resourceId) served
+// only queries naming the type, and those by id alone read the organisation's whole trail.
+@Index("IDX_audit_events_resource", ["organisationId", "resourceId", "occurredAt"])
 @Index("IDX_audit_events_request", ["requestId"])
 export class AuditEvent {
   @PrimaryColumn({ type: "varchar", length: 36 })
