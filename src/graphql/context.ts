@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import type { AuditEvent } from "../domain/audit/audit-event.entity";
 import type { CustomFieldValues } from "../domain/custom-fields/custom-field.service";
 import type { Group } from "../domain/groups/group.entity";
 import type { Role } from "../domain/roles/role.entity";
@@ -45,6 +46,9 @@ export class RelationLoader<K, V> {
   }
 }
 
+/** The audit events shown for one provisioning-log entry (a /Bulk request may cause up to 1,000). */
+export const EVENTS_PER_REQUEST = 100;
+
 /** Per-request batching: resolving 100 users with their relations costs a constant number of queries. */
 export function createLoaders(services: Services, ctx: RequestContext) {
   return {
@@ -78,6 +82,11 @@ export function createLoaders(services: Services, ctx: RequestContext) {
     groupsOfUser: new RelationLoader<string, { id: string; displayName: string }[]>(async (ids) => {
       const groups = await services.users.groupsOfUsers(ctx, ids);
       return ids.map((id) => groups.get(id) ?? []);
+    }),
+    // A page of provisioning-log entries with what each request changed.
+    auditEventsOfRequest: new RelationLoader<string, AuditEvent[]>(async (requestIds) => {
+      const events = await services.audit.ofRequests(ctx, requestIds, EVENTS_PER_REQUEST);
+      return requestIds.map((id) => events.get(id) ?? []);
     }),
     memberCount: new RelationLoader<string, number>(async (ids) => {
       const counts = await services.groups.memberCounts(ctx, ids);

@@ -134,6 +134,15 @@ describe("provisioning log", () => {
     expect(nodes[0].auditEvents).toEqual([{ action: "user.created", source: "scim", resourceId: u.body.id }]);
     expect(nodes[1].auditEvents.map((e: Body) => [e.action, e.source])).toEqual([["user.deactivated", "scim"]]);
     expect(nodes[2]).toMatchObject({ scimType: "uniqueness", auditEvents: [] });
+    // The entries' audit events in one statement (not one per entry); the total counted only when asked.
+    app.queries.reset();
+    expect((await app.gql<Body>(tenant.adminToken, q, {})).data).toEqual(all.data);
+    expect(app.queries.statements.filter((sql) => /audit_events/.test(sql))).toHaveLength(1);
+    expect(app.queries.statements.filter((sql) => /COUNT\(/i.test(sql))).toHaveLength(1);
+    app.queries.reset();
+    const withoutTotal = await app.gql<Body>(tenant.adminToken, q.replace("totalCount ", ""), {});
+    expect(withoutTotal.data.provisioningLog.nodes).toEqual(all.data.provisioningLog.nodes);
+    expect(app.queries.statements.filter((sql) => /COUNT\(/i.test(sql))).toEqual([]);
     const failed = await app.gql<Body>(tenant.adminToken, q, { filter: { failedOnly: true } });
     expect(failed.data.provisioningLog.totalCount).toBe(1);
     // Another organisation's admin does not see these entries.

@@ -2,7 +2,7 @@ import { IsNull, LessThan, Not } from "typeorm";
 import { Database } from "../../platform/database";
 import { newTimeOrderedId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
-import { type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
+import { type CountOption, type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
 import { ProvisioningLogEntry } from "./provisioning-log-entry.entity";
 
 export type NewLogEntry = Omit<ProvisioningLogEntry, "id" | "occurredAt"> & { occurredAt?: Date };
@@ -123,7 +123,7 @@ export class ProvisioningLogService {
     return r.affected ?? 0;
   }
 
-  async list(ctx: RequestContext, query: ProvisioningLogQuery, page: CursorPage): Promise<CursorSlice<ProvisioningLogEntry>> {
+  async list(ctx: RequestContext, query: ProvisioningLogQuery, page: CursorPage, options: CountOption = {}): Promise<CursorSlice<ProvisioningLogEntry>> {
     await this.flush();
     const qb = this.db
       .manager(ctx)
@@ -137,6 +137,6 @@ export class ProvisioningLogService {
     if (query.tokenId) qb.andWhere("l.tokenId = :tokenId", { tokenId: query.tokenId });
     if (query.resourceId) qb.andWhere("l.resourceId = :rid", { rid: query.resourceId });
     if (query.method) qb.andWhere("l.method = :method", { method: query.method.toUpperCase() });
-    return newestFirstPage(qb, "l", "occurredAt", page);
+    return newestFirstPage(qb, "l", "occurredAt", page, options);
   }
 }

@@ -1,9 +1,10 @@
 import { IsIn, IsOptional, MaxLength } from "class-validator";
 import { GraphQLJSONObject } from "graphql-scalars";
-import { Arg, Ctx, Field, ID, InputType, Int, ObjectType, Query, Resolver } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, Field, ID, InputType, Info, Int, ObjectType, Query, Resolver } from "type-graphql";
 import type { ChangeSource } from "../../platform/request-context";
 import type { GraphqlContext } from "../context";
-import { Connection, pageSize, toConnection } from "../shared/connection";
+import { Connection, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
 import { timeCursor } from "../../domain/shared/paging";
 
 const sources: ChangeSource[] = ["graphql", "scim", "sso", "cli", "system", "oauth"];
@@ -42,11 +43,12 @@ export class AuditEventResolver {
   @Query(() => AuditEventConnection, { description: "The audit trail, newest first" })
   async auditEvents(
     @Ctx() ctx: GraphqlContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg("first", () => Int, { defaultValue: 50 }) first: number,
     @Arg("after", () => String, { nullable: true }) after?: string | null,
     @Arg("filter", () => AuditEventFilterInput, { nullable: true }) filter?: AuditEventFilterInput | null,
   ) {
-    const slice = await ctx.services.audit.list(ctx.auth(), { ...filter }, { first: pageSize(first), after });
+    const slice = await ctx.services.audit.list(ctx.auth(), { ...filter }, { first: pageSize(first), after }, { count: selectsTotalCount(info) });
     return toConnection(slice, (e) => timeCursor(e.occurredAt, e.id));
   }
 }

@@ -1,11 +1,12 @@
 import { IsIn, IsOptional, Max, Min } from "class-validator";
 import { GraphQLJSON } from "graphql-scalars";
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, ObjectType, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Info, Int, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { ProvisioningLogEntry } from "../../domain/provisioning-log/provisioning-log-entry.entity";
 import { timeCursor } from "../../domain/shared/paging";
 import { AuditEventType } from "../audit/audit.graphql";
 import type { GraphqlContext } from "../context";
-import { Connection, pageSize, toConnection } from "../shared/connection";
+import { Connection, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
 
 @ObjectType("ProvisioningLogEntry", { description: "One SCIM request, as an admin needs it to understand a provisioning cycle" })
 export class ProvisioningLogEntryType {
@@ -45,17 +46,18 @@ export class ProvisioningLogResolver {
   @Query(() => ProvisioningLogConnection, { description: "SCIM requests of the organisation, newest first" })
   async provisioningLog(
     @Ctx() ctx: GraphqlContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg("first", () => Int, { defaultValue: 50 }) first: number,
     @Arg("after", () => String, { nullable: true }) after?: string | null,
     @Arg("filter", () => ProvisioningLogFilterInput, { nullable: true }) filter?: ProvisioningLogFilterInput | null,
   ) {
-    const slice = await ctx.services.provisioningLog.list(ctx.auth(), { ...filter }, { first: pageSize(first), after });
+    const slice = await ctx.services.provisioningLog.list(ctx.auth(), { ...filter }, { first: pageSize(first), after }, { count: selectsTotalCount(info) });
     return toConnection(slice, (e) => timeCursor(e.occurredAt, e.id));
   }
 
   @FieldResolver(() => [AuditEventType], { description: "What the request changed: the audit events it caused" })
-  async auditEvents(@Root() entry: ProvisioningLogEntry, @Ctx() ctx: GraphqlContext) {
-    const slice = await ctx.services.audit.list(ctx.auth(), { requestId: entry.requestId }, { first: 100 });
-    return slice.items;
+  auditEvents(@Root() entry: ProvisioningLogEntry, @Ctx() ctx: GraphqlContext) {
+    ctx.auth();
+    return ctx.loaders().auditEventsOfRequest.get(entry.requestId);
   }
 }
