@@ -88,7 +88,9 @@ export class AuditService {
 
   /**
    * The events each request caused, newest first, at most `perRequest` of each: one statement for a
-   * page of provisioning-log entries (by the requestId index), instead of one per entry.
+   * page of provisioning-log entries (by the requestId index), instead of one per entry. It reads
+   * every event of those requests and keeps the newest: a request causes one, a /Bulk request up to
+   * 1,000 (IdPs seldom send /Bulk).
    */
   async ofRequests(ctx: RequestContext, requestIds: string[], perRequest: number): Promise<Map<string, AuditEvent[]>> {
     const byRequest = new Map<string, AuditEvent[]>(requestIds.map((id) => [id, []]));

@@ -57,7 +57,7 @@ export class ProvisioningLogResolver {
 
   @FieldResolver(() => [AuditEventType], { description: "What the request changed: the audit events it caused" })
   auditEvents(@Root() entry: ProvisioningLogEntry, @Ctx() ctx: GraphqlContext) {
-    ctx.auth();
+    ctx.auth(); // admins only, as the log itself (the loaders serve any signed-in caller)
     return ctx.loaders().auditEventsOfRequest.get(entry.requestId);
   }
 }
