@@ -1,5 +1,5 @@
 import type { ProvisioningLogEntry } from "../../src/domain/provisioning-log/provisioning-log-entry.entity";
-import { LOG_COLUMNS } from "../../src/domain/provisioning-log/provisioning-log.service";
+import { LOG_COLUMNS, ProvisioningLogService } from "../../src/domain/provisioning-log/provisioning-log.service";
 import { ENTERPRISE, patchOp, scimClient, type ScimClient } from "../support/scim-client";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { type Body, fixture } from "./scim-fixtures";
@@ -26,6 +26,58 @@ async function entries(tenant: TestTenant, expected: number): Promise<Provisioni
 }
 
 describe("provisioning log", () => {
+  test("bodies go after the retention period; after a process's first purge, each reads only the entries come of age since, by each organisation's time index", async () => {
+    const tenant = await app.tenant();
+    // A process of its own (a purge remembers the cutoff of the one before), with 30 days' retention.
+    const log = new ProvisioningLogService(app.services.db, 30);
+    const now = new Date();
+    const day = 86400_000;
+    for (const [tag, daysAgo] of [["a", 40], ["b", 29], ["c", 27], ["d", 1]] as const) {
+      void log.record({
+        organisationId: tenant.ctx.organisationId,
+        requestId: `purge-${tag}`,
+        tokenId: null,
+        tokenLabel: "purge test",
+        method: "POST",
+        path: "/scim/v2/Users",
+        status: 201,
+        durationMs: 1,
+        resourceType: null,
+        resourceId: null,
+        notes: [],
+        scimType: null,
+        errorDetail: null,
+        requestBody: { tag },
+        occurredAt: new Date(now.getTime() - daysAgo * day),
+      });
+    }
+    await log.flush();
+    const kept = async () =>
+      ((await app.dataSource.query("SELECT requestId, requestBody FROM provisioning_log_entries WHERE organisationId = ? ORDER BY requestId", [tenant.ctx.organisationId])) as { requestId: string; requestBody: unknown }[])
+        .filter((r) => r.requestBody !== null)
+        .map((r) => r.requestId);
+    // The process's first write of the log ran its first purge: everything older than 30 days.
+    expect(await kept()).toEqual(["purge-b", "purge-c", "purge-d"]);
+    // Two days later: only the entries between the two cutoffs, read by (organisation, time).
+    app.queries.reset();
+    expect(await log.purgeBodies(new Date(now.getTime() + 2 * day))).toBe(1);
+    expect(await kept()).toEqual(["purge-c", "purge-d"]);
+    const at = app.queries.statements.findIndex((sql) => /^UPDATE [`"]?provisioning_log_entries/.test(sql));
+    expect(at).toBeGreaterThanOrEqual(0);
+    const [sql, params] = [app.queries.statements[at], app.queries.parameters[at]];
+    if (app.services.db.dialect === "mysql") {
+      const [row]: { key: string | null; type: string }[] = await app.dataSource.query(`EXPLAIN ${sql}`, params);
+      expect(row).toMatchObject({ key: "IDX_provisioning_log_organisation_time", type: "range" });
+    } else {
+      const rows: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
+      expect(rows.map((r) => r.detail)).toContainEqual(expect.stringMatching(/USING INDEX IDX_provisioning_log_organisation_time \(organisationId=\? AND occurredAt>\? AND occurredAt<\?\)/));
+    }
+    // A purge whose cutoff has not moved reads nothing.
+    app.queries.reset();
+    expect(await log.purgeBodies(new Date(now.getTime() + 2 * day))).toBe(0);
+    expect(app.queries.statements.filter((q) => /^UPDATE/.test(q))).toEqual([]);
+  });
+
   test("every SCIM request leaves exactly one entry with method, path, status, duration, token label and resource", async () => {
     const tenant = await app.tenant();
     const s = scimClient(app.url, tenant.scimToken);

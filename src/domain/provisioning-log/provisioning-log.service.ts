@@ -1,8 +1,9 @@
-import { IsNull, LessThan, Not } from "typeorm";
+import { And, In, IsNull, LessThan, MoreThanOrEqual, Not } from "typeorm";
 import { Database } from "../../platform/database";
 import { newTimeOrderedId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import { type CountOption, type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
+import { Organisation } from "../organisations/organisation.entity";
 import { ProvisioningLogEntry } from "./provisioning-log-entry.entity";
 
 export type NewLogEntry = Omit<ProvisioningLogEntry, "id" | "occurredAt"> & { occurredAt?: Date };
@@ -37,6 +38,8 @@ const FLUSH_DELAY_MS = 25;
 /** Every column of provisioning_log_entries, in the order the INSERT lists them (a test compares them with the entity). */
 export const LOG_COLUMNS = ["id", "organisationId", "occurredAt", "requestId", "tokenId", "tokenLabel", "method", "path", "status", "durationMs", "resourceType", "resourceId", "notes", "scimType", "errorDetail", "requestBody"] as const;
 const MAX_BATCH = 200;
+/** Organisations whose log a purge of bodies reads in one statement (an IN list on the time index). */
+const PURGE_ORGANISATIONS_A_STATEMENT = 500;
 
 interface Pending {
   row: ProvisioningLogEntry;
@@ -51,6 +54,8 @@ interface Pending {
  */
 export class ProvisioningLogService {
   private lastPurge = 0;
+  /** The cutoff of this process's last purge of bodies (null before the first). */
+  private purgedBefore: Date | null = null;
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -113,14 +118,28 @@ export class ProvisioningLogService {
     else await this.db.rows(undefined, sql, values);
   }
 
-  /** Bodies older than the retention period are removed; the entry itself stays. */
+  /**
+   * Bodies older than the retention period are removed; the entry itself stays. A process's first
+   * purge reads every entry older than the cutoff (whatever was left before it started); each later
+   * one only the entries that came of age since the one before, through each organisation's time
+   * index. Every purge used to read the whole log, bodies and all, every hour in every process.
+   */
   async purgeBodies(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.retentionDays * 86400_000);
-    const r = await this.db
-      .manager()
-      .getRepository(ProvisioningLogEntry)
-      .update({ occurredAt: LessThan(cutoff), requestBody: Not(IsNull()) }, { requestBody: () => "NULL" });
-    return r.affected ?? 0;
+    const entries = this.db.manager().getRepository(ProvisioningLogEntry);
+    const since = this.purgedBefore;
+    let purged = 0;
+    if (!since) {
+      purged = (await entries.update({ occurredAt: LessThan(cutoff), requestBody: Not(IsNull()) }, { requestBody: () => "NULL" })).affected ?? 0;
+    } else if (since < cutoff) {
+      const organisations = (await this.db.manager().getRepository(Organisation).find({ select: { id: true } })).map((o) => o.id);
+      for (let i = 0; i < organisations.length; i += PURGE_ORGANISATIONS_A_STATEMENT) {
+        const window = { organisationId: In(organisations.slice(i, i + PURGE_ORGANISATIONS_A_STATEMENT)), occurredAt: And(MoreThanOrEqual(since), LessThan(cutoff)), requestBody: Not(IsNull()) };
+        purged += (await entries.update(window, { requestBody: () => "NULL" })).affected ?? 0;
+      }
+    }
+    if (!since || since < cutoff) this.purgedBefore = cutoff;
+    return purged;
   }
 
   async list(ctx: RequestContext, query: ProvisioningLogQuery, page: CursorPage, options: CountOption = {}): Promise<CursorSlice<ProvisioningLogEntry>> {
