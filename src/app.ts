@@ -125,7 +125,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       auth.stop();
       await statistics.stop();
       await graphql.stop();
-      await deps.services.provisioningLog.flush();
+      await deps.services.provisioningLog.stop();
       await background.settled();
     },
     drain: () => {

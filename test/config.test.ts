@@ -6,6 +6,8 @@ test("defaults: SQLite under ./data, port 4000, PUBLIC_URL from the port", () =>
   expect(c.port).toBe(4000);
   expect(c.publicUrl).toBe("http://localhost:4000");
   expect(c.scim.extensionUrn).toBe(DEFAULT_SCIM_EXTENSION_URN);
+  expect(c.scim.logRetention).toEqual({ bodyDays: 30, entryDays: 90 });
+  expect(loadConfig({ SCIM_LOG_RETENTION_DAYS: "7", SCIM_LOG_ENTRY_RETENTION_DAYS: "30" }).scim.logRetention).toEqual({ bodyDays: 7, entryDays: 30 });
 });
 
 test("database URLs", () => {
@@ -21,6 +23,7 @@ test.each([
   [{ PUBLIC_URL: "ftp://x" }, /PUBLIC_URL/],
   [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
   [{ SCIM_EXTENSION_URN: "not a urn" }, /SCIM_EXTENSION_URN/],
+  [{ SCIM_LOG_ENTRY_RETENTION_DAYS: "0" }, /SCIM_LOG_ENTRY_RETENTION_DAYS/],
 ])("%j is refused at start, naming the variable", (env, message) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(message);

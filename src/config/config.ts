@@ -24,6 +24,8 @@ const environmentSchema = z.object({
   SCIM_MEMBERS_IN_MEMORY: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   SCIM_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   SCIM_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** Days a provisioning-log entry is kept (its body goes after SCIM_LOG_RETENTION_DAYS); the audit trail keeps its changes. */
+  SCIM_LOG_ENTRY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   BOOTSTRAP_DEFAULT_ORG: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   /** Signs session cookies. Unset: generated once and shared by all instances through the database. */
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
@@ -72,7 +74,7 @@ export interface AppConfig {
   publicUrl: string;
   database: DatabaseConfig;
   logLevel: (typeof logLevels)[number];
-  scim: { extensionUrn: string; maxResults: number; maxPayloadBytes: number; logRetentionDays: number; membersInMemory: number };
+  scim: { extensionUrn: string; maxResults: number; maxPayloadBytes: number; logRetention: { bodyDays: number; entryDays: number }; membersInMemory: number };
   bootstrapDefaultOrganisation: boolean;
   sso: { sessionSecret: string | null; sessionTtlMs: number; allowInsecureOidcRequests: boolean };
   oauth: { accessTokenTtlSeconds: number; tokenRateLimit: { limit: number; windowSeconds: number }; jwksRefreshCooldownMs: number; allowHttpJwks: boolean };
@@ -114,7 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       extensionUrn: e.SCIM_EXTENSION_URN,
       maxResults: e.SCIM_MAX_RESULTS,
       maxPayloadBytes: e.SCIM_MAX_PAYLOAD_BYTES,
-      logRetentionDays: e.SCIM_LOG_RETENTION_DAYS,
+      logRetention: { bodyDays: e.SCIM_LOG_RETENTION_DAYS, entryDays: e.SCIM_LOG_ENTRY_RETENTION_DAYS },
       membersInMemory: e.SCIM_MEMBERS_IN_MEMORY,
     },
     bootstrapDefaultOrganisation: e.BOOTSTRAP_DEFAULT_ORG,

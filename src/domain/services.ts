@@ -4,7 +4,7 @@ import { AuditService } from "./audit/audit.service";
 import { CustomFieldService } from "./custom-fields/custom-field.service";
 import { GroupService } from "./groups/group.service";
 import { OrganisationService } from "./organisations/organisation.service";
-import { ProvisioningLogService } from "./provisioning-log/provisioning-log.service";
+import { type LogRetention, ProvisioningLogService } from "./provisioning-log/provisioning-log.service";
 import { RoleService } from "./roles/role.service";
 import { TokenService } from "./tokens/token.service";
 import { UserService } from "./users/user.service";
@@ -47,8 +47,8 @@ export interface Services {
 }
 
 export interface ServiceOptions {
-  /** Days a SCIM request body stays in the provisioning log. */
-  provisioningLogRetentionDays?: number;
+  /** Days a SCIM request's body, and then its entry, stay in the provisioning log (30 and 90 by default). */
+  provisioningLogRetention?: Partial<LogRetention>;
   /** Issuer (PUBLIC_URL), access-token lifetime, JWKS refresh policy; defaults suit the CLI. */
   oauth?: Partial<OAuthSettings>;
   /**
@@ -101,7 +101,7 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
     users,
     groups,
     tokens,
-    provisioningLog: new ProvisioningLogService(db, options.provisioningLogRetentionDays ?? 30),
+    provisioningLog: new ProvisioningLogService(db, { bodyDays: 30, entryDays: 90, ...options.provisioningLogRetention }),
     replay,
     sessions,
     identityProviders: new IdentityProviderService(db, audit),

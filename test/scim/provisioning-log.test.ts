@@ -25,33 +25,52 @@ async function entries(tenant: TestTenant, expected: number): Promise<Provisioni
   throw new Error(`expected ${expected} provisioning log entries`);
 }
 
+const day = 86400_000;
+const now = new Date();
+
+/** An entry of `tenant`'s log, `daysAgo` old, with a body. */
+function oldEntry(tenant: TestTenant, requestId: string, daysAgo: number) {
+  return {
+    organisationId: tenant.ctx.organisationId,
+    requestId,
+    tokenId: null,
+    tokenLabel: "purge test",
+    method: "POST",
+    path: "/scim/v2/Users",
+    status: 201,
+    durationMs: 1,
+    resourceType: null,
+    resourceId: null,
+    notes: [],
+    scimType: null,
+    errorDetail: null,
+    requestBody: { requestId },
+    occurredAt: new Date(now.getTime() - daysAgo * day),
+  };
+}
+
+const requestIdsOf = async (tenant: TestTenant): Promise<string[]> =>
+  ((await app.dataSource.query("SELECT requestId FROM provisioning_log_entries WHERE organisationId = ? ORDER BY requestId", [tenant.ctx.organisationId])) as { requestId: string }[]).map((r) => r.requestId);
+
+/** The statement reads the log by (organisation, time): a range of the index on MariaDB (and from the index alone, `onlyIndex`: it holds the primary key), `sqlitePlan` on SQLite. */
+async function expectTimeIndex(sql: string, params: unknown[], sqlitePlan: RegExp, onlyIndex = false): Promise<void> {
+  if (app.services.db.dialect === "mysql") {
+    const [row]: { key: string | null; type: string; Extra: string }[] = await app.dataSource.query(`EXPLAIN ${sql}`, params);
+    expect(row).toMatchObject({ key: "IDX_provisioning_log_organisation_time", type: "range" });
+    if (onlyIndex) expect(row.Extra).toMatch(/Using index/);
+  } else {
+    const rows: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
+    expect(rows.map((r) => r.detail)).toContainEqual(expect.stringMatching(sqlitePlan));
+  }
+}
+
 describe("provisioning log", () => {
   test("bodies go after the retention period; after a process's first purge, each reads only the entries come of age since, by each organisation's time index", async () => {
     const tenant = await app.tenant();
-    // A process of its own (a purge remembers the cutoff of the one before), with 30 days' retention.
-    const log = new ProvisioningLogService(app.services.db, 30);
-    const now = new Date();
-    const day = 86400_000;
-    for (const [tag, daysAgo] of [["a", 40], ["b", 29], ["c", 27], ["d", 1]] as const) {
-      void log.record({
-        organisationId: tenant.ctx.organisationId,
-        requestId: `purge-${tag}`,
-        tokenId: null,
-        tokenLabel: "purge test",
-        method: "POST",
-        path: "/scim/v2/Users",
-        status: 201,
-        durationMs: 1,
-        resourceType: null,
-        resourceId: null,
-        notes: [],
-        scimType: null,
-        errorDetail: null,
-        requestBody: { tag },
-        occurredAt: new Date(now.getTime() - daysAgo * day),
-      });
-    }
-    await log.flush();
+    // A process of its own (a purge remembers the cutoff of the one before), with 30 days' retention for bodies.
+    const log = new ProvisioningLogService(app.services.db, { bodyDays: 30, entryDays: 3650 });
+    for (const [tag, daysAgo] of [["a", 40], ["b", 29], ["c", 27], ["d", 1]] as const) void log.record(oldEntry(tenant, `purge-${tag}`, daysAgo));
+    await log.settled();
     const kept = async () =>
       ((await app.dataSource.query("SELECT requestId, requestBody FROM provisioning_log_entries WHERE organisationId = ? ORDER BY requestId", [tenant.ctx.organisationId])) as { requestId: string; requestBody: unknown }[])
         .filter((r) => r.requestBody !== null)
@@ -63,19 +82,56 @@ describe("provisioning log", () => {
     expect(await log.purgeBodies(new Date(now.getTime() + 2 * day))).toBe(1);
     expect(await kept()).toEqual(["purge-c", "purge-d"]);
     const at = app.queries.statements.findIndex((sql) => /^UPDATE [`"]?provisioning_log_entries/.test(sql));
-    expect(at).toBeGreaterThanOrEqual(0);
-    const [sql, params] = [app.queries.statements[at], app.queries.parameters[at]];
-    if (app.services.db.dialect === "mysql") {
-      const [row]: { key: string | null; type: string }[] = await app.dataSource.query(`EXPLAIN ${sql}`, params);
-      expect(row).toMatchObject({ key: "IDX_provisioning_log_organisation_time", type: "range" });
-    } else {
-      const rows: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
-      expect(rows.map((r) => r.detail)).toContainEqual(expect.stringMatching(/USING INDEX IDX_provisioning_log_organisation_time \(organisationId=\? AND occurredAt>\? AND occurredAt<\?\)/));
-    }
+    await expectTimeIndex(app.queries.statements[at], app.queries.parameters[at], /USING INDEX IDX_provisioning_log_organisation_time \(organisationId=\? AND occurredAt>\? AND occurredAt<\?\)/);
     // A purge whose cutoff has not moved reads nothing.
     app.queries.reset();
     expect(await log.purgeBodies(new Date(now.getTime() + 2 * day))).toBe(0);
     expect(app.queries.statements.filter((q) => /^UPDATE/.test(q))).toEqual([]);
+  });
+
+  test("entries go after their own retention period, in every organisation; the rest stay", async () => {
+    const [one, other] = [await app.tenant(), await app.tenant()];
+    const log = new ProvisioningLogService(app.services.db, { bodyDays: 30, entryDays: 90 });
+    for (const [tenant, tag, daysAgo] of [[one, "a", 100], [one, "b", 91], [one, "c", 89], [one, "d", 1], [other, "e", 95], [other, "f", 30]] as const) void log.record(oldEntry(tenant, `entry-${tag}`, daysAgo));
+    // The process's first write ran its first purge.
+    await log.settled();
+    expect(await requestIdsOf(one)).toEqual(["entry-c", "entry-d"]);
+    expect(await requestIdsOf(other)).toEqual(["entry-f"]);
+    expect(await log.purgeEntries(new Date(now.getTime() + 2 * day))).toBe(1);
+    expect(await requestIdsOf(one)).toEqual(["entry-d"]);
+    // A request's entry goes; the changes it made stay in the audit trail, which has no retention.
+    const created = await scimClient(app.url, one.scimToken).post("/Users", { userName: "outlives-its-entry@x.test" });
+    await app.services.provisioningLog.flush();
+    const [entry] = (await app.services.provisioningLog.list(one.ctx, { resourceId: created.body.id }, { first: 1 })).items;
+    await log.purgeEntries(new Date(Date.now() + 91 * day));
+    expect(await requestIdsOf(one)).toEqual([]);
+    const events = await app.services.audit.list(one.ctx, { requestId: entry.requestId }, { first: 10 });
+    expect(events.items.map((e) => [e.action, e.resourceId])).toEqual([["user.created", created.body.id]]);
+  });
+
+  test("a backlog of old entries goes a thousand at a time, found through the time index, and a stopping process stops between statements", async () => {
+    const tenant = await app.tenant();
+    const log = new ProvisioningLogService(app.services.db, { bodyDays: 30, entryDays: 90 });
+    // Written through a log that keeps everything (its first write runs its first purge too).
+    const writer = new ProvisioningLogService(app.services.db, { bodyDays: 3650, entryDays: 3650 });
+    for (let i = 0; i < 2500; i++) void writer.record(oldEntry(tenant, `backlog-${i}`, 120));
+    void writer.record(oldEntry(tenant, "recent", 10));
+    await writer.settled();
+    app.queries.reset();
+    const purging = log.purgeEntries();
+    void log.stop();
+    expect(await purging).toBe(1000);
+    expect(await requestIdsOf(tenant)).toHaveLength(1501);
+    const deletes = app.queries.statements.filter((q) => /^DELETE FROM provisioning_log_entries/.test(q));
+    expect(deletes).toHaveLength(1);
+    const at = app.queries.statements.findIndex((q) => /^SELECT id FROM provisioning_log_entries/.test(q));
+    await expectTimeIndex(app.queries.statements[at], app.queries.parameters[at], /USING INDEX IDX_provisioning_log_organisation_time \(organisationId=\? AND occurredAt<\?\)/, true);
+    // Another process finishes the job: 1,000 and 500, in two deletes.
+    const next = new ProvisioningLogService(app.services.db, { bodyDays: 30, entryDays: 90 });
+    app.queries.reset();
+    expect(await next.purgeEntries()).toBe(1500);
+    expect(app.queries.statements.filter((q) => /^DELETE FROM provisioning_log_entries/.test(q))).toHaveLength(2);
+    expect(await requestIdsOf(tenant)).toEqual(["recent"]);
   });
 
   test("every SCIM request leaves exactly one entry with method, path, status, duration, token label and resource", async () => {

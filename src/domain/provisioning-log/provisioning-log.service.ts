@@ -38,8 +38,20 @@ const FLUSH_DELAY_MS = 25;
 /** Every column of provisioning_log_entries, in the order the INSERT lists them (a test compares them with the entity). */
 export const LOG_COLUMNS = ["id", "organisationId", "occurredAt", "requestId", "tokenId", "tokenLabel", "method", "path", "status", "durationMs", "resourceType", "resourceId", "notes", "scimType", "errorDetail", "requestBody"] as const;
 const MAX_BATCH = 200;
-/** Organisations whose log a purge of bodies reads in one statement (an IN list on the time index). */
+/** Organisations whose log a purge reads in one statement (an IN list on the time index). */
 const PURGE_ORGANISATIONS_A_STATEMENT = 500;
+/** Entries a purge of old entries deletes in one statement: short transactions, whatever the backlog. */
+const ENTRIES_DELETED_A_STATEMENT = 1000;
+/** How often each process purges old bodies and entries. */
+const PURGE_EVERY_MS = 3600_000;
+
+/** How long the log keeps what it records, in days. */
+export interface LogRetention {
+  /** A request's body (redacted), then it is set to NULL. */
+  bodyDays: number;
+  /** The entry itself, then it is deleted (its audit events stay in the audit trail). */
+  entryDays: number;
+}
 
 interface Pending {
   row: ProvisioningLogEntry;
@@ -48,9 +60,9 @@ interface Pending {
 }
 
 /**
- * Every SCIM request leaves one entry; bodies are dropped after the retention period. Entries are
- * written in batches shortly after their responses (a crash loses at most FLUSH_DELAY_MS of them);
- * `flush()` writes what is pending, and reads through `list()` flush first.
+ * Every SCIM request leaves one entry; bodies, then entries, are dropped after their retention
+ * periods. Entries are written in batches shortly after their responses (a crash loses at most
+ * FLUSH_DELAY_MS of them); `flush()` writes what is pending, and reads through `list()` flush first.
  */
 export class ProvisioningLogService {
   private lastPurge = 0;
@@ -59,10 +71,13 @@ export class ProvisioningLogService {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** The purge under way, beside the writes: a backlog of old entries must not hold new ones back. */
+  private purging: Promise<void> = Promise.resolve();
+  private stopping = false;
 
   constructor(
     private readonly db: Database,
-    private readonly retentionDays: number,
+    private readonly retention: LogRetention,
   ) {}
 
   /** Queues an entry; the promise settles once it is written. */
@@ -98,12 +113,31 @@ export class ProvisioningLogService {
       } catch (err) {
         batch.forEach((b) => b.reject(err));
       }
-      if (Date.now() - this.lastPurge > 3600_000) {
-        this.lastPurge = Date.now();
-        await this.purgeBodies().catch(() => undefined);
-      }
     });
+    if (Date.now() - this.lastPurge > PURGE_EVERY_MS && !this.stopping) {
+      this.lastPurge = Date.now();
+      const written = this.writing;
+      this.purging = this.purging.then(() => written).then(() => this.purge()).catch(() => undefined);
+    }
     return this.writing;
+  }
+
+  /** Writes what is pending and waits for the purge under way, if any. */
+  async settled(): Promise<void> {
+    await this.flush();
+    await this.purging;
+  }
+
+  /** As `settled`, but the purge under way stops after its current statement, and no other starts. */
+  stop(): Promise<void> {
+    this.stopping = true;
+    return this.settled();
+  }
+
+  /** Old bodies, then old entries. */
+  async purge(now = new Date()): Promise<void> {
+    await this.purgeBodies(now);
+    await this.purgeEntries(now);
   }
 
   /**
@@ -125,21 +159,55 @@ export class ProvisioningLogService {
    * index. Every purge used to read the whole log, bodies and all, every hour in every process.
    */
   async purgeBodies(now = new Date()): Promise<number> {
-    const cutoff = new Date(now.getTime() - this.retentionDays * 86400_000);
+    const cutoff = new Date(now.getTime() - this.retention.bodyDays * 86400_000);
     const entries = this.db.manager().getRepository(ProvisioningLogEntry);
     const since = this.purgedBefore;
     let purged = 0;
     if (!since) {
       purged = (await entries.update({ occurredAt: LessThan(cutoff), requestBody: Not(IsNull()) }, { requestBody: () => "NULL" })).affected ?? 0;
     } else if (since < cutoff) {
-      const organisations = (await this.db.manager().getRepository(Organisation).find({ select: { id: true } })).map((o) => o.id);
-      for (let i = 0; i < organisations.length; i += PURGE_ORGANISATIONS_A_STATEMENT) {
-        const window = { organisationId: In(organisations.slice(i, i + PURGE_ORGANISATIONS_A_STATEMENT)), occurredAt: And(MoreThanOrEqual(since), LessThan(cutoff)), requestBody: Not(IsNull()) };
+      for (const organisations of await this.organisationsInSlices()) {
+        const window = { organisationId: In(organisations), occurredAt: And(MoreThanOrEqual(since), LessThan(cutoff)), requestBody: Not(IsNull()) };
         purged += (await entries.update(window, { requestBody: () => "NULL" })).affected ?? 0;
       }
     }
     if (!since || since < cutoff) this.purgedBefore = cutoff;
     return purged;
+  }
+
+  /**
+   * Entries older than their retention period are deleted, a thousand at a time: the ids by each
+   * organisation's time index (which holds them: no row is read), then a DELETE by primary key.
+   * Only the entries to delete are read, however large the log; a first purge of a long backlog
+   * holds no lock for long, and stops between statements when the process does.
+   */
+  async purgeEntries(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.retention.entryDays * 86400_000);
+    let deleted = 0;
+    for (const organisations of await this.organisationsInSlices()) {
+      const select = `SELECT id FROM provisioning_log_entries WHERE organisationId IN (${Database.placeholders(organisations.length)}) AND occurredAt < ? LIMIT ${ENTRIES_DELETED_A_STATEMENT}`;
+      for (;;) {
+        const ids = (await this.db.rows<{ id: string }>(undefined, select, [...organisations, cutoff])).map((r) => r.id);
+        if (ids.length > 0) {
+          const sql = `DELETE FROM provisioning_log_entries WHERE id IN (${Database.placeholders(ids.length)})`;
+          // SQLite: through the write queue (its one connection); MariaDB: one autocommit statement.
+          if (this.db.dialect === "sqlite") await this.db.transaction({}, (tx) => this.db.rows(tx, sql, ids));
+          else await this.db.rows(undefined, sql, ids);
+          deleted += ids.length;
+        }
+        if (ids.length < ENTRIES_DELETED_A_STATEMENT || this.stopping) break;
+      }
+      if (this.stopping) break;
+    }
+    return deleted;
+  }
+
+  /** Every organisation's id, PURGE_ORGANISATIONS_A_STATEMENT at a time. */
+  private async organisationsInSlices(): Promise<string[][]> {
+    const ids = (await this.db.manager().getRepository(Organisation).find({ select: { id: true } })).map((o) => o.id);
+    const slices: string[][] = [];
+    for (let i = 0; i < ids.length; i += PURGE_ORGANISATIONS_A_STATEMENT) slices.push(ids.slice(i, i + PURGE_ORGANISATIONS_A_STATEMENT));
+    return slices;
   }
 
   async list(ctx: RequestContext, query: ProvisioningLogQuery, page: CursorPage, options: CountOption = {}): Promise<CursorSlice<ProvisioningLogEntry>> {
