@@ -218,3 +218,37 @@ async function expectReadByResource(sql: string, params: unknown[], index: strin
     expect(rows.map((x) => x.detail)).toContainEqual(expect.stringMatching(new RegExp(`USING (?:COVERING )?INDEX ${index} \\(organisationId=\\? AND resourceId=\\?\\)`)));
   }
 }
+
+test("a role filter reads the role's holders by the role's index: a rare role among many users is found without reading them all", async () => {
+  const tenant = await app.tenant();
+  await app.services.roles.create(tenant.ctx, { name: "Plan-Rare" });
+  const holders: string[] = [];
+  for (let j = 0; j < 200; j++) {
+    const rare = j % 90 === 7;
+    const u = await app.services.users.create(tenant.ctx, { userName: `plan-role${String(j).padStart(3, "0")}@p.test`, roles: rare ? ["member", "plan-rare"] : ["member"] });
+    if (rare) holders.push(u.userName);
+  }
+  app.queries.reset();
+  const r = await app.gql<{ users: { totalCount: number; nodes: { userName: string }[] } }>(tenant.adminToken, `{ users(first: 50, filter: { role: "PLAN-RARE" }) { totalCount nodes { userName } } }`);
+  expect(r.data!.users).toEqual({ totalCount: 3, nodes: holders.map((userName) => ({ userName })) });
+  const reads = app.queries.statements.map((sql, i) => [sql, app.queries.parameters[i]] as const).filter(([sql]) => /FROM users u/.test(sql) && /role_assignments/.test(sql));
+  expect(reads.length).toBeGreaterThanOrEqual(1);
+  for (const [sql, params] of reads) {
+    if (app.services.db.dialect === "mysql") {
+      // The holders first, by (roleId, userId); then each user by its primary key.
+      const rows: { table: string; type: string; key: string | null }[] = await app.dataSource.query(`EXPLAIN ${sql}`, params);
+      expect(rows[0]).toMatchObject({ table: "ra", type: "ref", key: "IDX_role_assignments_role" });
+      expect(rows.find((x) => x.table === "u")).toMatchObject({ type: "eq_ref", key: "PRIMARY" });
+    } else {
+      const rows: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
+      expect(rows.map((x) => x.detail)).toContainEqual(expect.stringMatching(/USING (?:COVERING )?INDEX IDX_role_assignments_role \(roleId=\?/));
+    }
+  }
+  // A role nobody defined: nobody holds it, and everybody does not (SCIM filters name roles too).
+  const none = await app.gql<{ users: { totalCount: number } }>(tenant.adminToken, `{ users(filter: { role: "nosuch" }) { totalCount } }`);
+  expect(none.data!.users.totalCount).toBe(0);
+  const c = scimClient(app.url, tenant.scimToken);
+  const scimHolders = await c.get(`/Users?filter=${encodeURIComponent('roles[value eq "plan-rare"]')}&attributes=userName`);
+  expect(scimHolders.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(holders);
+  expect((await c.get(`/Users?filter=${encodeURIComponent('not (roles[value eq "nosuch"])')}&count=0`)).body.totalResults).toBe(200);
+});

@@ -57,10 +57,10 @@ export function contactColumns(w: SqlWhereBuilder): Record<ContactField, ColumnS
   };
 }
 
-/** Walks a criteria tree and lists the custom field keys it names (their definitions are needed to compile it). */
-export function customFieldKeys(c: UserCriteria, into = new Set<string>()): Set<string> {
-  if (c.kind === "and" || c.kind === "or") c.items.forEach((i) => customFieldKeys(i, into));
-  else if (c.kind === "not") customFieldKeys(c.item, into);
-  else if (c.kind === "related" && c.relation.kind === "customField") into.add(c.relation.key.toLowerCase());
+/** The relations a criteria tree names, wherever they sit in it (their definitions or ids are read before it compiles). */
+export function relationsOf(c: UserCriteria, into: UserRelation[] = []): UserRelation[] {
+  if (c.kind === "and" || c.kind === "or") c.items.forEach((i) => relationsOf(i, into));
+  else if (c.kind === "not") relationsOf(c.item, into);
+  else if (c.kind === "related") into.push(c.relation);
   return into;
 }
