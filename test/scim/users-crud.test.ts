@@ -73,6 +73,23 @@ describe("users: create, read, replace, delete", () => {
     expect(changed.body.meta.version).toBe('W/"2"');
   });
 
+  test("deleting a manager changes each report: no manager, a new ETag and a later lastModified", async () => {
+    const boss = await c.post("/Users", { userName: "etag-boss@x.test" });
+    const report = await c.post("/Users", { userName: "etag-report@x.test", [ENTERPRISE]: { manager: { value: boss.body.id } } });
+    const bystander = await c.post("/Users", { userName: "etag-bystander@x.test" });
+    const before = await c.get(`/Users/${report.body.id}`);
+    expect(before.body[ENTERPRISE].manager.value).toBe(boss.body.id);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await c.delete(`/Users/${boss.body.id}`)).status).toBe(204);
+    const after = await c.get(`/Users/${report.body.id}`, { "if-none-match": before.headers.get("etag")! });
+    expect(after.status).toBe(200);
+    expect(after.body[ENTERPRISE]?.manager).toBeUndefined();
+    expect(after.headers.get("etag")).toBe('W/"2"');
+    expect(Date.parse(after.body.meta.lastModified)).toBeGreaterThan(Date.parse(before.body.meta.lastModified));
+    // Only the reports.
+    expect((await c.get(`/Users/${bystander.body.id}`, { "if-none-match": 'W/"1"' })).status).toBe(304);
+  });
+
   test("If-Match mismatch → 412 on PUT, PATCH and DELETE; a match goes through", async () => {
     const u = await c.post("/Users", { userName: "ifmatch@x.test" });
     const id = u.body.id;

@@ -232,7 +232,10 @@ export class UserService {
       const groupIds = (await tx.manager.getRepository(GroupMembership).find({ select: { groupId: true }, where: { memberId: id, organisationId: tx.organisationId } })).map((m) => m.groupId);
       await tx.manager.getRepository(GroupMembership).delete({ memberId: id, organisationId: tx.organisationId });
       if (groupIds.length) await this.touchGroups(tx, groupIds);
-      // Contacts, role assignments and custom values go with the row (ON DELETE CASCADE); reports lose their manager (SET NULL).
+      // Reports lose their manager as a change of theirs: a new version (their ETag) and updatedAt
+      // (meta.lastModified), which a client syncing changes reads. The foreign key's SET NULL moved neither.
+      await this.db.write(tx, "UPDATE users SET managerId = NULL, version = version + 1, updatedAt = ? WHERE organisationId = ? AND managerId = ?", [new Date(), tx.organisationId, id]);
+      // Contacts, role assignments and custom values go with the row (ON DELETE CASCADE).
       await tx.manager.getRepository(User).delete({ id, organisationId: tx.organisationId });
       if (user.active) for (const hook of this.onDeactivated) await hook(tx, user.id);
       await this.audit.record(tx, { action: "user.deleted", resourceType: "User", resourceId: id, changes: { userName: { before: user.userName, after: null } } });
