@@ -140,6 +140,24 @@ describe("groups", () => {
     expect(await memberIds(outer.id)).toEqual([inner]);
   });
 
+  test("deleting a member (a group or a user) changes each group that held it: a new ETag and a later lastModified", async () => {
+    const inner = (await c.post("/Groups", { displayName: "Deleted inner" })).body.id as string;
+    const user = await newUser();
+    const outer = (await c.post("/Groups", { displayName: "Holds the deleted", members: [{ value: inner, type: "Group" }, { value: user }] })).body.id as string;
+    const other = (await c.post("/Groups", { displayName: "Holds neither" })).body.id as string;
+    const before = await c.get(`/Groups/${outer}`);
+    for (const [gone, path, version] of [[inner, "Groups", 2], [user, "Users", 3]] as const) {
+      await new Promise((r) => setTimeout(r, 5));
+      expect((await c.delete(`/${path}/${gone}`)).status).toBe(204);
+      const after = await c.get(`/Groups/${outer}`, { "if-none-match": before.headers.get("etag")! });
+      expect(after.status).toBe(200);
+      expect(after.headers.get("etag")).toBe(`W/"${version}"`);
+      expect((after.body.members ?? []).map((m: Body) => m.value)).not.toContain(gone);
+      expect(Date.parse(after.body.meta.lastModified)).toBeGreaterThan(Date.parse(before.body.meta.lastModified));
+    }
+    expect((await c.get(`/Groups/${other}`, { "if-none-match": 'W/"1"' })).status).toBe(304);
+  });
+
   test("If-Match on groups; duplicate displayName → 409 uniqueness", async () => {
     const g = (await c.post("/Groups", { displayName: "Unique G" })).body;
     expectScimError(await c.patch(`/Groups/${g.id}`, patchOp({ op: "replace", path: "displayName", value: "x" }), { "if-match": 'W/"5"' }), 412);

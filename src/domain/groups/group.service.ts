@@ -64,6 +64,24 @@ export const MAX_MEMBERS_PER_CHANGE = 10_000;
 /** The RecentTotals key of a group's member count: its member pages' totalCount and its memberCount. */
 const memberTotalKey = (organisationId: string, groupId: string) => `${organisationId}:members:${groupId}`;
 
+/**
+ * Takes a member being deleted (a user or a group) out of every group of the organisation that holds
+ * it. Each of those groups changed: a new version (its ETag) and updatedAt (meta.lastModified).
+ */
+export async function removeFromEveryGroup(tx: Tx, memberId: string): Promise<void> {
+  const memberships = tx.manager.getRepository(GroupMembership);
+  const groupIds = (await memberships.find({ select: { groupId: true }, where: { memberId, organisationId: tx.organisationId } })).map((m) => m.groupId);
+  if (groupIds.length === 0) return;
+  await memberships.delete({ memberId, organisationId: tx.organisationId });
+  await tx.manager
+    .getRepository(Group)
+    .createQueryBuilder()
+    .update()
+    .set({ version: () => "version + 1", updatedAt: new Date() })
+    .where({ id: In(groupIds), organisationId: tx.organisationId })
+    .execute();
+}
+
 export class GroupService {
   private readonly pages = new PageContinuations();
   private readonly totals = new RecentTotals();
@@ -140,9 +158,8 @@ export class GroupService {
   async delete(ctx: RequestContext, id: string, options: { expectedVersion?: number } = {}): Promise<void> {
     await this.db.transaction(ctx, async (tx) => {
       const group = await this.lockForWrite(tx, id, options.expectedVersion);
-      const repo = tx.manager.getRepository(GroupMembership);
-      await repo.delete({ groupId: id });
-      await repo.delete({ memberId: id, organisationId: tx.organisationId });
+      await tx.manager.getRepository(GroupMembership).delete({ groupId: id });
+      await removeFromEveryGroup(tx, id);
       await tx.manager.getRepository(Group).delete({ id, organisationId: tx.organisationId });
       await this.audit.record(tx, { action: "group.deleted", resourceType: "Group", resourceId: id, changes: { displayName: { before: group.displayName, after: null } } });
     });

@@ -1,4 +1,3 @@
-import { In } from "typeorm";
 import type { EntityManager } from "typeorm";
 import { Database, isUniqueViolation } from "../../platform/database";
 import { newId } from "../../platform/ids";
@@ -8,8 +7,7 @@ import type { FieldChange } from "../audit/audit-event.entity";
 import type { CustomFieldService, CustomFieldValues } from "../custom-fields/custom-field.service";
 import type { CustomFieldDefinition } from "../custom-fields/custom-field-definition.entity";
 import { CUSTOM_VALUE_KEY_LENGTH, customValueKey } from "../custom-fields/custom-field-value.entity";
-import { Group } from "../groups/group.entity";
-import { GroupMembership } from "../groups/group-membership.entity";
+import { removeFromEveryGroup } from "../groups/group.service";
 import type { Role } from "../roles/role.entity";
 import type { RoleService } from "../roles/role.service";
 import { type ColumnSpec, SqlWhereBuilder } from "../shared/criteria";
@@ -229,9 +227,7 @@ export class UserService {
       const user = await this.lockForWrite(tx, id);
       if (options.expectedVersion !== undefined && options.expectedVersion !== user.version)
         throw new DomainError("VERSION_MISMATCH", `user ${id} is at version ${user.version}, not ${options.expectedVersion}`, { resource: "User" });
-      const groupIds = (await tx.manager.getRepository(GroupMembership).find({ select: { groupId: true }, where: { memberId: id, organisationId: tx.organisationId } })).map((m) => m.groupId);
-      await tx.manager.getRepository(GroupMembership).delete({ memberId: id, organisationId: tx.organisationId });
-      if (groupIds.length) await this.touchGroups(tx, groupIds);
+      await removeFromEveryGroup(tx, id);
       // Reports lose their manager as a change of theirs: a new version (their ETag) and updatedAt
       // (meta.lastModified), which a client syncing changes reads. The foreign key's SET NULL moved neither.
       await this.db.write(tx, "UPDATE users SET managerId = NULL, version = version + 1, updatedAt = ? WHERE organisationId = ? AND managerId = ?", [new Date(), tx.organisationId, id]);
@@ -788,15 +784,6 @@ export class UserService {
     return this.insertRows(tx, table, [row]);
   }
 
-  private async touchGroups(tx: Tx, groupIds: string[]): Promise<void> {
-    await tx.manager
-      .getRepository(Group)
-      .createQueryBuilder()
-      .update()
-      .set({ version: () => "version + 1", updatedAt: new Date() })
-      .where({ id: In(groupIds), organisationId: tx.organisationId })
-      .execute();
-  }
 
   private async uniquely<T>(c: UserChanges, fn: () => Promise<T>): Promise<T> {
     try {
