@@ -65,9 +65,18 @@ describe("roles", () => {
     expect((await app.gql(t.adminToken, `mutation { createRole(input: { name: "x", permissions: ["no spaces allowed"] }) { id } }`)).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "permissions" });
 
     const u = await app.services.users.create(t.ctx, { userName: "auditor@r.test", roles: ["auditor"] });
+    const bystander = await app.services.users.create(t.ctx, { userName: "not-an-auditor@r.test" });
+    await new Promise((r) => setTimeout(r, 5));
     await app.gql(t.adminToken, `mutation($id: ID!) { deleteRole(id: $id) }`, { id: c.data!.createRole.id });
-    const after = await app.gql<{ user: { roles: unknown[] } }>(t.adminToken, `query($id: ID!) { user(id: $id) { roles { name } } }`, { id: u.id });
-    expect(after.data!.user.roles).toEqual([]);
+    // Its holders changed: their roles, version and updatedAt; nobody else did.
+    const after = await app.gql<{ holder: { roles: unknown[]; version: number; updatedAt: string }; bystander: { version: number } }>(
+      t.adminToken,
+      `query($id: ID!, $other: ID!) { holder: user(id: $id) { roles { name } version updatedAt } bystander: user(id: $other) { version } }`,
+      { id: u.id, other: bystander.id },
+    );
+    expect(after.data!.holder).toMatchObject({ roles: [], version: u.version + 1 });
+    expect(Date.parse(after.data!.holder.updatedAt)).toBeGreaterThan(u.updatedAt.getTime());
+    expect(after.data!.bystander.version).toBe(bystander.version);
   });
 });
 
@@ -88,8 +97,13 @@ describe("custom fields", () => {
     expect(upd.data!.updateCustomField).toEqual({ label: "Pay grade", options: ["A", "B", "C"] });
     const u = await app.services.users.create(t.ctx, { userName: "graded@cf.test", customFields: { grade: "c" } });
     expect((await app.services.users.details(t.ctx, [u])).get(u.id)!.customFields).toEqual({ grade: "C" });
+    await new Promise((r) => setTimeout(r, 5));
     await app.gql(t.adminToken, `mutation { deleteCustomField(key: "grade") }`);
     expect((await app.services.users.details(t.ctx, [u])).get(u.id)!.customFields).toEqual({});
+    // The holder's values changed: a new version and updatedAt.
+    const holder = await app.services.users.get(t.ctx, u.id);
+    expect(holder.version).toBe(u.version + 1);
+    expect(holder.updatedAt.getTime()).toBeGreaterThan(u.updatedAt.getTime());
     const gone = await app.gql(t.adminToken, `mutation { updateCustomField(key: "grade", input: { label: "x" }) { key } }`);
     expect(gone.errors?.[0].extensions?.code).toBe("NOT_FOUND");
   });
