@@ -7,7 +7,8 @@ import type { Database } from "../../platform/database";
  * forgets the entry at once; other instances see it within `ttlMs`. A read inside a transaction may
  * see that transaction's uncommitted rows: it is kept once the transaction commits (a rolled-back
  * one keeps nothing), so that a stream of writes (an IdP deactivating people) reads it once, not on
- * every request.
+ * every request. At most `maxOrganisations` are kept, the least recently loaded going first: a process
+ * serving many tenants does not keep one value for every tenant it has ever served.
  */
 export class OrganisationCache<T> {
   private readonly entries = new Map<string, { value: T; until: number }>();
@@ -15,8 +16,9 @@ export class OrganisationCache<T> {
   private readonly generations = new Map<string, number>();
 
   constructor(
-    private readonly db: Database,
+    private readonly db: Pick<Database, "afterCommit">,
     private readonly ttlMs: number,
+    private readonly maxOrganisations = 10_000,
   ) {}
 
   /** The cached value, or `load`'s; `fresh` skips the cache (the caller knows it is behind). */
@@ -27,7 +29,10 @@ export class OrganisationCache<T> {
     const generation = this.generations.get(organisationId) ?? 0;
     const value = await load();
     const keep = async () => {
-      if ((this.generations.get(organisationId) ?? 0) === generation) this.entries.set(organisationId, { value, until: Date.now() + this.ttlMs });
+      if ((this.generations.get(organisationId) ?? 0) !== generation) return;
+      this.entries.delete(organisationId);
+      if (this.entries.size >= this.maxOrganisations) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(organisationId, { value, until: Date.now() + this.ttlMs });
     };
     await this.db.afterCommit(ctx, keep);
     return value;
