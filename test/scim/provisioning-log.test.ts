@@ -134,6 +134,40 @@ describe("provisioning log", () => {
     expect(await requestIdsOf(tenant)).toEqual(["recent"]);
   });
 
+  test("a total counts the settled entries once, then only those since, through the time index; a purge of entries recounts", async () => {
+    const tenant = await app.tenant();
+    const log = new ProvisioningLogService(app.services.db, { bodyDays: 3650, entryDays: 90 });
+    const failed = (e: ReturnType<typeof oldEntry>) => ({ ...e, status: 409, scimType: "uniqueness" });
+    for (const [tag, daysAgo] of [["a", 100], ["b", 2], ["c", 2], ["d", 0]] as const) void log.record(oldEntry(tenant, `total-${tag}`, daysAgo));
+    void log.record(failed(oldEntry(tenant, "total-e", 2)));
+    // (The log's first write ran its first purge: "a", 100 days old, is gone.)
+    await log.settled();
+    const total = async (query = {}) => {
+      app.queries.reset();
+      const page = await log.list(tenant.ctx, query, { first: 2 });
+      return { total: page.totalCount, counts: app.queries.statements.map((sql, i) => [sql, app.queries.parameters[i]] as const).filter(([sql]) => /COUNT/i.test(sql)) };
+    };
+    // The first count of a list: the settled part, then the part since.
+    const first = await total();
+    expect(first.total).toBe(4);
+    expect(first.counts.map(([sql]) => /occurredAt\W* < /.test(sql) || /occurredAt\W* >= /.test(sql))).toEqual([true, true]);
+    // Later ones: only the entries since, read as a range of the (organisation, time) index.
+    void log.record(oldEntry(tenant, "total-f", 0));
+    await log.settled();
+    const later = await total();
+    expect(later.total).toBe(5);
+    expect(later.counts).toHaveLength(1);
+    expect(later.counts[0][0]).toMatch(/occurredAt\W* >= /);
+    await expectTimeIndex(later.counts[0][0], [...later.counts[0][1]], /USING (?:COVERING )?INDEX IDX_provisioning_log_organisation_time \(organisationId=\? AND occurredAt>\?\)/);
+    // Each filter has its own total.
+    expect((await total({ failedOnly: true })).total).toBe(1);
+    // Entries deleted by this process's purge are recounted: 89 days on, those 2 days old go (and older ones of other tests).
+    expect(await log.purgeEntries(new Date(now.getTime() + 89 * day))).toBeGreaterThanOrEqual(3);
+    const purged = await total();
+    expect(purged.total).toBe(2);
+    expect(purged.counts).toHaveLength(2);
+  });
+
   test("every SCIM request leaves exactly one entry with method, path, status, duration, token label and resource", async () => {
     const tenant = await app.tenant();
     const s = scimClient(app.url, tenant.scimToken);

@@ -3,6 +3,7 @@ import { Database } from "../../platform/database";
 import { newTimeOrderedId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import { type CountOption, type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
+import { SettledTotals } from "../shared/settled-totals";
 import { Organisation } from "../organisations/organisation.entity";
 import { ProvisioningLogEntry } from "./provisioning-log-entry.entity";
 
@@ -74,6 +75,7 @@ export class ProvisioningLogService {
   /** The purge under way, beside the writes: a backlog of old entries must not hold new ones back. */
   private purging: Promise<void> = Promise.resolve();
   private stopping = false;
+  private readonly totals = new SettledTotals();
 
   constructor(
     private readonly db: Database,
@@ -193,6 +195,7 @@ export class ProvisioningLogService {
           // SQLite: through the write queue (its one connection); MariaDB: one autocommit statement.
           if (this.db.dialect === "sqlite") await this.db.transaction({}, (tx) => this.db.rows(tx, sql, ids));
           else await this.db.rows(undefined, sql, ids);
+          this.totals.forget();
           deleted += ids.length;
         }
         if (ids.length < ENTRIES_DELETED_A_STATEMENT || this.stopping) break;
@@ -224,6 +227,13 @@ export class ProvisioningLogService {
     if (query.tokenId) qb.andWhere("l.tokenId = :tokenId", { tokenId: query.tokenId });
     if (query.resourceId) qb.andWhere("l.resourceId = :rid", { rid: query.resourceId });
     if (query.method) qb.andWhere("l.method = :method", { method: query.method.toUpperCase() });
-    return newestFirstPage(qb, "l", "occurredAt", page, options);
+    const countBetween = (from: Date | null, before: Date | null) => {
+      const c = qb.clone();
+      if (from) c.andWhere("l.occurredAt >= :countFrom", { countFrom: from });
+      if (before) c.andWhere("l.occurredAt < :countBefore", { countBefore: before });
+      return c.getCount();
+    };
+    const totalCount = options.count === false ? -1 : await this.totals.total(`${ctx.organisationId}:${JSON.stringify(query)}`, countBetween);
+    return { ...(await newestFirstPage(qb, "l", "occurredAt", page, { count: false })), totalCount };
   }
 }
