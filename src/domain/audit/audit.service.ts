@@ -3,6 +3,7 @@ import type { Database } from "../../platform/database";
 import { newTimeOrderedId } from "../../platform/ids";
 import type { ChangeSource, RequestContext } from "../../platform/request-context";
 import { type CountOption, type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
+import { SettledTotals } from "../shared/settled-totals";
 import { AuditEvent, type FieldChange } from "./audit-event.entity";
 
 export interface AuditRecord {
@@ -44,6 +45,9 @@ export class AuditService {
   /** Told, once the change has committed, that an organisation changed and what kind of resource (caches are forgotten). */
   readonly onChanged: ((organisationId: string, resourceType: string) => void)[] = [];
 
+  /** The trail's totals, as the provisioning log's: the trail is never purged, only appended to. */
+  private readonly totals = new SettledTotals();
+
   constructor(private readonly db: Database) {}
 
   /** Must run inside the transaction of the change it describes. */
@@ -83,7 +87,9 @@ export class AuditService {
     if (query.requestId) qb.andWhere("e.requestId = :reqId", { reqId: query.requestId });
     if (query.since) qb.andWhere("e.occurredAt >= :since", { since: query.since });
     if (query.until) qb.andWhere("e.occurredAt < :until", { until: query.until });
-    return newestFirstPage(qb, "e", "occurredAt", page, options);
+    // Inside a transaction, its own uncommitted events count: never kept.
+    const settled = ctx.manager ? undefined : { totals: this.totals, list: `${ctx.organisationId}:${JSON.stringify(query)}` };
+    return newestFirstPage(qb, "e", "occurredAt", page, { ...options, settled });
   }
 
   /**

@@ -227,13 +227,6 @@ export class ProvisioningLogService {
     if (query.tokenId) qb.andWhere("l.tokenId = :tokenId", { tokenId: query.tokenId });
     if (query.resourceId) qb.andWhere("l.resourceId = :rid", { rid: query.resourceId });
     if (query.method) qb.andWhere("l.method = :method", { method: query.method.toUpperCase() });
-    const countBetween = (from: Date | null, before: Date | null) => {
-      const c = qb.clone();
-      if (from) c.andWhere("l.occurredAt >= :countFrom", { countFrom: from });
-      if (before) c.andWhere("l.occurredAt < :countBefore", { countBefore: before });
-      return c.getCount();
-    };
-    const totalCount = options.count === false ? -1 : await this.totals.total(`${ctx.organisationId}:${JSON.stringify(query)}`, countBetween);
-    return { ...(await newestFirstPage(qb, "l", "occurredAt", page, { count: false })), totalCount };
+    return newestFirstPage(qb, "l", "occurredAt", page, { ...options, settled: { totals: this.totals, list: `${ctx.organisationId}:${JSON.stringify(query)}` } });
   }
 }

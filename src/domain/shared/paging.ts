@@ -1,5 +1,6 @@
 /** Offset paging, as SCIM lists use it (startIndex is 1-based there; 0-based here). */
 import { Brackets, type ObjectLiteral, type SelectQueryBuilder } from "typeorm";
+import type { SettledTotals } from "./settled-totals";
 
 export interface OffsetPage {
   offset: number;
@@ -46,13 +47,20 @@ export async function newestFirstPage<T extends ObjectLiteral & { id: string }>(
   alias: string,
   timeColumn: keyof T & string,
   page: CursorPage,
-  options: CountOption = {},
+  options: CountOption & { settled?: { totals: SettledTotals; list: string } } = {},
 ): Promise<CursorSlice<T>> {
-  const totalCount = options.count === false ? -1 : await qb.clone().getCount();
+  const col = `${alias}.${timeColumn}`;
+  // A log's total in two parts (SettledTotals): its settled entries, kept, and those since.
+  const countBetween = (from: Date | null, before: Date | null) => {
+    const c = qb.clone();
+    if (from) c.andWhere(`${col} >= :countFrom`, { countFrom: from });
+    if (before) c.andWhere(`${col} < :countBefore`, { countBefore: before });
+    return c.getCount();
+  };
+  const totalCount = options.count === false ? -1 : options.settled ? await options.settled.totals.total(options.settled.list, countBetween) : await qb.clone().getCount();
   if (page.after) {
     const [time, id] = JSON.parse(decodeCursor(page.after)) as [string, string];
     const at = new Date(time);
-    const col = `${alias}.${timeColumn}`;
     qb.andWhere(new Brackets((w) => w.where(`${col} < :cursorAt`, { cursorAt: at }).orWhere(new Brackets((x) => x.where(`${col} = :cursorAt`, { cursorAt: at }).andWhere(`${alias}.id < :cursorId`, { cursorId: id })))));
   }
   const rows = await qb.orderBy(`${alias}.${timeColumn}`, "DESC").addOrderBy(`${alias}.id`, "DESC").take(page.first + 1).getMany();

@@ -1,13 +1,13 @@
 /**
- * Totals of an append-only log (entries keep arriving, newest first; old ones go only when purged),
- * counted in two parts: the entries before a point a minute in the past, counted once and kept, and
- * the entries since that point, counted each time through the log's time index. Counting a whole
- * log reads every matching entry: 0.36–0.44 s for a provisioning log of 529,000 entries, on every
- * page of the console and every 10 s in its live mode.
+ * Totals of an append-only log (the provisioning log, the audit trail: entries keep arriving; old
+ * ones go only when purged), counted in two parts: the entries before a point a minute in the past,
+ * counted once and kept, and the entries since that point, counted each time through the log's time
+ * index. Counting a whole log reads every matching entry: 0.36–0.44 s for a provisioning log of
+ * 529,000 entries, on every page of the console and every 10 s in its live mode.
  *
- * An entry is written at most a few milliseconds after its time (the log's batch delay), so the
- * entries older than `settleMs` no longer change, until a purge deletes some: this process's purge
- * calls `forget()`; another process's shows within `keepMs`.
+ * An entry is written a few milliseconds after its time (the log's batch delay, an audit event's
+ * transaction), so the entries older than `settleMs` no longer change, until a purge deletes some:
+ * this process's purge calls `forget()`; another process's shows within `keepMs`.
  */
 export class SettledTotals {
   private readonly entries = new Map<string, { before: Date; count: number; until: number }>();
