@@ -40,7 +40,8 @@ export interface CountOption {
  * Newest-first keyset paging over (time, id) for append-only logs (audit trail, provisioning log):
  * applies `after`, orders, fetches one extra row to know whether another page exists. The total is
  * counted only when asked: counting a log reads all its matching entries (60 ms for the
- * provisioning log of 350,000 entries), which every page used to pay.
+ * provisioning log of 350,000 entries), which every page used to pay. With `settled`, it is counted
+ * in two parts, the settled one kept (SettledTotals).
  */
 export async function newestFirstPage<T extends ObjectLiteral & { id: string }>(
   qb: SelectQueryBuilder<T>,
