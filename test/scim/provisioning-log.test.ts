@@ -125,6 +125,8 @@ describe("provisioning log", () => {
     const deletes = app.queries.statements.filter((q) => /^DELETE FROM provisioning_log_entries/.test(q));
     expect(deletes).toHaveLength(1);
     const at = app.queries.statements.findIndex((q) => /^SELECT id FROM provisioning_log_entries/.test(q));
+    // Even when the statistics say most of the log is old (taken now, before the purge has finished).
+    if (app.services.db.dialect === "sqlite") await app.dataSource.query("ANALYZE");
     await expectTimeIndex(app.queries.statements[at], app.queries.parameters[at], /USING INDEX IDX_provisioning_log_organisation_time \(organisationId=\? AND occurredAt<\?\)/, true);
     // Another process finishes the job: 1,000 and 500, in two deletes.
     const next = new ProvisioningLogService(app.services.db, { bodyDays: 30, entryDays: 90 });

@@ -186,8 +186,11 @@ export class ProvisioningLogService {
   async purgeEntries(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.retention.entryDays * 86400_000);
     let deleted = 0;
+    // The time index, whatever the statistics say: SQLite's, taken before a purge of half the log,
+    // made it scan a log of 500,000 entries to find an hour's 231 (0.34 s against 0.44 ms).
+    const entries = this.db.dialect === "mysql" ? "provisioning_log_entries FORCE INDEX (IDX_provisioning_log_organisation_time)" : "provisioning_log_entries INDEXED BY IDX_provisioning_log_organisation_time";
     for (const organisations of await this.organisationsInSlices()) {
-      const select = `SELECT id FROM provisioning_log_entries WHERE organisationId IN (${Database.placeholders(organisations.length)}) AND occurredAt < ? LIMIT ${ENTRIES_DELETED_A_STATEMENT}`;
+      const select = `SELECT id FROM ${entries} WHERE organisationId IN (${Database.placeholders(organisations.length)}) AND occurredAt < ? LIMIT ${ENTRIES_DELETED_A_STATEMENT}`;
       for (;;) {
         const ids = (await this.db.rows<{ id: string }>(undefined, select, [...organisations, cutoff])).map((r) => r.id);
         if (ids.length > 0) {
