@@ -47,6 +47,18 @@ export class RoleService {
     return this.cache.get(ctx, async () => new Map((await this.list(ctx)).map((r) => [r.id, r])), fresh);
   }
 
+  /**
+   * The ids of the roles named by these keys (`caseInsensitiveKey`), from the cached roles; read again
+   * when one is unknown (created through another instance). A key no role has is left out.
+   */
+  async idsByNameKey(ctx: RequestContext, keys: string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const byKey = (roles: Map<string, Role>) => new Map([...roles.values()].map((r) => [r.nameKey, r.id]));
+    let ids = byKey(await this.rolesById(ctx));
+    if (keys.some((k) => !ids.has(k))) ids = byKey(await this.rolesById(ctx, true));
+    return new Map(keys.flatMap((k) => (ids.has(k) ? [[k, ids.get(k)!] as const] : [])));
+  }
+
   forget(organisationId: string): void {
     this.cache.forget(organisationId);
   }

@@ -76,21 +76,22 @@ export function ownRowsAfter(before: OwnRow[], w: OwnRowsWritten): OwnRow[] {
 
 /**
  * An UPDATE of `users` that stores each selected user's copy as the tables hold it, built by the
- * database (JSON functions of each dialect), for the users `where` selects (a condition on `users`;
- * its `?` placeholders are the statement's).
+ * database (JSON functions of each dialect), for the users `where` selects (a condition on `users`),
+ * and marks each of them changed: a new version and updatedAt. Its first `?` is updatedAt; the
+ * others are `where`'s.
  */
-/** The UPDATE that stores the copies of the users `where` selects from the tables; `set` adds its own assignments (with their `?` before the WHERE's). */
-export function fillOwnDetailsSql(dialect: SqlDialect, where: string, set = ""): string {
+export function fillOwnDetailsSql(dialect: SqlDialect, where: string): string {
+  const changed = "version = version + 1, updatedAt = ?";
   const contact = `'c', c.position, c.id, c.kind, c.value, c.valueKey, c.type, c.display, c.${dialect === "mysql" ? "`primary`" : '"primary"'}`;
   const role = "'r', 0, ra.roleId, NULL, NULL, NULL, NULL, NULL, NULL";
   const value = "'v', v.position, v.fieldId, v.value, 0, NULL, NULL, NULL, v.valueNumber";
   const of = (table: string, alias: string) => `FROM ${table} ${alias} WHERE ${alias}.userId = users.id`;
   if (dialect === "mysql") {
     const part = (columns: string, from: string) => `COALESCE((SELECT JSON_ARRAYAGG(JSON_ARRAY(${columns})) ${from}), '[]')`;
-    return `UPDATE users SET ownDetails = JSON_MERGE_PRESERVE(${part(contact, of("user_contacts", "c"))}, ${part(role, of("role_assignments", "ra"))}, ${part(value, of("custom_field_values", "v"))})${set ? `, ${set}` : ""} WHERE ${where}`;
+    return `UPDATE users SET ownDetails = JSON_MERGE_PRESERVE(${part(contact, of("user_contacts", "c"))}, ${part(role, of("role_assignments", "ra"))}, ${part(value, of("custom_field_values", "v"))}), ${changed} WHERE ${where}`;
   }
   const rows = [`SELECT json_array(${contact}) AS x ${of("user_contacts", "c")}`, `SELECT json_array(${role}) ${of("role_assignments", "ra")}`, `SELECT json_array(${value}) ${of("custom_field_values", "v")}`];
-  return `UPDATE users SET ownDetails = (SELECT json_group_array(json(x)) FROM (${rows.join(" UNION ALL ")}))${set ? `, ${set}` : ""} WHERE ${where}`;
+  return `UPDATE users SET ownDetails = (SELECT json_group_array(json(x)) FROM (${rows.join(" UNION ALL ")})), ${changed} WHERE ${where}`;
 }
 
 /**
@@ -105,6 +106,6 @@ export async function refillingOwnDetails(db: Database, ctx: RequestContext, hol
   const now = new Date();
   for (let i = 0; i < userIds.length; i += 1000) {
     const batch = userIds.slice(i, i + 1000);
-    await db.write(ctx, fillOwnDetailsSql(db.dialect, `organisationId = ? AND id IN (${Database.placeholders(batch.length)})`, "version = version + 1, updatedAt = ?"), [now, ctx.organisationId, ...batch]);
+    await db.write(ctx, fillOwnDetailsSql(db.dialect, `organisationId = ? AND id IN (${Database.placeholders(batch.length)})`), [now, ctx.organisationId, ...batch]);
   }
 }

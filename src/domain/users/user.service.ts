@@ -583,22 +583,13 @@ export class UserService {
     const w = new SqlWhereBuilder(this.db.dialect);
     const relations = relationsOf(criteria);
     const definitions = relations.some((r) => r.kind === "customField") ? new Map((await this.customFields.list(ctx)).map((d) => [d.key.toLowerCase(), d])) : new Map<string, CustomFieldDefinition>();
-    const roleIds = await this.roleIdsByKey(ctx, relations.flatMap((r) => (r.kind === "hasRole" ? [caseInsensitiveKey(r.role)] : [])));
+    // A role filter compares role_assignments.roleId with the role's id: named through a join on
+    // roles, the planner could not tell a role of three holders from one of everyone, and read every
+    // user of the organisation to find a rare role's few (0.9 s at 102,000 users).
+    const roleIds = await this.roles.idsByNameKey(ctx, relations.flatMap((r) => (r.kind === "hasRole" ? [caseInsensitiveKey(r.role)] : [])));
     const org = w.param(ctx.organisationId);
     const where = w.compile(criteria, userColumns, (r) => this.relationSql(w, org, r, definitions, roleIds));
     return { where: `u.organisationId = ${org} AND (${where})`, params: w.params };
-  }
-
-  /**
-   * The ids of the roles a filter names. A filter compares role_assignments.roleId with the id itself:
-   * named through a join on roles, the planner could not tell a role of three holders from one of
-   * everyone, and read every user of the organisation to find a rare role's few (0.9 s at 102,000 users).
-   */
-  private async roleIdsByKey(ctx: RequestContext, keys: string[]): Promise<Map<string, string>> {
-    if (keys.length === 0) return new Map();
-    const unique = [...new Set(keys)];
-    const rows = await this.db.rows<{ id: string; nameKey: string }>(ctx, `SELECT id, nameKey FROM roles WHERE organisationId = ? AND nameKey IN (${Database.placeholders(unique.length)})`, [ctx.organisationId, ...unique]);
-    return new Map(rows.map((r) => [r.nameKey, r.id]));
   }
 
   private relationSql(w: SqlWhereBuilder, org: string, r: UserRelation, definitions: Map<string, CustomFieldDefinition>, roleIds: Map<string, string>): string {
@@ -783,7 +774,6 @@ export class UserService {
   private insertRow(tx: Tx, table: string, row: Record<string, unknown>): Promise<void> {
     return this.insertRows(tx, table, [row]);
   }
-
 
   private async uniquely<T>(c: UserChanges, fn: () => Promise<T>): Promise<T> {
     try {
