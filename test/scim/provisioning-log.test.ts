@@ -89,6 +89,19 @@ describe("provisioning log", () => {
     expect(app.queries.statements.filter((q) => /^UPDATE/.test(q))).toEqual([]);
   });
 
+  test("an entry the database refuses loses no other entry of its batch", async () => {
+    const tenant = await app.tenant();
+    const log = new ProvisioningLogService(app.services.db, { bodyDays: 30, entryDays: 3650 });
+    const outcomes = ["ok-1", "refused", "ok-2", "ok-3"].map((tag) => {
+      // NOT NULL on both databases: the batch's single INSERT fails as a whole.
+      const entry = tag === "refused" ? { ...oldEntry(tenant, tag, 0), method: null as unknown as string } : oldEntry(tenant, tag, 0);
+      return log.record(entry).then(() => "written", () => "refused");
+    });
+    await log.settled();
+    expect(await Promise.all(outcomes)).toEqual(["written", "refused", "written", "written"]);
+    expect(await requestIdsOf(tenant)).toEqual(["ok-1", "ok-2", "ok-3"]);
+  });
+
   test("entries go after their own retention period, in every organisation; the rest stay", async () => {
     const [one, other] = [await app.tenant(), await app.tenant()];
     const log = new ProvisioningLogService(app.services.db, { bodyDays: 30, entryDays: 90 });

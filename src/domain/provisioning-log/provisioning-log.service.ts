@@ -1,5 +1,5 @@
 import { And, In, IsNull, LessThan, MoreThanOrEqual, Not } from "typeorm";
-import { Database } from "../../platform/database";
+import { Database, isDatabaseUnavailable } from "../../platform/database";
 import { newTimeOrderedId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import { type CountOption, type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
@@ -108,20 +108,29 @@ export class ProvisioningLogService {
     this.timer = undefined;
     const batch = this.pending.splice(0);
     if (batch.length === 0) return this.writing;
-    this.writing = this.writing.then(async () => {
-      try {
-        await this.insert(batch.map((b) => b.row));
-        batch.forEach((b) => b.resolve());
-      } catch (err) {
-        batch.forEach((b) => b.reject(err));
-      }
-    });
+    this.writing = this.writing.then(() => this.write(batch));
     if (Date.now() - this.lastPurge > PURGE_EVERY_MS && !this.stopping) {
       this.lastPurge = Date.now();
       const written = this.writing;
       this.purging = this.purging.then(() => written).then(() => this.purge()).catch(() => undefined);
     }
     return this.writing;
+  }
+
+  /**
+   * One INSERT for the batch. If the database refuses it (not unreachable), each entry is written on
+   * its own, so that one entry the database cannot take loses no other request's.
+   */
+  private async write(batch: Pending[]): Promise<void> {
+    try {
+      await this.insert(batch.map((b) => b.row));
+      batch.forEach((b) => b.resolve());
+    } catch (err) {
+      if (batch.length === 1 || isDatabaseUnavailable(err)) return batch.forEach((b) => b.reject(err));
+      for (const b of batch) {
+        await this.insert([b.row]).then(b.resolve, b.reject);
+      }
+    }
   }
 
   /** Writes what is pending and waits for the purge under way, if any. */
