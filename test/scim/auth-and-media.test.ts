@@ -148,6 +148,34 @@ describe("media types", () => {
     expectScimError(r, 400, "invalidSyntax");
   });
 
+  test("a lone UTF-16 surrogate or a NUL in any string, key or ignored attribute → 400 invalidValue naming where, and nothing is written", async () => {
+    const c = scimClient(app.url, t.scimToken);
+    const user = (await c.post("/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "surrogate-target@x.test" })).body as Body;
+    const sent: [string, string, string, string][] = [
+      ["POST", "/Users", '{"userName":"lone\\ud800surrogate@x.test"}', "userName"],
+      ["POST", "/Users", '{"userName":"ignored-attr@x.test","foo":"\\udc00"}', "foo"],
+      ["POST", "/Users", '{"userName":"nul\\u0000byte@x.test"}', "userName"],
+      ["POST", "/Groups", '{"displayName":"g\\udc00"}', "displayName"],
+      ["PATCH", `/Users/${user.id}`, `{"schemas":["${patchOp().schemas[0]}"],"Operations":[{"op":"replace","path":"title","value":"bad\\uD800"}]}`, "Operations[0].value"],
+      ["PUT", `/Users/${user.id}`, '{"userName":"surrogate-target@x.test","addresses":[{"formatted":"a\\ud800"}]}', "addresses[0].formatted"],
+    ];
+    for (const [method, path, raw, where] of sent) {
+      const r = await c.call(method, path, raw, { "content-type": "application/scim+json" });
+      expectScimError(r, 400, "invalidValue");
+      expect(r.body.detail).toContain(JSON.stringify(where));
+    }
+    // A surrogate pair (how ensure_ascii serialisers send an emoji) is text like any other.
+    const emoji = await c.call("POST", "/Users", '{"userName":"smile-\\ud83d\\ude00@x.test"}', { "content-type": "application/scim+json" });
+    expect(emoji.status).toBe(201);
+    expect(emoji.body.userName).toBe("smile-😀@x.test");
+    const after = (await c.get(`/Users/${user.id}`)).body as Body;
+    expect(after.meta).toEqual(user.meta);
+    const names = (await c.get("/Users?count=1000")).body.Resources.map((u: Body) => u.userName);
+    expect(names.some((n: string) => /lone|ignored-attr|nul/.test(n))).toBe(false);
+    const groups = (await c.get("/Groups?count=1000&excludedAttributes=members")).body.Resources.map((g: Body) => g.displayName);
+    expect(groups.some((n: string) => /^g.$/u.test(n))).toBe(false);
+  });
+
   test("a body that is not JSON (text/plain, a form) → 415, and nothing is created", async () => {
     const c = scimClient(app.url, t.scimToken);
     for (const type of ["text/plain", "application/x-www-form-urlencoded"]) {

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import express, { type Request, type Response } from "express";
 import type { Logger } from "../../platform/logger";
-import { ScimError, invalidSyntax, payloadTooLarge, toScimErrorBody } from "../protocol";
+import { unstorableTextPath } from "../../domain/shared/storable-text";
+import { ScimError, invalidSyntax, invalidValue, payloadTooLarge, toScimErrorBody } from "../protocol";
 import { type ScimResponse, StreamedBody } from "../resources/scim-response";
 
 /** What SCIM's HTTP adapter (node:http, no Express) knows of a request. */
@@ -27,22 +28,32 @@ export const isJsonType = (type: string | undefined): boolean => !!type && /json
  * Reads a JSON request body with Express's own parser (body-parser), called on the plain request: the
  * same limit, charsets, Content-Encodings (gzip, deflate, br) and strictness (objects and arrays only;
  * an empty body is `{}`) as before SCIM left Express. Its errors become SCIM errors: 413 over the
- * limit, 400 invalidSyntax for bad JSON, 415 for an unsupported charset or encoding.
+ * limit, 400 invalidSyntax for bad JSON, 415 for an unsupported charset or encoding. A string that
+ * cannot be stored as sent (a lone surrogate or NUL, which only a `\u` escape can carry) is 400
+ * invalidValue naming where it is: on MariaDB it failed the audit row's JSON check as a 500.
  */
 export function jsonBodyReader(limit: number): (req: IncomingMessage, res: ServerResponse) => Promise<{ body: unknown; bytes: number }> {
   // The body's size before parsing, per request (/Bulk checks it against maxPayloadSize).
   const sizes = new WeakMap<IncomingMessage, number>();
+  // Bodies with an escape that may decode to unstorable text; only these are walked.
+  const escaped = new WeakSet<IncomingMessage>();
   const parse = express.json({
     limit,
     type: () => true,
     verify: (req, _res, buf) => {
       sizes.set(req, buf.length);
+      if (buf.includes("\\u") && UNSTORABLE_ESCAPE.test(buf.toString())) escaped.add(req);
     },
   });
   return (req, res) =>
     new Promise((resolve, reject) => {
       parse(req as Request, res as Response, (err?: unknown) => {
-        if (!err) return resolve({ body: (req as Request).body, bytes: sizes.get(req) ?? 0 });
+        if (!err) {
+          const body: unknown = (req as Request).body;
+          const unstorable = escaped.has(req) ? unstorableTextPath(body) : null;
+          if (unstorable !== null) return reject(invalidValue(`${JSON.stringify(unstorable)} holds a lone UTF-16 surrogate or U+0000, which is not text Roster can store`));
+          return resolve({ body, bytes: sizes.get(req) ?? 0 });
+        }
         const e = err as { type?: string; status?: number; message?: string };
         if (e.type === "entity.parse.failed") reject(invalidSyntax("the request body is not valid JSON"));
         else if (e.type === "entity.too.large") reject(payloadTooLarge(`the request body is larger than ${limit} bytes (see ServiceProviderConfig)`));
@@ -51,6 +62,9 @@ export function jsonBodyReader(limit: number): (req: IncomingMessage, res: Serve
       });
     });
 }
+
+/** A JSON escape of a surrogate (U+D800–U+DFFF) or of U+0000. */
+const UNSTORABLE_ESCAPE = /\\u(?:[dD][89a-fA-F]|0000)/;
 
 function write(res: ServerResponse, status: number, json: string): void {
   res.statusCode = status;
