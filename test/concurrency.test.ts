@@ -1,3 +1,4 @@
+import { CORE_GROUP, CORE_USER, ENTERPRISE, patchOp, scimClient } from "./support/scim-client";
 import { type TestApp, type TestTenant, startTestApp } from "./support/test-app";
 
 let app: TestApp;
@@ -38,4 +39,44 @@ test("concurrent membership changes of one group keep every member, once", async
   const added = await app.services.audit.list(t.ctx, { action: "group.members.added", resourceId: group.id }, { first: 100 });
   expect(added.totalCount).toBe(20);
   expect(g.version).toBe(21);
+});
+
+test("a user deleted while SCIM adds it to a group leaves no membership behind (PATCH and PUT racing the DELETE)", async () => {
+  const c = scimClient(app.url, t.scimToken);
+  const group = (await c.post("/Groups", { schemas: [CORE_GROUP], displayName: "Racing" })).body as { id: string };
+  const statuses = new Set<number>();
+  for (let round = 0; round < 30; round++) {
+    const user = (await c.post("/Users", { schemas: [CORE_USER], userName: `race-${round}@conc.test` })).body as { id: string };
+    const answers = await Promise.all([
+      c.delete(`/Users/${user.id}`),
+      c.patch(`/Groups/${group.id}`, patchOp({ op: "add", path: "members", value: [{ value: user.id }] })),
+      c.put(`/Groups/${group.id}`, { schemas: [CORE_GROUP], displayName: "Racing", members: [{ value: user.id }] }),
+    ]);
+    answers.forEach((a) => statuses.add(a.status));
+  }
+  // Whoever wins, every answer is a decision (no 500), and no member points at a deleted user.
+  expect([...statuses].sort()).toEqual([...statuses].filter((s) => [200, 204, 400, 409].includes(s)).sort());
+  const dangling = await app.dataSource.query(
+    "SELECT m.memberId FROM group_memberships m LEFT JOIN users u ON u.id = m.memberId WHERE m.groupId = ? AND u.id IS NULL",
+    [group.id],
+  );
+  expect(dangling).toEqual([]);
+});
+
+test("a manager deleted while SCIM makes it someone's manager is refused with 400, never a 500", async () => {
+  const c = scimClient(app.url, t.scimToken);
+  const statuses: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const [manager, ...reports] = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => c.post("/Users", { schemas: [CORE_USER], userName: `mgr-${round}-${i}@conc.test` }).then((r) => r.body as { id: string })),
+    );
+    const answers = await Promise.all([
+      c.delete(`/Users/${manager.id}`),
+      ...reports.map((r) => c.patch(`/Users/${r.id}`, patchOp({ op: "replace", path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", value: manager.id }))),
+    ]);
+    statuses.push(...answers.map((a) => a.status));
+    // Whoever won, no report is left pointing at the deleted manager.
+    for (const r of reports) expect(((await c.get(`/Users/${r.id}`)).body as Record<string, unknown>)[ENTERPRISE]).toBeUndefined();
+  }
+  expect(statuses.every((s) => [200, 204, 400].includes(s))).toBe(true);
 });

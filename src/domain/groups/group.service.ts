@@ -192,7 +192,14 @@ export class GroupService {
       throw invalidInput("members", `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request`);
     return this.db.transaction(ctx, async (tx) => {
       // A caller already holding the row lock (SCIM PATCH) passes the group: it is not read again.
-      const group = options.locked ?? (await this.lockForWrite(tx, groupId, options.expectedVersion));
+      let group = options.locked;
+      let checked = options.checked;
+      if (!group) {
+        const locked = await this.lockWithMemberCheck(tx, groupId, change.add, options.expectedVersion);
+        group = locked.group;
+        // The check holds for the additions while nothing is removed before them.
+        if (!change.replace && change.remove.length === 0) checked ??= locked.checked;
+      }
       const repo = tx.manager.getRepository(GroupMembership);
       const keep = new Set(change.add.map((m) => m.id));
       let removed: string[] = [];
@@ -205,7 +212,7 @@ export class GroupService {
         removed = present.map((m) => m.memberId);
       }
       for (let i = 0; i < removed.length; i += 1000) await repo.delete({ groupId, memberId: In(removed.slice(i, i + 1000)) });
-      const added = change.add.length ? await this.insertMembers(tx, group, change.add, options.checked) : [];
+      const added = change.add.length ? await this.insertMembers(tx, group, change.add, checked) : [];
       if (added.length === 0 && removed.length === 0) return { added, removed };
       await this.bump(tx, group, {});
       const changes: Record<string, FieldChange> = {};
@@ -383,13 +390,32 @@ export class GroupService {
   /**
    * `lockForUpdate`, and the check of members the caller expects to add (`addMembers(…, { checked })`)
    * in the same round trip: an IdP adding one member at a time (Entra) costs two round trips in all.
+   * The would-be members are locked first (`memberLockSql`), before the group, in the order a
+   * deletion takes them.
    */
-  async lockWithMemberCheck(tx: Tx, id: string, candidates: MemberRef[]): Promise<{ group: Group; checked?: MemberCheck }> {
+  async lockWithMemberCheck(tx: Tx, id: string, candidates: MemberRef[], expectedVersion?: number): Promise<{ group: Group; checked?: MemberCheck }> {
     const ids = [...new Set(candidates.map((m) => m.id))];
-    if (ids.length === 0 || ids.length > 1000) return { group: await this.lockForWrite(tx, id) };
-    const check = this.memberCheckSql(tx, id, candidates);
-    const [[row], found] = await this.db.rowsMany(tx, [this.lockSql(tx, id), check]);
-    return { group: this.lockedGroup(id, row), checked: memberCheckFrom(ids, found) };
+    if (ids.length === 0 || ids.length > 1000) return { group: await this.lockForWrite(tx, id, expectedVersion) };
+    const locks = this.memberLockSql(tx, candidates);
+    const results = await this.db.rowsMany(tx, [...locks, this.lockSql(tx, id), this.memberCheckSql(tx, id, candidates)]);
+    const [[row], found] = results.slice(locks.length);
+    return { group: this.lockedGroup(id, row, expectedVersion), checked: memberCheckFrom(ids, found) };
+  }
+
+  /**
+   * On MariaDB, shared locks on the would-be members' rows until COMMIT. Without them a member
+   * deleted meanwhile kept its new membership: the deletion had removed its memberships before this
+   * INSERT, and group_memberships has no foreign key (a member is a user or a group). A deletion locks
+   * the member, then its groups; taking the member first here keeps that order.
+   */
+  private memberLockSql(tx: Tx, members: MemberRef[]): [string, unknown[]][] {
+    if (this.db.dialect !== "mysql") return [];
+    const locks: [string, unknown[]][] = [];
+    for (const [type, table] of [["user", "users"], ["group", this.groupsTable]] as const) {
+      const ids = [...new Set(members.filter((m) => (m.type ?? "user") === type).map((m) => m.id))];
+      if (ids.length) locks.push([`SELECT id FROM ${table} WHERE organisationId = ? AND id IN (${Database.placeholders(ids.length)}) LOCK IN SHARE MODE`, [tx.organisationId, ...ids]]);
+    }
+    return locks;
   }
 
   private async lockForWrite(tx: Tx, id: string, expectedVersion?: number): Promise<Group> {
@@ -459,7 +485,9 @@ export class GroupService {
       check = { asked: new Set(), found: new Map() };
       for (let i = 0; i < refs.length; i += 1000) {
         const chunk = refs.slice(i, i + 1000);
-        const part = memberCheckFrom(chunk.map((m) => m.id), await this.db.rows(tx, ...this.memberCheckSql(tx, group.id, chunk)));
+        const locks = this.memberLockSql(tx, chunk);
+        const found = (await this.db.rowsMany(tx, [...locks, this.memberCheckSql(tx, group.id, chunk)]))[locks.length];
+        const part = memberCheckFrom(chunk.map((m) => m.id), found);
         part.asked.forEach((id) => check!.asked.add(id));
         part.found.forEach((v, id) => check!.found.set(id, v));
       }

@@ -165,10 +165,14 @@ export async function replaceGroup(scope: ScimScope, req: ScimRequest): Promise<
   const { resource, notes } = normalizeResourceBody(req.body, groupSchema);
   notes.forEach((n) => scope.notes.add(n));
   const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
+  const groups = scope.services.groups;
   const group = await scope.services.db.transaction(scope.ctx, async (tx) => {
-    await scope.services.groups.update(tx, req.id!, { displayName: String(resource.displayName ?? ""), externalId: typeof resource.externalId === "string" ? resource.externalId : null }, { expectedVersion: version });
-    await scope.services.groups.replaceMembers(tx, req.id!, memberRefs(resource.members));
-    return scope.services.groups.get(tx, req.id!);
+    // The members are locked before the group (lockWithMemberCheck), as a deletion of one of them does.
+    const members = memberRefs(resource.members);
+    const { group: locked } = await groups.lockWithMemberCheck(tx, req.id!, members, version);
+    const updated = await groups.update(tx, req.id!, { displayName: String(resource.displayName ?? ""), externalId: typeof resource.externalId === "string" ? resource.externalId : null }, { locked });
+    await groups.replaceMembers(tx, req.id!, members, { locked: updated });
+    return groups.get(tx, req.id!);
   });
   return respondWithGroup(scope, group, 200, req.query);
 }
