@@ -67,8 +67,8 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
   const users = new UserService(db, audit, roles, customFields);
   const groups = new GroupService(db, audit);
   audit.onChanged.push((organisationId, resourceType) => {
-    users.forgetTotals(organisationId);
-    groups.forgetTotals(organisationId);
+    users.forgetLists(organisationId);
+    groups.forgetLists(organisationId);
     // Only a change of roles (or of the organisation, which creates the built-in ones) makes the
     // cached roles stale: forgetting them on every write made each SCIM write read them again.
     if (resourceType === "Role" || resourceType === "Organisation") roles.forget(organisationId);

@@ -79,6 +79,31 @@ describe("list responses", () => {
     expect(new Set(seen)).toEqual(new Set(userIds));
   });
 
+  test("a page asked again after users were added or removed before it is the page at that offset now, not where an earlier walk ended (users and groups)", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    for (const n of ["m1", "m2", "m3", "m4", "m5", "m6"]) {
+      await s.post("/Users", { userName: `${n}@x.test` });
+      await s.post("/Groups", { displayName: n });
+    }
+    const names = async (path: string, attr: string) => ((await s.get(path)).body.Resources as Body[]).map((r) => r[attr]);
+    for (const [resource, attr, add, remove] of [
+      ["Users", "userName", (n: string) => s.post("/Users", { userName: `${n}@x.test` }), "m1@x.test"],
+      ["Groups", "displayName", (n: string) => s.post("/Groups", { displayName: n }), "m1"],
+    ] as const) {
+      const suffix = resource === "Users" ? "@x.test" : "";
+      expect(await names(`/${resource}?startIndex=1&count=2`, attr)).toEqual([`m1${suffix}`, `m2${suffix}`]);
+      expect(await names(`/${resource}?startIndex=3&count=2`, attr)).toEqual([`m3${suffix}`, `m4${suffix}`]);
+      for (const n of ["a1", "a2", "a3"]) await add(n);
+      // Three rows now sort before the remembered end of page 1.
+      expect(await names(`/${resource}?startIndex=3&count=2`, attr)).toEqual([`a3${suffix}`, `m1${suffix}`]);
+      expect(await names(`/${resource}?startIndex=5&count=2`, attr)).toEqual([`m2${suffix}`, `m3${suffix}`]);
+      const victim = ((await s.get(`/${resource}?filter=${encodeURIComponent(`${attr} eq "${remove}"`)}`)).body.Resources as Body[])[0];
+      await s.delete(`/${resource}/${victim.id}`);
+      expect(await names(`/${resource}?startIndex=5&count=2`, attr)).toEqual([`m3${suffix}`, `m4${suffix}`]);
+    }
+  });
+
   test("every user on a page is exactly what GET by id shows: emails, phones, roles, custom fields, manager, groups", async () => {
     const tenant = await app.tenant();
     const s = scimClient(app.url, tenant.scimToken);

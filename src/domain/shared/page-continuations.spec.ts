@@ -37,3 +37,33 @@ describe("PageContinuations", () => {
     jest.useRealTimers();
   });
 });
+
+describe("PageContinuations: a page end holds while nothing changed", () => {
+  afterEach(() => jest.useRealTimers());
+
+  test("a change to the organisation forgets its lists, and only its lists", () => {
+    const p = new PageContinuations();
+    p.remember("org1:users", 100, "a");
+    p.remember("org1:users?active", 100, "b");
+    p.remember("org10:users", 100, "c");
+    p.forget("org1");
+    expect(p.seek("org1:users", 100)).toBeUndefined();
+    expect(p.seek("org1:users?active", 200)).toBeUndefined();
+    expect(p.seek("org10:users", 100)).toEqual({ key: "c", skip: 0 });
+  });
+
+  test("an end older than maxAgeMs is not used, for its own page or to skip from; remembering it again renews it", () => {
+    jest.useFakeTimers({ now: 0 });
+    const p = new PageContinuations(10, 1_000);
+    p.remember("o:l", 100, "old");
+    jest.setSystemTime(600);
+    p.remember("o:l", 200, "newer");
+    jest.setSystemTime(1_200);
+    expect(p.seek("o:l", 100)).toBeUndefined();
+    expect(p.seek("o:l", 150)).toBeUndefined();
+    expect(p.seek("o:l", 250)).toEqual({ key: "newer", skip: 50 });
+    p.remember("o:l", 100, "again");
+    expect(p.seek("o:l", 150)).toEqual({ key: "again", skip: 50 });
+    expect(p.seek("o:l", 100)).toEqual({ key: "again", skip: 0 });
+  });
+});

@@ -112,9 +112,10 @@ export class UserService {
   private readonly pages = new PageContinuations();
   private readonly totals = new RecentTotals();
 
-  /** Forgets the organisation's cached list totals (after any change to it; see RecentTotals). */
-  forgetTotals(organisationId: string): void {
+  /** Forgets what is kept of the organisation's lists, totals and page ends (after any change to it). */
+  forgetLists(organisationId: string): void {
     this.totals.forget(organisationId);
+    this.pages.forget(organisationId);
   }
 
   /** Run inside the transaction that deactivates a user (sessions end there, for example). */
