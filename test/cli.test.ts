@@ -56,6 +56,9 @@ test.each([
   [["token", "create", "--org", "nope", "--scope", "scim", "--name", "x"], 1, /Organisation "nope" not found/],
   [["token", "create", "--scope", "scim", "--name", "x"], 2, /--org is required/],
   [["token", "create", "--org", "acme", "--scope", "scim", "--name", "x", "--expires-in", "soon"], 1, /not a duration/],
+  // 0 meant "no expiry": a token that never expired.
+  [["token", "create", "--org", "acme", "--scope", "scim", "--name", "x", "--expires-in", "0d"], 1, /must be in the future/],
+  [["token", "create", "--org", "acme", "--scope", "scim", "--name", "x", "--expires-in", "99999d"], 1, /expires within 3650 days/],
   [["org", "create", "--slug", "Bad Slug", "--name", "x"], 1, /slug must be/],
   [["org", "create", "--slug", "x", "--name", "y", "--colour", "red"], 2, /Unknown option '--colour'/],
   [["frobnicate"], 2, /unknown command: frobnicate/],

@@ -45,7 +45,7 @@ export const coreCommands: CliCommand[] = [
       if (!tokenScopes.includes(scope)) throw new CliUsageError(`--scope must be one of ${tokenScopes.join(", ")}`);
       const expiresIn = typeof opts["expires-in"] === "string" ? parseDuration(opts["expires-in"]) : null;
       const ctx = await orgContext(services, required(opts, "org"));
-      const issued = await services.tokens.create(ctx, { name: required(opts, "name"), scope, expiresAt: expiresIn ? new Date(Date.now() + expiresIn) : null });
+      const issued = await services.tokens.create(ctx, { name: required(opts, "name"), scope, expiresAt: expiresIn === null ? null : new Date(Date.now() + expiresIn) });
       io.out(issued.secret);
     },
   },

@@ -2,6 +2,7 @@ import { IsIn, IsOptional, Length, Max, Min } from "class-validator";
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import { type AccessToken, type TokenScope, tokenScopes } from "../../domain/tokens/access-token.entity";
 import type { GraphqlContext } from "../context";
+import { MAX_TOKEN_LIFETIME_DAYS } from "../../domain/tokens/token.service";
 
 @ObjectType("AccessToken", { description: "A bearer token; its secret is never readable after creation" })
 export class AccessTokenType {
@@ -46,7 +47,7 @@ export class CreateAccessTokenInput {
   @Field(() => Int, { nullable: true, description: "Days until it expires; none for a token that does not expire" })
   @IsOptional()
   @Min(1)
-  @Max(3650)
+  @Max(MAX_TOKEN_LIFETIME_DAYS)
   expiresInDays?: number;
 }
 
