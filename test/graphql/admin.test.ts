@@ -91,6 +91,10 @@ describe("custom fields", () => {
     const def = await app.gql<{ defineCustomField: any }>(t.adminToken, `mutation { defineCustomField(input: { key: "grade", label: "Grade", type: "enum", options: ["A", "B"] }) { key label type options multiValued } }`);
     expect(def.data!.defineCustomField).toEqual({ key: "grade", label: "Grade", type: "enum", options: ["A", "B"], multiValued: false });
     expect((await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "grade" }) { key } }`)).errors?.[0].extensions?.code).toBe("CONFLICT");
+    // In any letter case, on every database (SQLite's index is case-exact), as values are written.
+    expect((await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "GRADE", type: "boolean" }) { key } }`)).errors?.[0].extensions?.code).toBe("CONFLICT");
+    const byOtherCase = await app.gql<{ updateCustomField: { key: string; label: string } }>(t.adminToken, `mutation { updateCustomField(key: "Grade", input: { label: "Grade" }) { key label } }`);
+    expect(byOtherCase.data!.updateCustomField).toEqual({ key: "grade", label: "Grade" });
     expect((await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "1bad" }) { key } }`)).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "key" });
     expect((await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "e", type: "enum" }) { key } }`)).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "options" });
     const upd = await app.gql<{ updateCustomField: any }>(t.adminToken, `mutation { updateCustomField(key: "grade", input: { label: "Pay grade", options: ["A", "B", "C"] }) { label options } }`);

@@ -109,6 +109,7 @@ export class CustomFieldService {
     };
     try {
       return await this.changing(ctx, () => this.db.transaction(ctx, async (tx) => {
+        if (await this.byKey(tx, key)) throw keyTaken(key);
         await tx.manager.getRepository(CustomFieldDefinition).insert(def);
         await this.audit.record(tx, {
           action: "customField.defined",
@@ -119,7 +120,7 @@ export class CustomFieldService {
         return def;
       }));
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict("CustomFieldDefinition", "key", `a custom field with key "${key}" already exists`);
+      if (isUniqueViolation(err)) throw keyTaken(key);
       throw err;
     }
   }
@@ -128,7 +129,7 @@ export class CustomFieldService {
   async update(ctx: RequestContext, key: string, input: CustomFieldDefinitionInput): Promise<CustomFieldDefinition> {
     return this.changing(ctx, () => this.db.transaction(ctx, async (tx) => {
       const repo = tx.manager.getRepository(CustomFieldDefinition);
-      const def = await repo.findOneBy({ organisationId: tx.organisationId, key });
+      const def = await this.byKey(tx, key);
       if (!def) throw notFound("CustomFieldDefinition", key);
       if (input.key !== undefined && input.key !== key) throw invalidInput("key", "a custom field's key cannot change; define a new field instead");
       if (input.type !== undefined && input.type !== def.type) throw invalidInput("type", "a custom field's type cannot change; define a new field instead");
@@ -160,7 +161,7 @@ export class CustomFieldService {
   async delete(ctx: RequestContext, key: string): Promise<void> {
     await this.changing(ctx, () => this.db.transaction(ctx, async (tx) => {
       const repo = tx.manager.getRepository(CustomFieldDefinition);
-      const def = await repo.findOneBy({ organisationId: tx.organisationId, key });
+      const def = await this.byKey(tx, key);
       if (!def) throw notFound("CustomFieldDefinition", key);
       // Its holders' copies of their own rows (users.ownDetails) hold its values.
       await refillingOwnDetails(this.db, tx, "SELECT DISTINCT userId FROM custom_field_values WHERE fieldId = ? AND organisationId = ?", [def.id, tx.organisationId], () =>
@@ -169,6 +170,16 @@ export class CustomFieldService {
       await repo.delete({ id: def.id });
       await this.audit.record(tx, { action: "customField.deleted", resourceType: "CustomFieldDefinition", resourceId: def.id, changes: { key: { before: key, after: null } } });
     }));
+  }
+
+  /**
+   * The definition whose key is `key` in any letter case, as values are written (SCIM attribute
+   * names are case-insensitive). The unique index alone followed the database's collation: case-
+   * insensitive on MariaDB's default, exact on SQLite, where "skills" and "Skills" could both exist.
+   */
+  private async byKey(tx: RequestContext, key: string): Promise<CustomFieldDefinition | undefined> {
+    const lower = key.toLowerCase();
+    return (await this.db.manager(tx).getRepository(CustomFieldDefinition).findBy({ organisationId: tx.organisationId })).find((d) => d.key.toLowerCase() === lower);
   }
 
   /** Runs a change of definitions and forgets the cached ones, before and after it commits. */
@@ -303,3 +314,5 @@ function validateOptions(type: CustomFieldType, options: string[] | null): strin
   if (list.length === 0) throw invalidInput("options", "an enum field needs at least one option");
   return list;
 }
+
+const keyTaken = (key: string) => conflict("CustomFieldDefinition", "key", `a custom field with key "${key}" already exists (keys are unique regardless of letter case)`);
