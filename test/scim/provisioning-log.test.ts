@@ -302,6 +302,8 @@ describe("provisioning log", () => {
     expect(app.queries.statements.filter((sql) => /COUNT\(/i.test(sql))).toEqual([]);
     const failed = await app.gql<Body>(tenant.adminToken, q, { filter: { failedOnly: true } });
     expect(failed.data.provisioningLog.totalCount).toBe(1);
+    // A filter sent as null filters nothing (it matched no entry: status = NULL).
+    expect((await app.gql<Body>(tenant.adminToken, q, { filter: { status: null, method: null, tokenId: null } })).data.provisioningLog.totalCount).toBe(3);
     // Another organisation's admin does not see these entries.
     const otherAdmin = await app.gql<Body>(t.adminToken, q, { filter: { resourceId: u.body.id } });
     expect(otherAdmin.data.provisioningLog.totalCount).toBe(0);

@@ -12,7 +12,7 @@ export type NewLogEntry = Omit<ProvisioningLogEntry, "id" | "occurredAt"> & { oc
 export interface ProvisioningLogQuery {
   since?: Date;
   until?: Date;
-  status?: number;
+  status?: number | null;
   /** Only failed requests (status 400 and up). */
   failedOnly?: boolean;
   tokenId?: string;
@@ -234,7 +234,7 @@ export class ProvisioningLogService {
       .where("l.organisationId = :org", { org: ctx.organisationId });
     if (query.since) qb.andWhere("l.occurredAt >= :since", { since: query.since });
     if (query.until) qb.andWhere("l.occurredAt < :until", { until: query.until });
-    if (query.status !== undefined) qb.andWhere("l.status = :status", { status: query.status });
+    if (query.status !== undefined && query.status !== null) qb.andWhere("l.status = :status", { status: query.status });
     if (query.failedOnly) qb.andWhere("l.status >= 400");
     if (query.tokenId) qb.andWhere("l.tokenId = :tokenId", { tokenId: query.tokenId });
     if (query.resourceId) qb.andWhere("l.resourceId = :rid", { rid: query.resourceId });
