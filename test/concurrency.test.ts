@@ -1,4 +1,5 @@
-import { CORE_GROUP, CORE_USER, ENTERPRISE, patchOp, scimClient } from "./support/scim-client";
+import { CORE_GROUP, CORE_USER, ENTERPRISE, expectScimError, patchOp, scimClient } from "./support/scim-client";
+import { testDriver } from "./support/test-database";
 import { type TestApp, type TestTenant, startTestApp } from "./support/test-app";
 
 let app: TestApp;
@@ -79,4 +80,45 @@ test("a manager deleted while SCIM makes it someone's manager is refused with 40
     for (const r of reports) expect(((await c.get(`/Users/${r.id}`)).body as Record<string, unknown>)[ENTERPRISE]).toBeUndefined();
   }
   expect(statuses.every((s) => [200, 204, 400].includes(s))).toBe(true);
+});
+
+/**
+ * Runs `request` (adding `memberId` to `groupId`) into a deadlock with another transaction that holds
+ * the group and then asks for the member; the other has done more work, so MariaDB rolls the request back.
+ */
+async function deadlocked<T>(groupId: string, memberId: string, request: () => Promise<T>): Promise<T> {
+  const ballast = await Promise.all(Array.from({ length: 30 }, () => app.services.users.create(t.ctx, { userName: `ballast-${Math.random()}@conc.test` })));
+  const other = app.dataSource.createQueryRunner();
+  await other.connect();
+  try {
+    await other.startTransaction();
+    // One row at a time, by primary key: a multi-row statement may scan, and lock, the member's row too.
+    for (const u of ballast) await other.query("UPDATE users SET title = 'ballast' WHERE id = ?", [u.id]);
+    await other.query("SELECT id FROM `groups` WHERE id = ? FOR UPDATE", [groupId]);
+    // The request locks the member, then waits for the group; this transaction then wants the member.
+    const answer = request();
+    await new Promise((r) => setTimeout(r, 300));
+    await other.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [memberId]);
+    const answered = await answer;
+    await other.rollbackTransaction();
+    return answered;
+  } finally {
+    await other.release();
+  }
+}
+
+(testDriver() === "mariadb" ? test : test.skip)("a request MariaDB rolls back to break a deadlock is a retryable refusal (SCIM 503 with Retry-After, GraphQL SERVICE_UNAVAILABLE), writes nothing, and succeeds when retried", async () => {
+  const c = scimClient(app.url, t.scimToken);
+  const group = (await c.post("/Groups", { schemas: [CORE_GROUP], displayName: "Deadlocked" })).body as { id: string };
+  const [viaScim, viaGraphql] = await Promise.all(["deadlock-scim", "deadlock-gql"].map((n) => app.services.users.create(t.ctx, { userName: `${n}@conc.test` })));
+  const add = () => c.patch(`/Groups/${group.id}`, patchOp({ op: "add", path: "members", value: [{ value: viaScim.id }] }));
+  const refused = await deadlocked(group.id, viaScim.id, add);
+  expectScimError(refused, 503);
+  expect(refused.headers.get("retry-after")).toBe("1");
+  const addGql = () => app.gql(t.adminToken, `mutation($g: ID!, $u: ID!) { addGroupMembers(groupId: $g, members: [{ id: $u }]) { added } }`, { g: group.id, u: viaGraphql.id });
+  expect((await deadlocked(group.id, viaGraphql.id, addGql)).errors?.[0].extensions?.code).toBe("SERVICE_UNAVAILABLE");
+  expect(((await c.get(`/Groups/${group.id}`)).body as { members?: unknown[] }).members ?? []).toEqual([]);
+  expect((await add()).status).toBe(204);
+  expect((await addGql()).errors).toBeUndefined();
+  expect(((await c.get(`/Groups/${group.id}`)).body as { members: unknown[] }).members).toHaveLength(2);
 });

@@ -230,6 +230,16 @@ export function isUniqueViolation(err: unknown): boolean {
   );
 }
 
+/**
+ * MariaDB rolled the statement's transaction back to break a deadlock, or gave up waiting for a row
+ * lock: nothing was written, and the same request may succeed when retried.
+ */
+export function isLockConflict(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  const code = e?.code ?? e?.driverError?.code;
+  return code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT";
+}
+
 const UNAVAILABLE = new Set(["REDIS_UNAVAILABLE", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "PROTOCOL_CONNECTION_LOST", "ER_CON_COUNT_ERROR", "ENOTFOUND", "EHOSTUNREACH"]);
 
 /**

@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError } from "type-graphql";
 import { DomainError, type DomainErrorCode, assertNever } from "../../domain/shared/domain-error";
-import { isDatabaseUnavailable } from "../../platform/database";
+import { isDatabaseUnavailable, isLockConflict } from "../../platform/database";
 import type { Logger } from "../../platform/logger";
 
 export type GraphqlErrorCode = "BAD_USER_INPUT" | "NOT_FOUND" | "CONFLICT" | "UNAUTHENTICATED" | "FORBIDDEN" | "SERVICE_UNAVAILABLE" | "INTERNAL_SERVER_ERROR";
@@ -50,6 +50,9 @@ export function formatGraphqlError(logger: Logger) {
       // Retryable: the client should try again later (the same case is a SCIM 503 with Retry-After).
       logger.warn({ path: formatted.path }, "GraphQL request failed: the database is unavailable");
       return { message: "The directory's storage (database or Redis) is unavailable; retry later", locations: formatted.locations, path: formatted.path, extensions: { code: "SERVICE_UNAVAILABLE" } };
+    }
+    if (isLockConflict(original)) {
+      return { message: "A concurrent change to the same records held this one back; nothing was written, retry", locations: formatted.locations, path: formatted.path, extensions: { code: "SERVICE_UNAVAILABLE" } };
     }
     const code = formatted.extensions?.code;
     if (code && code !== "INTERNAL_SERVER_ERROR") return formatted; // parse/validation errors of the query itself

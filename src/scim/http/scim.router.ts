@@ -5,7 +5,7 @@ import type { Services } from "../../domain/services";
 import { RequestLimits, setRateLimitHeaders } from "../../http/rate-limit";
 import { beginRequest } from "../../http/request-context.middleware";
 import { BackgroundWork } from "../../platform/background";
-import { isDatabaseUnavailable } from "../../platform/database";
+import { isDatabaseUnavailable, isLockConflict } from "../../platform/database";
 import type { Logger } from "../../platform/logger";
 import { ScimError, notFound, notImplemented } from "../protocol";
 import { type Dispatch, runBulk } from "../resources/bulk.scim-handler";
@@ -231,6 +231,10 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
       if (isDatabaseUnavailable(err)) {
         res.setHeader("Retry-After", "5");
         scimError = new ScimError(503, "the directory's storage (database or Redis) is unavailable; retry later");
+      } else if (isLockConflict(err)) {
+        // Nothing was written; IdPs retry a 503 (a 409 would read as a uniqueness clash).
+        res.setHeader("Retry-After", "1");
+        scimError = new ScimError(503, "a concurrent change to the same resources held this one back; nothing was written, retry");
       } else scimError = err instanceof ScimError ? err : asScimError(err);
       if (!scimError) {
         req.log.error({ err }, "unexpected error in SCIM request");
