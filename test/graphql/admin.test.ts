@@ -97,10 +97,19 @@ describe("custom fields", () => {
     expect(byOtherCase.data!.updateCustomField).toEqual({ key: "grade", label: "Grade" });
     expect((await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "1bad" }) { key } }`)).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "key" });
     expect((await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "e", type: "enum" }) { key } }`)).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "options" });
+    // Options that values could not tell apart (any letter case), or longer than a value may be.
+    for (const options of ['["x", "X"]', `["${"o".repeat(2049)}"]`]) {
+      expect((await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "e", type: "enum", options: ${options} }) { key } }`)).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "options" });
+    }
     const upd = await app.gql<{ updateCustomField: any }>(t.adminToken, `mutation { updateCustomField(key: "grade", input: { label: "Pay grade", options: ["A", "B", "C"] }) { label options } }`);
     expect(upd.data!.updateCustomField).toEqual({ label: "Pay grade", options: ["A", "B", "C"] });
     const u = await app.services.users.create(t.ctx, { userName: "graded@cf.test", customFields: { grade: "c" } });
     expect((await app.services.users.details(t.ctx, [u])).get(u.id)!.customFields).toEqual({ grade: "C" });
+    // An option a user holds cannot be removed (nobody could set that value again); the others can.
+    const dropHeld = await app.gql(t.adminToken, `mutation { updateCustomField(key: "grade", input: { options: ["A", "B"] }) { options } }`);
+    expect(dropHeld.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "options" });
+    expect(dropHeld.errors?.[0].message).toContain('"C"');
+    expect((await app.gql<{ updateCustomField: any }>(t.adminToken, `mutation { updateCustomField(key: "grade", input: { options: ["a", "C"] }) { options } }`)).data!.updateCustomField).toEqual({ options: ["a", "C"] });
     await new Promise((r) => setTimeout(r, 5));
     await app.gql(t.adminToken, `mutation { deleteCustomField(key: "grade") }`);
     expect((await app.services.users.details(t.ctx, [u])).get(u.id)!.customFields).toEqual({});

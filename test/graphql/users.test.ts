@@ -163,6 +163,11 @@ describe("users through GraphQL", () => {
     expect((await set({ level: "high" })).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "customFields.level" });
     expect((await set({ skills: ["Cobol"] })).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "customFields.skills" });
     expect((await set({ area: ["a", "b"] })).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "customFields.area" });
+    // A date is a day of the calendar (Date.parse rolls February 30th over to March).
+    await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "hired", type: "date" }) { key } }`);
+    for (const bad of ["2024-02-30", "2023-02-29", "2024-13-01", "2024-04-31"]) expect((await set({ hired: bad })).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "customFields.hired" });
+    expect((await set({ hired: "2024-02-29" })).data!.setCustomFieldValues.customFields.hired).toBe("2024-02-29");
+    await set({ hired: null });
     const cleared = await set({ area: null });
     expect(cleared.data!.setCustomFieldValues.customFields).toEqual({ level: 3, skills: ["TS", "SQL"] });
   });

@@ -1,3 +1,4 @@
+import { In } from "typeorm";
 import { Database, isUniqueViolation } from "../../platform/database";
 import { OrganisationCache } from "../shared/organisation-cache";
 import { newId } from "../../platform/ids";
@@ -27,6 +28,7 @@ export interface CustomFieldDefinitionInput {
 const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const MAX_VALUE_LENGTH = 2048;
 const MAX_VALUES_PER_FIELD = 100;
+const MAX_OPTIONS = 1000;
 
 /** Validated, canonical rows ready to store for one field. */
 export interface CanonicalValue {
@@ -135,7 +137,16 @@ export class CustomFieldService {
       if (input.type !== undefined && input.type !== def.type) throw invalidInput("type", "a custom field's type cannot change; define a new field instead");
       const next: Partial<CustomFieldDefinition> = {};
       if (input.label !== undefined) next.label = validateLabel(input.label);
-      if (input.options !== undefined) next.options = validateOptions(def.type, input.options);
+      if (input.options !== undefined) {
+        next.options = validateOptions(def.type, input.options);
+        // An option users hold stays: their values would become ones nobody could set again.
+        const kept = new Set((next.options ?? []).map((o) => o.toLowerCase()));
+        const dropped = (def.options ?? []).filter((o) => !kept.has(o.toLowerCase()));
+        if (dropped.length) {
+          const held = await tx.manager.getRepository(CustomFieldValue).findOne({ select: { value: true }, where: { fieldId: def.id, value: In(dropped) } });
+          if (held) throw invalidInput("options", `users hold ${JSON.stringify(held.value)}: change their values before removing the option`);
+        }
+      }
       if (input.multiValued !== undefined && input.multiValued !== def.multiValued) {
         if (!input.multiValued) {
           const multi = await tx.manager
@@ -281,7 +292,8 @@ function canonicalValue(def: CustomFieldDefinition, v: unknown, field: string): 
       return { value: String(b), valueNumber: null };
     }
     case "date": {
-      if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}(T.*)?$/.test(v) || Number.isNaN(Date.parse(v))) throw bad("a date (YYYY-MM-DD)");
+      // A day of the calendar: Date.parse rolls 2024-02-30 over to March 1st.
+      if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}(T.*)?$/.test(v) || Number.isNaN(Date.parse(v)) || !isCalendarDay(v.slice(0, 10))) throw bad("a date (YYYY-MM-DD)");
       return { value: v.slice(0, 10), valueNumber: null };
     }
     case "enum": {
@@ -312,7 +324,19 @@ function validateOptions(type: CustomFieldType, options: string[] | null): strin
   }
   const list = [...new Set((options ?? []).map((o) => o.trim()).filter(Boolean))];
   if (list.length === 0) throw invalidInput("options", "an enum field needs at least one option");
+  if (list.length > MAX_OPTIONS) throw invalidInput("options", `an enum field has at most ${MAX_OPTIONS} options`);
+  const long = list.find((o) => o.length > MAX_VALUE_LENGTH);
+  if (long !== undefined) throw invalidInput("options", `options are at most ${MAX_VALUE_LENGTH} characters, as values are`);
+  // Values match an option in any letter case: two options differing only by case could not be told apart.
+  const lower = list.map((o) => o.toLowerCase());
+  const twin = list.find((_, i) => lower.indexOf(lower[i]) !== i);
+  if (twin !== undefined) throw invalidInput("options", `options differ only by letter case: ${JSON.stringify(twin)}`);
   return list;
+}
+
+function isCalendarDay(day: string): boolean {
+  const d = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
 }
 
 const keyTaken = (key: string) => conflict("CustomFieldDefinition", "key", `a custom field with key "${key}" already exists (keys are unique regardless of letter case)`);
