@@ -90,6 +90,8 @@ describe("users through GraphQL", () => {
     [{ userName: "a@b.c", roles: ["no-such-role"] }, "roles"],
     [{ userName: "a@b.c", customFields: { nope: "x" } }, "customFields.nope"],
     [{ userName: "a@b.c", managerId: "00000000-0000-0000-0000-000000000000" }, "managerId"],
+    [{ userName: "a@b.c", addresses: Array.from({ length: 51 }, (_, i) => ({ locality: `Town ${i}` })) }, "addresses"],
+    [{ userName: "a@b.c", addresses: [{ streetAddress: "x".repeat(1025) }] }, "addresses"],
   ])("bad input %j is refused with BAD_USER_INPUT naming %s, and nothing is written", async (input, field) => {
     const before = await app.gql<{ users: { totalCount: number } }>(t.adminToken, "{ users { totalCount } }");
     const r = await createUser(t.adminToken, input);

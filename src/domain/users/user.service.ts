@@ -107,6 +107,7 @@ export interface UserSort {
 type Tx = RequestContext & { manager: EntityManager };
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const MAX_CONTACTS = 50;
+const MAX_ADDRESS_PART = 1024;
 
 export class UserService {
   private readonly pages = new PageContinuations();
@@ -932,6 +933,13 @@ export function validateChanges(input: UserChanges): ValidatedChanges {
   c.phoneNumbers = validateContacts("phoneNumbers", input.phoneNumbers, (v) => v.length <= 64, "a phone number of at most 64 characters");
   if (input.addresses !== undefined && input.addresses !== null) {
     if (!Array.isArray(input.addresses)) throw invalidInput("addresses", "addresses must be a list");
+    if (input.addresses.length > MAX_CONTACTS) throw invalidInput("addresses", `at most ${MAX_CONTACTS} addresses`);
+    for (const a of input.addresses) {
+      for (const [k, v] of Object.entries(a ?? {})) {
+        if (k === "primary" ? typeof v !== "boolean" && v !== null && v !== undefined : typeof v !== "string" && v !== null && v !== undefined) throw invalidInput("addresses", `addresses.${k} must be ${k === "primary" ? "true or false" : "text"}`);
+        if (typeof v === "string" && v.length > MAX_ADDRESS_PART) throw invalidInput("addresses", `addresses.${k} is at most ${MAX_ADDRESS_PART} characters`);
+      }
+    }
     if (input.addresses.filter((a) => a.primary).length > 1) throw invalidInput("addresses", "at most one address can be primary");
     c.addresses = input.addresses.map((a) => Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined)) as PostalAddress);
   }
