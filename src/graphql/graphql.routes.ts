@@ -52,7 +52,16 @@ export async function graphqlRoutes(
   const schema = await buildGraphqlSchema();
   // stopOnTerminationSignals: main.ts owns SIGTERM (drain, finish requests, close the pool); Apollo's own
   // handler would stop the schema under requests still in flight and re-raise the signal.
-  const apollo = new ApolloServer<GraphqlContext>({ gateway: jitGateway(schema), formatError: formatGraphqlError(logger), introspection: true, stopOnTerminationSignals: false, plugins: noStorePlugins() });
+  // includeStacktraceInErrorResponses: Apollo's default adds stack traces (file paths) unless NODE_ENV
+  // is production or test; error bodies never carry them, whatever the environment.
+  const apollo = new ApolloServer<GraphqlContext>({
+    gateway: jitGateway(schema),
+    formatError: formatGraphqlError(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    stopOnTerminationSignals: false,
+    plugins: noStorePlugins(),
+  });
   await apollo.start();
   const router = Router();
   const limits = options.limits;
