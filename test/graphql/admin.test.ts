@@ -87,6 +87,15 @@ describe("custom fields", () => {
     expect(new Set(r.data!.customFieldDefinitions.map((d) => d.type))).toEqual(new Set(["string"]));
   });
 
+  test("an input's field defaults apply to an input given as a variable, as to one written inline", async () => {
+    const define = `mutation($i: DefineCustomFieldInput!) { defineCustomField(input: $i) { key type } }`;
+    const byVariable = await app.gql<{ defineCustomField: { key: string; type: string } }>(t.adminToken, define, { i: { key: "vartype" } });
+    expect(byVariable.errors).toBeUndefined();
+    expect(byVariable.data!.defineCustomField).toEqual({ key: "vartype", type: "string" });
+    const inline = await app.gql<{ defineCustomField: { key: string; type: string } }>(t.adminToken, `mutation { defineCustomField(input: { key: "inlinetype" }) { key type } }`);
+    expect(inline.data!.defineCustomField).toEqual({ key: "inlinetype", type: "string" });
+  });
+
   test("define, update and delete; keys are unique and well-formed; enum needs options; type is fixed", async () => {
     const def = await app.gql<{ defineCustomField: any }>(t.adminToken, `mutation { defineCustomField(input: { key: "grade", label: "Grade", type: "enum", options: ["A", "B"] }) { key label type options multiValued } }`);
     expect(def.data!.defineCustomField).toEqual({ key: "grade", label: "Grade", type: "enum", options: ["A", "B"], multiValued: false });

@@ -2,6 +2,8 @@ import { type TestApp, type TestTenant, startTestApp } from "../support/test-app
 
 let app: TestApp;
 let t: TestTenant;
+/** Every line the app logs (at trace level): what a bad request leaves in the logs. */
+const logLines: string[] = [];
 
 beforeAll(async () => {
   // Apollo decides at construction from NODE_ENV, and jest's "test" hides what a deployment without
@@ -9,7 +11,7 @@ beforeAll(async () => {
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = "development";
   try {
-    app = await startTestApp();
+    app = await startTestApp({ LOG_LEVEL: "trace" }, { logDestination: { write: (line: string) => void logLines.push(line) } });
   } finally {
     process.env.NODE_ENV = nodeEnv;
   }
@@ -36,5 +38,52 @@ describe("GraphQL error bodies", () => {
       if (text.includes("stacktrace") || /\.(ts|js):\d+|node_modules/.test(text)) leaks.push(name);
     }
     expect(leaks).toEqual([]);
+  });
+});
+
+describe("bad variables", () => {
+  const SECRET = "oidc-client-secret-that-must-not-be-logged";
+  const cases: [string, string, Record<string, unknown>, Record<string, unknown>?][] = [
+    ["Int given a string", "query($f: Int!) { users(first: $f) { totalCount } }", { f: "ten" }],
+    ["Int! given null", "query($f: Int!) { users(first: $f) { totalCount } }", { f: null }],
+    ["Int! left out", "query($f: Int!) { users(first: $f) { totalCount } }", {}],
+    ["input without its required field", "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }", { i: {} }],
+    ["input with an unknown field", "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }", { i: { userName: "u@v.test", shoeSize: 42 } }],
+    ["bad enum value", "mutation($k: IdentityProviderKind!) { deleteIdentityProvider(kind: $k) }", { k: "ldap" }],
+    ["bad DateTimeISO", "query($s: DateTimeISO) { auditEvents(filter: { since: $s }) { totalCount } }", { s: "yesterday" }],
+    ["bad JSONObject", "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }", { i: { userName: "j@v.test", customFields: [1, 2] } }],
+    ["a secret in a bad input", "mutation($i: ConfigureOidcInput!) { configureOidc(input: $i) { kind } }", { i: { issuer: "https://idp.test", clientId: "c", clientSecret: SECRET, nope: true } }],
+  ];
+
+  test.each(cases)("%s: BAD_USER_INPUT, nothing logged as an error, no value in the logs", async (_name, query, variables) => {
+    logLines.length = 0;
+    const r = await app.gql(t.adminToken, query, variables);
+    expect(r.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(r.data ?? undefined).toBeUndefined();
+    const logged = logLines.join("\n");
+    expect(logLines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50)).toEqual([]);
+    for (const value of [SECRET, "ten", "shoeSize", "ldap", "yesterday"]) expect([value, logged.includes(value)]).toEqual([value, false]);
+  });
+
+  test("an operationName the document does not have: Apollo's OPERATION_RESOLUTION_FAILURE, not logged as an error", async () => {
+    logLines.length = 0;
+    const r = await fetch(`${app.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` },
+      body: JSON.stringify({ query: "query A { organisation { id } }", operationName: "B" }),
+    });
+    const body = (await r.json()) as { errors?: { extensions?: { code?: string } }[] };
+    expect(body.errors?.[0].extensions?.code).toBe("OPERATION_RESOLUTION_FAILURE");
+    expect(logLines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50)).toEqual([]);
+  });
+
+  test("good variables still arrive coerced (DateTimeISO, enum, ID from a number)", async () => {
+    const since = await app.gql<{ auditEvents: { totalCount: number } }>(t.adminToken, "query($s: DateTimeISO) { auditEvents(filter: { since: $s }) { totalCount } }", { s: "2000-01-01T00:00:00Z" });
+    expect(since.errors).toBeUndefined();
+    expect(since.data!.auditEvents.totalCount).toBeGreaterThan(0);
+    const none = await app.gql(t.adminToken, "mutation($k: IdentityProviderKind!) { deleteIdentityProvider(kind: $k) }", { k: "oidc" });
+    expect(none.errors?.[0]).toMatchObject({ message: expect.stringContaining('"oidc"'), extensions: { code: "NOT_FOUND" } });
+    const missing = await app.gql(t.adminToken, "query($id: ID!) { user(id: $id) { id } }", { id: 12345 });
+    expect(missing).toMatchObject({ data: { user: null }, status: 200 });
   });
 });

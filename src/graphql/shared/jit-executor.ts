@@ -1,5 +1,6 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from "@apollo/server";
-import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, printSchema } from "graphql";
+import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, type OperationDefinitionNode, printSchema } from "graphql";
+import { getVariableValues } from "graphql/execution/values";
 import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>["gateway"];
@@ -23,13 +24,18 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
     async load() {
       return {
         executor: async (rc) => {
+          // No operation resolved (graphql-jit, given one operation, would run it under any name): graphql-js's
+          // error, which Apollo answers as OPERATION_RESOLUTION_FAILURE.
+          if (!rc.operation) return { errors: [new GraphQLError(rc.request.operationName ? `Unknown operation named "${rc.request.operationName}".` : "Must provide operation name if query contains multiple operations.")] };
           let byName = compiled.get(rc.document);
           if (!byName) compiled.set(rc.document, (byName = new Map()));
           const name = rc.operationName ?? "";
           let query = byName.get(name);
           if (!query) byName.set(name, (query = compileQuery(schema, rc.document, rc.operationName ?? undefined)));
           if (!isCompiledQuery(query)) return query;
-          const result = (await query.query(undefined, rc.context, rc.request.variables ?? {})) as ExecutionResult<Record<string, unknown>>;
+          const variables = coerceVariables(schema, rc.operation, rc.request.variables ?? {});
+          if (variables.errors) return { errors: variables.errors };
+          const result = (await query.query(undefined, rc.context, variables.coerced)) as ExecutionResult<Record<string, unknown>>;
           return result.errors ? { ...result, errors: result.errors.map(asGraphqlJsError) } : result;
         },
       };
@@ -46,4 +52,20 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
 function asGraphqlJsError(e: GraphQLError): GraphQLError {
   const error = new GraphQLError(e.message, { path: e.path, originalError: e.originalError ?? undefined, extensions: e.extensions ?? {} });
   return Object.assign(error, { locations: e.locations });
+}
+
+/**
+ * The operation's variables coerced by graphql-js, as graphql-js's own execute does, before graphql-jit
+ * sees them. graphql-jit's coercion leaves out input-field defaults of a variable's input object
+ * (graphql-jit issue #142: `{ key: "k" }` for DefineCustomFieldInput lacked `type: "string"`) and its
+ * errors carry no code, so a bad value was an INTERNAL_SERVER_ERROR logged with the values. These
+ * errors are BAD_USER_INPUT; their messages go to the caller who sent the values, never to the logs.
+ * graphql-jit coerces the coerced values again: the same values for every type in this schema
+ * (String, Int, ID, Boolean, enums whose values are their names, DateTimeISO and JSONObject, whose
+ * parseValue accept what they return).
+ */
+function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, inputs: Record<string, unknown>): ReturnType<typeof getVariableValues> {
+  const result = getVariableValues(schema, operation.variableDefinitions ?? [], inputs, { maxErrors: 10 });
+  if (!result.errors) return result;
+  return { errors: result.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "BAD_USER_INPUT" } })) };
 }
