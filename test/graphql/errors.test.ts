@@ -87,3 +87,32 @@ describe("bad variables", () => {
     expect(missing).toMatchObject({ data: { user: null }, status: 200 });
   });
 });
+
+describe("null for an optional input field", () => {
+  test("where null means nothing, BAD_USER_INPUT naming the field; never an internal error", async () => {
+    const user = await app.services.users.create(t.ctx, { userName: "nulls@v.test" });
+    const role = await app.services.roles.create(t.ctx, { name: "nullable-role" });
+    const group = await app.services.groups.create(t.ctx, { displayName: "nullable-group" });
+    await app.services.customFields.define(t.ctx, { key: "nullable_field", type: "string" });
+    const refused: [string, string][] = [
+      [`mutation { updateUser(id: "${user.id}", input: { customFields: null }) { id } }`, "customFields"],
+      [`mutation { updateUser(id: "${user.id}", input: { userName: null }) { id } }`, "userName"],
+      [`mutation { updateUser(id: "${user.id}", input: { active: null }) { id } }`, "active"],
+      [`mutation { createUser(input: { userName: "x@v.test", customFields: null }) { id } }`, "customFields"],
+      [`mutation { updateRole(id: "${role.id}", input: { permissions: null }) { id } }`, "permissions"],
+      [`mutation { updateRole(id: "${role.id}", input: { name: null }) { id } }`, "name"],
+      [`mutation { updateCustomField(key: "nullable_field", input: { label: null }) { key } }`, "label"],
+      [`mutation { updateCustomField(key: "nullable_field", input: { multiValued: null }) { key } }`, "multiValued"],
+      [`mutation { updateOrganisation(input: { name: null }) { id } }`, "name"],
+      [`mutation { updateOrganisation(input: { slug: null }) { id } }`, "slug"],
+      [`mutation { updateOrganisation(input: { scimEnabled: null }) { id } }`, "scimEnabled"],
+      [`mutation { updateGroup(id: "${group.id}", input: { displayName: null }) { id } }`, "displayName"],
+    ];
+    const answers = [];
+    for (const [query] of refused) answers.push((await app.gql(t.adminToken, query)).errors?.[0].extensions);
+    expect(answers).toEqual(refused.map(([, field]) => ({ code: "BAD_USER_INPUT", field })));
+    // Where null means something, it still does: no members, no options, no externalId.
+    const accepted = await app.gql(t.adminToken, `mutation { createGroup(input: { displayName: "g2", externalId: null, members: null }) { id } updateCustomField(key: "nullable_field", input: { options: null }) { key } }`);
+    expect(accepted.errors).toBeUndefined();
+  });
+});

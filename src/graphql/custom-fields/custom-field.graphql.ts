@@ -2,6 +2,7 @@ import { ArrayMaxSize, IsIn, IsOptional, Length, Matches } from "class-validator
 import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 import { type CustomFieldDefinition, type CustomFieldType, customFieldTypes } from "../../domain/custom-fields/custom-field-definition.entity";
 import type { GraphqlContext } from "../context";
+import { IsOptionalNotNull } from "../shared/validation";
 
 @ObjectType("CustomFieldDefinition")
 export class CustomFieldDefinitionType {
@@ -26,8 +27,8 @@ export class CustomFieldDefinitionType {
 
 @InputType()
 export class UpdateCustomFieldInput {
-  @Field({ nullable: true }) @IsOptional() @Length(1, 255) label?: string;
-  @Field({ nullable: true }) @IsOptional() multiValued?: boolean;
+  @Field({ nullable: true }) @IsOptionalNotNull() @Length(1, 255) label?: string;
+  @Field({ nullable: true }) @IsOptionalNotNull() multiValued?: boolean;
   @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(500) options?: string[] | null;
 }
 

@@ -8,6 +8,7 @@ import type { User } from "../../domain/users/user.entity";
 import { encodeCursor } from "../../domain/shared/paging";
 import type { GraphqlContext } from "../context";
 import { Connection, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
+import { IsOptionalNotNull } from "../shared/validation";
 import { MemberInput } from "../users/user.inputs";
 import { UserType } from "../users/user.types";
 
@@ -72,7 +73,7 @@ export class GroupFilterInput {
 
 @InputType()
 export class UpdateGroupInput {
-  @Field({ nullable: true }) @IsOptional() @Length(1, 255) displayName?: string;
+  @Field({ nullable: true }) @IsOptionalNotNull() @Length(1, 255) displayName?: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) externalId?: string | null;
 }
 

@@ -1,7 +1,8 @@
-import { IsOptional, Length, Matches } from "class-validator";
+import { Length, Matches } from "class-validator";
 import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 import type { Organisation } from "../../domain/organisations/organisation.entity";
 import type { GraphqlContext } from "../context";
+import { IsOptionalNotNull } from "../shared/validation";
 
 @ObjectType("Organisation")
 export class OrganisationType {
@@ -27,16 +28,17 @@ export class OrganisationType {
 @InputType()
 export class UpdateOrganisationInput {
   @Field({ nullable: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Length(1, 255)
   name?: string;
 
   @Field({ nullable: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { message: "slug must be lower-case letters, digits or hyphens" })
   slug?: string;
 
   @Field({ nullable: true })
+  @IsOptionalNotNull()
   scimEnabled?: boolean;
 }
 

@@ -2,6 +2,7 @@ import { ArrayMaxSize, IsOptional, Length, MaxLength } from "class-validator";
 import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 import type { Role } from "../../domain/roles/role.entity";
 import type { GraphqlContext } from "../context";
+import { IsOptionalNotNull } from "../shared/validation";
 
 @ObjectType("Role", { simpleResolvers: true })
 export class RoleType {
@@ -29,9 +30,9 @@ export class RoleType {
 
 @InputType()
 export class UpdateRoleInput {
-  @Field({ nullable: true }) @IsOptional() @Length(1, 128) name?: string;
+  @Field({ nullable: true }) @IsOptionalNotNull() @Length(1, 128) name?: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) description?: string | null;
-  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(200) permissions?: string[];
+  @Field(() => [String], { nullable: true }) @IsOptionalNotNull() @ArrayMaxSize(200) permissions?: string[];
 }
 
 @InputType()

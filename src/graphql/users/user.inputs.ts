@@ -1,6 +1,7 @@
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from "class-validator";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, InputType } from "type-graphql";
+import { IsOptionalNotNull } from "../shared/validation";
 
 @InputType()
 export class ContactValueInput {
@@ -56,9 +57,9 @@ export class UserNameInput {
 /** Omitted fields stay as they are; `null` clears. Lists replace the whole list. */
 @InputType()
 export class UpdateUserInput {
-  @Field({ nullable: true }) @IsOptional() @Length(1, 255) userName?: string;
+  @Field({ nullable: true }) @IsOptionalNotNull() @Length(1, 255) userName?: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) externalId?: string | null;
-  @Field({ nullable: true }) @IsOptional() @IsBoolean() active?: boolean;
+  @Field({ nullable: true }) @IsOptionalNotNull() @IsBoolean() active?: boolean;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) displayName?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) nickName?: string | null;
   @Field(() => UserNameInput, { nullable: true }) @IsOptional() @ValidateNested() name?: UserNameInput | null;
@@ -78,7 +79,7 @@ export class UpdateUserInput {
   @Field(() => [ContactValueInput], { nullable: true }) @IsOptional() @ValidateNested({ each: true }) phoneNumbers?: ContactValueInput[] | null;
   @Field(() => [AddressInput], { nullable: true }) @IsOptional() @ValidateNested({ each: true }) addresses?: AddressInput[] | null;
   @Field(() => [String], { nullable: true, description: "Role names; replaces the user's roles" }) @IsOptional() roles?: string[] | null;
-  @Field(() => GraphQLJSONObject, { nullable: true, description: "Custom field values by key; null clears a key" }) @IsOptional() customFields?: Record<string, unknown>;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: "Custom field values by key; null clears a key" }) @IsOptionalNotNull() customFields?: Record<string, unknown>;
 }
 
 @InputType()
