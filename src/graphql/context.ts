@@ -107,6 +107,8 @@ export interface GraphqlContext {
   /** Any caller (admin or signed-in user), or null. */
   principal(): Principal | null;
   loaders(): Loaders;
+  /** Drops what the loaders hold: the next `loaders()` reads afresh (each top-level mutation field starts so). */
+  forgetLoaded(): void;
 }
 
 export function buildGraphqlContext(services: Services, requestId: string, principal: Principal | null, options: { publicUrl?: string } = {}): GraphqlContext {
@@ -120,5 +122,15 @@ export function buildGraphqlContext(services: Services, requestId: string, princ
     if (!principal) throw new DomainError("UNAUTHENTICATED", "an admin token (Authorization: Bearer …) or a session is required");
     return principal.context;
   };
-  return { services, requestId, publicUrl: options.publicUrl ?? "", auth, principal: () => principal, loaders: () => (loaders ??= createLoaders(services, anyCaller())) };
+  return {
+    services,
+    requestId,
+    publicUrl: options.publicUrl ?? "",
+    auth,
+    principal: () => principal,
+    loaders: () => (loaders ??= createLoaders(services, anyCaller())),
+    forgetLoaded: () => {
+      loaders = undefined;
+    },
+  };
 }

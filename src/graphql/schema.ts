@@ -38,7 +38,24 @@ export async function buildGraphqlSchema(options: { emit?: boolean } = {}): Prom
     emitSchemaFile: options.emit ? { path: SCHEMA_FILE, sortedSchema: true } : false,
   });
   installDirectResolvers(schema, "User", userFieldResolvers);
+  startMutationsWithFreshLoaders(schema);
   return schema;
+}
+
+/**
+ * The fields of a mutation document run one after another, each with its whole selection; each starts
+ * with empty loaders, so that its selection shows what the fields before it wrote (a user's manager,
+ * roles or custom values, a group's memberCount) instead of what they had loaded.
+ */
+function startMutationsWithFreshLoaders(schema: GraphQLSchema): void {
+  for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    const resolve = field.resolve;
+    if (!resolve) continue;
+    field.resolve = (root, args, ctx: GraphqlContext, info) => {
+      ctx.forgetLoaded();
+      return resolve(root, args, ctx, info);
+    };
+  }
 }
 
 /**

@@ -334,3 +334,46 @@ describe("users through GraphQL", () => {
     expect(r.data).toEqual({ user: { manager: null }, group: { memberCount: 0 } });
   });
 });
+
+describe("a document of several mutations", () => {
+  // Mutations run one after another, each with its selection: each sees what the ones before it wrote.
+  test("a later mutation's selection shows what an earlier one changed (users, roles, custom values)", async () => {
+    const boss = await app.services.users.create(t.ctx, { userName: "doc-boss@m.test", title: "Old" });
+    const report = await app.services.users.create(t.ctx, { userName: "doc-report@m.test", managerId: boss.id });
+    const r = await app.gql<Record<string, any>>(
+      t.adminToken,
+      `mutation($b: ID!, $c: ID!) {
+        a: updateUser(id: $c, input: { department: "d1" }) { manager { title version } }
+        b: updateUser(id: $b, input: { title: "New" }) { title version }
+        c: updateUser(id: $c, input: { department: "d2" }) { manager { title version } }
+        d: assignRoles(userId: $c, roles: ["admin"]) { roles { name } }
+        e: unassignRoles(userId: $c, roles: ["admin"]) { roles { name } }
+        f: setCustomFieldValues(userId: $c, values: { area: "first" }) { customFields }
+        g: setCustomFieldValues(userId: $c, values: { area: "second" }) { customFields }
+      }`,
+      { b: boss.id, c: report.id },
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.a.manager).toEqual({ title: "Old", version: boss.version });
+    expect(r.data!.c.manager).toEqual({ title: "New", version: r.data!.b.version });
+    expect(r.data!.d.roles).toEqual([{ name: "admin" }]);
+    expect(r.data!.e.roles).toEqual([]);
+    expect(r.data!.f.customFields).toEqual({ area: "first" });
+    expect(r.data!.g.customFields).toEqual({ area: "second" });
+  });
+
+  test("a group's memberCount after a member is added, then removed", async () => {
+    const member = await app.services.users.create(t.ctx, { userName: "doc-member@m.test" });
+    const group = await app.services.groups.create(t.ctx, { displayName: "doc-group" });
+    const r = await app.gql<Record<string, any>>(
+      t.adminToken,
+      `mutation($g: ID!, $u: ID!) {
+        add: addGroupMembers(groupId: $g, members: [{ id: $u }]) { group { memberCount } }
+        remove: removeGroupMembers(groupId: $g, memberIds: [$u]) { group { memberCount } }
+      }`,
+      { g: group.id, u: member.id },
+    );
+    expect(r.errors).toBeUndefined();
+    expect([r.data!.add.group.memberCount, r.data!.remove.group.memberCount]).toEqual([1, 0]);
+  });
+});
