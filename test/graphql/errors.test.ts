@@ -116,3 +116,50 @@ describe("null for an optional input field", () => {
     expect(accepted.errors).toBeUndefined();
   });
 });
+
+describe("cursors", () => {
+  const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64url");
+  const malformed: [string, string][] = [
+    ["not base64", "garbage!"],
+    ["not canonical base64", "garbage"],
+    ["base64 of text that is not JSON", b64("not json")],
+    ["base64 of {}", b64("{}")],
+    ["base64 of null", b64("null")],
+    ["base64 of two strings that are no time", b64('["x","y"]')],
+    ["100,000 characters", "A".repeat(100_000)],
+  ];
+  const connections: [string, (after: string) => [string, Record<string, unknown>]][] = [
+    ["auditEvents", (after) => ["query($a: String) { auditEvents(after: $a) { totalCount nodes { id } } }", { a: after }]],
+    ["provisioningLog", (after) => ["query($a: String) { provisioningLog(after: $a) { nodes { requestId } } }", { a: after }]],
+    ["users", (after) => ["query($a: String) { users(after: $a) { nodes { id } } }", { a: after }]],
+    ["groups", (after) => ["query($a: String) { groups(after: $a) { nodes { id } } }", { a: after }]],
+  ];
+
+  test.each(connections)("%s: a cursor it did not give is BAD_USER_INPUT naming after", async (name, request) => {
+    const answers: Record<string, unknown> = {};
+    for (const [label, after] of malformed) {
+      const [query, variables] = request(after);
+      answers[label] = (await app.gql(t.adminToken, query, variables)).errors?.[0].extensions;
+    }
+    // A users' or groups' cursor holds a key, any text: the base64 of "{}" or of "not json" is a key to seek from.
+    const holdsText = (label: string) => (name === "users" || name === "groups") && label.startsWith("base64 of");
+    expect(answers).toEqual(Object.fromEntries(malformed.map(([label]) => [label, holdsText(label) ? undefined : { code: "BAD_USER_INPUT", field: "after" }])));
+  });
+
+  test("a group's members: a cursor it did not give is BAD_USER_INPUT naming after", async () => {
+    const group = await app.services.groups.create(t.ctx, { displayName: "cursor-group" });
+    for (const after of ["garbage!", "garbage", "A".repeat(100_000)]) {
+      const r = await app.gql(t.adminToken, "query($g: ID!, $a: String) { group(id: $g) { members(after: $a) { nodes { id } } } }", { g: group.id, a: after });
+      expect(r.errors?.[0].extensions).toEqual({ code: "BAD_USER_INPUT", field: "after" });
+    }
+  });
+
+  test("the cursors a connection gives still page it", async () => {
+    for (let i = 0; i < 3; i++) await app.services.groups.create(t.ctx, { displayName: `cursor-page-${i}` });
+    const first = await app.gql<{ auditEvents: { nodes: { id: string }[]; pageInfo: { endCursor: string } } }>(t.adminToken, "{ auditEvents(first: 2) { nodes { id } pageInfo { endCursor } } }");
+    const next = await app.gql<{ auditEvents: { nodes: { id: string }[] } }>(t.adminToken, "query($a: String) { auditEvents(first: 2, after: $a) { nodes { id } } }", { a: first.data!.auditEvents.pageInfo.endCursor });
+    expect(next.errors).toBeUndefined();
+    expect(next.data!.auditEvents.nodes).toHaveLength(2);
+    expect(next.data!.auditEvents.nodes.map((n) => n.id)).not.toContain(first.data!.auditEvents.nodes[0].id);
+  });
+});

@@ -1,5 +1,6 @@
 /** Offset paging, as SCIM lists use it (startIndex is 1-based there; 0-based here). */
 import { Brackets, type ObjectLiteral, type SelectQueryBuilder } from "typeorm";
+import { invalidInput } from "./domain-error";
 import type { SettledTotals } from "./settled-totals";
 
 export interface OffsetPage {
@@ -27,8 +28,19 @@ export interface CursorSlice<T> {
 
 export const encodeCursor = (key: string): string => Buffer.from(key, "utf8").toString("base64url");
 
+/** Longer than any cursor a list gives (a key of 255 characters of up to 4 bytes each, in base64). */
+const MAX_CURSOR_LENGTH = 2048;
+
+const notACursor = () => invalidInput("after", "after is not a cursor this list gave");
+
+/**
+ * The key in a cursor, or INVALID_INPUT naming `after`: only what encodeCursor wrote decodes (Node's
+ * base64 decoder skips what is not base64, so text of any kind would otherwise seek from some key).
+ */
 export function decodeCursor(cursor: string): string {
-  return Buffer.from(cursor, "base64url").toString("utf8");
+  const key = Buffer.from(cursor, "base64url").toString("utf8");
+  if (cursor.length > MAX_CURSOR_LENGTH || encodeCursor(key) !== cursor) throw notACursor();
+  return key;
 }
 
 /** Whether a list counts its total (a GraphQL connection does only when `totalCount` is selected); -1 when it does not. */
@@ -60,8 +72,7 @@ export async function newestFirstPage<T extends ObjectLiteral & { id: string }>(
   };
   const totalCount = options.count === false ? -1 : options.settled ? await options.settled.totals.total(options.settled.list, countBetween) : await qb.clone().getCount();
   if (page.after) {
-    const [time, id] = JSON.parse(decodeCursor(page.after)) as [string, string];
-    const at = new Date(time);
+    const { at, id } = decodeTimeCursor(page.after);
     qb.andWhere(new Brackets((w) => w.where(`${col} < :cursorAt`, { cursorAt: at }).orWhere(new Brackets((x) => x.where(`${col} = :cursorAt`, { cursorAt: at }).andWhere(`${alias}.id < :cursorId`, { cursorId: id })))));
   }
   const rows = await qb.orderBy(`${alias}.${timeColumn}`, "DESC").addOrderBy(`${alias}.id`, "DESC").take(page.first + 1).getMany();
@@ -71,3 +82,17 @@ export async function newestFirstPage<T extends ObjectLiteral & { id: string }>(
 }
 
 export const timeCursor = (time: Date, id: string): string => encodeCursor(JSON.stringify([time.toISOString(), id]));
+
+/** The time and id in a timeCursor, or INVALID_INPUT naming `after`: text that is not JSON failed in JSON.parse (a 500), and `["x", "y"]` sought before an invalid date (an empty page). */
+function decodeTimeCursor(cursor: string): { at: Date; id: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decodeCursor(cursor));
+  } catch {
+    throw notACursor();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== "string" || typeof parsed[1] !== "string") throw notACursor();
+  const at = new Date(parsed[0]);
+  if (Number.isNaN(at.getTime()) || at.toISOString() !== parsed[0]) throw notACursor();
+  return { at, id: parsed[1] };
+}
