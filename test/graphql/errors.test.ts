@@ -163,3 +163,30 @@ describe("cursors", () => {
     expect(next.data!.auditEvents.nodes.map((n) => n.id)).not.toContain(first.data!.auditEvents.nodes[0].id);
   });
 });
+
+describe("text that no database stores as sent", () => {
+  test("a lone surrogate or U+0000, in a variable (value or key) or a literal, is BAD_USER_INPUT and nothing is written", async () => {
+    const create = "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }";
+    const answers = [
+      await app.gql(t.adminToken, create, { i: { userName: "a\ud800b@u.test" } }),
+      await app.gql(t.adminToken, create, { i: { userName: "c\udc00d@u.test" } }),
+      await app.gql(t.adminToken, create, { i: { userName: "e\u0000f@u.test" } }),
+      await app.gql(t.adminToken, create, { i: { userName: "g@u.test", customFields: { area: ["ok", "x\ud83dy"] } } }),
+      await app.gql(t.adminToken, create, { i: { userName: "h@u.test", customFields: { ["k\ud800"]: "v" } } }),
+      await app.gql(t.adminToken, `mutation { createUser(input: { userName: "i\\u0000j@u.test" }) { id } }`),
+    ].map((r) => r.errors?.[0].extensions);
+    expect(answers).toEqual([
+      { code: "BAD_USER_INPUT", field: "i.userName" },
+      { code: "BAD_USER_INPUT", field: "i.userName" },
+      { code: "BAD_USER_INPUT", field: "i.userName" },
+      { code: "BAD_USER_INPUT", field: "i.customFields.area.1" },
+      { code: "BAD_USER_INPUT", field: "i.customFields.(a key)" },
+      { code: "BAD_USER_INPUT" },
+    ]);
+    const written = await app.gql<{ users: { totalCount: number } }>(t.adminToken, `{ users(filter: { text: "u.test" }) { totalCount } }`);
+    expect(written.data!.users.totalCount).toBe(0);
+    // A surrogate pair (an emoji) is well-formed: stored and read back as sent.
+    const emoji = await app.gql<{ createUser: { userName: string } }>(t.adminToken, "mutation($i: CreateUserInput!) { createUser(input: $i) { userName } }", { i: { userName: "smile\ud83d\ude00@u.test" } });
+    expect(emoji.data!.createUser.userName).toBe("smile😀@u.test");
+  });
+});

@@ -2,6 +2,7 @@ import type { ApolloServerOptionsWithGateway, BaseContext } from "@apollo/server
 import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, type OperationDefinitionNode, printSchema } from "graphql";
 import { getVariableValues } from "graphql/execution/values";
 import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
+import { unstorableLiteral, unstorableVariable } from "./storable-strings";
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>["gateway"];
 
@@ -31,8 +32,13 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
           if (!byName) compiled.set(rc.document, (byName = new Map()));
           const name = rc.operationName ?? "";
           let query = byName.get(name);
-          if (!query) byName.set(name, (query = compileQuery(schema, rc.document, rc.operationName ?? undefined)));
+          if (!query) {
+            const literal = unstorableLiteral(rc.document);
+            byName.set(name, (query = literal ? { errors: [literal] } : compileQuery(schema, rc.document, rc.operationName ?? undefined)));
+          }
           if (!isCompiledQuery(query)) return query;
+          const unstorable = unstorableVariable(rc.request.variables ?? {});
+          if (unstorable) return { errors: [unstorable] };
           const variables = coerceVariables(schema, rc.operation, rc.request.variables ?? {});
           if (variables.errors) return { errors: variables.errors };
           const result = (await query.query(undefined, rc.context, variables.coerced)) as ExecutionResult<Record<string, unknown>>;
