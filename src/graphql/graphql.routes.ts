@@ -1,6 +1,6 @@
 import { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
-import express, { type Request, type Response, Router } from "express";
+import express, { type NextFunction, type Request, type Response, Router } from "express";
 import type { Services } from "../domain/services";
 import type { Principal } from "../domain/sessions/principal";
 import type { Logger } from "../platform/logger";
@@ -92,12 +92,31 @@ export async function graphqlRoutes(
   }
   router.use(
     "/graphql",
-    express.json({ limit: "1mb" }),
+    express.json({ limit: GRAPHQL_MAX_BODY }),
     expressMiddleware(apollo, {
       context: async ({ req }) => buildGraphqlContext(services, req.requestId, principalsResolved.get(req) ?? (await principal(req)), options),
     }),
   );
+  router.use("/graphql", unreadableBody);
   return { router, stop: () => apollo.stop() };
+}
+
+const GRAPHQL_MAX_BODY = "1mb";
+
+/**
+ * A body express.json could not read (too large, not JSON, an unsupported charset) answered as
+ * GraphQL errors are, with its status: the app's generic handler answered `{"error": "…"}`.
+ */
+function unreadableBody(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };
+  if (typeof type !== "string" || typeof status !== "number" || status < 400 || status >= 500) return next(err);
+  const [message, code] =
+    type === "entity.too.large"
+      ? [`the request body is larger than ${GRAPHQL_MAX_BODY.toUpperCase()}`, "PAYLOAD_TOO_LARGE"]
+      : type === "entity.parse.failed"
+        ? ["the request body is not valid JSON", "BAD_REQUEST"]
+        : ["the request body could not be read", "BAD_REQUEST"];
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 
 /** `Authorization: Bearer <admin token>` → the token's organisation, acting as that token. */

@@ -190,3 +190,15 @@ describe("text that no database stores as sent", () => {
     expect(emoji.data!.createUser.userName).toBe("smile😀@u.test");
   });
 });
+
+describe("a body GraphQL cannot read", () => {
+  test("larger than the limit: 413 with a GraphQL error (PAYLOAD_TOO_LARGE); not JSON: 400 BAD_REQUEST", async () => {
+    const post = (body: string) => fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` }, body });
+    const large = await post(JSON.stringify({ query: "{ organisation { id } }", variables: { padding: "x".repeat(1_100_000) } }));
+    expect(large.status).toBe(413);
+    expect(await large.json()).toEqual({ errors: [{ message: "the request body is larger than 1MB", extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
+    const broken = await post("{ not json");
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toEqual({ errors: [{ message: "the request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+  });
+});
