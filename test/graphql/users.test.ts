@@ -191,6 +191,23 @@ describe("users through GraphQL", () => {
     expect(bad.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
   });
 
+  test("an empty page (first: 0) that another follows ends where it began: following it continues there", async () => {
+    const filter = `filter: { text: "paging.test" }`;
+    const two: any = await app.gql(t.adminToken, `{ users(first: 2, ${filter}) { pageInfo { endCursor } nodes { userName } } }`);
+    const after = two.data.users.pageInfo.endCursor;
+    const empty: any = await app.gql(t.adminToken, `query($after: String) { users(first: 0, after: $after, ${filter}) { totalCount nodes { userName } pageInfo { hasNextPage endCursor } } }`, { after });
+    expect(empty.data.users).toEqual({ totalCount: 7, nodes: [], pageInfo: { hasNextPage: true, endCursor: after } });
+    const next: any = await app.gql(t.adminToken, `query($after: String) { users(first: 1, after: $after, ${filter}) { nodes { userName } } }`, { after: empty.data.users.pageInfo.endCursor });
+    expect(next.data.users.nodes[0].userName).toBe("page-c@paging.test");
+    // At the start, the empty page's null endCursor means the start, which is where it began.
+    const atStart: any = await app.gql(t.adminToken, `{ users(first: 0, ${filter}) { pageInfo { hasNextPage endCursor } } }`);
+    expect(atStart.data.users.pageInfo).toEqual({ hasNextPage: true, endCursor: null });
+    // The audit trail pages the same way.
+    const events: any = await app.gql(t.adminToken, `{ auditEvents(first: 1) { pageInfo { endCursor } } }`);
+    const emptyEvents: any = await app.gql(t.adminToken, `query($after: String) { auditEvents(first: 0, after: $after) { pageInfo { hasNextPage endCursor } } }`, { after: events.data.auditEvents.pageInfo.endCursor });
+    expect(emptyEvents.data.auditEvents.pageInfo).toEqual({ hasNextPage: true, endCursor: events.data.auditEvents.pageInfo.endCursor });
+  });
+
   // Filtered, the page's relations are loaded by ids; unfiltered on MariaDB they come with the page itself.
   test.each([["filtered", true], ["the whole directory", false]])("a page's users carry the same relations as each user read alone, through nodes, edges and fragments (%s)", async (_label, filtered) => {
     const token = filtered ? t.adminToken : (await app.tenant()).adminToken;

@@ -12,7 +12,7 @@ import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
 import { PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
-import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
+import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice, decodeCursor, encodeCursor } from "../shared/paging";
 import { User } from "../users/user.entity";
 import { type GroupCriteria, type GroupField, type GroupRelation, groupColumns } from "./group.query";
 import { GroupMembership, type MemberType } from "./group-membership.entity";
@@ -273,9 +273,7 @@ export class GroupService {
     const counting = options.count === false ? -1 : this.totals.get(`${ctx.organisationId}:${JSON.stringify(criteria)}`, ctx.manager, () => countQuery.getCount());
     if (page.after) qb.andWhere("g.displayNameKey > :afterKey", { afterKey: decodeCursor(page.after) });
     const [totalCount, rows] = await Promise.all([counting, qb.orderBy("g.displayNameKey", "ASC").limit(page.first + 1).getMany()]);
-    const items = rows.slice(0, page.first);
-    const last = items.at(-1);
-    return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.displayNameKey) : null };
+    return cursorSlice(rows, page, totalCount, (g) => encodeCursor(g.displayNameKey));
   }
 
   /**
@@ -324,9 +322,7 @@ export class GroupService {
       this.db.manager(ctx).getRepository(GroupMembership).countBy({ groupId, organisationId: ctx.organisationId }),
     );
     const [totalCount, rows] = await Promise.all([counting, this.memberPage(ctx, groupId, page.after ? decodeCursor(page.after) : undefined, page.first + 1)]);
-    const items = rows.slice(0, page.first).map(toMember);
-    const last = items.at(-1);
-    return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.id) : null };
+    return cursorSlice(rows.map(toMember), page, totalCount, (m) => encodeCursor(m.id));
   }
 
   /** Member counts of groups: kept as a group's member pages keep their total (the same key), the missing ones counted together. */

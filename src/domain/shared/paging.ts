@@ -43,6 +43,18 @@ export function decodeCursor(cursor: string): string {
   return key;
 }
 
+/**
+ * A page from the rows read for it (`first + 1`: the extra row tells whether another page follows).
+ * An empty page that another follows (`first: 0`) ends where it began, at `after`: a null endCursor
+ * sent a client that followed it back to the first page.
+ */
+export function cursorSlice<T>(rows: T[], page: CursorPage, totalCount: number, cursorOf: (item: T) => string): CursorSlice<T> {
+  const items = rows.slice(0, page.first);
+  const hasNextPage = rows.length > page.first;
+  const last = items.at(-1);
+  return { items, totalCount, hasNextPage, endCursor: last !== undefined ? cursorOf(last) : hasNextPage ? (page.after ?? null) : null };
+}
+
 /** Whether a list counts its total (a GraphQL connection does only when `totalCount` is selected); -1 when it does not. */
 export interface CountOption {
   count?: boolean;
@@ -76,9 +88,7 @@ export async function newestFirstPage<T extends ObjectLiteral & { id: string }>(
     qb.andWhere(new Brackets((w) => w.where(`${col} < :cursorAt`, { cursorAt: at }).orWhere(new Brackets((x) => x.where(`${col} = :cursorAt`, { cursorAt: at }).andWhere(`${alias}.id < :cursorId`, { cursorId: id })))));
   }
   const rows = await qb.orderBy(`${alias}.${timeColumn}`, "DESC").addOrderBy(`${alias}.id`, "DESC").take(page.first + 1).getMany();
-  const items = rows.slice(0, page.first);
-  const last = items.at(-1);
-  return { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? timeCursor(last[timeColumn] as Date, last.id) : null };
+  return cursorSlice(rows, page, totalCount, (row) => timeCursor(row[timeColumn] as Date, row.id));
 }
 
 export const timeCursor = (time: Date, id: string): string => encodeCursor(JSON.stringify([time.toISOString(), id]));

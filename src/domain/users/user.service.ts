@@ -15,7 +15,7 @@ import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-
 import { blankToNull, caseInsensitiveKey, lowerCaseKey } from "../shared/normalise";
 import { type Continuation, PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
-import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, decodeCursor, encodeCursor } from "../shared/paging";
+import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice, decodeCursor, encodeCursor } from "../shared/paging";
 import { type ContactKind, UserContact, contactValueKey } from "./user-contact.entity";
 import { type OwnRow, type OwnRowsWritten, ownDetailRows, ownRowsAfter, ownRowsFromUnion } from "./own-details";
 import { contactFromRow, userFromRow } from "./user.rows";
@@ -449,9 +449,8 @@ export class UserService {
       ? this.pageWithDetails(ctx, select, tail, values, { ...wanted, ...OTHERS_ONLY }, options.managers && !joinManagers, joinManagers ? `${from}${MANAGER_JOIN}${tail.slice(from.length)}` : tail)
       : this.db.rows(ctx, `SELECT ${select} ${tail}`, values).then((rows) => ({ rows, detailRows: undefined, managerRows: undefined }));
     const [totalCount, { rows, detailRows, managerRows }] = await Promise.all([counting, reading]);
-    const items = rows.slice(0, page.first).map(userFromRow);
-    const last = items.at(-1);
-    const slice = { items, totalCount, hasNextPage: rows.length > page.first, endCursor: last ? encodeCursor(last.userNameKey) : null };
+    const slice = cursorSlice(rows.map(userFromRow), page, totalCount, (u) => encodeCursor(u.userNameKey));
+    const items = slice.items;
     return {
       slice,
       details: detailRows || own ? await this.detailsFromRows(ctx, [...(detailRows ?? []), ...(own ? await this.ownRowsOf(ctx, items) : [])], items.map((u) => u.id)) : null,
