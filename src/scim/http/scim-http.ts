@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import express, { type Request, type Response } from "express";
 import type { Logger } from "../../platform/logger";
-import { unstorableTextPath } from "../../domain/shared/storable-text";
+import { type TextPath, unstorableTextPath } from "../../domain/shared/storable-text";
 import { ScimError, invalidSyntax, invalidValue, payloadTooLarge, toScimErrorBody } from "../protocol";
 import { type ScimResponse, StreamedBody } from "../resources/scim-response";
 
@@ -51,7 +51,7 @@ export function jsonBodyReader(limit: number): (req: IncomingMessage, res: Serve
         if (!err) {
           const body: unknown = (req as Request).body;
           const unstorable = escaped.has(req) ? unstorableTextPath(body) : null;
-          if (unstorable !== null) return reject(invalidValue(`${JSON.stringify(unstorable)} holds a lone UTF-16 surrogate or U+0000, which is not text Roster can store`));
+          if (unstorable !== null) return reject(invalidValue(`${JSON.stringify(attributePath(unstorable))} holds a lone UTF-16 surrogate or U+0000, which is not text Roster can store`));
           return resolve({ body, bytes: sizes.get(req) ?? 0 });
         }
         const e = err as { type?: string; status?: number; message?: string };
@@ -62,6 +62,9 @@ export function jsonBodyReader(limit: number): (req: IncomingMessage, res: Serve
       });
     });
 }
+
+/** `emails[1].value`, as SCIM writes attribute paths; the body itself is `(the body)`. */
+const attributePath = (path: TextPath): string => path.map((p, i) => (typeof p === "number" ? `[${p}]` : i ? `.${p}` : p)).join("") || "(the body)";
 
 /** A JSON escape of a surrogate (U+D800–U+DFFF) or of U+0000. */
 const UNSTORABLE_ESCAPE = /\\u(?:[dD][89a-fA-F]|0000)/;
