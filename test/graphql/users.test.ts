@@ -394,3 +394,14 @@ describe("a document of several mutations", () => {
     expect([r.data!.add.group.memberCount, r.data!.remove.group.memberCount]).toEqual([1, 0]);
   });
 });
+
+test("a variable left out inside an input object leaves its field out, as graphql-js does: nothing is cleared", async () => {
+  const u = (await createUser(t.adminToken, { userName: "partial-vars@acme.test", title: "Engineer", department: "R&D" })).data!.createUser;
+  const update = `mutation($id: ID!, $t: String, $d: String) { updateUser(id: $id, input: { title: $t, department: $d }) { title department } }`;
+  const r = await app.gql<{ updateUser: { title: string | null; department: string | null } }>(t.adminToken, update, { id: u.id, d: "Sales" });
+  expect(r.errors).toBeUndefined();
+  expect(r.data!.updateUser).toEqual({ title: "Engineer", department: "Sales" });
+  // Sent as null, it clears.
+  const cleared = await app.gql<{ updateUser: { title: string | null } }>(t.adminToken, update, { id: u.id, t: null, d: "Sales" });
+  expect(cleared.data!.updateUser.title).toBeNull();
+});

@@ -1,5 +1,5 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from "@apollo/server";
-import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, type OperationDefinitionNode, printSchema } from "graphql";
+import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, type OperationDefinitionNode, execute, printSchema, visit } from "graphql";
 import { getVariableValues } from "graphql/execution/values";
 import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
 import { unstorableLiteral, unstorableVariable } from "./storable-strings";
@@ -41,6 +41,10 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
           if (unstorable) return { errors: [unstorable] };
           const variables = coerceVariables(schema, rc.operation, rc.request.variables ?? {});
           if (variables.errors) return { errors: variables.errors };
+          // graphql-jit writes null for a variable left out inside an input object (graphql-jit issues
+          // #91, #230), and null clears a field: such a request runs on graphql-js, which leaves it out.
+          const omitted = [...variablesInInputObjects(rc.document)].some((v) => !Object.hasOwn(variables.coerced, v));
+          if (omitted) return execute({ schema, document: rc.document, operationName: rc.operationName, contextValue: rc.context, variableValues: rc.request.variables ?? {} });
           const result = (await query.query(undefined, rc.context, variables.coerced)) as ExecutionResult<Record<string, unknown>>;
           return result.errors ? { ...result, errors: result.errors.map(asGraphqlJsError) } : result;
         },
@@ -48,6 +52,25 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
     },
     async stop() {},
   };
+}
+
+const inInputObjects = new WeakMap<DocumentNode, Set<string>>();
+
+/** The variables a document uses inside input object literals (`input: { title: $t }`), at any depth. */
+function variablesInInputObjects(document: DocumentNode): Set<string> {
+  let names = inInputObjects.get(document);
+  if (!names) {
+    const found = new Set<string>();
+    let depth = 0;
+    visit(document, {
+      ObjectValue: { enter: () => void depth++, leave: () => void depth-- },
+      Variable(node) {
+        if (depth > 0) found.add(node.name.value);
+      },
+    });
+    inInputObjects.set(document, (names = found));
+  }
+  return names;
 }
 
 /**
