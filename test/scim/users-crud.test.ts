@@ -162,6 +162,25 @@ describe("users: create, read, replace, delete", () => {
     expect(inactive.body.Resources.map((x: Body) => x.id)).toEqual([u.body.id]);
   });
 
+  test("clearing active (PATCH remove, PATCH replace with null, PUT or POST with null) → 400 invalidValue; a deactivated user stays off", async () => {
+    const u = await c.post("/Users", { userName: "stay-off@x.test", active: false });
+    const id = u.body.id;
+    const refusals = [
+      await c.patch(`/Users/${id}`, patchOp({ op: "remove", path: "active" })),
+      await c.patch(`/Users/${id}`, patchOp({ op: "replace", path: "active", value: null })),
+      await c.patch(`/Users/${id}`, patchOp({ op: "replace", value: { active: null } })),
+      await c.put(`/Users/${id}`, { userName: "stay-off@x.test", active: null }),
+      await c.post("/Users", { userName: "born-null@x.test", active: null }),
+    ];
+    for (const r of refusals) {
+      expectScimError(r, 400, "invalidValue");
+      expect(r.body.detail).toMatch(/send true or false/);
+    }
+    const back = await c.get(`/Users/${id}`);
+    expect(back.body.active).toBe(false);
+    expect(back.body.meta.version).toBe('W/"1"');
+  });
+
   test("a user deactivated through SCIM is inactive in GraphQL at once", async () => {
     const u = await c.post("/Users", { userName: "gql-sees@x.test" });
     const q = "query($id: ID!) { user(id: $id) { active version } }";

@@ -11,6 +11,8 @@ export interface NormalizeOptions {
 export interface NormalizedBody {
   resource: Json;
   notes: string[];
+  /** Attributes sent as an explicit null, by canonical name (`active`, `<urn>:department`): dropped from `resource`. */
+  sentNull: string[];
 }
 
 /**
@@ -21,12 +23,14 @@ export interface NormalizedBody {
 export function normalizeResourceBody(body: unknown, schema: ResourceSchema, options: NormalizeOptions = {}): NormalizedBody {
   if (!isObject(body)) throw invalidSyntax('the request body must be a JSON object');
   const notes: string[] = [];
+  const sentNull: string[] = [];
   const ignored = new Set((options.ignoreAttributes ?? []).map((a) => a.toLowerCase()));
   const resource: Json = {};
   const schemas = new Set<string>();
   const coerce = { notes, unknown: 'drop' as const };
 
   const put = (target: Json, def: AttributeDefinition, value: unknown, shown: string) => {
+    if (value === null) sentNull.push(shown);
     if (value === null || value === undefined) return;
     if (ignored.has(shown.toLowerCase()) || ignored.has(def.name.toLowerCase())) {
       addNote(notes, `attribute ignored: ${shown}`);
@@ -107,5 +111,5 @@ export function normalizeResourceBody(body: unknown, schema: ResourceSchema, opt
   for (const ext of schema.extensions) {
     if (ext.required && !isObject(resource[ext.schemaUrn])) throw invalidValue(`extension "${ext.schemaUrn}" is required`);
   }
-  return { resource, notes };
+  return { resource, notes, sentNull };
 }

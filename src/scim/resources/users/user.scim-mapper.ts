@@ -139,10 +139,18 @@ function customFieldValues(ext: unknown, definitions: CustomFieldDefinition[], c
 }
 
 /**
- * A whole SCIM user (POST, PUT) → the domain's patch shape. For PUT every readWrite attribute left
- * out is cleared (RFC 7644 §3.5.1); `active` left out means active.
+ * `active` sent as null or removed by PATCH is refused, not read as its default (true): a
+ * de-provisioned account must never come back on because a value was cleared.
  */
-export function changesFromScimUser(res: Json, definitions: CustomFieldDefinition[], extensionUrn: string, notes: Set<string>, replace: boolean): UserChanges {
+const activeCleared = () => invalidValue('"active" cannot be null or removed: send true or false');
+
+/**
+ * A whole SCIM user (POST, PUT) → the domain's patch shape. For PUT every readWrite attribute left
+ * out is cleared (RFC 7644 §3.5.1); `active` left out means active, sent as null is refused.
+ * `sentNull`: the attributes the body set to null (`normalizeResourceBody` drops them).
+ */
+export function changesFromScimUser(res: Json, definitions: CustomFieldDefinition[], extensionUrn: string, notes: Set<string>, replace: boolean, sentNull: readonly string[] = []): UserChanges {
+  if (sentNull.includes("active")) throw activeCleared();
   const name = isObject(res.name) ? res.name : {};
   const ent = isObject(res[URN_ENTERPRISE_USER]) ? (res[URN_ENTERPRISE_USER] as Json) : {};
   const changes: UserChanges = {
@@ -164,6 +172,7 @@ export function changesFromScimUser(res: Json, definitions: CustomFieldDefinitio
 
 /** The attributes a PATCH changed (canonical keys from the engine) → only those fields of the patch shape. */
 export function changesFromPatchedUser(after: Json, changed: string[], definitions: CustomFieldDefinition[], extensionUrn: string, notes: Set<string>): UserChanges {
+  if (changed.includes("active") && typeof after.active !== "boolean") throw activeCleared();
   const all = changesFromScimUser({ ...after, userName: after.userName ?? "" }, definitions, extensionUrn, notes, true);
   const c: UserChanges = {};
   const pick = <K extends keyof UserChanges>(k: K) => {

@@ -53,9 +53,9 @@ async function lockWithDetails(scope: ScimScope, tx: ScimScope["ctx"] & { manage
 export async function createUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
   const { schema, definitions } = await userSchema(scope);
   // Okta always sends a random password: accepted, never stored.
-  const { resource, notes } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
+  const { resource, notes, sentNull } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
   notes.forEach((n) => scope.notes.add(n));
-  const changes = changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, false);
+  const changes = changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, false, sentNull);
   const { user, details } = await scope.services.users.createWithDetails(scope.ctx, { ...changes, userName: changes.userName ?? "" });
   return respondWithUser(scope, schema, user, 201, req.query, details);
 }
@@ -97,9 +97,9 @@ const toPath = (r: ReturnType<typeof resolveAttribute>) =>
 export async function replaceUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
   const { schema, definitions } = await userSchema(scope);
   scope.resource = { type: "User", id: req.id! };
-  const { resource, notes } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
+  const { resource, notes, sentNull } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
   notes.forEach((n) => scope.notes.add(n));
-  const changes = changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, true);
+  const changes = changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, true, sentNull);
   const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
   const { user, details } = await scope.services.db.transaction(scope.ctx, async (tx) => {
     const current = await lockWithDetails(scope, tx, req.id!, version);
