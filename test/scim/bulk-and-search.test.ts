@@ -57,6 +57,38 @@ describe("/Bulk", () => {
     expect((await c.get(`/Users/${u}`)).body.title).toBe("Put");
   });
 
+  test("a bulkId in a path's id segment names the resource created in the same request, in either order; an unknown one fails like one in data", async () => {
+    const patchTitle = (title: string) => ({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "title", value: title }] });
+    const r = await c.post("/Bulk", {
+      schemas: [BULK_REQ],
+      Operations: [
+        { method: "PATCH", path: "/Users/bulkId:later", data: patchTitle("Forward") },
+        { method: "POST", path: "/Users", bulkId: "u1", data: { userName: "bulk-path-1@x.test" } },
+        { method: "PATCH", path: "/Users/bulkId:u1", data: patchTitle("Patched") },
+        { method: "POST", path: "/Users", bulkId: "later", data: { userName: "bulk-path-2@x.test" } },
+        { method: "POST", path: "/Users", bulkId: "gone", data: { userName: "bulk-path-3@x.test" } },
+        { method: "PUT", path: "/Users/bulkId:gone", data: { userName: "bulk-path-3@x.test", title: "Put" } },
+        { method: "POST", path: "/Groups", bulkId: "g1", data: { displayName: "Bulk path group" } },
+        { method: "PATCH", path: "/Groups/bulkId:g1", data: { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "add", path: "members", value: [{ value: "bulkId:u1" }] }] } },
+        { method: "DELETE", path: "/Users/bulkId:gone" },
+        { method: "PATCH", path: "/Users/bulkId:never", data: patchTitle("Never") },
+        { method: "PATCH", path: "/Users/bulkId:u1", data: { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "add", path: "nickName", value: "bulkId:never" }] } },
+      ],
+    });
+    expect(r.status).toBe(200);
+    const ops = r.body.Operations as Body[];
+    const ids = Object.fromEntries(ops.filter((o) => o.bulkId).map((o) => [o.bulkId, o.location.split("/").pop()]));
+    expect(ops.map((o) => String(o.status))).toEqual(["200", "201", "200", "201", "201", "200", "201", "204", "204", "409", "409"]);
+    expect(ops[0].location).toBe(`${app.url}/scim/v2/Users/${ids.later}`);
+    expect((await c.get(`/Users/${ids.u1}`)).body.title).toBe("Patched");
+    expect((await c.get(`/Users/${ids.later}`)).body.title).toBe("Forward");
+    expect((await c.get(`/Users/${ids.gone}`)).status).toBe(404);
+    expect((await c.get(`/Groups/${ids.g1}`)).body.members.map((m: Body) => m.value)).toEqual([ids.u1]);
+    const [inPath, inData] = ops.slice(-2).map((o) => o.response);
+    expect(inPath).toMatchObject({ status: "409", scimType: "invalidValue", detail: 'bulkId "never" cannot be resolved' });
+    expect(inData).toEqual(inPath);
+  });
+
   test("failOnErrors stops after that many errors", async () => {
     const r = await c.post("/Bulk", {
       schemas: [BULK_REQ],

@@ -4,6 +4,7 @@ import {
   bulkResponse,
   findBulkIdReferences,
   parseBulkRequest,
+  resolveBulkIdPath,
   resolveBulkIdReferences,
   UnresolvedBulkIdError,
 } from './bulk';
@@ -101,6 +102,22 @@ describe('resolveBulkIdReferences', () => {
     }
     expect(err).toBeInstanceOf(UnresolvedBulkIdError);
     expect(err).toMatchObject({ bulkId: 'missing', status: 409, scimType: 'invalidValue' });
+  });
+});
+
+describe('resolveBulkIdPath', () => {
+  it.each([
+    ['/Users/bulkId:u1', '/Users/id-1'],
+    ['/Groups/bulkId:g1', '/Groups/id-2'],
+    ['/Users/abc', '/Users/abc'],
+    ['/Users', '/Users'],
+    ['/Users/bulkId:u1/', '/Users/id-1'],
+  ])('%s → %s', (path, expected) => {
+    expect(resolveBulkIdPath(path, { u1: 'id-1', g1: 'id-2' })).toBe(expected);
+  });
+
+  it('throws UnresolvedBulkIdError for a bulkId not created', () => {
+    expect(() => resolveBulkIdPath('/Users/bulkId:nope', new Map())).toThrow(expect.objectContaining({ bulkId: 'nope', status: 409 }));
   });
 });
 

@@ -133,6 +133,15 @@ export function resolveBulkIdReferences<T>(value: T, ids: ReadonlyMap<string, st
   return walk(value) as T;
 }
 
+/**
+ * An operation's path with a `bulkId:x` id segment (`/Users/bulkId:u1`, RFC 7644 §3.7.2) replaced by
+ * the id created for x, as `/{type}/{id}`; throws UnresolvedBulkIdError like a reference in data.
+ */
+export function resolveBulkIdPath(path: string, ids: ReadonlyMap<string, string> | Readonly<Record<string, string>>): string {
+  const [type, id] = path.split('/').filter((s) => s !== '');
+  return id === undefined ? `/${type}` : `/${type}/${resolveBulkIdReferences(id, ids)}`;
+}
+
 export interface BulkOperationResult {
   method: BulkMethod;
   bulkId?: string;

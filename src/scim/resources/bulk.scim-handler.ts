@@ -6,6 +6,7 @@ import {
   bulkResponse,
   internalError,
   parseBulkRequest,
+  resolveBulkIdPath,
   resolveBulkIdReferences,
 } from "../protocol";
 import { asScimError } from "./domain-errors";
@@ -34,7 +35,7 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
       // would otherwise run as one macrotask, starving other requests and signal handlers (SIGTERM).
       await yieldToEventLoop();
       try {
-        const path = resolveBulkIdReferences(op.path, created);
+        const path = resolveBulkIdPath(op.path, created);
         const data = resolveBulkIdReferences(op.data, created);
         const [, type, id] = path.split("/");
         const response = await dispatch(scope, { method: op.method, path, id, query: {}, body: data, ifMatch: op.version });
