@@ -164,6 +164,13 @@ describe("groups", () => {
     expectScimError(await c.put(`/Groups/${g.id}`, { displayName: "x" }, { "if-match": 'W/"5"' }), 412);
     expectScimError(await c.delete(`/Groups/${g.id}`, { "if-match": 'W/"5"' }), 412);
     expect((await c.get(`/Groups/${g.id}`, { "if-none-match": 'W/"1"' })).status).toBe(304);
+    // A list matches when any of its tags does (RFC 9110 §13.1.1); If-None-Match: * on an existing group → 412.
+    expectScimError(await c.put(`/Groups/${g.id}`, { displayName: "Unique G" }, { "if-none-match": "*" }), 412);
+    expectScimError(await c.patch(`/Groups/${g.id}`, patchOp({ op: "replace", path: "externalId", value: "x" }), { "if-none-match": "*" }), 412);
+    expect((await c.put(`/Groups/${g.id}`, { displayName: "Unique G" }, { "if-match": 'W/"5", W/"1"' })).status).toBe(200);
+    expect((await c.patch(`/Groups/${g.id}`, patchOp({ op: "replace", path: "externalId", value: "ext-g" }), { "if-match": 'W/"1", W/"2"' })).status).toBe(204);
+    expectScimError(await c.delete(`/Groups/${g.id}`, { "if-match": 'W/"8", W/"9"' }), 412);
+    expect((await c.get(`/Groups/${g.id}`)).body.meta.version).toBe('W/"2"');
     expectScimError(await c.post("/Groups", { displayName: "Unique G" }), 409, "uniqueness");
     // A rename onto another group's name, with a member added in the same PATCH: 409, nothing of it kept.
     const other = (await c.post("/Groups", { displayName: "Other G" })).body;

@@ -106,6 +106,21 @@ describe("users: create, read, replace, delete", () => {
     expect((await c.delete(`/Users/${id}`, { "if-match": 'W/"3"' })).status).toBe(204);
   });
 
+  test("If-Match with a list matches when any tag does; If-None-Match on a write → 412 when it matches", async () => {
+    const id = (await c.post("/Users", { userName: "ifmatch-list@x.test" })).body.id;
+    expectScimError(await c.put(`/Users/${id}`, { userName: "ifmatch-list@x.test" }, { "if-none-match": "*" }), 412);
+    expectScimError(await c.patch(`/Users/${id}`, patchOp({ op: "replace", path: "title", value: "x" }), { "if-none-match": 'W/"7", W/"1"' }), 412);
+    expectScimError(await c.put(`/Users/${id}`, { userName: "ifmatch-list@x.test" }, { "if-match": 'W/"7", W/"8"' }), 412);
+    expectScimError(await c.delete(`/Users/${id}`, { "if-match": 'W/"7", "x"' }), 412);
+    expect((await c.get(`/Users/${id}`)).body.meta.version).toBe('W/"1"');
+    const put = await c.put(`/Users/${id}`, { userName: "ifmatch-list@x.test", title: "a" }, { "if-match": 'W/"1", W/"3"', "if-none-match": 'W/"3"' });
+    expect([put.status, put.headers.get("etag")]).toEqual([200, 'W/"2"']);
+    const patch = await c.patch(`/Users/${id}`, patchOp({ op: "replace", path: "title", value: "b" }), { "if-match": 'W/"1", W/"2"' });
+    expect([patch.status, patch.headers.get("etag")]).toEqual([200, 'W/"3"']);
+    expect((await c.delete(`/Users/${id}`, { "if-match": 'W/"2",W/"3"' })).status).toBe(204);
+    expectScimError(await c.put(`/Users/${id}`, { userName: "ifmatch-list@x.test" }, { "if-none-match": "*" }), 404);
+  });
+
   test("PUT replaces: readWrite attributes left out are cleared; id, meta and groups sent back are ignored", async () => {
     const u = await c.post("/Users", full("put-clear@x.test"));
     const id = u.body.id;

@@ -8,7 +8,8 @@ import type { AuditService } from "../audit/audit.service";
 import { capList } from "../audit/audit.service";
 import type { FieldChange } from "../audit/audit-event.entity";
 import { SqlWhereBuilder } from "../shared/criteria";
-import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
+import { conflict, invalidInput, notFound } from "../shared/domain-error";
+import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-version";
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
 import { PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
@@ -54,7 +55,7 @@ export interface MemberCheck {
   found: Map<string, { type: MemberType; present: boolean }>;
 }
 
-type MembershipOptions = { expectedVersion?: number; locked?: Group; checked?: MemberCheck };
+type MembershipOptions = { expectedVersion?: ExpectedVersion; locked?: Group; checked?: MemberCheck };
 
 type Tx = RequestContext & { manager: EntityManager };
 
@@ -131,7 +132,7 @@ export class GroupService {
     );
   }
 
-  async update(ctx: RequestContext, id: string, input: GroupChanges, options: { expectedVersion?: number; locked?: Group } = {}): Promise<Group> {
+  async update(ctx: RequestContext, id: string, input: GroupChanges, options: { expectedVersion?: ExpectedVersion; locked?: Group } = {}): Promise<Group> {
     const changes = validateGroupChanges(input);
     return this.uniquely(changes.displayName ?? "", () =>
       this.db.transaction(ctx, async (tx) => {
@@ -156,7 +157,7 @@ export class GroupService {
     );
   }
 
-  async delete(ctx: RequestContext, id: string, options: { expectedVersion?: number } = {}): Promise<void> {
+  async delete(ctx: RequestContext, id: string, options: { expectedVersion?: ExpectedVersion } = {}): Promise<void> {
     await this.db.transaction(ctx, async (tx) => {
       const group = await this.lockForWrite(tx, id, options.expectedVersion);
       await tx.manager.getRepository(GroupMembership).delete({ groupId: id });
@@ -171,11 +172,11 @@ export class GroupService {
     return this.changeMembers(ctx, groupId, { add: members, remove: [], replace: false }, options);
   }
 
-  async removeMembers(ctx: RequestContext, groupId: string, memberIds: string[], options: { expectedVersion?: number; locked?: Group } = {}): Promise<MembershipChange> {
+  async removeMembers(ctx: RequestContext, groupId: string, memberIds: string[], options: { expectedVersion?: ExpectedVersion; locked?: Group } = {}): Promise<MembershipChange> {
     return this.changeMembers(ctx, groupId, { add: [], remove: memberIds, replace: false }, options);
   }
 
-  async replaceMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: { expectedVersion?: number; locked?: Group } = {}): Promise<MembershipChange> {
+  async replaceMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: { expectedVersion?: ExpectedVersion; locked?: Group } = {}): Promise<MembershipChange> {
     return this.changeMembers(ctx, groupId, { add: members, remove: [], replace: true }, options);
   }
 
@@ -380,7 +381,7 @@ export class GroupService {
   }
 
   /** Reads a group for a read-modify-write (SCIM PATCH), holding its row lock until the transaction ends. */
-  lockForUpdate(tx: Tx, id: string, expectedVersion?: number): Promise<Group> {
+  lockForUpdate(tx: Tx, id: string, expectedVersion?: ExpectedVersion): Promise<Group> {
     return this.lockForWrite(tx, id, expectedVersion);
   }
 
@@ -390,7 +391,7 @@ export class GroupService {
    * The would-be members are locked first (`memberLockSql`), before the group, in the order a
    * deletion takes them.
    */
-  async lockWithMemberCheck(tx: Tx, id: string, candidates: MemberRef[], expectedVersion?: number): Promise<{ group: Group; checked?: MemberCheck }> {
+  async lockWithMemberCheck(tx: Tx, id: string, candidates: MemberRef[], expectedVersion?: ExpectedVersion): Promise<{ group: Group; checked?: MemberCheck }> {
     const ids = [...new Set(candidates.map((m) => m.id))];
     if (ids.length === 0 || ids.length > 1000) return { group: await this.lockForWrite(tx, id, expectedVersion) };
     const locks = this.memberLockSql(tx, candidates);
@@ -416,7 +417,7 @@ export class GroupService {
     return locks;
   }
 
-  private async lockForWrite(tx: Tx, id: string, expectedVersion?: number): Promise<Group> {
+  private async lockForWrite(tx: Tx, id: string, expectedVersion?: ExpectedVersion): Promise<Group> {
     const [row] = await this.db.rows(tx, ...this.lockSql(tx, id));
     return this.lockedGroup(id, row, expectedVersion);
   }
@@ -427,11 +428,10 @@ export class GroupService {
     return [`SELECT g.* FROM ${this.groupsTable} g WHERE g.id = ? AND g.organisationId = ?${lock}`, [id, tx.organisationId]];
   }
 
-  private lockedGroup(id: string, row: Record<string, unknown> | undefined, expectedVersion?: number): Group {
+  private lockedGroup(id: string, row: Record<string, unknown> | undefined, expectedVersion?: ExpectedVersion): Group {
     if (!row) throw notFound("Group", id);
     const group = groupFromRow(row);
-    if (expectedVersion !== undefined && expectedVersion !== group.version)
-      throw new DomainError("VERSION_MISMATCH", `group ${id} is at version ${group.version}, not ${expectedVersion}`, { resource: "Group" });
+    assertExpectedVersion("Group", id, group.version, expectedVersion);
     return group;
   }
 

@@ -11,7 +11,8 @@ import { removeFromEveryGroup } from "../groups/group.service";
 import type { Role } from "../roles/role.entity";
 import type { RoleService } from "../roles/role.service";
 import { type ColumnSpec, SqlWhereBuilder } from "../shared/criteria";
-import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
+import { conflict, invalidInput, notFound } from "../shared/domain-error";
+import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-version";
 import { blankToNull, caseInsensitiveKey, lowerCaseKey } from "../shared/normalise";
 import { type Continuation, PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
@@ -76,7 +77,7 @@ export type NewUser = UserChanges & { userName: string };
 
 export interface UpdateOptions {
   /** Optimistic concurrency: refuse the write when the stored version differs (SCIM If-Match). */
-  expectedVersion?: number;
+  expectedVersion?: ExpectedVersion;
 }
 
 /** What adapters render besides the user row itself; loaded for many users in a constant number of queries. */
@@ -182,8 +183,7 @@ export class UserService {
     return this.uniquely(changes, () =>
       this.db.transaction(ctx, async (tx) => {
         const user = options.current ? options.current.user : await this.lockForWrite(tx, id);
-        if (options.expectedVersion !== undefined && options.expectedVersion !== user.version)
-          throw new DomainError("VERSION_MISMATCH", `user ${id} is at version ${user.version}, not ${options.expectedVersion}`, { resource: "User" });
+        assertExpectedVersion("User", id, user.version, options.expectedVersion);
         const before = options.current?.details ?? null;
         const wasActive = user.active;
         const snapshot = { ...user };
@@ -227,8 +227,7 @@ export class UserService {
   async delete(ctx: RequestContext, id: string, options: UpdateOptions = {}): Promise<void> {
     await this.db.transaction(ctx, async (tx) => {
       const user = await this.lockForWrite(tx, id);
-      if (options.expectedVersion !== undefined && options.expectedVersion !== user.version)
-        throw new DomainError("VERSION_MISMATCH", `user ${id} is at version ${user.version}, not ${options.expectedVersion}`, { resource: "User" });
+      assertExpectedVersion("User", id, user.version, options.expectedVersion);
       await removeFromEveryGroup(tx, id);
       // Reports lose their manager as a change of theirs: a new version (their ETag) and updatedAt
       // (meta.lastModified), which a client syncing changes reads. The foreign key's SET NULL moved neither.

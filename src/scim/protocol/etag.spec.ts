@@ -1,4 +1,4 @@
-import { etagMatches, weakEtag } from './etag';
+import { etagMatches, listedEtags, weakEtag } from './etag';
 
 describe('weakEtag', () => {
   it.each([
@@ -23,4 +23,14 @@ describe('etagMatches (If-Match, weak comparison)', () => {
     ['W/"33"', 'W/"3"', false],
   ];
   it.each(cases)('If-Match %j vs %s → %s', (header, etag, expected) => expect(etagMatches(header, etag)).toBe(expected));
+});
+
+describe('listedEtags', () => {
+  it.each([
+    [undefined, undefined],
+    [' ', undefined],
+    ['*', '*'],
+    ['W/"2", W/"3"', ['2', '3']],
+    ['"2",W/"3" , 4', ['2', '3', '4']],
+  ])('%j → %j', (header, tags) => expect(listedEtags(header)).toEqual(tags));
 });

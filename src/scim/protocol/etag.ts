@@ -9,14 +9,21 @@ const opaque = (tag: string): string => {
 };
 
 /**
- * If-Match evaluation with weak comparison (RFC 9110 §8.8.3.2): SCIM versions are weak ETags.
- * `*` matches any existing resource; a list matches when any member does. A missing header
- * imposes no precondition.
+ * The opaque tags an If-Match or If-None-Match header lists (`W/"1", "2"` → ['1', '2']); `*` for
+ * any; undefined when the header is missing or empty.
+ */
+export function listedEtags(header: string | undefined | null): string[] | '*' | undefined {
+  if (header === undefined || header === null || header.trim() === '') return undefined;
+  if (header.trim() === '*') return '*';
+  return (header.match(/(?:W\/)?"[^"]*"|[^,\s]+/gi) ?? []).map(opaque);
+}
+
+/**
+ * If-Match (or If-None-Match) evaluation with weak comparison (RFC 9110 §8.8.3.2): SCIM versions
+ * are weak ETags. `*` matches any existing resource; a list matches when any member does. A
+ * missing header imposes no precondition.
  */
 export function etagMatches(ifMatch: string | undefined | null, etag: string): boolean {
-  if (ifMatch === undefined || ifMatch === null || ifMatch.trim() === '') return true;
-  if (ifMatch.trim() === '*') return true;
-  const want = opaque(etag);
-  const tags = ifMatch.match(/(?:W\/)?"[^"]*"|[^,\s]+/gi) ?? [];
-  return tags.some((t) => opaque(t) === want);
+  const tags = listedEtags(ifMatch);
+  return tags === undefined || tags === '*' || tags.includes(opaque(etag));
 }

@@ -1,4 +1,4 @@
-import { type ScimError, weakEtag } from "../protocol";
+import { etagMatches, listedEtags, preconditionFailed, weakEtag } from "../protocol";
 
 /** A SCIM answer, independent of express: the HTTP layer and /Bulk both send it. */
 export interface ScimResponse {
@@ -37,12 +37,24 @@ export const withEtag = (status: number, body: Record<string, unknown> | Streame
   headers: { ETag: weakEtag(version), ...(location ? { Location: location } : {}) },
 });
 
-/** `W/"7"` → 7; `*` or absent → undefined (no precondition); anything else cannot match (412). */
-export function expectedVersion(ifMatch: string | undefined, fail: () => ScimError): number | undefined {
-  if (!ifMatch || ifMatch.trim() === "*") return undefined;
-  const m = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(ifMatch);
-  if (!m) throw fail();
-  return Number(m[1]);
+/**
+ * The versions an If-Match lists, for a write the domain checks: `W/"2", W/"3"` → [2, 3], any of
+ * which matches (RFC 9110 §13.1.1); `*` or absent → undefined (no precondition). Tags that are no
+ * version are left out: a list of none of them matches nothing (412).
+ */
+export function expectedVersions(ifMatch: string | undefined): number[] | undefined {
+  const tags = listedEtags(ifMatch);
+  return tags === undefined || tags === "*" ? undefined : tags.filter((t) => /^\d+$/.test(t)).map(Number);
+}
+
+/**
+ * A write's preconditions against the version it locked (RFC 9110 §13.1.1–2): If-Match must match
+ * (any tag of a list), If-None-Match must not (`*` matches any existing resource); otherwise 412.
+ */
+export function checkWritePreconditions(req: Pick<ScimRequest, "ifMatch" | "ifNoneMatch">, resource: string, version: number): void {
+  const etag = weakEtag(version);
+  if (!etagMatches(req.ifMatch, etag)) throw preconditionFailed(`If-Match does not match: ${resource} is at version ${etag}`);
+  if (listedEtags(req.ifNoneMatch) !== undefined && etagMatches(req.ifNoneMatch, etag)) throw preconditionFailed(`If-None-Match matches: ${resource} is at version ${etag}`);
 }
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);

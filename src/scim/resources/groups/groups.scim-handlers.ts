@@ -14,7 +14,6 @@ import {
   notFound,
   parseListQuery,
   parsePatchRequest,
-  preconditionFailed,
   project,
   resolveAttribute,
   resolveFilter,
@@ -22,7 +21,7 @@ import {
   weakEtag,
 } from "../../protocol";
 import { type ScimScope, groupSchema } from "../scim-scope";
-import { type ProjectionParams, type ScimRequest, type ScimResponse, StreamedBody, expectedVersion, isProjected, isoTime, projectionOf, withEtag } from "../scim-response";
+import { type ProjectionParams, type ScimRequest, type ScimResponse, StreamedBody, checkWritePreconditions, expectedVersions, isProjected, isoTime, projectionOf, withEtag } from "../scim-response";
 import { groupColumnOf, groupFilterToCriteria } from "./group.scim-filter";
 
 export function toScimGroup(group: Group, members: Member[] | undefined, baseUrl: string): Json {
@@ -164,12 +163,12 @@ export async function replaceGroup(scope: ScimScope, req: ScimRequest): Promise<
   scope.resource = { type: "Group", id: req.id! };
   const { resource, notes } = normalizeResourceBody(req.body, groupSchema);
   notes.forEach((n) => scope.notes.add(n));
-  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
   const groups = scope.services.groups;
   const group = await scope.services.db.transaction(scope.ctx, async (tx) => {
     // The members are locked before the group (lockWithMemberCheck), as a deletion of one of them does.
     const members = memberRefs(resource.members);
-    const { group: locked } = await groups.lockWithMemberCheck(tx, req.id!, members, version);
+    const { group: locked } = await groups.lockWithMemberCheck(tx, req.id!, members);
+    checkWritePreconditions(req, `Group ${req.id}`, locked.version);
     const updated = await groups.update(tx, req.id!, { displayName: String(resource.displayName ?? ""), externalId: typeof resource.externalId === "string" ? resource.externalId : null }, { locked });
     await groups.replaceMembers(tx, req.id!, members, { locked: updated });
     return groups.get(tx, req.id!);
@@ -185,14 +184,13 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
   scope.resource = { type: "Group", id: req.id! };
   const parsed = parsePatchRequest(req.body, { maxOperations: scope.limits.maxPatchOperations, maxLength: scope.limits.maxFilterLength, maxDepth: scope.limits.maxFilterDepth });
   parsed.notes.forEach((n) => scope.notes.add(n));
-  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
   const groups = scope.services.groups;
   const group = await scope.services.db.transaction(scope.ctx, async (tx) => {
     // One locked read of the group's own row, threaded through every change below; the members the
     // operations would add are checked in the same round trip.
     const locked = await groups.lockWithMemberCheck(tx, req.id!, membersToAdd(parsed.operations));
     let current = locked.group;
-    if (version !== undefined && version !== current.version) throw preconditionFailed(`Group ${req.id} is at version ${weakEtag(current.version)}`);
+    checkWritePreconditions(req, `Group ${req.id}`, current.version);
     const result = applyPatch(toScimGroup(current, undefined, scope.baseUrl), parsed.operations, groupSchema, { deltaAttributes: ["members"] });
     result.notes.forEach((n) => scope.notes.add(n));
     const after = result.resource;
@@ -220,7 +218,6 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
 
 export async function deleteGroup(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
   scope.resource = { type: "Group", id: req.id! };
-  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
-  await scope.services.groups.delete(scope.ctx, req.id!, { expectedVersion: version });
+  await scope.services.groups.delete(scope.ctx, req.id!, { expectedVersion: expectedVersions(req.ifMatch) });
   return { status: 204 };
 }

@@ -13,7 +13,6 @@ import {
   notFound,
   parseListQuery,
   parsePatchRequest,
-  preconditionFailed,
   project,
   resolveAttribute,
   resolveFilter,
@@ -21,7 +20,7 @@ import {
   weakEtag,
 } from "../../protocol";
 import { type ScimScope, userSchema } from "../scim-scope";
-import { type ProjectionParams, type ScimRequest, type ScimResponse, expectedVersion, isProjected, projectionOf, withEtag } from "../scim-response";
+import { type ProjectionParams, type ScimRequest, type ScimResponse, checkWritePreconditions, expectedVersions, isProjected, projectionOf, withEtag } from "../scim-response";
 import { qualifyLegacyManager } from "../scim-filter";
 import { userColumnOf, userFilterToCriteria } from "./user.scim-filter";
 import { changesFromPatchedUser, changesFromScimUser, toScimUser } from "./user.scim-mapper";
@@ -43,10 +42,10 @@ function respondWithUser(scope: ScimScope, schema: ResourceSchema, user: User, s
   return withEtag(status, body, user.version, status === 201 ? `${scope.baseUrl}/Users/${user.id}` : undefined);
 }
 
-/** Locks the user and reads what its SCIM view needs, inside the caller's transaction. */
-async function lockWithDetails(scope: ScimScope, tx: ScimScope["ctx"] & { manager: NonNullable<ScimScope["ctx"]["manager"]> }, id: string, version: number | undefined): Promise<UserWithDetails> {
-  const current = await scope.services.users.lockWithDetails(tx, id, { groups: true });
-  if (version !== undefined && version !== current.user.version) throw preconditionFailed(`User ${id} is at version ${weakEtag(current.user.version)}`);
+/** Locks the user and reads what its SCIM view needs, inside the caller's transaction; checks If-Match / If-None-Match. */
+async function lockWithDetails(scope: ScimScope, tx: ScimScope["ctx"] & { manager: NonNullable<ScimScope["ctx"]["manager"]> }, req: ScimRequest): Promise<UserWithDetails> {
+  const current = await scope.services.users.lockWithDetails(tx, req.id!, { groups: true });
+  checkWritePreconditions(req, `User ${req.id}`, current.user.version);
   return current;
 }
 
@@ -100,9 +99,8 @@ export async function replaceUser(scope: ScimScope, req: ScimRequest): Promise<S
   const { resource, notes, sentNull } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
   notes.forEach((n) => scope.notes.add(n));
   const changes = changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, true, sentNull);
-  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
   const { user, details } = await scope.services.db.transaction(scope.ctx, async (tx) => {
-    const current = await lockWithDetails(scope, tx, req.id!, version);
+    const current = await lockWithDetails(scope, tx, req);
     return scope.services.users.updateWithDetails(tx, current.user.id, changes, { current });
   });
   return respondWithUser(scope, schema, user, 200, req.query, details);
@@ -128,10 +126,9 @@ export async function patchUser(scope: ScimScope, req: ScimRequest): Promise<Sci
   const parsed = parsePatchRequest(req.body, { maxOperations: scope.limits.maxPatchOperations, maxLength: scope.limits.maxFilterLength, maxDepth: scope.limits.maxFilterDepth });
   parsed.notes.forEach((n) => scope.notes.add(n));
   const operations = legacyManagerPaths(parsed.operations, scope.notes);
-  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
   // Read, apply and write in one transaction: all operations apply, or none does.
   const { user, details } = await scope.services.db.transaction(scope.ctx, async (tx) => {
-    const current = await lockWithDetails(scope, tx, req.id!, version);
+    const current = await lockWithDetails(scope, tx, req);
     const result = applyPatch(toScimUser(current.user, current.details, scope.baseUrl, scope.extensionUrn), operations, schema);
     result.notes.forEach((n) => scope.notes.add(n));
     const changes = changesFromPatchedUser(result.resource, result.changed, definitions, scope.extensionUrn, scope.notes);
@@ -143,7 +140,6 @@ export async function patchUser(scope: ScimScope, req: ScimRequest): Promise<Sci
 
 export async function deleteUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
   scope.resource = { type: "User", id: req.id! };
-  const version = expectedVersion(req.ifMatch, () => preconditionFailed("If-Match does not match the resource's version"));
-  await scope.services.users.delete(scope.ctx, req.id!, { expectedVersion: version });
+  await scope.services.users.delete(scope.ctx, req.id!, { expectedVersion: expectedVersions(req.ifMatch) });
   return { status: 204 };
 }

@@ -1,0 +1,12 @@
+import { DomainError } from "./domain-error";
+
+/** The version a write expects the resource at; with a list, any of them (a SCIM If-Match may list several). */
+export type ExpectedVersion = number | readonly number[];
+
+/** Refuses the write (VERSION_MISMATCH) when the stored version is not the one, or one of those, expected. */
+export function assertExpectedVersion(resource: "User" | "Group", id: string, version: number, expected: ExpectedVersion | undefined): void {
+  if (expected === undefined) return;
+  if (typeof expected === "number" ? expected === version : expected.includes(version)) return;
+  const wanted = typeof expected === "number" ? String(expected) : expected.join(" or ") || "a version it can have";
+  throw new DomainError("VERSION_MISMATCH", `${resource.toLowerCase()} ${id} is at version ${version}, not ${wanted}`, { resource });
+}
