@@ -107,6 +107,15 @@ describe("user filters, compiled to SQL", () => {
     expect(await found(`meta.lastModified ge "${midpoint}"`)).toEqual(["cid", "dee"]);
   });
 
+  test.each(["meta.created", "meta.lastModified"].flatMap((attr) => ["gt", "ge", "lt", "le", "eq"].flatMap((op) => ["+275760-09-13T00:00:00.000Z", "-000001-01-01T00:00:00Z", "10000-01-01T00:00:00Z"].map((v) => `${attr} ${op} "${v}"`))))(
+    "a date outside four-digit years → 400 invalidFilter: %s",
+    async (filter) => {
+      const r = await c.get(`/Users?filter=${encodeURIComponent(filter)}`);
+      expectScimError(r, 400, "invalidFilter");
+      expect(r.body.detail).toMatch(/dateTime/);
+    },
+  );
+
   test("legacy manager filters: id eq … and manager eq …", async () => {
     expect(await found(`id eq "${ids.dee}" and manager eq "${ids.ann}"`)).toEqual(["dee"]);
     expect(await found(`id eq "${ids.cid}" and manager eq "${ids.ann}"`)).toEqual([]);

@@ -48,6 +48,17 @@ export const isEmpty = (v: unknown): boolean =>
 // xsd:dateTime, also accepting a bare date (product "date" custom fields).
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$/i;
 
+/**
+ * An xsd:dateTime (or bare date) with a four-digit year, as a Date; undefined for anything else.
+ * Date.parse alone also reads extended years (`+275760-09-13T00:00:00Z`), which no column holds:
+ * compared as text on SQLite such a bound matched every row or none.
+ */
+export function parseDateTime(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !DATE_TIME.test(value)) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
 export interface CoerceOptions {
   notes: string[];
   /** Unknown sub-attributes: PATCH rejects them (invalidPath), POST/PUT bodies drop them with a note. */
@@ -96,9 +107,7 @@ function coerceSingle(def: AttributeDefinition, value: unknown, path: string, op
       if (typeof value !== 'number' || !Number.isFinite(value)) throw fail('a number');
       return value;
     case 'dateTime':
-      if (typeof value !== 'string' || !DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
-        throw fail('an xsd:dateTime string');
-      }
+      if (parseDateTime(value) === undefined) throw fail('an xsd:dateTime string');
       return value;
     case 'complex': {
       let obj: unknown = value;

@@ -1,5 +1,5 @@
 import type { Comparison, Criteria, ScalarValue } from "../../domain/shared/criteria";
-import { type AttrPath, type Filter, URN_ENTERPRISE_USER, invalidFilter } from "../protocol";
+import { type AttrPath, type Filter, URN_ENTERPRISE_USER, invalidFilter, parseDateTime } from "../protocol";
 
 /** Turns a value of a resolved filter into the column's type; a malformed date is the client's error. */
 export function typedValue(type: "string" | "boolean" | "date" | "number", value: unknown, shown: string): ScalarValue {
@@ -15,9 +15,9 @@ export function typedValue(type: "string" | "boolean" | "date" | "number", value
       if (typeof value === "number") return value;
       throw invalidFilter(`"${shown}" is a number`);
     case "date": {
-      const t = typeof value === "string" ? Date.parse(value) : NaN;
-      if (Number.isNaN(t)) throw invalidFilter(`"${shown}" is a dateTime: ${JSON.stringify(value)} is not one (use e.g. "2011-05-13T04:42:34Z")`);
-      return new Date(t);
+      const date = parseDateTime(value);
+      if (!date) throw invalidFilter(`"${shown}" is a dateTime: ${JSON.stringify(value)} is not one (use e.g. "2011-05-13T04:42:34Z")`);
+      return date;
     }
   }
 }
