@@ -67,6 +67,9 @@ describe("discovery", () => {
     expect(core.body.attributes.find((a: Body) => a.name === "groups")).toMatchObject({ mutability: "readOnly" });
     const ent = await c.get(`/Schemas/${ENTERPRISE}`);
     expect(ent.body.attributes.map((a: Body) => a.name).sort()).toEqual(["costCenter", "department", "division", "employeeNumber", "manager", "organization"]);
+    const group = await c.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group");
+    // Enforced: a second group of the same displayName is 409 uniqueness (test/scim/groups.test.ts).
+    expect(group.body.attributes.find((a: Body) => a.name === "displayName")).toMatchObject({ uniqueness: "server", required: true, caseExact: false });
     expectScimError(await c.get("/Schemas/urn:nope"), 404);
   });
 

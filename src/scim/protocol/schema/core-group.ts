@@ -7,8 +7,9 @@ export const CORE_GROUP_SCHEMA: SchemaDefinition = {
   name: 'Group',
   description: 'Group',
   attributes: [
-    // RFC 7643 §4.2 calls displayName REQUIRED (the §8.7.1 listing says otherwise).
-    attribute('displayName', 'string', { required: true, description: 'A human-readable name for the Group' }),
+    // RFC 7643 §4.2 calls displayName REQUIRED (the §8.7.1 listing says otherwise). Unique per
+    // organisation, case-insensitively (a duplicate is 409 uniqueness): published as such.
+    attribute('displayName', 'string', { required: true, uniqueness: 'server', description: 'A human-readable name for the Group' }),
     attribute('members', 'complex', {
       multiValued: true,
       subAttributes: [
