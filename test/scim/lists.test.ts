@@ -153,6 +153,21 @@ describe("list responses", () => {
     expect(bad.body.detail).toMatch(/emails/);
   });
 
+  test("sortBy sorts caseExact:false attributes case-insensitively (RFC 7644 §3.4.2.3); ties in userName order", async () => {
+    const own = scimClient(app.url, (await app.tenant()).scimToken);
+    for (const [userName, displayName] of [["Zed@x.test", "zoe"], ["alice@x.test", "Adam"], ["Bob@x.test", "bea"], ["carl@x.test", "Same"], ["Carla@x.test", "same"]]) {
+      expect((await own.post("/Users", { userName, displayName })).status).toBe(201);
+    }
+    for (const displayName of ["Zeta", "alpha", "Beta"]) expect((await own.post("/Groups", { displayName })).status).toBe(201);
+    const names = async (path: string, attr: string) => ((await own.get(path)).body.Resources as Body[]).map((r) => r[attr]);
+    expect(await names("/Users?sortBy=userName", "userName")).toEqual(["alice@x.test", "Bob@x.test", "carl@x.test", "Carla@x.test", "Zed@x.test"]);
+    expect(await names("/Users?sortBy=userName&sortOrder=descending", "userName")).toEqual(["Zed@x.test", "Carla@x.test", "carl@x.test", "Bob@x.test", "alice@x.test"]);
+    expect(await names("/Users?sortBy=displayName", "userName")).toEqual(["alice@x.test", "Bob@x.test", "carl@x.test", "Carla@x.test", "Zed@x.test"]);
+    expect(await names("/Users?sortBy=displayName&sortOrder=descending", "displayName")).toEqual(["zoe", "Same", "same", "bea", "Adam"]);
+    expect(await names("/Groups?sortBy=displayName", "displayName")).toEqual(["alpha", "Beta", "Zeta"]);
+    expect(await names("/Groups?sortBy=displayName&sortOrder=descending", "displayName")).toEqual(["Zeta", "Beta", "alpha"]);
+  });
+
   test("attributes and excludedAttributes on lists and on GET by id", async () => {
     const list = await c.get("/Users?count=2&attributes=title,name.familyName");
     for (const u of list.body.Resources) expect(Object.keys(u).sort()).toEqual(["id", "name", "schemas", "title", "userName"]);

@@ -7,7 +7,7 @@ import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
 import { capList } from "../audit/audit.service";
 import type { FieldChange } from "../audit/audit-event.entity";
-import { SqlWhereBuilder } from "../shared/criteria";
+import { SqlWhereBuilder, sortColumnOf } from "../shared/criteria";
 import { conflict, invalidInput, notFound } from "../shared/domain-error";
 import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-version";
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
@@ -256,8 +256,11 @@ export class GroupService {
     const list = sort ? undefined : `${ctx.organisationId}:${JSON.stringify(criteria)}`;
     const continuation = list && page.offset > 0 ? this.pages.seek(list, page.offset) : undefined;
     const countQuery = qb.clone();
-    if (sort) qb.orderBy(groupColumns[sort.field].column, sort.descending ? "DESC" : "ASC").addOrderBy("g.displayNameKey", "ASC");
-    else qb.orderBy("g.displayNameKey", "ASC");
+    const sortColumn = sort ? sortColumnOf(groupColumns[sort.field]) : "g.displayNameKey";
+    qb.orderBy(sortColumn, sort?.descending ? "DESC" : "ASC");
+    // displayNameKey is unique per organisation: the last key keeps ties stable. (TypeORM keeps one
+    // direction per column: adding it again would undo a descending sort by displayName.)
+    if (sortColumn !== "g.displayNameKey") qb.addOrderBy("g.displayNameKey", "ASC");
     if (continuation) qb.andWhere("g.displayNameKey > :seekKey", { seekKey: continuation.key });
     const skip = continuation ? continuation.skip : page.offset;
     if (skip > 0) qb.offset(skip);

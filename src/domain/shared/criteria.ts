@@ -37,6 +37,16 @@ export interface ColumnSpec {
   exactKeyColumn?: string;
 }
 
+/**
+ * What ORDER BY reads for a column. A case-insensitive string (RFC 7644 §3.4.2.3: caseExact false)
+ * sorts by its whole case-folded key where it has one (unique, indexed, the same bytes on both
+ * databases), else by LOWER(column) as filters compare it; SQLite's own order is case-sensitive.
+ */
+export function sortColumnOf(spec: ColumnSpec): string {
+  if (spec.type !== "string" || spec.caseExact) return spec.column;
+  return spec.keyColumn && spec.keyLength === undefined ? spec.keyColumn : `LOWER(${spec.column})`;
+}
+
 export const and = <F extends string, R>(...items: Criteria<F, R>[]): Criteria<F, R> => ({ kind: "and", items });
 
 /** Collects bound parameters while SQL fragments are built. */

@@ -10,7 +10,7 @@ import { CUSTOM_VALUE_KEY_LENGTH, customValueKey } from "../custom-fields/custom
 import { removeFromEveryGroup } from "../groups/group.service";
 import type { Role } from "../roles/role.entity";
 import type { RoleService } from "../roles/role.service";
-import { type ColumnSpec, SqlWhereBuilder } from "../shared/criteria";
+import { type ColumnSpec, SqlWhereBuilder, sortColumnOf } from "../shared/criteria";
 import { conflict, invalidInput, notFound } from "../shared/domain-error";
 import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-version";
 import { blankToNull, caseInsensitiveKey, lowerCaseKey } from "../shared/normalise";
@@ -335,7 +335,8 @@ export class UserService {
     // The default order (userNameKey, unique per organisation) can continue a page by seeking.
     const list = sortSpec ? undefined : `${ctx.organisationId}:${JSON.stringify(criteria)}`;
     let continuation: Continuation | null | undefined = list && page.offset > 0 ? this.pages.seek(list, page.offset) : undefined;
-    const order = sortSpec ? `${sortSpec.column} ${sort!.descending ? "DESC" : "ASC"}, u.userNameKey ASC` : "u.userNameKey ASC";
+    // userNameKey is unique per organisation: the last key keeps ties in a stable order.
+    const order = sortSpec ? `${sortColumnOf(sortSpec)} ${sort!.descending ? "DESC" : "ASC"}, u.userNameKey ASC` : "u.userNameKey ASC";
     let rows: Record<string, unknown>[] = [];
     const from = `FROM ${this.usersInNameOrder(criteria, !sortSpec)}`;
     if (page.limit > 0 && continuation && continuation.skip > 0) continuation = await this.skipFrom(ctx, list!, from, where, params, continuation, page.offset);
