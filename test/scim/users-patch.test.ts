@@ -42,6 +42,33 @@ describe("custom values longer than the detail statement carries (500 characters
   });
 });
 
+describe("a filtered PATCH of primary on a value that does not exist", () => {
+  const onlyPrimary = { op: "add", path: 'emails[type eq "work"].primary', value: "True" };
+  const workValue = (v: string) => ({ op: "add", path: 'emails[type eq "work"].value', value: v });
+
+  test("leaves the user unchanged: the valueless entry is dropped and the existing primary keeps its flag", async () => {
+    const u = await user({ emails: [{ value: `only-${n + 1}@b.test`, primary: true }] });
+    const r = await patch(u.id, onlyPrimary);
+    expect(r.status).toBe(200);
+    expect(r.body.emails).toEqual(u.emails);
+    const back = await read(u.id);
+    expect(back.emails).toEqual(u.emails);
+    expect(back.meta.version).toBe(u.meta.version);
+  });
+
+  test.each([
+    ["value first", (v: string) => [workValue(v), onlyPrimary]],
+    ["primary first", (v: string) => [onlyPrimary, workValue(v)]],
+  ])("Entra's .value and .primary for the same filter, %s: the new work email takes the primary flag", async (_, ops) => {
+    const u = await user({ emails: [{ value: `home-${n + 1}@b.test`, type: "home", primary: true }] });
+    const work = `work-${n}@b.test`;
+    const r = await patch(u.id, ...ops(work));
+    expect(r.status).toBe(200);
+    const back = await read(u.id);
+    expect(back.emails).toEqual([{ value: `home-${n}@b.test`, type: "home", primary: false }, { value: work, type: "work", primary: true }]);
+  });
+});
+
 describe("PATCH users", () => {
   test.each([["add"], ["Add"], ["ADD"], ["replace"], ["Replace"], ["REPLACE"]])("op name %s works", async (op) => {
     const u = await user();

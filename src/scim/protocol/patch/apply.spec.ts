@@ -237,6 +237,24 @@ describe('applyPatch: multi-valued semantics', () => {
     ]);
   });
 
+  it('a primary on a valueless element made from a filter takes the flag only once it has a value (Entra sends .primary and .value in either order)', () => {
+    const primary = { op: 'add' as const, path: 'emails[type eq "other"].primary', value: 'True' };
+    const value = { op: 'add' as const, path: 'emails[type eq "other"].value', value: 'o@x.org' };
+    const alone = run(user(), [primary]);
+    expect(alone.resource['emails']).toEqual([
+      { value: 'bjensen@example.com', type: 'work', primary: true },
+      { value: 'babs@jensen.org', type: 'home' },
+      { type: 'other', primary: true },
+    ]);
+    for (const ops of [[primary, value], [value, primary]]) {
+      expect(run(user(), ops).resource['emails']).toEqual([
+        { value: 'bjensen@example.com', type: 'work' },
+        { value: 'babs@jensen.org', type: 'home' },
+        { value: 'o@x.org', type: 'other', primary: true },
+      ]);
+    }
+  });
+
   it('remove with a value removes those values only', () => {
     const r = run(user(), [{ op: 'remove', path: 'emails', value: [{ value: 'babs@jensen.org', type: 'home' }] }]);
     expect(r.resource['emails']).toEqual([{ value: 'bjensen@example.com', type: 'work', primary: true }]);

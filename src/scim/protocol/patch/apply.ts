@@ -69,6 +69,16 @@ export function applyPatch(
   return new Applier(resource, schema, options).run(operations);
 }
 
+/**
+ * Whether an element takes the primary flag from the others: it is primary and, where the attribute
+ * has a `value`, has one. A valueless entry (`emails[type eq "work"].primary` for a user without a
+ * work email) is dropped on write, and must not first take the flag from the value that holds it.
+ */
+function claimsPrimary(def: AttributeDefinition, el: unknown): boolean {
+  if (!isObject(el) || el['primary'] !== true) return false;
+  return !findByName(def.subAttributes, 'value') || !isEmpty(el['value']);
+}
+
 interface Target {
   r: ResolvedAttribute;
   path: PatchPath;
@@ -227,7 +237,8 @@ class Applier {
           const at = items.findIndex((x) => sameValue(def, x, el));
           if (at >= 0) items[at] = isObject(items[at]) && isObject(el) ? { ...items[at], ...el } : el;
           else items.push(el);
-          if (isObject(el) && el['primary'] === true) keepSinglePrimary(items, at >= 0 ? at : items.length - 1);
+          const placed = at >= 0 ? at : items.length - 1;
+          if (claimsPrimary(def, items[placed])) keepSinglePrimary(items, placed);
         }
         next = items;
       } else if (countPrimaries(incoming) > 1) {
@@ -298,7 +309,9 @@ class Applier {
         items.push(coerceValue({ ...def, multiValued: false }, created, r.key, opts));
         matched.push(items.length - 1);
       }
-      if (sub.name === 'primary' && coerced === true) keepSinglePrimary(items, matched[matched.length - 1]!);
+      // Checked after `.value` too: Entra may send `.primary` before `.value` for the same filter.
+      const last = matched[matched.length - 1]!;
+      if (claimsPrimary(def, items[last])) keepSinglePrimary(items, last);
     } else {
       const coerced = coerceValue({ ...def, multiValued: false }, value, r.key, opts) as Json;
       if (matched.length > 0) {
@@ -310,7 +323,8 @@ class Applier {
         // RFC 7644 §3.5.2.3: a value filter that matches nothing is noTarget.
         throw noTarget(`no value of "${r.key}" matches "${shown}"`);
       }
-      if (coerced['primary'] === true) keepSinglePrimary(items, matched[matched.length - 1]!);
+      const last = matched[matched.length - 1]!;
+      if (claimsPrimary(def, items[last])) keepSinglePrimary(items, last);
     }
     setKey(container!, def.name, items.filter((el) => !isEmpty(el)));
   }
