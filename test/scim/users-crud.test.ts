@@ -216,6 +216,20 @@ describe("users: create, read, replace, delete", () => {
     expectScimError(await c.patch(`/Users/${other.body.id}`, patchOp({ op: "replace", path: "userName", value: "dupe@X.TEST" })), 409, "uniqueness");
   });
 
+  test("lengths count characters, as MariaDB's varchar does: 255 emoji fit, 256 do not", async () => {
+    const emoji = (n: number) => "😀".repeat(n);
+    const u = await c.post("/Users", { userName: `${emoji(128)}@x.test`, displayName: emoji(255), name: { honorificPrefix: emoji(64) } });
+    expect(u.status).toBe(201);
+    const back = (await c.get(`/Users/${u.body.id}`)).body;
+    expect([back.userName, back.displayName, back.name.honorificPrefix]).toEqual([`${emoji(128)}@x.test`, emoji(255), emoji(64)]);
+    const tooLong = await c.post("/Users", { userName: emoji(256) });
+    expectScimError(tooLong, 400, "invalidValue");
+    expect(tooLong.body.detail).toMatch(/userName is at most 255 characters/);
+    expectScimError(await c.post("/Users", { userName: "emoji-title@x.test", title: emoji(256) }), 400, "invalidValue");
+    const g = await c.post("/Groups", { displayName: emoji(255) });
+    expect([g.status, g.body.displayName]).toEqual([201, emoji(255)]);
+  });
+
   test("userName is required; an empty body is invalid", async () => {
     expectScimError(await c.post("/Users", { schemas: [CORE_USER], displayName: "no name" }), 400, "invalidValue");
     expectScimError(await c.post("/Users", [1, 2]), 400, "invalidSyntax");

@@ -9,6 +9,7 @@ import { conflict, invalidInput, notFound } from "../shared/domain-error";
 import { CustomFieldDefinition, type CustomFieldType, customFieldTypes } from "./custom-field-definition.entity";
 import { refillingOwnDetails } from "../users/own-details";
 import { CustomFieldValue, customValueKey } from "./custom-field-value.entity";
+import { characterCount } from "../shared/text-length";
 
 /** The seed documents' product extension: every new organisation starts with these string fields. */
 export const SEED_CUSTOM_FIELDS = ["area", "department", "location", "position", "custom_1", "custom_2", "custom_3"];
@@ -278,7 +279,7 @@ function canonicalValue(def: CustomFieldDefinition, v: unknown, field: string): 
     case "string": {
       if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw bad("text");
       const s = String(v);
-      if (s.length > MAX_VALUE_LENGTH) throw invalidInput(field, `"${def.key}" values are at most ${MAX_VALUE_LENGTH} characters`);
+      if (characterCount(s) > MAX_VALUE_LENGTH) throw invalidInput(field, `"${def.key}" values are at most ${MAX_VALUE_LENGTH} characters`);
       return { value: s, valueNumber: null };
     }
     case "number": {
@@ -313,7 +314,7 @@ function typedValue(def: CustomFieldDefinition, row: Pick<CustomFieldValue, "val
 
 function validateLabel(label: string): string {
   const l = label.trim();
-  if (!l || l.length > 255) throw invalidInput("label", "label must be 1-255 characters");
+  if (!l || characterCount(l) > 255) throw invalidInput("label", "label must be 1-255 characters");
   return l;
 }
 

@@ -18,6 +18,7 @@ import { User } from "../users/user.entity";
 import { type GroupCriteria, type GroupField, type GroupRelation, groupColumns } from "./group.query";
 import { GroupMembership, type MemberType } from "./group-membership.entity";
 import { Group } from "./group.entity";
+import { characterCount } from "../shared/text-length";
 
 export interface MemberRef {
   id: string;
@@ -540,12 +541,12 @@ function validateGroupChanges(input: GroupChanges): GroupChanges {
   if (input.displayName !== undefined) {
     const d = typeof input.displayName === "string" ? input.displayName.trim() : "";
     if (!d) throw invalidInput("displayName", "displayName must not be empty");
-    if (d.length > 255) throw invalidInput("displayName", "displayName is at most 255 characters");
+    if (characterCount(d) > 255) throw invalidInput("displayName", "displayName is at most 255 characters");
     c.displayName = d;
   }
   if (input.externalId !== undefined) {
     const e = blankToNull(input.externalId);
-    if (e && e.length > 255) throw invalidInput("externalId", "externalId is at most 255 characters");
+    if (e && characterCount(e) > 255) throw invalidInput("externalId", "externalId is at most 255 characters");
     c.externalId = e ?? null;
   }
   return c;

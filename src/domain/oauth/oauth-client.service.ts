@@ -10,6 +10,7 @@ import { hashSecret } from "../tokens/token.service";
 import { type FederatedCredential, OAuthClient } from "./oauth-client.entity";
 import { OAuthClientSecret } from "./oauth-client-secret.entity";
 import { type OAuthScope, type OAuthSettings, isOAuthScope, oauthScopes } from "./oauth.settings";
+import { characterCount } from "../shared/text-length";
 
 const DAY_MS = 86_400_000;
 /** A client secret lives between one and three years (a leap day included); two by default. */
@@ -52,7 +53,7 @@ export class OAuthClientService {
 
   async create(ctx: RequestContext, input: { name: string; scope?: OAuthScope; secretLifetimeMs?: number }): Promise<{ client: OAuthClient; secret: IssuedClientSecret }> {
     const name = input.name.trim();
-    if (!name || name.length > 128) throw invalidInput("name", "the client name must be 1-128 characters");
+    if (!name || characterCount(name) > 128) throw invalidInput("name", "the client name must be 1-128 characters");
     const scope = input.scope ?? "scim";
     if (!isOAuthScope(scope)) throw invalidInput("scope", `scope must be one of ${oauthScopes.join(", ")}`);
     const lifetime = secretLifetime(input.secretLifetimeMs);
@@ -207,7 +208,7 @@ export class OAuthClientService {
     const issuer = input.issuer.trim();
     const subject = input.subject.trim();
     const audience = input.audience.trim();
-    if (!/^https:\/\/\S+$/.test(issuer) || issuer.length > 512) throw invalidInput("issuer", "the issuer must be an https:// URL, e.g. https://login.microsoftonline.com/<tenant id>/v2.0");
+    if (!/^https:\/\/\S+$/.test(issuer) || characterCount(issuer) > 512) throw invalidInput("issuer", "the issuer must be an https:// URL, e.g. https://login.microsoftonline.com/<tenant id>/v2.0");
     let jwks: URL;
     try {
       jwks = new URL(input.jwksUrl.trim());
@@ -215,12 +216,12 @@ export class OAuthClientService {
       throw invalidInput("jwksUrl", "the JWKS URL is not a URL");
     }
     const schemeOk = jwks.protocol === "https:" || (this.settings.allowHttpJwks && jwks.protocol === "http:");
-    if (!schemeOk || jwks.href.length > 1024) throw invalidInput("jwksUrl", "the JWKS URL must be an https:// URL, e.g. https://login.microsoftonline.com/<tenant id>/discovery/v2.0/keys");
-    if (!subject || subject.length > 255) throw invalidInput("subject", "the subject must be 1-255 characters");
-    if (!audience || audience.length > 255) throw invalidInput("audience", "the audience must be 1-255 characters");
+    if (!schemeOk || characterCount(jwks.href) > 1024) throw invalidInput("jwksUrl", "the JWKS URL must be an https:// URL, e.g. https://login.microsoftonline.com/<tenant id>/discovery/v2.0/keys");
+    if (!subject || characterCount(subject) > 255) throw invalidInput("subject", "the subject must be 1-255 characters");
+    if (!audience || characterCount(audience) > 255) throw invalidInput("audience", "the audience must be 1-255 characters");
     // Entra's issuer names the tenant: the `tid` claim is then held to it even when not given separately.
     const tenantId = input.tenantId?.trim() || ENTRA_ISSUER.exec(issuer)?.[1] || null;
-    if (tenantId && tenantId.length > 64) throw invalidInput("tenantId", "the tenant id must be at most 64 characters");
+    if (tenantId && characterCount(tenantId) > 64) throw invalidInput("tenantId", "the tenant id must be at most 64 characters");
     return { issuer, jwksUrl: jwks.href, subject, audience, tenantId };
   }
 }

@@ -8,6 +8,7 @@ import type { CustomFieldService } from "../custom-fields/custom-field.service";
 import type { RoleService } from "../roles/role.service";
 import { conflict, invalidInput, notFound } from "../shared/domain-error";
 import { Organisation } from "./organisation.entity";
+import { characterCount } from "../shared/text-length";
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -110,7 +111,7 @@ function validateSlug(slug: string): string {
 
 function validateName(name: string): string {
   const n = name.trim();
-  if (!n || n.length > 255) throw invalidInput("name", "name must be 1-255 characters");
+  if (!n || characterCount(n) > 255) throw invalidInput("name", "name must be 1-255 characters");
   return n;
 }
 

@@ -11,6 +11,7 @@ import { caseInsensitiveKey } from "../shared/normalise";
 import { refillingOwnDetails } from "../users/own-details";
 import { RoleAssignment } from "./role-assignment.entity";
 import { Role } from "./role.entity";
+import { characterCount } from "../shared/text-length";
 
 export const BUILT_IN_ROLES = [
   { name: "admin", description: "Manages the organisation: users, groups, roles, tokens and sign-in settings", permissions: ["*"] },
@@ -212,7 +213,7 @@ export function roleFromRaw(raw: Record<string, unknown>): Role {
 
 function validateRoleName(name: string | undefined): string {
   const n = (name ?? "").trim();
-  if (!n || n.length > 128) throw invalidInput("name", "role name must be 1-128 characters");
+  if (!n || characterCount(n) > 128) throw invalidInput("name", "role name must be 1-128 characters");
   return n;
 }
 

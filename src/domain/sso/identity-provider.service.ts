@@ -7,6 +7,7 @@ import { diffFields } from "../audit/audit.service";
 import { Organisation } from "../organisations/organisation.entity";
 import { DomainError, invalidInput, notFound } from "../shared/domain-error";
 import { IdentityProvider, type IdentityProviderKind, type OidcSettings, type SamlSettings, type UserMatch } from "./identity-provider.entity";
+import { characterCount } from "../shared/text-length";
 
 export const userMatches: readonly UserMatch[] = ["userName", "email", "externalId"];
 export const oidcClaims: readonly OidcSettings["claim"][] = ["preferred_username", "email", "upn", "oid"];
@@ -95,7 +96,7 @@ function validUrl(field: string, value: string): string {
 function validText(field: string, value: string | undefined | null, max: number): string {
   const v = (value ?? "").trim();
   if (!v) throw invalidInput(field, `${field} is required`);
-  if (v.length > max) throw invalidInput(field, `${field} is longer than ${max} characters`);
+  if (characterCount(v) > max) throw invalidInput(field, `${field} is longer than ${max} characters`);
   return v;
 }
 

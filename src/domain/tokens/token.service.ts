@@ -8,6 +8,7 @@ import type { AuditService } from "../audit/audit.service";
 import { invalidInput, notFound } from "../shared/domain-error";
 import { Organisation } from "../organisations/organisation.entity";
 import { AccessToken, type TokenScope, tokenScopes } from "./access-token.entity";
+import { characterCount } from "../shared/text-length";
 
 export interface IssuedToken {
   token: AccessToken;
@@ -65,7 +66,7 @@ export class TokenService {
 
   async create(ctx: RequestContext, input: { name: string; scope: TokenScope; expiresAt?: Date | null }): Promise<IssuedToken> {
     const name = input.name.trim();
-    if (!name || name.length > 128) throw invalidInput("name", "token name must be 1-128 characters");
+    if (!name || characterCount(name) > 128) throw invalidInput("name", "token name must be 1-128 characters");
     if (!tokenScopes.includes(input.scope)) throw invalidInput("scope", `scope must be one of ${tokenScopes.join(", ")}`);
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw invalidInput("expiresAt", "expiresAt must be in the future");
     if (input.expiresAt && input.expiresAt.getTime() > Date.now() + MAX_TOKEN_LIFETIME_DAYS * 86400_000)

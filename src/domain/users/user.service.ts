@@ -23,6 +23,7 @@ import { contactFromRow, userFromRow } from "./user.rows";
 import { type DetailParts, fullValuesSql, isCutValue, membershipsThenGroups, missingFromRows, pageDetailsParams, pageDetailsSql, userDetailsFromRows, userDetailsParams, userDetailsSql, valueKey } from "./user-details.sql";
 import { type PostalAddress, User } from "./user.entity";
 import { type UserCriteria, type UserField, type UserRelation, contactColumns, relationsOf, userColumns } from "./user.query";
+import { characterCount } from "../shared/text-length";
 
 export interface ContactInput {
   value: string;
@@ -910,12 +911,12 @@ export function validateChanges(input: UserChanges): ValidatedChanges {
   if (input.userName !== undefined) {
     const userName = typeof input.userName === "string" ? input.userName.trim() : "";
     if (!userName) throw invalidInput("userName", "userName must not be empty");
-    if (userName.length > 255) throw invalidInput("userName", "userName is at most 255 characters");
+    if (characterCount(userName) > 255) throw invalidInput("userName", "userName is at most 255 characters");
     c.userName = userName;
   }
   if (input.externalId !== undefined) {
     const e = blankToNull(input.externalId);
-    if (e && e.length > 255) throw invalidInput("externalId", "externalId is at most 255 characters");
+    if (e && characterCount(e) > 255) throw invalidInput("externalId", "externalId is at most 255 characters");
     c.externalId = e ?? null;
   }
   if (input.active !== undefined && typeof input.active !== "boolean") throw invalidInput("active", "active must be true or false");
@@ -924,12 +925,12 @@ export function validateChanges(input: UserChanges): ValidatedChanges {
     if (v === undefined) continue;
     if (v !== null && typeof v !== "string") throw invalidInput(f, `${f} must be text`);
     const t = blankToNull(v);
-    if (t && t.length > TEXT_FIELDS[f]) throw invalidInput(f, `${f} is at most ${TEXT_FIELDS[f]} characters`);
+    if (t && characterCount(t) > TEXT_FIELDS[f]) throw invalidInput(f, `${f} is at most ${TEXT_FIELDS[f]} characters`);
     c[f] = t ?? null;
   }
   if (input.managerId !== undefined) c.managerId = blankToNull(input.managerId) ?? null;
-  c.emails = validateContacts("emails", input.emails, (v) => EMAIL.test(v) && v.length <= 320, "an email address");
-  c.phoneNumbers = validateContacts("phoneNumbers", input.phoneNumbers, (v) => v.length <= 64, "a phone number of at most 64 characters");
+  c.emails = validateContacts("emails", input.emails, (v) => EMAIL.test(v) && characterCount(v) <= 320, "an email address");
+  c.phoneNumbers = validateContacts("phoneNumbers", input.phoneNumbers, (v) => characterCount(v) <= 64, "a phone number of at most 64 characters");
   if (input.addresses !== undefined && input.addresses !== null) {
     if (!Array.isArray(input.addresses)) throw invalidInput("addresses", "addresses must be a list");
     if (input.addresses.length > MAX_CONTACTS) throw invalidInput("addresses", `at most ${MAX_CONTACTS} addresses`);
