@@ -206,6 +206,9 @@ describe("groups", () => {
     expect(await ids(`members[value eq "${a}"]`)).toEqual([g1]);
     expect(await ids(`members eq "${a}"`)).toEqual([g1]);
     expect(await ids(`displayName sw "filter" and not (members[value eq "${a}"])`)).toEqual([g2]);
+    // RFC 7644 §3.4.2.2: pr on a multi-valued attribute is "has a value".
+    expect(await ids('displayName sw "filter" and members pr')).toEqual([g1]);
+    expect(await ids('displayName sw "filter" and not (members pr)')).toEqual([g2]);
     const bad = await c.get(`/Groups?filter=${encodeURIComponent('owner eq "x"')}`);
     expectScimError(bad, 400, "invalidFilter");
     expect(bad.body.detail).toMatch(/owner/);

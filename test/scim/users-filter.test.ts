@@ -81,6 +81,9 @@ describe("user filters, compiled to SQL", () => {
     ['emails.value ew "@acme.test"', ["ann", "cid"]],
     ['emails co "home.test"', ["ann"]],
     ["phoneNumbers pr", ["cid"]],
+    ["name pr", ["ann", "bob", "cid"]],
+    ["not (name pr)", ["dee"]],
+    ['urn:ietf:params:scim:schemas:core:2.0:User:name pr and userName sw "c"', ["cid"]],
     ['urn:ietf:params:scim:schemas:core:2.0:User:userName eq "dee@other.test"', ["dee"]],
   ])("%s", async (filter, expected) => {
     expect(await found(filter)).toEqual(expected);

@@ -13,6 +13,8 @@ export type GroupField = keyof typeof groupColumns;
 export type GroupRelation =
   /** The group directly contains this member (user or group id). */
   | { kind: "hasMember"; memberId: string }
+  /** The group has at least one member. */
+  | { kind: "hasMembers" }
   | { kind: "text"; text: string };
 
 export type GroupCriteria = Criteria<GroupField, GroupRelation>;

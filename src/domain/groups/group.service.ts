@@ -379,6 +379,8 @@ export class GroupService {
     const org = w.param(ctx.organisationId);
     const where = w.compile(criteria, groupColumns, (r: GroupRelation) => {
       if (r.kind === "hasMember") return `g.id IN (SELECT gm.groupId FROM group_memberships gm WHERE gm.memberId = ${w.param(r.memberId)} AND gm.organisationId = ${org})`;
+      // One primary-key probe per group: its first membership row.
+      if (r.kind === "hasMembers") return "EXISTS (SELECT 1 FROM group_memberships gm WHERE gm.groupId = g.id)";
       return w.comparison(groupColumns.displayName, "co", r.text);
     });
     return { where: `g.organisationId = ${org} AND (${where})`, params: w.params };

@@ -28,6 +28,8 @@ export function groupFilterToCriteria(filter: Filter): GroupCriteria {
       const column = groupColumnOf(path);
       if (column) return { kind: "compare", field: column, op, value: op === "pr" ? null : typedValue(column.endsWith("At") ? "date" : "string", value, key(path)) };
       if (!path.schema && path.attribute === "members" && (path.subAttribute ?? "value") === "value") {
+        // RFC 7644 §3.4.2.2: a multi-valued attribute is present when it has a value.
+        if (op === "pr") return { kind: "related", relation: { kind: "hasMembers" } };
         if (op !== "eq" || typeof value !== "string") throw invalidFilter('"members" can only be filtered with eq');
         return hasMembers([value]);
       }

@@ -70,6 +70,9 @@ export function userFilterToCriteria(filter: Filter, extensionUrn: string): User
     attribute(path, op: Comparison, value) {
       const column = userColumnOf(path);
       if (column) return { kind: "compare", field: column, op, value: op === "pr" ? null : typedValue(TYPES[column] ?? "string", value, key(path)) };
+      // RFC 7644 §3.4.2.2: a complex attribute (`name`) is present when any of its sub-attributes is.
+      const parts = op === "pr" && !path.schema && !path.subAttribute ? Object.entries(CORE).filter(([k]) => k.startsWith(`${path.attribute}.`)) : [];
+      if (parts.length) return { kind: "or", items: parts.map(([, field]) => ({ kind: "compare" as const, field, op, value: null })) };
       if (!path.schema && path.attribute in CONTACTS) {
         const sub = path.subAttribute ?? "value";
         return this.valuePath({ attribute: path.attribute }, op === "pr" && !path.subAttribute ? { kind: "present", path: { attribute: "value" } } : op === "pr" ? { kind: "present", path: { attribute: sub } } : { kind: "compare", path: { attribute: sub }, op, value: value as string });
