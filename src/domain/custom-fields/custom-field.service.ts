@@ -326,7 +326,7 @@ function validateOptions(type: CustomFieldType, options: string[] | null): strin
   const list = [...new Set((options ?? []).map((o) => o.trim()).filter(Boolean))];
   if (list.length === 0) throw invalidInput("options", "an enum field needs at least one option");
   if (list.length > MAX_OPTIONS) throw invalidInput("options", `an enum field has at most ${MAX_OPTIONS} options`);
-  const long = list.find((o) => o.length > MAX_VALUE_LENGTH);
+  const long = list.find((o) => characterCount(o) > MAX_VALUE_LENGTH);
   if (long !== undefined) throw invalidInput("options", `options are at most ${MAX_VALUE_LENGTH} characters, as values are`);
   // Values match an option in any letter case: two options differing only by case could not be told apart.
   const lower = list.map((o) => o.toLowerCase());

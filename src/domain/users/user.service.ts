@@ -937,7 +937,7 @@ export function validateChanges(input: UserChanges): ValidatedChanges {
     for (const a of input.addresses) {
       for (const [k, v] of Object.entries(a ?? {})) {
         if (k === "primary" ? typeof v !== "boolean" && v !== null && v !== undefined : typeof v !== "string" && v !== null && v !== undefined) throw invalidInput("addresses", `addresses.${k} must be ${k === "primary" ? "true or false" : "text"}`);
-        if (typeof v === "string" && v.length > MAX_ADDRESS_PART) throw invalidInput("addresses", `addresses.${k} is at most ${MAX_ADDRESS_PART} characters`);
+        if (typeof v === "string" && characterCount(v) > MAX_ADDRESS_PART) throw invalidInput("addresses", `addresses.${k} is at most ${MAX_ADDRESS_PART} characters`);
       }
     }
     if (input.addresses.filter((a) => a.primary).length > 1) throw invalidInput("addresses", "at most one address can be primary");
