@@ -7,6 +7,7 @@ import type { Logger } from "../platform/logger";
 import { type GraphqlContext, buildGraphqlContext } from "./context";
 import { formatGraphqlError } from "./shared/errors";
 import { jitGateway } from "./shared/jit-executor";
+import { queryCostPlugin } from "./shared/query-cost.plugin";
 import { noStorePlugins } from "./shared/no-store.plugin";
 import { buildGraphqlSchema } from "./schema";
 import { type RequestLimits, clientIp, setRateLimitHeaders } from "../http/rate-limit";
@@ -60,7 +61,7 @@ export async function graphqlRoutes(
     includeStacktraceInErrorResponses: false,
     introspection: true,
     stopOnTerminationSignals: false,
-    plugins: noStorePlugins(),
+    plugins: [...noStorePlugins(), queryCostPlugin(schema)],
   });
   await apollo.start();
   const router = Router();

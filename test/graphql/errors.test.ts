@@ -202,3 +202,33 @@ describe("a body GraphQL cannot read", () => {
     expect(await broken.json()).toEqual({ errors: [{ message: "the request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
   });
 });
+
+describe("the cost of a request", () => {
+  const post = (query: string, variables: Record<string, unknown> = {}) =>
+    fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` }, body: JSON.stringify({ query, variables }) });
+
+  test("a request that would read too much at once is refused before it runs: 400 QUERY_TOO_COMPLEX with its cost", async () => {
+    const aliases = Array.from({ length: 300 }, (_, i) => `u${i}: users(first: 500) { nodes { id groups { id } roles { id } } }`).join(" ");
+    const nested = `query($n: Int!) { groups(first: $n) { nodes { id members(first: $n) { totalCount nodes { id display } } } } }`;
+    for (const [query, variables] of [[`{ ${aliases} }`, {}], [nested, { n: 500 }]] as const) {
+      app.queries.reset();
+      const r = await post(query, variables);
+      expect(r.status).toBe(400);
+      const body = (await r.json()) as { errors: { message: string; extensions: { code: string; cost: number; maxCost: number } }[] };
+      expect(body.errors[0].message).toMatch(/too much at once/);
+      expect(body.errors[0].extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", maxCost: 50_000 });
+      expect(body.errors[0].extensions.cost).toBeGreaterThan(50_000);
+      expect(app.queries.statements.filter((s) => /FROM [`"]?users/i.test(s))).toEqual([]);
+    }
+  });
+
+  test("what a front end asks for passes: the benchmark's page, a page of 500 users with every field, the same nested query with small pages", async () => {
+    const bench = `{ users(first: 100) { totalCount nodes { id userName displayName active groups { id displayName } roles { name } manager { id userName displayName } } } }`;
+    const wide = `{ users(first: 500) { totalCount nodes { id userName displayName name { givenName familyName } title department active emails { value type primary } roles { name } groups { id displayName } manager { id userName } customFields version createdAt updatedAt } } }`;
+    const nested = `query($n: Int!) { groups(first: $n) { nodes { id members(first: $n) { totalCount nodes { id display } } } } }`;
+    for (const [query, variables] of [[bench, {}], [wide, {}], [nested, { n: 20 }]] as const) {
+      const body = (await (await post(query, variables)).json()) as { errors?: unknown };
+      expect(body.errors).toBeUndefined();
+    }
+  });
+});
