@@ -253,6 +253,23 @@ describe("provisioning log", () => {
     expect((log[1].requestBody as Body).Operations[0].value).toEqual({ password: "[redacted]", title: "x" });
   });
 
+  test("a PATCH that names the password in its path (any case, URN-qualified, inside /Bulk) leaves no password in the log", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    const id = "00000000-0000-4000-8000-000000000000";
+    await s.patch(`/Users/${id}`, patchOp(
+      { op: "replace", path: "password", value: "Sup3rSecretPW1" },
+      { op: "replace", path: "urn:ietf:params:scim:schemas:core:2.0:User:password", value: "Sup3rSecretPW3" },
+      { op: "Replace", path: "PASSWORD", value: "Sup3rSecretPW4" },
+      { op: "replace", path: "title", value: "kept" },
+    ));
+    await s.post("/Bulk", { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [{ method: "PATCH", path: `/Users/${id}`, data: patchOp({ op: "replace", path: "password", value: "Sup3rSecretPW5" }) }] });
+    const log = await entries(tenant, 2);
+    const text = JSON.stringify(log.map((e) => e.requestBody));
+    expect(text).not.toMatch(/Sup3rSecret/);
+    expect((log[0].requestBody as Body).Operations.map((o: Body) => o.value)).toEqual(["[redacted]", "[redacted]", "[redacted]", "kept"]);
+  });
+
   test("the log can be filtered by status, method and token; other organisations' requests are not in it", async () => {
     const tenant = await app.tenant();
     const s = scimClient(app.url, tenant.scimToken);

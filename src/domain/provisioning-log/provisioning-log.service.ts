@@ -28,7 +28,10 @@ export function redactBody(value: unknown, depth = 0): unknown {
   if (depth > 20) return "[…]";
   if (Array.isArray(value)) return value.slice(0, 200).map((v) => redactBody(v, depth + 1));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEYS.test(k) ? "[redacted]" : redactBody(v, depth + 1)]));
+    const o = value as Record<string, unknown>;
+    // A PATCH operation names its attribute in `path` ("password", "urn:…:User:password"): its value is the secret.
+    const secretPath = typeof o.path === "string" && SECRET_KEYS.test(o.path.split(/[:.]/).at(-1) ?? "");
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, SECRET_KEYS.test(k) || (secretPath && /^value$/i.test(k)) ? "[redacted]" : redactBody(v, depth + 1)]));
   }
   if (typeof value === "string" && value.length > 2000) return `${value.slice(0, 2000)}…`;
   return value;
