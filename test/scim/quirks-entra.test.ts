@@ -93,16 +93,29 @@ describe("Entra ID quirks", () => {
   test("roles as [\"Admin\"], as [{value,type,primary}], and as Entra's JSON-string values", async () => {
     const a = await c.post("/Users", { userName: `roles-a-${++n}@x.test`, roles: ["Admin"] });
     expect(a.status).toBe(201);
-    expect(a.body.roles).toEqual([{ value: "admin", display: "admin" }]);
+    expect(a.body.roles).toEqual([{ value: "admin", display: "admin", primary: true }]);
     const b = await c.post("/Users", { userName: `roles-b-${++n}@x.test`, roles: [{ value: "Member", type: "WindowsAzureActiveDirectoryRole", primary: "True" }] });
     expect(b.status).toBe(201);
-    expect(b.body.roles).toEqual([{ value: "member", display: "member" }]);
+    expect(b.body.roles).toEqual([{ value: "member", display: "member", primary: true }]);
     const u = await entraUser();
     const r = await c.patch(`/Users/${u.id}`, fixture("entra", "patch-roles-json", { role: "Admin" }));
     expect(r.status).toBe(200);
-    expect(r.body.roles).toEqual([{ value: "admin", display: "admin" }]);
+    expect(r.body.roles).toEqual([{ value: "admin", display: "admin", primary: true }]);
     const q = await app.gql<Body>(t.adminToken, "query($id: ID!) { user(id: $id) { roles { name } } }", { id: u.id });
     expect(q.data.user.roles).toEqual([{ name: "admin" }]);
+  });
+
+  test("the single-role mapping (roles[primary eq \"True\"].value) replaces the user's role, whichever op Entra sends; removing it leaves none", async () => {
+    const u = (await c.post("/Users", { userName: `single-role-${++n}@x.test`, roles: [{ primary: true, type: "WindowsAzureActiveDirectoryRole", value: "admin" }] })).body;
+    expect(u.roles).toEqual([{ value: "admin", display: "admin", primary: true }]);
+    for (const [op, role] of [["Replace", "member"], ["Add", "admin"]] as const) {
+      const r = await c.patch(`/Users/${u.id}`, patchOp({ op, path: 'roles[primary eq "True"].value', value: role }));
+      expect(r.status).toBe(200);
+      expect(r.body.roles).toEqual([{ value: role, display: role, primary: true }]);
+    }
+    const removed = await c.patch(`/Users/${u.id}`, patchOp({ op: "Remove", path: 'roles[primary eq "True"]' }));
+    expect(removed.status).toBe(200);
+    expect(removed.body.roles).toBeUndefined();
   });
 
   test("an unknown role → 400 invalidValue naming it, in every form", async () => {

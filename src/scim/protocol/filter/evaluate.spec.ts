@@ -88,6 +88,14 @@ describe('evaluateFilter against the RFC 7643 §8.2 User', () => {
     expect(evaluateFilter(parseFilter('b eq true'), r)).toBe(true);
   });
 
+  it('matches a boolean with "True" / "False" in any case (Entra quotes them), for eq only', () => {
+    const r = { b: true };
+    expect(evaluateFilter(parseFilter('b eq "True"'), r)).toBe(true);
+    expect(evaluateFilter(parseFilter('b eq "false"'), r)).toBe(false);
+    expect(evaluateFilter(parseFilter('b gt "False"'), r)).toBe(false);
+    expect(evaluateFilter(parseFilter('b eq "yes"'), r)).toBe(false);
+  });
+
   it('treats empty values as not present', () => {
     expect(evaluateFilter(parseFilter('title pr'), { title: '' })).toBe(false);
     expect(evaluateFilter(parseFilter('emails pr'), { emails: [] })).toBe(false);

@@ -90,6 +90,8 @@ function compareOne(actual: unknown, op: CompareOp, expected: CompValue, def?: A
   }
   if (typeof actual === 'number' && typeof expected === 'number') return ordered(actual, op, expected);
   if (typeof actual === 'boolean' && typeof expected === 'boolean') return op === 'eq' && actual === expected;
+  // Entra quotes booleans in filters as in values: roles[primary eq "True"].
+  if (typeof actual === 'boolean' && typeof expected === 'string' && /^(true|false)$/i.test(expected)) return op === 'eq' && actual === (expected.toLowerCase() === 'true');
   return false;
 }
 

@@ -46,7 +46,9 @@ export function toScimUser(user: User, details: UserDetails, baseUrl: string, ex
   if (details.phoneNumbers.length) r.phoneNumbers = details.phoneNumbers.map((p) => compact({ value: p.value, type: p.type, primary: p.primary, display: p.display }));
   if (user.addresses?.length) r.addresses = user.addresses.map((a) => compact({ ...a }));
   if (details.groups.length) r.groups = details.groups.map((g) => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.displayName, type: "direct" }));
-  if (details.roles.length) r.roles = details.roles.map((role) => ({ value: role.name, display: role.name }));
+  // A user's only role is its primary one: Entra's single-role mapping replaces it through
+  // `roles[primary eq "True"].value`, which matched nothing and added the new role beside the old.
+  if (details.roles.length) r.roles = details.roles.map((role) => ({ value: role.name, display: role.name, ...(details.roles.length === 1 ? { primary: true } : {}) }));
   const enterprise: Json = assignedColumns(user, ENTERPRISE_COLUMNS) ?? {};
   if (user.managerId) {
     enterprise.manager = compact({ value: user.managerId, $ref: `${baseUrl}/Users/${user.managerId}`, displayName: details.manager?.displayName ?? details.manager?.userName });
