@@ -253,6 +253,21 @@ describe("provisioning log", () => {
     expect((log[1].requestBody as Body).Operations[0].value).toEqual({ password: "[redacted]", title: "x" });
   });
 
+  test("a body refused before it is read (415, invalid JSON, 413) is in the log like any other answer", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    expect((await s.call("POST", "/Users", '{"userName":"x@x.test"}', { "content-type": "text/plain" })).status).toBe(415);
+    expect((await s.call("POST", "/Users", "{bad", { "content-type": "application/scim+json" })).status).toBe(400);
+    expect((await s.call("POST", "/Users", JSON.stringify({ userName: "big@x.test", title: "x".repeat(1_100_000) }))).status).toBe(413);
+    const log = await entries(tenant, 3);
+    expect(log.map((e) => [e.method, e.path, e.status, e.scimType])).toEqual([
+      ["POST", "/scim/v2/Users", 415, null],
+      ["POST", "/scim/v2/Users", 400, "invalidSyntax"],
+      ["POST", "/scim/v2/Users", 413, null],
+    ]);
+    expect(log.every((e) => e.requestBody === null && e.errorDetail)).toBe(true);
+  });
+
   test("a PATCH that names the password in its path (any case, URN-qualified, inside /Bulk) leaves no password in the log", async () => {
     const tenant = await app.tenant();
     const s = scimClient(app.url, tenant.scimToken);

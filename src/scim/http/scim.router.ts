@@ -170,6 +170,8 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
       },
     };
     let body: unknown;
+    // The body as read, for the provisioning-log entry (written once the response is out).
+    const read: { body?: unknown } = {};
     // The SCIM error answered, for the provisioning-log entry.
     const outcome: { error?: ScimError } = {};
     try {
@@ -179,15 +181,8 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
         req.log.warn({ ip: req.ip, limit: perIp.limit }, "SCIM rate limit per IP reached");
         throw new ScimError(429, `too many requests from this address; retry in ${perIp.retryAfterSeconds} s`);
       }
-      const type = req.headers["content-type"];
-      let bodyBytes = 0;
-      if (req.headers["content-length"] !== "0" && isJsonType(type)) ({ body, bytes: bodyBytes } = await readJsonBody(raw, res));
-      else {
-        raw.resume();
-        if (["POST", "PUT", "PATCH"].includes(req.method) && type && Number(req.headers["content-length"] ?? 1) > 0) {
-          throw new ScimError(415, `unsupported Content-Type ${JSON.stringify(type)}: send application/scim+json`);
-        }
-      }
+      // The caller first (headers only), then the body: a body refused (413, 415, bad JSON) is then
+      // in the organisation's provisioning log like any other answer.
       const principal = await authenticate(req, res);
       const scope: ScimScope = {
         ctx: {
@@ -202,7 +197,17 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
         limits,
         notes: new Set(),
       };
-      provisioningLog(req, res, scope, services, background, body, outcome);
+      provisioningLog(req, res, scope, services, background, read, outcome);
+      const type = req.headers["content-type"];
+      let bodyBytes = 0;
+      if (req.headers["content-length"] !== "0" && isJsonType(type)) ({ body, bytes: bodyBytes } = await readJsonBody(raw, res));
+      else {
+        raw.resume();
+        if (["POST", "PUT", "PATCH"].includes(req.method) && type && Number(req.headers["content-length"] ?? 1) > 0) {
+          throw new ScimError(415, `unsupported Content-Type ${JSON.stringify(type)}: send application/scim+json`);
+        }
+      }
+      read.body = body;
       const perToken = await requestLimits.hit(`scim:token:${principal.token.id}`, config.rateLimits.scimPerToken);
       if (perToken && !perToken.allowed) {
         setRateLimitHeaders(res, perToken);
@@ -256,7 +261,7 @@ const header = (req: ScimHttpRequest, name: string): string | undefined => {
 };
 
 /** One provisioning-log entry per authenticated SCIM request, written once the response is out. */
-function provisioningLog(req: ScimHttpRequest, res: ServerResponse, scope: ScimScope, services: Services, background: BackgroundWork, body: unknown, outcome: { error?: ScimError }): void {
+function provisioningLog(req: ScimHttpRequest, res: ServerResponse, scope: ScimScope, services: Services, background: BackgroundWork, read: { body?: unknown }, outcome: { error?: ScimError }): void {
   const started = process.hrtime.bigint();
   res.on("finish", () => {
     const err = outcome.error;
@@ -275,7 +280,7 @@ function provisioningLog(req: ScimHttpRequest, res: ServerResponse, scope: ScimS
         notes: [...scope.notes],
         scimType: err?.scimType ?? null,
         errorDetail: err?.detail ?? null,
-        requestBody: ["POST", "PUT", "PATCH"].includes(req.method) ? body : undefined,
+        requestBody: ["POST", "PUT", "PATCH"].includes(req.method) ? read.body : undefined,
       })
       .catch((e: unknown) => req.log.error({ err: e }, "could not write the provisioning log"));
     void background.track(write);
