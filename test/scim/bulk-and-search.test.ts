@@ -40,6 +40,23 @@ describe("/Bulk", () => {
     expect(g.body.members.map((m: Body) => m.value).sort()).toEqual(userIds);
   });
 
+  test("a Bulk replayed after part of it ran applies what is missing: a 409 operation's bulkId names the resource that exists", async () => {
+    const user = { method: "POST", path: "/Users", bulkId: "x", data: { userName: "replay-x@x.test" } };
+    const group = { method: "POST", path: "/Groups", bulkId: "g", data: { displayName: "Replayed group", members: [{ value: "bulkId:x" }] } };
+    const patch = { method: "PATCH", path: "/Users/bulkId:x", data: { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "title", value: "Replayed" }] } };
+    // The first run stopped after the user.
+    expect((await c.post("/Bulk", { schemas: [BULK_REQ], Operations: [user] })).body.Operations[0].status).toBe("201");
+    const replay = await c.post("/Bulk", { schemas: [BULK_REQ], Operations: [user, group, patch] });
+    expect((replay.body.Operations as Body[]).map((o) => [o.bulkId ?? o.method, o.status])).toEqual([["x", "409"], ["g", "201"], ["PATCH", "200"]]);
+    const x = (await c.get(`/Users?filter=${encodeURIComponent('userName eq "replay-x@x.test"')}`)).body.Resources[0];
+    expect(x.title).toBe("Replayed");
+    const g = (await c.get(`/Groups?filter=${encodeURIComponent('displayName eq "Replayed group"')}`)).body.Resources[0];
+    expect(g.members.map((m: Body) => m.value)).toEqual([x.id]);
+    // Replayed once more: everything exists; the group's 409 still names it for the PATCH.
+    const again = await c.post("/Bulk", { schemas: [BULK_REQ], Operations: [user, group, patch] });
+    expect((again.body.Operations as Body[]).map((o) => o.status)).toEqual(["409", "409", "200"]);
+  });
+
   test("PATCH, PUT and DELETE in bulk; errors are reported per operation", async () => {
     const u = (await c.post("/Users", { userName: "bulk-edit@x.test" })).body.id;
     const r = await c.post("/Bulk", {

@@ -239,6 +239,11 @@ export class GroupService {
     return row ? groupFromRow(row) : null;
   }
 
+  /** The group of this name in any letter case (names are unique so), or null. */
+  findByDisplayName(ctx: RequestContext, displayName: string): Promise<Group | null> {
+    return this.db.manager(ctx).getRepository(Group).findOneBy({ organisationId: ctx.organisationId, displayNameKey: caseInsensitiveKey(displayName) });
+  }
+
   async getMany(ctx: RequestContext, ids: readonly string[]): Promise<Map<string, Group>> {
     if (!ids.length) return new Map();
     const groups = await this.db.manager(ctx).getRepository(Group).findBy({ organisationId: ctx.organisationId, id: In([...new Set(ids)]) });

@@ -55,6 +55,12 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
         }
         const scimError = asScimError(err);
         if (!scimError) onUnexpected(err);
+        // A replayed Bulk: the resource exists already (409). Later operations that name its bulkId
+        // refer to that resource, so a replay applies what is missing instead of failing on it too.
+        if (scimError?.scimType === "uniqueness" && op.method === "POST" && op.bulkId) {
+          const existing = await existingResourceId(scope, op).catch(() => undefined);
+          if (existing) created.set(op.bulkId, existing);
+        }
         results.set(op, bulkErrorResult(op, scimError ?? internalError()));
         errors++;
       }
@@ -70,4 +76,15 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
     pending = waiting;
   }
   return { status: 200, body: bulkResponse(request.operations.filter((o) => results.has(o)).map((o) => results.get(o)!)) };
+}
+
+/** The id of the resource a refused POST collided with, found by its unique name (a user's userName, a group's displayName). */
+async function existingResourceId(scope: ScimScope, op: BulkOperation): Promise<string | undefined> {
+  const type = (op.path.split("/")[1] ?? "").toLowerCase();
+  const attribute = type === "users" ? "username" : type === "groups" ? "displayname" : undefined;
+  const data = (op.data ?? {}) as Record<string, unknown>;
+  const name = attribute ? Object.entries(data).find(([k]) => k.toLowerCase() === attribute)?.[1] : undefined;
+  if (typeof name !== "string") return undefined;
+  const found = type === "users" ? await scope.services.users.findByUserName(scope.ctx, name) : await scope.services.groups.findByDisplayName(scope.ctx, name);
+  return found?.id;
 }
