@@ -53,6 +53,10 @@ describe("list responses", () => {
     expect(zero.body).toEqual({ schemas: [LIST], totalResults: 25, startIndex: 1, itemsPerPage: 0, Resources: [] });
     const past = await c.get("/Users?startIndex=100&count=5");
     expect(past.body).toMatchObject({ totalResults: 25, startIndex: 100, itemsPerPage: 0, Resources: [] });
+    // Integers of any size: the count capped, the page past the end.
+    const huge = await c.get("/Users?startIndex=99999999999999999999&count=99999999999999999999");
+    expect(huge.status).toBe(200);
+    expect(huge.body).toMatchObject({ totalResults: 25, itemsPerPage: 0, Resources: [] });
   });
 
   test("count is capped at maxResults", async () => {

@@ -26,6 +26,13 @@ describe('parseListQuery', () => {
   ];
   it.each(cases)('%s', (_, params, expected) => expect(parseListQuery(params, limits)).toEqual(expected));
 
+  it('an integer of any size is an integer: a huge count is capped, a huge startIndex is past the end', () => {
+    const q = parseListQuery({ count: '99999999999999999999', startIndex: '99999999999999999999' }, limits);
+    expect(q.count).toBe(100);
+    expect(q.startIndex).toBe(Number.MAX_SAFE_INTEGER);
+    expect(parseListQuery({ count: '-99999999999999999999' }, limits).count).toBe(0);
+  });
+
   it('caps the default count at maxResults', () => {
     expect(parseListQuery({}, { maxResults: 10, defaultCount: 50 }).count).toBe(10);
   });

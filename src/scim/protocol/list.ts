@@ -39,8 +39,9 @@ function integer(name: string, raw: unknown): number | undefined {
   if (typeof raw === 'number') n = raw;
   else if (typeof raw === 'string' && /^\s*[+-]?\d+\s*$/.test(raw)) n = Number(raw);
   else throw invalidValue(`"${name}" must be an integer`);
-  if (!Number.isSafeInteger(n)) throw invalidValue(`"${name}" must be an integer`);
-  return n;
+  if (!Number.isInteger(n)) throw invalidValue(`"${name}" must be an integer`);
+  // An integer of any size is one: the caller's count is capped and a startIndex past the end is an empty page.
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
 }
 
 function single(name: string, raw: unknown): unknown {
