@@ -143,6 +143,11 @@ describe("Entra ID quirks", () => {
     const created = await c.post("/Users", { userName: `mgr-str-${++n}@x.test`, [ENTERPRISE]: { manager: boss.id } });
     expect(created.status).toBe(201);
     expect(created.body[ENTERPRISE].manager).toEqual(shape(boss.id));
+    // The same array on the URN-qualified path, as POST already took it.
+    const urnArray = await c.patch(`/Users/${u.id}`, patchOp({ op: "Replace", path: `${ENTERPRISE}:manager`, value: [{ value: boss.id }] }));
+    expect(urnArray.status).toBe(200);
+    expect(urnArray.body[ENTERPRISE].manager).toEqual(shape(boss.id));
+    expectScimError(await c.patch(`/Users/${u.id}`, patchOp({ op: "Replace", path: `${ENTERPRISE}:manager`, value: [{ value: boss.id }, { value: boss2.id }] })), 400, "invalidValue");
     const unknown = await c.patch(`/Users/${u.id}`, fixture("entra", "patch-manager-string", { managerId: "00000000-0000-4000-8000-000000000000" }));
     expect(unknown.status).toBe(400);
     const cleared = await c.patch(`/Users/${u.id}`, patchOp({ op: "Remove", path: `${ENTERPRISE}:manager` }));

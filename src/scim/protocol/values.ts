@@ -80,7 +80,13 @@ export function coerceValue(def: AttributeDefinition, value: unknown, path: stri
     }
     return items.filter((x) => x !== null && x !== undefined).map((x) => coerceSingle(def, x, path, opts));
   }
-  if (Array.isArray(value)) throw invalidValue(`attribute "${path}" is single-valued but an array was given`);
+  if (Array.isArray(value)) {
+    // The mirror of the wrap above, for complex values only: IdPs send a manager as [{value}], in
+    // PATCH as in POST. A simple attribute given an array (a title) stays an error.
+    if (def.type !== 'complex' || value.length > 1) throw invalidValue(`attribute "${path}" is single-valued but an array was given`);
+    addNote(opts.notes, `single value unwrapped from an array: ${path}`);
+    return value.length === 0 ? null : coerceValue(def, value[0], path, opts);
+  }
   return coerceSingle(def, value, path, opts);
 }
 
