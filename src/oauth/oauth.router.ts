@@ -94,9 +94,10 @@ export function oauthRouter(services: Services, config: AppConfig): Router {
       if (form.grant_type !== "client_credentials") throw new OAuthError(400, "unsupported_grant_type", "only grant_type=client_credentials is supported");
       const auth = clientAuthentication(req.get("authorization"), form);
       if (isProblem(auth)) throw auth.error === "invalid_client" ? invalidClient(auth.description) : new OAuthError(400, auth.error, auth.description);
-      await rateLimit(`oauth-token:client:${auth.clientId.slice(0, 64)}`);
-
-      const grant = await services.oauthTokens.grant({ auth, scope: form.scope, requestId: req.requestId });
+      // Per client, counted once the client has authenticated: counted before, failed attempts by
+      // anyone who knows a client_id (it is not secret) locked that client out.
+      const onAuthenticated = (client: { id: string }) => rateLimit(`oauth-token:client:${client.id}`);
+      const grant = await services.oauthTokens.grant({ auth, scope: form.scope, requestId: req.requestId, onAuthenticated });
       const error = grant.ok ? null : refusalError(grant.reason);
       if (!grant.ok) {
         const fields = { clientId: auth.clientId.slice(0, 64), ip, method: auth.method, reason: grant.reason, assertion: grant.assertion };
@@ -117,9 +118,9 @@ export function oauthRouter(services: Services, config: AppConfig): Router {
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!req.path.startsWith("/oauth/") && !req.path.startsWith("/.well-known/")) return next(err);
     let e: OAuthError;
-    const type = (err as { type?: string })?.type;
     if (err instanceof OAuthError) e = err;
-    else if (type === "entity.too.large" || type === "entity.parse.failed" || type === "parameters.too.many" || type === "charset.unsupported") e = new OAuthError(400, "invalid_request", "the token request body could not be read");
+    // Any body the parser refused (too large, malformed, an unknown or broken Content-Encoding, a bad charset).
+    else if (isClientError(err)) e = new OAuthError(400, "invalid_request", "the token request body could not be read");
     else if (isDatabaseUnavailable(err)) e = new OAuthError(503, "temporarily_unavailable", "the directory's storage (database or Redis) is unavailable; retry later", { "Retry-After": "5" });
     else {
       req.log.error({ err }, "unexpected error at the OAuth endpoints");
@@ -166,3 +167,9 @@ export function oauthRouter(services: Services, config: AppConfig): Router {
       .catch((e: unknown) => req.log.error({ err: e }, "could not write the provisioning log"));
   }
 }
+
+/** body-parser's refusals carry a 4xx status (400, 413, 415). */
+const isClientError = (err: unknown): boolean => {
+  const status = (err as { status?: unknown })?.status;
+  return typeof status === "number" && status >= 400 && status < 500;
+};

@@ -44,6 +44,24 @@ test("per client: a client's fourth token request in the window → 429 from any
   expect((await tokenRequest(app, { grant_type: "client_credentials" }, { basic: [b.clientId, b.secret], headers: from("203.0.113.51") })).status).toBe(200);
 });
 
+test("per client: failed attempts with a client's id do not count against it; anyone knowing the id cannot lock it out", async () => {
+  const victim = await newClient(app, tenant, "victim");
+  // From many addresses (each under its own per-IP limit), more wrong secrets than the client's limit.
+  for (let i = 0; i < LIMIT + 2; i++) {
+    const r = await tokenRequest(app, { grant_type: "client_credentials" }, { basic: [victim.clientId, "wrong"], headers: from(`192.0.2.${i + 1}`) });
+    expect(r.status).toBe(401);
+  }
+  expect((await tokenRequest(app, { grant_type: "client_credentials" }, { basic: [victim.clientId, victim.secret], headers: from("192.0.2.200") })).status).toBe(200);
+});
+
+test("a body the parser refuses (an unknown Content-Encoding, gzip that is not gzip) → 400 invalid_request, not 500", async () => {
+  for (const encoding of ["br2", "gzip"]) {
+    const res = await fetch(`${app.url}/oauth/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-encoding": encoding, ...from(`192.0.2.${encoding.length + 100}`) }, body: "grant_type=client_credentials" });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe("invalid_request");
+  }
+});
+
 test("the counters are shared (in the database) and atomic: of 20 concurrent hits on a limit of 8, exactly 8 pass", async () => {
   const now = new Date();
   const results = await Promise.all(Array.from({ length: 20 }, () => app.services.rateLimiter.hit("test:concurrent", { limit: 8, windowSeconds: 3600 }, now)));

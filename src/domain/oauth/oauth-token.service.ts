@@ -34,6 +34,12 @@ export interface TokenRequest {
   /** The `scope` parameter, space-separated; absent: every scope the client holds. */
   scope?: string;
   requestId: string;
+  /**
+   * Runs once the client has proved who it is, before anything is issued (the adapter's per-client
+   * rate limit: counting before, failed attempts by anyone who knows a client_id locked it out).
+   * Throwing stops the grant.
+   */
+  onAuthenticated?: (client: KnownClient) => Promise<void>;
 }
 
 /** The client credentials grant (RFC 6749 §4.4): authenticate the client, settle the scope, sign, audit. */
@@ -66,6 +72,7 @@ export class OAuthTokenService {
       if (check !== "ok") return refuse(check);
     }
 
+    await request.onAuthenticated?.(client);
     const allowed = client.allowedScopes.split(" ").filter(isOAuthScope);
     const requested = (request.scope ?? "").split(" ").filter(Boolean);
     let granted: OAuthScope[];
