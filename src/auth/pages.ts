@@ -22,6 +22,11 @@ export const REFUSAL_PAGES: Record<string, { status: number; title: string; text
     title: "Account not provisioned",
     text: (org) => [`Your account is not provisioned in the organisation "${org}", so you cannot sign in here.`, "Ask your administrator to assign this application to you in your identity provider."],
   },
+  provisioning_refused: {
+    status: 403,
+    title: "Account could not be created",
+    text: (org) => [`Your account could not be created in the organisation "${org}" from what your identity provider sent. Sign-in refused.`, "Ask your administrator to provision your account, or to check the identity provider's attributes."],
+  },
   deactivated: {
     status: 403,
     title: "Account deactivated",

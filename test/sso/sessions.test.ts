@@ -98,6 +98,14 @@ describe("sessions: stored in the database, ended by deactivation", () => {
       const created = await app.services.users.findByUserName(t.ctx, name);
       const ev = (await app.services.audit.list(t.ctx, { action: "user.created", resourceId: created!.id }, { first: 1 })).items[0];
       expect(ev.source).toBe("sso");
+      // An identity that cannot become a user (a NameID longer than a userName may be): refused like
+      // any sign-in, with its page and in the audit trail; it was a 500.
+      const tooLong = `${"x".repeat(300)}@acme.test`;
+      const refused = (await samlSignIn(app, t, key, tooLong)).response;
+      expect(refused.status).toBe(403);
+      expect(refused.text).toContain("could not be created");
+      const audit = (await app.services.audit.list(t.ctx, { action: "sso.refused" }, { first: 1 })).items[0];
+      expect(audit.changes.reason).toEqual({ before: null, after: "provisioning_refused" });
     } finally {
       await app.gql(t.adminToken, `mutation { setJustInTimeProvisioning(kind: saml, enabled: false) { justInTimeProvisioning } }`);
     }

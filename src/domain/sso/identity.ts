@@ -14,6 +14,7 @@ export interface VerifiedIdentity {
 
 export type RefusalReason =
   | "not_provisioned"
+  | "provisioning_refused"
   | "deactivated"
   | "ambiguous"
   | "wrong_tenant"

@@ -36,7 +36,16 @@ export class SignInService {
     const found = await this.match(ctx, idp, identity);
     if (found === "ambiguous") return this.refuse(ctx, idp, "ambiguous", "more than one user has this email address", { identifier: identity.identifier });
     let user = found;
-    if (!user && idp.justInTimeProvisioning) user = await this.createJustInTime(ctx, idp, identity);
+    if (!user && idp.justInTimeProvisioning) {
+      try {
+        user = await this.createJustInTime(ctx, idp, identity);
+      } catch (err) {
+        // The identity cannot become a user (its name is taken, too long, an email is malformed): a
+        // refusal like any other, in the audit trail, not a 500.
+        if (!(err instanceof DomainError)) throw err;
+        return this.refuse(ctx, idp, "provisioning_refused", `just-in-time provisioning refused: ${err.message}`, { identifier: identity.identifier });
+      }
+    }
     if (!user)
       return this.refuse(ctx, idp, "not_provisioned", "this account is not provisioned in this organisation", { identifier: identity.identifier });
     if (!user.active)
