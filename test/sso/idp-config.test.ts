@@ -82,6 +82,9 @@ describe("identity provider settings through GraphQL (admin only)", () => {
   test.each([
     ["an Entra issuer without tenant id", { issuer: "https://login.microsoftonline.com/common/v2.0" }, "tenantId"],
     ["the oid claim matched by userName", { claim: "oid", matchBy: "userName", tenantId: "t" }, "matchBy"],
+    // preferred_username is the user's to choose at many IdPs: it would name anyone's address.
+    ["matching by email on a claim other than email", { claim: "preferred_username", matchBy: "email" }, "matchBy"],
+    ["matching by email on upn", { claim: "upn", matchBy: "email" }, "matchBy"],
     ["an unknown claim", { claim: "sub" }, "claim"],
   ])("configureOidc refuses %s", async (_name, over, field) => {
     const r = await app.gql(other.adminToken, OIDC, { input: { issuer: "https://idp.example/", clientId: "c", clientSecret: "s", ...over } });

@@ -105,7 +105,7 @@ describe("sessions: stored in the database, ended by deactivation", () => {
       expect(refused.status).toBe(403);
       expect(refused.text).toContain("could not be created");
       const audit = (await app.services.audit.list(t.ctx, { action: "sso.refused" }, { first: 1 })).items[0];
-      expect(audit.changes.reason).toEqual({ before: null, after: "provisioning_refused" });
+      expect(audit.changes?.reason).toEqual({ before: null, after: "provisioning_refused" });
     } finally {
       await app.gql(t.adminToken, `mutation { setJustInTimeProvisioning(kind: saml, enabled: false) { justInTimeProvisioning } }`);
     }

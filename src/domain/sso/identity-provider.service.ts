@@ -176,6 +176,7 @@ export class IdentityProviderService {
     if (!oidcClaims.includes(claim)) throw invalidInput("claim", `claim must be one of ${oidcClaims.join(", ")}`);
     const matchBy = validMatch(input.matchBy, claim === "oid" ? "externalId" : claim === "email" ? "email" : "userName");
     if (claim === "oid" && matchBy !== "externalId") throw invalidInput("matchBy", "the oid claim matches users by externalId");
+    if (matchBy === "email" && claim !== "email") throw invalidInput("matchBy", "matching by email needs claim email: only the email claim is checked for email_verified");
     const settings: OidcSettings = { issuer, tenantId, clientId: validText("clientId", input.clientId, 255), claim, matchBy };
     const secret = input.clientSecret?.trim() ? validText("clientSecret", input.clientSecret, 1024) : undefined;
     return this.write(ctx, "oidc", settings, { justInTimeProvisioning: input.justInTimeProvisioning, clientSecret: secret });

@@ -25,6 +25,10 @@ describe("identityFromOidc", () => {
   test("a missing identifier claim is refused", () => {
     expect(identityFromOidc(entra({ claim: "upn", matchBy: "userName" }), { tid: "t1", oid: "o" })).toMatchObject({ ok: false, reason: "missing_identifier" });
   });
+  test("settings that match by email on another claim (stored before configureOidc refused them) sign nobody in", () => {
+    const claims = { tid: "t1", preferred_username: "pia@x.test", email: "attacker@evil.test", email_verified: false };
+    expect(identityFromOidc(entra({ claim: "preferred_username", matchBy: "email" }), claims)).toMatchObject({ ok: false, reason: "not_configured" });
+  });
 });
 
 describe("identityFromSaml", () => {

@@ -54,6 +54,11 @@ export function identityFromOidc(settings: OidcSettings, claims: Record<string, 
       return { ok: false, reason: "wrong_tenant", message: `the token was issued for tenant ${tid ?? "(none)"}, not the configured tenant` };
   }
   const verifiedEmail = claims.email_verified === true || claims.xms_edov === true ? str(claims.email) : null;
+  // Users found by email address are found only by a verified one: another claim (preferred_username,
+  // upn) is whatever the IdP lets its users choose, and named anyone's address. configureOidc now
+  // refuses the pairing; this holds for settings stored before it did.
+  if (settings.matchBy === "email" && settings.claim !== "email")
+    return { ok: false, reason: "not_configured", message: `matching by email needs the email claim (email_verified), not ${settings.claim}` };
   if (settings.claim === "email" && !verifiedEmail)
     return { ok: false, reason: "unverified_email", message: "the identity provider does not vouch for the email claim (email_verified is not true)" };
   const identifier = settings.claim === "email" ? verifiedEmail : str(claims[settings.claim]);
