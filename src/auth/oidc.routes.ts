@@ -55,8 +55,10 @@ export function oidcRoutes(services: Services, publicUrl: string, sessions: Sess
         settings.clientId,
         { client_secret: secret },
         client.ClientSecretPost(secret),
-        // Only when OIDC_ALLOW_INSECURE_REQUESTS=true (tests and local development against http://).
-        options.allowInsecureRequests ? { execute: [client.allowInsecureRequests] } : undefined,
+        // The id_token's signature is checked against the IdP's JWKS (openid-client otherwise trusts
+        // the TLS channel of the token endpoint alone). allowInsecureRequests only when
+        // OIDC_ALLOW_INSECURE_REQUESTS=true (tests and local development against http://).
+        { execute: [client.enableNonRepudiationChecks, ...(options.allowInsecureRequests ? [client.allowInsecureRequests] : [])] },
       )
       .then((config) => {
         const verify: VerifyFunction = (tokens, done) => {
