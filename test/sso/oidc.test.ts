@@ -50,10 +50,10 @@ afterAll(async () => {
 });
 
 /** Plays the browser: Roster → fake Entra login → back to Roster's callback (not yet followed). */
-async function loginAtIdp(as: string) {
+async function loginAtIdp(as: string, at: { idp: FakeEntra; slug: string } = { idp, slug: t.organisation.slug }) {
   const browser = request.agent(app.url);
-  const atIdp = request.agent(idp.origin);
-  const r1 = await browser.get(`/auth/oidc/${t.organisation.slug}/login`).expect(302);
+  const atIdp = request.agent(at.idp.origin);
+  const r1 = await browser.get(`/auth/oidc/${at.slug}/login`).expect(302);
   const authUrl = new URL(r1.headers.location);
   const r2 = await atIdp.get(rel(authUrl.href)).expect(303);
   const interaction = new URL(r2.headers.location, authUrl).href;
@@ -70,6 +70,29 @@ async function signIn(as: string) {
 }
 
 const gql = (browser: ReturnType<typeof request.agent>, query: string) => browser.post("/graphql").set("content-type", "application/json").send({ query });
+
+test("refused: an id_token whose signature is not the published key's (a forged token under a published kid)", async () => {
+  const forger = await app.tenant();
+  const forging = await startFakeEntra({
+    tenantId: TENANT,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUris: [serviceProviderInfo(app.url, forger.organisation.slug).oidcRedirectUri],
+    accounts: { "oid-admin": { name: "Ada Admin", email: "ada@contoso.example", upn: "ada@contoso.example" } },
+    publishesAnotherKey: true,
+  });
+  try {
+    await app.services.identityProviders.configureOidc(forger.ctx, { issuer: forging.issuer, tenantId: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    await app.services.users.create(forger.ctx, { userName: "ada@contoso.example", externalId: "oid-admin" });
+    const { browser, callback } = await loginAtIdp("oid-admin", { idp: forging, slug: forger.organisation.slug });
+    const r = await browser.get(rel(callback.href));
+    expect(r.status).not.toBe(303);
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    await browser.get("/auth/me").expect(401);
+  } finally {
+    await forging.close();
+  }
+});
 
 describe("OIDC sign-in against an Entra-shaped provider", () => {
   test("the authorization request carries PKCE S256, state and nonce, and our redirect URI", async () => {

@@ -4,6 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import { exportJWK, generateKeyPair } from "jose";
 import Provider from "oidc-provider";
 
 export interface FakeAccount {
@@ -32,7 +33,11 @@ function quietOidcProviderNotices() {
   }
 }
 
-export async function startFakeEntra(opts: { tenantId: string; clientId: string; clientSecret: string; redirectUris: string[]; accounts: Record<string, FakeAccount> }): Promise<FakeEntra> {
+/**
+ * `publishesAnotherKey`: its JWKS shows, under the signing key's kid, a key that did not sign: the
+ * id_tokens it issues are what a forger with a published kid would send.
+ */
+export async function startFakeEntra(opts: { tenantId: string; clientId: string; clientSecret: string; redirectUris: string[]; accounts: Record<string, FakeAccount>; publishesAnotherKey?: boolean }): Promise<FakeEntra> {
   quietOidcProviderNotices();
   const app = express();
   const server = http.createServer(app);
@@ -41,7 +46,9 @@ export async function startFakeEntra(opts: { tenantId: string; clientId: string;
   const base = `/${opts.tenantId}/v2.0`;
   const issuer = `http://127.0.0.1:${port}${base}`;
 
+  const signing = { ...(await exportJWK((await generateKeyPair("RS256", { extractable: true })).privateKey)), kid: "fake-entra-1", alg: "RS256", use: "sig" };
   const provider = new Provider(issuer, {
+    jwks: { keys: [signing] },
     clients: [
       {
         client_id: opts.clientId,
@@ -85,6 +92,10 @@ export async function startFakeEntra(opts: { tenantId: string; clientId: string;
       next(e);
     }
   });
+  if (opts.publishesAnotherKey) {
+    const other = await exportJWK((await generateKeyPair("RS256", { extractable: true })).publicKey);
+    app.get(`${base}/jwks`, (_req, res) => void res.json({ keys: [{ ...other, kid: signing.kid, alg: "RS256", use: "sig" }] }));
+  }
   app.use(base, provider.callback());
 
   return {
