@@ -19,10 +19,14 @@ const targets = new WeakMap<Request, SsoTarget>();
 type XmlNode = { $?: Record<string, string>; [k: string]: unknown };
 const children = (node: unknown, name: string): XmlNode[] => ((node as Record<string, unknown> | undefined)?.[name] as XmlNode[] | undefined) ?? [];
 
+const SAML_SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success";
+const SHA1_ALGORITHM = /Algorithm\s*=\s*"http:\/\/www\.w3\.org\/2000\/09\/xmldsig#(?:rsa-sha1|dsa-sha1|hmac-sha1|sha1)"/;
+
 /**
  * Checks node-saml leaves to its caller: the assertion's Issuer is the configured IdP, a bearer
  * SubjectConfirmation names our ACS URL as Recipient, and the Response's Destination (when
- * present) is our ACS URL. Returns the signed assertion's ID and how long it stays valid.
+ * present) is our ACS URL, its status is Success, and no signature or digest uses SHA-1. Returns
+ * the signed assertion's ID and how long it stays valid.
  */
 function checkAssertion(profile: Profile, settings: SamlSettings, acsUrl: string): { assertionId: string; validUntil: Date } | string {
   if (profile.issuer !== settings.idpEntityId) return `unexpected issuer ${JSON.stringify(profile.issuer)}`;
@@ -34,6 +38,11 @@ function checkAssertion(profile: Profile, settings: SamlSettings, acsUrl: string
   const responseXml = profile.getSamlResponseXml?.() ?? "";
   const destination = /^\s*(?:<\?xml[^>]*\?>\s*)?<(?:[\w-]+:)?Response\b[^>]*?\sDestination\s*=\s*"([^"]*)"/.exec(responseXml)?.[1];
   if (destination !== undefined && destination !== acsUrl) return `response destination ${destination} is not ${acsUrl}`;
+  // node-saml reads the status only when there is no assertion: a refusal carrying one was a sign-in.
+  const status = /<(?:[\w-]+:)?StatusCode\b[^>]*?\sValue\s*=\s*"([^"]*)"/.exec(responseXml)?.[1];
+  if (status !== undefined && status !== SAML_SUCCESS) return `the response status is ${status}, not Success`;
+  // node-saml verifies whatever algorithm the signature names; SHA-1 is forgeable by collision.
+  if (SHA1_ALGORITHM.test(responseXml)) return "the response is signed or digested with SHA-1; configure the IdP to sign with SHA-256";
   const notOnOrAfter = children(assertion, "Conditions")[0]?.$?.NotOnOrAfter;
   const until = notOnOrAfter ? new Date(notOnOrAfter).getTime() : NaN;
   const validUntil = new Date(Math.max(Number.isNaN(until) ? Date.now() + 3_600_000 : until, Date.now()) + CLOCK_SKEW_MS);

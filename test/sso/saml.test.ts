@@ -98,6 +98,18 @@ describe("SAML sign-in (Okta-shaped, signed in the test)", () => {
     await attacker.get("/auth/me").expect(401);
   });
 
+  test.each([
+    ["a Response whose status is not Success, though it carries a signed assertion", (requestId: string) => signResponse(buildResponseXml(base({ inResponseTo: requestId, status: "urn:oasis:names:tc:SAML:2.0:status:Requester" })), idpKey), /status/],
+    ["a Response and Assertion signed with RSA-SHA1 and SHA-1 digests", (requestId: string) => signResponse(buildResponseXml(base({ inResponseTo: requestId })), idpKey, { assertion: true, response: true, sha1: true }), /SHA-1/],
+  ])("refused: %s", async (_name, make, message) => {
+    const { agent, requestId } = await startLogin();
+    const r = await post(agent, make(requestId));
+    expect(r.status).toBe(401);
+    await agent.get("/auth/me").expect(401);
+    const ev = (await app.services.audit.list(t.ctx, { action: "sso.refused" }, { first: 1 })).items[0];
+    expect(String(ev.changes?.message?.after)).toMatch(message);
+  });
+
   test("an InResponseTo that Roster never issued is refused", async () => {
     const agent = request.agent(app.url);
     const r = await post(agent, signResponse(buildResponseXml(base({ inResponseTo: "_never_sent" })), idpKey));

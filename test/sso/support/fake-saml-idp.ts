@@ -49,6 +49,8 @@ export interface AssertionInput {
   recipient?: string;
   /** Lifetime from now; negative for an expired assertion. */
   notOnOrAfterMs?: number;
+  /** The Response's top-level StatusCode; Success by default. */
+  status?: string;
 }
 
 export function buildResponseXml(a: AssertionInput): string {
@@ -67,7 +69,7 @@ export function buildResponseXml(a: AssertionInput): string {
   return (
     `<saml2p:Response xmlns:saml2p="urn:oasis:names:tc:SAML:2.0:protocol" Destination="${a.destination ?? a.acsUrl}" ID="${rid}"${irt} IssueInstant="${iso(now)}" Version="2.0">` +
     `<saml2:Issuer xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">${a.idpIssuer}</saml2:Issuer>` +
-    `<saml2p:Status><saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></saml2p:Status>` +
+    `<saml2p:Status><saml2p:StatusCode Value="${a.status ?? "urn:oasis:names:tc:SAML:2.0:status:Success"}"/></saml2p:Status>` +
     `<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="${aid}" IssueInstant="${iso(now)}" Version="2.0">` +
     `<saml2:Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">${a.idpIssuer}</saml2:Issuer>` +
     `<saml2:Subject><saml2:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified">${a.nameId}</saml2:NameID>` +
@@ -84,19 +86,22 @@ const EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 const SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256";
 
-function sign(xml: string, key: TestKey, elem: "Assertion" | "Response"): string {
-  const sig = new SignedXml({ privateKey: key.keyPem, publicCert: key.certPem, signatureAlgorithm: RSA_SHA256, canonicalizationAlgorithm: EXC_C14N });
+const RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+const SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1";
+
+function sign(xml: string, key: TestKey, elem: "Assertion" | "Response", sha1 = false): string {
+  const sig = new SignedXml({ privateKey: key.keyPem, publicCert: key.certPem, signatureAlgorithm: sha1 ? RSA_SHA1 : RSA_SHA256, canonicalizationAlgorithm: EXC_C14N });
   const xpath = `//*[local-name(.)='${elem}']`;
-  sig.addReference({ xpath, transforms: [ENVELOPED, EXC_C14N], digestAlgorithm: SHA256 });
+  sig.addReference({ xpath, transforms: [ENVELOPED, EXC_C14N], digestAlgorithm: sha1 ? SHA1 : SHA256 });
   sig.computeSignature(xml, { prefix: "ds", location: { reference: `${xpath}/*[local-name(.)='Issuer']`, action: "after" } });
   return sig.getSignedXml();
 }
 
-/** Okta's default: the Assertion, then the Response, both signed. */
-export function signResponse(xml: string, key: TestKey, what: { assertion?: boolean; response?: boolean } = { assertion: true, response: true }): string {
+/** Okta's default: the Assertion, then the Response, both signed (RSA-SHA256; `sha1` for a legacy IdP). */
+export function signResponse(xml: string, key: TestKey, what: { assertion?: boolean; response?: boolean; sha1?: boolean } = { assertion: true, response: true }): string {
   let out = xml;
-  if (what.assertion) out = sign(out, key, "Assertion");
-  if (what.response) out = sign(out, key, "Response");
+  if (what.assertion) out = sign(out, key, "Assertion", what.sha1);
+  if (what.response) out = sign(out, key, "Response", what.sha1);
   return out;
 }
 
