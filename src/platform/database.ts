@@ -162,6 +162,17 @@ export class Database {
     });
   }
 
+  /**
+   * Which of these rows of an organisation exist, as one statement: on MariaDB their rows stay
+   * share-locked until COMMIT (a concurrent deletion waits, or is seen), read by primary key alone
+   * (through the organisation's index, the lock covered every row it passed). SQLite serialises
+   * writes already.
+   */
+  existingIdsSql(table: string, ids: readonly string[], organisationId: string): [string, unknown[]] {
+    const [byKey, lock] = this.dialect === "mysql" ? [" FORCE INDEX (PRIMARY)", " LOCK IN SHARE MODE"] : ["", ""];
+    return [`SELECT id FROM ${table}${byKey} WHERE id IN (${Database.placeholders(ids.length)}) AND organisationId = ?${lock}`, [...ids, organisationId]];
+  }
+
   /** `?, ?, ?` for an IN list of n values. */
   static placeholders(n: number): string {
     return Array.from({ length: n }, () => "?").join(", ");

@@ -419,13 +419,19 @@ export class GroupService {
    */
   private memberLockSql(tx: Tx, members: MemberRef[]): [string, unknown[]][] {
     if (this.db.dialect !== "mysql") return [];
-    const locks: [string, unknown[]][] = [];
-    for (const [type, table] of [["user", "users"], ["group", this.groupsTable]] as const) {
-      const ids = [...new Set(members.filter((m) => (m.type ?? "user") === type).map((m) => m.id))];
-      // By primary key alone: through the organisation's index it locked every row it passed.
-      if (ids.length) locks.push([`SELECT id FROM ${table} FORCE INDEX (PRIMARY) WHERE id IN (${Database.placeholders(ids.length)}) AND organisationId = ? LOCK IN SHARE MODE`, [...ids, tx.organisationId]]);
-    }
-    return locks;
+    return this.memberTables(members).map(({ table, ids }) => this.db.existingIdsSql(table, ids, tx.organisationId));
+  }
+
+  /** The would-be members by the table that holds them: users, then groups (those with any). */
+  private memberTables(members: MemberRef[]): { type: MemberType; table: string; ids: string[] }[] {
+    return (
+      [
+        ["user", "users"],
+        ["group", this.groupsTable],
+      ] as const
+    )
+      .map(([type, table]) => ({ type, table, ids: [...new Set(members.filter((m) => (m.type ?? "user") === type).map((m) => m.id))] }))
+      .filter((t) => t.ids.length > 0);
   }
 
   private async lockForWrite(tx: Tx, id: string, expectedVersion?: ExpectedVersion): Promise<Group> {
@@ -450,9 +456,7 @@ export class GroupService {
   private memberCheckSql(tx: Tx, groupId: string, members: MemberRef[]): [string, unknown[]] {
     const parts: string[] = [];
     const params: unknown[] = [];
-    for (const [type, table] of [["user", "users"], ["group", this.groupsTable]] as const) {
-      const ids = [...new Set(members.filter((m) => (m.type ?? "user") === type).map((m) => m.id))];
-      if (ids.length === 0) continue;
+    for (const { type, table, ids } of this.memberTables(members)) {
       parts.push(
         `SELECT t.id, '${type}' AS type, EXISTS(SELECT 1 FROM group_memberships m WHERE m.groupId = ? AND m.memberId = t.id) AS member FROM ${table} t WHERE t.organisationId = ? AND t.id IN (${Database.placeholders(ids.length)})`,
       );

@@ -686,8 +686,7 @@ export class UserService {
         if (c.managerId === user.id) throw invalidInput("managerId", "a user cannot be their own manager");
         // Locked until COMMIT on MariaDB: a manager deleted meanwhile is refused here, not by the
         // foreign key at the UPDATE (a 500).
-        const [byKey, lock] = this.db.dialect === "mysql" ? [" FORCE INDEX (PRIMARY)", " LOCK IN SHARE MODE"] : ["", ""];
-        const [manager] = await this.db.rows(tx, `SELECT id FROM users${byKey} WHERE id = ? AND organisationId = ?${lock}`, [c.managerId, tx.organisationId]);
+        const [manager] = await this.db.rows(tx, ...this.db.existingIdsSql("users", [c.managerId], tx.organisationId));
         if (!manager) throw invalidInput("managerId", `manager ${JSON.stringify(c.managerId)} is not a user of this organisation`);
       }
       set("managerId", c.managerId);
