@@ -5,49 +5,17 @@ import type { SamlSettings } from "../domain/sso/identity-provider.entity";
 import { serviceProviderInfo } from "../domain/sso/identity-provider.service";
 import { type IdentityResult, identityFromSaml } from "../domain/sso/identity";
 import { sendRefusal } from "./pages";
+import { CLOCK_SKEW_MS, checkResponse, checkSignedAssertion } from "./saml-checks";
 import type { Sessions, SsoTarget } from "./sessions";
 
 /** AuthnRequest ids wait this long for their response (InResponseTo). */
 const REQUEST_TTL_MS = 10 * 60_000;
-/** Small tolerance for the IdP's clock (NotBefore / NotOnOrAfter). */
-const CLOCK_SKEW_MS = 60_000;
 /** Okta's "NameID format: Unspecified" (username = email). */
 const NAMEID_UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
 
 const targets = new WeakMap<Request, SsoTarget>();
-
-type XmlNode = { $?: Record<string, string>; [k: string]: unknown };
-const children = (node: unknown, name: string): XmlNode[] => ((node as Record<string, unknown> | undefined)?.[name] as XmlNode[] | undefined) ?? [];
-
-const SAML_SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success";
-const SHA1_ALGORITHM = /Algorithm\s*=\s*"http:\/\/www\.w3\.org\/2000\/09\/xmldsig#(?:rsa-sha1|dsa-sha1|hmac-sha1|sha1)"/;
-
-/**
- * Checks node-saml leaves to its caller: the assertion's Issuer is the configured IdP, a bearer
- * SubjectConfirmation names our ACS URL as Recipient, and the Response's Destination (when
- * present) is our ACS URL, its status is Success, and no signature or digest uses SHA-1. Returns
- * the signed assertion's ID and how long it stays valid.
- */
-function checkAssertion(profile: Profile, settings: SamlSettings, acsUrl: string): { assertionId: string; validUntil: Date } | string {
-  if (profile.issuer !== settings.idpEntityId) return `unexpected issuer ${JSON.stringify(profile.issuer)}`;
-  const assertion = (profile.getAssertion?.() as { Assertion?: XmlNode } | undefined)?.Assertion;
-  const assertionId = assertion?.$?.ID;
-  if (!assertion || !assertionId) return "the assertion has no ID";
-  const recipients = children(children(assertion, "Subject")[0], "SubjectConfirmation").flatMap((sc) => children(sc, "SubjectConfirmationData").map((d) => d.$?.Recipient));
-  if (!recipients.includes(acsUrl)) return `no SubjectConfirmation for recipient ${acsUrl}`;
-  const responseXml = profile.getSamlResponseXml?.() ?? "";
-  const destination = /^\s*(?:<\?xml[^>]*\?>\s*)?<(?:[\w-]+:)?Response\b[^>]*?\sDestination\s*=\s*"([^"]*)"/.exec(responseXml)?.[1];
-  if (destination !== undefined && destination !== acsUrl) return `response destination ${destination} is not ${acsUrl}`;
-  // node-saml reads the status only when there is no assertion: a refusal carrying one was a sign-in.
-  const status = /<(?:[\w-]+:)?StatusCode\b[^>]*?\sValue\s*=\s*"([^"]*)"/.exec(responseXml)?.[1];
-  if (status !== undefined && status !== SAML_SUCCESS) return `the response status is ${status}, not Success`;
-  // node-saml verifies whatever algorithm the signature names; SHA-1 is forgeable by collision.
-  if (SHA1_ALGORITHM.test(responseXml)) return "the response is signed or digested with SHA-1; configure the IdP to sign with SHA-256";
-  const notOnOrAfter = children(assertion, "Conditions")[0]?.$?.NotOnOrAfter;
-  const until = notOnOrAfter ? new Date(notOnOrAfter).getTime() : NaN;
-  const validUntil = new Date(Math.max(Number.isNaN(until) ? Date.now() + 3_600_000 : until, Date.now()) + CLOCK_SKEW_MS);
-  return { assertionId, validUntil };
-}
+/** The request each ACS post answers (its Response's InResponseTo), read by `checkResponse`. */
+const answering = new WeakMap<Request, string | undefined>();
 
 /**
  * SAML 2.0 for every organisation through one MultiSamlStrategy whose options come from the
@@ -91,7 +59,7 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
       const acsUrl = serviceProviderInfo(publicUrl, target.organisation.slug).acsUrl;
       (async (): Promise<IdentityResult> => {
         if (!profile) return { ok: false, reason: "invalid_response", message: "no assertion in the response" };
-        const checked = checkAssertion(profile, settings, acsUrl);
+        const checked = checkSignedAssertion(profile.getAssertionXml?.() ?? "", settings, acsUrl, answering.get(req));
         if (typeof checked === "string") return { ok: false, reason: "invalid_response", message: checked };
         // Every assertion is accepted once, whoever started the login and whichever instance sees it.
         const fresh = await services.replay.claim(`saml-assertion:${target.organisation.id}:${checked.assertionId}`, "consumed", checked.validUntil);
@@ -122,6 +90,12 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
     const target = targets.get(req)!;
     const body = req.body as Record<string, unknown> | undefined;
     if (typeof body?.SAMLResponse !== "string") return sendRefusal(res, "invalid_response", target.organisation.slug);
+    const envelope = checkResponse(Buffer.from(body.SAMLResponse, "base64").toString("utf8"), target.idp.settings as SamlSettings, serviceProviderInfo(publicUrl, target.organisation.slug).acsUrl);
+    if (typeof envelope === "string") {
+      req.log.warn({ organisation: target.organisation.slug, err: envelope }, "SAML response refused");
+      return sessions.complete(req, res, next, target, { ok: false, reason: "invalid_response", message: envelope }, body.RelayState).catch(next);
+    }
+    answering.set(req, envelope.inResponseTo);
     sessions.authenticator.authenticate(strategy, { session: false }, (err: unknown, user: { result?: IdentityResult } | false) => {
       const result: IdentityResult =
         !err && user && user.result ? user.result : { ok: false, reason: "invalid_response", message: err instanceof Error ? err.message : "the response was not accepted" };

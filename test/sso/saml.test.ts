@@ -152,6 +152,49 @@ describe("SAML sign-in (Okta-shaped, signed in the test)", () => {
     await agent.get("/auth/me").expect(401);
   });
 
+  const BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+  const confirmation = (o: { recipient?: string; notOnOrAfterMs?: number; method?: string; inResponseTo?: string }) =>
+    `<saml2:SubjectConfirmation Method="${o.method ?? BEARER}"><saml2:SubjectConfirmationData${o.inResponseTo ? ` InResponseTo="${o.inResponseTo}"` : ""}` +
+    ` NotOnOrAfter="${new Date(Date.now() + (o.notOnOrAfterMs ?? 5 * 60_000)).toISOString()}" Recipient="${o.recipient ?? sp.acsUrl}"/></saml2:SubjectConfirmation>`;
+  /** The response as the IdP built it, with its SubjectConfirmations replaced, signed as Okta signs. */
+  const confirmedBy = (xml: string, ...confirmations: string[]) => signResponse(xml.replace(/<saml2:SubjectConfirmation .*<\/saml2:SubjectConfirmation>/, confirmations.join("")), idpKey);
+
+  test.each([
+    [
+      "the Recipient on an expired confirmation and the time on another one's, for another ACS",
+      (irt?: string) => confirmedBy(buildResponseXml(base({ inResponseTo: irt })), confirmation({ inResponseTo: irt, notOnOrAfterMs: -10 * 60_000 }), confirmation({ inResponseTo: irt, recipient: "https://other-sp.example/acs" })),
+      /not valid: it expired/,
+    ],
+    ["a holder-of-key confirmation, not bearer", (irt?: string) => confirmedBy(buildResponseXml(base({ inResponseTo: irt })), confirmation({ inResponseTo: irt, method: "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key" })), /no SubjectConfirmation with method .*bearer/],
+    ["an expired bearer confirmation inside valid Conditions", (irt?: string) => confirmedBy(buildResponseXml(base({ inResponseTo: irt })), confirmation({ inResponseTo: irt, notOnOrAfterMs: -10 * 60_000 })), /expired|No valid subject confirmation/],
+    [
+      "a Response issued by another IdP around the configured IdP's assertion",
+      (irt?: string) => signResponse(buildResponseXml(base({ inResponseTo: irt })).replace(`entity">${IDP_ISSUER}</saml2:Issuer>`, `entity">http://www.okta.com/exkOTHER</saml2:Issuer>`), idpKey),
+      /response's issuer "http:\/\/www.okta.com\/exkOTHER" is not the configured IdP/,
+    ],
+    ["a signed Response without Destination", (irt?: string) => signResponse(buildResponseXml(base({ inResponseTo: irt })).replace(/ Destination="[^"]*"/, ""), idpKey), /signed response has no Destination/],
+    ["an assertion without Conditions", (irt?: string) => signResponse(buildResponseXml(base({ inResponseTo: irt })).replace(/<saml2:Conditions .*<\/saml2:Conditions>/, ""), idpKey), /the assertion has no Conditions/],
+    ["an encrypted assertion", (irt?: string) => buildResponseXml(base({ inResponseTo: irt })).replace(/<saml2:Assertion .*<\/saml2:Assertion>/, "<saml2:EncryptedAssertion xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\"/>"), /encrypted/],
+  ] as [string, (irt?: string) => string, RegExp][])("refused, SP- and IdP-initiated: %s", async (_name, make, why) => {
+    for (const spInitiated of [true, false]) {
+      const { agent, requestId } = await startLogin();
+      const r = await post(agent, make(spInitiated ? requestId : undefined));
+      expect(r.status).toBe(401);
+      expect(await lastRefusalMessage()).toMatch(why);
+      await agent.get("/auth/me").expect(401);
+    }
+  });
+
+  test("an assertion ID of any length is claimed once, on every database", async () => {
+    const xml = signResponse(buildResponseXml(base()).replace(/ ID="_a[0-9a-f]+"/, ` ID="_a${"7".repeat(400)}"`), idpKey);
+    const first = request.agent(app.url);
+    expect((await post(first, xml)).status).toBe(303);
+    await first.get("/auth/me").expect(200);
+    const again = request.agent(app.url);
+    expect((await post(again, xml)).status).toBe(401);
+    expect(await refusals()).toContain("replayed");
+  });
+
   test("certificate rotation: responses signed with either configured certificate are accepted", async () => {
     for (const key of [idpKey, nextKey]) {
       const { agent, requestId } = await startLogin();

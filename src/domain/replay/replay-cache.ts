@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { LessThan, MoreThan } from "typeorm";
 import type { Database } from "../../platform/database";
 import { isUniqueViolation } from "../../platform/database";
@@ -69,6 +70,17 @@ export class DatabaseReplayStore implements ReplayStore {
   }
 }
 
+/** Keys are at most this long as stored (the column holds 255 characters). */
+const MAX_STORED_KEY = 200;
+
+/**
+ * A key as stored: a longer one (an IdP's assertion ID has no length limit) keeps its start, to stay
+ * readable, and ends with its SHA-256, so that two long keys never meet where a cut would make them.
+ */
+export function storedKey(key: string): string {
+  return key.length <= MAX_STORED_KEY ? key : `${key.slice(0, MAX_STORED_KEY - 72)}#sha256:${crypto.createHash("sha256").update(key).digest("hex")}`;
+}
+
 /**
  * The replay cache every instance shares (SAML AuthnRequest and assertion ids, OAuth assertion
  * `jti`s) over a `ReplayStore`: the database, or Redis when REDIS_URL is set. Durable secrets (the
@@ -82,17 +94,17 @@ export class ReplayCache {
 
   /** True for the first claim of a live key; false when it is already claimed and not yet expired. */
   claim(key: string, value: string, expiresAt: Date): Promise<boolean> {
-    return this.store.claim(key, value, expiresAt);
+    return this.store.claim(storedKey(key), value, expiresAt);
   }
 
   /** The live value of a key, or null (expired entries count as absent). */
   get(key: string): Promise<string | null> {
-    return this.store.get(key);
+    return this.store.get(storedKey(key));
   }
 
   /** Removes a key; returns its value when it was live. */
   take(key: string): Promise<string | null> {
-    return this.store.take(key);
+    return this.store.take(storedKey(key));
   }
 
   async purgeExpired(now = new Date()): Promise<number> {
@@ -105,7 +117,7 @@ export class ReplayCache {
    * handled by another instance than the one that sent the request still finds its id.
    */
   samlRequestCache(namespace: string, ttlMs: number): SamlCacheProvider {
-    const k = (key: string) => `saml-request:${namespace}:${key}`.slice(0, 255);
+    const k = (key: string) => `saml-request:${namespace}:${key}`;
     return {
       saveAsync: async (key, value) => {
         const createdAt = Date.now();
