@@ -97,6 +97,12 @@ describe("user filters, compiled to SQL", () => {
     expect(await found('userName eq "BOB.STONE@ACME.TEST"')).toEqual(["bob"]);
   });
 
+  test("externalId is unique whatever its case: after a lookup in another case finds nothing, the create is 409, not a second user", async () => {
+    expect(await found('externalId eq "ext-ann"')).toEqual([]);
+    expectScimError(await c.post("/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "ann.twin@acme.test", externalId: "ext-ann" }), 409, "uniqueness");
+    expect(await found('userName eq "ann.twin@acme.test"')).toEqual([]);
+  });
+
   test("operators and attribute names are case-insensitive", async () => {
     expect(await found('USERNAME EQ "dee@other.test"')).toEqual(["dee"]);
     expect(await found('userName Eq "dee@other.test" AND Active eq True')).toEqual(["dee"]);
