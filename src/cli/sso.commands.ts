@@ -13,12 +13,28 @@ function matchBy(opts: Record<string, string | boolean>): UserMatch | undefined 
   return v as UserMatch | undefined;
 }
 
-function readCert(path: string): string {
+function readFileFor(what: string, path: string): string {
   try {
     return fs.readFileSync(path, "utf8");
   } catch (err) {
-    throw new CliUsageError(`cannot read certificate file ${path}: ${(err as Error).message}`);
+    throw new CliUsageError(`cannot read ${what} file ${path}: ${(err as Error).message}`);
   }
+}
+
+const readCert = (path: string) => readFileFor("certificate", path);
+
+/**
+ * The client secret from --client-secret-file (a file, or /dev/stdin from a pipe), which keeps it out
+ * of `ps` and the shell's history, or from --client-secret; the line end a file or echo adds is not part of it.
+ */
+function clientSecret(opts: Record<string, string | boolean>): string | undefined {
+  const file = optional(opts, "client-secret-file");
+  const given = optional(opts, "client-secret");
+  if (file !== undefined && given !== undefined) throw new CliUsageError("give --client-secret-file or --client-secret, not both");
+  if (file === undefined) return given;
+  const secret = readFileFor("client secret", file).replace(/\r?\n$/, "");
+  if (!secret) throw new CliUsageError(`the client secret file ${file} is empty`);
+  return secret;
 }
 
 const jit = (opts: Record<string, string | boolean>) => (opts.jit ? true : opts["no-jit"] ? false : undefined);
@@ -50,9 +66,9 @@ export const ssoCommands: CliCommand[] = [
   },
   {
     name: "sso oidc",
-    usage: "sso oidc --org S --issuer URL --client-id ID --client-secret SECRET [--tenant-id TID] [--claim preferred_username|email|upn|oid] [--match-by userName|email|externalId] [--jit|--no-jit]",
+    usage: "sso oidc --org S --issuer URL --client-id ID --client-secret-file F|--client-secret SECRET [--tenant-id TID] [--claim preferred_username|email|upn|oid] [--match-by userName|email|externalId] [--jit|--no-jit]",
     summary: "configure OpenID Connect sign-in (Entra ID or another OIDC provider) for an organisation",
-    options: ["org", "issuer", "client-id", "client-secret", "tenant-id", "claim", "match-by"],
+    options: ["org", "issuer", "client-id", "client-secret", "client-secret-file", "tenant-id", "claim", "match-by"],
     flags: ["jit", "no-jit"],
     async run(opts, services, io) {
       const claim = optional(opts, "claim");
@@ -61,7 +77,7 @@ export const ssoCommands: CliCommand[] = [
       const idp = await services.identityProviders.configureOidc(ctx, {
         issuer: required(opts, "issuer"),
         clientId: required(opts, "client-id"),
-        clientSecret: optional(opts, "client-secret"),
+        clientSecret: clientSecret(opts),
         tenantId: optional(opts, "tenant-id"),
         claim: claim as OidcSettings["claim"] | undefined,
         matchBy: matchBy(opts),

@@ -166,4 +166,20 @@ describe("roster sso … (CLI)", () => {
     expect(noCert.code).toBe(2);
     expect(noCert.err).toContain("cannot read certificate file");
   });
+
+  test("sso oidc --client-secret-file: the secret comes from a file without its line end, never from the command line", async () => {
+    const slug = other.organisation.slug;
+    const file = path.join(tmp, "entra-secret.txt");
+    fs.writeFileSync(file, "file-client-secret-abc\n");
+    const args = ["sso", "oidc", "--org", slug, "--issuer", "https://login.microsoftonline.com/tid-9/v2.0", "--client-id", "app-9", "--tenant-id", "tid-9"];
+    expect(await cli(...args, "--client-secret-file", file)).toMatchObject({ code: 0, err: "" });
+    expect((await app.services.identityProviders.get(other.ctx, "oidc")).clientSecret).toBe("file-client-secret-abc");
+
+    const both = await cli(...args, "--client-secret-file", file, "--client-secret", "x");
+    expect(both).toMatchObject({ code: 2, err: expect.stringContaining("not both") });
+    fs.writeFileSync(file, "\n");
+    expect(await cli(...args, "--client-secret-file", file)).toMatchObject({ code: 2, err: expect.stringContaining("is empty") });
+    expect(await cli(...args, "--client-secret-file", path.join(tmp, "missing.txt"))).toMatchObject({ code: 2, err: expect.stringContaining("cannot read client secret file") });
+    expect((await app.services.identityProviders.get(other.ctx, "oidc")).clientSecret).toBe("file-client-secret-abc");
+  });
 });
