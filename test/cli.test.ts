@@ -59,6 +59,9 @@ test.each([
   // 0 meant "no expiry": a token that never expired.
   [["token", "create", "--org", "acme", "--scope", "scim", "--name", "x", "--expires-in", "0d"], 1, /must be in the future/],
   [["token", "create", "--org", "acme", "--scope", "scim", "--name", "x", "--expires-in", "99999d"], 1, /expires within 3650 days/],
+  // Past Date's range: an invalid Date passed every comparison and was stored as NULL (never expires) or NaN.
+  [["token", "create", "--org", "acme", "--scope", "scim", "--name", "x", "--expires-in", "300000y"], 1, /expires within 3650 days/],
+  [["token", "create", "--org", "acme", "--scope", "scim", "--name", "x", "--expires-in", "99999999999999999y"], 1, /expires within 3650 days/],
   [["org", "create", "--slug", "Bad Slug", "--name", "x"], 1, /slug must be/],
   [["org", "create", "--slug", "x", "--name", "y", "--colour", "red"], 2, /Unknown option '--colour'/],
   [["frobnicate"], 2, /unknown command: frobnicate/],

@@ -27,10 +27,10 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 export const hashSecret = (secret: string): string => crypto.createHash("sha256").update(secret, "utf8").digest("hex");
 
-/** `--expires-in 90d` style durations: s, m, h, d, w, y. */
 /** The longest expiry a token can be given (GraphQL's `expiresInDays` has the same bound). */
 export const MAX_TOKEN_LIFETIME_DAYS = 3650;
 
+/** `--expires-in 90d` style durations: s, m, h, d, w, y. */
 export function parseDuration(text: string): number {
   const m = /^(\d+)\s*([smhdwy])$/.exec(text.trim());
   if (!m) throw invalidInput("expiresIn", `"${text}" is not a duration such as 30d, 12h or 1y`);
@@ -68,9 +68,11 @@ export class TokenService {
     const name = input.name.trim();
     if (!name || characterCount(name) > 128) throw invalidInput("name", "token name must be 1-128 characters");
     if (!tokenScopes.includes(input.scope)) throw invalidInput("scope", `scope must be one of ${tokenScopes.join(", ")}`);
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw invalidInput("expiresAt", "expiresAt must be in the future");
-    if (input.expiresAt && input.expiresAt.getTime() > Date.now() + MAX_TOKEN_LIFETIME_DAYS * 86400_000)
+    // Written so that an invalid Date (NaN: `--expires-in 300000y`) fails: it was stored as NULL, no expiry.
+    const expires = input.expiresAt ? input.expiresAt.getTime() : undefined;
+    if (expires !== undefined && !(expires <= Date.now() + MAX_TOKEN_LIFETIME_DAYS * 86400_000))
       throw invalidInput("expiresAt", `a token expires within ${MAX_TOKEN_LIFETIME_DAYS} days; leave the expiry out for a token that does not expire`);
+    if (expires !== undefined && !(expires > Date.now())) throw invalidInput("expiresAt", "expiresAt must be in the future");
     // 32 random bytes: guessing is hopeless, so a plain hashed lookup is safe against brute force.
     const secret = `rst_${input.scope}_${crypto.randomBytes(32).toString("base64url")}`;
     const token: AccessToken = {
@@ -141,7 +143,7 @@ export class TokenService {
     const token = await this.read(hash);
     if (!token) return { ok: false, reason: "unknown" };
     if (token.revokedAt) return { ok: false, reason: "revoked", token };
-    if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) return { ok: false, reason: "expired", token };
+    if (token.expiresAt && !(token.expiresAt.getTime() > Date.now())) return { ok: false, reason: "expired", token };
     if (token.scope !== scope) return { ok: false, reason: "wrong_scope", token };
     const now = Date.now();
     if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
