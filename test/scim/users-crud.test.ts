@@ -230,6 +230,23 @@ describe("users: create, read, replace, delete", () => {
     expect([g.status, g.body.displayName]).toEqual([201, emoji(255)]);
   });
 
+  test("a contact's type (64) and display (255) fit their columns; longer is 400 naming them, on every database", async () => {
+    const emoji = (n: number) => "😀".repeat(n);
+    const fits = await c.post("/Users", { userName: "contact-sizes@x.test", emails: [{ value: "a@x.test", type: emoji(64), display: emoji(255) }], phoneNumbers: [{ value: "+1 555", type: emoji(64) }] });
+    expect(fits.status).toBe(201);
+    expect([fits.body.emails[0].type, fits.body.emails[0].display]).toEqual([emoji(64), emoji(255)]);
+    for (const [contacts, where] of [
+      [{ emails: [{ value: "b@x.test", type: "t".repeat(65) }] }, /emails\[0\]\.type is at most 64 characters/],
+      [{ phoneNumbers: [{ value: "+1 555" }, { value: "+1 556", display: "d".repeat(256) }] }, /phoneNumbers\[1\]\.display is at most 255 characters/],
+    ] as const) {
+      const r = await c.post("/Users", { userName: "contact-too-long@x.test", ...contacts });
+      expectScimError(r, 400, "invalidValue");
+      expect(r.body.detail).toMatch(where);
+    }
+    expectScimError(await c.patch(`/Users/${fits.body.id}`, patchOp({ op: "add", path: "emails", value: [{ value: "c@x.test", type: "t".repeat(65) }] })), 400, "invalidValue");
+    expect((await c.get(`/Users?filter=${encodeURIComponent('userName eq "contact-too-long@x.test"')}`)).body.totalResults).toBe(0);
+  });
+
   test("userName is required; an empty body is invalid", async () => {
     expectScimError(await c.post("/Users", { schemas: [CORE_USER], displayName: "no name" }), 400, "invalidValue");
     expectScimError(await c.post("/Users", [1, 2]), 400, "invalidSyntax");

@@ -109,6 +109,9 @@ export interface UserSort {
 type Tx = RequestContext & { manager: EntityManager };
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const MAX_CONTACTS = 50;
+/** A contact's `type` and `display`, as long as their columns (`UserContact`). */
+const MAX_CONTACT_TYPE = 64;
+const MAX_CONTACT_DISPLAY = 255;
 const MAX_ADDRESS_PART = 1024;
 
 export class UserService {
@@ -954,7 +957,12 @@ function validateContacts(field: string, list: ContactInput[] | null | undefined
   list.forEach((x, i) => {
     const value = typeof x?.value === "string" ? x.value.trim() : "";
     if (!value || !ok(value)) throw invalidInput(`${field}[${i}].value`, `${JSON.stringify(x?.value ?? null)} is not ${what}`);
-    out.push({ value, type: blankToNull(x.type) ?? null, primary: !!x.primary, display: blankToNull(x.display) ?? null });
+    const type = blankToNull(x.type) ?? null;
+    const display = blankToNull(x.display) ?? null;
+    // The columns' sizes: MariaDB refused longer values (a 500), SQLite kept them.
+    if (type !== null && characterCount(type) > MAX_CONTACT_TYPE) throw invalidInput(`${field}[${i}].type`, `${field}[${i}].type is at most ${MAX_CONTACT_TYPE} characters`);
+    if (display !== null && characterCount(display) > MAX_CONTACT_DISPLAY) throw invalidInput(`${field}[${i}].display`, `${field}[${i}].display is at most ${MAX_CONTACT_DISPLAY} characters`);
+    out.push({ value, type, primary: !!x.primary, display });
   });
   if (out.filter((x) => x.primary).length > 1) throw invalidInput(field, `at most one of ${field} can be primary`);
   return out;
