@@ -17,14 +17,29 @@ export class SharedSessionStore extends session.Store {
     super();
   }
 
+  /**
+   * SESSION_TTL_HOURS after sign-in, however often the session is used. express-session moves the
+   * cookie's expiry forward on every request (and touches the store with it), so a stolen cookie
+   * used once per TTL would otherwise never expire.
+   */
+  private signedInUntil(sess: session.SessionData): number | null {
+    const signedInAt = Date.parse((sess as { passport?: { user?: SessionUser } }).passport?.user?.signedInAt ?? "");
+    return Number.isNaN(signedInAt) ? null : signedInAt + this.ttlMs;
+  }
+
   private expiry(sess: session.SessionData): Date {
-    const cookieExpiry = sess.cookie?.expires ? new Date(sess.cookie.expires) : null;
-    return cookieExpiry && !Number.isNaN(cookieExpiry.getTime()) ? cookieExpiry : new Date(Date.now() + this.ttlMs);
+    const cookieExpiry = sess.cookie?.expires ? new Date(sess.cookie.expires).getTime() : NaN;
+    const until = Number.isNaN(cookieExpiry) ? Date.now() + this.ttlMs : cookieExpiry;
+    return new Date(Math.min(until, this.signedInUntil(sess) ?? until));
   }
 
   get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
     this.sessions.get(sid).then(
-      (row) => callback(null, row ? (JSON.parse(row.data) as session.SessionData) : null),
+      (row) => {
+        const sess = row ? (JSON.parse(row.data) as session.SessionData) : null;
+        const until = sess ? this.signedInUntil(sess) : null;
+        callback(null, until !== null && until <= Date.now() ? null : sess);
+      },
       (err) => callback(err),
     );
   }

@@ -20,6 +20,36 @@ const sessionsOf = (userId: string) => app.dataSource.getRepository(Session).fin
 let n = 0;
 const newUser = (roles: string[] = []) => app.services.users.create(t.ctx, { userName: `user${++n}@acme.test`, roles });
 
+/** Moves a stored session's sign-in back in time, as if it had been used ever since. */
+async function signedInAgo(userId: string, ms: number) {
+  const [row] = await sessionsOf(userId);
+  const data = JSON.parse(row.data);
+  data.passport.user.signedInAt = new Date(Date.now() - ms).toISOString();
+  await app.dataSource.getRepository(Session).update({ id: row.id }, { data: JSON.stringify(data) });
+}
+
+describe("sessions: SESSION_TTL_HOURS is an absolute lifetime", () => {
+  const TTL_MS = 12 * 3_600_000; // the default
+
+  test("a session signed in longer ago than the TTL is over, though it was used all along", async () => {
+    const u = await newUser();
+    const { browser } = await samlSignIn(app, t, key, u.userName);
+    await browser.get("/auth/me").expect(200);
+    await signedInAgo(u.id, TTL_MS + 60_000);
+    await browser.get("/auth/me").expect(401);
+  });
+
+  test("using a session does not move its end past sign-in + TTL", async () => {
+    const u = await newUser();
+    const { browser } = await samlSignIn(app, t, key, u.userName);
+    await signedInAgo(u.id, TTL_MS - 5 * 60_000);
+    await browser.get("/auth/me").expect(200);
+    const [row] = await sessionsOf(u.id);
+    expect(row.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 5 * 60_000 + 1000);
+    expect(row.expiresAt.getTime()).toBeGreaterThan(Date.now());
+  });
+});
+
 describe("sessions: stored in the database, ended by deactivation", () => {
   test("a sign-in stores a server-side session row keyed by the cookie, owned by the user", async () => {
     const u = await newUser();
