@@ -28,6 +28,38 @@ async function signedInAgo(userId: string, ms: number) {
   await app.dataSource.getRepository(Session).update({ id: row.id }, { data: JSON.stringify(data) });
 }
 
+describe("what a signed-in user reads of others", () => {
+  const ME = `{ me { id phoneNumbers { value } manager { id userName displayName name { givenName } title department phoneNumbers { value } emails { value }
+    addresses { formatted } customFields roles { name } groups { displayName } manager { id userName } } } }`;
+
+  test("a non-admin sees their manager as a card (who they are), not the manager's details; an admin sees them all", async () => {
+    await app.services.customFields.define(t.ctx, { key: "salary", type: "number" });
+    const boss = await app.services.users.create(t.ctx, {
+      userName: `boss${++n}@acme.test`, displayName: "The Boss", givenName: "Bo", title: "CEO", department: "Board", roles: ["admin"], customFields: { salary: 250000 },
+      phoneNumbers: [{ value: "+1 555 0199" }], emails: [{ value: `boss${n}@home.test` }], addresses: [{ formatted: "1 Secret Lane" }],
+    });
+    const grand = await newUser();
+    await app.services.users.update(t.ctx, boss.id, { managerId: grand.id });
+    const board = `board-${n}`;
+    await app.services.groups.create(t.ctx, { displayName: board, members: [{ id: boss.id }] });
+    const worker = await app.services.users.create(t.ctx, { userName: `worker${++n}@acme.test`, managerId: boss.id, phoneNumbers: [{ value: "+1 555 0100" }] });
+
+    const { browser } = await samlSignIn(app, t, key, worker.userName);
+    const mine = (await browser.post("/graphql").send({ query: ME })).body;
+    expect(mine.errors).toBeUndefined();
+    expect(mine.data.me.phoneNumbers).toEqual([{ value: "+1 555 0100" }]);
+    expect(mine.data.me.manager).toEqual({
+      id: boss.id, userName: boss.userName, displayName: "The Boss", name: { givenName: "Bo" }, title: null, department: null,
+      phoneNumbers: [], emails: [], addresses: [], customFields: {}, roles: [], groups: [], manager: null,
+    });
+
+    const admin = await newUser(["admin"]);
+    await app.services.users.update(t.ctx, admin.id, { managerId: boss.id });
+    const asAdmin = (await (await samlSignIn(app, t, key, admin.userName)).browser.post("/graphql").send({ query: ME })).body.data.me.manager;
+    expect(asAdmin).toMatchObject({ title: "CEO", department: "Board", phoneNumbers: [{ value: "+1 555 0199" }], customFields: { salary: 250000 }, roles: [{ name: "admin" }], groups: [{ displayName: board }], manager: { id: grand.id } });
+  });
+});
+
 describe("sessions: SESSION_TTL_HOURS is an absolute lifetime", () => {
   const TTL_MS = 12 * 3_600_000; // the default
 

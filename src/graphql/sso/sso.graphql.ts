@@ -181,7 +181,7 @@ export class IdentityProviderResolver {
 
 @Resolver()
 export class MeResolver {
-  @Query(() => UserType, { nullable: true, description: "The signed-in user (SSO session); null for token callers" })
+  @Query(() => UserType, { nullable: true, description: "The signed-in user (SSO session); null for token callers. A signed-in non-admin sees other users (their manager) as a card: id, userName, displayName, name, active and dates; their other fields are null or empty" })
   async me(@Ctx() ctx: GraphqlContext): Promise<User | null> {
     const p = ctx.principal();
     if (!p?.userId) return null;

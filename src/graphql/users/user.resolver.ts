@@ -141,6 +141,25 @@ function prefetchRelations(
  * request. The schema installs these as the fields' resolvers directly (`installDirectResolvers`);
  * the class below keeps the decorators, which give the SDL, and calls the same functions.
  */
+/**
+ * Another user as a signed-in non-admin sees them (their manager, through `me`): who they are, and
+ * nothing of their contacts, roles, groups, custom fields or manager. Relation fields of a card
+ * resolve to nothing.
+ */
+const cards = new WeakSet<User>();
+const CARD_FIELDS = ["id", "organisationId", "userName", "userNameKey", "displayName", "nameFormatted", "givenName", "familyName", "middleName", "honorificPrefix", "honorificSuffix", "active", "createdAt", "updatedAt", "version"] as const;
+
+function asSeenBy(user: User | null, ctx: GraphqlContext): User | null {
+  if (!user || ctx.principal()?.admin) return user;
+  const card = Object.fromEntries(Object.keys(user).map((k) => [k, null])) as unknown as User;
+  for (const k of CARD_FIELDS) (card as unknown as Record<string, unknown>)[k] = user[k];
+  card.addresses = [];
+  cards.add(card);
+  return card;
+}
+
+const unlessCard = <T>(user: User, none: T, read: () => T): T => (cards.has(user) ? none : read());
+
 export const userFieldResolvers = {
   name: (user: User): UserNameType => ({
     formatted: user.nameFormatted,
@@ -151,17 +170,19 @@ export const userFieldResolvers = {
     honorificSuffix: user.honorificSuffix,
   }),
   addresses: (user: User): PostalAddress[] => user.addresses ?? [],
-  emails: (user: User, ctx: GraphqlContext) => mapValue(ctx.loaders().contactsOfUser.get(user.id), (c) => c.emails),
-  phoneNumbers: (user: User, ctx: GraphqlContext) => mapValue(ctx.loaders().contactsOfUser.get(user.id), (c) => c.phoneNumbers),
-  roles: (user: User, ctx: GraphqlContext) => ctx.loaders().rolesOfUser.get(user.id),
-  customFields: (user: User, ctx: GraphqlContext) => ctx.loaders().customFieldsOfUser.get(user.id),
+  emails: (user: User, ctx: GraphqlContext) => unlessCard(user, [], () => mapValue(ctx.loaders().contactsOfUser.get(user.id), (c) => c.emails)),
+  phoneNumbers: (user: User, ctx: GraphqlContext) => unlessCard(user, [], () => mapValue(ctx.loaders().contactsOfUser.get(user.id), (c) => c.phoneNumbers)),
+  roles: (user: User, ctx: GraphqlContext) => unlessCard(user, [], () => ctx.loaders().rolesOfUser.get(user.id)),
+  customFields: (user: User, ctx: GraphqlContext) => unlessCard(user, {}, () => ctx.loaders().customFieldsOfUser.get(user.id)),
   manager: (user: User, ctx: GraphqlContext): User | null | Promise<User | null> => {
     if (!user.managerId) return null;
     const loaders = ctx.loaders();
     const readWithPage = loaders.managerReadWithPage.get(user);
-    return readWithPage !== undefined ? readWithPage : loaders.userById.get(user.managerId);
+    if (readWithPage !== undefined) return asSeenBy(readWithPage, ctx);
+    const manager = loaders.userById.get(user.managerId);
+    return ctx.principal()?.admin ? manager : Promise.resolve(manager).then((m) => asSeenBy(m, ctx));
   },
-  groups: (user: User, ctx: GraphqlContext) => ctx.loaders().groupsOfUser.get(user.id),
+  groups: (user: User, ctx: GraphqlContext) => unlessCard(user, [], () => ctx.loaders().groupsOfUser.get(user.id)),
 } satisfies Record<string, (user: User, ctx: GraphqlContext) => unknown>;
 
 @Resolver(() => UserType)
