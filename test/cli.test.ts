@@ -92,3 +92,17 @@ test("the compiled `roster` binary prints only the secret on stdout, so scripts 
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^rst_admin_[A-Za-z0-9_-]{43}\n$/);
 });
+
+test("help that was asked for goes to stdout (exit 0), one command's help is its own usage; a mistake's help goes to stderr (exit 2)", async () => {
+  const all = await cli("--help");
+  expect(all).toMatchObject({ code: 0, err: "" });
+  expect(all.out.join("\n")).toMatch(/roster token create --org S/);
+  const one = await cli("token", "create", "--help");
+  expect(one).toMatchObject({ code: 0, err: "" });
+  expect(one.out.join("\n")).toMatch(/^create a token; prints only the secret, once\nusage: roster token create --org S/);
+  expect(one.out.join("\n")).not.toMatch(/org create/);
+  const wrong = await cli("frobnicate");
+  expect(wrong.code).toBe(2);
+  expect(wrong.out).toEqual([]);
+  expect(wrong.err).toMatch(/roster token create/);
+});

@@ -8,9 +8,10 @@ import { Database } from "../platform/database";
 import { type CliIo, CliUsageError } from "./cli-command";
 import { commands } from "./commands";
 
-function help(io: CliIo) {
-  io.err("usage: roster <command> [options]   (DATABASE_URL selects the database, as for the server)\n");
-  for (const c of commands) io.err(`  ${c.usage.padEnd(72)} ${c.summary}`);
+/** Every command, each as its summary over its usage (usage lines are too long for columns). */
+function help(write: (line: string) => void) {
+  write("usage: roster <command> [options]   (DATABASE_URL selects the database, as for the server)\n");
+  for (const c of commands) write(`  ${c.summary}\n    roster ${c.usage}`);
 }
 
 /** Runs one CLI command; returns the exit code (0 ok, 1 refused by a rule, 2 bad usage or configuration). */
@@ -19,10 +20,17 @@ export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv =
   const command = commands
     .filter((c) => c.name.split(" ").every((w, i) => words[i] === w))
     .sort((a, b) => b.name.length - a.name.length)[0];
-  if (!command || argv.includes("--help") || argv.includes("-h")) {
-    if (!command && words.length) io.err(`unknown command: ${words.join(" ")}\n`);
-    help(io);
-    return words.length && !command ? 2 : 0;
+  const asked = argv.includes("--help") || argv.includes("-h");
+  if (command && asked) {
+    io.out(`${command.summary}\nusage: roster ${command.usage}`);
+    return 0;
+  }
+  if (!command) {
+    // Help that was asked for goes to stdout (`roster --help | less`); a mistake's goes to stderr.
+    const failed = words.length > 0;
+    if (failed) io.err(`unknown command: ${words.join(" ")}\n`);
+    help(failed || !asked ? io.err : io.out);
+    return failed ? 2 : 0;
   }
   let opts: Record<string, string | boolean>;
   try {
