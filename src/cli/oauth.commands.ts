@@ -37,7 +37,7 @@ export const oauthCommands: CliCommand[] = [
   {
     name: "oauth-client secret remove",
     usage: "oauth-client secret remove --org S --client-id ID --secret-id SID",
-    summary: "remove a client secret at once (its id is in oauth-client list)",
+    summary: "remove a client secret and end the tokens it obtained, at once (its id is in oauth-client list)",
     options: ["org", "client-id", "secret-id"],
     async run(opts, services, io) {
       const ctx = await orgContext(services, required(opts, "org"));

@@ -1,5 +1,7 @@
 import { type JWK, SignJWT, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from "jose";
 import { AuditEvent } from "../../src/domain/audit/audit-event.entity";
+import { createServices } from "../../src/domain/services";
+import { Database } from "../../src/platform/database";
 import { OAuthClientSecret } from "../../src/domain/oauth/oauth-client-secret.entity";
 import { SigningKey } from "../../src/domain/oauth/signing-key.entity";
 import { ProvisioningLogEntry } from "../../src/domain/provisioning-log/provisioning-log-entry.entity";
@@ -124,6 +126,35 @@ test("a revoked client gets no new token, and its outstanding token stops workin
   const again = await tokenRequest(app, { grant_type: "client_credentials" }, { basic: [clientId, secret] });
   expect(again.status).toBe(401);
   expect(again.body.error).toBe("invalid_client");
+});
+
+test("removing a secret ends the tokens obtained with it at once, on every instance; the other secret's tokens live on, in one query per request", async () => {
+  const { clientId, secret: leaked, secretId: leakedId } = await newClient(app, tenant, "leaked secret");
+  const kept = await app.services.oauthClients.addSecret(tenant.ctx, clientId);
+  const leakedToken = await clientCredentialsToken(app, clientId, leaked);
+  const keptToken = await clientCredentialsToken(app, clientId, kept.value);
+  expect(decodeJwt(leakedToken).cred).toBe(`secret:${leakedId}`);
+  expect(decodeJwt(keptToken).cred).toBe(`secret:${kept.secret.id}`);
+  // Another instance (its own in-memory state, the same database) accepts the token, before the removal.
+  const other = createServices(new Database(app.dataSource), { oauth: { issuer: app.url } });
+  expect(await other.accessTokens.verify(leakedToken)).toMatchObject({ ok: true });
+
+  await app.services.oauthClients.removeSecret(tenant.ctx, clientId, leakedId);
+  await expectInvalidToken(leakedToken, /revoked credential/);
+  expect(await other.accessTokens.verify(leakedToken)).toMatchObject({ ok: false, reason: "revoked_credential" });
+  expect((await scimClient(app.url, keptToken).get("/Users")).status).toBe(200);
+
+  // The secret is read in the client's query: no extra round trip per SCIM request.
+  app.queries.reset();
+  expect(await app.services.accessTokens.verify(keptToken)).toMatchObject({ ok: true });
+  expect(app.queries.statements.filter((q) => /oauth_client/.test(q))).toHaveLength(1);
+
+  // A token from before the claim existed (none, signed by Roster) runs until it expires; a malformed claim is refused.
+  const base = { sub: clientId, client_id: clientId, org: tenant.organisation.id };
+  expect((await scimClient(app.url, await mint(base)).get("/Users")).status).toBe(200);
+  await expectInvalidToken(await mint({ ...base, cred: "secret:no-such-secret" }), /revoked credential/);
+  await expectInvalidToken(await mint({ ...base, cred: `federation:${"x".repeat(22)}` }), /revoked credential/);
+  await expectInvalidToken(await mint({ ...base, cred: 42 }), /invalid claims/);
 });
 
 test("wrong secret and unknown client → 401 invalid_client with a Basic challenge; unknown clients leave no audit event", async () => {

@@ -180,6 +180,25 @@ test("unknown kid: the JWKS is fetched again once (after the cooldown), then ref
   expect(f.jwks.requests).toBe(before + 1);
 });
 
+test("replacing or removing the federated credential ends the tokens it obtained at once; configuring the same again does not", async () => {
+  const f = await federatedClient();
+  const token = (await present(f.clientId, await entraAssertion(f.key, f.who))).body.access_token!;
+  expect(decodeJwt(token).cred).toMatch(/^federation:[A-Za-z0-9_-]{22}$/);
+  const settings = { issuer: f.who.issuer, jwksUrl: f.jwks.url, subject: f.who.objectId, audience: f.who.audience, tenantId: f.who.tenantId };
+  await app.services.oauthClients.configureFederation(tenant.ctx, f.clientId, settings);
+  expect((await scimClient(app.url, token).get("/Users")).status).toBe(200);
+
+  await app.services.oauthClients.configureFederation(tenant.ctx, f.clientId, { ...settings, subject: crypto.randomUUID() });
+  const replaced = await scimClient(app.url, token).get("/Users");
+  expect([replaced.status, replaced.body.detail]).toEqual([401, expect.stringMatching(/revoked credential/)]);
+
+  await app.services.oauthClients.configureFederation(tenant.ctx, f.clientId, settings);
+  const second = (await present(f.clientId, await entraAssertion(f.key, f.who))).body.access_token!;
+  expect((await scimClient(app.url, second).get("/Users")).status).toBe(200);
+  await app.services.oauthClients.configureFederation(tenant.ctx, f.clientId, null);
+  expect((await scimClient(app.url, second).get("/Users")).status).toBe(401);
+});
+
 test("a client without a federated credential cannot use an assertion; assertion and secret together are refused", async () => {
   const { clientId, secret } = await newClient(app, tenant, "secret only");
   const key = await testKey();

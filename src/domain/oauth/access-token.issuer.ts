@@ -3,8 +3,8 @@ import { type CryptoKey, type JWK, SignJWT, decodeProtectedHeader, errors, expor
 import { MoreThan } from "typeorm";
 import type { Database } from "../../platform/database";
 import type { Organisation } from "../organisations/organisation.entity";
-import type { OAuthClientService } from "./oauth-client.service";
-import type { OAuthClient } from "./oauth-client.entity";
+import type { AuthenticatingClient, OAuthClientService } from "./oauth-client.service";
+import type { FederatedCredential, OAuthClient } from "./oauth-client.entity";
 import { MAX_ACCESS_TOKEN_TTL_SECONDS, type OAuthSettings, scimAudience } from "./oauth.settings";
 import { SigningKey } from "./signing-key.entity";
 
@@ -37,11 +37,37 @@ export type AccessTokenRefusal =
   | "wrong_audience"
   | "invalid_claims"
   | "unknown_client"
-  | "revoked_client";
+  | "revoked_client"
+  | "revoked_credential";
 
 export type AccessTokenCheck =
   | { ok: true; client: OAuthClient; organisation: Organisation; scope: string; jti: string }
   | { ok: false; reason: AccessTokenRefusal; clientId?: string };
+
+/** The credential a client authenticated with when it got a token: one of its secrets, or its federated credential. */
+export type IssuedWith = { secretId: string } | { federation: FederatedCredential };
+
+/**
+ * Identifies a federated credential by its settings: replacing it (another issuer, subject, audience,
+ * tenant or JWKS URL) or removing it ends the tokens it obtained; configuring the same again does not.
+ */
+export function federationFingerprint(f: FederatedCredential): string {
+  return crypto.createHash("sha256").update(JSON.stringify([f.issuer, f.jwksUrl, f.subject, f.audience, f.tenantId])).digest("base64url").slice(0, 22);
+}
+
+/** The `cred` claim: `secret:<secret id>` or `federation:<fingerprint>`. */
+const credentialClaim = (w: IssuedWith): string => ("secretId" in w ? `secret:${w.secretId}` : `federation:${federationFingerprint(w.federation)}`);
+
+/**
+ * Whether the credential a token names still exists. A token without the claim predates it: it is
+ * accepted until it expires (at most the access-token lifetime), as before.
+ */
+function credentialExists(cred: string | undefined, client: AuthenticatingClient): boolean {
+  if (cred === undefined) return true;
+  if (cred.startsWith("secret:")) return !!client.secret;
+  if (cred.startsWith("federation:")) return !!client.federation && cred === `federation:${federationFingerprint(client.federation)}`;
+  return false;
+}
 
 /** Does a bearer credential look like a JWT (three base64url parts) rather than a static token? */
 export const looksLikeJwt = (token: string): boolean => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
@@ -65,12 +91,12 @@ export class AccessTokenIssuer {
     return scimAudience(this.settings.issuer);
   }
 
-  async issue(client: OAuthClient, scope: string, now = new Date()): Promise<IssuedAccessToken> {
+  async issue(client: OAuthClient, scope: string, issuedWith: IssuedWith, now = new Date()): Promise<IssuedAccessToken> {
     const key = await this.activeKey(now);
     const iat = Math.floor(now.getTime() / 1000);
     const jti = crypto.randomUUID();
     const ttl = this.settings.accessTokenTtlSeconds;
-    const accessToken = await new SignJWT({ org: client.organisationId, scope, client_id: client.clientId })
+    const accessToken = await new SignJWT({ org: client.organisationId, scope, client_id: client.clientId, cred: credentialClaim(issuedWith) })
       .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
       .setIssuer(this.settings.issuer)
       .setAudience(this.audience)
@@ -83,7 +109,11 @@ export class AccessTokenIssuer {
     return { accessToken, tokenType: "Bearer", expiresIn: ttl, scope, jti, kid: key.kid };
   }
 
-  /** Signature by kid, typ, iss, aud, exp/nbf, then the client: revocation takes effect at once. */
+  /**
+   * Signature by kid, typ, iss, aud, exp/nbf, then the client and the credential the token was issued
+   * with, read in one query on every call: a revoked client or a removed secret or federated
+   * credential (it leaked) ends the token at once, on every instance.
+   */
   async verify(token: string): Promise<AccessTokenCheck> {
     let kid: string | undefined;
     try {
@@ -107,12 +137,14 @@ export class AccessTokenIssuer {
     } catch (err) {
       return { ok: false, reason: refusalOf(err) };
     }
-    const { sub, org, scope, jti } = payload;
+    const { sub, org, scope, jti, cred } = payload;
     if (typeof sub !== "string" || typeof org !== "string" || typeof scope !== "string" || typeof jti !== "string") return { ok: false, reason: "invalid_claims" };
-    const client = await this.clients.findForAuthentication(sub);
+    if (cred !== undefined && typeof cred !== "string") return { ok: false, reason: "invalid_claims" };
+    const client = await this.clients.findForAuthentication(sub, cred?.startsWith("secret:") ? cred.slice("secret:".length) : undefined);
     if (!client) return { ok: false, reason: "unknown_client", clientId: sub };
     if (client.organisationId !== org) return { ok: false, reason: "invalid_claims", clientId: sub };
     if (client.revokedAt) return { ok: false, reason: "revoked_client", clientId: sub };
+    if (!credentialExists(cred, client)) return { ok: false, reason: "revoked_credential", clientId: sub };
     return { ok: true, client, organisation: client.organisation, scope, jti };
   }
 

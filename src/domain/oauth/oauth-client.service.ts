@@ -33,7 +33,11 @@ export interface IssuedClientSecret {
   value: string;
 }
 
-export type SecretCheck = "ok" | "wrong_secret" | "expired_secret";
+/** A matching live secret names itself: the access token records which secret it was issued with. */
+export type SecretCheck = { ok: true; secretId: string } | { ok: false; reason: "wrong_secret" | "expired_secret" };
+
+/** A client as authentication sees it: with its organisation and, when asked for by id, that secret if it still exists. */
+export type AuthenticatingClient = OAuthClient & { organisation: Organisation; secret?: OAuthClientSecret | null };
 
 export interface FederatedCredentialInput {
   issuer: string;
@@ -143,17 +147,24 @@ export class OAuthClientService {
     return this.view(ctx, client);
   }
 
-  /** The token endpoint's lookup: any organisation's client by its public id, with its organisation. */
-  async findForAuthentication(clientId: string): Promise<(OAuthClient & { organisation: Organisation }) | null> {
+  /**
+   * The lookup of the token endpoint and of every request with an access token: any organisation's
+   * client by its public id, with its organisation. Read on every call (nothing cached), so a
+   * revocation or a removed secret applies at once on every instance. Given a secret's id, whether it
+   * still exists comes in the same query (`secret`, null once removed): no second round trip.
+   */
+  async findForAuthentication(clientId: string, secretId?: string): Promise<AuthenticatingClient | null> {
     if (!clientId || clientId.length > 64) return null;
-    const rows = await this.db
+    const query = this.db
       .manager()
       .getRepository(OAuthClient)
       .createQueryBuilder("c")
       .innerJoinAndMapOne("c.organisation", Organisation, "o", "o.id = c.organisationId")
-      .where("c.clientId = :clientId", { clientId })
-      .getMany();
-    return (rows[0] as (OAuthClient & { organisation: Organisation }) | undefined) ?? null;
+      .where("c.clientId = :clientId", { clientId });
+    if (secretId !== undefined) query.leftJoinAndMapOne("c.secret", OAuthClientSecret, "s", "s.clientRowId = c.id AND s.id = :secretId", { secretId });
+    const client = ((await query.getMany())[0] as AuthenticatingClient | undefined) ?? null;
+    if (client && secretId !== undefined) client.secret ??= null;
+    return client;
   }
 
   /** Compares a presented secret with the client's live secrets, through its hash only. */
@@ -161,8 +172,8 @@ export class OAuthClientService {
     const hash = hashSecret(presented);
     const secrets = await this.db.manager().getRepository(OAuthClientSecret).findBy({ clientRowId: client.id });
     const match = secrets.find((s) => crypto.timingSafeEqual(Buffer.from(s.secretHash, "hex"), Buffer.from(hash, "hex")));
-    if (!match) return "wrong_secret";
-    return match.expiresAt.getTime() <= now.getTime() ? "expired_secret" : "ok";
+    if (!match) return { ok: false, reason: "wrong_secret" };
+    return match.expiresAt.getTime() <= now.getTime() ? { ok: false, reason: "expired_secret" } : { ok: true, secretId: match.id };
   }
 
   private async insertSecret(ctx: RequestContext, client: OAuthClient, lifetimeMs: number): Promise<IssuedClientSecret> {

@@ -2,7 +2,7 @@ import type { Database } from "../../platform/database";
 import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
 import type { Organisation } from "../organisations/organisation.entity";
-import type { AccessTokenIssuer, IssuedAccessToken } from "./access-token.issuer";
+import type { AccessTokenIssuer, IssuedAccessToken, IssuedWith } from "./access-token.issuer";
 import type { AssertionRefusal, FederatedAssertionVerifier } from "./federated-assertion.verifier";
 import type { OAuthClientService } from "./oauth-client.service";
 import type { OAuthClient } from "./oauth-client.entity";
@@ -63,13 +63,17 @@ export class OAuthTokenService {
     };
     if (client.revokedAt) return refuse("revoked_client");
 
+    // The token records which credential it was issued with: removing that credential ends the token.
+    let issuedWith: IssuedWith;
     if (auth.method === "client_assertion") {
       if (!client.federation) return refuse("no_federated_credential");
       const check = await this.assertions.verify(auth.assertion, client.federation);
       if (!check.ok) return refuse("assertion_refused", check.reason);
+      issuedWith = { federation: client.federation };
     } else {
       const check = await this.clients.checkSecret(client, auth.secret);
-      if (check !== "ok") return refuse(check);
+      if (!check.ok) return refuse(check.reason);
+      issuedWith = { secretId: check.secretId };
     }
 
     await request.onAuthenticated?.(client);
@@ -82,7 +86,7 @@ export class OAuthTokenService {
       if (!requested.every((r) => allowed.some((a) => scopeCovers(a, r)))) return refuse("scope_not_allowed");
       granted = [...new Set(requested)];
     }
-    const token = await this.issuer.issue(client, granted.join(" "));
+    const token = await this.issuer.issue(client, granted.join(" "), issuedWith);
     await this.record(client, request, "oauth.token.issued", {
       scope: { before: null, after: token.scope },
       jti: { before: null, after: token.jti },

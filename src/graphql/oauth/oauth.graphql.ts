@@ -129,7 +129,7 @@ export class OAuthClientResolver {
     return { secret: secretType(issued.secret), value: issued.value };
   }
 
-  @Mutation(() => OAuthClientType)
+  @Mutation(() => OAuthClientType, { description: "Removes a secret: no new token with it, and the tokens obtained with it stop working at once" })
   async removeOAuthClientSecret(@Arg("clientId") clientId: string, @Arg("secretId", () => ID) secretId: string, @Ctx() ctx: GraphqlContext): Promise<OAuthClientType> {
     return clientType(await ctx.services.oauthClients.removeSecret(ctx.auth(), clientId, secretId));
   }
@@ -139,12 +139,12 @@ export class OAuthClientResolver {
     return clientType(await ctx.services.oauthClients.revoke(ctx.auth(), clientId));
   }
 
-  @Mutation(() => OAuthClientType)
+  @Mutation(() => OAuthClientType, { description: "Registers the federated credential; replacing one ends the tokens the old one obtained" })
   async configureFederatedCredential(@Arg("clientId") clientId: string, @Arg("input") input: FederatedCredentialInput, @Ctx() ctx: GraphqlContext): Promise<OAuthClientType> {
     return clientType(await ctx.services.oauthClients.configureFederation(ctx.auth(), clientId, input));
   }
 
-  @Mutation(() => OAuthClientType)
+  @Mutation(() => OAuthClientType, { description: "Removes the federated credential; the tokens it obtained stop working at once" })
   async removeFederatedCredential(@Arg("clientId") clientId: string, @Ctx() ctx: GraphqlContext): Promise<OAuthClientType> {
     return clientType(await ctx.services.oauthClients.configureFederation(ctx.auth(), clientId, null));
   }
