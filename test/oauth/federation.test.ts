@@ -92,6 +92,7 @@ test.each<{ name: string; reason: string; make: (f: Federated) => Promise<string
   { name: "signature by another key under the published kid", reason: "bad_signature", make: async (f) => entraAssertion({ ...(await testKey("RS256")), kid: f.key.kid }, f.who) },
   { name: "expired beyond the clock skew", reason: "expired", make: (f) => entraAssertion(f.key, f.who, { iat: now() - 4000, nbf: now() - 4000, exp: now() - 120 }) },
   { name: "not yet valid", reason: "not_yet_valid", make: (f) => entraAssertion(f.key, f.who, { nbf: now() + 600, exp: now() + 3600 }) },
+  { name: "issued in the future beyond the clock skew", reason: "issued_in_future", make: (f) => entraAssertion(f.key, f.who, { iat: now() + 600, exp: now() + 3600 }) },
   { name: "no expiry", reason: "invalid_claims", make: (f) => entraAssertion(f.key, f.who, { exp: undefined }) },
   { name: "valid for more than a day", reason: "invalid_claims", make: (f) => entraAssertion(f.key, f.who, { exp: now() + 3 * 86400 }) },
   { name: "a symmetric algorithm", reason: "unsupported_algorithm", make: async (f) => {
@@ -110,10 +111,11 @@ test.each<{ name: string; reason: string; make: (f: Federated) => Promise<string
   expect((await present(f.clientId, await entraAssertion(f.key, f.who))).status).toBe(200);
 });
 
-test("clock skew: an assertion expired 30 s ago is still accepted (60 s tolerance)", async () => {
+test("clock skew: an assertion expired 30 s ago, or issued 30 s ahead, is still accepted (60 s tolerance)", async () => {
   const f = await federatedClient();
   const r = await present(f.clientId, await entraAssertion(f.key, f.who, { iat: now() - 3630, nbf: now() - 3630, exp: now() - 30 }));
   expect(r.status).toBe(200);
+  expect((await present(f.clientId, await entraAssertion(f.key, f.who, { iat: now() + 30, nbf: now() + 30 }))).status).toBe(200);
 });
 
 test("the tenant is held to the one in an Entra issuer even when not configured separately", async () => {

@@ -22,6 +22,7 @@ export type AssertionRefusal =
   | "bad_signature"
   | "expired"
   | "not_yet_valid"
+  | "issued_in_future"
   | "wrong_issuer"
   | "wrong_audience"
   | "wrong_subject"
@@ -34,7 +35,7 @@ export type AssertionCheck = { ok: true; claims: JWTPayload } | { ok: false; rea
 /**
  * Verifies an Entra workload-identity assertion (RFC 7523 client assertion) against a client's
  * federated credential: signature from the configured JWKS (cached by kid, fetched again when an
- * unknown kid appears, at most once per cooldown), iss, aud, sub, tid, exp/nbf, then single use
+ * unknown kid appears, at most once per cooldown), iss, aud, sub, tid, exp/nbf/iat, then single use
  * (a jti, or the token's hash, is claimed in the shared replay table until the assertion expires).
  */
 export class FederatedAssertionVerifier {
@@ -70,6 +71,8 @@ export class FederatedAssertionVerifier {
       return { ok: false, reason: refusalOf(err) };
     }
     if (credential.tenantId && (typeof claims.tid !== "string" || claims.tid.toLowerCase() !== credential.tenantId.toLowerCase())) return { ok: false, reason: "wrong_tenant" };
+    // jose checks iat only against a maximum age: an assertion minted for later would pass.
+    if (typeof claims.iat === "number" && claims.iat > now.getTime() / 1000 + ASSERTION_CLOCK_TOLERANCE_SECONDS) return { ok: false, reason: "issued_in_future" };
     const exp = claims.exp!;
     if (exp - now.getTime() / 1000 > MAX_ASSERTION_LIFETIME_SECONDS) return { ok: false, reason: "invalid_claims" };
     // Single use, on every instance: the first claim of this assertion wins until it expires.
