@@ -83,6 +83,7 @@ test.each([
   [["oauth-client", "secret", "add", "--org", "ORG", "--client-id", "rcl_nope"], 1, /OAuthClient "rcl_nope" not found/],
   [["oauth-client", "secret", "remove", "--org", "ORG", "--client-id", "rcl_nope"], 2, /--secret-id is required/],
   [["oauth-client", "federate", "--org", "ORG", "--client-id", "CLIENT", "--issuer", "https://i.example", "--jwks-url", "http://keys.example/jwks", "--subject", "s", "--audience", "a"], 1, /JWKS URL must be an https:\/\/ URL/],
+  [["oauth-client", "federate", "--org", "ORG", "--client-id", "CLIENT", "--issuer", "https://i.example", "--jwks-url", "https://169.254.169.254/keys", "--subject", "s", "--audience", "a"], 1, /JWKS URL must name a public host: 169\.254\.169\.254 is not a public address/],
   [["oauth-client", "revoke", "--org", "nope", "--client-id", "x"], 1, /Organisation "nope" not found/],
 ])("roster %j exits %i with a clear message", async (argv, code, message) => {
   const client = await app.services.oauthClients.create(tenant.ctx, { name: "target" });

@@ -14,7 +14,8 @@ let tenant: TestTenant;
 const servers: JwksServer[] = [];
 
 beforeAll(async () => {
-  app = await startTestApp({ OAUTH_ALLOW_HTTP_JWKS: "true", OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS: String(COOLDOWN_MS / 1000), OAUTH_TOKEN_RATE_LIMIT: "10000" });
+  // The fake IdPs' JWKS endpoints are on loopback: only this file's app may fetch from private hosts.
+  app = await startTestApp({ OAUTH_ALLOW_HTTP_JWKS: "true", OAUTH_ALLOW_PRIVATE_JWKS_HOSTS: "true", OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS: String(COOLDOWN_MS / 1000), OAUTH_TOKEN_RATE_LIMIT: "10000" });
   tenant = await app.tenant();
 });
 afterAll(async () => {
@@ -144,7 +145,7 @@ test("a replayed assertion is refused — by jti, by token hash without a jti, a
   // A second instance (its own in-memory caches, the same database) refuses what the first accepted.
   const fresh = await entraAssertion(f.key, f.who);
   expect((await present(f.clientId, fresh)).status).toBe(200);
-  const other = createServices(new Database(app.dataSource), { oauth: { issuer: app.url, allowHttpJwks: true } });
+  const other = createServices(new Database(app.dataSource), { oauth: { issuer: app.url, allowHttpJwks: true, allowPrivateJwksHosts: true } });
   const grant = await other.oauthTokens.grant({ auth: { method: "client_assertion", clientId: f.clientId, assertion: fresh }, requestId: "second-instance" });
   expect(grant).toMatchObject({ ok: false, reason: "assertion_refused", assertion: "replayed" });
   expect(await refusalsOf(f.clientRowId)).toEqual(["assertion_refused: replayed", "assertion_refused: replayed", "assertion_refused: replayed", "assertion_refused: replayed"]);
@@ -217,12 +218,26 @@ test("a client without a federated credential cannot use an assertion; assertion
   expect([noClientId.status, noClientId.body.error]).toEqual([400, "invalid_request"]);
 });
 
-test("federation settings are validated: https JWKS unless allowed, https issuer", async () => {
+test("a JWKS URL that reaches a private host at fetch time (configured while allowed; DNS can change) is never fetched: assertion_refused: jwks_host_not_public", async () => {
+  const f = await federatedClient();
+  const strict = createServices(new Database(app.dataSource), { oauth: { issuer: app.url, allowHttpJwks: true } });
+  const grant = await strict.oauthTokens.grant({ auth: { method: "client_assertion", clientId: f.clientId, assertion: await entraAssertion(f.key, f.who) }, requestId: "strict-instance" });
+  expect(grant).toMatchObject({ ok: false, reason: "assertion_refused", assertion: "jwks_host_not_public" });
+  expect(f.jwks.requests).toBe(0);
+  expect(await refusalsOf(f.clientRowId)).toEqual(["assertion_refused: jwks_host_not_public"]);
+});
+
+test("federation settings are validated: https JWKS unless allowed, https issuer, a public JWKS host unless allowed", async () => {
   const strict = createServices(new Database(app.dataSource), { oauth: { issuer: app.url } });
   const { clientId } = await newClient(app, tenant, "validation");
   const base = { issuer: "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0", subject: "s", audience: "api://AzureADTokenExchange" };
   await expect(strict.oauthClients.configureFederation(tenant.ctx, clientId, { ...base, jwksUrl: "http://keys.example/jwks" })).rejects.toMatchObject({ code: "INVALID_INPUT", details: { field: "jwksUrl" } });
   await expect(strict.oauthClients.configureFederation(tenant.ctx, clientId, { ...base, issuer: "http://issuer.example", jwksUrl: "https://keys.example/jwks" })).rejects.toMatchObject({ code: "INVALID_INPUT", details: { field: "issuer" } });
+  for (const jwksUrl of ["https://169.254.169.254/keys", "https://localhost/keys", "https://[::ffff:10.0.0.1]/keys", "https://2130706433/keys"]) {
+    await expect(strict.oauthClients.configureFederation(tenant.ctx, clientId, { ...base, jwksUrl })).rejects.toMatchObject({ code: "INVALID_INPUT", details: { field: "jwksUrl" }, message: expect.stringMatching(/public host/) });
+  }
+  // Allowed (tests, development): the fake IdP's loopback host is accepted.
+  expect((await app.services.oauthClients.configureFederation(tenant.ctx, clientId, { ...base, jwksUrl: "https://127.0.0.1:8443/keys" })).client.federation?.jwksUrl).toBe("https://127.0.0.1:8443/keys");
   const ok = await strict.oauthClients.configureFederation(tenant.ctx, clientId, { ...base, jwksUrl: "https://login.microsoftonline.com/common/discovery/v2.0/keys" });
   expect(ok.client.federation).toMatchObject({ tenantId: "00000000-0000-0000-0000-000000000000" });
 });

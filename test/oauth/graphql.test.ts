@@ -108,6 +108,20 @@ test.each([
   expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: expect.stringContaining(field) });
 });
 
+test.each(["https://169.254.169.254/metadata/keys", "https://127.0.0.1:8443/keys", "https://[::1]/keys", "https://10.0.0.7/keys", "https://192.168.1.1/keys", "https://[fd00::1]/keys", "https://localhost/keys"])(
+  "a JWKS URL on a host that is not public (%s) is refused: BAD_USER_INPUT naming jwksUrl",
+  async (jwksUrl) => {
+    const { client } = await app.services.oauthClients.create(tenant.ctx, { name: "ssrf" });
+    const r = await app.gql(tenant.adminToken, `mutation($c: String!, $i: FederatedCredentialInput!) { configureFederatedCredential(clientId: $c, input: $i) { id } }`, {
+      c: client.clientId,
+      i: { issuer: "https://login.microsoftonline.com/x/v2.0", jwksUrl, subject: "s", audience: "a" },
+    });
+    expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "jwksUrl" });
+    expect(r.errors?.[0].message).toMatch(/must name a public host/);
+    expect((await app.services.oauthClients.find(tenant.ctx, client.clientId)).client.federation).toBeNull();
+  },
+);
+
 test("federation input is validated: an http:// JWKS URL is refused outside tests and development", async () => {
   const { client } = await app.services.oauthClients.create(tenant.ctx, { name: "fed" });
   const r = await app.gql(tenant.adminToken, `mutation($c: String!, $i: FederatedCredentialInput!) { configureFederatedCredential(clientId: $c, input: $i) { id } }`, {

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
-import { type JWTPayload, type JWTVerifyGetKey, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from "jose";
+import { type JWTPayload, type JWTVerifyGetKey, createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, jwtVerify } from "jose";
+import { type GetFetch, NonPublicAddressError, publicFetch } from "../../platform/public-network";
 import type { ReplayCache } from "../replay/replay-cache";
 import type { FederatedCredential } from "./oauth-client.entity";
 import type { OAuthSettings } from "./oauth.settings";
@@ -13,12 +14,15 @@ const MAX_ASSERTION_LIFETIME_SECONDS = 24 * 3600;
 /** The JWKS is fetched again at least this often even when every kid is known. */
 const JWKS_MAX_AGE_MS = 10 * 60_000;
 const JWKS_TIMEOUT_MS = 5_000;
+/** Entra's JWKS is a few kilobytes. */
+const JWKS_MAX_BYTES = 512 * 1024;
 
 export type AssertionRefusal =
   | "malformed"
   | "unsupported_algorithm"
   | "unknown_key"
   | "jwks_unavailable"
+  | "jwks_host_not_public"
   | "bad_signature"
   | "expired"
   | "not_yet_valid"
@@ -40,11 +44,15 @@ export type AssertionCheck = { ok: true; claims: JWTPayload } | { ok: false; rea
  */
 export class FederatedAssertionVerifier {
   private readonly keySets = new Map<string, JWTVerifyGetKey>();
+  /** Connects only to public addresses, checked as it connects (unless allowPrivateJwksHosts). */
+  private readonly fetchJwks: GetFetch;
 
   constructor(
     private readonly replay: ReplayCache,
-    private readonly settings: Pick<OAuthSettings, "jwksRefreshCooldownMs" | "allowHttpJwks">,
-  ) {}
+    private readonly settings: Pick<OAuthSettings, "jwksRefreshCooldownMs" | "allowHttpJwks" | "allowPrivateJwksHosts">,
+  ) {
+    this.fetchJwks = publicFetch({ allowPrivate: settings.allowPrivateJwksHosts, maxBytes: JWKS_MAX_BYTES });
+  }
 
   async verify(assertion: string, credential: FederatedCredential, now = new Date()): Promise<AssertionCheck> {
     let alg: string | undefined;
@@ -94,7 +102,12 @@ export class FederatedAssertionVerifier {
     if (url.protocol !== "https:" && !(this.settings.allowHttpJwks && url.protocol === "http:")) return null;
     let set = this.keySets.get(url.href);
     if (!set) {
-      set = createRemoteJWKSet(url, { cooldownDuration: this.settings.jwksRefreshCooldownMs, cacheMaxAge: JWKS_MAX_AGE_MS, timeoutDuration: JWKS_TIMEOUT_MS });
+      set = createRemoteJWKSet(url, {
+        cooldownDuration: this.settings.jwksRefreshCooldownMs,
+        cacheMaxAge: JWKS_MAX_AGE_MS,
+        timeoutDuration: JWKS_TIMEOUT_MS,
+        [customFetch]: this.fetchJwks,
+      });
       this.keySets.set(url.href, set);
     }
     return set;
@@ -121,6 +134,7 @@ function refusalOf(err: unknown): AssertionRefusal {
         return "invalid_claims";
     }
   }
+  if (err instanceof NonPublicAddressError) return "jwks_host_not_public";
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || (err instanceof errors.JOSEError && /JSON Web Key Set/.test(err.message))) return "jwks_unavailable";
   if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return "malformed";
   // A network failure fetching the JWKS (connection refused, DNS).

@@ -11,6 +11,7 @@ import { type FederatedCredential, OAuthClient } from "./oauth-client.entity";
 import { OAuthClientSecret } from "./oauth-client-secret.entity";
 import { type OAuthScope, type OAuthSettings, isOAuthScope, oauthScopes } from "./oauth.settings";
 import { characterCount } from "../shared/text-length";
+import { nonPublicHost, nonPublicResolution } from "../../platform/public-network";
 
 const DAY_MS = 86_400_000;
 /** A client secret lives between one and three years (a leap day included); two by default. */
@@ -52,7 +53,7 @@ export class OAuthClientService {
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
-    private readonly settings: Pick<OAuthSettings, "allowHttpJwks">,
+    private readonly settings: Pick<OAuthSettings, "allowHttpJwks" | "allowPrivateJwksHosts">,
   ) {}
 
   async create(ctx: RequestContext, input: { name: string; scope?: OAuthScope; secretLifetimeMs?: number }): Promise<{ client: OAuthClient; secret: IssuedClientSecret }> {
@@ -118,7 +119,7 @@ export class OAuthClientService {
 
   /** Registers (or, with null, removes) the Entra workload identity federation this client authenticates with. */
   async configureFederation(ctx: RequestContext, clientId: string, input: FederatedCredentialInput | null): Promise<OAuthClientView> {
-    const federation = input ? this.validFederation(input) : null;
+    const federation = input ? await this.validFederation(input) : null;
     return this.db.transaction(ctx, async (tx) => {
       const client = await this.liveClient(tx, clientId);
       const before = client.federation;
@@ -215,7 +216,7 @@ export class OAuthClientService {
     return { client, secrets };
   }
 
-  private validFederation(input: FederatedCredentialInput): FederatedCredential {
+  private async validFederation(input: FederatedCredentialInput): Promise<FederatedCredential> {
     const issuer = input.issuer.trim();
     const subject = input.subject.trim();
     const audience = input.audience.trim();
@@ -228,6 +229,10 @@ export class OAuthClientService {
     }
     const schemeOk = jwks.protocol === "https:" || (this.settings.allowHttpJwks && jwks.protocol === "http:");
     if (!schemeOk || characterCount(jwks.href) > 1024) throw invalidInput("jwksUrl", "the JWKS URL must be an https:// URL, e.g. https://login.microsoftonline.com/<tenant id>/discovery/v2.0/keys");
+    // Roster fetches it from inside its own network: no loopback, metadata or private hosts (SSRF).
+    // Checked again at every fetch, where it counts: a name can resolve elsewhere later.
+    const privateHost = this.settings.allowPrivateJwksHosts ? null : (nonPublicHost(jwks) ?? (await nonPublicResolution(jwks.hostname)));
+    if (privateHost) throw invalidInput("jwksUrl", `the JWKS URL must name a public host: ${privateHost} (loopback, link-local and private addresses are refused)`);
     if (!subject || characterCount(subject) > 255) throw invalidInput("subject", "the subject must be 1-255 characters");
     if (!audience || characterCount(audience) > 255) throw invalidInput("audience", "the audience must be 1-255 characters");
     // Entra's issuer names the tenant: the `tid` claim is then held to it even when not given separately.
