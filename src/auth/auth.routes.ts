@@ -8,6 +8,17 @@ import { sendPage } from "./pages";
 import { samlRoutes } from "./saml.routes";
 import { SESSION_COOKIE, mountSessions, sessionUser } from "./sessions";
 
+/**
+ * Whether a state-changing request comes from Roster's own pages: the browser says so (Sec-Fetch-Site),
+ * or its Origin is PUBLIC_URL's. A request with neither header is not a browser's (curl, a script).
+ */
+export function fromOwnPage(req: Request, publicOrigin: string): boolean {
+  const site = req.get("sec-fetch-site");
+  if (site) return site === "same-origin" || site === "none";
+  const origin = req.get("origin");
+  return origin === undefined || origin === publicOrigin;
+}
+
 export interface Auth {
   /** For APIs that accept the session (GraphQL): the signed-in user with their current roles, or null. */
   principal(req: Request): Promise<Principal | null>;
@@ -57,8 +68,18 @@ export async function mountAuth(app: Express, services: Services, config: AppCon
     res.clearCookie(SESSION_COOKIE, { path: "/", httpOnly: true, sameSite: "lax", secure: config.publicUrl.startsWith("https://") });
     sendPage(res, 200, "Signed out", [u ? "You are signed out of Roster." : "You were not signed in."]);
   };
-  router.post("/auth/logout", logout);
-  router.get("/auth/logout", logout);
+  // POST only, from Roster's own pages: a GET (any site's <img>) or another site's form must not sign
+  // anyone out. SameSite=Lax keeps the cookie off cross-site POSTs, but not off a sibling subdomain's.
+  const publicOrigin = new URL(config.publicUrl).origin;
+  router.post("/auth/logout", (req, res, next) => {
+    if (!fromOwnPage(req, publicOrigin)) {
+      req.log.warn({ origin: req.get("origin"), site: req.get("sec-fetch-site") }, "sign-out refused: the request came from another site");
+      return sendPage(res, 403, "Sign-out refused", ["This sign-out request came from another site, so it was ignored. Use the Sign out button in Roster."], { action: "/auth/logout", label: "Sign out" });
+    }
+    logout(req, res).catch(next);
+  });
+  // An old link or bookmark: a page with the button, signing nobody out by itself.
+  router.get("/auth/logout", (_req, res) => sendPage(res, 200, "Sign out", ["Sign out of Roster?"], { action: "/auth/logout", label: "Sign out" }));
   app.use(router);
 
   return {

@@ -2,8 +2,11 @@ import type { Response } from "express";
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
-/** A small self-contained HTML page (sign-in refusals, sign-out); never echoes secrets or raw IdP messages. */
-export function sendPage(res: Response, status: number, title: string, paragraphs: string[]): void {
+/**
+ * A small self-contained HTML page (sign-in refusals, sign-out); never echoes secrets or raw IdP
+ * messages. `form`: one button that POSTs to a same-origin path (no script: the CSP has none).
+ */
+export function sendPage(res: Response, status: number, title: string, paragraphs: string[], form?: { action: string; label: string }): void {
   res
     .status(status)
     .type("html")
@@ -12,7 +15,9 @@ export function sendPage(res: Response, status: number, title: string, paragraph
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)} · Roster</title>` +
         `<meta name="viewport" content="width=device-width, initial-scale=1"></head>` +
         `<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">` +
-        `<h1>${escape(title)}</h1>${paragraphs.map((p) => `<p>${escape(p)}</p>`).join("")}</body></html>`,
+        `<h1>${escape(title)}</h1>${paragraphs.map((p) => `<p>${escape(p)}</p>`).join("")}` +
+        (form ? `<form method="post" action="${escape(form.action)}"><button type="submit">${escape(form.label)}</button></form>` : "") +
+        `</body></html>`,
     );
 }
 

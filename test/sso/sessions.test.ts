@@ -143,6 +143,26 @@ describe("sessions: stored in the database, ended by deactivation", () => {
     expect(ev).toMatchObject({ resourceId: u.id, source: "sso", actorType: "user", actorId: u.id });
   });
 
+  test("sign-out is POST only, from Roster's own pages: a GET (an <img>) or another site's form signs nobody out", async () => {
+    const u = await newUser();
+    const { browser } = await samlSignIn(app, t, key, u.userName);
+    const get = await browser.get("/auth/logout").expect(200);
+    expect(get.text).toContain('<form method="post" action="/auth/logout"><button type="submit">Sign out</button></form>');
+    expect(get.headers["set-cookie"]).toBeUndefined();
+    // Another site, a sibling on the same site (SameSite=Lax sends the cookie then), an opaque origin.
+    for (const headers of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site", origin: "https://evil.example" }, { "sec-fetch-site": "same-site" }, { origin: "null" }]) {
+      const r = await browser.post("/auth/logout").set(headers).expect(403);
+      expect(r.text).toContain("Sign-out refused");
+      expect(r.headers["set-cookie"]).toBeUndefined();
+    }
+    await browser.get("/auth/me").expect(200);
+    expect(await sessionsOf(u.id)).toHaveLength(1);
+    expect((await app.services.audit.list(t.ctx, { action: "sso.signed_out", resourceId: u.id }, { first: 1 })).items).toHaveLength(0);
+    // The console's form: the browser says same-origin, and its Origin is PUBLIC_URL's.
+    await browser.post("/auth/logout").set({ origin: app.url, "sec-fetch-site": "same-origin" }).expect(200);
+    await browser.get("/auth/me").expect(401);
+  });
+
   test("a forged or unknown session cookie is not a session", async () => {
     const res = await fetch(`${app.url}/auth/me`, { headers: { cookie: "roster.sid=s%3Aforged.invalidsignature" } });
     expect(res.status).toBe(401);

@@ -61,7 +61,7 @@ export class ServiceProviderType {
   @Field({ description: "Starts an SP-initiated SAML sign-in" }) samlLoginUrl: string;
   @Field({ description: "OIDC redirect URI (Entra: Web platform redirect URI)" }) oidcRedirectUri: string;
   @Field({ description: "Starts an OIDC sign-in" }) oidcLoginUrl: string;
-  @Field() logoutUrl: string;
+  @Field({ description: "Signs out with a POST from Roster's own pages; a GET shows a Sign out button (not an IdP front-channel logout URL)" }) logoutUrl: string;
 }
 
 @InputType()
