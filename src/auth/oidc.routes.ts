@@ -99,7 +99,7 @@ export function oidcRoutes(services: Services, publicUrl: string, sessions: Sess
     }
   }
 
-  router.get("/auth/oidc/:org/login", lookup, async (req: Request, res: Response, next: NextFunction) => {
+  router.get("/auth/oidc/:org/login", sessions.requireSecureTransport, lookup, async (req: Request, res: Response, next: NextFunction) => {
     const target = res.locals.sso as SsoTarget;
     const strategy = await strategyOrRefusal(req, res, target);
     if (!strategy) return;
@@ -108,7 +108,7 @@ export function oidcRoutes(services: Services, publicUrl: string, sessions: Sess
     sessions.authenticator.authenticate(strategy, { session: false })(req, res, next);
   });
 
-  router.get("/auth/oidc/:org/callback", lookup, async (req: Request, res: Response, next: NextFunction) => {
+  router.get("/auth/oidc/:org/callback", sessions.requireSecureTransport, lookup, async (req: Request, res: Response, next: NextFunction) => {
     const target = res.locals.sso as SsoTarget;
     const strategy = await strategyOrRefusal(req, res, target);
     if (!strategy) return;

@@ -67,6 +67,14 @@ export const REFUSAL_PAGES: Record<string, { status: number; title: string; text
     title: "Sign-in failed",
     text: () => ["The response from your identity provider could not be verified. Start the sign-in again; if it keeps failing, ask your administrator to check the sign-in settings."],
   },
+  insecure_transport: {
+    status: 500,
+    title: "Sign-in unavailable",
+    text: () => [
+      "Roster is set up to be reached over https, but this request reached it as plain http, so it cannot keep you signed in. Sign-in refused.",
+      "Your administrator needs to check the proxy in front of Roster: it must send X-Forwarded-Proto: https, and TRUST_PROXY must include its address.",
+    ],
+  },
   not_configured: {
     status: 404,
     title: "Single sign-on not configured",

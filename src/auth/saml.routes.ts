@@ -82,11 +82,11 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
     next();
   };
 
-  router.get("/auth/saml/:org/login", lookup, (req, res, next) => {
+  router.get("/auth/saml/:org/login", sessions.requireSecureTransport, lookup, (req, res, next) => {
     sessions.authenticator.authenticate(strategy, { session: false })(req, res, next);
   });
 
-  router.post("/auth/saml/:org/acs", express.urlencoded({ extended: false, limit: "512kb" }), lookup, (req: Request, res: Response, next: NextFunction) => {
+  router.post("/auth/saml/:org/acs", sessions.requireSecureTransport, express.urlencoded({ extended: false, limit: "512kb" }), lookup, (req: Request, res: Response, next: NextFunction) => {
     const target = targets.get(req)!;
     const body = req.body as Record<string, unknown> | undefined;
     if (typeof body?.SAMLResponse !== "string") return sendRefusal(res, "invalid_response", target.organisation.slug);

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { type Express, type NextFunction, type Request, type Response, Router } from "express";
+import { type Express, type NextFunction, type Request, type RequestHandler, type Response, Router } from "express";
 import session from "express-session";
 import { Passport } from "passport";
 import type { AppConfig } from "../config/config";
@@ -28,6 +28,8 @@ export interface Sessions {
   authenticator: InstanceType<typeof Passport>;
   /** Matches a verified identity to a user, then signs the browser in (or shows the refusal page). */
   complete(req: Request, res: Response, next: NextFunction, target: SsoTarget, result: IdentityResult, returnTo?: unknown): Promise<void>;
+  /** First on every sign-in route: refuses a sign-in whose session cookie the browser would never get. */
+  requireSecureTransport: RequestHandler;
   stop(): void;
 }
 
@@ -70,6 +72,19 @@ export async function mountSessions(app: Express, services: Services, config: Ap
   }, 10 * 60_000);
   purge.unref();
 
+  // express-session silently drops a Secure cookie on a request it sees as http: behind a TLS proxy
+  // whose X-Forwarded-Proto it does not trust (TRUST_PROXY), a sign-in was audited as signed_in and
+  // signed nobody in. Refused before anything is verified or recorded, with a page and a log that say why.
+  const requireSecureTransport: RequestHandler = (req, res, next) => {
+    if (!secure || req.secure) return next();
+    req.log.error(
+      { publicUrl: config.publicUrl, forwardedProto: req.get("x-forwarded-proto") ?? null, peer: req.socket.remoteAddress, trustProxy: config.trustProxy },
+      "sign-in refused: PUBLIC_URL is https but this request arrived as http, so the Secure session cookie cannot be set; " +
+        "the TLS proxy must send X-Forwarded-Proto: https and TRUST_PROXY must include its address (or hop count)",
+    );
+    sendRefusal(res, "insecure_transport", "");
+  };
+
   const complete: Sessions["complete"] = async (req, res, next, target, result, returnTo) => {
     const ctx = signInContext(req, target);
     const org = target.organisation.slug;
@@ -100,7 +115,7 @@ export async function mountSessions(app: Express, services: Services, config: Ap
     });
   };
 
-  return { authenticator, complete, stop: () => clearInterval(purge) };
+  return { authenticator, complete, requireSecureTransport, stop: () => clearInterval(purge) };
 }
 
 export function sessionUser(req: Request): SessionUser | null {

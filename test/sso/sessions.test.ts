@@ -1,8 +1,10 @@
+import request from "supertest";
 import { Session } from "../../src/domain/sessions/session.entity";
 import { User } from "../../src/domain/users/user.entity";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
-import { type TestKey, makeSelfSignedCert } from "./support/fake-saml-idp";
-import { configureSaml, samlSignIn } from "./support/saml-login";
+import { serviceProviderInfo } from "../../src/domain/sso/identity-provider.service";
+import { type TestKey, b64, buildResponseXml, makeSelfSignedCert, signResponse } from "./support/fake-saml-idp";
+import { IDP_ISSUER, configureSaml, samlSignIn } from "./support/saml-login";
 
 let app: TestApp;
 let t: TestTenant;
@@ -212,6 +214,36 @@ describe("session cookie behind https", () => {
     expect(cookie).toMatch(/;\s*Secure/i);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
+  });
+
+  test("behind a TLS proxy whose X-Forwarded-Proto is not trusted, sign-in is refused with a page and an error naming TRUST_PROXY, not signed in without a cookie", async () => {
+    const lines: string[] = [];
+    const untrusted = await startTestApp({ PUBLIC_URL: "https://roster.example", TRUST_PROXY: "false", LOG_LEVEL: "error" }, { logDestination: { write: (l) => void lines.push(l) } });
+    try {
+      const ut = await untrusted.tenant();
+      await configureSaml(untrusted, ut, key);
+      const u = await untrusted.services.users.create(ut.ctx, { userName: "behind-proxy@acme.test" });
+      const proxied = { "x-forwarded-proto": "https" };
+      const login = await request(untrusted.url).get(`/auth/saml/${ut.organisation.slug}/login`).set(proxied);
+      expect(login.status).toBe(500);
+      expect(login.text).toContain("Sign-in unavailable");
+      // OIDC's sign-in routes are guarded the same way, before anything else (not even configured here).
+      for (const step of ["login", "callback?code=x&state=y"]) expect((await request(untrusted.url).get(`/auth/oidc/${ut.organisation.slug}/${step}`).set(proxied)).status).toBe(500);
+      // IdP-initiated (the Okta tile): a valid response for an active user.
+      const sp = serviceProviderInfo(untrusted.config.publicUrl, ut.organisation.slug);
+      const xml = signResponse(buildResponseXml({ idpIssuer: IDP_ISSUER, spEntityId: sp.spEntityId, acsUrl: sp.acsUrl, nameId: u.userName }), key);
+      const acs = await request(untrusted.url).post(`/auth/saml/${ut.organisation.slug}/acs`).set(proxied).type("form").send({ SAMLResponse: b64(xml) });
+      expect(acs.status).toBe(500);
+      expect(acs.text).toContain("X-Forwarded-Proto");
+      expect(acs.headers["set-cookie"]).toBeUndefined();
+      expect((await untrusted.services.audit.list(ut.ctx, { action: "sso.signed_in" }, { first: 1 })).items).toHaveLength(0);
+      expect(await untrusted.dataSource.getRepository(Session).countBy({ userId: u.id })).toBe(0);
+      const errors = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 50);
+      expect(errors).toHaveLength(4);
+      for (const e of errors) expect(e.msg).toMatch(/TRUST_PROXY/);
+    } finally {
+      await untrusted.close();
+    }
   });
 
   test("without SESSION_SECRET a secret is generated once and shared through replay_entries", async () => {
