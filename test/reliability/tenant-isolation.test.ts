@@ -12,7 +12,7 @@ let app: TestApp;
 let a: TestTenant;
 let b: TestTenant;
 /** B's identifiers: what A must never see, change or detect. */
-let B: { userId: string; userName: string; groupId: string; groupName: string; roleId: string; roleName: string; fieldKey: string; tokenId: string; clientId: string; clientRowId: string; secretId: string; orgId: string; userName2: string; groupName2: string; fieldKey2: string };
+let B: { userId: string; userName: string; groupId: string; groupName: string; roleId: string; roleName: string; fieldKey: string; tokenId: string; clientId: string; clientRowId: string; secretId: string; orgId: string; userName2: string; groupName2: string; fieldKey2: string; logEntryId: string };
 /** A's own objects, to aim operations that take B's ids as a second argument. */
 let A: { userId: string; groupId: string };
 
@@ -48,10 +48,13 @@ beforeAll(async () => {
   const bu2 = await s.users.create(b.ctx, { userName: "other.secret@b.test" });
   const bg2 = await s.groups.create(b.ctx, { displayName: "B Other Group" });
   await s.customFields.define(b.ctx, { key: "bOtherField", label: "B other", type: "string" });
+  // An entry of B's provisioning log, as a SCIM request of B's IdP leaves one.
+  await s.provisioningLog.record({ organisationId: b.organisation.id, requestId: "b-request", tokenId: null, tokenLabel: "b scim", method: "POST", path: "/scim/v2/Users", status: 201, durationMs: 1, resourceType: "User", resourceId: bu.id, notes: [], scimType: null, errorDetail: null, requestBody: { userName: bu.userName } });
+  const [logEntry] = (await s.provisioningLog.list(b.ctx, {}, { first: 1 })).items;
   B = {
     userId: bu.id, userName: bu.userName, groupId: bg.id, groupName: bg.displayName, roleId: role.id, roleName: role.name, fieldKey,
     tokenId: tokens[0].id, clientId: client.client.clientId, clientRowId: client.client.id, secretId: client.secret.secret.id, orgId: b.organisation.id,
-    userName2: bu2.userName, groupName2: bg2.displayName, fieldKey2: "bOtherField",
+    userName2: bu2.userName, groupName2: bg2.displayName, fieldKey2: "bOtherField", logEntryId: logEntry.id,
   };
   A = { userId: (await s.users.create(a.ctx, { userName: "a.person@a.test" })).id, groupId: (await s.groups.create(a.ctx, { displayName: "A group" })).id };
 });
@@ -178,6 +181,7 @@ const gqlCases: Record<string, GqlCase[]> = {
   oauthEndpoints: [own("{ oauthEndpoints { tokenUrl } }")],
   organisation: [own("{ organisation { id slug name } }")],
   provisioningLog: [own("{ provisioningLog(first: 200) { nodes { id status method } } }"), t("query($id: ID!) { provisioningLog(filter: { tokenId: $id }) { totalCount } }", (id) => ({ id }), () => B.tokenId)],
+  provisioningLogEntry: [t("query($id: ID!) { provisioningLogEntry(id: $id) { id requestBody } }", (id) => ({ id }), () => B.logEntryId)],
   roles: [own("{ roles { id name } }")],
   serviceProvider: [own("{ serviceProvider { saml { entityId acsUrl } } }")],
   user: [t("query($id: ID!) { user(id: $id) { id userName } }", (id) => ({ id }), () => B.userId)],

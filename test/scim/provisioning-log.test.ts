@@ -340,4 +340,17 @@ describe("provisioning log", () => {
     const otherAdmin = await app.gql<Body>(t.adminToken, q, { filter: { resourceId: u.body.id } });
     expect(otherAdmin.data.provisioningLog.totalCount).toBe(0);
   });
+
+  test("through GraphQL provisioningLogEntry: one entry by id, with its body and changes; another organisation's id is null", async () => {
+    const tenant = await app.tenant();
+    const u = await scimClient(app.url, tenant.scimToken).post("/Users", { userName: "one-entry@x.test", password: "hunter2" });
+    const [entry] = await entries(tenant, 1);
+    const q = `query($id: ID!) { provisioningLogEntry(id: $id) { id method status requestBody auditEvents { action resourceId changes } } }`;
+    const one = await app.gql<Body>(tenant.adminToken, q, { id: entry.id });
+    expect(one.errors).toBeUndefined();
+    expect(one.data.provisioningLogEntry).toMatchObject({ id: entry.id, method: "POST", status: 201, requestBody: { userName: "one-entry@x.test", password: "[redacted]" } });
+    expect(one.data.provisioningLogEntry.auditEvents).toEqual([{ action: "user.created", resourceId: u.body.id, changes: expect.objectContaining({ userName: expect.anything() }) }]);
+    expect((await app.gql<Body>(t.adminToken, q, { id: entry.id })).data).toEqual({ provisioningLogEntry: null });
+    expect((await app.gql<Body>(tenant.adminToken, q, { id: crypto.randomUUID() })).data).toEqual({ provisioningLogEntry: null });
+  });
 });

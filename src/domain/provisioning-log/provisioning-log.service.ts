@@ -228,6 +228,12 @@ export class ProvisioningLogService {
     return slices;
   }
 
+  /** One entry of the organisation's log, or null (another organisation's id reads as unknown). */
+  async find(ctx: RequestContext, id: string): Promise<ProvisioningLogEntry | null> {
+    await this.flush();
+    return this.db.manager(ctx).getRepository(ProvisioningLogEntry).findOneBy({ organisationId: ctx.organisationId, id });
+  }
+
   async list(ctx: RequestContext, query: ProvisioningLogQuery, page: CursorPage, options: CountOption = {}): Promise<CursorSlice<ProvisioningLogEntry>> {
     await this.flush();
     const qb = this.db

@@ -55,6 +55,13 @@ export class ProvisioningLogResolver {
     return toConnection(slice, (e) => timeCursor(e.occurredAt, e.id));
   }
 
+  // The console's list leaves out the heavy fields (the body, the audit changes) and reads them here
+  // when an entry's details are opened.
+  @Query(() => ProvisioningLogEntryType, { nullable: true, description: "One entry of the provisioning log, by its id" })
+  provisioningLogEntry(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphqlContext): Promise<ProvisioningLogEntry | null> {
+    return ctx.services.provisioningLog.find(ctx.auth(), id);
+  }
+
   @FieldResolver(() => [AuditEventType], { description: "What the request changed: the audit events it caused" })
   auditEvents(@Root() entry: ProvisioningLogEntry, @Ctx() ctx: GraphqlContext) {
     ctx.auth(); // admins only, as the log itself (the loaders serve any signed-in caller)
