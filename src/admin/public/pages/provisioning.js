@@ -1,6 +1,6 @@
 // Account > Provisioning: the SCIM base URL, SCIM tokens (create, rotate, revoke), the SCIM switch and
 // the IdP's recent requests (provisioning log).
-import { badge, busy, checkbox, copyField, dateTime, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell } from "../lib.js";
+import { badge, busy, checkbox, copyField, dateTime, errorBox, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell } from "../lib.js";
 
 const TOKEN_FIELDS = "id name scope prefix active createdAt lastUsedAt expiresAt revokedAt";
 
@@ -273,9 +273,43 @@ async function renderActivity(section) {
   const updated = h("span", { class: "muted small", "aria-live": "off" }, "");
   const list = table("Recent SCIM requests", ["Time", "Request", "Status", "Token", "Duration", "Changes", ""]);
 
+  // A row shows only what the list reads; an entry's body and the changes it made (a /Bulk's are tens
+  // of KB) are read by its id when its details are first opened, and kept for the page's reloads.
+  /** @type {Map<string, Promise<any>>} */
+  const heavy = new Map();
+  /** Entries whose details are open: they stay open when the list reloads ("Update live"). */
+  const opened = new Set();
+  /**
+   * @param {string} id
+   * @param {HTMLElement} slot
+   */
+  const showHeavy = async (id, slot) => {
+    let loading = heavy.get(id);
+    if (!loading) {
+      loading = gql(`query($id: ID!) { provisioningLogEntry(id: $id) { requestBody auditEvents { id action changes } } }`, { id }).then((r) => r.provisioningLogEntry);
+      heavy.set(id, loading);
+    }
+    replace(slot, h("p", { class: "muted" }, "Loading…"));
+    try {
+      const e = await loading;
+      if (!e) return replace(slot, h("p", { class: "muted" }, "This request is no longer in the log (retention period over)."));
+      replace(
+        slot,
+        e.auditEvents.length
+          ? h("div", null, h("strong", null, "Changes"), h("ul", null, e.auditEvents.map((/** @type {any} */ a) => h("li", null, h("code", null, a.action), " ", a.changes ? h("details", null, h("summary", null, "fields"), json(a.changes)) : null))))
+          : null,
+        e.requestBody != null ? h("details", null, h("summary", null, "Request body"), json(e.requestBody)) : h("p", { class: "muted" }, "Request body not kept (retention period over, or none)."),
+      );
+    } catch (err) {
+      heavy.delete(id); // the next opening asks again
+      replace(slot, errorBox(err, "Could not load the details"));
+    }
+  };
+
   /** @param {any} e */
   const row = (e) => {
     const detailId = `log-${e.id}`;
+    const slot = h("div");
     const detail = h(
       "tr",
       { id: detailId, class: "detail-row", hidden: true },
@@ -288,20 +322,27 @@ async function renderActivity(section) {
           e.errorDetail ? h("p", null, h("strong", null, "Error: "), e.errorDetail, e.scimType ? h("code", null, ` scimType=${e.scimType}`) : null) : null,
           e.notes.length ? h("p", null, h("strong", null, "Notes: "), e.notes.join("; ")) : null,
           h("p", null, h("strong", null, "Request id: "), h("code", null, e.requestId), e.resourceId ? [h("strong", null, "  Resource: "), h("code", null, `${e.resourceType ?? ""} ${e.resourceId}`)] : null),
-          e.auditEvents.length
-            ? h("div", null, h("strong", null, "Changes"), h("ul", null, e.auditEvents.map((/** @type {any} */ a) => h("li", null, h("code", null, a.action), " ", a.changes ? h("details", null, h("summary", null, "fields"), json(a.changes)) : null))))
-            : null,
-          e.requestBody != null ? h("details", null, h("summary", null, "Request body"), json(e.requestBody)) : h("p", { class: "muted" }, "Request body not kept (retention period over, or none)."),
+          slot,
         ),
       ),
     );
     const toggle = h("button", { type: "button", class: "btn btn-small btn-ghost", "aria-expanded": "false", "aria-controls": detailId, "aria-label": `Details of ${e.method} ${e.path}` }, "Details");
-    toggle.addEventListener("click", () => {
-      const open = toggle.getAttribute("aria-expanded") !== "true";
+    /** @param {boolean} open */
+    const show = (open) => {
       toggle.setAttribute("aria-expanded", String(open));
       detail.hidden = !open;
-    });
-    const changes = e.auditEvents.map((/** @type {any} */ a) => a.action);
+      if (open) {
+        opened.add(e.id);
+        void showHeavy(e.id, slot);
+      } else opened.delete(e.id);
+    };
+    toggle.addEventListener("click", () => show(toggle.getAttribute("aria-expanded") !== "true"));
+    if (opened.has(e.id)) show(true);
+    // A /Bulk causes up to 100 events: each action once, with its count.
+    /** @type {Map<string, number>} */
+    const counts = new Map();
+    for (const a of e.auditEvents) counts.set(a.action, (counts.get(a.action) ?? 0) + 1);
+    const changes = [...counts].map(([action, n]) => (n > 1 ? `${action} ×${n}` : action));
     return [
       h(
         "tr",
@@ -324,7 +365,7 @@ async function renderActivity(section) {
       const filter = { failedOnly: failed.input.checked || null, method: method.input.value || null };
       const r = (
         await gql(
-          `query($after: String, $filter: ProvisioningLogFilterInput) { provisioningLog(first: ${PAGE}, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } nodes { id occurredAt method path status durationMs tokenLabel errorDetail scimType notes requestId resourceId resourceType requestBody auditEvents { id action changes } } } }`,
+          `query($after: String, $filter: ProvisioningLogFilterInput) { provisioningLog(first: ${PAGE}, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } nodes { id occurredAt method path status durationMs tokenLabel errorDetail scimType notes requestId resourceId resourceType auditEvents { action } } } }`,
           { after, filter },
         )
       ).provisioningLog;
