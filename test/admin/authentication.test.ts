@@ -2,7 +2,7 @@
 // with a PEM generated here, the metadata URL copied from the page and fetched, test sign-in, OIDC.
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { makeSelfSignedCert } from "../sso/support/fake-saml-idp";
-import { type TestBrowser, screenshot, signInWithToken, startBrowser } from "./browser";
+import { type TestBrowser, consoleTestHooks, screenshot, signInWithToken, startBrowser } from "./browser";
 
 jest.setTimeout(30_000);
 
@@ -18,11 +18,7 @@ beforeAll(async () => {
   await browser.page.getByRole("link", { name: "Authentication" }).click();
   await browser.page.getByRole("heading", { level: 1, name: "Authentication" }).waitFor();
 });
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
-afterEach(() => expect(browser.problems).toEqual([]));
+consoleTestHooks(() => ({ browser, app }));
 
 test("configure SAML with a pasted PEM; copy the metadata URL and fetch SP metadata XML", async () => {
   const { page } = browser;

@@ -50,6 +50,18 @@ export async function startBrowser(baseUrl: string, viewport = { width: 1280, he
   };
 }
 
+/**
+ * The hooks of every console test file: after each test, no page or console error; after all of
+ * them, the browser and the app closed. `get` reads the file's variables once they are set.
+ */
+export function consoleTestHooks(get: () => { browser?: TestBrowser; app?: { close(): Promise<void> } }): void {
+  afterEach(() => expect(get().browser?.problems).toEqual([]));
+  afterAll(async () => {
+    await get().browser?.close();
+    await get().app?.close();
+  });
+}
+
 /** Signs in through the console's admin-token form. */
 export async function signInWithToken(page: Page, token: string): Promise<void> {
   await page.goto("/admin/");

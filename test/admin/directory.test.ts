@@ -2,7 +2,7 @@
 // detail, deactivation seen by SCIM, a group's members, roles and custom fields management.
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { CORE_USER, ENTERPRISE, scimClient } from "../support/scim-client";
-import { type TestBrowser, screenshot, signInWithToken, startBrowser } from "./browser";
+import { type TestBrowser, consoleTestHooks, screenshot, signInWithToken, startBrowser } from "./browser";
 
 jest.setTimeout(30_000);
 
@@ -35,11 +35,7 @@ beforeAll(async () => {
   browser = await startBrowser(app.url);
   await signInWithToken(browser.page, t.adminToken);
 });
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
-afterEach(() => expect(browser.problems).toEqual([]));
+consoleTestHooks(() => ({ browser, app }));
 
 const rows = () => browser.page.locator("tbody tr");
 

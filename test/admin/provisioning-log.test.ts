@@ -3,7 +3,7 @@
 import type { Request } from "playwright-core";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { CORE_USER, ENTERPRISE, scimClient } from "../support/scim-client";
-import { type TestBrowser, signInWithToken, startBrowser } from "./browser";
+import { type TestBrowser, consoleTestHooks, signInWithToken, startBrowser } from "./browser";
 
 jest.setTimeout(60_000);
 
@@ -48,11 +48,7 @@ beforeAll(async () => {
   await signInWithToken(browser.page, t.adminToken);
   await activity().getByText(`1–20 of ${BULKS} requests`).waitFor();
 });
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
-afterEach(() => expect(browser.problems).toEqual([]));
+consoleTestHooks(() => ({ browser, app }));
 
 /** The GraphQL answers the page receives while `action` runs, with their transfer sizes (headers and body) in bytes. */
 async function graphqlAnswers(action: () => Promise<void>): Promise<{ query: string; bytes: number }[]> {

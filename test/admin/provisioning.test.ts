@@ -2,7 +2,7 @@
 // copy the SCIM base URL, create a token, use it from an IdP, see the request, rotate, revoke.
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { scimClient } from "../support/scim-client";
-import { type TestBrowser, screenshot, signInWithToken, startBrowser } from "./browser";
+import { type TestBrowser, consoleTestHooks, screenshot, signInWithToken, startBrowser } from "./browser";
 
 jest.setTimeout(30_000);
 
@@ -15,11 +15,7 @@ beforeAll(async () => {
   t = await app.tenant();
   browser = await startBrowser(app.url);
 });
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
-afterEach(() => expect(browser.problems).toEqual([]));
+consoleTestHooks(() => ({ browser, app }));
 
 test("the console is served with its modules, a strict CSP and /admin → /admin/", async () => {
   const index = await fetch(`${app.url}/admin/`);
