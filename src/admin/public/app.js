@@ -38,7 +38,7 @@ function renderChrome() {
     replace(who);
     return;
   }
-  orgName.textContent = `· ${session.organisation.name}`;
+  replace(orgName, "· ", session.organisation.name);
   const label = session.me ? (session.me.displayName ?? session.me.userName) : "admin token";
   const signOut = session.me
     ? h("form", { method: "post", action: "/auth/logout", class: "inline" }, h("button", { type: "submit", class: "btn btn-small btn-ghost" }, "Sign out"))

@@ -33,6 +33,18 @@ export function h(tag, props, ...children) {
   return el;
 }
 
+// Explicit bidi formatting characters: embeddings, overrides and isolates (U+202A–202E, U+2066–2069).
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * Text with its explicit bidi formatting characters shown as code points: "\u202Eevil\u202C" would
+ * read "live". For text shown outside the page (a confirm dialog); `append` applies it to all text.
+ * @param {string} text
+ */
+export function visibleBidi(text) {
+  return text.replace(BIDI_CONTROLS, (c) => `[U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase()}]`);
+}
+
 /**
  * @param {Element | DocumentFragment} parent
  * @param {Child[]} children
@@ -41,7 +53,13 @@ export function append(parent, children) {
   for (const c of children) {
     if (c == null || c === false) continue;
     if (Array.isArray(c)) append(parent, c);
-    else parent.append(typeof c === "number" ? String(c) : c);
+    else if (typeof c === "string") {
+      // Every text is a <bdi> of its own: names, paths and values from the directory (and its IdP)
+      // take their direction from their own letters and never reorder the text around them.
+      const bdi = document.createElement("bdi");
+      bdi.textContent = visibleBidi(c);
+      parent.append(bdi);
+    } else parent.append(typeof c === "number" ? String(c) : c);
   }
 }
 

@@ -1,6 +1,6 @@
 // Account > Directory: users and groups (search, filter, keyset paging), a user's detail, a group's
 // members, roles and custom field definitions.
-import { badge, busy, checkbox, debounce, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell } from "../lib.js";
+import { badge, busy, checkbox, debounce, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell, visibleBidi } from "../lib.js";
 
 const PAGE = 25;
 /** Filters survive a visit to a detail page and back. */
@@ -149,7 +149,7 @@ async function userDetail(main, id) {
   const back = h("a", { href: "#/directory/users", class: "back" }, "← Users");
   const toggle = h("button", { type: "button", class: u.active ? "btn btn-danger" : "btn btn-primary", id: "user-toggle-active" }, u.active ? "Deactivate" : "Reactivate");
   toggle.addEventListener("click", () => {
-    if (u.active && !confirm(`Deactivate ${u.userName}? They can no longer sign in; SCIM reports active: false.`)) return;
+    if (u.active && !confirm(`Deactivate ${visibleBidi(u.userName)}? They can no longer sign in; SCIM reports active: false.`)) return;
     void busy(toggle, status, u.active ? "Could not deactivate the user" : "Could not reactivate the user", async () => {
       const m = u.active ? "deactivateUser" : "reactivateUser";
       const r = await gql(`mutation($id: ID!) { ${m}(id: $id) { id active } }`, { id });
@@ -400,7 +400,7 @@ async function roles(main) {
                       class: "btn btn-small btn-danger",
                       "aria-label": `Delete role ${role.name}`,
                       onclick: (/** @type {Event} */ e) => {
-                        if (!confirm(`Delete the role "${role.name}"? Users lose it.`)) return;
+                        if (!confirm(`Delete the role "${visibleBidi(role.name)}"? Users lose it.`)) return;
                         void busy(/** @type {HTMLButtonElement} */ (e.currentTarget), status, "Could not delete the role", async () => {
                           await gql(`mutation($id: ID!) { deleteRole(id: $id) }`, { id: role.id });
                           status.ok(`Role ${role.name} deleted.`);

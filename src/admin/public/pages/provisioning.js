@@ -1,6 +1,6 @@
 // Account > Provisioning: the SCIM base URL, SCIM tokens (create, rotate, revoke), the SCIM switch and
 // the IdP's recent requests (provisioning log).
-import { badge, busy, checkbox, copyField, dateTime, errorBox, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell } from "../lib.js";
+import { badge, busy, checkbox, copyField, dateTime, errorBox, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell, visibleBidi } from "../lib.js";
 
 const TOKEN_FIELDS = "id name scope prefix active createdAt lastUsedAt expiresAt revokedAt";
 
@@ -163,7 +163,7 @@ async function renderTokens(section) {
 
   /** @param {HTMLButtonElement} button @param {Token} t */
   const revoke = (button, t) => {
-    if (!confirm(`Revoke the token "${t.name}" (${t.prefix}…)? An identity provider using it can no longer provision.`)) return;
+    if (!confirm(`Revoke the token "${visibleBidi(t.name)}" (${t.prefix}…)? An identity provider using it can no longer provision.`)) return;
     void busy(button, status, "Could not revoke the token", async () => {
       await gql(`mutation($id: ID!) { revokeAccessToken(id: $id) { id } }`, { id: t.id });
       status.ok(`Token ${t.name} (${t.prefix}…) revoked.`);
