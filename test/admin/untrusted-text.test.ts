@@ -94,3 +94,23 @@ test("a display name or group name with a right-to-left override shows its lette
   expect(await readsLeftToRight(group, "nimda")).toBe(true);
   expect(await textOutsideBdi()).toEqual([]);
 });
+
+test("a 250-character unbroken name wraps in the users table; a long field label does not run over its value", async () => {
+  const { page } = browser;
+  await page.goto("/admin/#/directory/users");
+  await page.getByRole("link", { name: "long@example.com" }).waitFor();
+  const widths = await page.locator("main .table-wrap").evaluate((wrap) => ({ table: wrap.querySelector("table")!.getBoundingClientRect().width, wrap: wrap.clientWidth, scroll: wrap.scrollWidth }));
+  expect(widths.table).toBeLessThanOrEqual(widths.wrap);
+  expect(widths.scroll).toBeLessThanOrEqual(widths.wrap);
+
+  await page.getByRole("link", { name: "long@example.com" }).click();
+  const heading = page.getByRole("heading", { level: 1 });
+  await heading.filter({ hasText: LONG_NAME.slice(0, 40) }).waitFor();
+  expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+  const custom = page.locator("section", { has: page.getByRole("heading", { name: "Extension fields" }) });
+  const [dt, dd] = await Promise.all([custom.locator("dt").first(), custom.locator("dd").first()].map((l) => l.evaluate((el) => ({ left: el.getBoundingClientRect().left, right: el.getBoundingClientRect().right, overflows: el.scrollWidth > el.clientWidth }))));
+  expect(dt.overflows).toBe(false);
+  expect(dd.overflows).toBe(false);
+  expect(dt.right).toBeLessThanOrEqual(dd.left);
+  expect(await custom.locator("dd").first().textContent()).toBe(LONG_NAME);
+});
