@@ -4,7 +4,7 @@ import type { AppConfig } from "../config/config";
 import type { Services } from "../domain/services";
 import type { Principal } from "../domain/sessions/principal";
 import { oidcRoutes } from "./oidc.routes";
-import { sendPage } from "./pages";
+import { BACK_TO_CONSOLE, sendPage } from "./pages";
 import { samlRoutes } from "./saml.routes";
 import { SESSION_COOKIE, mountSessions, sessionUser } from "./sessions";
 
@@ -66,7 +66,7 @@ export async function mountAuth(app: Express, services: Services, config: AppCon
     }
     await new Promise<void>((resolve, reject) => (req.session ? req.session.destroy((err) => (err ? reject(err) : resolve())) : resolve()));
     res.clearCookie(SESSION_COOKIE, { path: "/", httpOnly: true, sameSite: "lax", secure: config.publicUrl.startsWith("https://") });
-    sendPage(res, 200, "Signed out", [u ? "You are signed out of Roster." : "You were not signed in."]);
+    sendPage(res, 200, "Signed out", [u ? "You are signed out of Roster." : "You were not signed in."], undefined, BACK_TO_CONSOLE);
   };
   // POST only, from Roster's own pages: a GET (any site's <img>) or another site's form must not sign
   // anyone out. SameSite=Lax keeps the cookie off cross-site POSTs, but not off a sibling subdomain's.

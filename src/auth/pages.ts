@@ -2,11 +2,20 @@ import type { Response } from "express";
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
+/** A link a page ends with (a same-origin path). */
+export interface PageLink {
+  href: string;
+  text: string;
+}
+
+/** The way back from the "Signed out" page, which was a dead end. */
+export const BACK_TO_CONSOLE: PageLink = { href: "/admin/", text: "Back to the Roster console" };
+
 /**
  * A small self-contained HTML page (sign-in refusals, sign-out); never echoes secrets or raw IdP
  * messages. `form`: one button that POSTs to a same-origin path (no script: the CSP has none).
  */
-export function sendPage(res: Response, status: number, title: string, paragraphs: string[], form?: { action: string; label: string }): void {
+export function sendPage(res: Response, status: number, title: string, paragraphs: string[], form?: { action: string; label: string }, link?: PageLink): void {
   res
     .status(status)
     .type("html")
@@ -17,6 +26,7 @@ export function sendPage(res: Response, status: number, title: string, paragraph
         `<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">` +
         `<h1>${escape(title)}</h1>${paragraphs.map((p) => `<p>${escape(p)}</p>`).join("")}` +
         (form ? `<form method="post" action="${escape(form.action)}"><button type="submit">${escape(form.label)}</button></form>` : "") +
+        (link ? `<p><a href="${escape(link.href)}">${escape(link.text)}</a></p>` : "") +
         `</body></html>`,
     );
 }

@@ -1,5 +1,5 @@
 // The admin console: signs in (SSO session or a bootstrap admin token), then routes on the hash.
-import { ApiError, auth, errorBox, gql, h, replace, whenUnauthenticated } from "./lib.js";
+import { ApiError, auth, errorBox, gql, h, replace, whenSessionRefused } from "./lib.js";
 
 /** @typedef {{ organisation: { id: string, slug: string, name: string, scimEnabled: boolean }, me: { id: string, userName: string, displayName: string | null } | null }} Session */
 
@@ -12,6 +12,18 @@ const orgName = /** @type {HTMLElement} */ (document.getElementById("org-name"))
 let session = null;
 /** @type {string | null} */
 let signInMessage = null;
+/**
+ * Why the API refuses this session the console (FORBIDDEN: signed in, but not an admin); null when it does not.
+ * @type {string | null}
+ */
+let refusal = null;
+/**
+ * The page (a hash) to go back to once signed in: the one the session ended on, or a link followed before signing in.
+ * @type {string | null}
+ */
+let returnTo = null;
+/** The next page's heading takes focus even from <body> (after signing in, the form that had it is gone). */
+let focusHeading = false;
 
 /** @returns {Promise<Session | null>} */
 async function loadSession() {
@@ -19,12 +31,13 @@ async function loadSession() {
     return await gql(`{ organisation { id slug name scimEnabled } me { id userName displayName } }`);
   } catch (err) {
     if (err instanceof ApiError && (err.code === "UNAUTHENTICATED" || err.code === "FORBIDDEN")) {
-      if (auth.token()) {
+      const token = auth.token();
+      if (token) {
         auth.setToken(null);
         signInMessage = "The admin token was refused (revoked, expired or not an admin token). Sign in again.";
-      } else if (err.code === "FORBIDDEN") {
-        signInMessage = "You are signed in, but your account does not have the admin role in this organisation.";
       }
+      // Signed in but not an admin (keeping the reason already given); without a session, signing in is the way.
+      refusal = err.code === "FORBIDDEN" && !token ? (refusal ?? "You are signed in, but your account does not have the admin role in this organisation. Ask an administrator for it, or sign out and sign in with another account.") : null;
       return null;
     }
     throw err;
@@ -41,7 +54,7 @@ function renderChrome() {
   replace(orgName, "· ", session.organisation.name);
   const label = session.me ? (session.me.displayName ?? session.me.userName) : "admin token";
   const signOut = session.me
-    ? h("form", { method: "post", action: "/auth/logout", class: "inline" }, h("button", { type: "submit", class: "btn btn-small btn-ghost" }, "Sign out"))
+    ? signOutForm("btn btn-small btn-ghost")
     : h(
         "button",
         {
@@ -57,6 +70,14 @@ function renderChrome() {
         "Sign out",
       );
   replace(who, h("span", { class: "who-name", title: session.me ? session.me.userName : "Signed in with an admin token" }, label), signOut);
+}
+
+/**
+ * Ends the SSO session: a POST to /auth/logout, which answers with its "Signed out" page.
+ * @param {string} buttonClass
+ */
+export function signOutForm(buttonClass) {
+  return h("form", { method: "post", action: "/auth/logout", class: "inline" }, h("button", { type: "submit", class: buttonClass }, "Sign out"));
 }
 
 /** @type {Record<string, () => Promise<{ render: (main: HTMLElement, args: string[], session: Session) => Promise<void> | void }>>} */
@@ -80,8 +101,10 @@ export async function route() {
   if (mine !== routing) return;
   renderChrome();
   let section = parts[0] ?? "";
-  if (!session) section = "sign-in";
-  else if (!pages[section] || section === "sign-in") {
+  if (!session) {
+    if (pages[section] && section !== "sign-in") returnTo = location.hash;
+    section = "sign-in";
+  } else if (!pages[section] || section === "sign-in") {
     location.replace("#/provisioning");
     return;
   }
@@ -102,16 +125,24 @@ export async function route() {
   const title = /** @type {HTMLElement | null} */ (container.querySelector("h1"));
   document.title = `${title?.textContent ?? "Account"} · Roster`;
   // Move focus to the new page's heading after a navigation (not on the first load).
-  if (title && document.activeElement !== document.body && !container.contains(document.activeElement)) title.focus({ preventScroll: true });
+  const moveFocus = focusHeading || document.activeElement !== document.body;
+  focusHeading = false;
+  if (title && moveFocus && !container.contains(document.activeElement)) title.focus({ preventScroll: true });
 }
 
-/** After a bootstrap token is stored. */
+/** After a bootstrap token is stored: back to the page the session ended on, if any. */
 export async function signedIn() {
   session = null;
   signInMessage = null;
-  location.hash = "#/provisioning";
-  await route();
+  focusHeading = true;
+  const target = returnTo ?? "#/provisioning";
+  returnTo = null;
+  if (location.hash === target) await route();
+  else location.hash = target; // the hashchange routes
 }
+
+/** Where single sign-on comes back to: the console, on the page to return to. */
+export const ssoReturnPath = () => `/admin/${returnTo ?? ""}`;
 
 export const takeSignInMessage = () => {
   const m = signInMessage;
@@ -119,11 +150,21 @@ export const takeSignInMessage = () => {
   return m;
 };
 
-whenUnauthenticated(() => {
+/** Why this session may not administer (shown instead of the sign-in forms), or null. */
+export const sessionRefusal = () => refusal;
+
+whenSessionRefused((err) => {
   if (!session) return;
   session = null;
-  auth.setToken(null);
-  signInMessage = "Your session ended. Sign in again.";
+  routing++; // the page being shown is void: its route must not take the focus the sign-in page gets
+  if (!location.hash.startsWith("#/sign-in")) returnTo = location.hash;
+  if (err.code === "FORBIDDEN" && !auth.token()) {
+    refusal = "Your account no longer has the admin role in this organisation, so this session cannot use the console. Sign out, or ask an administrator to give the role back.";
+  } else {
+    auth.setToken(null);
+    signInMessage = "Your session ended. Sign in again.";
+  }
+  focusHeading = true;
   location.hash = "#/sign-in";
 });
 

@@ -108,10 +108,15 @@ export class ApiError extends Error {
 }
 
 /** @type {((err: ApiError) => void) | null} */
-let onUnauthenticated = null;
-/** @param {(err: ApiError) => void} fn */
-export function whenUnauthenticated(fn) {
-  onUnauthenticated = fn;
+let onSessionRefused = null;
+/**
+ * Called when the API refuses the caller rather than the request: UNAUTHENTICATED (no session or
+ * token), or FORBIDDEN without a field (the admin role is missing: the session may not administer).
+ * A FORBIDDEN that names a field is a rule about the data (a built-in role cannot be renamed).
+ * @param {(err: ApiError) => void} fn
+ */
+export function whenSessionRefused(fn) {
+  onSessionRefused = fn;
 }
 
 /**
@@ -141,7 +146,7 @@ export async function gql(query, variables) {
   const first = body.errors?.[0];
   if (first) {
     const err = new ApiError(first.message, first.extensions?.code ?? "GRAPHQL_ERROR", first.extensions?.field);
-    if (err.code === "UNAUTHENTICATED" && onUnauthenticated) onUnauthenticated(err);
+    if ((err.code === "UNAUTHENTICATED" || (err.code === "FORBIDDEN" && !err.field)) && onSessionRefused) onSessionRefused(err);
     throw err;
   }
   if (!body.data) throw new ApiError(`Roster answered HTTP ${res.status} without data.`, `HTTP_${res.status}`);

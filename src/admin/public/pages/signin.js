@@ -1,9 +1,11 @@
 // Sign-in: through the organisation's SSO (SAML or OIDC), or with an admin token for bootstrap.
-import { signedIn, takeSignInMessage } from "../app.js";
+import { sessionRefusal, signOutForm, signedIn, ssoReturnPath, takeSignInMessage } from "../app.js";
 import { auth, errorBox, field, gql, h, replace } from "../lib.js";
 
 /** @param {HTMLElement} main */
 export function render(main) {
+  const refusal = sessionRefusal();
+  if (refusal) return noAccess(main, refusal);
   const message = takeSignInMessage();
   const params = new URLSearchParams(location.search);
   const org = field("Organisation", { name: "org", autocomplete: "organization", required: true, value: params.get("org") ?? localStorage.getItem("roster.admin.org") ?? "", spellcheck: "false" }, "Your organisation's short name (slug), e.g. acme");
@@ -18,7 +20,7 @@ export function render(main) {
       return;
     }
     localStorage.setItem("roster.admin.org", slug);
-    const back = encodeURIComponent("/admin/");
+    const back = encodeURIComponent(ssoReturnPath());
     location.assign(kind === "saml" ? `/auth/saml/${encodeURIComponent(slug)}/login?RelayState=${back}` : `/auth/oidc/${encodeURIComponent(slug)}/login?returnTo=${back}`);
   };
 
@@ -89,6 +91,24 @@ export function render(main) {
         h("p", { class: "muted" }, "For the first set-up, before single sign-on is configured."),
         tokenForm,
       ),
+    ),
+  );
+}
+
+/**
+ * Signed in (SSO) but not an administrator: nothing to sign in to, so the way out is signing out.
+ * @param {HTMLElement} main
+ * @param {string} refusal
+ */
+function noAccess(main, refusal) {
+  replace(
+    main,
+    h(
+      "div",
+      { class: "signin" },
+      h("h1", { tabindex: "-1" }, "No access to the console"),
+      h("div", { class: "alert alert-warn", role: "alert" }, refusal),
+      h("section", { class: "card" }, h("p", null, "Signing out ends this session; you can then sign in with an administrator's account."), signOutForm("btn btn-primary")),
     ),
   );
 }

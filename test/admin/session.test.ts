@@ -1,0 +1,103 @@
+// Signing in and out of the console in a real browser: a signed-in user who may not administer (from
+// the start, or since losing the admin role) is told so and can sign out; signing in again returns
+// to the page the session ended on, with focus on its heading.
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { makeSelfSignedCert } from "../sso/support/fake-saml-idp";
+import { configureSaml, samlSignIn } from "../sso/support/saml-login";
+import { type TestBrowser, consoleTestHooks, startBrowser } from "./browser";
+
+jest.setTimeout(30_000);
+
+let app: TestApp;
+let t: TestTenant;
+let browser: TestBrowser;
+const key = makeSelfSignedCert("okta-console");
+
+beforeAll(async () => {
+  app = await startTestApp();
+  t = await app.tenant();
+  await configureSaml(app, t, key);
+  await app.services.users.create(t.ctx, { userName: "viewer@example.com", displayName: "Vera Viewer" });
+  await app.services.users.create(t.ctx, { userName: "boss@example.com", displayName: "Bob Boss", roles: ["admin"] });
+  browser = await startBrowser(app.url);
+});
+consoleTestHooks(() => ({ browser, app }));
+afterEach(() => browser.context.clearCookies());
+
+/** Signs `userName` in through SAML (the fake IdP) and gives the browser that session's cookie. */
+async function ssoSession(userName: string): Promise<void> {
+  const { response } = await samlSignIn(app, t, key, userName);
+  const sid = /roster\.sid=([^;]+)/.exec(String(response.headers["set-cookie"]))![1];
+  await browser.context.addCookies([{ name: "roster.sid", value: sid, url: app.url }]);
+}
+
+/** Loads the console afresh on `hash` (a new document: nothing kept from the test before but the tab's token). */
+async function open(hash: string): Promise<void> {
+  await browser.page.goto("about:blank");
+  await browser.page.goto(`/admin/${hash}`);
+}
+const heading = (name: string) => browser.page.getByRole("heading", { level: 1, name });
+const focused = () => browser.page.evaluate<string>("document.activeElement.tagName + ' ' + document.activeElement.textContent");
+
+test("a signed-in user without the admin role is told so and signs out with a POST; the Signed out page leads back", async () => {
+  const { page } = browser;
+  await ssoSession("viewer@example.com");
+  await open("");
+  await heading("No access to the console").waitFor();
+  await page.getByRole("alert").filter({ hasText: "does not have the admin role" }).waitFor();
+  const logout = page.waitForRequest((r) => new URL(r.url()).pathname === "/auth/logout");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  expect((await logout).method()).toBe("POST");
+  await heading("Signed out").waitFor();
+  await page.getByText("You are signed out of Roster.").waitFor();
+  await page.getByRole("link", { name: "Back to the Roster console" }).click();
+  await heading("Sign in to your account").waitFor();
+});
+
+test("an admin who loses the admin role mid-session gets the same message and Sign out, not an error in every section", async () => {
+  const { page } = browser;
+  await ssoSession("boss@example.com");
+  await open("#/directory/users");
+  await page.getByRole("link", { name: "viewer@example.com" }).waitFor();
+  const boss = (await app.gql<any>(t.adminToken, `{ users(filter: { text: "boss@" }) { nodes { id } } }`)).data!.users.nodes[0];
+  expect((await app.gql(t.adminToken, `mutation($id: ID!) { unassignRoles(userId: $id, roles: ["admin"]) { id } }`, { id: boss.id })).errors).toBeUndefined();
+  await page.getByRole("link", { name: "Groups", exact: true }).click();
+  await heading("No access to the console").waitFor();
+  await page.getByRole("alert").filter({ hasText: "no longer has the admin role" }).waitFor();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  expect(await page.getByText(/Could not/).count()).toBe(0);
+  expect(await focused()).toBe("H1 No access to the console");
+});
+
+test("signing in with a token focuses the page's heading and returns to the page the session ended on", async () => {
+  const { page } = browser;
+  const signIn = async (token: string) => {
+    await page.getByRole("textbox", { name: "Admin token" }).fill(token);
+    await page.getByRole("button", { name: "Sign in with token" }).click();
+  };
+  // A link followed before signing in is where signing in leads.
+  await open("#/directory/groups");
+  await heading("Sign in to your account").waitFor();
+  const short = await app.services.tokens.create(t.ctx, { name: "short-lived", scope: "admin" });
+  await signIn(short.secret);
+  await page.getByRole("searchbox", { name: "Search groups" }).waitFor();
+  expect(page.url()).toMatch(/#\/directory\/groups$/);
+  expect(await focused()).toBe("H1 Directory");
+
+  // The token is revoked while the page is open: the next query ends the session; signing in again comes back here.
+  expect((await app.gql(t.adminToken, `mutation($id: ID!) { revokeAccessToken(id: $id) { id } }`, { id: short.token.id })).errors).toBeUndefined();
+  await page.getByRole("searchbox", { name: "Search groups" }).fill("engineers");
+  await heading("Sign in to your account").waitFor();
+  await page.getByRole("alert").filter({ hasText: "Your session ended. Sign in again." }).waitFor();
+  // Single sign-on would come back to that page too (a 204 keeps the browser here).
+  await page.getByRole("textbox", { name: "Organisation" }).fill(t.organisation.slug);
+  await page.route("**/auth/saml/**", (route) => route.fulfill({ status: 204 }));
+  const sso = page.waitForRequest((r) => r.url().includes("/auth/saml/"));
+  await page.getByRole("button", { name: "Sign in with SAML (Okta)" }).click();
+  expect(new URL((await sso).url()).searchParams.get("RelayState")).toBe("/admin/#/directory/groups");
+  await page.unroute("**/auth/saml/**");
+  await signIn(t.adminToken);
+  await page.getByRole("searchbox", { name: "Search groups" }).waitFor();
+  expect(page.url()).toMatch(/#\/directory\/groups$/);
+  expect(await focused()).toBe("H1 Directory");
+});
