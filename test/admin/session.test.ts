@@ -1,6 +1,6 @@
 // Signing in and out of the console in a real browser: a signed-in user who may not administer (from
 // the start, or since losing the admin role) is told so and can sign out; signing in again returns
-// to the page the session ended on, with focus on its heading.
+// to the page the session ended on, with focus on its heading; the small things around it.
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { makeSelfSignedCert } from "../sso/support/fake-saml-idp";
 import { configureSaml, samlSignIn } from "../sso/support/saml-login";
@@ -100,4 +100,52 @@ test("signing in with a token focuses the page's heading and returns to the page
   await page.getByRole("searchbox", { name: "Search groups" }).waitFor();
   expect(page.url()).toMatch(/#\/directory\/groups$/);
   expect(await focused()).toBe("H1 Directory");
+});
+
+test("an empty list says so; the search box stops at the API's 255 characters", async () => {
+  const { page } = browser;
+  await open("#/directory/groups");
+  await page.getByText("No group yet: pushed groups appear here.").waitFor();
+  await page.getByRole("navigation", { name: "Pages of groups" }).getByText("No groups", { exact: true }).waitFor();
+  await page.getByRole("link", { name: "Users", exact: true }).click();
+  const search = page.getByRole("searchbox", { name: "Search users" });
+  await search.fill("nobody-by-this-name");
+  await page.getByRole("navigation", { name: "Pages of users" }).getByText("No users", { exact: true }).waitFor();
+  expect(await search.getAttribute("maxlength")).toBe("255");
+  await search.fill("");
+  await search.pressSequentially("x".repeat(300), { delay: 0 });
+  expect((await search.inputValue()).length).toBe(255);
+  await page.getByText("No user matches.").waitFor();
+  expect(await page.getByRole("alert").count()).toBe(0);
+});
+
+test("the OAuth section shows why it could not load, as the other sections do", async () => {
+  const { page } = browser;
+  // The OAuth query fails: its section says so.
+  await page.route("**/graphql", async (route) => {
+    if (/oauthClients/.test(route.request().postData() ?? "")) await route.fulfill({ json: { errors: [{ message: "The directory's storage is unavailable; retry later", extensions: { code: "SERVICE_UNAVAILABLE" } }] } });
+    else await route.continue();
+  });
+  await open("#/provisioning");
+  await heading("Provisioning").waitFor();
+  await page.getByRole("alert").filter({ hasText: /Could not load the OAuth clients: .*storage is unavailable.*SERVICE_UNAVAILABLE/s }).waitFor();
+  await page.getByRole("heading", { name: "OAuth clients (client credentials)" }).waitFor();
+  await page.unroute("**/graphql");
+});
+
+test("loading the console logs no 404 for /favicon.ico", async () => {
+  // A browser of its own: a browser asks a site for its icon once, and remembers a 404.
+  const fresh = await startBrowser(app.url);
+  try {
+    // The browser asks for the icon itself (not a request of the page's): its 404 shows only in the console.
+    const favicon: string[] = [];
+    fresh.page.on("console", (m) => void (new URL(m.location().url || "about:blank").pathname === "/favicon.ico" && favicon.push(m.text())));
+    await fresh.page.goto("/admin/");
+    await fresh.page.getByRole("heading", { level: 1, name: "Sign in to your account" }).waitFor();
+    await fresh.page.evaluate("new Promise((resolve) => setTimeout(resolve, 1000))"); // the icon is asked for after the load
+    expect(favicon).toEqual([]);
+    expect(fresh.problems).toEqual([]);
+  } finally {
+    await fresh.close();
+  }
 });

@@ -413,7 +413,7 @@ export function pager(list, load, pageSize, noun) {
       list.rows(r.rows, r.empty);
       next = r.hasNextPage ? r.endCursor : null;
       const from = page * pageSize + (r.count ? 1 : 0);
-      info.textContent = `${from.toLocaleString()}–${(page * pageSize + r.count).toLocaleString()} of ${r.totalCount.toLocaleString()} ${noun}`;
+      info.textContent = r.totalCount || page ? `${from.toLocaleString()}–${(page * pageSize + r.count).toLocaleString()} of ${r.totalCount.toLocaleString()} ${noun}` : `No ${noun}`;
       prev.disabled = page === 0;
       nextBtn.disabled = !next;
     } catch (err) {

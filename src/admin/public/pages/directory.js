@@ -3,6 +3,8 @@
 import { badge, busy, checkbox, debounce, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell, visibleBidi } from "../lib.js";
 
 const PAGE = 25;
+/** The API's longest search text (UserFilterInput.text, GroupFilterInput.text). */
+const SEARCH_MAX = "255";
 /** Filters survive a visit to a detail page and back. */
 const state = { users: { text: "", active: "" }, groups: { text: "" } };
 
@@ -35,7 +37,7 @@ const activeBadge = (active) => (active ? badge("active", "ok") : badge("inactiv
 
 /** @param {HTMLElement} main */
 async function users(main) {
-  const search = field("Search users", { id: "user-search", type: "search", value: state.users.text, placeholder: "Name, userName, email or external id", autocomplete: "off" });
+  const search = field("Search users", { id: "user-search", type: "search", value: state.users.text, placeholder: "Name, userName, email or external id", autocomplete: "off", maxlength: SEARCH_MAX });
   const status = select("Status", [["", "All"], ["true", "Active"], ["false", "Inactive"]], { id: "user-status", value: state.users.active });
   const list = table("Users", ["User name", "Display name", "Email", "Status", "Updated"]);
   const page = pager(
@@ -82,7 +84,7 @@ async function users(main) {
 
 /** @param {HTMLElement} main */
 async function groups(main) {
-  const search = field("Search groups", { id: "group-search", type: "search", value: state.groups.text, placeholder: "Display name or external id", autocomplete: "off" });
+  const search = field("Search groups", { id: "group-search", type: "search", value: state.groups.text, placeholder: "Display name or external id", autocomplete: "off", maxlength: SEARCH_MAX });
   const list = table("Groups", ["Display name", "External id", "Members", "Updated"]);
   const page = pager(
     list,

@@ -221,12 +221,22 @@ async function renderTokens(section) {
 
 /** @param {HTMLElement} slot */
 async function renderOAuth(slot) {
+  /** @param {import("../lib.js").Leaf[]} content */
+  const card = (...content) =>
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "oauth-title" },
+      h("h2", { id: "oauth-title" }, "OAuth clients (client credentials)"),
+      h("p", { class: "muted" }, "For identity providers that get SCIM access tokens from Roster instead of a long-lived token."),
+      content,
+    );
   /** @type {any} */
   let data;
   try {
     data = await gql(`{ oauthEndpoints { tokenUrl issuer jwksUrl metadataUrl scimUrl } oauthClients { id clientId name active scopes createdAt federation { issuer subject audience } secrets { id prefix expiresAt expired } } }`);
-  } catch {
-    return; // OAuth clients are optional (not in every version of the API).
+  } catch (err) {
+    replace(slot, card(errorBox(err, "Could not load the OAuth clients")));
+    return;
   }
   const list = table("OAuth clients", ["Name", "Client id", "Scopes", "Credential", "Created", "Status"]);
   list.rows(
@@ -245,17 +255,7 @@ async function renderOAuth(slot) {
     "No OAuth client. Tokens above are enough for Okta and Entra ID; OAuth clients are managed with the CLI or the GraphQL API.",
   );
   const e = data.oauthEndpoints;
-  replace(
-    slot,
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "oauth-title" },
-      h("h2", { id: "oauth-title" }, "OAuth clients (client credentials)"),
-      h("p", { class: "muted" }, "For identity providers that get SCIM access tokens from Roster instead of a long-lived token."),
-      h("div", null, copyField("Token URL", e.tokenUrl), copyField("Issuer", e.issuer), copyField("JWKS URL", e.jwksUrl), copyField("Metadata URL", e.metadataUrl)),
-      list.el,
-    ),
-  );
+  replace(slot, card(h("div", null, copyField("Token URL", e.tokenUrl), copyField("Issuer", e.issuer), copyField("JWKS URL", e.jwksUrl), copyField("Metadata URL", e.metadataUrl)), list.el));
 }
 
 /** @param {number} status */
