@@ -80,7 +80,7 @@ test("a page of 20 large /Bulk entries reads no request body or changes; opening
   const log = onLoad.filter((a) => a.query.includes("provisioningLog("));
   expect(log).toHaveLength(1);
   const pageBytes = onLoad.reduce((sum, a) => sum + a.bytes, 0);
-  console.log(`provisioning page: ${onLoad.length} GraphQL answers, ${pageBytes} bytes (the log's ${log[0].bytes}), shown in ${Date.now() - started} ms`);
+  if (process.env.SHOW_SIZES) console.log(`provisioning page: ${onLoad.length} GraphQL answers, ${pageBytes} bytes (the log's ${log[0].bytes}), shown in ${Date.now() - started} ms`);
   // Each entry's body alone is about 25 KB; a row needs a few hundred bytes.
   expect(log[0].bytes).toBeLessThan(BULKS * 2_000);
 
