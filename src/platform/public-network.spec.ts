@@ -38,6 +38,18 @@ describe("publicFetch", () => {
       requests++;
       if (req.url === "/big") return res.end("x".repeat(5000));
       if (req.url === "/moved") return res.writeHead(302, { location: "http://127.0.0.1/" }).end();
+      if (req.url === "/empty") return res.writeHead(204).end();
+      if (req.url === "/token") {
+        // What a token endpoint sees and answers: the form, client authentication, an OAuth error with a DPoP challenge.
+        const parts: Buffer[] = [];
+        req.on("data", (c: Buffer) => parts.push(c));
+        req.on("end", () => {
+          const seen = { method: req.method, type: req.headers["content-type"], length: req.headers["content-length"], authorization: req.headers.authorization, form: Buffer.concat(parts).toString() };
+          res.writeHead(400, [["content-type", "application/json"], ["www-authenticate", 'DPoP error="use_dpop_nonce"'], ["dpop-nonce", "n-1"], ["cache-control", "no-store"], ["x-seen", JSON.stringify(seen)]]);
+          res.end(JSON.stringify({ error: "invalid_grant", big: "y".repeat(2000) }));
+        });
+        return;
+      }
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ keys: [], ua: req.headers["user-agent"] }));
     });
@@ -63,5 +75,27 @@ describe("publicFetch", () => {
     expect((await get(`http://fake-idp.example:${port}/moved`, init())).status).toBe(302);
     await expect(get(`http://fake-idp.example:${port}/big`, init())).rejects.toBeInstanceOf(TypeError);
     await expect(get(`http://127.0.0.1:1/keys`, init())).rejects.toBeInstanceOf(TypeError);
+  });
+
+  test("openid-client's token request: a POST with its form and headers as given; the error answer with its status, headers and body", async () => {
+    const post = publicFetch({ allowPrivate: true, maxBytes: 4096, resolve: async () => [{ address: "127.0.0.1", family: 4 }] });
+    const form = new URLSearchParams({ grant_type: "authorization_code", code: "c 1", client_secret: "s&x" });
+    const res = await post(`http://fake-idp.example:${port}/token`, { method: "POST", headers: { accept: "application/json", authorization: "Basic abc" }, body: form, redirect: "manual", signal: AbortSignal.timeout(2000) });
+    expect([res.status, res.headers.get("content-type"), res.headers.get("www-authenticate"), res.headers.get("dpop-nonce")]).toEqual([400, "application/json", 'DPoP error="use_dpop_nonce"', "n-1"]);
+    expect(await res.json()).toMatchObject({ error: "invalid_grant" });
+    const form64 = form.toString();
+    expect(JSON.parse(res.headers.get("x-seen")!)).toEqual({ method: "POST", type: "application/x-www-form-urlencoded;charset=UTF-8", length: String(form64.length), authorization: "Basic abc", form: form64 });
+    expect((await post(`http://fake-idp.example:${port}/empty`, { method: "GET", headers: {} })).status).toBe(204);
+    // The cap holds for an error answer too; a refused host is refused for a POST as for a GET, before any request.
+    await expect(publicFetch({ allowPrivate: true, maxBytes: 1024, resolve: async () => [{ address: "127.0.0.1", family: 4 }] })(`http://fake-idp.example:${port}/token`, { method: "POST", headers: {}, body: "x=1" })).rejects.toBeInstanceOf(TypeError);
+    const before = requests;
+    const strict = publicFetch({ allowPrivate: false, maxBytes: 4096, resolve: async () => [{ address: "127.0.0.1", family: 4 }] });
+    await expect(strict(`http://idp.example:${port}/token`, { method: "POST", headers: {}, body: form })).rejects.toThrow(/idp\.example resolves to 127\.0\.0\.1/);
+    expect(requests).toBe(before);
+  });
+
+  test("an aborted request rejects with the signal's reason, as fetch does (a TimeoutError stays one)", async () => {
+    const get = publicFetch({ allowPrivate: true, maxBytes: 1024, resolve: () => new Promise(() => undefined) });
+    await expect(get(`http://stuck.example:${port}/keys`, { ...init(), signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ name: "TimeoutError" });
   });
 });

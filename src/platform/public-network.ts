@@ -4,7 +4,8 @@ import https from "node:https";
 import net from "node:net";
 
 /**
- * Outbound requests to addresses an organisation admin configures (a federated credential's JWKS):
+ * Outbound requests to addresses an organisation admin configures (a federated credential's JWKS,
+ * an OpenID Connect issuer and the endpoints its discovery document names):
  * only to the public internet, so that such a setting cannot reach the instance's own network
  * (loopback, cloud metadata at 169.254.169.254, private ranges): a blind SSRF otherwise.
  */
@@ -67,24 +68,42 @@ export async function nonPublicResolution(hostname: string, timeoutMs = 2000, re
   }
 }
 
-/** The fetch-like function jose's createRemoteJWKSet takes (its `customFetch`). */
-export type GetFetch = (url: string, init: { headers: Headers; method: string; signal: AbortSignal }) => Promise<Response>;
+/**
+ * The fetch-like function jose's createRemoteJWKSet and openid-client take (their `customFetch`):
+ * a GET with headers, or openid-client's token endpoint POST with a form body and client authentication.
+ */
+export type PublicFetch = (url: string, init: PublicFetchInit) => Promise<Response>;
+export interface PublicFetchInit {
+  method: string;
+  headers: Headers | Record<string, string>;
+  body?: RequestInit["body"];
+  duplex?: "half";
+  /** Redirects are never followed, whatever this says ("manual" is what both callers ask for). */
+  redirect?: RequestInit["redirect"];
+  signal?: AbortSignal;
+}
 
 export interface PublicFetchOptions {
   /** Tests and local development only: private and loopback hosts are allowed. */
   allowPrivate: boolean;
-  /** The largest body read; a longer answer fails. */
+  /** The largest body read, whatever the status; a longer answer fails. */
   maxBytes: number;
   resolve?: ResolveAll;
 }
 
+/** Statuses whose Response must have no body (the Response constructor refuses one). */
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
 /**
- * GET over http(s) that connects only to public addresses: the host's addresses are resolved and
+ * fetch over http(s) that connects only to public addresses: the host's addresses are resolved and
  * checked in the connection's own lookup, so the address checked is the address connected to (DNS
- * can change between a check and a connection). Redirects are not followed. Fails like fetch: a
- * TypeError for anything on the way, a NonPublicAddressError for a refused host.
+ * can change between a check and a connection). Redirects are not followed: a 3xx is the answer.
+ * No connection is reused: each request is checked again, and never rides on a socket that another
+ * policy (allowPrivate) opened. The answer carries its status, every header (content-type,
+ * WWW-Authenticate, DPoP-Nonce, …) and its body, read up to maxBytes. Fails like fetch: a TypeError
+ * for anything on the way, a NonPublicAddressError for a refused host.
  */
-export function publicFetch(options: PublicFetchOptions): GetFetch {
+export function publicFetch(options: PublicFetchOptions): PublicFetch {
   const resolve = options.resolve ?? resolveAll;
   const lookup: net.LookupFunction = (hostname, lookupOptions, callback) => {
     resolve(hostname).then((addresses) => {
@@ -96,22 +115,22 @@ export function publicFetch(options: PublicFetchOptions): GetFetch {
       callback(null, usable[0].address, usable[0].family);
     }, (err: NodeJS.ErrnoException) => callback(err, "", 4));
   };
-  return (url, init) =>
-    new Promise<Response>((resolveResponse, reject) => {
-      const fail = (err: unknown) => reject(err instanceof NonPublicAddressError ? err : new TypeError("fetch failed", { cause: err }));
-      const target = new URL(url);
-      const refusal = options.allowPrivate ? null : nonPublicHost(target);
-      if (refusal) return fail(new NonPublicAddressError(refusal));
-      const client = target.protocol === "https:" ? https : target.protocol === "http:" ? http : null;
-      if (!client) return fail(new Error(`${target.protocol} is not http(s)`));
-      const headers: Record<string, string> = {};
-      init.headers.forEach((value, name) => (headers[name] = value));
-      const req = client.request(target, { method: init.method, headers, signal: init.signal, lookup }, (res) => {
+  return async (url, init) => {
+    // As fetch: an aborted request rejects with the signal's reason (a TimeoutError callers recognise).
+    const fail = (err: unknown) => (init.signal?.aborted ? init.signal.reason : err instanceof NonPublicAddressError ? err : new TypeError("fetch failed", { cause: err }));
+    const target = new URL(url);
+    const refusal = options.allowPrivate ? null : nonPublicHost(target);
+    if (refusal) throw new NonPublicAddressError(refusal);
+    const client = target.protocol === "https:" ? https : target.protocol === "http:" ? http : null;
+    if (!client) throw fail(new Error(`${target.protocol} is not http(s)`));
+    // The body and its content-type as fetch would send them (a URLSearchParams form, a string, bytes).
+    const request = new Request(target, { method: init.method, headers: init.headers, body: init.body, duplex: init.duplex });
+    const body = request.body ? Buffer.from(await request.arrayBuffer()) : null;
+    const headers: Record<string, string> = Object.fromEntries(request.headers);
+    if (body) headers["content-length"] = String(body.length);
+    return new Promise<Response>((resolveResponse, reject) => {
+      const req = client.request(target, { method: request.method, headers, signal: init.signal, lookup, agent: false }, (res) => {
         const status = res.statusCode ?? 0;
-        if (status !== 200) {
-          res.resume();
-          return resolveResponse(new Response(null, { status: status >= 200 && status <= 599 && status !== 204 && status !== 205 && status !== 304 ? status : 502 }));
-        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on("data", (chunk: Buffer) => {
@@ -119,13 +138,23 @@ export function publicFetch(options: PublicFetchOptions): GetFetch {
           chunks.push(chunk);
           if (size <= options.maxBytes) return;
           res.destroy();
-          fail(new Error(`the answer is larger than ${options.maxBytes} bytes`));
+          reject(fail(new Error(`the answer is larger than ${options.maxBytes} bytes`)));
         });
         // After a failure the promise is settled: this resolve does nothing.
-        res.on("end", () => resolveResponse(new Response(Buffer.concat(chunks), { status, headers: { "content-type": String(res.headers["content-type"] ?? "") } })));
-        res.on("error", fail);
+        res.on("end", () => {
+          try {
+            const answer = new Headers();
+            for (let i = 0; i < res.rawHeaders.length; i += 2) answer.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
+            if (status < 200 || status > 599) return resolveResponse(new Response(null, { status: 502 }));
+            resolveResponse(new Response(NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage, headers: answer }));
+          } catch (err) {
+            reject(fail(err));
+          }
+        });
+        res.on("error", (err) => reject(fail(err)));
       });
-      req.on("error", fail);
-      req.end();
+      req.on("error", (err) => reject(fail(err)));
+      req.end(body ?? undefined);
     });
+  };
 }

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { type JWTPayload, type JWTVerifyGetKey, createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, jwtVerify } from "jose";
-import { type GetFetch, NonPublicAddressError, publicFetch } from "../../platform/public-network";
+import { type PublicFetch, NonPublicAddressError, publicFetch } from "../../platform/public-network";
 import type { ReplayCache } from "../replay/replay-cache";
 import type { FederatedCredential } from "./oauth-client.entity";
 import type { OAuthSettings } from "./oauth.settings";
@@ -45,7 +45,7 @@ export type AssertionCheck = { ok: true; claims: JWTPayload } | { ok: false; rea
 export class FederatedAssertionVerifier {
   private readonly keySets = new Map<string, JWTVerifyGetKey>();
   /** Connects only to public addresses, checked as it connects (unless allowPrivateJwksHosts). */
-  private readonly fetchJwks: GetFetch;
+  private readonly fetchJwks: PublicFetch;
 
   constructor(
     private readonly replay: ReplayCache,
