@@ -30,7 +30,7 @@ async function main(): Promise<void> {
         throw err;
       })
     : null;
-  const services = createServices(new Database(dataSource), { provisioningLogRetention: config.scim.logRetention, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs });
+  const services = createServices(new Database(dataSource), { provisioningLogRetention: config.scim.logRetention, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts });
   const first = config.bootstrapDefaultOrganisation ? await bootstrapIfEmpty(services) : null;
   const app = await createApp({ config, services, logger });
   const server = http.createServer(app.handler);

@@ -49,8 +49,8 @@ export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv =
   try {
     const config = loadConfig(env);
     ds = await openDatabase(config);
-    // The server's OAuth settings: federation rules (OAUTH_ALLOW_HTTP_JWKS, OAUTH_ALLOW_PRIVATE_JWKS_HOSTS) are the same here.
-    await command.run(opts, createServices(new Database(ds), { oauth: { issuer: config.publicUrl, ...config.oauth } }), io);
+    // The server's rules for what an admin configures (OAUTH_ALLOW_HTTP_JWKS, ALLOW_PRIVATE_OUTBOUND_HOSTS) are the same here.
+    await command.run(opts, createServices(new Database(ds), { oauth: { issuer: config.publicUrl, ...config.oauth }, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts }), io);
     return 0;
   } catch (err) {
     if (err instanceof CliUsageError) {

@@ -41,8 +41,11 @@ const environmentSchema = z.object({
   OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   /** Tests and local development only: federated credentials may name an http:// JWKS URL. Never set in production. */
   OAUTH_ALLOW_HTTP_JWKS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
-  /** Tests and local development only: a JWKS URL may name a loopback or private host. Never set in production (SSRF). */
-  OAUTH_ALLOW_PRIVATE_JWKS_HOSTS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /**
+   * Tests and local development only: hosts an organisation admin configures and Roster fetches from
+   * (a federated credential's JWKS, an OIDC issuer and its endpoints) may be loopback or private. Never in production (SSRF).
+   */
+  ALLOW_PRIVATE_OUTBOUND_HOSTS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   /** Rate limits (requests per RATE_LIMIT_WINDOW_SECONDS; 0 turns one off), counted in the database (or Redis) so all instances share them. */
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   SCIM_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).max(1_000_000).default(600),
@@ -79,7 +82,9 @@ export interface AppConfig {
   scim: { extensionUrn: string; maxResults: number; maxPayloadBytes: number; logRetention: { bodyDays: number; entryDays: number }; membersInMemory: number };
   bootstrapDefaultOrganisation: boolean;
   sso: { sessionSecret: string | null; sessionTtlMs: number; allowInsecureOidcRequests: boolean };
-  oauth: { accessTokenTtlSeconds: number; tokenRateLimit: { limit: number; windowSeconds: number }; jwksRefreshCooldownMs: number; allowHttpJwks: boolean; allowPrivateJwksHosts: boolean };
+  oauth: { accessTokenTtlSeconds: number; tokenRateLimit: { limit: number; windowSeconds: number }; jwksRefreshCooldownMs: number; allowHttpJwks: boolean };
+  /** ALLOW_PRIVATE_OUTBOUND_HOSTS (tests, development): admin-configured hosts Roster fetches from may be private. */
+  allowPrivateOutboundHosts: boolean;
   /** Requests per window; 0 = no limit. */
   rateLimits: { windowSeconds: number; scimPerToken: number; scimPerIp: number; graphqlPerIp: number; authPerIp: number; authFailuresPerIp: number };
   /** TOKEN_CACHE_SECONDS in ms. */
@@ -128,8 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       tokenRateLimit: { limit: e.OAUTH_TOKEN_RATE_LIMIT, windowSeconds: e.OAUTH_TOKEN_RATE_WINDOW_SECONDS },
       jwksRefreshCooldownMs: Math.round(e.OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS * 1000),
       allowHttpJwks: e.OAUTH_ALLOW_HTTP_JWKS,
-      allowPrivateJwksHosts: e.OAUTH_ALLOW_PRIVATE_JWKS_HOSTS,
     },
+    allowPrivateOutboundHosts: e.ALLOW_PRIVATE_OUTBOUND_HOSTS,
     rateLimits: {
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       scimPerToken: e.SCIM_RATE_LIMIT_PER_TOKEN,

@@ -58,6 +58,11 @@ export interface ServiceOptions {
   redis?: RedisConnection | null;
   /** How long a checked SCIM/admin token is trusted before it is read again (TOKEN_CACHE_SECONDS). */
   tokenCacheMs?: number;
+  /**
+   * ALLOW_PRIVATE_OUTBOUND_HOSTS, tests and development only: hosts an organisation admin configures
+   * and Roster fetches from (a federated credential's JWKS) may be loopback or private. Default false.
+   */
+  allowPrivateOutboundHosts?: boolean;
 }
 
 export function createServices(db: Database, options: ServiceOptions = {}): Services {
@@ -89,9 +94,10 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
   const oauthSettings: OAuthSettings = { ...defaultOAuthSettings, ...options.oauth };
   const databaseReplay = new DatabaseReplayStore(db);
   const replay = new ReplayCache(redis ? new RedisReplayStore(redis) : databaseReplay, databaseReplay);
-  const oauthClients = new OAuthClientService(db, audit, oauthSettings);
+  const allowPrivateHosts = options.allowPrivateOutboundHosts ?? false;
+  const oauthClients = new OAuthClientService(db, audit, oauthSettings, allowPrivateHosts);
   const accessTokens = new AccessTokenIssuer(db, oauthClients, oauthSettings);
-  const oauthTokens = new OAuthTokenService(db, audit, oauthClients, accessTokens, new FederatedAssertionVerifier(replay, oauthSettings));
+  const oauthTokens = new OAuthTokenService(db, audit, oauthClients, accessTokens, new FederatedAssertionVerifier(replay, oauthSettings, allowPrivateHosts));
   return {
     db,
     audit,

@@ -45,6 +45,11 @@ export function nonPublicHost(url: URL): string | null {
   return null;
 }
 
+/** Why a URL's host is not public, as written or as it resolves now; null when it is (or does not resolve). */
+export async function nonPublicTarget(url: URL): Promise<string | null> {
+  return nonPublicHost(url) ?? (await nonPublicResolution(url.hostname));
+}
+
 export type ResolveAll = (hostname: string) => Promise<{ address: string; family: number }[]>;
 const resolveAll: ResolveAll = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
 

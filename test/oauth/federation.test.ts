@@ -15,7 +15,7 @@ const servers: JwksServer[] = [];
 
 beforeAll(async () => {
   // The fake IdPs' JWKS endpoints are on loopback: only this file's app may fetch from private hosts.
-  app = await startTestApp({ OAUTH_ALLOW_HTTP_JWKS: "true", OAUTH_ALLOW_PRIVATE_JWKS_HOSTS: "true", OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS: String(COOLDOWN_MS / 1000), OAUTH_TOKEN_RATE_LIMIT: "10000" });
+  app = await startTestApp({ OAUTH_ALLOW_HTTP_JWKS: "true", ALLOW_PRIVATE_OUTBOUND_HOSTS: "true", OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS: String(COOLDOWN_MS / 1000), OAUTH_TOKEN_RATE_LIMIT: "10000" });
   tenant = await app.tenant();
 });
 afterAll(async () => {
@@ -145,7 +145,7 @@ test("a replayed assertion is refused — by jti, by token hash without a jti, a
   // A second instance (its own in-memory caches, the same database) refuses what the first accepted.
   const fresh = await entraAssertion(f.key, f.who);
   expect((await present(f.clientId, fresh)).status).toBe(200);
-  const other = createServices(new Database(app.dataSource), { oauth: { issuer: app.url, allowHttpJwks: true, allowPrivateJwksHosts: true } });
+  const other = createServices(new Database(app.dataSource), { oauth: { issuer: app.url, allowHttpJwks: true }, allowPrivateOutboundHosts: true });
   const grant = await other.oauthTokens.grant({ auth: { method: "client_assertion", clientId: f.clientId, assertion: fresh }, requestId: "second-instance" });
   expect(grant).toMatchObject({ ok: false, reason: "assertion_refused", assertion: "replayed" });
   expect(await refusalsOf(f.clientRowId)).toEqual(["assertion_refused: replayed", "assertion_refused: replayed", "assertion_refused: replayed", "assertion_refused: replayed"]);

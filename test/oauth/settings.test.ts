@@ -5,8 +5,9 @@ import { type TestApp, startTestApp } from "../support/test-app";
 import { newClient, tokenRequest } from "./oauth-support";
 
 test("OAuth defaults: 1 h tokens, 60 token requests a minute per client and per IP, 30 s JWKS cooldown, https JWKS on public hosts only", () => {
-  expect(loadConfig({}).oauth).toEqual({ accessTokenTtlSeconds: 3600, tokenRateLimit: { limit: 60, windowSeconds: 60 }, jwksRefreshCooldownMs: 30_000, allowHttpJwks: false, allowPrivateJwksHosts: false });
-  expect(loadConfig({ OAUTH_ALLOW_PRIVATE_JWKS_HOSTS: "true" }).oauth.allowPrivateJwksHosts).toBe(true);
+  expect(loadConfig({}).oauth).toEqual({ accessTokenTtlSeconds: 3600, tokenRateLimit: { limit: 60, windowSeconds: 60 }, jwksRefreshCooldownMs: 30_000, allowHttpJwks: false });
+  expect(loadConfig({}).allowPrivateOutboundHosts).toBe(false);
+  expect(loadConfig({ ALLOW_PRIVATE_OUTBOUND_HOSTS: "true" }).allowPrivateOutboundHosts).toBe(true);
 });
 
 test.each([
@@ -15,7 +16,7 @@ test.each([
   [{ OAUTH_TOKEN_RATE_LIMIT: "0" }, /OAUTH_TOKEN_RATE_LIMIT/],
   [{ OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS: "0" }, /OAUTH_JWKS_REFRESH_COOLDOWN_SECONDS/],
   [{ OAUTH_ALLOW_HTTP_JWKS: "yes" }, /OAUTH_ALLOW_HTTP_JWKS/],
-  [{ OAUTH_ALLOW_PRIVATE_JWKS_HOSTS: "1" }, /OAUTH_ALLOW_PRIVATE_JWKS_HOSTS/],
+  [{ ALLOW_PRIVATE_OUTBOUND_HOSTS: "1" }, /ALLOW_PRIVATE_OUTBOUND_HOSTS/],
 ])("%j is refused at start, naming the variable", (env, message) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(message);

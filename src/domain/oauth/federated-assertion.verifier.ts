@@ -44,14 +44,16 @@ export type AssertionCheck = { ok: true; claims: JWTPayload } | { ok: false; rea
  */
 export class FederatedAssertionVerifier {
   private readonly keySets = new Map<string, JWTVerifyGetKey>();
-  /** Connects only to public addresses, checked as it connects (unless allowPrivateJwksHosts). */
+  /** Connects only to public addresses, checked as it connects (unless allowPrivateHosts). */
   private readonly fetchJwks: PublicFetch;
 
   constructor(
     private readonly replay: ReplayCache,
-    private readonly settings: Pick<OAuthSettings, "jwksRefreshCooldownMs" | "allowHttpJwks" | "allowPrivateJwksHosts">,
+    private readonly settings: Pick<OAuthSettings, "jwksRefreshCooldownMs" | "allowHttpJwks">,
+    /** ALLOW_PRIVATE_OUTBOUND_HOSTS (tests, development): the JWKS may be on a loopback or private host. */
+    allowPrivateHosts = false,
   ) {
-    this.fetchJwks = publicFetch({ allowPrivate: settings.allowPrivateJwksHosts, maxBytes: JWKS_MAX_BYTES });
+    this.fetchJwks = publicFetch({ allowPrivate: allowPrivateHosts, maxBytes: JWKS_MAX_BYTES });
   }
 
   async verify(assertion: string, credential: FederatedCredential, now = new Date()): Promise<AssertionCheck> {

@@ -11,7 +11,7 @@ import { type FederatedCredential, OAuthClient } from "./oauth-client.entity";
 import { OAuthClientSecret } from "./oauth-client-secret.entity";
 import { type OAuthScope, type OAuthSettings, isOAuthScope, oauthScopes } from "./oauth.settings";
 import { characterCount } from "../shared/text-length";
-import { nonPublicHost, nonPublicResolution } from "../../platform/public-network";
+import { nonPublicTarget } from "../../platform/public-network";
 
 const DAY_MS = 86_400_000;
 /** A client secret lives between one and three years (a leap day included); two by default. */
@@ -53,7 +53,9 @@ export class OAuthClientService {
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
-    private readonly settings: Pick<OAuthSettings, "allowHttpJwks" | "allowPrivateJwksHosts">,
+    private readonly settings: Pick<OAuthSettings, "allowHttpJwks">,
+    /** ALLOW_PRIVATE_OUTBOUND_HOSTS (tests, development): a JWKS URL may name a loopback or private host. */
+    private readonly allowPrivateHosts = false,
   ) {}
 
   async create(ctx: RequestContext, input: { name: string; scope?: OAuthScope; secretLifetimeMs?: number }): Promise<{ client: OAuthClient; secret: IssuedClientSecret }> {
@@ -231,7 +233,7 @@ export class OAuthClientService {
     if (!schemeOk || characterCount(jwks.href) > 1024) throw invalidInput("jwksUrl", "the JWKS URL must be an https:// URL, e.g. https://login.microsoftonline.com/<tenant id>/discovery/v2.0/keys");
     // Roster fetches it from inside its own network: no loopback, metadata or private hosts (SSRF).
     // Checked again at every fetch, where it counts: a name can resolve elsewhere later.
-    const privateHost = this.settings.allowPrivateJwksHosts ? null : (nonPublicHost(jwks) ?? (await nonPublicResolution(jwks.hostname)));
+    const privateHost = this.allowPrivateHosts ? null : await nonPublicTarget(jwks);
     if (privateHost) throw invalidInput("jwksUrl", `the JWKS URL must name a public host: ${privateHost} (loopback, link-local and private addresses are refused)`);
     if (!subject || characterCount(subject) > 255) throw invalidInput("subject", "the subject must be 1-255 characters");
     if (!audience || characterCount(audience) > 255) throw invalidInput("audience", "the audience must be 1-255 characters");

@@ -8,8 +8,6 @@ export interface OAuthSettings {
   jwksRefreshCooldownMs: number;
   /** Tests and local development only: accept http:// JWKS URLs for federated credentials. */
   allowHttpJwks: boolean;
-  /** Tests and local development only: a JWKS URL may name a loopback, link-local or private host (the fake IdPs'). */
-  allowPrivateJwksHosts: boolean;
 }
 
 export const MIN_ACCESS_TOKEN_TTL_SECONDS = 60 * 60;
@@ -20,7 +18,6 @@ export const defaultOAuthSettings: OAuthSettings = {
   accessTokenTtlSeconds: MIN_ACCESS_TOKEN_TTL_SECONDS,
   jwksRefreshCooldownMs: 30_000,
   allowHttpJwks: false,
-  allowPrivateJwksHosts: false,
 };
 
 /** The audience of Roster's access tokens: the SCIM base URL. */
