@@ -29,7 +29,7 @@ export interface Auth {
 export async function mountAuth(app: Express, services: Services, config: AppConfig): Promise<Auth> {
   const sessions = await mountSessions(app, services, config);
   app.use(samlRoutes(services, config.publicUrl, sessions));
-  app.use(oidcRoutes(services, config.publicUrl, sessions, { allowInsecureRequests: config.sso.allowInsecureOidcRequests }));
+  app.use(oidcRoutes(services, config.publicUrl, sessions, { allowInsecureRequests: config.sso.allowInsecureOidcRequests, allowPrivateHosts: config.allowPrivateOutboundHosts }));
 
   const router = Router();
   router.get("/auth/me", async (req, res) => {

@@ -2,6 +2,7 @@ import { type NextFunction, type Request, type Response, Router } from "express"
 import * as client from "openid-client";
 import { Strategy, type AuthenticateOptions, type VerifyFunction } from "openid-client/passport";
 import type { Services } from "../domain/services";
+import { NonPublicAddressError, publicFetch } from "../platform/public-network";
 import type { OidcSettings } from "../domain/sso/identity-provider.entity";
 import { serviceProviderInfo, settingsVersion } from "../domain/sso/identity-provider.service";
 import { type IdentityResult, identityFromOidc } from "../domain/sso/identity";
@@ -28,6 +29,15 @@ function describeError(err: Error): string {
   return cause instanceof Error && cause.message !== err.message ? `${err.message}: ${cause.message}` : err.message;
 }
 
+/** The NonPublicAddressError behind an openid-client failure (it wraps what the fetch threw), if that was it. */
+function hostRefusal(err: unknown): NonPublicAddressError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e instanceof NonPublicAddressError) return e;
+  return undefined;
+}
+
+/** Discovery documents, key sets and token answers are a few kilobytes. */
+const IDP_MAX_BYTES = 512 * 1024;
+
 interface CachedStrategy {
   version: string;
   strategy: Promise<RosterOidcStrategy>;
@@ -39,8 +49,12 @@ interface CachedStrategy {
  * audience, signature and expiry of the id_token are verified by openid-client. Entra specifics
  * (tenant `tid`, `oid`) are checked by the domain when matching the identity.
  */
-export function oidcRoutes(services: Services, publicUrl: string, sessions: Sessions, options: { allowInsecureRequests: boolean }): Router {
+export function oidcRoutes(services: Services, publicUrl: string, sessions: Sessions, options: { allowInsecureRequests: boolean; allowPrivateHosts: boolean }): Router {
   const cache = new Map<string, CachedStrategy>();
+  // Every request openid-client makes (discovery, the JWKS, the token endpoint, userinfo) goes through
+  // it: the issuer is the admin's to choose and its discovery document names the other hosts, so each
+  // is checked on the address connected to (loopback, metadata and private ones refused: SSRF).
+  const idpFetch = publicFetch({ allowPrivate: options.allowPrivateHosts, maxBytes: IDP_MAX_BYTES });
 
   const strategyFor = (target: SsoTarget): Promise<RosterOidcStrategy> => {
     const version = settingsVersion(target.idp);
@@ -58,7 +72,7 @@ export function oidcRoutes(services: Services, publicUrl: string, sessions: Sess
         // The id_token's signature is checked against the IdP's JWKS (openid-client otherwise trusts
         // the TLS channel of the token endpoint alone). allowInsecureRequests only when
         // OIDC_ALLOW_INSECURE_REQUESTS=true (tests and local development against http://).
-        { execute: [client.enableNonRepudiationChecks, ...(options.allowInsecureRequests ? [client.allowInsecureRequests] : [])] },
+        { execute: [client.enableNonRepudiationChecks, ...(options.allowInsecureRequests ? [client.allowInsecureRequests] : [])], [client.customFetch]: idpFetch },
       )
       .then((config) => {
         const verify: VerifyFunction = (tokens, done) => {
@@ -88,20 +102,31 @@ export function oidcRoutes(services: Services, publicUrl: string, sessions: Sess
     next();
   };
 
+  /** A request to a host that is not public, refused: audited and logged with the host, the refusal page shown. */
+  const refuseHost = (req: Request, res: Response, next: NextFunction, target: SsoTarget, refused: NonPublicAddressError) => {
+    const message = `Roster does not fetch from the identity provider's address: ${refused.message}`;
+    req.log.warn({ organisation: target.organisation.slug, err: message }, "OIDC sign-in refused: the identity provider's host is not public");
+    sessions.complete(req, res, next, target, { ok: false, reason: "idp_host_not_public", message }).catch(next);
+  };
+
   /** The organisation's OIDC strategy; when discovery fails the refusal page is sent and undefined returned. */
-  async function strategyOrRefusal(req: Request, res: Response, target: SsoTarget): Promise<RosterOidcStrategy | undefined> {
+  async function strategyOrRefusal(req: Request, res: Response, next: NextFunction, target: SsoTarget): Promise<RosterOidcStrategy | undefined> {
     try {
       return await strategyFor(target);
     } catch (err) {
-      req.log.error({ err, organisation: target.organisation.slug }, "OIDC discovery failed");
-      sendRefusal(res, "invalid_response", target.organisation.slug);
+      const refused = hostRefusal(err);
+      if (refused) refuseHost(req, res, next, target, refused);
+      else {
+        req.log.error({ err, organisation: target.organisation.slug }, "OIDC discovery failed");
+        sendRefusal(res, "invalid_response", target.organisation.slug);
+      }
       return undefined;
     }
   }
 
   router.get("/auth/oidc/:org/login", sessions.requireSecureTransport, lookup, async (req: Request, res: Response, next: NextFunction) => {
     const target = res.locals.sso as SsoTarget;
-    const strategy = await strategyOrRefusal(req, res, target);
+    const strategy = await strategyOrRefusal(req, res, next, target);
     if (!strategy) return;
     const returnTo = safeReturnPath(req.query.returnTo, "");
     if (returnTo) (req.session as unknown as Record<string, unknown>).returnTo = returnTo;
@@ -110,10 +135,12 @@ export function oidcRoutes(services: Services, publicUrl: string, sessions: Sess
 
   router.get("/auth/oidc/:org/callback", sessions.requireSecureTransport, lookup, async (req: Request, res: Response, next: NextFunction) => {
     const target = res.locals.sso as SsoTarget;
-    const strategy = await strategyOrRefusal(req, res, target);
+    const strategy = await strategyOrRefusal(req, res, next, target);
     if (!strategy) return;
     const returnTo = (req.session as unknown as Record<string, unknown>).returnTo;
     sessions.authenticator.authenticate(strategy, { session: false }, (err: unknown, user: { result?: IdentityResult } | false, info: unknown) => {
+      const refused = hostRefusal(err);
+      if (refused) return refuseHost(req, res, next, target, refused);
       const message = err instanceof Error ? describeError(err) : ((info as { message?: string } | undefined)?.message ?? "the authorization response was not accepted");
       const result: IdentityResult = err || !user || !user.result ? { ok: false, reason: "invalid_response", message } : user.result;
       if (!result.ok && result.reason === "invalid_response") req.log.warn({ organisation: target.organisation.slug, err: message }, "OIDC callback refused");

@@ -31,6 +31,12 @@ export function sendPage(res: Response, status: number, title: string, paragraph
     );
 }
 
+const SIGN_IN_FAILED = {
+  status: 401,
+  title: "Sign-in failed",
+  text: () => ["The response from your identity provider could not be verified. Start the sign-in again; if it keeps failing, ask your administrator to check the sign-in settings."],
+};
+
 export const REFUSAL_PAGES: Record<string, { status: number; title: string; text: (org: string) => string[] }> = {
   not_provisioned: {
     status: 403,
@@ -72,11 +78,9 @@ export const REFUSAL_PAGES: Record<string, { status: number; title: string; text
     title: "Sign-in response already used",
     text: () => ["This sign-in response was already used. Start the sign-in again."],
   },
-  invalid_response: {
-    status: 401,
-    title: "Sign-in failed",
-    text: () => ["The response from your identity provider could not be verified. Start the sign-in again; if it keeps failing, ask your administrator to check the sign-in settings."],
-  },
+  invalid_response: SIGN_IN_FAILED,
+  // The user cannot fix it and need not know the address: the log and the audit trail name the host.
+  idp_host_not_public: SIGN_IN_FAILED,
   insecure_transport: {
     status: 500,
     title: "Sign-in unavailable",

@@ -60,7 +60,7 @@ export interface ServiceOptions {
   tokenCacheMs?: number;
   /**
    * ALLOW_PRIVATE_OUTBOUND_HOSTS, tests and development only: hosts an organisation admin configures
-   * and Roster fetches from (a federated credential's JWKS) may be loopback or private. Default false.
+   * and Roster fetches from (a federated credential's JWKS, an OIDC issuer) may be loopback or private. Default false.
    */
   allowPrivateOutboundHosts?: boolean;
 }
@@ -110,7 +110,7 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
     provisioningLog: new ProvisioningLogService(db, { bodyDays: 30, entryDays: 90, ...options.provisioningLogRetention }),
     replay,
     sessions,
-    identityProviders: new IdentityProviderService(db, audit),
+    identityProviders: new IdentityProviderService(db, audit, allowPrivateHosts),
     signIn: new SignInService(db, audit, users, roles),
     oauthClients,
     oauthTokens,

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runCli } from "../../src/cli/run-cli";
+import { fakeDns } from "../support/fake-dns";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { type TestKey, makeSelfSignedCert } from "./support/fake-saml-idp";
 
@@ -91,6 +92,26 @@ describe("identity provider settings through GraphQL (admin only)", () => {
     expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
   });
 
+  test.each([
+    ["http://127.0.0.1:8080/tid/v2.0", "127.0.0.1 is not a public address"],
+    ["https://localhost/tid/v2.0", "localhost is the local host"],
+    ["https://[::1]/tid/v2.0", "::1 is not a public address"],
+    ["https://169.254.169.254/latest/meta-data", "169.254.169.254 is not a public address"],
+    ["https://10.0.0.7/tid/v2.0", "10.0.0.7 is not a public address"],
+    ["https://intranet-idp.test/tid/v2.0", "intranet-idp.test resolves to 192.168.1.20, which is not a public address"],
+  ])("configureOidc refuses an issuer whose host is not public (Roster would fetch from it): %s", async (issuer, reason) => {
+    const fresh = await app.tenant();
+    const dns = fakeDns({ "intranet-idp.test": "192.168.1.20" });
+    try {
+      const r = await app.gql(fresh.adminToken, OIDC, { input: { issuer, tenantId: "tid", clientId: "c", clientSecret: "s" } });
+      expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "issuer" });
+      expect(r.errors?.[0].message).toContain(`the issuer must name a public host: ${reason}`);
+    } finally {
+      dns.restore();
+    }
+    expect((await app.gql(fresh.adminToken, "{ identityProviders { kind } }")).data).toEqual({ identityProviders: [] });
+  });
+
   test("serviceProvider shows the URLs an IdP admin enters", async () => {
     const r = await app.gql<{ serviceProvider: Record<string, string> }>(t.adminToken, "{ serviceProvider { spEntityId acsUrl metadataUrl oidcRedirectUri samlLoginUrl oidcLoginUrl logoutUrl } }");
     const s = t.organisation.slug;
@@ -165,6 +186,16 @@ describe("roster sso … (CLI)", () => {
     const noCert = await cli("sso", "saml", "--org", slug, "--idp-sso-url", "https://x.example", "--idp-entity-id", "e", "--idp-cert-file", path.join(tmp, "missing.pem"));
     expect(noCert.code).toBe(2);
     expect(noCert.err).toContain("cannot read certificate file");
+  });
+
+  test("sso oidc refuses an issuer whose host is not public with exit 1 and the reason, unless ALLOW_PRIVATE_OUTBOUND_HOSTS (tests, development)", async () => {
+    const fresh = await app.tenant();
+    const args = ["sso", "oidc", "--org", fresh.organisation.slug, "--issuer", "https://169.254.169.254/latest", "--client-id", "c", "--client-secret", "s"];
+    const r = await cli(...args);
+    expect(r).toMatchObject({ code: 1, err: expect.stringContaining("the issuer must name a public host: 169.254.169.254 is not a public address") });
+    expect(await app.services.identityProviders.find(fresh.ctx, "oidc")).toBeNull();
+    const allowed = await runCli(args, { out: () => undefined, err: () => undefined }, { DATABASE_URL: app.database.url, LOG_LEVEL: "silent", ALLOW_PRIVATE_OUTBOUND_HOSTS: "true" });
+    expect(allowed).toBe(0);
   });
 
   test("sso oidc --client-secret-file: the secret comes from a file without its line end, never from the command line", async () => {

@@ -1,5 +1,6 @@
 import request from "supertest";
 import { serviceProviderInfo } from "../../src/domain/sso/identity-provider.service";
+import { fakeDns } from "../support/fake-dns";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { type FakeEntra, startFakeEntra } from "./support/fake-entra";
 
@@ -18,7 +19,8 @@ const rel = (u: string) => {
 };
 
 beforeAll(async () => {
-  app = await startTestApp({ OIDC_ALLOW_INSECURE_REQUESTS: "true" });
+  // The fake Entra is on loopback: only this app may fetch from private hosts (the strict instance below may not).
+  app = await startTestApp({ OIDC_ALLOW_INSECURE_REQUESTS: "true", ALLOW_PRIVATE_OUTBOUND_HOSTS: "true" });
   t = await app.tenant();
   other = await app.tenant();
   idp = await startFakeEntra({
@@ -71,19 +73,25 @@ async function signIn(as: string) {
 
 const gql = (browser: ReturnType<typeof request.agent>, query: string) => browser.post("/graphql").set("content-type", "application/json").send({ query });
 
-test("refused: an id_token whose signature is not the published key's (a forged token under a published kid)", async () => {
-  const forger = await app.tenant();
-  const forging = await startFakeEntra({
+/** A new organisation signing in with a fake Entra of its own, where oid-admin is provisioned. */
+async function organisationWithOwnEntra(opts: { publishesAnotherKey?: boolean } = {}) {
+  const tenant = await app.tenant();
+  const entra = await startFakeEntra({
     tenantId: TENANT,
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
-    redirectUris: [serviceProviderInfo(app.url, forger.organisation.slug).oidcRedirectUri],
+    redirectUris: [serviceProviderInfo(app.url, tenant.organisation.slug).oidcRedirectUri],
     accounts: { "oid-admin": { name: "Ada Admin", email: "ada@contoso.example", upn: "ada@contoso.example" } },
-    publishesAnotherKey: true,
+    ...opts,
   });
+  await app.services.identityProviders.configureOidc(tenant.ctx, { issuer: entra.issuer, tenantId: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+  await app.services.users.create(tenant.ctx, { userName: "ada@contoso.example", externalId: "oid-admin" });
+  return { tenant, entra };
+}
+
+test("refused: an id_token whose signature is not the published key's (a forged token under a published kid)", async () => {
+  const { tenant: forger, entra: forging } = await organisationWithOwnEntra({ publishesAnotherKey: true });
   try {
-    await app.services.identityProviders.configureOidc(forger.ctx, { issuer: forging.issuer, tenantId: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
-    await app.services.users.create(forger.ctx, { userName: "ada@contoso.example", externalId: "oid-admin" });
     const { browser, callback } = await loginAtIdp("oid-admin", { idp: forging, slug: forger.organisation.slug });
     const r = await browser.get(rel(callback.href));
     expect(r.status).not.toBe(303);
@@ -188,7 +196,7 @@ describe("OIDC sign-in against an Entra-shaped provider", () => {
   });
 
   test("without OIDC_ALLOW_INSECURE_REQUESTS an http:// issuer is refused (the flag is for tests and development only)", async () => {
-    const strict = await startTestApp();
+    const strict = await startTestApp({ ALLOW_PRIVATE_OUTBOUND_HOSTS: "true" });
     try {
       const st = await strict.tenant();
       await strict.services.identityProviders.configureOidc(st.ctx, { issuer: idp.issuer, tenantId: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
@@ -202,5 +210,68 @@ describe("OIDC sign-in against an Entra-shaped provider", () => {
 
   test("an organisation without OIDC has no OIDC sign-in", async () => {
     await request(app.url).get(`/auth/oidc/${other.organisation.slug}/login`).expect(404);
+  });
+});
+
+describe("Roster fetches only from public addresses for OIDC (SSRF): the issuer and every endpoint its discovery names", () => {
+  let strict: TestApp;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    // A second instance on the same database, with ALLOW_PRIVATE_OUTBOUND_HOSTS off (the default): as
+    // production would meet a setting stored before the check, or allowed by another configuration.
+    strict = await startTestApp({ OIDC_ALLOW_INSECURE_REQUESTS: "true", LOG_LEVEL: "warn" }, { shareDatabaseOf: app, logDestination: { write: (l) => void lines.push(l) } });
+  });
+  afterAll(() => strict?.close());
+
+  const lastRefusals = async (tenant: TestTenant, n: number) =>
+    (await app.services.audit.list(tenant.ctx, { action: "sso.refused" }, { first: n })).items.map((e) => [e.changes?.reason?.after, e.changes?.message?.after]);
+
+  test("every request openid-client makes for a sign-in (discovery, keys, token endpoint) goes through Roster's checked fetch, none through the global fetch", async () => {
+    const { tenant: fresh, entra } = await organisationWithOwnEntra();
+    const globalFetch = jest.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("not through the global fetch"));
+    try {
+      const { browser, callback } = await loginAtIdp("oid-admin", { idp: entra, slug: fresh.organisation.slug });
+      expect((await browser.get(rel(callback.href))).status).toBe(303);
+      expect(globalFetch).not.toHaveBeenCalled();
+    } finally {
+      globalFetch.mockRestore();
+      await entra.close();
+    }
+  });
+
+  test("an issuer on loopback (configured where allowed) is refused at sign-in where it is not: the refusal page, audited and logged with the host, nothing fetched", async () => {
+    const before = idp.requests;
+    const login = await request(strict.url).get(`/auth/oidc/${t.organisation.slug}/login`);
+    expect([login.status, login.headers.location]).toEqual([401, undefined]);
+    expect(login.text).toContain("Sign-in failed");
+    const callback = await request(strict.url).get(`/auth/oidc/${t.organisation.slug}/callback?code=x&state=y`);
+    expect(callback.status).toBe(401);
+    expect(idp.requests).toBe(before);
+    const refused = ["idp_host_not_public", expect.stringContaining("127.0.0.1 is not a public address")];
+    expect(await lastRefusals(t, 2)).toEqual([refused, refused]);
+    expect(lines.filter((l) => l.includes("127.0.0.1 is not a public address"))).toHaveLength(2);
+    // The same organisation still signs in through the instance that allows it.
+    expect((await signIn("oid-member")).response.status).toBe(303);
+  });
+
+  test("a name is refused when configured if it resolves to a private address; one that resolved publicly then and privately at sign-in is refused as it connects", async () => {
+    const st = await strict.tenant();
+    const dnsNames = fakeDns({ "idp.rebound.test": "10.0.0.7" });
+    try {
+      const input = { issuer: `https://idp.rebound.test/${TENANT}/v2.0`, tenantId: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
+      await expect(strict.services.identityProviders.configureOidc(st.ctx, input)).rejects.toMatchObject({
+        code: "INVALID_INPUT",
+        details: { field: "issuer" },
+        message: expect.stringContaining("must name a public host: idp.rebound.test resolves to 10.0.0.7"),
+      });
+      dnsNames.addresses["idp.rebound.test"] = "8.8.8.8";
+      await strict.services.identityProviders.configureOidc(st.ctx, input);
+      dnsNames.addresses["idp.rebound.test"] = "127.0.0.1";
+      const login = await request(strict.url).get(`/auth/oidc/${st.organisation.slug}/login`);
+      expect([login.status, login.headers.location]).toEqual([401, undefined]);
+      expect(await lastRefusals(st, 1)).toEqual([["idp_host_not_public", expect.stringContaining("idp.rebound.test resolves to 127.0.0.1, which is not a public address")]]);
+    } finally {
+      dnsNames.restore();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import type { Database } from "../../platform/database";
+import { nonPublicTarget } from "../../platform/public-network";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
@@ -127,6 +128,8 @@ export class IdentityProviderService {
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
+    /** ALLOW_PRIVATE_OUTBOUND_HOSTS (tests, development): an OIDC issuer may name a loopback or private host. */
+    private readonly allowPrivateHosts = false,
   ) {}
 
   list(ctx: RequestContext): Promise<IdentityProvider[]> {
@@ -168,6 +171,10 @@ export class IdentityProviderService {
 
   async configureOidc(ctx: RequestContext, input: OidcInput): Promise<IdentityProvider> {
     const issuer = validUrl("issuer", input.issuer);
+    // Roster fetches discovery, keys and tokens from it, inside its own network: no loopback, metadata
+    // or private hosts (SSRF). Checked again at every sign-in request, on the address connected to.
+    const privateHost = this.allowPrivateHosts ? null : await nonPublicTarget(new URL(issuer));
+    if (privateHost) throw invalidInput("issuer", `the issuer must name a public host: ${privateHost} (loopback, link-local and private addresses are refused)`);
     const tenantId = input.tenantId?.trim() || null;
     if (tenantId && !/^[A-Za-z0-9._-]{1,64}$/.test(tenantId)) throw invalidInput("tenantId", "tenantId must be the directory (tenant) id, e.g. a GUID");
     if (!tenantId && new URL(issuer).hostname === "login.microsoftonline.com")

@@ -19,6 +19,8 @@ export interface FakeEntra {
   issuer: string;
   tenantId: string;
   origin: string;
+  /** Requests it has received (Roster's and the browser's). */
+  readonly requests: number;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,11 @@ function quietOidcProviderNotices() {
 export async function startFakeEntra(opts: { tenantId: string; clientId: string; clientSecret: string; redirectUris: string[]; accounts: Record<string, FakeAccount>; publishesAnotherKey?: boolean }): Promise<FakeEntra> {
   quietOidcProviderNotices();
   const app = express();
+  let requests = 0;
+  app.use((_req, _res, next) => {
+    requests++;
+    next();
+  });
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
@@ -102,6 +109,9 @@ export async function startFakeEntra(opts: { tenantId: string; clientId: string;
     issuer,
     tenantId: opts.tenantId,
     origin: `http://127.0.0.1:${port}`,
+    get requests() {
+      return requests;
+    },
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();
