@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import request from "supertest";
 import { serviceProviderInfo } from "../../src/domain/sso/identity-provider.service";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
@@ -193,6 +194,37 @@ describe("SAML sign-in (Okta-shaped, signed in the test)", () => {
     const again = request.agent(app.url);
     expect((await post(again, xml)).status).toBe(401);
     expect(await refusals()).toContain("replayed");
+  });
+
+  test("Entra-shaped: unprefixed namespaces, only the assertion signed (so configured), SP- and IdP-initiated", async () => {
+    const entra = await app.tenant();
+    const issuer = "https://sts.windows.net/7f1e0000-0000-4000-8000-00000000e17a/";
+    await app.services.identityProviders.configureSaml(entra.ctx, { idpSsoUrl: "https://login.microsoftonline.com/7f1e/saml2", idpEntityId: issuer, idpCertificates: [idpKey.certPem], wantResponseSigned: false });
+    await app.services.users.create(entra.ctx, { userName: "dana@entra.test" });
+    const entraSp = serviceProviderInfo(app.url, entra.organisation.slug);
+    const iso = (ms: number) => new Date(Date.now() + ms).toISOString();
+    // As Entra sends it: the assertion in the default namespace, the Response's Issuer without Format, no NotBefore on the confirmation.
+    const entraResponse = (inResponseTo?: string) => {
+      const irt = inResponseTo ? ` InResponseTo="${inResponseTo}"` : "";
+      const id = `_${crypto.randomUUID()}`;
+      return (
+        `<samlp:Response ID="_${crypto.randomUUID()}" Version="2.0" IssueInstant="${iso(0)}" Destination="${entraSp.acsUrl}"${irt} xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">` +
+        `<Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">${issuer}</Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
+        `<Assertion ID="${id}" IssueInstant="${iso(0)}" Version="2.0" xmlns="urn:oasis:names:tc:SAML:2.0:assertion"><Issuer>${issuer}</Issuer>` +
+        `<Subject><NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">dana@entra.test</NameID><SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
+        `<SubjectConfirmationData${irt} NotOnOrAfter="${iso(5 * 60_000)}" Recipient="${entraSp.acsUrl}"/></SubjectConfirmation></Subject>` +
+        `<Conditions NotBefore="${iso(-5 * 60_000)}" NotOnOrAfter="${iso(60 * 60_000)}"><AudienceRestriction><Audience>${entraSp.spEntityId}</Audience></AudienceRestriction></Conditions>` +
+        `<AuthnStatement AuthnInstant="${iso(0)}" SessionIndex="${id}"><AuthnContext><AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</AuthnContextClassRef></AuthnContext></AuthnStatement>` +
+        `</Assertion></samlp:Response>`
+      );
+    };
+    const agent = request.agent(app.url);
+    const requestId = authnRequestId((await agent.get(`/auth/saml/${entra.organisation.slug}/login`).expect(302)).headers.location);
+    expect((await post(agent, signResponse(entraResponse(requestId), idpKey, { assertion: true }), entra.organisation.slug)).status).toBe(303);
+    expect((await agent.get("/auth/me").expect(200)).body.userName).toBe("dana@entra.test");
+    const idpInitiated = request.agent(app.url);
+    expect((await post(idpInitiated, signResponse(entraResponse(), idpKey, { assertion: true }), entra.organisation.slug)).status).toBe(303);
+    await idpInitiated.get("/auth/me").expect(200);
   });
 
   test("certificate rotation: responses signed with either configured certificate are accepted", async () => {
