@@ -62,7 +62,8 @@ export async function compareBuilds(ctx: BenchContext, other: ServerProcess, cre
   if (want.lookup) await compare(`SCIM lookup userName eq, ${n} users`, (build) => lookupSide(ctx, `lookup (${build.name})`, scim(build.url, ctx.dir)));
 
   if (want.write) {
-    // Each build deactivates its own half of the directory's second half (each user once).
+    // Each build deactivates every other user of the directory's second half (each user once):
+    // interleaved, so that neither build's users sit elsewhere in the tables than the other's.
     const ids = ctx.seeder.userIds;
     const per = w + ctx.sizes.deactivates;
     const start = Math.floor(n / 2);
@@ -70,15 +71,15 @@ export async function compareBuilds(ctx: BenchContext, other: ServerProcess, cre
     await compare("SCIM PATCH active=false", (build, b) => ({
       name: `deactivate (${build.name})`,
       client: scim(build.url, ctx.dir),
-      spec: { requests: ctx.sizes.deactivates, warmup: w, make: (i) => deactivateRequest(ids[start + b * per + w + i]), expect: 200, check: checkDeactivated },
+      spec: { requests: ctx.sizes.deactivates, warmup: w, make: (i) => deactivateRequest(ids[start + 2 * (w + i) + b]), expect: 200, check: checkDeactivated },
     }));
-    // … and PUTs its own quarter of the first half (a user PUT twice would change nothing the second time).
+    // … and PUTs every other user of the first half's start (a user PUT twice would change nothing the second time).
     const perPut = w + ctx.sizes.puts;
     if (2 * perPut > start) throw new Error(`compare: ${2 * perPut} users to PUT, the directory's first half has ${start}`);
     await compare("SCIM PUT full user", (build, b) => ({
       name: `put (${build.name})`,
       client: scim(build.url, ctx.dir),
-      spec: { requests: ctx.sizes.puts, warmup: w, make: (i) => putRequest(ctx, b * perPut + w + i), expect: 200 },
+      spec: { requests: ctx.sizes.puts, warmup: w, make: (i) => putRequest(ctx, 2 * (w + i) + b), expect: 200 },
     }));
   }
 
