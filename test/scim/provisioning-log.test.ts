@@ -332,6 +332,15 @@ describe("provisioning log", () => {
     const withoutTotal = await app.gql<Body>(tenant.adminToken, q.replace("totalCount ", ""), {});
     expect(withoutTotal.data.provisioningLog.nodes).toEqual(all.data.provisioningLog.nodes);
     expect(app.queries.statements.filter((sql) => /COUNT\(/i.test(sql))).toEqual([]);
+    // A page that does not show the bodies does not read them (the console's list; a /Bulk body is megabytes).
+    const pageOf = (sql: string) => /FROM [`"]?provisioning_log_entries/.test(sql) && !/COUNT\(/i.test(sql);
+    expect(app.queries.statements.filter(pageOf).every((sql) => /requestBody/.test(sql))).toBe(true);
+    app.queries.reset();
+    const light = await app.gql<Body>(tenant.adminToken, q.replace("requestBody ", ""), {});
+    expect(light.data.provisioningLog.nodes).toEqual(all.data.provisioningLog.nodes.map(({ requestBody: _, ...rest }: Body) => rest));
+    const lightPages = app.queries.statements.filter(pageOf);
+    expect(lightPages).toHaveLength(1);
+    expect(lightPages[0]).not.toMatch(/requestBody/);
     const failed = await app.gql<Body>(tenant.adminToken, q, { filter: { failedOnly: true } });
     expect(failed.data.provisioningLog.totalCount).toBe(1);
     // A filter sent as null filters nothing (it matched no entry: status = NULL).

@@ -6,7 +6,7 @@ import type { ProvisioningLogEntry } from "../../domain/provisioning-log/provisi
 import { timeCursor } from "../../domain/shared/paging";
 import { AuditEventType } from "../audit/audit.graphql";
 import type { GraphqlContext } from "../context";
-import { Connection, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
+import { Connection, pageSize, selectedNodeFields, selectsTotalCount, toConnection } from "../shared/connection";
 
 @ObjectType("ProvisioningLogEntry", { description: "One SCIM request, as an admin needs it to understand a provisioning cycle" })
 export class ProvisioningLogEntryType {
@@ -51,7 +51,9 @@ export class ProvisioningLogResolver {
     @Arg("after", () => String, { nullable: true }) after?: string | null,
     @Arg("filter", () => ProvisioningLogFilterInput, { nullable: true }) filter?: ProvisioningLogFilterInput | null,
   ) {
-    const slice = await ctx.services.provisioningLog.list(ctx.auth(), { ...filter }, { first: pageSize(first), after }, { count: selectsTotalCount(info) });
+    // A page without the request bodies (the console's list) does not read them: a /Bulk body is megabytes.
+    const bodies = selectedNodeFields(info).has("requestBody");
+    const slice = await ctx.services.provisioningLog.list(ctx.auth(), { ...filter }, { first: pageSize(first), after }, { count: selectsTotalCount(info), bodies });
     return toConnection(slice, (e) => timeCursor(e.occurredAt, e.id));
   }
 
