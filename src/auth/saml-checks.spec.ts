@@ -1,5 +1,5 @@
 import type { SamlSettings } from "../domain/sso/identity-provider.entity";
-import { CLOCK_SKEW_MS, checkResponse, checkSignedAssertion } from "./saml-checks";
+import { CLOCK_SKEW_MS, checkResponse, checkSignedAssertion, sameEndpoint } from "./saml-checks";
 
 const IDP = "http://www.okta.com/exkSPEC";
 const ACS = "https://roster.example/auth/saml/acme/acs";
@@ -51,6 +51,13 @@ describe("checkResponse (the envelope, before signatures)", () => {
     expect(checkResponse(response({ signature }), settings, ACS)).toMatch(/SHA-1/);
   });
 
+  test("a DOCTYPE, or a Status other than exactly one, is refused", () => {
+    expect(checkResponse(`<!DOCTYPE samlp:Response>${response()}`, settings, ACS)).toMatch(/DOCTYPE/);
+    const status = '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"/></samlp:Status>';
+    expect(checkResponse(response().replace("</samlp:Status>", `</samlp:Status>${status}`), settings, ACS)).toMatch(/2 Status elements/);
+    expect(checkResponse(response().replace(/<samlp:Status>.*<\/samlp:Status>/, ""), settings, ACS)).toMatch(/0 Status elements/);
+  });
+
   test("two assertions, none, or something that is not a Response are refused", () => {
     const one = `<saml:Assertion ID="_a"><saml:Conditions/></saml:Assertion>`;
     expect(checkResponse(response({ inner: one + one }), settings, ACS)).toMatch(/carries 2 assertions/);
@@ -58,6 +65,22 @@ describe("checkResponse (the envelope, before signatures)", () => {
     expect(checkResponse(`<saml:Assertion ${A}/>`, settings, ACS)).toMatch(/not a SAML 2\.0 Response/);
     expect(checkResponse("<samlp:Response", settings, ACS)).toMatch(/not a SAML 2\.0 Response/);
   });
+});
+
+describe("sameEndpoint: Destination and Recipient are compared as URLs", () => {
+  test.each([
+    [ACS, true],
+    [`${ACS}/`, true],
+    ["https://ROSTER.Example/auth/saml/acme/acs", true],
+    ["https://roster.example:443/auth/saml/acme/acs", true],
+    ["HTTPS://roster.example/auth/saml/acme/acs", true],
+    ["https://roster.example/auth/saml/ACME/acs", false],
+    ["http://roster.example/auth/saml/acme/acs", false],
+    ["https://roster.example:8443/auth/saml/acme/acs", false],
+    ["https://roster.example/auth/saml/acme/acs?x=1", false],
+    ["https://roster.example.evil/auth/saml/acme/acs", false],
+    ["not a url", false],
+  ])("%s → %s", (named, same) => expect(sameEndpoint(named, ACS)).toBe(same));
 });
 
 describe("checkSignedAssertion (the assertion node-saml verified)", () => {

@@ -39,6 +39,7 @@ type ErrorHandler = { warning(): void; error(): void; fatalError(): void };
 const { DOMParser } = createRequire(__filename)("@xmldom/xmldom") as { DOMParser: new (options: { errorHandler: ErrorHandler }) => { parseFromString(xml: string, mimeType: string): Document | undefined } };
 
 type Parent = Document | Element;
+const DOCUMENT_TYPE_NODE = 10;
 
 function parse(xml: string): Document | null {
   let failed = false;
@@ -60,6 +61,24 @@ function children(parent: Parent | undefined, ns: string, name: string): Element
 }
 
 const text = (el: Element | undefined) => (el?.textContent ?? "").trim();
+
+/**
+ * Whether a URL an IdP names (Destination, Recipient) is our ACS URL: compared as URLs (scheme and
+ * host in any case, a default port written or not, a trailing slash, which the ACS route also takes),
+ * not as strings. An IdP's app set up with `https://Roster.example.com:443/…/acs/` was refused.
+ */
+export function sameEndpoint(named: string, acsUrl: string): boolean {
+  const parse = (u: string) => {
+    try {
+      const url = new URL(u);
+      return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}${url.search}`;
+    } catch {
+      return null;
+    }
+  };
+  const a = parse(named);
+  return a !== null && a === parse(acsUrl);
+}
 const attribute = (el: Element | undefined, name: string) => (el?.hasAttribute(name) ? el.getAttribute(name)! : undefined);
 
 /**
@@ -73,12 +92,16 @@ export function checkResponse(xml: string, settings: SamlSettings, acsUrl: strin
   const doc = parse(xml);
   const response = doc?.documentElement;
   if (!doc || !response || response.namespaceURI !== PROTOCOL || response.localName !== "Response") return "the SAMLResponse is not a SAML 2.0 Response";
-  const status = children(children(response, PROTOCOL, "Status")[0], PROTOCOL, "StatusCode")[0];
+  // SAML forbids DTDs (core §1.3): nothing in a response may declare entities or defaults.
+  for (let node = doc.firstChild; node; node = node.nextSibling) if (node.nodeType === DOCUMENT_TYPE_NODE) return "the response has a DOCTYPE, which SAML forbids";
+  const statuses = children(response, PROTOCOL, "Status");
+  if (statuses.length !== 1) return `the response has ${statuses.length} Status elements; it must have exactly one`;
+  const status = children(statuses[0], PROTOCOL, "StatusCode")[0];
   const statusValue = attribute(status, "Value");
   if (statusValue !== SUCCESS) {
     // node-saml reads the status only when there is no assertion: a refusal carrying one was a sign-in.
     const detail = attribute(children(status, PROTOCOL, "StatusCode")[0], "Value");
-    const said = text(children(children(response, PROTOCOL, "Status")[0], PROTOCOL, "StatusMessage")[0]);
+    const said = text(children(statuses[0], PROTOCOL, "StatusMessage")[0]);
     return `the response status is ${statusValue ?? "missing"}, not Success${detail ? ` (${detail})` : ""}${said ? `: ${said}` : ""}`;
   }
   const issuer = children(response, ASSERTION, "Issuer")[0];
@@ -86,7 +109,7 @@ export function checkResponse(xml: string, settings: SamlSettings, acsUrl: strin
   const issuerFormat = attribute(issuer, "Format");
   if (issuerFormat !== undefined && issuerFormat !== ENTITY_FORMAT) return `the response's issuer has format ${issuerFormat}, not ${ENTITY_FORMAT}`;
   const destination = attribute(response, "Destination");
-  if (destination !== undefined && destination !== acsUrl) return `response destination ${destination} is not ${acsUrl}`;
+  if (destination !== undefined && !sameEndpoint(destination, acsUrl)) return `response destination ${destination} is not ${acsUrl}`;
   // SAML bindings §3.5.5.2: a signed message names where it is sent, or it could be sent anywhere.
   if (destination === undefined && children(response, DSIG, "Signature").length > 0) return `the signed response has no Destination; it must be ${acsUrl}`;
   for (const name of ["SignatureMethod", "DigestMethod"]) {
@@ -144,7 +167,7 @@ export function checkSignedAssertion(
   const subject = children(assertion, ASSERTION, "Subject")[0];
   const bearers = children(subject, ASSERTION, "SubjectConfirmation").filter((sc) => attribute(sc, "Method") === BEARER);
   if (bearers.length === 0) return `the assertion has no SubjectConfirmation with method ${BEARER}`;
-  const forUs = bearers.flatMap((sc) => children(sc, ASSERTION, "SubjectConfirmationData")).filter((data) => attribute(data, "Recipient") === acsUrl);
+  const forUs = bearers.flatMap((sc) => children(sc, ASSERTION, "SubjectConfirmationData")).filter((data) => sameEndpoint(attribute(data, "Recipient") ?? "", acsUrl));
   if (forUs.length === 0) return `no bearer SubjectConfirmation for recipient ${acsUrl}`;
   const refusals = forUs.map((data) => confirmationRefusal(data, inResponseTo, now));
   const confirmed = forUs[refusals.indexOf(null)];

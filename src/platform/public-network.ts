@@ -22,9 +22,10 @@ for (const [address, prefix] of NOT_PUBLIC_V4) {
   // The same ranges through NAT64 (RFC 6052, 64:ff9b::a.b.c.d); IPv4-mapped (::ffff:a.b.c.d) BlockList checks itself.
   NOT_PUBLIC.addSubnet(`64:ff9b::${address}`, 96 + prefix, "ipv6");
 }
-// ::/96 holds :: and ::1 and the deprecated IPv4-compatible form; 6to4 and Teredo embed IPv4 addresses.
+// ::/96 holds :: and ::1 and the deprecated IPv4-compatible form; ::ffff:0:0/96 is SIIT's IPv4-translated
+// form (RFC 2765), which a translating network carries to the IPv4 address; 6to4 and Teredo embed IPv4 addresses.
 for (const [address, prefix] of [
-  ["::", 96], ["64:ff9b:1::", 48], ["100::", 64], ["2001::", 32], ["2001:db8::", 32], ["2002::", 16],
+  ["::", 96], ["::ffff:0:0:0", 96], ["64:ff9b:1::", 48], ["100::", 64], ["2001::", 32], ["2001:db8::", 32], ["2002::", 16],
   ["fc00::", 7], ["fe80::", 10], ["fec0::", 10], ["ff00::", 8],
 ] as const) NOT_PUBLIC.addSubnet(address, prefix, "ipv6");
 

@@ -186,6 +186,13 @@ describe("SAML sign-in (Okta-shaped, signed in the test)", () => {
     }
   });
 
+  test("an IdP whose app names the ACS URL with a trailing slash signs in: Destination and Recipient are compared as URLs", async () => {
+    const { agent, requestId } = await startLogin();
+    const r = await post(agent, signResponse(buildResponseXml(base({ inResponseTo: requestId, destination: `${sp.acsUrl}/`, recipient: `${sp.acsUrl}/` })), idpKey));
+    expect(r.status).toBe(303);
+    await agent.get("/auth/me").expect(200);
+  });
+
   test("an assertion ID of any length is claimed once, on every database", async () => {
     const xml = signResponse(buildResponseXml(base()).replace(/ ID="_a[0-9a-f]+"/, ` ID="_a${"7".repeat(400)}"`), idpKey);
     const first = request.agent(app.url);
