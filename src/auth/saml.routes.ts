@@ -17,6 +17,13 @@ const targets = new WeakMap<Request, SsoTarget>();
 /** The request each ACS post answers (its Response's InResponseTo), read by `checkResponse`. */
 const answering = new WeakMap<Request, string | undefined>();
 
+/** node-saml says only "Invalid signature": say what Roster expects signed, which is what an IdP admin can change. */
+function withSigningHint(message: string, settings: SamlSettings): string {
+  if (!/signature/i.test(message)) return message;
+  const expected = settings.wantResponseSigned ? "both the Assertion and the Response" : "the Assertion (the Response may be unsigned)";
+  return `${message}: Roster expects ${expected} signed with one of the configured certificates`;
+}
+
 /**
  * SAML 2.0 for every organisation through one MultiSamlStrategy whose options come from the
  * organisation's settings: SP-initiated (InResponseTo checked against the shared replay cache) and
@@ -98,7 +105,7 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
     answering.set(req, envelope.inResponseTo);
     sessions.authenticator.authenticate(strategy, { session: false }, (err: unknown, user: { result?: IdentityResult } | false) => {
       const result: IdentityResult =
-        !err && user && user.result ? user.result : { ok: false, reason: "invalid_response", message: err instanceof Error ? err.message : "the response was not accepted" };
+        !err && user && user.result ? user.result : { ok: false, reason: "invalid_response", message: err instanceof Error ? withSigningHint(err.message, target.idp.settings as SamlSettings) : "the response was not accepted" };
       if (!result.ok && result.reason === "invalid_response") req.log.warn({ organisation: target.organisation.slug, err: result.message }, "SAML response refused");
       sessions.complete(req, res, next, target, result, body.RelayState).catch(next);
     })(req, res, next);

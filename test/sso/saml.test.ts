@@ -135,7 +135,7 @@ describe("SAML sign-in (Okta-shaped, signed in the test)", () => {
     const r = await post(agent, make(buildResponseXml(base({ inResponseTo: requestId }))));
     expect(r.status).toBe(401);
     expect(r.text).toContain("could not be verified");
-    expect(await lastRefusalMessage()).toMatch(/signature/i);
+    expect(await lastRefusalMessage()).toMatch(/signature.*: Roster expects both the Assertion and the Response signed with one of the configured certificates$/i);
     await agent.get("/auth/me").expect(401);
   });
 
