@@ -125,7 +125,7 @@ export function checkResponse(xml: string, settings: SamlSettings, acsUrl: strin
   return { inResponseTo: attribute(response, "InResponseTo") };
 }
 
-/** When an assertion time may be accepted, with the clock skew allowed; NaN when it is not a time. */
+/** An assertion's xs:dateTime in ms; undefined when absent, NaN when it is not a time. */
 const time = (value: string | undefined) => (value === undefined ? undefined : new Date(value).getTime());
 
 /** Why one SubjectConfirmationData cannot confirm the subject now, or null when it can. */

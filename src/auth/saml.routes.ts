@@ -14,7 +14,7 @@ const REQUEST_TTL_MS = 10 * 60_000;
 const NAMEID_UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
 
 const targets = new WeakMap<Request, SsoTarget>();
-/** The request each ACS post answers (its Response's InResponseTo), read by `checkResponse`. */
+/** The request each ACS post answers (its Response's InResponseTo, found by `checkResponse`), for `checkSignedAssertion`. */
 const answering = new WeakMap<Request, string | undefined>();
 
 /** node-saml says only "Invalid signature": say what Roster expects signed, which is what an IdP admin can change. */

@@ -180,6 +180,7 @@ export const userFieldResolvers = {
     const readWithPage = loaders.managerReadWithPage.get(user);
     if (readWithPage !== undefined) return asSeenBy(readWithPage, ctx);
     const manager = loaders.userById.get(user.managerId);
+    // An admin's page of users keeps the loader's value as it is (often already loaded: no promise per row).
     return ctx.principal()?.admin ? manager : Promise.resolve(manager).then((m) => asSeenBy(m, ctx));
   },
   groups: (user: User, ctx: GraphqlContext) => unlessCard(user, [], () => ctx.loaders().groupsOfUser.get(user.id)),
