@@ -42,6 +42,7 @@ import {
   lookupGrowth,
   lookups,
   membership,
+  oauthLookups,
   paging,
   verifySeed,
 } from "./scenarios";
@@ -269,6 +270,10 @@ async function runOnce(o: Options): Promise<RunOutcome> {
         }
       }
       if (lookupResults.length > 1) lookupGrowth(ctx, lookupResults.filter((r) => r.size <= large));
+      if (want("lookup")) {
+        log("2. lookup with an OAuth access token");
+        await oauthLookups(ctx, services);
+      }
 
       let nextFree = 0;
       if (want("write")) {

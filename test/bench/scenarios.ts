@@ -2,6 +2,7 @@ import { Client, type LoadResult, type LoadSpec, type Req, combineLoads, runLoad
 import { cpuPerRequest } from "./cpu";
 import type { ServerProcess } from "./processes";
 import type { Row } from "./report";
+import type { Services } from "../../src/domain/services";
 import { type Seeder, type Tenant, managerIndexOf, scimBodyOf, userNameOf } from "./seed";
 
 export const SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -257,6 +258,32 @@ export async function lookups(ctx: BenchContext, size: number, baseRows: number)
   const { r, base } = await againstBaseline(ctx, lookupSide(ctx, `lookup @${size}`), selectSide(ctx, ctx.sizes.lookups, baseRows));
   ctx.rows.push(row(`2. SCIM lookup userName eq, ${label(size)} users`, r, "SELECT", base, "≥ 0.50× SELECT", 0.5));
   return { size, result: r };
+}
+
+/**
+ * The same lookup with an OAuth access token (Entra's "client id + secret + token URL", and workload
+ * identity federation, send one) against the static SCIM token, alternating: what verifying a JWT
+ * and its client costs on every request.
+ */
+export async function oauthLookups(ctx: BenchContext, services: Services): Promise<void> {
+  const { client, secret } = await services.oauthClients.create(ctx.dir.ctx, { name: "bench oauth", scope: "scim" });
+  const basic = Buffer.from(`${client.clientId}:${secret.value}`).toString("base64");
+  const res = await fetch(`${ctx.roster.url}/oauth/token`, {
+    method: "POST",
+    headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
+    body: "grant_type=client_credentials",
+  });
+  const token = (await res.json()) as { access_token?: string };
+  if (!token.access_token) throw new Error(`token endpoint: ${res.status} ${JSON.stringify(token)}`);
+  const oauth = new Client(ctx.roster.url, ctx.concurrency, { authorization: `Bearer ${token.access_token}`, accept: "application/scim+json" });
+  const sides = [lookupSide(ctx, "lookup, static token"), lookupSide(ctx, "lookup, OAuth access token", oauth)];
+  const [staticToken, withJwt] = await loads(ctx, sides);
+  for (const s of sides) s.client.close();
+  ctx.rows.push(
+    row(`2. SCIM lookup with an OAuth access token, ${label(ctx.seeder.userCount)}`, withJwt, "static-token lookup, alternating", staticToken, "(shown)", null, {
+      note: "ratio = rate with an OAuth access token ÷ rate with the static SCIM token, measured in alternating slices",
+    }),
+  );
 }
 
 export function lookupGrowth(ctx: BenchContext, results: LookupResult[]): void {
