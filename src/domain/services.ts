@@ -96,7 +96,9 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
   const replay = new ReplayCache(redis ? new RedisReplayStore(redis) : databaseReplay, databaseReplay);
   const allowPrivateHosts = options.allowPrivateOutboundHosts ?? false;
   const oauthClients = new OAuthClientService(db, audit, oauthSettings, allowPrivateHosts);
-  const accessTokens = new AccessTokenIssuer(db, oauthClients, oauthSettings);
+  const accessTokens = new AccessTokenIssuer(db, oauthClients, oauthSettings, options.tokenCacheMs);
+  oauthClients.onCredentialsChanged.push((clientId) => accessTokens.forget({ clientId }));
+  organisations.onChanged.push((organisationId) => accessTokens.forget({ organisationId }));
   const oauthTokens = new OAuthTokenService(db, audit, oauthClients, accessTokens, new FederatedAssertionVerifier(replay, oauthSettings, allowPrivateHosts));
   return {
     db,

@@ -128,26 +128,35 @@ test("a revoked client gets no new token, and its outstanding token stops workin
   expect(again.body.error).toBe("invalid_client");
 });
 
-test("removing a secret ends the tokens obtained with it at once, on every instance; the other secret's tokens live on, in one query per request", async () => {
+test("removing a secret ends the tokens obtained with it: at once on this instance, within TOKEN_CACHE_SECONDS on the others; the other secret's tokens live on, in one query per check", async () => {
   const { clientId, secret: leaked, secretId: leakedId } = await newClient(app, tenant, "leaked secret");
   const kept = await app.services.oauthClients.addSecret(tenant.ctx, clientId);
   const leakedToken = await clientCredentialsToken(app, clientId, leaked);
   const keptToken = await clientCredentialsToken(app, clientId, kept.value);
   expect(decodeJwt(leakedToken).cred).toBe(`secret:${leakedId}`);
   expect(decodeJwt(keptToken).cred).toBe(`secret:${kept.secret.id}`);
-  // Another instance (its own in-memory state, the same database) accepts the token, before the removal.
+  // This instance has accepted the leaked token (its check is cached); so has another instance (its
+  // own in-memory state, the same database).
+  expect((await scimClient(app.url, leakedToken).get("/Users")).status).toBe(200);
   const other = createServices(new Database(app.dataSource), { oauth: { issuer: app.url } });
   expect(await other.accessTokens.verify(leakedToken)).toMatchObject({ ok: true });
 
   await app.services.oauthClients.removeSecret(tenant.ctx, clientId, leakedId);
   await expectInvalidToken(leakedToken, /revoked credential/);
-  expect(await other.accessTokens.verify(leakedToken)).toMatchObject({ ok: false, reason: "revoked_credential" });
+  // The other instance trusts its check for TOKEN_CACHE_SECONDS at most; a fresh check refuses.
+  expect(await other.accessTokens.verify(leakedToken)).toMatchObject({ ok: true });
+  const fresh = createServices(new Database(app.dataSource), { oauth: { issuer: app.url }, tokenCacheMs: 0 });
+  expect(await fresh.accessTokens.verify(leakedToken)).toMatchObject({ ok: false, reason: "revoked_credential" });
   expect((await scimClient(app.url, keptToken).get("/Users")).status).toBe(200);
 
-  // The secret is read in the client's query: no extra round trip per SCIM request.
+  // A check reads the client and its secret in one query; a token checked a moment ago reads nothing.
+  app.services.accessTokens.forget({ clientId });
   app.queries.reset();
   expect(await app.services.accessTokens.verify(keptToken)).toMatchObject({ ok: true });
   expect(app.queries.statements.filter((q) => /oauth_client/.test(q))).toHaveLength(1);
+  app.queries.reset();
+  expect(await app.services.accessTokens.verify(keptToken)).toMatchObject({ ok: true });
+  expect(app.queries.statements).toEqual([]);
 
   // A token from before the claim existed (none, signed by Roster) runs until it expires; a malformed claim is refused.
   const base = { sub: clientId, client_id: clientId, org: tenant.organisation.id };
@@ -155,6 +164,26 @@ test("removing a secret ends the tokens obtained with it at once, on every insta
   await expectInvalidToken(await mint({ ...base, cred: "secret:no-such-secret" }), /revoked credential/);
   await expectInvalidToken(await mint({ ...base, cred: `federation:${"x".repeat(22)}` }), /revoked credential/);
   await expectInvalidToken(await mint({ ...base, cred: 42 }), /invalid claims/);
+});
+
+test("an accepted token is trusted for TOKEN_CACHE_SECONDS at most, and never past its own expiry", async () => {
+  const { clientId, secret, secretId } = await newClient(app, tenant, "cache bounds");
+  const token = await clientCredentialsToken(app, clientId, secret);
+  const other = createServices(new Database(app.dataSource), { oauth: { issuer: app.url }, tokenCacheMs: 300 });
+  expect(await other.accessTokens.verify(token)).toMatchObject({ ok: true });
+  await app.services.oauthClients.removeSecret(tenant.ctx, clientId, secretId);
+  expect(await other.accessTokens.verify(token)).toMatchObject({ ok: true });
+  await new Promise((r) => setTimeout(r, 400));
+  expect(await other.accessTokens.verify(token)).toMatchObject({ ok: false, reason: "revoked_credential" });
+
+  // A minute's cache, and a token that expired 29 s ago (inside the 30 s clock tolerance): accepted
+  // now, refused once the tolerance has run out, however long the cache would have kept it.
+  const long = createServices(new Database(app.dataSource), { oauth: { issuer: app.url }, tokenCacheMs: 60_000 });
+  const exp = Math.floor(Date.now() / 1000) - 29;
+  const expiring = await mint({ sub: clientId, client_id: clientId, org: tenant.organisation.id, iat: exp - 600, nbf: exp - 600, exp });
+  expect(await long.accessTokens.verify(expiring)).toMatchObject({ ok: true });
+  await new Promise((r) => setTimeout(r, (exp + 30) * 1000 - Date.now() + 100));
+  expect(await long.accessTokens.verify(expiring)).toMatchObject({ ok: false, reason: "expired" });
 });
 
 test("wrong secret and unknown client → 401 invalid_client with a Basic challenge; unknown clients leave no audit event", async () => {
@@ -298,17 +327,21 @@ test("key rotation: a new key signs, the retired key stays published until its t
   const retired = await app.dataSource.getRepository(SigningKey).findOneByOrFail({ kid: oldKid });
   expect(retired.activeUntil.getTime()).toBeLessThanOrEqual(Date.now());
   expect(retired.expiresAt.getTime()).toBeGreaterThan(Date.now() + 6 * 3600_000);
-  // Once past its expiry the old key is withdrawn and nothing it signed is accepted.
+  // Once past its expiry the old key is withdrawn and nothing it signed is accepted (by an instance
+  // that checked the token before, once its check is TOKEN_CACHE_SECONDS old).
   await app.dataSource.getRepository(SigningKey).update({ kid: oldKid }, { expiresAt: new Date(Date.now() - 1000) });
   const after = (await (await fetch(`${app.url}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
   expect(after.keys.map((k) => k.kid)).not.toContain(oldKid);
-  await expectInvalidToken(oldToken, /unknown key/);
+  const fresh = createServices(new Database(app.dataSource), { oauth: { issuer: app.url }, tokenCacheMs: 0 });
+  expect(await fresh.accessTokens.verify(oldToken)).toMatchObject({ ok: false, reason: "unknown_key" });
+  await expectInvalidToken(await mint({ sub: clientId, client_id: clientId, org: tenant.organisation.id }, { kid: oldKid, privateKey: (await importJWK(JSON.parse(retired.privateJwk) as JWK, retired.algorithm)) as never }), /unknown key/);
 });
 
-test("the organisation's SCIM switch applies to OAuth tokens too", async () => {
+test("the organisation's SCIM switch applies to OAuth tokens too, at once on this instance", async () => {
   const t = await app.tenant();
   const { clientId, secret } = await newClient(app, t, "switched off");
   const token = await clientCredentialsToken(app, clientId, secret);
+  expect((await scimClient(app.url, token).get("/Users")).status).toBe(200);
   await app.services.organisations.update(t.ctx, { scimEnabled: false });
   expect((await scimClient(app.url, token).get("/Users")).status).toBe(403);
   expect((await scimClient(app.url, null).get("/Users")).status).toBe(401);

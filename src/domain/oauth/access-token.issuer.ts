@@ -7,6 +7,7 @@ import type { AuthenticatingClient, OAuthClientService } from "./oauth-client.se
 import type { FederatedCredential, OAuthClient } from "./oauth-client.entity";
 import { MAX_ACCESS_TOKEN_TTL_SECONDS, type OAuthSettings, scimAudience } from "./oauth.settings";
 import { SigningKey } from "./signing-key.entity";
+import { DEFAULT_TOKEN_CACHE_MS } from "../tokens/token.service";
 
 /** ES256: small keys and signatures; every JOSE library verifies it. */
 const ALGORITHM = "ES256";
@@ -40,9 +41,13 @@ export type AccessTokenRefusal =
   | "revoked_client"
   | "revoked_credential";
 
-export type AccessTokenCheck =
-  | { ok: true; client: OAuthClient; organisation: Organisation; scope: string; jti: string }
-  | { ok: false; reason: AccessTokenRefusal; clientId?: string };
+/** An accepted access token: its client (with its organisation), scope, id and expiry (`exp`, seconds). */
+export type AccessTokenAccepted = { ok: true; client: OAuthClient; organisation: Organisation; scope: string; jti: string; expiresAt: number };
+
+export type AccessTokenCheck = AccessTokenAccepted | { ok: false; reason: AccessTokenRefusal; clientId?: string };
+
+/** Bounds the memory of accepted tokens (only tokens Roster signed, for live clients, are ever kept). */
+const MAX_CACHED_ACCESS_TOKENS = 10_000;
 
 /** The credential a client authenticated with when it got a token: one of its secrets, or its federated credential. */
 export type IssuedWith = { secretId: string } | { federation: FederatedCredential };
@@ -80,12 +85,22 @@ export class AccessTokenIssuer {
   /** Imported keys by kid: key material never changes, so this cache can never be stale. */
   private readonly imported = new Map<string, CryptoKey>();
   private creating: Promise<SigningKey> | undefined;
+  /** Accepted tokens, trusted for `cacheMs` (as static tokens are: TOKEN_CACHE_SECONDS) and never past their expiry. */
+  private readonly checked = new Map<string, { check: AccessTokenAccepted; until: number }>();
 
   constructor(
     private readonly db: Database,
     private readonly clients: OAuthClientService,
     private readonly settings: Pick<OAuthSettings, "issuer" | "accessTokenTtlSeconds">,
+    private readonly cacheMs = DEFAULT_TOKEN_CACHE_MS,
   ) {}
+
+  /** Forgets the accepted tokens of one client (by its public id), or of every client of an organisation. */
+  forget(match: { clientId?: string; organisationId?: string }): void {
+    for (const [token, entry] of this.checked) {
+      if (entry.check.client.clientId === match.clientId || entry.check.client.organisationId === match.organisationId) this.checked.delete(token);
+    }
+  }
 
   get audience(): string {
     return scimAudience(this.settings.issuer);
@@ -111,10 +126,24 @@ export class AccessTokenIssuer {
 
   /**
    * Signature by kid, typ, iss, aud, exp/nbf, then the client and the credential the token was issued
-   * with, read in one query on every call: a revoked client or a removed secret or federated
-   * credential (it leaked) ends the token at once, on every instance.
+   * with, read in one query. An accepted token is trusted for `cacheMs` without checking it again
+   * (every SCIM request of an OAuth client presents one, and its full check cost three times a
+   * lookup): a revoked client or a removed secret or federated credential (it leaked) ends its tokens
+   * at once on the instance that removed it, and within `cacheMs` on the others.
    */
   async verify(token: string): Promise<AccessTokenCheck> {
+    const now = Date.now();
+    const cached = this.checked.get(token);
+    if (cached && cached.until > now) return cached.check;
+    const check = await this.verifyNow(token);
+    if (check.ok && this.cacheMs > 0) {
+      if (this.checked.size >= MAX_CACHED_ACCESS_TOKENS) this.checked.clear();
+      this.checked.set(token, { check, until: Math.min(now + this.cacheMs, (check.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000) });
+    } else if (cached) this.checked.delete(token);
+    return check;
+  }
+
+  private async verifyNow(token: string): Promise<AccessTokenCheck> {
     let kid: string | undefined;
     try {
       kid = decodeProtectedHeader(token).kid;
@@ -137,15 +166,15 @@ export class AccessTokenIssuer {
     } catch (err) {
       return { ok: false, reason: refusalOf(err) };
     }
-    const { sub, org, scope, jti, cred } = payload;
-    if (typeof sub !== "string" || typeof org !== "string" || typeof scope !== "string" || typeof jti !== "string") return { ok: false, reason: "invalid_claims" };
+    const { sub, org, scope, jti, cred, exp } = payload;
+    if (typeof sub !== "string" || typeof org !== "string" || typeof scope !== "string" || typeof jti !== "string" || typeof exp !== "number") return { ok: false, reason: "invalid_claims" };
     if (cred !== undefined && typeof cred !== "string") return { ok: false, reason: "invalid_claims" };
     const client = await this.clients.findForAuthentication(sub, cred?.startsWith("secret:") ? cred.slice("secret:".length) : undefined);
     if (!client) return { ok: false, reason: "unknown_client", clientId: sub };
     if (client.organisationId !== org) return { ok: false, reason: "invalid_claims", clientId: sub };
     if (client.revokedAt) return { ok: false, reason: "revoked_client", clientId: sub };
     if (!credentialExists(cred, client)) return { ok: false, reason: "revoked_credential", clientId: sub };
-    return { ok: true, client, organisation: client.organisation, scope, jti };
+    return { ok: true, client, organisation: client.organisation, scope, jti, expiresAt: exp };
   }
 
   /** The public keys that verify live tokens (RFC 7517), for `/.well-known/jwks.json`. */

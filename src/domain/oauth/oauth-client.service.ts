@@ -58,6 +58,20 @@ export class OAuthClientService {
     private readonly allowPrivateHosts = false,
   ) {}
 
+  /**
+   * Called with a client's public id when tokens it holds must stop working (revoked, a secret or its
+   * federated credential removed or replaced): before and after the commit, as a token's revocation.
+   */
+  readonly onCredentialsChanged: ((clientId: string) => void)[] = [];
+
+  private async credentialsChanged(tx: RequestContext, clientId: string): Promise<void> {
+    const notify = () => {
+      for (const f of this.onCredentialsChanged) f(clientId);
+    };
+    notify();
+    await this.db.afterCommit(tx, async () => notify());
+  }
+
   async create(ctx: RequestContext, input: { name: string; scope?: OAuthScope; secretLifetimeMs?: number }): Promise<{ client: OAuthClient; secret: IssuedClientSecret }> {
     const name = input.name.trim();
     if (!name || characterCount(name) > 128) throw invalidInput("name", "the client name must be 1-128 characters");
@@ -102,6 +116,7 @@ export class OAuthClientService {
       const secret = await repo.findOneBy({ id: secretId, clientRowId: client.id });
       if (!secret) throw notFound("OAuthClientSecret", secretId);
       await repo.delete({ id: secret.id });
+      await this.credentialsChanged(tx, client.clientId);
       await this.audit.record(tx, { action: "oauth_client.secret_removed", resourceType: "OAuthClient", resourceId: client.id, changes: { secret: { before: secret.prefix, after: null } } });
       return this.view(tx, client);
     });
@@ -113,6 +128,7 @@ export class OAuthClientService {
       if (!client.revokedAt) {
         client.revokedAt = new Date();
         await tx.manager.getRepository(OAuthClient).update({ id: client.id, revokedAt: IsNull() }, { revokedAt: client.revokedAt });
+        await this.credentialsChanged(tx, client.clientId);
         await this.audit.record(tx, { action: "oauth_client.revoked", resourceType: "OAuthClient", resourceId: client.id, changes: { revokedAt: { before: null, after: client.revokedAt } } });
       }
       return this.view(tx, client);
@@ -127,6 +143,7 @@ export class OAuthClientService {
       const before = client.federation;
       client.federation = federation;
       await tx.manager.getRepository(OAuthClient).update({ id: client.id }, { federation: federation as never });
+      await this.credentialsChanged(tx, client.clientId);
       await this.audit.record(tx, {
         action: federation ? "oauth_client.federation_configured" : "oauth_client.federation_removed",
         resourceType: "OAuthClient",
@@ -151,10 +168,10 @@ export class OAuthClientService {
   }
 
   /**
-   * The lookup of the token endpoint and of every request with an access token: any organisation's
-   * client by its public id, with its organisation. Read on every call (nothing cached), so a
-   * revocation or a removed secret applies at once on every instance. Given a secret's id, whether it
-   * still exists comes in the same query (`secret`, null once removed): no second round trip.
+   * The lookup of the token endpoint and of an access token's check: any organisation's client by its
+   * public id, with its organisation (never cached here; `AccessTokenIssuer` keeps its checks for
+   * TOKEN_CACHE_SECONDS). Given a secret's id, whether it still exists comes in the same query
+   * (`secret`, null once removed): no second round trip.
    */
   async findForAuthentication(clientId: string, secretId?: string): Promise<AuthenticatingClient | null> {
     if (!clientId || clientId.length > 64) return null;
