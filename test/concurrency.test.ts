@@ -122,3 +122,21 @@ async function deadlocked<T>(groupId: string, memberId: string, request: () => P
   expect((await addGql()).errors).toBeUndefined();
   expect(((await c.get(`/Groups/${group.id}`)).body as { members: unknown[] }).members).toHaveLength(2);
 });
+
+test("roles assigned while the role is deleted: each assignment is refused (400) or goes with the role, never a 500, and no copy names the role", async () => {
+  const c = scimClient(app.url, t.scimToken);
+  const users = await Promise.all(Array.from({ length: 12 }, (_, i) => app.services.users.create(t.ctx, { userName: `holder-${i}@conc.test` })));
+  const statuses: number[] = [];
+  for (let round = 0; round < 6; round++) {
+    const role = await app.services.roles.create(t.ctx, { name: `doomed-${round}` });
+    const answers = await Promise.all([
+      ...users.slice(0, 6).map((u) => c.patch(`/Users/${u.id}`, patchOp({ op: "add", path: "roles", value: [{ value: role.name }] }))),
+      app.gql(t.adminToken, `mutation($id: ID!) { deleteRole(id: $id) }`, { id: role.id }).then((r) => ({ status: r.errors ? 500 : 204 })),
+      ...users.slice(6).map((u) => c.patch(`/Users/${u.id}`, patchOp({ op: "add", path: "roles", value: [{ value: role.name }] }))),
+    ]);
+    statuses.push(...answers.map((a) => a.status));
+    const holders = await app.dataSource.query("SELECT COUNT(*) AS n FROM users WHERE organisationId = ? AND ownDetails LIKE ?", [t.organisation.id, `%${role.id}%`]);
+    expect(Number(holders[0].n)).toBe(0);
+  }
+  expect(statuses.filter((s) => ![200, 204, 400].includes(s))).toEqual([]);
+});

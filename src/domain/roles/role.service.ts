@@ -1,4 +1,3 @@
-import { In } from "typeorm";
 import { Database, isUniqueViolation } from "../../platform/database";
 import { boolOf, dateOf, jsonOf, textOf } from "../../platform/row-values";
 import { newId } from "../../platform/ids";
@@ -94,14 +93,20 @@ export class RoleService {
     return role;
   }
 
-  /** Resolves role names case-insensitively; every name must exist in the organisation. */
+  /**
+   * Resolves role names case-insensitively; every name must exist in the organisation. In a MariaDB
+   * transaction (a user's roles being written) the roles are read as they are now, not as the
+   * transaction's snapshot saw them, and stay share-locked until COMMIT: a role deleted meanwhile
+   * is refused here (400), not by the foreign key of the assignment's INSERT (a 500), and a deletion
+   * waits for the assignment and then removes it with the role.
+   */
   async findByNames(ctx: RequestContext, names: string[]): Promise<Role[]> {
     const keys = [...new Set(names.map(caseInsensitiveKey))];
     if (keys.length === 0) return [];
-    const roles = await this.db
-      .manager(ctx)
-      .getRepository(Role)
-      .findBy({ organisationId: ctx.organisationId, nameKey: In(keys) });
+    const lock = ctx.manager && this.db.dialect === "mysql" ? " LOCK IN SHARE MODE" : "";
+    const roles = (
+      await this.db.rows(ctx, `SELECT * FROM roles WHERE organisationId = ? AND nameKey IN (${Database.placeholders(keys.length)})${lock}`, [ctx.organisationId, ...keys])
+    ).map(roleFromRaw);
     const found = new Set(roles.map((r) => r.nameKey));
     const missing = names.filter((n) => !found.has(caseInsensitiveKey(n)));
     if (missing.length) throw invalidInput("roles", `no role named ${missing.map((m) => JSON.stringify(m)).join(", ")} in this organisation`);
@@ -135,8 +140,7 @@ export class RoleService {
     return this.uniquely(input.name ?? "", () =>
       this.db.transaction(ctx, async (tx) => {
         const repo = tx.manager.getRepository(Role);
-        const role = await repo.findOneBy({ id, organisationId: tx.organisationId });
-        if (!role) throw notFound("Role", id);
+        const role = await this.lockForWrite(tx, id);
         const next: Partial<Role> = {};
         if (input.name !== undefined) {
           const name = validateRoleName(input.name);
@@ -160,16 +164,35 @@ export class RoleService {
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.db.transaction(ctx, async (tx) => {
       const repo = tx.manager.getRepository(Role);
-      const role = await repo.findOneBy({ id, organisationId: tx.organisationId });
-      if (!role) throw notFound("Role", id);
+      const role = await this.lockForWrite(tx, id);
       if (role.builtIn) throw new DomainError("FORBIDDEN", `the built-in role "${role.name}" cannot be deleted`, { field: "id" });
       // Its holders' copies of their own rows (users.ownDetails) name it.
-      await refillingOwnDetails(this.db, tx, "SELECT userId FROM role_assignments WHERE roleId = ? AND organisationId = ?", [id, tx.organisationId], () =>
+      // Read as they are now (a locking read), not as the snapshot taken before the lock saw them:
+      // an assignment committed while this waited for the role is among them.
+      const holders = `SELECT userId FROM role_assignments WHERE roleId = ? AND organisationId = ?${this.db.dialect === "mysql" ? " FOR UPDATE" : ""}`;
+      await refillingOwnDetails(this.db, tx, holders, [id, tx.organisationId], () =>
         tx.manager.getRepository(RoleAssignment).delete({ roleId: id }),
       );
       await repo.delete({ id });
       await this.audit.record(tx, { action: "role.deleted", resourceType: "Role", resourceId: id, changes: { name: { before: role.name, after: null } } });
     });
+  }
+
+  /**
+   * The role, locked until COMMIT on MariaDB through its name's index and then its row: the order
+   * in which `findByNames` share-locks the roles a user's write names. Locked by id alone (the row,
+   * then the name's index entry at the UPDATE or DELETE), a deletion and an assignment deadlocked.
+   */
+  private async lockForWrite(tx: RequestContext, id: string): Promise<Role> {
+    const [found] = await this.db.rows(tx, "SELECT * FROM roles WHERE id = ? AND organisationId = ?", [id, tx.organisationId]);
+    if (!found) throw notFound("Role", id);
+    if (this.db.dialect !== "mysql") return roleFromRaw(found);
+    const [row] = await this.db.rows(tx, "SELECT * FROM roles WHERE organisationId = ? AND nameKey = ? FOR UPDATE", [tx.organisationId, found.nameKey]);
+    if (row?.id === id) return roleFromRaw(row);
+    // Renamed or deleted between the two reads (rare): by its row alone.
+    const [byId] = await this.db.rows(tx, "SELECT * FROM roles WHERE id = ? AND organisationId = ? FOR UPDATE", [id, tx.organisationId]);
+    if (!byId) throw notFound("Role", id);
+    return roleFromRaw(byId);
   }
 
   /** Roles of many users at once: one query, for list pages and SCIM lists. */
