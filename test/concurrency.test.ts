@@ -140,3 +140,16 @@ test("roles assigned while the role is deleted: each assignment is refused (400)
   }
   expect(statuses.filter((s) => ![200, 204, 400].includes(s))).toEqual([]);
 });
+
+test("roles assigned to one user at once through GraphQL are all kept (none lost to another's write)", async () => {
+  const roles = await Promise.all(Array.from({ length: 6 }, (_, i) => app.services.roles.create(t.ctx, { name: `together-${i}` })));
+  const user = await app.services.users.create(t.ctx, { userName: "many-roles@conc.test" });
+  const answers = await Promise.all(roles.map((r) => app.gql(t.adminToken, `mutation($id: ID!, $r: [String!]!) { assignRoles(userId: $id, roles: $r) { id } }`, { id: user.id, r: [r.name] })));
+  expect(answers.map((a) => a.errors)).toEqual(roles.map(() => undefined));
+  const held = (await app.services.roles.rolesOfUsers(t.ctx, [user.id])).get(user.id)!;
+  expect(held.map((r) => r.name).sort()).toEqual(roles.map((r) => r.name).sort());
+  const dropped = await Promise.all(roles.slice(0, 3).map((r) => app.gql(t.adminToken, `mutation($id: ID!, $r: [String!]!) { unassignRoles(userId: $id, roles: $r) { id } }`, { id: user.id, r: [r.name] })));
+  expect(dropped.map((a) => a.errors)).toEqual([undefined, undefined, undefined]);
+  const left = (await app.services.roles.rolesOfUsers(t.ctx, [user.id])).get(user.id)!;
+  expect(left.map((r) => r.name).sort()).toEqual(roles.slice(3).map((r) => r.name).sort());
+});

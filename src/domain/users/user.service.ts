@@ -243,16 +243,26 @@ export class UserService {
     });
   }
 
+  /**
+   * Adds roles to those the user holds, read under the user's row lock: two admins assigning
+   * different roles at once both keep theirs (read before the lock, the second write dropped the first's).
+   */
   async assignRoles(ctx: RequestContext, id: string, roleNames: string[]): Promise<User> {
-    const current = (await this.roles.rolesOfUsers(ctx, [id])).get(id) ?? [];
-    return this.update(ctx, id, { roles: [...current.map((r) => r.name), ...roleNames] });
+    return this.changeRoles(ctx, id, (held) => [...held.map((r) => r.name), ...roleNames]);
   }
 
   async unassignRoles(ctx: RequestContext, id: string, roleNames: string[]): Promise<User> {
     await this.roles.findByNames(ctx, roleNames);
     const drop = new Set(roleNames.map(caseInsensitiveKey));
-    const current = (await this.roles.rolesOfUsers(ctx, [id])).get(id) ?? [];
-    return this.update(ctx, id, { roles: current.filter((r) => !drop.has(r.nameKey)).map((r) => r.name) });
+    return this.changeRoles(ctx, id, (held) => held.filter((r) => !drop.has(r.nameKey)).map((r) => r.name));
+  }
+
+  /** Sets the user's roles to `next(the roles it holds)`, read and written under its row lock. */
+  private changeRoles(ctx: RequestContext, id: string, next: (held: UserDetails["roles"]) => string[]): Promise<User> {
+    return this.db.transaction(ctx, async (tx) => {
+      const current = await this.lockWithDetails(tx, id);
+      return (await this.updateWithDetails(tx, id, { roles: next(current.details.roles) }, { current })).user;
+    });
   }
 
   async setCustomFieldValues(ctx: RequestContext, id: string, values: Record<string, unknown>): Promise<User> {
