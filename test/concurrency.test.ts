@@ -1,6 +1,8 @@
 import { CORE_GROUP, CORE_USER, ENTERPRISE, expectScimError, patchOp, scimClient } from "./support/scim-client";
 import { testDriver } from "./support/test-database";
 import { type TestApp, type TestTenant, startTestApp } from "./support/test-app";
+import { createServices } from "../src/domain/services";
+import { Database } from "../src/platform/database";
 
 let app: TestApp;
 let t: TestTenant;
@@ -154,4 +156,29 @@ test("roles assigned to one user at once through GraphQL are all kept (none lost
   expect(dropped.map((a) => a.errors)).toEqual([undefined, undefined, undefined]);
   const left = (await app.services.roles.rolesOfUsers(t.ctx, [user.id])).get(user.id)!;
   expect(left.map((r) => r.name).sort()).toEqual(roles.slice(3).map((r) => r.name).sort());
+});
+
+(testDriver() === "mariadb" ? test : test.skip)("custom fields changed through another instance, within its cache's seconds: values are checked against them as they are now (400), never a 500 or a value the field no longer allows", async () => {
+  // Another instance: services of their own (their own cached definitions) on the same database.
+  const other = createServices(new Database(app.dataSource));
+  const c = scimClient(app.url, t.scimToken);
+  const X = "urn:ietf:params:scim:schemas:extension:roster:2.0:User";
+  const user = (await c.post("/Users", { schemas: [CORE_USER], userName: "fields@conc.test" })).body as { id: string };
+  await app.services.customFields.define(t.ctx, { key: "badge", type: "string" });
+  await app.services.customFields.define(t.ctx, { key: "shift", type: "enum", options: ["day", "night"] });
+  await app.services.customFields.define(t.ctx, { key: "skills", type: "string", multiValued: true });
+  const set = (attribute: string, value: unknown) => c.patch(`/Users/${user.id}`, patchOp({ op: "replace", path: `${X}:${attribute}`, value }));
+  // This instance reads (and keeps) the definitions.
+  expect((await set("badge", "b1")).status).toBe(200);
+
+  await other.customFields.delete(t.ctx, "badge");
+  expectScimError(await set("badge", "b2"), 400, "invalidValue");
+  await other.customFields.update(t.ctx, "shift", { options: ["day"] });
+  expectScimError(await set("shift", "night"), 400, "invalidValue");
+  await other.customFields.update(t.ctx, "skills", { multiValued: false });
+  expectScimError(await set("skills", ["TS", "SQL"]), 400, "invalidValue");
+
+  const stored = await app.dataSource.query("SELECT v.value FROM custom_field_values v WHERE v.userId = ?", [user.id]);
+  expect(stored).toEqual([]);
+  expect((await set("shift", "day")).status).toBe(200);
 });

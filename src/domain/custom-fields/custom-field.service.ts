@@ -1,5 +1,6 @@
 import { In } from "typeorm";
 import { Database, isUniqueViolation } from "../../platform/database";
+import { boolOf, jsonOf } from "../../platform/row-values";
 import { OrganisationCache } from "../shared/organisation-cache";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
@@ -79,6 +80,35 @@ export class CustomFieldService {
     return this.cache.get(ctx, () => this.db.manager(ctx).getRepository(CustomFieldDefinition).find({ where: { organisationId: ctx.organisationId }, order: { key: "ASC" } }));
   }
 
+  /**
+   * Whether these definitions (from `list`, which may be another instance's DEFINITIONS_TTL_MS
+   * behind) are still as they are stored, for values about to be written in `tx`. On MariaDB they
+   * are read as they are now and share-locked until COMMIT: a definition deleted or changed
+   * meanwhile (through any instance) answers false, and one changed after waits for the values.
+   * Without it, a value of a field deleted through another instance failed the foreign key (a 500),
+   * and an option just dropped, or several values of a field just made single-valued, were stored.
+   * SQLite serialises writes, and this process forgets its definitions when they change.
+   */
+  async lockUnchanged(tx: RequestContext, definitions: CustomFieldDefinition[]): Promise<boolean> {
+    if (this.db.dialect !== "mysql" || definitions.length === 0) return true;
+    const rows = await this.db.rows(
+      tx,
+      `SELECT id, type, multiValued, options FROM custom_field_definitions FORCE INDEX (PRIMARY) WHERE id IN (${Database.placeholders(definitions.length)}) AND organisationId = ? LOCK IN SHARE MODE`,
+      [...definitions.map((d) => d.id), tx.organisationId],
+    );
+    const stored = new Map(rows.map((r) => [String(r.id), r]));
+    return definitions.every((d) => {
+      const r = stored.get(d.id);
+      return r !== undefined && r.type === d.type && boolOf(r.multiValued) === d.multiValued && JSON.stringify(jsonOf(r.options)) === JSON.stringify(d.options);
+    });
+  }
+
+  /** The organisation's definitions as they are now, share-locked until COMMIT (MariaDB); the cached ones are forgotten. */
+  async lockCurrent(tx: RequestContext & { manager: NonNullable<RequestContext["manager"]> }): Promise<CustomFieldDefinition[]> {
+    this.cache.forget(tx.organisationId);
+    return tx.manager.getRepository(CustomFieldDefinition).find({ where: { organisationId: tx.organisationId }, order: { key: "ASC" }, ...(this.db.dialect === "mysql" ? { lock: { mode: "pessimistic_read" as const } } : {}) });
+  }
+
   /** Values as they are after writing `written` over `current` (cleared keys removed). */
   mergeValues(current: CustomFieldValues, written: Map<CustomFieldDefinition, CanonicalValue[]> | undefined): CustomFieldValues {
     if (!written?.size) return current;
@@ -132,7 +162,7 @@ export class CustomFieldService {
   async update(ctx: RequestContext, key: string, input: CustomFieldDefinitionInput): Promise<CustomFieldDefinition> {
     return this.changing(ctx, () => this.db.transaction(ctx, async (tx) => {
       const repo = tx.manager.getRepository(CustomFieldDefinition);
-      const def = await this.byKey(tx, key);
+      const def = await this.byKey(tx, key, { lock: true });
       if (!def) throw notFound("CustomFieldDefinition", key);
       if (input.key !== undefined && input.key !== key) throw invalidInput("key", "a custom field's key cannot change; define a new field instead");
       if (input.type !== undefined && input.type !== def.type) throw invalidInput("type", "a custom field's type cannot change; define a new field instead");
@@ -173,7 +203,7 @@ export class CustomFieldService {
   async delete(ctx: RequestContext, key: string): Promise<void> {
     await this.changing(ctx, () => this.db.transaction(ctx, async (tx) => {
       const repo = tx.manager.getRepository(CustomFieldDefinition);
-      const def = await this.byKey(tx, key);
+      const def = await this.byKey(tx, key, { lock: true });
       if (!def) throw notFound("CustomFieldDefinition", key);
       // Its holders' copies of their own rows (users.ownDetails) hold its values.
       await refillingOwnDetails(this.db, tx, "SELECT DISTINCT userId FROM custom_field_values WHERE fieldId = ? AND organisationId = ?", [def.id, tx.organisationId], () =>
@@ -189,9 +219,13 @@ export class CustomFieldService {
    * names are case-insensitive). The unique index alone followed the database's collation: case-
    * insensitive on MariaDB's default, exact on SQLite, where "skills" and "Skills" could both exist.
    */
-  private async byKey(tx: RequestContext, key: string): Promise<CustomFieldDefinition | undefined> {
+  private async byKey(tx: RequestContext, key: string, options: { lock?: boolean } = {}): Promise<CustomFieldDefinition | undefined> {
     const lower = key.toLowerCase();
-    return (await this.db.manager(tx).getRepository(CustomFieldDefinition).findBy({ organisationId: tx.organisationId })).find((d) => d.key.toLowerCase() === lower);
+    // Locked (MariaDB) before anything else is read in the transaction: values being written hold
+    // their definitions share-locked (`lockUnchanged`), so they have committed, and the checks that
+    // follow (an option held, several values) see them; values written later see the change.
+    const lock = options.lock && this.db.dialect === "mysql" ? { lock: { mode: "pessimistic_write" as const } } : {};
+    return (await this.db.manager(tx).getRepository(CustomFieldDefinition).find({ where: { organisationId: tx.organisationId }, ...lock })).find((d) => d.key.toLowerCase() === lower);
   }
 
   /** Runs a change of definitions and forgets the cached ones, before and after it commits. */

@@ -730,19 +730,31 @@ export class UserService {
       else c.resolvedRoles = undefined;
     }
     if (c.customFields !== undefined && Object.keys(c.customFields).length) {
-      const definitions = await this.customFields.list(tx);
-      const validated = this.customFields.validate(definitions, c.customFields);
-      const valuesBefore = creating ? {} : (known?.customFields ?? (await this.customFields.valuesOfUsers(tx, [user.id], definitions)).get(user.id) ?? {});
-      for (const [def, values] of [...validated]) {
-        const b = valuesBefore[def.key] ?? null;
-        const a = values.length === 0 ? null : def.multiValued ? values.map((v) => v.value) : values[0].value;
-        const bText = b === null ? null : Array.isArray(b) ? b.map(String) : String(b);
-        if (JSON.stringify(bText) === JSON.stringify(a)) validated.delete(def);
-        else diff[`customFields.${def.key}`] = { before: b, after: a };
-      }
-      c.validatedCustomFields = validated;
+      let changed = await this.customFieldChanges(tx, user.id, c.customFields, await this.customFields.list(tx), creating ? {} : known?.customFields);
+      // The definitions may be another instance's cache behind (a field deleted, an option dropped):
+      // those of the values that change are confirmed under a shared lock, or all read again and the
+      // values checked against them as they are now.
+      if (!(await this.customFields.lockUnchanged(tx, [...changed.validated.keys()])))
+        changed = await this.customFieldChanges(tx, user.id, c.customFields, await this.customFields.lockCurrent(tx), creating ? {} : known?.customFields);
+      Object.assign(diff, changed.diff);
+      c.validatedCustomFields = changed.validated;
     }
     return diff;
+  }
+
+  /** Custom values validated against `definitions`, less those the user already holds, and their audit diff. */
+  private async customFieldChanges(tx: Tx, userId: string, input: Record<string, unknown>, definitions: CustomFieldDefinition[], known: CustomFieldValues | undefined) {
+    const validated = this.customFields.validate(definitions, input);
+    const valuesBefore = known ?? (await this.customFields.valuesOfUsers(tx, [userId], definitions)).get(userId) ?? {};
+    const diff: Record<string, FieldChange> = {};
+    for (const [def, values] of [...validated]) {
+      const b = valuesBefore[def.key] ?? null;
+      const a = values.length === 0 ? null : def.multiValued ? values.map((v) => v.value) : values[0].value;
+      const bText = b === null ? null : Array.isArray(b) ? b.map(String) : String(b);
+      if (JSON.stringify(bText) === JSON.stringify(a)) validated.delete(def);
+      else diff[`customFields.${def.key}`] = { before: b, after: a };
+    }
+    return { validated, diff };
   }
 
   /** Contacts, roles and custom values as written: deferred statements, nothing read back. */
