@@ -10,6 +10,7 @@ import { RoleResolver } from "./roles/role.graphql";
 import { AccessTokenResolver } from "./tokens/token.graphql";
 import { UserResolver, userFieldResolvers } from "./users/user.resolver";
 import type { GraphqlContext } from "./context";
+import { retryingDeadlocks } from "../platform/database";
 import { IdentityProviderResolver, MeResolver } from "./sso/sso.graphql";
 import { OAuthClientResolver } from "./oauth/oauth.graphql";
 
@@ -45,16 +46,19 @@ export async function buildGraphqlSchema(options: { emit?: boolean } = {}): Prom
 /**
  * The fields of a mutation document run one after another, each with its whole selection; each starts
  * with empty loaders, so that its selection shows what the fields before it wrote (a user's manager,
- * roles or custom values, a group's memberCount) instead of what they had loaded.
+ * roles or custom values, a group's memberCount) instead of what they had loaded. A mutation whose
+ * transaction lost a deadlock runs again (`retryingDeadlocks`; resolvers never change their arguments)
+ * before the caller sees SERVICE_UNAVAILABLE.
  */
 function startMutationsWithFreshLoaders(schema: GraphQLSchema): void {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve;
     if (!resolve) continue;
-    field.resolve = (root, args, ctx: GraphqlContext, info) => {
-      ctx.forgetLoaded();
-      return resolve(root, args, ctx, info);
-    };
+    field.resolve = (root, args, ctx: GraphqlContext, info) =>
+      retryingDeadlocks(async () => {
+        ctx.forgetLoaded();
+        return resolve(root, args, ctx, info);
+      });
   }
 }
 

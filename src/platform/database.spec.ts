@@ -1,4 +1,4 @@
-import { positional } from "./database";
+import { positional, retryingDeadlocks } from "./database";
 
 describe("positional (named → ? placeholders)", () => {
   test("names in order, repeated names repeated, quoted text untouched", () => {
@@ -13,5 +13,30 @@ describe("positional (named → ? placeholders)", () => {
       text: "SELECT 1 WHERE x LIKE ? ESCAPE '\\' AND y = ? AND z = 'it''s :r'",
       names: ["p", "q"],
     });
+  });
+});
+
+describe("retryingDeadlocks", () => {
+  const deadlock = () => Object.assign(new Error("Deadlock found when trying to get lock"), { code: "ER_LOCK_DEADLOCK" });
+
+  test("a deadlock victim runs again, twice at most; then its refusal reaches the caller", async () => {
+    const retries: number[] = [];
+    let calls = 0;
+    await expect(retryingDeadlocks(async () => ++calls === 3 ? "done" : Promise.reject(deadlock()), (_e, n) => retries.push(n))).resolves.toBe("done");
+    expect(retries).toEqual([1, 2]);
+    calls = 0;
+    await expect(retryingDeadlocks(async () => (++calls, Promise.reject(deadlock())))).rejects.toMatchObject({ code: "ER_LOCK_DEADLOCK" });
+    expect(calls).toBe(3);
+  });
+
+  test("other errors, a lock wait timeout among them, are not retried", async () => {
+    for (const code of ["ER_LOCK_WAIT_TIMEOUT", "ER_DUP_ENTRY", undefined]) {
+      let calls = 0;
+      await expect(retryingDeadlocks(async () => (++calls, Promise.reject(Object.assign(new Error("x"), { code }))))).rejects.toThrow("x");
+      expect(calls).toBe(1);
+    }
+    let calls = 0;
+    const wrapped = Object.assign(new Error("query failed"), { driverError: { code: "ER_LOCK_DEADLOCK" } });
+    await expect(retryingDeadlocks(async () => (++calls === 1 ? Promise.reject(wrapped) : "again"))).resolves.toBe("again");
   });
 });

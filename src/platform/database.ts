@@ -251,6 +251,31 @@ export function isLockConflict(err: unknown): boolean {
   return code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT";
 }
 
+/** MariaDB chose this statement's transaction as a deadlock's victim and rolled it back whole. */
+export function isDeadlock(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return (e?.code ?? e?.driverError?.code) === "ER_LOCK_DEADLOCK";
+}
+
+/**
+ * Runs `attempt` again, at most `retries` times after a short random pause, when its transaction was
+ * a deadlock's victim: MariaDB rolled it back, so nothing of it remains, and the retry usually
+ * passes once the other transaction has committed (MySQL's manual asks applications to retry).
+ * Only for work made of whole transactions from inputs it does not change, such as a request's
+ * handler; a lock wait timeout has already waited, and is not retried.
+ */
+export async function retryingDeadlocks<T>(attempt: () => Promise<T>, onRetry?: (err: unknown, retry: number) => void, retries = 2): Promise<T> {
+  for (let retry = 1; ; retry++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (retry > retries || !isDeadlock(err)) throw err;
+      onRetry?.(err, retry);
+      await new Promise((r) => setTimeout(r, retry * (2 + Math.random() * 18)));
+    }
+  }
+}
+
 const UNAVAILABLE = new Set(["REDIS_UNAVAILABLE", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "PROTOCOL_CONNECTION_LOST", "ER_CON_COUNT_ERROR", "ENOTFOUND", "EHOSTUNREACH"]);
 
 /**

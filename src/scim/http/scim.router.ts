@@ -5,12 +5,12 @@ import type { Services } from "../../domain/services";
 import { RequestLimits, setRateLimitHeaders } from "../../http/rate-limit";
 import { beginRequest } from "../../http/request-context.middleware";
 import { BackgroundWork } from "../../platform/background";
-import { isDatabaseUnavailable, isLockConflict } from "../../platform/database";
+import { isLockConflict, retryingDeadlocks } from "../../platform/database";
 import type { Logger } from "../../platform/logger";
 import { ScimError, notFound, notImplemented } from "../protocol";
 import { type Dispatch, runBulk } from "../resources/bulk.scim-handler";
 import { getResourceTypes, getSchemas, getServiceProviderConfig } from "../resources/discovery.scim-handlers";
-import { asScimError } from "../resources/domain-errors";
+import { asScimError, retryLaterScimError } from "../resources/domain-errors";
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from "../resources/groups/groups.scim-handlers";
 import type { ScimScope } from "../resources/scim-scope";
 import type { ScimRequest, ScimResponse } from "../resources/scim-response";
@@ -83,8 +83,16 @@ function bulkDispatch(http: HttpDetails): Dispatch {
   return async (scope, req) => {
     const route = ROUTES.find((r) => r.bulk && r.method === req.method && r.pattern.test(req.path));
     if (!route) throw notFound(`no ${req.method} ${req.path} in a bulk request`);
-    return route.handle(scope, { ...req, id: route.pattern.exec(req.path)?.[1] }, http);
+    return handleRetryingDeadlocks(route, scope, { ...req, id: route.pattern.exec(req.path)?.[1] }, http);
   };
+}
+
+/** A handler whose transaction lost a deadlock runs again before the client sees a 503 (handlers never change their request). */
+function handleRetryingDeadlocks(route: Route, scope: ScimScope, req: ScimRequest, http: HttpDetails): Promise<ScimResponse> {
+  return retryingDeadlocks(
+    async () => route.handle(scope, req, http),
+    (_err, retry) => http.log.info({ retry }, `SCIM ${req.method} ${route.path}: a deadlock rolled the transaction back; running it again`),
+  );
 }
 
 /** Known paths with another method answer 405 with Allow. */
@@ -225,22 +233,16 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
         ifNoneMatch: header(req, "if-none-match"),
       };
       // `log` stays lazy: read here, it made a pino child logger (and its redaction) for every request.
-      await sendScim(res, await route.handle(scope, scimReq, { bodyBytes, get log() { return req.log; } }));
+      await sendScim(res, await handleRetryingDeadlocks(route, scope, scimReq, { bodyBytes, get log() { return req.log; } }));
     } catch (err) {
       if (res.headersSent) {
         req.log.error({ err }, "error after a SCIM response was sent");
         res.destroy();
         return;
       }
-      let scimError: ScimError | undefined;
-      if (isDatabaseUnavailable(err)) {
-        res.setHeader("Retry-After", "5");
-        scimError = new ScimError(503, "the directory's storage (database or Redis) is unavailable; retry later");
-      } else if (isLockConflict(err)) {
-        // Nothing was written; IdPs retry a 503 (a 409 would read as a uniqueness clash).
-        res.setHeader("Retry-After", "1");
-        scimError = new ScimError(503, "a concurrent change to the same resources held this one back; nothing was written, retry");
-      } else scimError = err instanceof ScimError ? err : asScimError(err);
+      let scimError = retryLaterScimError(err);
+      if (scimError) res.setHeader("Retry-After", isLockConflict(err) ? "1" : "5");
+      else scimError = asScimError(err);
       if (!scimError) {
         req.log.error({ err }, "unexpected error in SCIM request");
         outcome.error = new ScimError(500, "internal error");

@@ -9,7 +9,7 @@ import {
   resolveBulkIdPath,
   resolveBulkIdReferences,
 } from "../protocol";
-import { asScimError } from "./domain-errors";
+import { asScimError, retryLaterScimError } from "./domain-errors";
 import type { ScimScope } from "./scim-scope";
 import { type ScimRequest, type ScimResponse, StreamedBody } from "./scim-response";
 
@@ -53,7 +53,8 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
           waiting.push(op);
           continue;
         }
-        const scimError = asScimError(err);
+        // A lock conflict or an unreachable database is this operation's 503 (retryable), not a 500.
+        const scimError = asScimError(err) ?? retryLaterScimError(err);
         if (!scimError) onUnexpected(err);
         // A replayed Bulk: the resource exists already (409). Later operations that name its bulkId
         // refer to that resource, so a replay applies what is missing instead of failing on it too.

@@ -1,4 +1,5 @@
 import { DomainError, assertNever } from "../../domain/shared/domain-error";
+import { isDatabaseUnavailable, isLockConflict } from "../../platform/database";
 import { ScimError, forbidden, invalidValue, notFound, preconditionFailed, unauthorized, uniqueness } from "../protocol";
 
 /** Domain refusals in SCIM terms (RFC 7644 §3.12). A 409 always carries `uniqueness`, or IdPs retry forever. */
@@ -25,5 +26,16 @@ export function toScimError(err: DomainError): ScimError {
 export function asScimError(err: unknown): ScimError | undefined {
   if (err instanceof ScimError) return err;
   if (err instanceof DomainError) return toScimError(err);
+  return undefined;
+}
+
+/**
+ * The database's "not now" (a lock conflict, or the database or Redis unreachable) as a 503: nothing
+ * was written and the same request may pass when retried. Undefined for any other error.
+ */
+export function retryLaterScimError(err: unknown): ScimError | undefined {
+  if (isDatabaseUnavailable(err)) return new ScimError(503, "the directory's storage (database or Redis) is unavailable; retry later");
+  // IdPs retry a 503; a 409 would read as a uniqueness clash.
+  if (isLockConflict(err)) return new ScimError(503, "a concurrent change to the same resources held this one back; nothing was written, retry");
   return undefined;
 }
