@@ -90,6 +90,24 @@ describe("Entra ID quirks", () => {
     expect(back.phoneNumbers).toEqual([{ value: "+1 425 555 0199", type: "work", primary: false }]);
   });
 
+  test("path-less replace with flattened keys (aadOptscim062020): filtered, dotted and URN-qualified keys are paths", async () => {
+    const u = await entraUser();
+    const externalId = randomUUID();
+    const r = await c.patch(`/Users/${u.id}?aadOptscim062020`, fixture("entra", "patch-user-replace-flattened", { email: `flat-${n}@entra.test`, externalId }));
+    expect(r.status).toBe(200);
+    const back = (await c.get(`/Users/${u.id}`)).body;
+    expect(back).toMatchObject({ displayName: "Flat Name", externalId, name: { givenName: "Flat", familyName: "Keys" } });
+    expect(back.emails).toEqual([{ value: `flat-${n}@entra.test`, type: "work", primary: true }]);
+    expect(back.phoneNumbers).toEqual([
+      { value: "+1 425 555 0100", type: "work", primary: true },
+      { value: "+1 425 555 0142", type: "mobile", primary: false },
+    ]);
+    expect(back[ENTERPRISE]).toMatchObject({ employeeNumber: "E-2042", department: "Finance" });
+    expect(back["emails[type eq \"work\"].value"]).toBeUndefined();
+    const q = await app.gql<Body>(t.adminToken, "query($id: ID!) { user(id: $id) { emails { value type primary } } }", { id: u.id });
+    expect(q.data.user.emails).toEqual([{ value: `flat-${n}@entra.test`, type: "work", primary: true }]);
+  });
+
   test("roles as [\"Admin\"], as [{value,type,primary}], and as Entra's JSON-string values", async () => {
     const a = await c.post("/Users", { userName: `roles-a-${++n}@x.test`, roles: ["Admin"] });
     expect(a.status).toBe(201);

@@ -154,7 +154,8 @@ class Applier {
     } catch (err) {
       throw err instanceof ScimError ? invalidPath(`invalid attribute name "${key}" in value`) : err;
     }
-    if (path.valueFilter) throw invalidPath(`a value filter is not allowed in the attribute name "${key}"`);
+    // A key may carry a value filter: Entra's path-less replace (with `aadOptscim062020`) sends
+    // `{"emails[type eq \"work\"].value": "…", "name.givenName": "…"}`, each key a path.
     const r = this.resolve(path, key);
     // Okta repeats the resource's own id in path-less replaces.
     if (!r.extension && r.attribute.name === 'id' && !path.subAttribute && value === this.res['id']) {
