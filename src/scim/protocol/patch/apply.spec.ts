@@ -197,6 +197,19 @@ describe('applyPatch: identity provider bodies', () => {
     expect(r.changed.sort()).toEqual(['name', 'title', `${ENT}:department`, `${ENT}:employeeNumber`, `${ENT}:manager`].sort());
   });
 
+  it('path-less keys may carry a value filter, as Entra flattens them (aadOptscim062020)', () => {
+    const r = run(user(), [
+      { op: 'replace', value: { 'emails[type eq "work"].value': 'barbara@example.com', 'phoneNumbers[type eq "mobile"].value': '+1 555 0100' } },
+    ]);
+    expect(r.resource['emails']).toEqual([
+      { value: 'barbara@example.com', type: 'work', primary: true },
+      { value: 'babs@jensen.org', type: 'home' },
+    ]);
+    expect(r.resource['phoneNumbers']).toEqual([{ type: 'mobile', value: '+1 555 0100' }]);
+    expect(r.resource).not.toHaveProperty(['emails[type eq "work"].value']);
+    expect(r.changed.sort()).toEqual(['emails', 'phoneNumbers']);
+  });
+
   it('custom field extension values are validated by type', () => {
     expect(run(user(), [{ op: 'add', path: `${CF}:shoeSize`, value: 42.5 }]).resource[CF]).toEqual({ shoeSize: 42.5 });
     expect(() => run(user(), [{ op: 'add', path: `${CF}:shoeSize`, value: 'big' }])).toThrow(
