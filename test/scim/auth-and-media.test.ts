@@ -201,11 +201,17 @@ describe("media types", () => {
     expect((await send("compress", Buffer.from(body("lzw@x.test")))).status).toBe(415);
   });
 
-  test("the base path and resource names are case-insensitive, a trailing slash is the same path, HEAD is a GET without body", async () => {
+  test("the base path and resource names are case-insensitive, a trailing slash is the same path, so is a base URL entered with one (//Users), HEAD is a GET without body", async () => {
     const headers = { authorization: `Bearer ${t.scimToken}` };
     const r = await fetch(`${app.url}/SCIM/V2/users/?count=1`, { headers });
     expect(r.status).toBe(200);
     expect(((await r.json()) as Body).schemas).toEqual(["urn:ietf:params:scim:api:messages:2.0:ListResponse"]);
+    // An IdP admin who typed the base URL as …/scim/v2/ : the IdP appends /Users to it.
+    const created = await fetch(`${app.url}/scim/v2//Users`, { method: "POST", headers: { ...headers, "content-type": "application/scim+json" }, body: JSON.stringify({ userName: "slash@x.test" }) });
+    expect(created.status).toBe(201);
+    const id = ((await created.json()) as Body).id as string;
+    expect((await fetch(`${app.url}/scim/v2//Users/${id}`, { headers })).status).toBe(200);
+    expect((await fetch(`${app.url}/scim/v2//Users?filter=${encodeURIComponent('userName eq "slash@x.test"')}`, { headers }).then((x) => x.json()) as Body).totalResults).toBe(1);
     const head = await fetch(`${app.url}/scim/v2/ServiceProviderConfig`, { method: "HEAD", headers });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe("");

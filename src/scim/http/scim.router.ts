@@ -169,7 +169,8 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
     const req: ScimHttpRequest = {
       method: raw.method ?? "GET",
       url,
-      path: (queryAt < 0 ? url : url.slice(0, queryAt)).replace(UNDER_SCIM_BASE, "") || "/",
+      // A base URL entered with a trailing slash (…/scim/v2/) reaches here as //Users: the same path.
+      path: (queryAt < 0 ? url : url.slice(0, queryAt)).replace(UNDER_SCIM_BASE, "").replace(/^\/{2,}/, "/") || "/",
       headers: raw.headers,
       ip: deps.clientIp(raw),
       requestId: context.requestId,
