@@ -52,26 +52,42 @@ export class AuditService {
 
   /** Must run inside the transaction of the change it describes. */
   async record(ctx: RequestContext, record: AuditRecord): Promise<void> {
-    if (this.onChanged.length) await this.db.afterCommit(ctx, async () => this.onChanged.forEach((hook) => hook(ctx.organisationId, record.resourceType)));
-    // Plain SQL, deferred: every write of the domain layer comes through here, and nothing reads it back.
-    await this.db.write(
-      ctx,
-      "INSERT INTO audit_events (id, organisationId, occurredAt, actorType, actorId, actorLabel, action, resourceType, resourceId, changes, source, requestId) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      [
-        newTimeOrderedId(),
-        ctx.organisationId,
-        new Date(),
-        ctx.actor.type,
-        ctx.actor.id,
-        ctx.actor.label.slice(0, 255),
-        record.action,
-        record.resourceType,
-        record.resourceId,
-        record.changes ? JSON.stringify(record.changes) : null,
-        ctx.source,
-        ctx.requestId,
-      ],
-    );
+    await this.recordMany(ctx, [record]);
+  }
+
+  /**
+   * Several events of one change (a deletion's effects on the resources that referred to it): one
+   * INSERT a thousand events. Must run inside the transaction of the change they describe.
+   */
+  async recordMany(ctx: RequestContext, records: AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    if (this.onChanged.length) {
+      const types = [...new Set(records.map((r) => r.resourceType))];
+      await this.db.afterCommit(ctx, async () => types.forEach((type) => this.onChanged.forEach((hook) => hook(ctx.organisationId, type))));
+    }
+    const occurredAt = new Date();
+    for (let i = 0; i < records.length; i += 1000) {
+      const batch = records.slice(i, i + 1000);
+      // Plain SQL, deferred: every write of the domain layer comes through here, and nothing reads it back.
+      await this.db.write(
+        ctx,
+        `INSERT INTO audit_events (id, organisationId, occurredAt, actorType, actorId, actorLabel, action, resourceType, resourceId, changes, source, requestId) VALUES ${batch.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+        batch.flatMap((record) => [
+          newTimeOrderedId(),
+          ctx.organisationId,
+          occurredAt,
+          ctx.actor.type,
+          ctx.actor.id,
+          ctx.actor.label.slice(0, 255),
+          record.action,
+          record.resourceType,
+          record.resourceId,
+          record.changes ? JSON.stringify(record.changes) : null,
+          ctx.source,
+          ctx.requestId,
+        ]),
+      );
+    }
   }
 
   async list(ctx: RequestContext, query: AuditQuery, page: CursorPage, options: CountOption = {}): Promise<CursorSlice<AuditEvent>> {

@@ -206,9 +206,20 @@ export class CustomFieldService {
       const def = await this.byKey(tx, key, { lock: true });
       if (!def) throw notFound("CustomFieldDefinition", key);
       // Its holders' copies of their own rows (users.ownDetails) hold its values.
-      await refillingOwnDetails(this.db, tx, "SELECT DISTINCT userId FROM custom_field_values WHERE fieldId = ? AND organisationId = ?", [def.id, tx.organisationId], () =>
-        tx.manager.getRepository(CustomFieldValue).delete({ fieldId: def.id }),
-      );
+      await refillingOwnDetails(this.db, tx, "SELECT DISTINCT userId FROM custom_field_values WHERE fieldId = ? AND organisationId = ?", [def.id, tx.organisationId], async (userIds) => {
+        // Each holder's value went: an audit event of theirs, as if they had cleared it.
+        const held = new Map<string, CustomFieldValues>(userIds.map((id) => [id, {}]));
+        const rows = await this.db.rows(tx, "SELECT userId, value, valueNumber FROM custom_field_values WHERE fieldId = ? AND organisationId = ? ORDER BY userId, position", [def.id, tx.organisationId]);
+        for (const r of rows) {
+          const values = held.get(String(r.userId));
+          if (values) addStoredValue(values, def, { value: String(r.value), valueNumber: r.valueNumber === null || r.valueNumber === undefined ? null : Number(r.valueNumber) });
+        }
+        await tx.manager.getRepository(CustomFieldValue).delete({ fieldId: def.id });
+        await this.audit.recordMany(
+          tx,
+          [...held].map(([userId, values]) => ({ action: "user.updated", resourceType: "User", resourceId: userId, changes: { [`customFields.${def.key}`]: { before: values[def.key] ?? null, after: null } } })),
+        );
+      });
       await repo.delete({ id: def.id });
       await this.audit.record(tx, { action: "customField.deleted", resourceType: "CustomFieldDefinition", resourceId: def.id, changes: { key: { before: key, after: null } } });
     }));

@@ -68,12 +68,17 @@ const memberTotalKey = (organisationId: string, groupId: string) => `${organisat
 
 /**
  * Takes a member being deleted (a user or a group) out of every group of the organisation that holds
- * it. Each of those groups changed: a new version (its ETag) and updatedAt (meta.lastModified).
+ * it. Each of those groups changed: a new version (its ETag), updatedAt (meta.lastModified) and an
+ * audit event of its own, as if the member had been removed from it.
  */
-export async function removeFromEveryGroup(tx: Tx, memberId: string): Promise<void> {
+export async function removeFromEveryGroup(tx: Tx, audit: AuditService, memberId: string): Promise<void> {
   const memberships = tx.manager.getRepository(GroupMembership);
   const groupIds = (await memberships.find({ select: { groupId: true }, where: { memberId, organisationId: tx.organisationId } })).map((m) => m.groupId);
   if (groupIds.length === 0) return;
+  await audit.recordMany(
+    tx,
+    groupIds.map((groupId) => ({ action: "group.members.removed", resourceType: "Group", resourceId: groupId, changes: { "members.removed": { before: [memberId], after: null } } })),
+  );
   await memberships.delete({ memberId, organisationId: tx.organisationId });
   await tx.manager
     .getRepository(Group)
@@ -162,7 +167,7 @@ export class GroupService {
     await this.db.transaction(ctx, async (tx) => {
       const group = await this.lockForWrite(tx, id, options.expectedVersion);
       await tx.manager.getRepository(GroupMembership).delete({ groupId: id });
-      await removeFromEveryGroup(tx, id);
+      await removeFromEveryGroup(tx, this.audit, id);
       await tx.manager.getRepository(Group).delete({ id, organisationId: tx.organisationId });
       await this.audit.record(tx, { action: "group.deleted", resourceType: "Group", resourceId: id, changes: { displayName: { before: group.displayName, after: null } } });
     });

@@ -3,7 +3,7 @@ import { boolOf, dateOf, jsonOf, textOf } from "../../platform/row-values";
 import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import { OrganisationCache } from "../shared/organisation-cache";
-import type { AuditService } from "../audit/audit.service";
+import type { AuditRecord, AuditService } from "../audit/audit.service";
 import { diffFields } from "../audit/audit.service";
 import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { caseInsensitiveKey } from "../shared/normalise";
@@ -170,9 +170,18 @@ export class RoleService {
       // Read as they are now (a locking read), not as the snapshot taken before the lock saw them:
       // an assignment committed while this waited for the role is among them.
       const holders = `SELECT userId FROM role_assignments WHERE roleId = ? AND organisationId = ?${this.db.dialect === "mysql" ? " FOR UPDATE" : ""}`;
-      await refillingOwnDetails(this.db, tx, holders, [id, tx.organisationId], () =>
-        tx.manager.getRepository(RoleAssignment).delete({ roleId: id }),
-      );
+      await refillingOwnDetails(this.db, tx, holders, [id, tx.organisationId], async (userIds) => {
+        // Each holder's roles changed: an audit event of theirs, as if the role had been unassigned.
+        const events: AuditRecord[] = [];
+        for (let i = 0; i < userIds.length; i += 1000) {
+          for (const [userId, held] of await this.rolesOfUsers(tx, userIds.slice(i, i + 1000))) {
+            const before = held.map((r) => r.name).sort();
+            events.push({ action: "user.updated", resourceType: "User", resourceId: userId, changes: { roles: { before, after: before.filter((n) => n !== role.name) } } });
+          }
+        }
+        await tx.manager.getRepository(RoleAssignment).delete({ roleId: id });
+        await this.audit.recordMany(tx, events);
+      });
       await repo.delete({ id });
       await this.audit.record(tx, { action: "role.deleted", resourceType: "Role", resourceId: id, changes: { name: { before: role.name, after: null } } });
     });

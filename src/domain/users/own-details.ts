@@ -97,12 +97,13 @@ export function fillOwnDetailsSql(dialect: SqlDialect, where: string): string {
 /**
  * Runs `change`, a change of the contact, role or value tables that UserService does not write (a
  * role or a custom field deleted under its holders), and then stores from the tables the copies of
- * the users `holdersSql` selected before it (their ids as `userId`), a thousand at a time. Each of
- * them changed: a new version (its SCIM ETag) and updatedAt (meta.lastModified).
+ * the users `holdersSql` selected before it (their ids as `userId`, given to `change`), a thousand at
+ * a time. Each of them changed: a new version (its SCIM ETag) and updatedAt (meta.lastModified); their
+ * audit events are the caller's.
  */
-export async function refillingOwnDetails(db: Database, ctx: RequestContext, holdersSql: string, params: unknown[], change: () => Promise<unknown>): Promise<void> {
+export async function refillingOwnDetails(db: Database, ctx: RequestContext, holdersSql: string, params: unknown[], change: (userIds: string[]) => Promise<unknown>): Promise<void> {
   const userIds = (await db.rows(ctx, holdersSql, params)).map((r) => String(r.userId));
-  await change();
+  await change(userIds);
   const now = new Date();
   for (let i = 0; i < userIds.length; i += 1000) {
     const batch = userIds.slice(i, i + 1000);

@@ -232,10 +232,18 @@ export class UserService {
     await this.db.transaction(ctx, async (tx) => {
       const user = await this.lockForWrite(tx, id);
       assertExpectedVersion("User", id, user.version, options.expectedVersion);
-      await removeFromEveryGroup(tx, id);
-      // Reports lose their manager as a change of theirs: a new version (their ETag) and updatedAt
-      // (meta.lastModified), which a client syncing changes reads. The foreign key's SET NULL moved neither.
-      await this.db.write(tx, "UPDATE users SET managerId = NULL, version = version + 1, updatedAt = ? WHERE organisationId = ? AND managerId = ?", [new Date(), tx.organisationId, id]);
+      await removeFromEveryGroup(tx, this.audit, id);
+      // Reports lose their manager as a change of theirs: a new version (their ETag), updatedAt
+      // (meta.lastModified), which a client syncing changes reads, and an audit event each. The
+      // foreign key's SET NULL moved none of them.
+      const reports = await this.db.rows(tx, `SELECT id FROM users WHERE organisationId = ? AND managerId = ?${this.db.dialect === "mysql" ? " FOR UPDATE" : ""}`, [tx.organisationId, id]);
+      if (reports.length) {
+        await this.db.write(tx, "UPDATE users SET managerId = NULL, version = version + 1, updatedAt = ? WHERE organisationId = ? AND managerId = ?", [new Date(), tx.organisationId, id]);
+        await this.audit.recordMany(
+          tx,
+          reports.map((r) => ({ action: "user.updated", resourceType: "User", resourceId: String(r.id), changes: { managerId: { before: id, after: null } } })),
+        );
+      }
       // Contacts, role assignments and custom values go with the row (ON DELETE CASCADE).
       await tx.manager.getRepository(User).delete({ id, organisationId: tx.organisationId });
       if (user.active) for (const hook of this.onDeactivated) await hook(tx, user.id);
