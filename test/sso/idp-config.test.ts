@@ -141,6 +141,37 @@ describe("identity provider settings through GraphQL (admin only)", () => {
   });
 });
 
+describe("identity provider settings in the audit trail", () => {
+  test("saving the same settings, the same secret or the same switch again records nothing; a deletion records what went", async () => {
+    const mine = await app.tenant();
+    const events = async () => (await app.services.audit.list(mine.ctx, { resourceType: "IdentityProvider" }, { first: 50 })).items;
+    const oidc = { issuer: "https://login.microsoftonline.com/tid-9/v2.0", tenantId: "tid-9", clientId: "app-9", clientSecret: "oidc-secret-9" };
+    for (const [query, variables] of [
+      [SAML, { input: samlInput() }],
+      [OIDC, { input: oidc }],
+      ["mutation { setJustInTimeProvisioning(kind: saml, enabled: true) { id } }", {}],
+    ] as const)
+      expect((await app.gql(mine.adminToken, query, variables)).errors).toBeUndefined();
+    const before = await events();
+    expect(before.map((e) => e.action)).toEqual(["sso.idp.updated", "sso.idp.configured", "sso.idp.configured"]);
+    for (const [query, variables] of [
+      [SAML, { input: samlInput({ justInTimeProvisioning: true }) }],
+      [OIDC, { input: oidc }],
+      [OIDC, { input: { ...oidc, clientSecret: undefined } }],
+      ["mutation { setJustInTimeProvisioning(kind: saml, enabled: true) { id } }", {}],
+      ["mutation { setIdentityProviderEnabled(kind: oidc, enabled: true) { id } }", {}],
+    ] as const)
+      expect((await app.gql(mine.adminToken, query, variables)).errors).toBeUndefined();
+    expect((await events()).map((e) => e.id)).toEqual(before.map((e) => e.id));
+    expect((await app.gql(mine.adminToken, "mutation { deleteIdentityProvider(kind: saml) }")).errors).toBeUndefined();
+    const [deleted] = await events();
+    expect(deleted).toMatchObject({
+      action: "sso.idp.deleted",
+      changes: { idpSsoUrl: { before: samlInput().idpSsoUrl, after: null }, idpEntityId: { before: samlInput().idpEntityId, after: null }, enabled: { before: true, after: null }, justInTimeProvisioning: { before: true, after: null } },
+    });
+  });
+});
+
 describe("roster sso … (CLI)", () => {
   async function cli(...argv: string[]) {
     const out: string[] = [];

@@ -212,14 +212,17 @@ export class IdentityProviderService {
         updatedAt: now,
       };
       const before = existing ? { ...describeSettings(existing), justInTimeProvisioning: existing.justInTimeProvisioning } : {};
+      const secretChanged = extra.clientSecret !== undefined && extra.clientSecret !== existing?.clientSecret;
       idp.settings = settings;
       if (extra.clientSecret !== undefined) idp.clientSecret = extra.clientSecret;
       if (extra.justInTimeProvisioning !== undefined) idp.justInTimeProvisioning = extra.justInTimeProvisioning;
-      idp.updatedAt = existing && existing.updatedAt.getTime() >= now.getTime() ? new Date(existing.updatedAt.getTime() + 1) : now;
-      await repo.save(idp);
       const changes = diffFields(before, { ...describeSettings(idp), justInTimeProvisioning: idp.justInTimeProvisioning });
       // The secret itself never reaches the audit trail: only the fact that it changed.
-      if (extra.clientSecret !== undefined) changes.clientSecret = { before: existing?.clientSecret ? "(set)" : null, after: "(set, changed)" };
+      if (secretChanged) changes.clientSecret = { before: existing?.clientSecret ? "(set)" : null, after: "(set, changed)" };
+      // The same settings again (an admin saving the form unchanged): nothing written, nothing audited.
+      if (existing && Object.keys(changes).length === 0) return existing;
+      idp.updatedAt = existing && existing.updatedAt.getTime() >= now.getTime() ? new Date(existing.updatedAt.getTime() + 1) : now;
+      await repo.save(idp);
       await this.audit.record(tx, { action: existing ? "sso.idp.updated" : "sso.idp.configured", resourceType: "IdentityProvider", resourceId: idp.id, changes });
       return idp;
     });
@@ -239,6 +242,8 @@ export class IdentityProviderService {
       const idp = await repo.findOneBy({ organisationId: tx.organisationId, kind });
       if (!idp) throw notFound("IdentityProvider", kind);
       const d = diff(idp);
+      // Already so: nothing written, nothing audited.
+      if (Object.values(d).every(([before, after]) => before === after)) return idp;
       apply(idp);
       idp.updatedAt = new Date(Math.max(Date.now(), idp.updatedAt.getTime() + 1));
       await repo.save(idp);
@@ -258,7 +263,14 @@ export class IdentityProviderService {
       const idp = await repo.findOneBy({ organisationId: tx.organisationId, kind });
       if (!idp) throw notFound("IdentityProvider", kind);
       await repo.delete({ id: idp.id, organisationId: tx.organisationId });
-      await this.audit.record(tx, { action: "sso.idp.deleted", resourceType: "IdentityProvider", resourceId: idp.id, changes: diffFields(describeSettings(idp), {}) });
+      // What went, field by field (diffFields only compares the fields of its second argument).
+      const settings = { ...describeSettings(idp), enabled: idp.enabled, justInTimeProvisioning: idp.justInTimeProvisioning, ...(idp.clientSecret ? { clientSecret: "(set)" } : {}) };
+      await this.audit.record(tx, {
+        action: "sso.idp.deleted",
+        resourceType: "IdentityProvider",
+        resourceId: idp.id,
+        changes: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, { before: v ?? null, after: null }])),
+      });
     });
   }
 }
