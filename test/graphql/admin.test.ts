@@ -96,6 +96,12 @@ describe("custom fields", () => {
     expect(inline.data!.defineCustomField).toEqual({ key: "inlinetype", type: "string" });
   });
 
+  test("the definition's audit event holds the values stored (multiValued a boolean on both databases)", async () => {
+    const def = await app.gql<{ defineCustomField: { id: string } }>(t.adminToken, `mutation { defineCustomField(input: { key: "auditedDef", type: "number" }) { id } }`);
+    const [event] = (await app.services.audit.list(t.ctx, { resourceId: def.data!.defineCustomField.id }, { first: 5 })).items;
+    expect(event).toMatchObject({ action: "customField.defined", changes: { key: { before: null, after: "auditedDef" }, type: { before: null, after: "number" }, multiValued: { before: null, after: false } } });
+  });
+
   test("define, update and delete; keys are unique and well-formed; enum needs options; type is fixed", async () => {
     const def = await app.gql<{ defineCustomField: any }>(t.adminToken, `mutation { defineCustomField(input: { key: "grade", label: "Grade", type: "enum", options: ["A", "B"] }) { key label type options multiValued } }`);
     expect(def.data!.defineCustomField).toEqual({ key: "grade", label: "Grade", type: "enum", options: ["A", "B"], multiValued: false });

@@ -141,15 +141,13 @@ export class CustomFieldService {
       updatedAt: now,
     };
     try {
+      // Before the insert: TypeORM's insert sets the entity's defaulted columns to the driver's raw
+      // values (MariaDB's multiValued became 0, and the trail said so instead of false).
+      const changes = diffFields({}, { key, label: def.label, type, multiValued: def.multiValued, options: def.options });
       return await this.changing(ctx, () => this.db.transaction(ctx, async (tx) => {
         if (await this.byKey(tx, key)) throw keyTaken(key);
         await tx.manager.getRepository(CustomFieldDefinition).insert(def);
-        await this.audit.record(tx, {
-          action: "customField.defined",
-          resourceType: "CustomFieldDefinition",
-          resourceId: def.id,
-          changes: diffFields({}, { key, label: def.label, type, multiValued: def.multiValued, options: def.options }),
-        });
+        await this.audit.record(tx, { action: "customField.defined", resourceType: "CustomFieldDefinition", resourceId: def.id, changes });
         return def;
       }));
     } catch (err) {
