@@ -2,7 +2,7 @@ import request from "supertest";
 import { serviceProviderInfo } from "../../src/domain/sso/identity-provider.service";
 import { fakeDns } from "../support/fake-dns";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
-import { type FakeEntra, startFakeEntra } from "./support/fake-entra";
+import { type FakeAccount, type FakeEntra, startFakeEntra } from "./support/fake-entra";
 
 const TENANT = "7f3c1e2a-0000-4000-8000-00000000c0de";
 const CLIENT_ID = "roster-client";
@@ -74,15 +74,15 @@ async function signIn(as: string) {
 const gql = (browser: ReturnType<typeof request.agent>, query: string) => browser.post("/graphql").set("content-type", "application/json").send({ query });
 
 /** A new organisation signing in with a fake Entra of its own, where oid-admin is provisioned. */
-async function organisationWithOwnEntra(opts: { publishesAnotherKey?: boolean } = {}) {
+async function organisationWithOwnEntra(opts: { publishesAnotherKey?: boolean; accounts?: Record<string, FakeAccount> } = {}) {
   const tenant = await app.tenant();
   const entra = await startFakeEntra({
     tenantId: TENANT,
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     redirectUris: [serviceProviderInfo(app.url, tenant.organisation.slug).oidcRedirectUri],
-    accounts: { "oid-admin": { name: "Ada Admin", email: "ada@contoso.example", upn: "ada@contoso.example" } },
     ...opts,
+    accounts: { "oid-admin": { name: "Ada Admin", email: "ada@contoso.example", upn: "ada@contoso.example" }, ...opts.accounts },
   });
   await app.services.identityProviders.configureOidc(tenant.ctx, { issuer: entra.issuer, tenantId: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
   await app.services.users.create(tenant.ctx, { userName: "ada@contoso.example", externalId: "oid-admin" });
@@ -99,6 +99,41 @@ test("refused: an id_token whose signature is not the published key's (a forged 
     await browser.get("/auth/me").expect(401);
   } finally {
     await forging.close();
+  }
+});
+
+test("Entra's default SCIM mapping (externalId ← mailNickname) with the default oid matching: refused, and the audit trail says which mapping to change; once Entra sends objectId as externalId, the user signs in", async () => {
+  const { tenant, entra } = await organisationWithOwnEntra({
+    accounts: { "5b3c0d2e-9f1a-4c8b-a0de-0123456789ab": { name: "Megan Bowen", email: "MeganB@contoso.example", upn: "MeganB@contoso.example" } },
+  });
+  try {
+    const scim = request(app.url);
+    // What Entra's provisioning service POSTs with its default attribute mappings for a non-gallery app.
+    const created = await scim
+      .post("/scim/v2/Users")
+      .set("authorization", `Bearer ${tenant.scimToken}`)
+      .set("content-type", "application/scim+json")
+      .send({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], externalId: "MeganB", userName: "MeganB@contoso.example", active: true, displayName: "Megan Bowen" })
+      .expect(201);
+    const at = { idp: entra, slug: tenant.organisation.slug };
+    const first = await loginAtIdp("5b3c0d2e-9f1a-4c8b-a0de-0123456789ab", at);
+    expect((await first.browser.get(rel(first.callback.href))).status).toBe(403);
+    const refusal = (await app.services.audit.list(tenant.ctx, { action: "sso.refused" }, { first: 1 })).items[0];
+    expect(refusal.changes?.reason?.after).toBe("not_provisioned");
+    expect(refusal.changes?.message?.after).toMatch(/user MeganB@contoso\.example has externalId MeganB/);
+    expect(refusal.changes?.message?.after).toMatch(/map objectId to externalId/);
+    // The admin maps objectId → externalId; Entra re-evaluates the user and replaces externalId.
+    await scim
+      .patch(`/scim/v2/Users/${created.body.id}`)
+      .set("authorization", `Bearer ${tenant.scimToken}`)
+      .set("content-type", "application/scim+json")
+      .send({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "Replace", path: "externalId", value: "5b3c0d2e-9f1a-4c8b-a0de-0123456789ab" }] })
+      .expect(200);
+    const second = await loginAtIdp("5b3c0d2e-9f1a-4c8b-a0de-0123456789ab", at);
+    expect((await second.browser.get(rel(second.callback.href))).status).toBe(303);
+    await second.browser.get("/auth/me").expect(200);
+  } finally {
+    await entra.close();
   }
 });
 

@@ -46,8 +46,7 @@ export class SignInService {
         return this.refuse(ctx, idp, "provisioning_refused", `just-in-time provisioning refused: ${err.message}`, { identifier: identity.identifier });
       }
     }
-    if (!user)
-      return this.refuse(ctx, idp, "not_provisioned", "this account is not provisioned in this organisation", { identifier: identity.identifier });
+    if (!user) return this.refuse(ctx, idp, "not_provisioned", await this.whyNotProvisioned(ctx, idp, identity), { identifier: identity.identifier });
     if (!user.active)
       return this.refuse(ctx, idp, "deactivated", "this account is deactivated in this organisation", { identifier: identity.identifier, userId: user.id });
     const roles = ((await this.roles.rolesOfUsers(ctx, [user.id])).get(user.id) ?? []).map((r) => r.name);
@@ -115,6 +114,24 @@ export class SignInService {
       default:
         throw new DomainError("INVALID_INPUT", `unknown matchBy ${String(idp.settings.matchBy)}`);
     }
+  }
+
+  /**
+   * The refusal's message for the audit trail. Matched by externalId (Entra's `oid`), a user whose
+   * userName is the token's preferred_username/upn but whose externalId is something else was
+   * provisioned with Entra's default SCIM mapping (externalId ← mailNickname): say so, and what to
+   * change. Only a hint for the admin: the user is never signed in by that mutable claim.
+   */
+  private async whyNotProvisioned(ctx: RequestContext, idp: IdentityProvider, identity: VerifiedIdentity): Promise<string> {
+    const generic = "this account is not provisioned in this organisation";
+    if (idp.settings.matchBy !== "externalId" || !identity.userNameHint) return generic;
+    const namesake = await this.users.findByUserName(ctx, identity.userNameHint);
+    if (!namesake) return `${generic}: no user has externalId ${identity.identifier}, nor userName ${identity.userNameHint}`;
+    return (
+      `no user has externalId ${identity.identifier}; user ${namesake.userName} has externalId ${namesake.externalId ?? "(none)"}. ` +
+      `Entra's default SCIM mapping sends mailNickname as externalId: map objectId to externalId in the provisioning attribute mappings ` +
+      `(Entra re-sends every user), or match by userName (claim preferred_username)`
+    );
   }
 
   private async createJustInTime(ctx: RequestContext, idp: IdentityProvider, identity: VerifiedIdentity): Promise<User | null> {
