@@ -29,6 +29,15 @@ function describeError(err: Error): string {
   return cause instanceof Error && cause.message !== err.message ? `${err.message}: ${cause.message}` : err.message;
 }
 
+/** Entra's answer names the problem in error_description (e.g. AADSTS50105: the user is not assigned the application). */
+interface IdpAnswer {
+  error?: unknown;
+  error_description?: unknown;
+}
+function idpErrorMessage(answer: IdpAnswer): string {
+  return `the identity provider answered ${String(answer.error)}${typeof answer.error_description === "string" && answer.error_description ? `: ${answer.error_description}` : ""}`;
+}
+
 /** The NonPublicAddressError behind an openid-client failure (it wraps what the fetch threw), if that was it. */
 function hostRefusal(err: unknown): NonPublicAddressError | undefined {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e instanceof NonPublicAddressError) return e;
@@ -142,8 +151,16 @@ export function oidcRoutes(services: Services, publicUrl: string, sessions: Sess
       const refused = hostRefusal(err);
       if (refused) return refuseHost(req, res, next, target, refused);
       const message = err instanceof Error ? describeError(err) : ((info as { message?: string } | undefined)?.message ?? "the authorization response was not accepted");
-      const result: IdentityResult = err || !user || !user.result ? { ok: false, reason: "invalid_response", message } : user.result;
-      if (!result.ok && result.reason === "invalid_response") req.log.warn({ organisation: target.organisation.slug, err: message }, "OIDC callback refused");
+      // An error the IdP sent back to this browser's own flow (its state is checked first): what it said is the reason.
+      // openid-client's strategy turns access_denied into a failure whose info carries the answer; other errors it throws.
+      const idpError = err instanceof client.AuthorizationResponseError ? err : !err && !user ? (info as IdpAnswer | undefined) : undefined;
+      const result: IdentityResult =
+        typeof idpError?.error === "string"
+          ? { ok: false, reason: "idp_error", message: idpErrorMessage(idpError) }
+          : err || !user || !user.result
+            ? { ok: false, reason: "invalid_response", message }
+            : user.result;
+      if (!result.ok && (result.reason === "invalid_response" || result.reason === "idp_error")) req.log.warn({ organisation: target.organisation.slug, err: result.message }, "OIDC callback refused");
       sessions.complete(req, res, next, target, result, returnTo).catch(next);
     })(req, res, next);
   });

@@ -78,6 +78,14 @@ export const REFUSAL_PAGES: Record<string, { status: number; title: string; text
     title: "Sign-in response already used",
     text: () => ["This sign-in response was already used. Start the sign-in again."],
   },
+  idp_error: {
+    status: 403,
+    title: "Sign-in refused by your identity provider",
+    text: (org) => [
+      `Your identity provider did not sign you in to the organisation "${org}". Starting again will not help.`,
+      "Ask your administrator to assign this application to you in your identity provider (and to grant it consent); the reason it gave is in Roster's audit trail.",
+    ],
+  },
   invalid_response: SIGN_IN_FAILED,
   // The user cannot fix it and need not know the address: the log and the audit trail name the host.
   idp_host_not_public: SIGN_IN_FAILED,

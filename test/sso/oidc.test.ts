@@ -215,6 +215,34 @@ describe("OIDC sign-in against an Entra-shaped provider", () => {
     expect(String(ev.changes?.message?.after)).toMatch(/state/i);
   });
 
+  test.each([
+    ["access_denied", "AADSTS50105: The signed in user is not assigned to a role for the application."],
+    ["consent_required", "AADSTS65001: The user or administrator has not consented to use the application."],
+  ])("refused by the IdP (Entra %s): a page that says so, and the IdP's reason in the audit trail", async (error, description) => {
+    const browser = request.agent(app.url);
+    const authUrl = new URL((await browser.get(`/auth/oidc/${t.organisation.slug}/login`).expect(302)).headers.location);
+    // Entra sends the browser back to the redirect URI with the error and the flow's state.
+    const answer = new URLSearchParams({
+      error,
+      error_description: description,
+      state: authUrl.searchParams.get("state")!,
+      iss: idp.issuer,
+    });
+    const r = await browser.get(`/auth/oidc/${t.organisation.slug}/callback?${answer}`);
+    expect(r.status).toBe(403);
+    expect(r.text).toMatch(/Sign-in refused by your identity provider/);
+    expect(r.text).toMatch(/assign this application to you/);
+    expect(r.text).not.toMatch(/AADSTS/);
+    await browser.get("/auth/me").expect(401);
+    const ev = (await app.services.audit.list(t.ctx, { action: "sso.refused" }, { first: 1 })).items[0];
+    expect(ev.changes?.reason?.after).toBe("idp_error");
+    expect(ev.changes?.message?.after).toBe(`the identity provider answered ${error}: ${description}`);
+    // The same answer with another state is no answer to this flow: not the IdP's word.
+    answer.set("state", "forged-state");
+    const forged = await request.agent(app.url).get(`/auth/oidc/${t.organisation.slug}/callback?${answer}`);
+    expect(forged.status).toBe(401);
+  });
+
   test("refused: a callback presented by another browser (no flow state in its session)", async () => {
     const { callback } = await loginAtIdp("oid-admin");
     const thief = request.agent(app.url);

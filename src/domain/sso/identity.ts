@@ -21,6 +21,8 @@ export type RefusalReason =
   | "missing_identifier"
   | "unverified_email"
   | "invalid_response"
+  /** The IdP answered the authorization request with an error (Entra: the user is not assigned the application, consent denied). */
+  | "idp_error"
   /** Roster would not fetch from the IdP: its issuer, or an endpoint its discovery names, is not a public address. */
   | "idp_host_not_public"
   | "replayed"
