@@ -41,6 +41,26 @@ export function diffFields(before: Record<string, unknown>, after: Record<string
   return changes;
 }
 
+const INSERT_EVENTS = "INSERT INTO audit_events (id, organisationId, occurredAt, actorType, actorId, actorLabel, action, resourceType, resourceId, changes, source, requestId) VALUES";
+const EVENT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const INSERT_EVENT = `${INSERT_EVENTS} ${EVENT_ROW}`;
+
+/** An event's values, in INSERT_EVENTS' column order. */
+const eventValues = (ctx: RequestContext, record: AuditRecord, occurredAt: Date): unknown[] => [
+  newTimeOrderedId(),
+  ctx.organisationId,
+  occurredAt,
+  ctx.actor.type,
+  ctx.actor.id,
+  ctx.actor.label.slice(0, 255),
+  record.action,
+  record.resourceType,
+  record.resourceId,
+  record.changes ? JSON.stringify(record.changes) : null,
+  ctx.source,
+  ctx.requestId,
+];
+
 export class AuditService {
   /** Told, once the change has committed, that an organisation changed and what kind of resource (caches are forgotten). */
   readonly onChanged: ((organisationId: string, resourceType: string) => void)[] = [];
@@ -52,7 +72,9 @@ export class AuditService {
 
   /** Must run inside the transaction of the change it describes. */
   async record(ctx: RequestContext, record: AuditRecord): Promise<void> {
-    await this.recordMany(ctx, [record]);
+    if (this.onChanged.length) await this.db.afterCommit(ctx, async () => this.onChanged.forEach((hook) => hook(ctx.organisationId, record.resourceType)));
+    // Plain SQL, deferred: every write of the domain layer comes through here, and nothing reads it back.
+    await this.db.write(ctx, INSERT_EVENT, eventValues(ctx, record, new Date()));
   }
 
   /**
@@ -68,25 +90,7 @@ export class AuditService {
     const occurredAt = new Date();
     for (let i = 0; i < records.length; i += 1000) {
       const batch = records.slice(i, i + 1000);
-      // Plain SQL, deferred: every write of the domain layer comes through here, and nothing reads it back.
-      await this.db.write(
-        ctx,
-        `INSERT INTO audit_events (id, organisationId, occurredAt, actorType, actorId, actorLabel, action, resourceType, resourceId, changes, source, requestId) VALUES ${batch.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
-        batch.flatMap((record) => [
-          newTimeOrderedId(),
-          ctx.organisationId,
-          occurredAt,
-          ctx.actor.type,
-          ctx.actor.id,
-          ctx.actor.label.slice(0, 255),
-          record.action,
-          record.resourceType,
-          record.resourceId,
-          record.changes ? JSON.stringify(record.changes) : null,
-          ctx.source,
-          ctx.requestId,
-        ]),
-      );
+      await this.db.write(ctx, `${INSERT_EVENTS} ${batch.map(() => EVENT_ROW).join(", ")}`, batch.flatMap((record) => eventValues(ctx, record, occurredAt)));
     }
   }
 
