@@ -109,7 +109,21 @@ export function sendRefusal(res: Response, reason: string, org: string): void {
   sendPage(res, page.status, page.title, page.text(org));
 }
 
-/** Only a same-origin path may be a post-sign-in destination (no open redirects). */
-export function safeReturnPath(value: unknown, fallback = "/auth/me"): string {
-  return typeof value === "string" && /^\/(?![/\\])[^\s]*$/.test(value) && value.length <= 2048 ? value : fallback;
+/**
+ * Only a same-origin path may be a post-sign-in destination (no open redirects). An absolute URL on
+ * Roster's own origin (`publicUrl`) is taken as its path: Okta's "Default RelayState" is usually set
+ * so, e.g. https://roster.example.com/admin/.
+ */
+export function safeReturnPath(value: unknown, fallback = "/auth/me", publicUrl?: string): string {
+  if (typeof value !== "string" || value.length > 2048) return fallback;
+  if (/^\/(?![/\\])[^\s]*$/.test(value)) return value;
+  if (!publicUrl || !/^https?:\/\//i.test(value)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== new URL(publicUrl).origin || url.username || url.password) return fallback;
+  return safeReturnPath(`${url.pathname}${url.search}${url.hash}`, fallback);
 }

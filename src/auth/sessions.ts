@@ -111,7 +111,7 @@ export async function mountSessions(app: Express, services: Services, config: Ap
     req.logIn(user as Express.User, (err) => {
       if (err) return next(err);
       req.log.info({ organisation: org, userId: user.userId }, "sso sign-in");
-      res.redirect(303, safeReturnPath(returnTo));
+      res.redirect(303, safeReturnPath(returnTo, undefined, config.publicUrl));
     });
   };
 

@@ -90,6 +90,19 @@ describe("SAML sign-in (Okta-shaped, signed in the test)", () => {
     expect(await refusals()).toContain("replayed");
   });
 
+  test("IdP-initiated with Okta's Default RelayState: a path, or a URL on Roster's own origin, is where the browser goes; another origin is not", async () => {
+    const relayed = async (relayState: string) => {
+      const r = await request.agent(app.url).post(`/auth/saml/${t.organisation.slug}/acs`).type("form").send({ SAMLResponse: b64(signResponse(buildResponseXml(base()), idpKey)), RelayState: relayState });
+      expect(r.status).toBe(303);
+      return r.headers.location as string;
+    };
+    expect(await relayed("/admin/#/directory")).toBe("/admin/#/directory");
+    expect(await relayed(`${app.url}/admin/?tab=users#top`)).toBe("/admin/?tab=users#top");
+    expect(await relayed(`${app.url.toUpperCase().replace("HTTP://", "http://")}/admin/`)).toBe("/admin/");
+    for (const elsewhere of ["https://evil.example/admin/", `${app.url.replace("127.0.0.1", "localhost")}/admin/`, `http://user:pw@${new URL(app.url).host}/admin/`, `${app.url}//evil.example/`, "javascript:alert(1)"])
+      expect(await relayed(elsewhere)).toBe("/auth/me");
+  });
+
   test("SP-initiated replay: the request id is consumed by the first response", async () => {
     const { agent, requestId } = await startLogin();
     const xml = signResponse(buildResponseXml(base({ inResponseTo: requestId })), idpKey);
