@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const identity = (identifier: string) => ({ protocol: "oidc" as const, identifier, email: null, displayName: null, userNameHint: null });
+const identity = (identifier: string) => ({ protocol: "oidc" as const, identifier, email: null, displayName: null, givenName: null, familyName: null, userNameHint: null });
 
 test("matchBy externalId finds the user whose externalId is the identifier, in any case, and never a user whose externalId only normalises to it", async () => {
   // Two externalIds that differ only in how "é" is encoded: e + U+0301, and U+00E9; SCIM keeps each

@@ -176,10 +176,12 @@ describe("sessions: stored in the database, ended by deactivation", () => {
     const on = await app.gql(t.adminToken, `mutation { setJustInTimeProvisioning(kind: saml, enabled: true) { justInTimeProvisioning } }`);
     expect(on.data).toEqual({ setJustInTimeProvisioning: { justInTimeProvisioning: true } });
     try {
-      const { browser, response } = await samlSignIn(app, t, key, name);
+      const { browser, response } = await samlSignIn(app, t, key, name, {}, { firstName: "Zoë", lastName: "Okta", email: name });
       expect(response.status).toBe(303);
       expect((await browser.get("/auth/me").expect(200)).body.userName).toBe(name);
       const created = await app.services.users.findByUserName(t.ctx, name);
+      // Okta's usual attribute statements name the user.
+      expect(created).toMatchObject({ givenName: "Zoë", familyName: "Okta", displayName: "Zoë Okta" });
       const ev = (await app.services.audit.list(t.ctx, { action: "user.created", resourceId: created!.id }, { first: 1 })).items[0];
       expect(ev.source).toBe("sso");
       // An identity that cannot become a user (a NameID longer than a userName may be): refused like

@@ -39,3 +39,17 @@ describe("identityFromSaml", () => {
     expect(identityFromSaml(saml({ identifierSource: "employeeId" }), { nameID: "a@x.test", attributes: {} })).toMatchObject({ ok: false, reason: "missing_identifier" });
   });
 });
+
+describe("names for a just-in-time user", () => {
+  const saml: SamlSettings = { idpSsoUrl: "https://i", idpEntityId: "e", idpCertificates: [], identifierSource: "nameID", matchBy: "userName", wantResponseSigned: true };
+  test("SAML: Okta's firstName/lastName, or Entra's claim URIs", () => {
+    expect(identityFromSaml(saml, { nameID: "a@x.test", attributes: { firstName: "Ada", lastName: "Lovelace" } })).toMatchObject({ ok: true, identity: { givenName: "Ada", familyName: "Lovelace", displayName: null } });
+    const ws = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims";
+    const entraAttrs = { [`${ws}/givenname`]: "Grace", [`${ws}/surname`]: "Hopper", "http://schemas.microsoft.com/identity/claims/displayname": "Grace H." };
+    expect(identityFromSaml(saml, { nameID: "g@x.test", attributes: entraAttrs })).toMatchObject({ ok: true, identity: { givenName: "Grace", familyName: "Hopper", displayName: "Grace H." } });
+    expect(identityFromSaml(saml, { nameID: "n@x.test" })).toMatchObject({ ok: true, identity: { givenName: null, familyName: null } });
+  });
+  test("OIDC: given_name and family_name", () => {
+    expect(identityFromOidc(entra(), { tid: "t1", oid: "o1", given_name: "Ada", family_name: "Lovelace", name: "Ada L." })).toMatchObject({ ok: true, identity: { givenName: "Ada", familyName: "Lovelace", displayName: "Ada L." } });
+  });
+});

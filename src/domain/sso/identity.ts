@@ -8,6 +8,9 @@ export interface VerifiedIdentity {
   /** An email address the IdP vouches for (signed SAML attribute, or an OIDC email with email_verified). */
   email: string | null;
   displayName: string | null;
+  /** Given and family names, for a just-in-time user (Okta's firstName/lastName, Entra's claims). */
+  givenName: string | null;
+  familyName: string | null;
   /** A userName to give a just-in-time user matched by externalId. */
   userNameHint: string | null;
 }
@@ -30,6 +33,10 @@ export type RefusalReason =
 
 export type IdentityResult = { ok: true; identity: VerifiedIdentity } | { ok: false; reason: RefusalReason; message: string };
 
+/** The claim types Entra (and ADFS) name SAML attributes with. */
+const WS_CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims";
+const MS_CLAIMS = "http://schemas.microsoft.com/identity/claims";
+
 const str = (v: unknown): string | null => {
   if (Array.isArray(v)) v = v[0];
   return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
@@ -42,8 +49,11 @@ export function identityFromSaml(settings: SamlSettings, profile: { nameID?: str
   if (!identifier) return { ok: false, reason: "missing_identifier", message: `the assertion carries no ${settings.identifierSource}` };
   // Everything in a signed assertion is vouched for by the IdP.
   const email = str(attrs.email) ?? str(attrs.mail) ?? str(attrs["urn:oid:0.9.2342.19200300.100.1.3"]) ?? (settings.matchBy === "email" ? identifier : null);
-  const displayName = str(attrs.displayName) ?? str(attrs.name) ?? null;
-  return { ok: true, identity: { protocol: "saml", identifier, email, displayName, userNameHint: email } };
+  const displayName = str(attrs.displayName) ?? str(attrs.name) ?? str(attrs[`${MS_CLAIMS}/displayname`]) ?? null;
+  // Okta's attribute statements are usually firstName/lastName; Entra sends the claim URIs.
+  const givenName = str(attrs.firstName) ?? str(attrs.givenName) ?? str(attrs[`${WS_CLAIMS}/givenname`]) ?? null;
+  const familyName = str(attrs.lastName) ?? str(attrs.surname) ?? str(attrs.familyName) ?? str(attrs[`${WS_CLAIMS}/surname`]) ?? null;
+  return { ok: true, identity: { protocol: "saml", identifier, email, displayName, givenName, familyName, userNameHint: email } };
 }
 
 /**
@@ -69,6 +79,14 @@ export function identityFromOidc(settings: OidcSettings, claims: Record<string, 
   if (!identifier) return { ok: false, reason: "missing_identifier", message: `the id_token carries no ${settings.claim} claim` };
   return {
     ok: true,
-    identity: { protocol: "oidc", identifier, email: verifiedEmail, displayName: str(claims.name), userNameHint: str(claims.preferred_username) ?? str(claims.upn) ?? verifiedEmail },
+    identity: {
+      protocol: "oidc",
+      identifier,
+      email: verifiedEmail,
+      displayName: str(claims.name),
+      givenName: str(claims.given_name),
+      familyName: str(claims.family_name),
+      userNameHint: str(claims.preferred_username) ?? str(claims.upn) ?? verifiedEmail,
+    },
   };
 }

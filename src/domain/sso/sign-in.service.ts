@@ -141,7 +141,9 @@ export class SignInService {
     return this.users.create(ctx, {
       userName,
       externalId: byExternalId ? identity.identifier : undefined,
-      displayName: identity.displayName ?? undefined,
+      displayName: identity.displayName ?? ([identity.givenName, identity.familyName].filter(Boolean).join(" ") || undefined),
+      givenName: identity.givenName ?? undefined,
+      familyName: identity.familyName ?? undefined,
       emails: identity.email ? [{ value: identity.email, type: "work", primary: true }] : undefined,
     });
   }

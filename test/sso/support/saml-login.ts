@@ -10,11 +10,11 @@ export async function configureSaml(app: TestApp, t: TestTenant, key: TestKey) {
 }
 
 /** A complete SP-initiated SAML sign-in; returns the browser (cookie jar) and the ACS response. */
-export async function samlSignIn(app: TestApp, t: TestTenant, key: TestKey, nameId: string, headers: Record<string, string> = {}) {
+export async function samlSignIn(app: TestApp, t: TestTenant, key: TestKey, nameId: string, headers: Record<string, string> = {}, attributes?: Record<string, string>) {
   const sp = serviceProviderInfo(app.config.publicUrl, t.organisation.slug);
   const browser = request.agent(app.url);
   const start = await browser.get(`/auth/saml/${t.organisation.slug}/login`).set(headers).expect(302);
-  const xml = signResponse(buildResponseXml({ idpIssuer: IDP_ISSUER, spEntityId: sp.spEntityId, acsUrl: sp.acsUrl, nameId, inResponseTo: authnRequestId(start.headers.location) }), key);
+  const xml = signResponse(buildResponseXml({ idpIssuer: IDP_ISSUER, spEntityId: sp.spEntityId, acsUrl: sp.acsUrl, nameId, attributes, inResponseTo: authnRequestId(start.headers.location) }), key);
   const response = await browser.post(`/auth/saml/${t.organisation.slug}/acs`).set(headers).type("form").send({ SAMLResponse: b64(xml) });
   return { browser, response };
 }
