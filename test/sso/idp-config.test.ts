@@ -63,6 +63,13 @@ describe("identity provider settings through GraphQL (admin only)", () => {
     expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
   });
 
+  test("configureSaml given the IdP's metadata XML as its certificate says what to give instead", async () => {
+    const metadata = `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="http://www.okta.com/exk1"><md:IDPSSODescriptor/></md:EntityDescriptor>`;
+    const r = await app.gql(t.adminToken, SAML, { input: samlInput({ idpCertificates: [metadata] }) });
+    expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "idpCertificates[0]" });
+    expect(r.errors?.[0].message).toMatch(/metadata XML, not a certificate.*X509Certificate.*idpSsoUrl and idpEntityId/);
+  });
+
   test("configureOidc: the client secret is write-only, required once, kept when left out, never audited", async () => {
     const missing = await app.gql(t.adminToken, OIDC, { input: { issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-1" } });
     expect(missing.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "clientSecret" });

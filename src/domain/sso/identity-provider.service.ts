@@ -110,6 +110,12 @@ function validCertificates(pems: string[]): string[] {
     try {
       cert = new X509Certificate(pem.includes("-----BEGIN") ? pem : `-----BEGIN CERTIFICATE-----\n${pem.replace(/\s+/g, "")}\n-----END CERTIFICATE-----`);
     } catch {
+      // Okta's "Identity Provider metadata" and Entra's "Federation Metadata XML" are not certificates.
+      if (/<(\w+:)?EntityDescriptor\b/.test(pem))
+        throw invalidInput(
+          `idpCertificates[${i}]`,
+          `certificate ${i + 1} is the IdP's SAML metadata XML, not a certificate: give its signing certificate (PEM, e.g. Okta's "Download certificate", or the text of the metadata's <X509Certificate>), and its SSO URL and entity id as idpSsoUrl and idpEntityId`,
+        );
       throw invalidInput(`idpCertificates[${i}]`, `certificate ${i + 1} is not a PEM X.509 certificate`);
     }
     if (new Date(cert.validTo).getTime() < Date.now()) throw invalidInput(`idpCertificates[${i}]`, `certificate ${i + 1} (${cert.subject}) expired on ${new Date(cert.validTo).toISOString()}`);
