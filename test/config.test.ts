@@ -32,3 +32,45 @@ test.each([
 test("several bad variables are all named at once", () => {
   expect(() => loadConfig({ PORT: "x", LOG_LEVEL: "y" })).toThrow(/PORT[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PORT/);
 });
+
+test("an empty variable is an unset one: its default, never 0 (port 0, a limit turned off)", () => {
+  const c = loadConfig({ PORT: "", SCIM_RATE_LIMIT_PER_TOKEN: "", AUTH_FAILURE_LIMIT_PER_IP: " ", SCIM_LOG_RETENTION_DAYS: "", TOKEN_CACHE_SECONDS: "", SESSION_SECRET: "", REDIS_URL: "" });
+  expect(c.port).toBe(4000);
+  expect(c.publicUrl).toBe("http://localhost:4000");
+  expect(c.rateLimits).toMatchObject({ scimPerToken: 600, authFailuresPerIp: 30 });
+  expect(c.scim.logRetention.bodyDays).toBe(30);
+  expect(c.tokenCacheMs).toBe(2000);
+  expect(c.sso.sessionSecret).toBeNull();
+  expect(c.redis).toBeNull();
+  expect(loadConfig({ SCIM_RATE_LIMIT_PER_TOKEN: "0" }).rateLimits.scimPerToken).toBe(0);
+});
+
+test("TRUST_PROXY: true, false, a hop count (spaces around it ignored) or a list of addresses and ranges", () => {
+  expect(loadConfig({}).trustProxy).toBe("loopback, linklocal, uniquelocal");
+  expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+  expect(loadConfig({ TRUST_PROXY: "false" }).trustProxy).toBe(false);
+  // proxy-addr reads " 1" as the address 0.0.0.1: the hop count was meant
+  expect(loadConfig({ TRUST_PROXY: " 1 " }).trustProxy).toBe(1);
+  expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8,  loopback " }).trustProxy).toBe("10.0.0.0/8, loopback");
+});
+
+test.each([["True"], ["yes"], ["10.0.0.0/33"], ["1, 2"], ["loopback,,10.0.0.1"]])("TRUST_PROXY=%j is refused at start, naming the variable and what it takes", (value) => {
+  expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(ConfigError);
+  expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY: .*expected true, false, a hop count/);
+});
+
+test.each([["https://roster.example.com/?tenant=a"], ["https://roster.example.com#x"], ["https://user:pw@roster.example.com"]])("PUBLIC_URL=%j (URLs are built by appending to it) is refused", (value) => {
+  expect(() => loadConfig({ PUBLIC_URL: value })).toThrow(/PUBLIC_URL: must be an http:\/\/ or https:\/\/ URL without credentials, query or fragment/);
+});
+
+test("DATABASE_URL options (?ssl=true) are refused, not dropped, and nothing of the URL is echoed", () => {
+  expect(() => loadConfig({ DATABASE_URL: "mariadb://app:pw@db.internal/roster?ssl=true" })).toThrow(/DATABASE_URL: options after \? or # are not supported/);
+  let message = "";
+  try {
+    loadConfig({ DATABASE_URL: "mariadb://app:se?cret@db.internal/roster" });
+  } catch (err) {
+    message = (err as Error).message;
+  }
+  expect(message).toMatch(/%3F/);
+  expect(message).not.toMatch(/cret/);
+});

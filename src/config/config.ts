@@ -1,4 +1,5 @@
 import path from "node:path";
+import proxyaddr from "proxy-addr";
 import { z } from "zod";
 
 /** The product extension URN of the seed documents' product; a deployment replacing it sets SCIM_EXTENSION_URN to it. */
@@ -9,7 +10,11 @@ const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"]
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default("0.0.0.0"),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    // Every URL Roster shows is built by appending to it: a query or fragment would end up in the middle.
+    .refine((v) => !/[?#]/.test(v) && !new URL(v).username, "must be an http:// or https:// URL without credentials, query or fragment, e.g. https://roster.example.com")
+    .optional(),
   DATABASE_URL: z
     .string()
     .default("sqlite:./data/roster.sqlite")
@@ -60,7 +65,17 @@ const environmentSchema = z.object({
    */
   TOKEN_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(2),
   /** Express "trust proxy": which hops' X-Forwarded-For is believed (per-IP limits key on the result). */
-  TRUST_PROXY: z.string().min(1).default("loopback, linklocal, uniquelocal"),
+  TRUST_PROXY: z
+    .string()
+    .default("loopback, linklocal, uniquelocal")
+    .transform((v, ctx) => {
+      try {
+        return parseTrustProxy(v);
+      } catch (err) {
+        ctx.issues.push({ code: "custom", input: v, message: `${(err as Error).message}; expected true, false, a hop count, or addresses and ranges such as "loopback, 10.0.0.0/8"` });
+        return z.NEVER;
+      }
+    }),
   /** Sessions, the replay cache and rate-limit counters in Redis instead of the database (unset: the database). */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0" }).optional(),
   /** Every key Roster writes in Redis starts with this (several deployments can share one Redis). */
@@ -98,9 +113,32 @@ export interface AppConfig {
 
 export class ConfigError extends Error {}
 
-/** Reads and validates the environment; the error names every bad variable. */
+/**
+ * `true`, `false`, a hop count, or a list of addresses, ranges and proxy-addr's names (loopback,
+ * linklocal, uniquelocal), as Express's "trust proxy" takes them. Surrounding spaces are ignored (` 1`
+ * is the hop count, not the address 0.0.0.1, which proxy-addr would make of it), and a number inside a
+ * list is refused for the same reason.
+ */
+export function parseTrustProxy(value: string): boolean | number | string {
+  const v = value.trim();
+  if (v === "true") return true;
+  if (v === "false") return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const entries = v.split(",").map((e) => e.trim());
+  if (entries.some((e) => !e)) throw new Error("an empty entry in the list");
+  const count = entries.find((e) => /^\d+$/.test(e));
+  if (count !== undefined) throw new Error(`"${count}" is not an address (a hop count stands alone)`);
+  proxyaddr.compile(entries); // throws "invalid IP address: …"
+  return entries.join(", ");
+}
+
+/**
+ * Reads and validates the environment; the error names every bad variable. An empty variable counts
+ * as unset (its default): `PORT=` in an env file or `PORT: ${PORT}` in a compose file made port 0 (any
+ * free port), and an empty rate limit or failure limit made 0, which turns the limit off.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = environmentSchema.safeParse(env);
+  const parsed = environmentSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== "")));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
@@ -144,7 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       authFailuresPerIp: e.AUTH_FAILURE_LIMIT_PER_IP,
     },
     tokenCacheMs: Math.round(e.TOKEN_CACHE_SECONDS * 1000),
-    trustProxy: e.TRUST_PROXY === "true" ? true : e.TRUST_PROXY === "false" ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_SECONDS * 1000),
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null,
   };
@@ -157,6 +195,9 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
     if (!file) throw new Error("sqlite: needs a file path, e.g. sqlite:./data/roster.sqlite");
     return { driver: "sqlite", file: file === ":memory:" ? file : path.resolve(file) };
   }
+  // Options such as ?ssl=true are not read: refused rather than dropped, so that nobody believes the
+  // connection uses them. Nothing of the URL is echoed (an unencoded ? or # may sit in a password).
+  if (/[?#]/.test(url)) throw new Error("options after ? or # are not supported (Roster would connect without them); a ? or # in a password must be written %3F or %23");
   const u = new URL(url);
   const driver = u.protocol === "mysql:" ? "mysql" : "mariadb";
   const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
