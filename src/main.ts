@@ -2,7 +2,7 @@ import "reflect-metadata";
 import http from "node:http";
 import { createApp } from "./app";
 import { bootstrapIfEmpty } from "./bootstrap";
-import { ConfigError, loadConfig } from "./config/config";
+import { ConfigError, loadConfig, unknownVariableWarnings } from "./config/config";
 import { createServices } from "./domain/services";
 import { openDatabase } from "./platform/boot";
 import { Database } from "./platform/database";
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  for (const warning of unknownVariableWarnings(process.env)) logger.warn(warning);
   const dataSource = await openDatabase(config);
   // REDIS_URL set: sessions, the replay cache and rate-limit counters live there; unreachable now → no start.
   const redis = config.redis

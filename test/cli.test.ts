@@ -106,3 +106,12 @@ test("help that was asked for goes to stdout (exit 0), one command's help is its
   expect(wrong.out).toEqual([]);
   expect(wrong.err).toMatch(/roster token create/);
 });
+
+test("a mistyped variable (DATABASE_URI) is named on stderr, stdout stays the command's own", async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(["org", "list"], { out: (l) => out.push(l), err: (l) => err.push(l) }, { DATABASE_URL: db.url, DATABASE_URI: "mariadb://elsewhere/roster", LOG_LEVEL: "silent" });
+  expect(code).toBe(0);
+  expect(err).toEqual(["warning: DATABASE_URI is not a Roster variable and is ignored; did you mean DATABASE_URL?"]);
+  expect(out.join("\n")).not.toMatch(/DATABASE_URI/);
+});

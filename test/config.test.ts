@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_SCIM_EXTENSION_URN, loadConfig, parseDatabaseUrl } from "../src/config/config";
+import { ConfigError, DEFAULT_SCIM_EXTENSION_URN, loadConfig, parseDatabaseUrl, unknownVariableWarnings } from "../src/config/config";
 
 test("defaults: SQLite under ./data, port 4000, PUBLIC_URL from the port", () => {
   const c = loadConfig({});
@@ -73,4 +73,13 @@ test("DATABASE_URL options (?ssl=true) are refused, not dropped, and nothing of 
   }
   expect(message).toMatch(/%3F/);
   expect(message).not.toMatch(/cret/);
+});
+
+test("variables that look like Roster's but are not read are named, with the one Roster reads", () => {
+  expect(unknownVariableWarnings({ DATABASE_URI: "mariadb://x/y", SCIM_MAX_RESULT: "10", port: "80", OAUTH_ALLOW_PRIVATE_JWKS_HOSTS: "true", PATH: "/bin", HOME: "/root", HOSTNAME: "h", REDIS_PORT: "tcp://10.0.0.1:6379", NODE_ENV: "production", DATABASE_URL: "sqlite:x" })).toEqual([
+    "DATABASE_URI is not a Roster variable and is ignored; did you mean DATABASE_URL?",
+    "OAUTH_ALLOW_PRIVATE_JWKS_HOSTS is no longer read: it was renamed ALLOW_PRIVATE_OUTBOUND_HOSTS",
+    "SCIM_MAX_RESULT is not a Roster variable and is ignored; did you mean SCIM_MAX_RESULTS?",
+    "port is not a Roster variable and is ignored; did you mean PORT?",
+  ]);
 });

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { DataSource } from "typeorm";
-import { ConfigError, loadConfig } from "../config/config";
+import { ConfigError, loadConfig, unknownVariableWarnings } from "../config/config";
 import { DomainError } from "../domain/shared/domain-error";
 import { createServices } from "../domain/services";
 import { openDatabase } from "../platform/boot";
@@ -48,6 +48,7 @@ export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv =
   let ds: DataSource | undefined;
   try {
     const config = loadConfig(env);
+    for (const warning of unknownVariableWarnings(env)) io.err(`warning: ${warning}`);
     ds = await openDatabase(config);
     // The server's rules for what an admin configures (OAUTH_ALLOW_HTTP_JWKS, ALLOW_PRIVATE_OUTBOUND_HOSTS) are the same here.
     await command.run(opts, createServices(new Database(ds), { oauth: { issuer: config.publicUrl, ...config.oauth }, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts }), io);

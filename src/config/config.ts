@@ -113,6 +113,12 @@ export interface AppConfig {
 
 export class ConfigError extends Error {}
 
+/** Every variable Roster reads (TEST_DATABASE_URL: the tests'). */
+export const KNOWN_VARIABLES: readonly string[] = [...Object.keys(environmentSchema.shape), "TEST_DATABASE_URL"];
+
+/** Variables Roster once read under another name. */
+const RENAMED_VARIABLES: Readonly<Record<string, string>> = { OAUTH_ALLOW_PRIVATE_JWKS_HOSTS: "ALLOW_PRIVATE_OUTBOUND_HOSTS" };
+
 /**
  * `true`, `false`, a hop count, or a list of addresses, ranges and proxy-addr's names (loopback,
  * linklocal, uniquelocal), as Express's "trust proxy" takes them. Surrounding spaces are ignored (` 1`
@@ -130,6 +136,37 @@ export function parseTrustProxy(value: string): boolean | number | string {
   if (count !== undefined) throw new Error(`"${count}" is not an address (a hop count stands alone)`);
   proxyaddr.compile(entries); // throws "invalid IP address: …"
   return entries.join(", ");
+}
+
+/** Levenshtein distance, for the near-miss names below. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * Variables that look like Roster's but are not read (`DATABASE_URI`, `SCIM_MAX_RESULT`, a renamed one):
+ * each would leave its setting at the default (for DATABASE_URI, a fresh SQLite file) without a word.
+ * One warning each, naming the variable Roster reads instead.
+ */
+export function unknownVariableWarnings(env: NodeJS.ProcessEnv): string[] {
+  const warnings: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (KNOWN_VARIABLES.includes(name)) continue;
+    const renamed = RENAMED_VARIABLES[name];
+    if (renamed) {
+      warnings.push(`${name} is no longer read: it was renamed ${renamed}`);
+      continue;
+    }
+    const nearest = KNOWN_VARIABLES.map((known) => ({ known, d: distance(name.toUpperCase(), known) })).sort((x, y) => x.d - y.d)[0]!;
+    if (nearest.d <= Math.min(2, Math.floor(nearest.known.length / 4))) warnings.push(`${name} is not a Roster variable and is ignored; did you mean ${nearest.known}?`);
+  }
+  return warnings;
 }
 
 /**
