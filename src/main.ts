@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, unknownVariableWarnings } from "./config/confi
 import { createServices } from "./domain/services";
 import { openDatabase } from "./platform/boot";
 import { Database } from "./platform/database";
+import { listen } from "./platform/listen";
 import { createLogger } from "./platform/logger";
 import { RedisConnection, redactRedisUrl } from "./platform/redis";
 
@@ -32,15 +33,17 @@ async function main(): Promise<void> {
       })
     : null;
   const services = createServices(new Database(dataSource), { provisioningLogRetention: config.scim.logRetention, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts });
-  const first = config.bootstrapDefaultOrganisation ? await bootstrapIfEmpty(services) : null;
   const app = await createApp({ config, services, logger });
   const server = http.createServer(app.handler);
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const port = await listen(server, config.port, config.host);
+  // Only once the port is ours: created before a failed listen (the port in use), the first start's
+  // secrets were never printed, and every later start found the organisation and printed none.
+  const first = config.bootstrapDefaultOrganisation ? await bootstrapIfEmpty(services) : null;
 
   const db = config.database.driver === "sqlite" ? `SQLite ${config.database.file}` : `${config.database.driver} ${config.database.host}:${config.database.port}/${config.database.database}`;
   const where = config.redis ? `${db}; sessions, replay cache and rate limits in Redis ${redactRedisUrl(config.redis.url)}` : db;
-  const lines = [`Roster is listening on port ${config.port} (${where})`, `  GraphQL: ${config.publicUrl}/graphql`, `  SCIM:    ${config.publicUrl}/scim/v2`, `  Admin:   ${config.publicUrl}/admin/`];
+  const lines = [`Roster is listening on port ${port} (${where})`, `  GraphQL: ${config.publicUrl}/graphql`, `  SCIM:    ${config.publicUrl}/scim/v2`, `  Admin:   ${config.publicUrl}/admin/`];
   if (first) {
     lines.push(
       "",

@@ -6,7 +6,7 @@ import net from "node:net";
 import path from "node:path";
 
 const root = path.resolve(__dirname, "../../..");
-const mainJs = path.join(root, "dist", "src", "main.js");
+export const mainJs = path.join(root, "dist", "src", "main.js");
 const lockDir = path.join(root, "dist", ".build-lock");
 
 function newestMtime(dir: string): number {
