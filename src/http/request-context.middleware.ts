@@ -35,9 +35,11 @@ export function beginRequest(logger: Logger, req: IncomingMessage, res: ServerRe
   res.setHeader("X-Request-Id", requestId);
   if (logger.isLevelEnabled("info")) {
     const started = process.hrtime.bigint();
+    // Read now: Express rewrites req.url under a mounted router (every /graphql request was logged as "/").
+    const path = (req.url ?? "").split("?")[0];
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      context.log.info({ method: req.method, path: (req.url ?? "").split("?")[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
+      context.log.info({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
     });
   }
   return context;
