@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, unknownVariableWarnings } from "./config/confi
 import { createServices } from "./domain/services";
 import { openDatabase } from "./platform/boot";
 import { Database } from "./platform/database";
-import { listen } from "./platform/listen";
+import { createHttpServer, listen } from "./platform/listen";
 import { createLogger } from "./platform/logger";
 import { RedisConnection, redactRedisUrl } from "./platform/redis";
 
@@ -34,8 +34,7 @@ async function main(): Promise<void> {
     : null;
   const services = createServices(new Database(dataSource), { provisioningLogRetention: config.scim.logRetention, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts });
   const app = await createApp({ config, services, logger });
-  const server = http.createServer(app.handler);
-  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+  const server = createHttpServer(app.handler, config.requestTimeoutMs);
   const port = await listen(server, config.port, config.host);
   // Only once the port is ours: created before a failed listen (the port in use), the first start's
   // secrets were never printed, and every later start found the organisation and printed none.

@@ -80,6 +80,8 @@ const environmentSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0" }).optional(),
   /** Every key Roster writes in Redis starts with this (several deployments can share one Redis). */
   REDIS_KEY_PREFIX: z.string().min(1).max(100).default("roster:"),
+  /** A request's headers and body must have arrived within this (408 and the connection closed otherwise): slow clients cannot hold connections for Node's 5 minutes. */
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   /** On SIGTERM, requests in flight get this long to finish before the process exits anyway. */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(30),
 });
@@ -107,6 +109,8 @@ export interface AppConfig {
   /** Express "trust proxy" setting. */
   trustProxy: boolean | number | string;
   shutdownTimeoutMs: number;
+  /** REQUEST_TIMEOUT_SECONDS in ms: receiving a request's headers and body. */
+  requestTimeoutMs: number;
   /** REDIS_URL and REDIS_KEY_PREFIX; null: everything shared lives in the database. */
   redis: { url: string; keyPrefix: string } | null;
 }
@@ -221,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenCacheMs: Math.round(e.TOKEN_CACHE_SECONDS * 1000),
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_SECONDS * 1000),
+    requestTimeoutMs: Math.round(e.REQUEST_TIMEOUT_SECONDS * 1000),
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null,
   };
 }

@@ -1,4 +1,4 @@
-import type http from "node:http";
+import http from "node:http";
 import type net from "node:net";
 
 /** Why the server could not listen, in one line naming the variable to change. */
@@ -32,4 +32,19 @@ export function listen(server: http.Server, port: number, host: string): Promise
       resolve((server.address() as net.AddressInfo).port);
     });
   });
+}
+
+/**
+ * The HTTP server with its timeouts set, not Node's defaults (headers within 60 s, the whole request
+ * within 300 s, checked every 30 s: a client sending its body a byte at a time held its connection
+ * 5 min 23 s). A request not received within requestTimeoutMs gets 408 and its connection is closed,
+ * checked every second. Idle keep-alive connections close after 65 s, longer than common load
+ * balancers' idle timeout (so the balancer, not Roster, closes them).
+ */
+export function createHttpServer(handler: http.RequestListener, requestTimeoutMs: number): http.Server {
+  const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) }, handler);
+  server.requestTimeout = requestTimeoutMs;
+  server.headersTimeout = requestTimeoutMs;
+  server.keepAliveTimeout = 65_000;
+  return server;
 }
