@@ -271,11 +271,14 @@ export class CustomFieldService {
   }
 
   /** Writes the validated values of one user, replacing only the fields named. */
-  async writeValues(ctx: RequestContext & { manager: NonNullable<RequestContext["manager"]> }, userId: string, values: Map<CustomFieldDefinition, CanonicalValue[]>): Promise<void> {
+  async writeValues(ctx: RequestContext & { manager: NonNullable<RequestContext["manager"]> }, userId: string, values: Map<CustomFieldDefinition, CanonicalValue[]>, options: { creating?: boolean } = {}): Promise<void> {
     if (values.size === 0) return;
     // Deferred statements (sent with the transaction's next one): nothing here is read back.
     const fieldIds = [...values.keys()].map((d) => d.id);
-    await this.db.write(ctx, `DELETE FROM custom_field_values WHERE userId = ? AND fieldId IN (${Database.placeholders(fieldIds.length)})`, [userId, ...fieldIds]);
+    // A new user has no values to delete, and the DELETE would gap-lock the index's end, where every
+    // new user's rows go (ids are time-ordered): concurrent creates then deadlocked on their INSERTs.
+    if (!options.creating)
+      await this.db.write(ctx, `DELETE FROM custom_field_values WHERE userId = ? AND fieldId IN (${Database.placeholders(fieldIds.length)})`, [userId, ...fieldIds]);
     const rows: unknown[][] = [];
     for (const [def, list] of values)
       list.forEach((v, position) => rows.push([newId(), ctx.organisationId, userId, def.id, position, v.value, customValueKey(v.value), v.valueNumber]));

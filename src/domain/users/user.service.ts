@@ -774,7 +774,7 @@ export class UserService {
       if (!creating) await this.db.write(tx, "DELETE FROM role_assignments WHERE userId = ?", [user.id]);
       if (c.resolvedRoles.length) await this.insertRows(tx, "role_assignments", c.resolvedRoles.map((r) => ({ userId: user.id, roleId: r.id, organisationId: tx.organisationId })));
     }
-    if (c.validatedCustomFields?.size) await this.customFields.writeValues(tx, user.id, c.validatedCustomFields);
+    if (c.validatedCustomFields?.size) await this.customFields.writeValues(tx, user.id, c.validatedCustomFields, { creating });
     return { contacts: rows };
   }
 
