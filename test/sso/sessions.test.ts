@@ -182,6 +182,12 @@ describe("sessions: stored in the database, ended by deactivation", () => {
       const created = await app.services.users.findByUserName(t.ctx, name);
       // Okta's usual attribute statements name the user.
       expect(created).toMatchObject({ givenName: "Zoë", familyName: "Okta", displayName: "Zoë Okta" });
+      // Names longer than their columns are cut, not a refused sign-in (128 + 1 + 128 joined is 257).
+      const long = `jit-long${Date.now()}@acme.test`;
+      const given = "G".repeat(128);
+      const longSignIn = await samlSignIn(app, t, key, long, {}, { firstName: given, lastName: "F".repeat(300), email: long });
+      expect(longSignIn.response.status).toBe(303);
+      expect(await app.services.users.findByUserName(t.ctx, long)).toMatchObject({ givenName: given, familyName: "F".repeat(255), displayName: `${given} ${"F".repeat(126)}` });
       const ev = (await app.services.audit.list(t.ctx, { action: "user.created", resourceId: created!.id }, { first: 1 })).items[0];
       expect(ev.source).toBe("sso");
       // An identity that cannot become a user (a NameID longer than a userName may be): refused like

@@ -49,6 +49,9 @@ describe("names for a just-in-time user", () => {
     expect(identityFromSaml(saml, { nameID: "g@x.test", attributes: entraAttrs })).toMatchObject({ ok: true, identity: { givenName: "Grace", familyName: "Hopper", displayName: "Grace H." } });
     expect(identityFromSaml(saml, { nameID: "n@x.test" })).toMatchObject({ ok: true, identity: { givenName: null, familyName: null } });
   });
+  test("a name that is not text Roster can store (U+0000, a lone surrogate, which an id_token's JSON can carry) is no name", () => {
+    expect(identityFromOidc(entra(), { tid: "t1", oid: "o1", given_name: "Ada\u0000", family_name: "\ud800x", name: "ok" })).toMatchObject({ ok: true, identity: { givenName: null, familyName: null, displayName: "ok" } });
+  });
   test("OIDC: given_name and family_name", () => {
     expect(identityFromOidc(entra(), { tid: "t1", oid: "o1", given_name: "Ada", family_name: "Lovelace", name: "Ada L." })).toMatchObject({ ok: true, identity: { givenName: "Ada", familyName: "Lovelace", displayName: "Ada L." } });
   });

@@ -1,3 +1,4 @@
+import { isStorableText } from "../shared/storable-text";
 import type { OidcSettings, SamlSettings } from "./identity-provider.entity";
 
 /** Who the IdP says signed in, reduced to what matching needs; built only from verified messages. */
@@ -37,9 +38,10 @@ export type IdentityResult = { ok: true; identity: VerifiedIdentity } | { ok: fa
 const WS_CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims";
 const MS_CLAIMS = "http://schemas.microsoft.com/identity/claims";
 
+/** A claim or attribute as text; none when absent, blank, or not text Roster can store (U+0000, a lone surrogate: an id_token's JSON can carry both). */
 const str = (v: unknown): string | null => {
   if (Array.isArray(v)) v = v[0];
-  return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
+  return typeof v === "string" && v.trim() !== "" && isStorableText(v) ? v.trim() : null;
 };
 
 /** From a SAML assertion whose signature, audience, recipient and lifetime were already verified. */

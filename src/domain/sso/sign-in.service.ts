@@ -6,7 +6,7 @@ import type { RoleService } from "../roles/role.service";
 import { DomainError } from "../shared/domain-error";
 import { lowerCaseKey } from "../shared/normalise";
 import { User } from "../users/user.entity";
-import type { UserService } from "../users/user.service";
+import { TEXT_FIELDS, type UserService } from "../users/user.service";
 import type { IdentityProvider } from "./identity-provider.entity";
 import type { RefusalReason, VerifiedIdentity } from "./identity";
 
@@ -141,10 +141,18 @@ export class SignInService {
     return this.users.create(ctx, {
       userName,
       externalId: byExternalId ? identity.identifier : undefined,
-      displayName: identity.displayName ?? ([identity.givenName, identity.familyName].filter(Boolean).join(" ") || undefined),
-      givenName: identity.givenName ?? undefined,
-      familyName: identity.familyName ?? undefined,
+      // Names are shown, not matched: cut to their columns' sizes rather than refuse the sign-in.
+      displayName: fit(identity.displayName ?? [identity.givenName, identity.familyName].filter(Boolean).join(" "), TEXT_FIELDS.displayName),
+      givenName: fit(identity.givenName, TEXT_FIELDS.givenName),
+      familyName: fit(identity.familyName, TEXT_FIELDS.familyName),
       emails: identity.email ? [{ value: identity.email, type: "work", primary: true }] : undefined,
     });
   }
+}
+
+/** `text` cut to `max` characters (code points), or undefined when there is none. */
+function fit(text: string | null, max: number): string | undefined {
+  if (!text) return undefined;
+  const chars = [...text];
+  return chars.length > max ? chars.slice(0, max).join("").trimEnd() : text;
 }

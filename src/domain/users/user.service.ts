@@ -33,7 +33,7 @@ export interface ContactInput {
 }
 
 /** Plain text attributes of a user, with their maximum lengths (the column sizes). */
-const TEXT_FIELDS = {
+export const TEXT_FIELDS = {
   displayName: 255,
   nickName: 255,
   nameFormatted: 512,
