@@ -37,6 +37,17 @@ describe("access tokens", () => {
     expect(refused.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
   });
 
+  test("a check that read the token before a revocation through this instance committed does not keep it trusted", async () => {
+    const { secret } = await app.services.tokens.create(t.ctx, { name: "in flight", scope: "admin" });
+    const inFlight = app.services.tokens.check(secret, "admin"); // reads the row, as it was before the revocation
+    app.services.tokens.forget({ tokenId: "the revocation, committing meanwhile" });
+    expect(await inFlight).toMatchObject({ ok: true });
+    app.queries.reset();
+    expect(await app.services.tokens.check(secret, "admin")).toMatchObject({ ok: true });
+    // Read again, not answered from what the in-flight check read (it was not cached).
+    expect(app.queries.statements.filter((q) => /FROM access_tokens/.test(q))).toHaveLength(1);
+  });
+
   test("another organisation's token cannot be revoked or seen", async () => {
     const theirs = (await app.gql<{ accessTokens: { id: string }[] }>(other.adminToken, `{ accessTokens { id } }`)).data!.accessTokens[0];
     const r = await app.gql(t.adminToken, `mutation($id: ID!) { revokeAccessToken(id: $id) { id } }`, { id: theirs.id });

@@ -186,6 +186,20 @@ test("an accepted token is trusted for TOKEN_CACHE_SECONDS at most, and never pa
   expect(await long.accessTokens.verify(expiring)).toMatchObject({ ok: false, reason: "expired" });
 });
 
+test("a check that read the client before a revocation through this instance committed does not keep accepting the token", async () => {
+  const { clientId, secret } = await newClient(app, tenant, "in flight");
+  const token = await clientCredentialsToken(app, clientId, secret);
+  const issuer = app.services.accessTokens;
+  issuer.forget({ clientId });
+  const inFlight = issuer.verify(token); // reads the key and the client, as they were before the revocation
+  issuer.forget({ clientId }); // the revocation's forget, at its commit
+  expect(await inFlight).toMatchObject({ ok: true });
+  app.queries.reset();
+  expect(await issuer.verify(token)).toMatchObject({ ok: true });
+  // Checked again, not answered from what the in-flight check read (it was not cached).
+  expect(app.queries.statements.filter((q) => /oauth_client/.test(q))).toHaveLength(1);
+});
+
 test("wrong secret and unknown client → 401 invalid_client with a Basic challenge; unknown clients leave no audit event", async () => {
   const { client, clientId } = await newClient(app, tenant, "wrong secret");
   const before = await app.dataSource.getRepository(AuditEvent).countBy({ action: "oauth.token.refused" });

@@ -95,8 +95,12 @@ export class AccessTokenIssuer {
     private readonly cacheMs = DEFAULT_TOKEN_CACHE_MS,
   ) {}
 
+  /** Moves at every `forget`: a check that began before it may not cache what it read. */
+  private generation = 0;
+
   /** Forgets the accepted tokens of one client (by its public id), or of every client of an organisation. */
   forget(match: { clientId?: string; organisationId?: string }): void {
+    this.generation++;
     for (const [token, entry] of this.checked) {
       if (entry.check.client.clientId === match.clientId || entry.check.client.organisationId === match.organisationId) this.checked.delete(token);
     }
@@ -135,8 +139,10 @@ export class AccessTokenIssuer {
     const now = Date.now();
     const cached = this.checked.get(token);
     if (cached && cached.until > now) return cached.check;
+    const generation = this.generation;
     const check = await this.verifyNow(token);
-    if (check.ok && this.cacheMs > 0) {
+    // A revocation that committed while this check read the client forgot before this could cache.
+    if (check.ok && this.cacheMs > 0 && generation === this.generation) {
       if (this.checked.size >= MAX_CACHED_ACCESS_TOKENS) this.checked.clear();
       this.checked.set(token, { check, until: Math.min(now + this.cacheMs, (check.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000) });
     } else if (cached) this.checked.delete(token);

@@ -57,8 +57,12 @@ export class TokenService {
     private readonly cacheMs = DEFAULT_TOKEN_CACHE_MS,
   ) {}
 
+  /** Moves at every `forget`: a read that began before it may not cache what it read. */
+  private generation = 0;
+
   /** Forgets cached checks of one token, or of every token of an organisation (its settings changed). */
   forget(match: { tokenId?: string; organisationId?: string }): void {
+    this.generation++;
     for (const [hash, entry] of this.checked) {
       if (entry.token.id === match.tokenId || entry.token.organisationId === match.organisationId) this.checked.delete(hash);
     }
@@ -159,6 +163,7 @@ export class TokenService {
     const now = Date.now();
     const cached = this.checked.get(hash);
     if (cached && cached.until > now) return cached.token;
+    const generation = this.generation;
     // Plain SQL: this runs on every SCIM and GraphQL request the cache does not answer.
     const [row] = await this.db.rows(
       undefined,
@@ -167,7 +172,8 @@ export class TokenService {
     );
     if (!row) return undefined; // unknown secrets are never cached: guesses must not fill memory
     const token = tokenFromRow(row);
-    if (this.cacheMs > 0) {
+    // A revocation that committed while this read forgot before this could cache.
+    if (this.cacheMs > 0 && generation === this.generation) {
       if (this.checked.size >= MAX_CACHED_TOKENS) this.checked.clear();
       this.checked.set(hash, { token, until: now + this.cacheMs });
     }
