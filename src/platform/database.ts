@@ -121,7 +121,7 @@ export class Database {
    */
   async write(ctx: { manager?: EntityManager } | undefined, sql: string, params: unknown[] = []): Promise<void> {
     const pipeline = pipelineOf(ctx?.manager);
-    if (pipeline) pipeline.defer(sql, params.map((v) => this.bindable(v)));
+    if (pipeline) await pipeline.defer(sql, params.map((v) => this.bindable(v)));
     else await this.rows(ctx, sql, params);
   }
 

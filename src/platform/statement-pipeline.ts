@@ -19,8 +19,23 @@ interface MysqlConnection {
  * the first error, which fails the transaction (rolled back) like any statement would.
  * Values are bound by mysql2's escaping exactly as in single statements.
  */
+/**
+ * Deferred statements are sent once they hold about this many characters of SQL and values: one
+ * multi-statement query must stay under the server's max_allowed_packet (16 MiB on MariaDB 10.11, 64 MiB
+ * on MySQL 8), and a character takes up to three bytes of UTF-8, or two escaped.
+ */
+export const MAX_DEFERRED_CHARS = 1 << 20;
+
+/** A statement's size in characters, roughly: its text and its values. */
+export function statementChars(sql: string, params: unknown[]): number {
+  let n = sql.length;
+  for (const p of params) n += typeof p === "string" || Buffer.isBuffer(p) ? p.length : 8;
+  return n;
+}
+
 export class StatementPipeline {
   private pending: { sql: string; params: unknown[] }[] = [];
+  private pendingChars = 0;
   private started = false;
 
   constructor(
@@ -30,10 +45,15 @@ export class StatementPipeline {
     this.pending.push({ sql: "START TRANSACTION", params: [] });
   }
 
-  /** A write whose result is not needed now: sent with the next statement (or the COMMIT). */
-  defer(sql: string, params: unknown[]): void {
+  /**
+   * A write whose result is not needed now: sent with the next statement (or the COMMIT), or at once
+   * with what waits when they add up to MAX_DEFERRED_CHARS (a deletion's thousands of audit events).
+   */
+  async defer(sql: string, params: unknown[]): Promise<void> {
     this.dataSource.logger.logQuery(sql, params, this.runner);
     this.pending.push({ sql, params });
+    this.pendingChars += statementChars(sql, params);
+    if (this.pendingChars >= MAX_DEFERRED_CHARS) await this.send(this.pending.splice(0));
   }
 
   /** Runs `sql` after everything deferred, in one round trip; its own result is returned. */
@@ -66,10 +86,12 @@ export class StatementPipeline {
 
   async rollback(): Promise<void> {
     this.pending = [];
+    this.pendingChars = 0;
     if (this.started) await this.send([{ sql: "ROLLBACK", params: [] }]);
   }
 
   private async send(batch: { sql: string; params: unknown[] }[]): Promise<unknown[]> {
+    this.pendingChars = 0; // every caller sends all that waited
     const connection = (await this.runner.connect()) as MysqlConnection;
     if (batch.some((s) => s.sql === "START TRANSACTION")) this.started = true;
     const text = batch.map((s) => (s.params.length ? connection.format(s.sql, s.params) : s.sql)).join(";\n");

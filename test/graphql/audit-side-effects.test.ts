@@ -91,3 +91,19 @@ describe("audit trail: the effects of a deletion on other resources", () => {
     expect(await history(other)).toHaveLength(1);
   });
 });
+
+test("deleting a custom field whose holders hold 17 MB of values: one event per holder, in statements that fit the server's max_allowed_packet (16 MiB on MariaDB)", async () => {
+  const tenant = await app.tenant();
+  await app.services.customFields.define(tenant.ctx, { key: "notes", label: "Notes", type: "string", multiValued: true });
+  const values = (i: number) => Array.from({ length: 100 }, (_, k) => `${i}-${k}-${"n".repeat(2000)}`);
+  const holders: string[] = [];
+  for (let i = 0; i < 85; i += 5)
+    holders.push(...(await Promise.all(Array.from({ length: 5 }, (_, k) => app.services.users.create(tenant.ctx, { userName: `big-${i + k}@x.test`, customFields: { notes: values(i + k) } })))).map((u) => u.id));
+  const r = await app.gql(tenant.adminToken, `mutation { deleteCustomField(key: "notes") }`);
+  expect(r.errors).toBeUndefined();
+  expect((await app.services.customFields.list(tenant.ctx)).map((d) => d.key)).not.toContain("notes");
+  const events = await app.services.audit.list(tenant.ctx, { action: "user.updated" }, { first: 100 }, { count: true });
+  expect(events.totalCount).toBe(85);
+  const one = events.items.find((e) => e.resourceId === holders[3])!;
+  expect((one.changes?.["customFields.notes"]?.before as string[])[99]).toBe(values(3)[99]);
+});

@@ -1,5 +1,6 @@
 import { In } from "typeorm";
 import type { Database } from "../../platform/database";
+import { MAX_DEFERRED_CHARS, statementChars } from "../../platform/statement-pipeline";
 import { newTimeOrderedId } from "../../platform/ids";
 import type { ChangeSource, RequestContext } from "../../platform/request-context";
 import { type CountOption, type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
@@ -88,10 +89,22 @@ export class AuditService {
       await this.db.afterCommit(ctx, async () => types.forEach((type) => this.onChanged.forEach((hook) => hook(ctx.organisationId, type))));
     }
     const occurredAt = new Date();
-    for (let i = 0; i < records.length; i += 1000) {
-      const batch = records.slice(i, i + 1000);
-      await this.db.write(ctx, `${INSERT_EVENTS} ${batch.map(() => EVENT_ROW).join(", ")}`, batch.flatMap((record) => eventValues(ctx, record, occurredAt)));
+    // A thousand events a statement, fewer when their changes are large (a deleted custom field's
+    // values, 200 KB a holder): one statement must fit the server's max_allowed_packet.
+    let rows: unknown[][] = [];
+    let chars = 0;
+    const insert = async () => {
+      if (rows.length) await this.db.write(ctx, `${INSERT_EVENTS} ${rows.map(() => EVENT_ROW).join(", ")}`, rows.flat());
+      rows = [];
+      chars = 0;
+    };
+    for (const record of records) {
+      const values = eventValues(ctx, record, occurredAt);
+      rows.push(values);
+      chars += statementChars(EVENT_ROW, values);
+      if (rows.length >= 1000 || chars >= MAX_DEFERRED_CHARS) await insert();
     }
+    await insert();
   }
 
   async list(ctx: RequestContext, query: AuditQuery, page: CursorPage, options: CountOption = {}): Promise<CursorSlice<AuditEvent>> {
