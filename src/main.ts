@@ -24,7 +24,11 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   for (const warning of unknownVariableWarnings(process.env)) logger.warn(warning);
-  const dataSource = await openDatabase(config);
+  const db = config.database.driver === "sqlite" ? `SQLite ${config.database.file}` : `${config.database.driver} ${config.database.host}:${config.database.port}/${config.database.database}`;
+  // "connect ETIMEDOUT" or "Unknown database" alone named neither the variable nor the server.
+  const dataSource = await openDatabase(config).catch((err: unknown) => {
+    throw new Error(`could not open the database, ${db} (DATABASE_URL): ${err instanceof Error ? err.message : String(err)}`);
+  });
   // REDIS_URL set: sessions, the replay cache and rate-limit counters live there; unreachable now → no start.
   const redis = config.redis
     ? await RedisConnection.connect(config.redis.url, config.redis.keyPrefix, (err) => logger.warn({ err: { message: (err as Error)?.message } }, "redis connection error")).catch(async (err: unknown) => {
@@ -40,7 +44,6 @@ async function main(): Promise<void> {
   // secrets were never printed, and every later start found the organisation and printed none.
   const first = config.bootstrapDefaultOrganisation ? await bootstrapIfEmpty(services) : null;
 
-  const db = config.database.driver === "sqlite" ? `SQLite ${config.database.file}` : `${config.database.driver} ${config.database.host}:${config.database.port}/${config.database.database}`;
   const where = config.redis ? `${db}; sessions, replay cache and rate limits in Redis ${redactRedisUrl(config.redis.url)}` : db;
   const lines = [`Roster is listening on port ${port} (${where})`, `  GraphQL: ${config.publicUrl}/graphql`, `  SCIM:    ${config.publicUrl}/scim/v2`, `  Admin:   ${config.publicUrl}/admin/`];
   if (first) {

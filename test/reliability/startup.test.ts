@@ -66,3 +66,17 @@ test("HOST that is not an address of this machine: one line naming HOST, exit 1"
   expect(failed.code).toBe(1);
   expect(failed.output.trim()).toBe("Roster failed to start: 192.0.2.1 is not an address of this machine (HOST)");
 });
+
+test("a database Roster cannot open: one line naming DATABASE_URL and the server (never the password), exit 1", async () => {
+  const port = String(await freePort());
+  const missing = await runToExit({ DATABASE_URL: "mariadb://root@127.0.0.1:3306/roster_no_such_database", PORT: port, BOOTSTRAP_DEFAULT_ORG: "false" });
+  expect(missing.code).toBe(1);
+  expect(missing.output.trim()).toMatch(/^Roster failed to start: could not open the database, mariadb 127\.0\.0\.1:3306\/roster_no_such_database \(DATABASE_URL\): Unknown database 'roster_no_such_database'$/);
+  const wrongPassword = await runToExit({ DATABASE_URL: "mariadb://root:s3cret-pw@127.0.0.1:3306/test", PORT: port, BOOTSTRAP_DEFAULT_ORG: "false" });
+  expect(wrongPassword.code).toBe(1);
+  expect(wrongPassword.output.trim()).toMatch(/^Roster failed to start: could not open the database, mariadb 127\.0\.0\.1:3306\/test \(DATABASE_URL\): Access denied/);
+  expect(wrongPassword.output).not.toContain("s3cret-pw");
+  const notADirectory = await runToExit({ DATABASE_URL: `sqlite:${mainJs}/roster.sqlite`, PORT: port, BOOTSTRAP_DEFAULT_ORG: "false" });
+  expect(notADirectory.code).toBe(1);
+  expect(notADirectory.output.trim()).toMatch(/^Roster failed to start: could not open the database, SQLite .*roster\.sqlite \(DATABASE_URL\): /);
+});
