@@ -43,9 +43,11 @@ export function dataSourceOptions(db: DatabaseConfig, extras: DataSourceExtras =
       database: db.file,
       enableWAL: db.file !== ":memory:",
       timeout: 10_000,
-      prepareDatabase: (sqlite: { pragma(s: string): unknown }) => {
+      prepareDatabase: (sqlite: { pragma(s: string): unknown; function(name: string, options: { deterministic: boolean }, fn: (v: unknown) => unknown): unknown }) => {
         sqlite.pragma("foreign_keys = ON");
         sqlite.pragma("synchronous = NORMAL");
+        // Case-insensitive filters on text without a key column (SqlWhereBuilder.folded): SQLite's own LOWER folds ASCII only.
+        sqlite.function("roster_lower", { deterministic: true }, (v) => (typeof v === "string" ? v.toLowerCase() : v));
       },
     };
   }

@@ -352,6 +352,27 @@ describe("users through GraphQL", () => {
   });
 });
 
+describe("free-text search on names", () => {
+  test("finds a name typed as it is shown, in any case, and accents count, the same on both databases", async () => {
+    const tenant = await app.tenant();
+    const people: [string, string, string][] = [["ångström@names.test", "Ånders", "Ångström"], ["angstrom@names.test", "Anders", "Angstrom"], ["zoe@names.test", "ZOË", "Łódź"]];
+    for (const [userName, givenName, familyName] of people) await app.services.users.create(tenant.ctx, { userName, givenName, familyName, displayName: `${givenName} ${familyName}` });
+    const found = async (text: string) => {
+      const r = await app.gql<{ users: { nodes: { userName: string }[] } }>(tenant.adminToken, `query($t: String) { users(filter: { text: $t }) { nodes { userName } } }`, { t: text });
+      expect(r.errors).toBeUndefined();
+      return r.data!.users.nodes.map((n) => n.userName).sort();
+    };
+    expect(await found("Łódź")).toEqual(["zoe@names.test"]);
+    expect(await found("łÓDŹ")).toEqual(["zoe@names.test"]);
+    expect(await found("zoë")).toEqual(["zoe@names.test"]);
+    expect(await found("ÅNGSTRÖM")).toEqual(["ångström@names.test"]);
+    expect(await found("Angstrom")).toEqual(["angstrom@names.test"]);
+    // The same columns through a SCIM filter.
+    const scim = await fetch(`${app.url}/scim/v2/Users?filter=${encodeURIComponent('name.givenName co "ånd"')}`, { headers: { authorization: `Bearer ${tenant.scimToken}` } });
+    expect(((await scim.json()) as { Resources: { userName: string }[] }).Resources.map((u) => u.userName)).toEqual(["ångström@names.test"]);
+  });
+});
+
 describe("a document of several mutations", () => {
   // Mutations run one after another, each with its selection: each sees what the ones before it wrote.
   test("a later mutation's selection shows what an earlier one changed (users, roles, custom values)", async () => {

@@ -98,6 +98,17 @@ export class SqlWhereBuilder {
     }
   }
 
+  /**
+   * A text column lower-cased for a case-insensitive comparison with a value lower-cased in
+   * JavaScript, accents counting, the same on both databases: SQLite's LOWER folds ASCII only ("ZOË"
+   * stayed "zoË", and a search typed as shown found nothing), and MariaDB's _ci collations ignored
+   * accents ("Angstrom" found "Ångström"). SQLite: roster_lower, JavaScript's toLowerCase (registered
+   * on every connection, see data-source.ts); MariaDB: LOWER compared byte for byte.
+   */
+  private folded(col: string): string {
+    return this.dialect === "mysql" ? `CONVERT(LOWER(${col}) USING utf8mb4) COLLATE utf8mb4_bin` : `roster_lower(${col})`;
+  }
+
   comparison(spec: ColumnSpec, op: Comparison, value: ScalarValue): string {
     const col = spec.column;
     if (op === "pr") return spec.type === "string" ? `(${col} IS NOT NULL AND ${col} <> '')` : `${col} IS NOT NULL`;
@@ -123,7 +134,7 @@ export class SqlWhereBuilder {
       // A whole key column holds what the pattern is matched against, compared byte for byte on both
       // databases, and its index serves `sw`: LOWER(column) read every row of the organisation.
       if (!spec.caseExact && spec.keyColumn && spec.keyLength === undefined) return `${spec.keyColumn} LIKE ${this.param((spec.keyOf ?? caseInsensitiveKey)(pattern))} ${escapeClause}`;
-      if (!spec.caseExact) return `LOWER(${col}) LIKE ${this.param(pattern.toLowerCase())} ${escapeClause}`;
+      if (!spec.caseExact) return `${this.folded(col)} LIKE ${this.param(pattern.toLowerCase())} ${escapeClause}`;
       if (this.dialect === "mysql") return `${col} LIKE BINARY ${this.param(pattern)} ${escapeClause}`;
       // SQLite's LIKE ignores ASCII case: GLOB is its case-sensitive matcher.
       const glob = text.replace(/[[\]*?]/g, (c) => `[${c}]`);
@@ -134,11 +145,11 @@ export class SqlWhereBuilder {
       if (spec.keyColumn) {
         const key = (spec.keyOf ?? caseInsensitiveKey)(text);
         const byKey = `${spec.keyColumn} ${sqlOp} ${this.param(key)}`;
-        if (op === "eq") return spec.keyLength !== undefined && key.length >= spec.keyLength ? `(${byKey} AND LOWER(${col}) = ${this.param(text.toLowerCase())})` : byKey;
+        if (op === "eq") return spec.keyLength !== undefined && key.length >= spec.keyLength ? `(${byKey} AND ${this.folded(col)} = ${this.param(text.toLowerCase())})` : byKey;
         // Ordering by a whole key: the order of the key index, the same on both databases.
         if (spec.keyLength === undefined) return byKey;
       }
-      return `LOWER(${col}) ${sqlOp} ${this.param(text.toLowerCase())}`;
+      return `${this.folded(col)} ${sqlOp} ${this.param(text.toLowerCase())}`;
     }
     const exact = this.dialect === "mysql" ? `${col} ${sqlOp} BINARY ${this.param(text)}` : `${col} ${sqlOp} ${this.param(text)}`;
     if (op === "eq" && spec.exactKeyColumn) return `(${spec.exactKeyColumn} = ${this.param(lowerCaseKey(text))} AND ${exact})`;
