@@ -373,6 +373,22 @@ describe("free-text search on names", () => {
   });
 });
 
+test("profileUrl is an http(s) URL: a javascript: or data: link, which a front end would render, is refused (GraphQL and SCIM)", async () => {
+  const tenant = await app.tenant();
+  for (const url of ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>", "//evil.example/p", "vbscript:x"]) {
+    const r = await createUser(tenant.adminToken, { userName: `link-${Math.random()}@x.test`, profileUrl: url });
+    expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "profileUrl" });
+  }
+  const scim = await fetch(`${app.url}/scim/v2/Users`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${tenant.scimToken}`, "content-type": "application/scim+json" },
+    body: JSON.stringify({ userName: "scim-link@x.test", profileUrl: "javascript:alert(1)" }),
+  });
+  expect(scim.status).toBe(400);
+  expect(((await scim.json()) as { scimType?: string }).scimType).toBe("invalidValue");
+  expect((await createUser(tenant.adminToken, { userName: "ok-link@x.test", profileUrl: "HTTPS://example.test/p" })).errors).toBeUndefined();
+});
+
 describe("a document of several mutations", () => {
   // Mutations run one after another, each with its selection: each sees what the ones before it wrote.
   test("a later mutation's selection shows what an earlier one changed (users, roles, custom values)", async () => {

@@ -958,6 +958,8 @@ export function validateChanges(input: UserChanges): ValidatedChanges {
     if (v !== null && typeof v !== "string") throw invalidInput(f, `${f} must be text`);
     const t = blankToNull(v);
     if (t && characterCount(t) > TEXT_FIELDS[f]) throw invalidInput(f, `${f} is at most ${TEXT_FIELDS[f]} characters`);
+    // A front end renders it as a link: javascript:, data: and the like would run in the reader's page.
+    if (f === "profileUrl" && t && !/^https?:\/\/[^\s/]/i.test(t)) throw invalidInput(f, "profileUrl must be an http:// or https:// URL");
     c[f] = t ?? null;
   }
   if (input.managerId !== undefined) c.managerId = blankToNull(input.managerId) ?? null;
