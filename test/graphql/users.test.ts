@@ -389,6 +389,14 @@ test("profileUrl is an http(s) URL: a javascript: or data: link, which a front e
   expect((await createUser(tenant.adminToken, { userName: "ok-link@x.test", profileUrl: "HTTPS://example.test/p" })).errors).toBeUndefined();
 });
 
+test("a bad item of a list of inputs is named down to its field, with the constraint's message", async () => {
+  const tenant = await app.tenant();
+  const bad = async (input: Record<string, unknown>) => (await createUser(tenant.adminToken, { userName: `items-${Math.random()}@x.test`, ...input })).errors?.[0];
+  expect(await bad({ emails: [{ value: "ok@x.test" }, { value: "not-an-email" }] })).toMatchObject({ message: expect.stringMatching(/email/), extensions: { code: "BAD_USER_INPUT", field: "emails.1.value" } });
+  expect(await bad({ addresses: [{ country: "c".repeat(100) }] })).toMatchObject({ message: expect.stringMatching(/country/), extensions: { field: "addresses.0.country" } });
+  expect(await bad({ title: "t".repeat(300) })).toMatchObject({ extensions: { field: "title" } });
+});
+
 describe("a document of several mutations", () => {
   // Mutations run one after another, each with its selection: each sees what the ones before it wrote.
   test("a later mutation's selection shows what an earlier one changed (users, roles, custom values)", async () => {

@@ -40,10 +40,18 @@ export function formatGraphqlError(logger: Logger) {
       };
     }
     if (original instanceof ArgumentValidationError) {
-      const first = original.extensions.validationErrors?.[0] as { property?: string; constraints?: Record<string, string>; children?: { property: string; constraints?: Record<string, string> }[] } | undefined;
-      const child = first?.children?.[0];
-      const field = child ? `${first?.property}.${child.property}` : first?.property;
-      const message = Object.values(child?.constraints ?? first?.constraints ?? {})[0] ?? "invalid input";
+      // Down to the constraint that failed: an item of a list of inputs is two levels below its list
+      // (emails → 1 → value), and stopping above it said "invalid input" on "emails.1".
+      type Failure = { property?: string; constraints?: Record<string, string>; children?: Failure[] };
+      const path: string[] = [];
+      let failure = original.extensions.validationErrors?.[0] as Failure | undefined;
+      while (failure) {
+        if (failure.property !== undefined) path.push(failure.property);
+        if (failure.constraints && Object.keys(failure.constraints).length) break;
+        failure = failure.children?.[0];
+      }
+      const field = path.join(".");
+      const message = Object.values(failure?.constraints ?? {})[0] ?? "invalid input";
       return { message, locations: formatted.locations, path: formatted.path, extensions: { code: "BAD_USER_INPUT", ...(field ? { field } : {}) } };
     }
     if (isDatabaseUnavailable(original)) {
