@@ -111,7 +111,8 @@ describe("users through GraphQL", () => {
     expect(r.errors).toBeUndefined();
     expect(r.data!.updateUser).toMatchObject({ displayName: null, title: "Eng", version: 2, emails: [{ value: "new@acme.test", primary: true }] });
     const stale = await app.gql(t.adminToken, `mutation($id: ID!) { updateUser(id: $id, input: { title: "x" }, expectedVersion: 1) { id } }`, { id: u.id });
-    expect(stale.errors?.[0].extensions?.code).toBe("CONFLICT");
+    // A conflict a UI tells from a uniqueness clash without parsing the message, with the version to read again.
+    expect(stale.errors?.[0].extensions).toEqual({ code: "CONFLICT", reason: "VERSION_MISMATCH", currentVersion: 2 });
   });
 
   test("deactivate and reactivate are audited as such", async () => {

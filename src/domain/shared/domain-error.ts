@@ -12,6 +12,8 @@ export interface DomainErrorDetails {
   field?: string;
   /** The kind of resource concerned (e.g. `User`, `Group`). */
   resource?: string;
+  /** VERSION_MISMATCH: the version the resource is at, to read it again or show who changed it. */
+  currentVersion?: number;
 }
 
 export class DomainError extends Error {

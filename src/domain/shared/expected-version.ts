@@ -8,5 +8,5 @@ export function assertExpectedVersion(resource: "User" | "Group", id: string, ve
   if (expected === undefined) return;
   if (typeof expected === "number" ? expected === version : expected.includes(version)) return;
   const wanted = typeof expected === "number" ? String(expected) : expected.join(" or ") || "a version it can have";
-  throw new DomainError("VERSION_MISMATCH", `${resource.toLowerCase()} ${id} is at version ${version}, not ${wanted}`, { resource });
+  throw new DomainError("VERSION_MISMATCH", `${resource.toLowerCase()} ${id} is at version ${version}, not ${wanted}`, { resource, currentVersion: version });
 }

@@ -36,7 +36,12 @@ export function formatGraphqlError(logger: Logger) {
         message: original.message,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { code: graphqlCode(original.code), ...(original.details.field ? { field: original.details.field } : {}) },
+        extensions: {
+          code: graphqlCode(original.code),
+          ...(original.details.field ? { field: original.details.field } : {}),
+          // A CONFLICT a UI can tell from a uniqueness clash without reading the message: someone else changed it.
+          ...(original.code === "VERSION_MISMATCH" ? { reason: "VERSION_MISMATCH", currentVersion: original.details.currentVersion } : {}),
+        },
       };
     }
     if (original instanceof ArgumentValidationError) {
