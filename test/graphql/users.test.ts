@@ -398,6 +398,19 @@ test("a bad item of a list of inputs is named down to its field, with the constr
   expect(await bad({ title: "t".repeat(300) })).toMatchObject({ extensions: { field: "title" } });
 });
 
+test("an exact filter given an empty string matches nothing, not the whole directory ('is this userName taken?')", async () => {
+  const tenant = await app.tenant();
+  const someone = await app.services.users.create(tenant.ctx, { userName: "someone@empty.test", externalId: "E1" });
+  await app.services.groups.create(tenant.ctx, { displayName: "Somegroup", members: [{ id: someone.id }] });
+  for (const filter of ['{ userName: "" }', '{ externalId: "" }', '{ groupId: "" }', '{ role: "" }']) {
+    const r = await app.gql<{ users: { totalCount: number } }>(tenant.adminToken, `{ users(filter: ${filter}) { totalCount } }`);
+    expect([filter, r.errors, r.data?.users.totalCount]).toEqual([filter, undefined, 0]);
+  }
+  const groups = await app.gql<{ groups: { totalCount: number } }>(tenant.adminToken, `{ groups(filter: { displayName: "" }) { totalCount } }`);
+  expect([groups.errors, groups.data?.groups.totalCount]).toEqual([undefined, 0]);
+  expect((await app.gql<{ users: { totalCount: number } }>(tenant.adminToken, `{ users(filter: { text: "" }) { totalCount } }`)).data!.users.totalCount).toBeGreaterThan(0);
+});
+
 describe("a document of several mutations", () => {
   // Mutations run one after another, each with its selection: each sees what the ones before it wrote.
   test("a later mutation's selection shows what an earlier one changed (users, roles, custom values)", async () => {

@@ -87,9 +87,9 @@ export class CreateGroupInput {
 function groupCriteria(filter?: GroupFilterInput | null): GroupCriteria {
   const items: GroupCriteria[] = [];
   if (filter?.text) items.push({ kind: "related", relation: { kind: "text", text: filter.text } });
-  if (filter?.displayName) items.push({ kind: "compare", field: "displayName", op: "eq", value: filter.displayName });
-  if (filter?.externalId) items.push({ kind: "compare", field: "externalId", op: "eq", value: filter.externalId });
-  if (filter?.memberId) items.push({ kind: "related", relation: { kind: "hasMember", memberId: filter.memberId } });
+  if (filter?.displayName != null) items.push({ kind: "compare", field: "displayName", op: "eq", value: filter.displayName });
+  if (filter?.externalId != null) items.push({ kind: "compare", field: "externalId", op: "eq", value: filter.externalId });
+  if (filter?.memberId != null) items.push({ kind: "related", relation: { kind: "hasMember", memberId: filter.memberId } });
   return { kind: "and", items };
 }
 

@@ -29,11 +29,11 @@ export function toUserChanges(input: UpdateUserInput): UserChanges {
 export function userCriteria(filter?: UserFilterInput | null): UserCriteria {
   const items: UserCriteria[] = [];
   if (filter?.text) items.push({ kind: "related", relation: { kind: "text", text: filter.text } });
-  if (filter?.userName) items.push({ kind: "compare", field: "userName", op: "eq", value: filter.userName });
-  if (filter?.externalId) items.push({ kind: "compare", field: "externalId", op: "eq", value: filter.externalId });
+  if (filter?.userName != null) items.push({ kind: "compare", field: "userName", op: "eq", value: filter.userName });
+  if (filter?.externalId != null) items.push({ kind: "compare", field: "externalId", op: "eq", value: filter.externalId });
   if (filter?.active !== undefined && filter?.active !== null) items.push({ kind: "compare", field: "active", op: "eq", value: filter.active });
-  if (filter?.groupId) items.push({ kind: "related", relation: { kind: "memberOf", groupId: filter.groupId } });
-  if (filter?.role) items.push({ kind: "related", relation: { kind: "hasRole", role: filter.role } });
+  if (filter?.groupId != null) items.push({ kind: "related", relation: { kind: "memberOf", groupId: filter.groupId } });
+  if (filter?.role != null) items.push({ kind: "related", relation: { kind: "hasRole", role: filter.role } });
   return { kind: "and", items };
 }
 
