@@ -8,6 +8,7 @@ import type { FederatedCredential, OAuthClient } from "./oauth-client.entity";
 import { MAX_ACCESS_TOKEN_TTL_SECONDS, type OAuthSettings, scimAudience } from "./oauth.settings";
 import { SigningKey } from "./signing-key.entity";
 import { DEFAULT_TOKEN_CACHE_MS } from "../tokens/token.service";
+import { TrustedChecks } from "../shared/trusted-checks";
 
 /** ES256: small keys and signatures; every JOSE library verifies it. */
 const ALGORITHM = "ES256";
@@ -46,8 +47,6 @@ export type AccessTokenAccepted = { ok: true; client: OAuthClient; organisation:
 
 export type AccessTokenCheck = AccessTokenAccepted | { ok: false; reason: AccessTokenRefusal; clientId?: string };
 
-/** Bounds the memory of accepted tokens (only tokens Roster signed, for live clients, are ever kept). */
-const MAX_CACHED_ACCESS_TOKENS = 10_000;
 
 /** The credential a client authenticated with when it got a token: one of its secrets, or its federated credential. */
 export type IssuedWith = { secretId: string } | { federation: FederatedCredential };
@@ -85,25 +84,21 @@ export class AccessTokenIssuer {
   /** Imported keys by kid: key material never changes, so this cache can never be stale. */
   private readonly imported = new Map<string, CryptoKey>();
   private creating: Promise<SigningKey> | undefined;
-  /** Accepted tokens, trusted for `cacheMs` (as static tokens are: TOKEN_CACHE_SECONDS) and never past their expiry. */
-  private readonly checked = new Map<string, { check: AccessTokenAccepted; until: number }>();
+  /** Accepted tokens, trusted for TOKEN_CACHE_SECONDS (as static tokens are) and never past their expiry. */
+  private readonly checked: TrustedChecks<AccessTokenCheck>;
 
   constructor(
     private readonly db: Database,
     private readonly clients: OAuthClientService,
     private readonly settings: Pick<OAuthSettings, "issuer" | "accessTokenTtlSeconds">,
-    private readonly cacheMs = DEFAULT_TOKEN_CACHE_MS,
-  ) {}
-
-  /** Moves at every `forget`: a check that began before it may not cache what it read. */
-  private generation = 0;
+    cacheMs = DEFAULT_TOKEN_CACHE_MS,
+  ) {
+    this.checked = new TrustedChecks(cacheMs);
+  }
 
   /** Forgets the accepted tokens of one client (by its public id), or of every client of an organisation. */
   forget(match: { clientId?: string; organisationId?: string }): void {
-    this.generation++;
-    for (const [token, entry] of this.checked) {
-      if (entry.check.client.clientId === match.clientId || entry.check.client.organisationId === match.organisationId) this.checked.delete(token);
-    }
+    this.checked.forget((check) => check.ok && (check.client.clientId === match.clientId || check.client.organisationId === match.organisationId));
   }
 
   get audience(): string {
@@ -135,18 +130,9 @@ export class AccessTokenIssuer {
    * lookup): a revoked client or a removed secret or federated credential (it leaked) ends its tokens
    * at once on the instance that removed it, and within `cacheMs` on the others.
    */
-  async verify(token: string): Promise<AccessTokenCheck> {
-    const now = Date.now();
-    const cached = this.checked.get(token);
-    if (cached && cached.until > now) return cached.check;
-    const generation = this.generation;
-    const check = await this.verifyNow(token);
-    // A revocation that committed while this check read the client forgot before this could cache.
-    if (check.ok && this.cacheMs > 0 && generation === this.generation) {
-      if (this.checked.size >= MAX_CACHED_ACCESS_TOKENS) this.checked.clear();
-      this.checked.set(token, { check, until: Math.min(now + this.cacheMs, (check.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000) });
-    } else if (cached) this.checked.delete(token);
-    return check;
+  verify(token: string): Promise<AccessTokenCheck> {
+    // Refusals are not kept (only tokens Roster signed, for live clients, are).
+    return this.checked.remember(token, () => this.verifyNow(token), (check) => (check.ok ? (check.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000 : null));
   }
 
   private async verifyNow(token: string): Promise<AccessTokenCheck> {

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { IsNull } from "typeorm";
+import { TrustedChecks } from "../shared/trusted-checks";
 import type { Database } from "../../platform/database";
 import { newId } from "../../platform/ids";
 import type { ChangeSource, RequestContext } from "../../platform/request-context";
@@ -44,28 +45,23 @@ export function parseDuration(text: string): number {
  * through this process takes effect at once; through another instance, within this many ms.
  */
 export const DEFAULT_TOKEN_CACHE_MS = 2_000;
-const MAX_CACHED_TOKENS = 10_000;
 
 type CheckedToken = AccessToken & { organisation: Organisation };
 
 export class TokenService {
-  private readonly checked = new Map<string, { token: CheckedToken; until: number }>();
+  private readonly checked: TrustedChecks<CheckedToken | undefined>;
 
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
-    private readonly cacheMs = DEFAULT_TOKEN_CACHE_MS,
-  ) {}
-
-  /** Moves at every `forget`: a read that began before it may not cache what it read. */
-  private generation = 0;
+    cacheMs = DEFAULT_TOKEN_CACHE_MS,
+  ) {
+    this.checked = new TrustedChecks(cacheMs);
+  }
 
   /** Forgets cached checks of one token, or of every token of an organisation (its settings changed). */
   forget(match: { tokenId?: string; organisationId?: string }): void {
-    this.generation++;
-    for (const [hash, entry] of this.checked) {
-      if (entry.token.id === match.tokenId || entry.token.organisationId === match.organisationId) this.checked.delete(hash);
-    }
+    this.checked.forget((token) => token?.id === match.tokenId || token?.organisationId === match.organisationId);
   }
 
   async create(ctx: RequestContext, input: { name: string; scope: TokenScope; expiresAt?: Date | null }): Promise<IssuedToken> {
@@ -159,25 +155,21 @@ export class TokenService {
   }
 
   /** The token of a secret's hash with its organisation, from the short-lived cache or the database. */
-  private async read(hash: string): Promise<CheckedToken | undefined> {
-    const now = Date.now();
-    const cached = this.checked.get(hash);
-    if (cached && cached.until > now) return cached.token;
-    const generation = this.generation;
-    // Plain SQL: this runs on every SCIM and GraphQL request the cache does not answer.
-    const [row] = await this.db.rows(
-      undefined,
-      "SELECT t.*, o.slug AS orgSlug, o.name AS orgName, o.scimEnabled AS orgScimEnabled, o.createdAt AS orgCreatedAt, o.updatedAt AS orgUpdatedAt FROM access_tokens t INNER JOIN organisations o ON o.id = t.organisationId WHERE t.secretHash = ?",
-      [hash],
+  private read(hash: string): Promise<CheckedToken | undefined> {
+    return this.checked.remember(
+      hash,
+      async () => {
+        // Plain SQL: this runs on every SCIM and GraphQL request the cache does not answer.
+        const [row] = await this.db.rows(
+          undefined,
+          "SELECT t.*, o.slug AS orgSlug, o.name AS orgName, o.scimEnabled AS orgScimEnabled, o.createdAt AS orgCreatedAt, o.updatedAt AS orgUpdatedAt FROM access_tokens t INNER JOIN organisations o ON o.id = t.organisationId WHERE t.secretHash = ?",
+          [hash],
+        );
+        return row ? tokenFromRow(row) : undefined;
+      },
+      // Unknown secrets are never kept: guesses must not fill memory.
+      (token) => (token ? Infinity : null),
     );
-    if (!row) return undefined; // unknown secrets are never cached: guesses must not fill memory
-    const token = tokenFromRow(row);
-    // A revocation that committed while this read forgot before this could cache.
-    if (this.cacheMs > 0 && generation === this.generation) {
-      if (this.checked.size >= MAX_CACHED_TOKENS) this.checked.clear();
-      this.checked.set(hash, { token, until: now + this.cacheMs });
-    }
-    return token;
   }
 }
 
