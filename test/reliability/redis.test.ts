@@ -132,6 +132,17 @@ describeRedis("REDIS_URL set: sessions, replay cache and rate-limit counters in 
     expect(await a.dataSource.getRepository(RateLimitCounter).count()).toBe(0);
   });
 
+  test("a lease of rate-limit hits is one INCRBY, and the window's first sets its expiry", async () => {
+    const hour = { limit: 600, windowSeconds: 3600 };
+    // 600 / 20 = 30 hits, then (600 - 30) / 20 = 28 more for the 31st.
+    for (let i = 0; i < 31; i++) expect((await a.services.rateLimiter.hit("lease:redis", hour)).allowed).toBe(true);
+    const [key] = (await keysUnder(redis, `${prefix}rate:`)).filter((k) => k.includes("lease:redis"));
+    expect(Number(await redis.get(key))).toBe(58);
+    const ttl = await redis.pTTL(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(3600_000);
+  });
+
   test("SAML replay is refused through Redis, whichever instance the replay reaches", async () => {
     const u = await newUser();
     const sp = serviceProviderInfo(a.config.publicUrl, t.organisation.slug);
@@ -233,7 +244,9 @@ describeRedis("REDIS_URL: start errors and outages", () => {
     const prefix = newPrefix("outage");
     const proxy = new CuttableProxy();
     await proxy.open();
-    const app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`, REDIS_KEY_PREFIX: prefix });
+    // The default limits: how much an instance's lease holds depends on them.
+    const limits = { SCIM_RATE_LIMIT_PER_TOKEN: "600", SCIM_RATE_LIMIT_PER_IP: "3000", GRAPHQL_RATE_LIMIT_PER_IP: "1200" };
+    const app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`, REDIS_KEY_PREFIX: prefix, ...limits });
     try {
       const t = await app.tenant();
       const k = makeSelfSignedCert("outage-idp");
@@ -247,6 +260,11 @@ describeRedis("REDIS_URL: start errors and outages", () => {
       const port = proxy.port;
       await proxy.cut();
       const started = Date.now();
+      // SCIM needs Redis only for its rate-limit counters, and serves from this instance's lease of
+      // them (at most a twentieth of a limit) until that is used up.
+      let served = 0;
+      while (served < 200 && (await scim.get("/Users?count=1")).status === 200) served++;
+      expect(served).toBeLessThanOrEqual(600 / 20);
       const down = await scim.post("/Users", { schemas: [CORE_USER], userName: "during@redis.test" });
       expectScimError(down, 503);
       expect(down.headers.get("retry-after")).toBe("5");

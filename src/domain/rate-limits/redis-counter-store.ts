@@ -1,17 +1,17 @@
 import type { RedisConnection } from "../../platform/redis";
 import type { CounterStore } from "./rate-limiter";
 
-/** INCR, and on the first hit of a window PEXPIREAT its end: one atomic script, one round trip. */
-const INCREMENT = `local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
+/** INCRBY, and on a window's first increment PEXPIREAT its end: one atomic script, one round trip. */
+const INCREMENT = `local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
 return n`;
 
 /** Window counters in Redis (REDIS_URL): Redis expires each window's key itself (nothing to purge). */
 export class RedisCounterStore implements CounterStore {
   constructor(private readonly redis: RedisConnection) {}
 
-  async increment(key: string, expiresAt: Date): Promise<number> {
-    const n = await this.redis.run((c) => c.eval(INCREMENT, { keys: [this.redis.key("rate", key)], arguments: [String(expiresAt.getTime())] }));
+  async increment(key: string, by: number, expiresAt: Date): Promise<number> {
+    const n = await this.redis.run((c) => c.eval(INCREMENT, { keys: [this.redis.key("rate", key)], arguments: [String(expiresAt.getTime()), String(by)] }));
     return Number(n);
   }
 
