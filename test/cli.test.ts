@@ -72,6 +72,42 @@ test.each([
   expect(r.err).toMatch(message);
 });
 
+test("on a database whose schema is behind, a command refuses and changes nothing; `roster migrate` applies what is pending; an empty database is set up by any command", async () => {
+  const other = await createTestDatabase();
+  const on = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { DATABASE_URL: other.url, LOG_LEVEL: "silent" });
+    return { code, out, err: err.join("\n") };
+  };
+  try {
+    expect((await on("org", "create", "--slug", "older", "--name", "Older")).code).toBe(0);
+    // The schema as an older release left it: its last migration not applied.
+    const ds = await openDatabase({ database: other.config });
+    const last = ds.migrations.map((m) => m.name!).sort((a, b) => Number(a.match(/\d{13}/)![0]) - Number(b.match(/\d{13}/)![0])).at(-1)!;
+    await ds.undoLastMigration({ transaction: "each" });
+    const applied = async () => ((await ds.query("SELECT name FROM migrations")) as { name: string }[]).map((r) => r.name);
+    expect(await applied()).not.toContain(last);
+
+    const refused = await on("token", "create", "--org", "older", "--scope", "scim", "--name", "x");
+    expect(refused.code).toBe(1);
+    expect(refused.out).toEqual([]);
+    expect(refused.err).toContain(`the database's schema is older than this release: 1 migration is pending (${last})`);
+    expect(refused.err).toMatch(/Nothing was changed.*`roster migrate`/);
+    expect(await applied()).not.toContain(last);
+    expect(await ds.query("SELECT id FROM access_tokens")).toEqual([]);
+
+    const migrated = await on("migrate");
+    expect([migrated.code, migrated.out]).toEqual([0, [`applied ${last}`]]);
+    expect(await applied()).toContain(last);
+    expect((await on("migrate")).out).toEqual(["the schema is up to date"]);
+    expect((await on("token", "create", "--org", "older", "--scope", "scim", "--name", "x")).code).toBe(0);
+    await ds.destroy();
+  } finally {
+    await other.drop();
+  }
+});
+
 test("a bad DATABASE_URL is named in the error", async () => {
   const err: string[] = [];
   const code = await runCli(["org", "list"], { out: () => undefined, err: (l) => err.push(l) }, { DATABASE_URL: "postgres://x" });

@@ -16,7 +16,9 @@ export interface CliCommand {
   /** Option names (without --) that take a value; others are flags. */
   options: string[];
   flags?: string[];
-  run(opts: Record<string, string | boolean>, services: Services, io: CliIo): Promise<void>;
+  /** Applies pending migrations (`roster migrate`); every other command refuses a database whose schema is behind. */
+  upgradesSchema?: boolean;
+  run(opts: Record<string, string | boolean>, services: Services, io: CliIo, opened: { migrationsApplied: string[] }): Promise<void>;
 }
 
 export function required(opts: Record<string, string | boolean>, name: string): string {

@@ -17,6 +17,17 @@ const iso = (d: Date | null) => (d ? d.toISOString() : "-");
 
 export const coreCommands: CliCommand[] = [
   {
+    name: "migrate",
+    usage: "migrate",
+    summary: "apply the database's pending schema migrations (servers also apply them when they start; other commands refuse a database whose schema is behind)",
+    options: [],
+    upgradesSchema: true,
+    async run(_opts, _services, io, opened) {
+      for (const name of opened.migrationsApplied) io.out(`applied ${name}`);
+      if (opened.migrationsApplied.length === 0) io.out("the schema is up to date");
+    },
+  },
+  {
     name: "org create",
     usage: "org create --slug S --name N",
     summary: "create an organisation (with the built-in roles and the seed custom fields)",

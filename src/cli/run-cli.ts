@@ -3,7 +3,7 @@ import type { DataSource } from "typeorm";
 import { ConfigError, loadConfig, unknownVariableWarnings } from "../config/config";
 import { DomainError } from "../domain/shared/domain-error";
 import { createServices } from "../domain/services";
-import { openDatabase } from "../platform/boot";
+import { SchemaBehindError, openDatabase } from "../platform/boot";
 import { Database } from "../platform/database";
 import { type CliIo, CliUsageError } from "./cli-command";
 import { commands } from "./commands";
@@ -49,9 +49,12 @@ export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv =
   try {
     const config = loadConfig(env);
     for (const warning of unknownVariableWarnings(env)) io.err(`warning: ${warning}`);
-    ds = await openDatabase(config);
+    // A newer CLI must not upgrade the schema under servers of the release that made it: only
+    // `roster migrate` does (or the new servers, when they start). An empty database is set up.
+    const opened = { migrationsApplied: [] as string[] };
+    ds = await openDatabase(config, {}, { apply: command.upgradesSchema ? "all" : "fresh-only", onApplied: (names) => (opened.migrationsApplied = names) });
     // The server's rules for what an admin configures (OAUTH_ALLOW_HTTP_JWKS, ALLOW_PRIVATE_OUTBOUND_HOSTS) are the same here.
-    await command.run(opts, createServices(new Database(ds), { oauth: { issuer: config.publicUrl, ...config.oauth }, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts }), io);
+    await command.run(opts, createServices(new Database(ds), { oauth: { issuer: config.publicUrl, ...config.oauth }, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts }), io, opened);
     return 0;
   } catch (err) {
     if (err instanceof CliUsageError) {
@@ -61,6 +64,10 @@ export async function runCli(argv: string[], io: CliIo, env: NodeJS.ProcessEnv =
     if (err instanceof ConfigError) {
       io.err(err.message);
       return 2;
+    }
+    if (err instanceof SchemaBehindError) {
+      io.err(`error: ${err.message}. Nothing was changed. Servers of this release apply them when they start, and \`roster migrate\` applies them now; see "Upgrading" in the README for the older servers to stop first`);
+      return 1;
     }
     if (err instanceof DomainError) {
       io.err(`error: ${err.message}`);
