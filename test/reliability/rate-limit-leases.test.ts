@@ -36,15 +36,42 @@ test("one instance: of 1,000 concurrent hits on a limit of 600 exactly 600 pass,
 test("several instances never admit more than the limit; hits another instance reserved and did not use are the most it refuses early", async () => {
   const [a, b] = [anotherInstance(), anotherInstance()];
   const now = new Date();
-  // a reserves a lease of 600 / 20 = 30 and uses one.
-  expect((await a.hit("lease:two", HOUR, now)).allowed).toBe(true);
+  // a's first hit reads the counter (a lease of one), its second reserves (600 - 1) / 20 = 29.
+  for (let i = 0; i < 2; i++) expect((await a.hit("lease:two", HOUR, now)).allowed).toBe(true);
   expect(await sharedCount("lease:two")).toBe(30);
   // b can take what is left: 570.
   const onB = await Promise.all(Array.from({ length: 700 }, () => b.hit("lease:two", HOUR, now)));
   expect(onB.filter((r) => r.allowed)).toHaveLength(570);
-  // a still holds 29, then is refused: 600 in all.
+  // a still holds 28, then is refused: 600 in all.
   const onA = await Promise.all(Array.from({ length: 100 }, () => a.hit("lease:two", HOUR, now)));
-  expect(onA.filter((r) => r.allowed)).toHaveLength(29);
+  expect(onA.filter((r) => r.allowed)).toHaveLength(28);
+});
+
+test("an instance that is new (or was idle) reads the counter with a lease of one hit, so it does not take a twentieth of the limit from a window others nearly used up", async () => {
+  const [a, b, c] = [anotherInstance(), anotherInstance(), anotherInstance()];
+  const now = new Date();
+  for (let i = 0; i < 575; i++) await a.hit("lease:late", HOUR, now);
+  expect((await c.hit("lease:late", HOUR, now)).allowed).toBe(true);
+  expect(await sharedCount("lease:late")).toBeLessThanOrEqual(580);
+  // The 24 left go to whoever asks, not to c's lease.
+  let admitted = 0;
+  for (let i = 0; i < 100; i++) admitted += Number((await (i % 2 ? a : b).hit("lease:late", HOUR, now)).allowed);
+  expect(admitted).toBe(24);
+  expect((await c.hit("lease:late", HOUR, now)).allowed).toBe(false);
+});
+
+test("a key too long for the counter's row is counted under its hash, window by window", async () => {
+  const limiter = anotherInstance();
+  const now = new Date();
+  const long = `long:${"2001:db8::1,".repeat(40)}`;
+  const once = { limit: 1, windowSeconds: 3600 };
+  expect((await limiter.hit(long, once, now)).allowed).toBe(true);
+  expect((await limiter.hit(long, once, now)).allowed).toBe(false);
+  // Another instance, the next window: a counter of its own (the window was cut off the key before).
+  expect((await anotherInstance().hit(long, once, new Date(now.getTime() + 3600_000))).allowed).toBe(true);
+  const rows = (await app.dataSource.getRepository(RateLimitCounter).findBy({})).filter((r) => r.key.startsWith("sha256:"));
+  expect(rows.map((r) => r.key.length)).toEqual([rows[0].key.length, rows[0].key.length]);
+  expect(new Set(rows.map((r) => r.key)).size).toBe(2);
 });
 
 test("three instances hit at random: at most the limit, and all but a few of it", async () => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type EntityManager, LessThan } from "typeorm";
 import type { Database } from "../../platform/database";
 import { RateLimitCounter } from "./rate-limit-counter.entity";
@@ -84,6 +85,8 @@ export class DatabaseCounterStore implements CounterStore {
  */
 interface Lease {
   shared: number;
+  /** When `shared` was read (ms); 0: never. */
+  sharedAt: number;
   left: number;
   resetAt: number;
   /** The shared count had reached the limit: nothing more can be reserved in this window. */
@@ -93,6 +96,14 @@ interface Lease {
 
 /** A lease is at most this share of what is left below the limit (so 1 within 40 hits of it). */
 const LEASE_SHARE = 20;
+/**
+ * A lease is sized from the shared count read at most this long ago; otherwise it is one hit, which
+ * reads the count (an instance that was idle, or new, must not take a twentieth of the whole limit
+ * from a window that others have nearly used up).
+ */
+const FRESH_MS = 1_000;
+/** Keys longer than this are counted under their SHA-256 (the row key holds 255 characters). */
+const MAX_PLAIN_KEY = 200;
 /** Windows remembered per instance; past that, a new key is counted without a lease. */
 const MAX_LEASES = 10_000;
 
@@ -102,12 +113,12 @@ const MAX_LEASES = 10_000;
  * `oauth-token:ip:203.0.113.9` or `scim:token:<id>`.
  *
  * Hits are taken from leases, not counted one write at a time: an instance adds a lease of hits to
- * the shared counter in one increment and uses them locally, a twentieth of what is left below the
- * limit at most (so one at a time near it). A write per hit, two per SCIM request (per IP and per
+ * the shared counter in one increment and uses them locally, a twentieth of what was left below the
+ * limit at most (so one at a time near it), as it read the counter within FRESH_MS. A write per hit, two per SCIM request (per IP and per
  * token), had held lookups to 0.56× the rate (`npm run bench -- --compare`, limits on). The counter thus
  * never admits more than the limit, on any number of instances. One instance admits exactly the
  * limit; with several, a client can be refused while other instances still hold unused hits, at most
- * a twentieth of what was left when they reserved them. Once the shared count has reached the limit,
+ * a twentieth of what was left (within FRESH_MS before) when they reserved them. Once the shared count has reached the limit,
  * the rest of the window is refused without a write.
  */
 export class RateLimiter {
@@ -119,7 +130,9 @@ export class RateLimiter {
   private window(key: string, limit: RateLimit, now: Date) {
     const windowMs = limit.windowSeconds * 1000;
     const start = Math.floor(now.getTime() / windowMs) * windowMs;
-    return { counterKey: `${key}:${start}`.slice(0, 255), resetAt: new Date(start + windowMs) };
+    // Cutting a long key (an address from X-Forwarded-For) would cut off the window: one counter for ever.
+    const name = key.length > MAX_PLAIN_KEY ? `sha256:${createHash("sha256").update(key).digest("hex")}` : key;
+    return { counterKey: `${name}:${start}`, resetAt: new Date(start + windowMs) };
   }
 
   private result(count: number, allowed: boolean, limit: RateLimit, resetAt: Date, now: Date): RateLimitResult {
@@ -152,9 +165,11 @@ export class RateLimiter {
   }
 
   private async reserve(lease: Lease, counterKey: string, limit: number, resetAt: Date): Promise<void> {
-    const size = Math.max(1, Math.floor((limit - lease.shared) / LEASE_SHARE));
+    const fresh = Date.now() - lease.sharedAt < FRESH_MS;
+    const size = fresh ? Math.max(1, Math.floor((limit - lease.shared) / LEASE_SHARE)) : 1;
     const shared = await this.store.increment(counterKey, size, resetAt);
     lease.shared = Math.max(lease.shared, shared);
+    lease.sharedAt = Date.now();
     lease.left += Math.min(size, Math.max(0, limit - (shared - size)));
     if (shared >= limit) lease.spent = true;
   }
@@ -168,7 +183,7 @@ export class RateLimiter {
       for (const [k, l] of this.leases) if (l.resetAt <= now.getTime() && !l.reserving) this.leases.delete(k);
     }
     if (this.leases.size >= MAX_LEASES) return null;
-    const lease: Lease = { shared: 0, left: 0, resetAt: resetAt.getTime(), spent: false };
+    const lease: Lease = { shared: 0, sharedAt: 0, left: 0, resetAt: resetAt.getTime(), spent: false };
     this.leases.set(counterKey, lease);
     return lease;
   }
