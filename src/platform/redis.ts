@@ -1,6 +1,11 @@
 import { ErrorReply, createClient } from "redis";
 
-/** Commands that get no answer within this long fail (and the request gets a 503), rather than hang. */
+/**
+ * Commands that get no answer within this long fail (and the request gets a 503), rather than hang.
+ * node-redis's own `timeout` stops counting once a command is written, so a connection that stays
+ * open and silent (a partition without a reset, a frozen server) held requests for ever: `run` races
+ * every call against this too.
+ */
 const COMMAND_TIMEOUT_MS = 2_000;
 /** At start: this many failed connection attempts and Roster does not start. */
 const START_ATTEMPTS = 3;
@@ -82,11 +87,23 @@ export class RedisConnection {
   /** Runs commands; a connection failure becomes `RedisUnavailableError`, a command refused by Redis stays as it is. */
   async run<T>(fn: (client: RedisClient) => Promise<T>): Promise<T> {
     if (!this.client.isReady) throw new RedisUnavailableError(new Error("not connected"));
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedisUnavailableError(new Error(`no answer within ${COMMAND_TIMEOUT_MS} ms`))), COMMAND_TIMEOUT_MS);
+    });
+    const answer = fn(this.client);
     try {
-      return await fn(this.client);
+      return await Promise.race([answer, silence]);
     } catch (err) {
+      if (err instanceof RedisUnavailableError) {
+        // Its answer may still come, or fail, when the connection wakes up: nobody waits for it.
+        answer.catch(() => undefined);
+        throw err;
+      }
       if (err instanceof ErrorReply) throw err;
       throw new RedisUnavailableError(err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -78,6 +78,15 @@ class CuttableProxy {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
+
+  /** The connections stay open, but nothing passes either way (a partition without a reset). */
+  stall(): void {
+    for (const s of this.sockets) s.pause();
+  }
+
+  resume(): void {
+    for (const s of this.sockets) s.resume();
+  }
 }
 
 const sessionCookie = (setCookie: unknown) => /roster\.sid=[^;]+/.exec(String(setCookie))![0];
@@ -286,6 +295,34 @@ describeRedis("REDIS_URL: start errors and outages", () => {
       expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
       expect((await me(app.url, cookie)).status).toBe(200); // the session survived in Redis
       expect((await scim.post("/Users", { schemas: [CORE_USER], userName: "after@redis.test" })).status).toBe(201);
+    } finally {
+      await app.close();
+      await proxy.cut().catch(() => undefined);
+      await dropKeys(redis, prefix);
+    }
+  }, 40_000);
+
+  test("Redis stalled with its connection open: 503 after the command timeout instead of hanging, and normal service once it answers again", async () => {
+    const prefix = newPrefix("stall");
+    const proxy = new CuttableProxy();
+    await proxy.open();
+    const app = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`, REDIS_KEY_PREFIX: prefix, SCIM_RATE_LIMIT_PER_TOKEN: "600" });
+    try {
+      const t = await app.tenant();
+      expect((await scimClient(app.url, t.scimToken).get("/Users?count=1")).status).toBe(200);
+      proxy.stall();
+      // A token not seen before needs its rate-limit counter, in Redis.
+      const fresh = (await app.services.tokens.create(t.ctx, { name: "stalled", scope: "scim" })).secret;
+      const started = Date.now();
+      const stalled = await scimClient(app.url, fresh).get("/Users?count=1");
+      expectScimError(stalled, 503);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await fetch(`${app.url}/readyz`)).status).toBe(503);
+      proxy.resume();
+      const deadline = Date.now() + 10_000;
+      let status = 0;
+      while (status !== 200 && Date.now() < deadline) status = (await scimClient(app.url, fresh).get("/Users?count=1")).status;
+      expect(status).toBe(200);
     } finally {
       await app.close();
       await proxy.cut().catch(() => undefined);
