@@ -285,6 +285,22 @@ describe("provisioning log", () => {
     expect((log[0].requestBody as Body).Operations.map((o: Body) => o.value)).toEqual(["[redacted]", "[redacted]", "[redacted]", "kept"]);
   });
 
+  test("a password named by its URN-qualified name (a key of a body or of a path-less PATCH value), or by a path with spaces around it, leaves no password in the log", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    const password = "urn:ietf:params:scim:schemas:core:2.0:User:password";
+    const created = await s.post("/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "urn-password@x.test", [password]: "Sup3rSecretPW1" });
+    expect(created.status).toBe(201);
+    const user = created.body as { id: string };
+    expect((await s.patch(`/Users/${user.id}`, patchOp({ op: "replace", value: { [password]: "Sup3rSecretPW2", title: "kept" } }))).status).toBe(200);
+    expect((await s.patch(`/Users/${user.id}`, patchOp({ op: "replace", path: "password ", value: "Sup3rSecretPW3" }))).status).toBe(200);
+    const log = await entries(tenant, 3);
+    expect(JSON.stringify(log.map((e) => e.requestBody))).not.toMatch(/Sup3rSecret/);
+    expect((log[0].requestBody as Body)[password]).toBe("[redacted]");
+    expect((log[1].requestBody as Body).Operations[0].value).toEqual({ [password]: "[redacted]", title: "kept" });
+    expect((log[2].requestBody as Body).Operations[0].value).toBe("[redacted]");
+  });
+
   test("the log can be filtered by status, method and token; other organisations' requests are not in it", async () => {
     const tenant = await app.tenant();
     const s = scimClient(app.url, tenant.scimToken);

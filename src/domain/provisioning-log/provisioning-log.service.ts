@@ -23,6 +23,13 @@ export interface ProvisioningLogQuery {
 /** Keys whose values never reach the log: credentials, whatever the IdP calls them. */
 const SECRET_KEYS = /^(password|secret|token|client_secret|clientsecret|access_token|refresh_token|authorization)$/i;
 
+/**
+ * Whether an attribute name or path names a secret: its last segment, as SCIM reads it (an attribute
+ * may be URN-qualified, "urn:…:User:password", as a key of a body or of a path-less PATCH value, and
+ * a path may carry spaces around it).
+ */
+const namesSecret = (name: string): boolean => SECRET_KEYS.test((name.split(/[:.]/).at(-1) ?? "").trim());
+
 /** A copy of a request body with passwords and secrets replaced, for the provisioning log. */
 export function redactBody(value: unknown, depth = 0): unknown {
   if (depth > 20) return "[…]";
@@ -30,8 +37,8 @@ export function redactBody(value: unknown, depth = 0): unknown {
   if (value && typeof value === "object") {
     const o = value as Record<string, unknown>;
     // A PATCH operation names its attribute in `path` ("password", "urn:…:User:password"): its value is the secret.
-    const secretPath = typeof o.path === "string" && SECRET_KEYS.test(o.path.split(/[:.]/).at(-1) ?? "");
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, SECRET_KEYS.test(k) || (secretPath && /^value$/i.test(k)) ? "[redacted]" : redactBody(v, depth + 1)]));
+    const secretPath = typeof o.path === "string" && namesSecret(o.path);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, namesSecret(k) || (secretPath && /^value$/i.test(k)) ? "[redacted]" : redactBody(v, depth + 1)]));
   }
   if (typeof value === "string" && value.length > 2000) return `${value.slice(0, 2000)}…`;
   return value;
