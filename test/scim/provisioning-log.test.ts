@@ -301,6 +301,22 @@ describe("provisioning log", () => {
     expect((log[2].requestBody as Body).Operations[0].value).toBe("[redacted]");
   });
 
+  test("a PATCH operation whose member names are in another case (\"Path\": \"password\", as the engine accepts) leaves no password in the log", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    const created = await s.post("/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "path-case@x.test" });
+    const id = (created.body as { id: string }).id;
+    const ops = [{ Op: "replace", Path: "password", Value: "Sup3rSecretPW1" }, { op: "replace", PATH: "Password", VALUE: "Sup3rSecretPW2" }, { op: "replace", Path: "title", Value: "kept" }];
+    expect((await s.patch(`/Users/${id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: ops })).status).toBe(200);
+    const log = await entries(tenant, 2);
+    expect(JSON.stringify(log.map((e) => e.requestBody))).not.toMatch(/Sup3rSecret/);
+    expect((log[1].requestBody as Body).Operations).toEqual([
+      { Op: "replace", Path: "password", Value: "[redacted]" },
+      { op: "replace", PATH: "Password", VALUE: "[redacted]" },
+      { op: "replace", Path: "title", Value: "kept" },
+    ]);
+  });
+
   test("the log can be filtered by status, method and token; other organisations' requests are not in it", async () => {
     const tenant = await app.tenant();
     const s = scimClient(app.url, tenant.scimToken);

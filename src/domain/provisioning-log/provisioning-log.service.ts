@@ -37,7 +37,8 @@ export function redactBody(value: unknown, depth = 0): unknown {
   if (value && typeof value === "object") {
     const o = value as Record<string, unknown>;
     // A PATCH operation names its attribute in `path` ("password", "urn:…:User:password"): its value is the secret.
-    const secretPath = typeof o.path === "string" && namesSecret(o.path);
+    // Member names are case-insensitive, as the PATCH engine reads them ("Path", "PATH").
+    const secretPath = Object.entries(o).some(([k, v]) => /^path$/i.test(k) && typeof v === "string" && namesSecret(v));
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, namesSecret(k) || (secretPath && /^value$/i.test(k)) ? "[redacted]" : redactBody(v, depth + 1)]));
   }
   if (typeof value === "string" && value.length > 2000) return `${value.slice(0, 2000)}…`;
