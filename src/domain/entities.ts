@@ -7,6 +7,7 @@ import { OAuthClientSecret } from "./oauth/oauth-client-secret.entity";
 import { OAuthClient } from "./oauth/oauth-client.entity";
 import { SigningKey } from "./oauth/signing-key.entity";
 import { Organisation } from "./organisations/organisation.entity";
+import { RetiredSlug } from "./organisations/retired-slug.entity";
 import { RateLimitCounter } from "./rate-limits/rate-limit-counter.entity";
 import { Role } from "./roles/role.entity";
 import { RoleAssignment } from "./roles/role-assignment.entity";
@@ -21,6 +22,7 @@ import { User } from "./users/user.entity";
 /** Every entity the data source knows; migrations are generated from exactly this list. */
 export const entities = [
   Organisation,
+  RetiredSlug,
   User,
   UserContact,
   Group,

@@ -162,4 +162,24 @@ describe("organisation", () => {
     expect(events.data!.auditEvents.nodes).toEqual([{ action: "organisation.updated", source: "graphql", changes: { name: { before: "Test organisation", after: "Renamed" }, scimEnabled: { before: true, after: false } } }]);
     await app.gql(t.adminToken, `mutation { updateOrganisation(input: { scimEnabled: true }) { id } }`);
   });
+
+  test("a slug an organisation gave up stays reserved to it (its IdP may still send sign-ins there): no other organisation takes it, by rename or creation; it can take it back", async () => {
+    const [first, second, third] = ["one", "two", "three"].map((n) => `gave-${n}-${process.pid}`);
+    const b = await app.tenant(first);
+    const a = await app.tenant();
+    const rename = (who: string, slug: string) => app.gql<{ updateOrganisation: { slug: string } }>(who, `mutation($s: String!) { updateOrganisation(input: { slug: $s }) { slug } }`, { s: slug });
+    expect((await rename(b.adminToken, second)).data!.updateOrganisation.slug).toBe(second);
+
+    const taken = await rename(a.adminToken, first);
+    expect(taken.errors?.[0].extensions?.code).toBe("CONFLICT");
+    expect(taken.errors?.[0].message).toMatch(/belonged to another organisation and stays reserved to it/);
+    expect((await app.gql<{ organisation: { slug: string } }>(a.adminToken, `{ organisation { slug } }`)).data!.organisation.slug).toBe(a.organisation.slug);
+    await expect(app.services.organisations.create({ actor: { type: "system", id: null, label: "t" }, source: "cli", requestId: "t" }, { slug: first, name: "Squatter" })).rejects.toMatchObject({ code: "CONFLICT" });
+
+    // b takes its first slug back; the one it leaves is now reserved to it.
+    expect((await rename(b.adminToken, first)).data!.updateOrganisation.slug).toBe(first);
+    expect((await rename(a.adminToken, second)).errors?.[0].extensions?.code).toBe("CONFLICT");
+    expect((await rename(a.adminToken, third)).data!.updateOrganisation.slug).toBe(third);
+    expect((await rename(b.adminToken, second)).data!.updateOrganisation.slug).toBe(second);
+  });
 });

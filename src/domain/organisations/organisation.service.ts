@@ -1,3 +1,4 @@
+import type { EntityManager } from "typeorm";
 import type { Database } from "../../platform/database";
 import { isUniqueViolation } from "../../platform/database";
 import { newId } from "../../platform/ids";
@@ -8,7 +9,10 @@ import type { CustomFieldService } from "../custom-fields/custom-field.service";
 import type { RoleService } from "../roles/role.service";
 import { conflict, invalidInput, notFound } from "../shared/domain-error";
 import { Organisation } from "./organisation.entity";
+import { RetiredSlug } from "./retired-slug.entity";
 import { characterCount } from "../shared/text-length";
+
+type Tx = RequestContext & { manager: EntityManager };
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -32,6 +36,23 @@ export class OrganisationService {
     private readonly customFields: CustomFieldService,
   ) {}
 
+  /**
+   * Refuses `slug` when another organisation gave it up: its identity provider may still send its
+   * people's sign-ins there (the SAML ACS URL and audience, the OIDC redirect URI hold the slug), and
+   * an organisation that took it and set up the same IdP would receive them. An organisation taking
+   * back its own former slug releases the reservation. The row is locked (MariaDB) so that a rename
+   * freeing the slug at the same moment is seen.
+   */
+  private async claimSlug(tx: Tx, slug: string, organisationId: string | null): Promise<void> {
+    const forUpdate = this.db.dialect === "mysql" ? " FOR UPDATE" : "";
+    const [held] = (await tx.manager.query(`SELECT organisationId FROM organisation_retired_slugs WHERE slug = ?${forUpdate}`, [slug])) as { organisationId: string }[];
+    if (!held) return;
+    if (held.organisationId !== organisationId) {
+      throw conflict("Organisation", "slug", `the slug "${slug}" belonged to another organisation and stays reserved to it: identity providers set up with it may still send its people there`);
+    }
+    await tx.manager.getRepository(RetiredSlug).delete({ slug });
+  }
+
   /** A new organisation starts with the built-in roles and the seed documents' custom fields. */
   async create(sys: SystemContext, input: { slug: string; name: string }): Promise<Organisation> {
     const slug = validateSlug(input.slug);
@@ -40,6 +61,7 @@ export class OrganisationService {
     const org: Organisation = { id: newId(), slug, name, scimEnabled: true, createdAt: now, updatedAt: now };
     try {
       return await this.db.transaction({ ...sys, organisationId: org.id } as RequestContext, async (ctx) => {
+        await this.claimSlug(ctx, slug, null);
         // updateEntity(false): TypeORM would write MariaDB's raw tinyint back into scimEnabled.
         await ctx.manager.createQueryBuilder().insert().into(Organisation).values(org).updateEntity(false).execute();
         await this.roles.createBuiltIns(ctx);
@@ -89,6 +111,10 @@ export class OrganisationService {
         if (!org) throw notFound("Organisation", tx.organisationId);
         const diff = diffFields(org as unknown as Record<string, unknown>, next as Record<string, unknown>);
         if (Object.keys(diff).length === 0) return org;
+        if (diff.slug) {
+          await this.claimSlug(tx, next.slug!, org.id);
+          await tx.manager.getRepository(RetiredSlug).insert({ slug: org.slug, organisationId: org.id, retiredAt: new Date() });
+        }
         Object.assign(org, next, { updatedAt: new Date() });
         await repo.update({ id: org.id }, { ...next, updatedAt: org.updatedAt });
         await this.audit.record(tx, { action: "organisation.updated", resourceType: "Organisation", resourceId: org.id, changes: diff });
