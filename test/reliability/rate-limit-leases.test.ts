@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 const HOUR = { limit: 600, windowSeconds: 3600 };
-const counterWrites = () => app.queries.statements.filter((s) => /rate_limit_counters/.test(s) && /^\s*INSERT/i.test(s)).length;
+const counterWrites = () => app.queries.rateLimitWrites;
 const sharedCount = async (key: string) => (await app.dataSource.getRepository(RateLimitCounter).findBy({})).find((r) => r.key.startsWith(`${key}:`))?.count;
 const anotherInstance = () => new RateLimiter(new DatabaseCounterStore(app.services.db));
 
