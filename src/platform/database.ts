@@ -5,6 +5,15 @@ import { runInTransaction } from "./transactions";
 
 export type SqlDialect = "sqlite" | "mysql";
 
+/** Expired rows (sessions, replay entries, rate-limit counters) a purge deletes in one statement. */
+export const EXPIRED_DELETED_A_STATEMENT = 1000;
+
+/** Rows a DELETE affected: mysql2 answers a result header, TypeORM's structured result `affected`. */
+function affectedRows(result: unknown, sent: number): number {
+  const r = result as { affectedRows?: number; affected?: number };
+  return r?.affectedRows ?? r?.affected ?? sent;
+}
+
 /** The one door to the database for the domain layer: managers, transactions, the SQL dialect. */
 export class Database {
   readonly dialect: SqlDialect;
@@ -171,6 +180,41 @@ export class Database {
   existingIdsSql(table: string, ids: readonly string[], organisationId: string): [string, unknown[]] {
     const [byKey, lock] = this.dialect === "mysql" ? [" FORCE INDEX (PRIMARY)", " LOCK IN SHARE MODE"] : ["", ""];
     return [`SELECT id FROM ${table}${byKey} WHERE id IN (${Database.placeholders(ids.length)}) AND organisationId = ?${lock}`, [...ids, organisationId]];
+  }
+
+  /**
+   * Deletes the rows of `table` whose `expiresAt` is before `now`, EXPIRED_DELETED_A_STATEMENT at a
+   * time: their keys through the `expiresAt` index (no row read, nothing locked), then a DELETE by
+   * primary key that checks `expiresAt` again (a key claimed anew meanwhile stays). One DELETE of a
+   * backlog held the table's writes behind it: on MariaDB a session save, a replay claim or a
+   * rate-limit increment waited for the whole purge (1.0–1.8 s for 300,000 rows); on SQLite the
+   * process answered nothing for as long (0.65–0.9 s). Each statement is short, and the event loop
+   * turns between them. Returns how many rows went.
+   */
+  async deleteExpired(table: string, keyColumn: string, expiresAtIndex: string, now: Date): Promise<number> {
+    const key = this.dialect === "mysql" ? `\`${keyColumn}\`` : `"${keyColumn}"`;
+    const from = this.dialect === "mysql" ? `${table} FORCE INDEX (${expiresAtIndex})` : `${table} INDEXED BY ${expiresAtIndex}`;
+    // MariaDB: each SELECT starts after the last key the one before found (the index holds
+    // (expiresAt, key)): from the start, it stepped over every row deleted before it, not yet purged
+    // by InnoDB, and a backlog's purge slowed as it went. SQLite's index loses a deleted row at once.
+    const seek = this.dialect === "mysql" ? ` AND (expiresAt > ? OR (expiresAt = ? AND ${key} > ?)) ORDER BY expiresAt, ${key}` : "";
+    const first = `SELECT expiresAt AS e, ${key} AS k FROM ${from} WHERE expiresAt < ?${this.dialect === "mysql" ? ` ORDER BY expiresAt, ${key}` : ""} LIMIT ${EXPIRED_DELETED_A_STATEMENT}`;
+    const next = `SELECT expiresAt AS e, ${key} AS k FROM ${from} WHERE expiresAt < ?${seek} LIMIT ${EXPIRED_DELETED_A_STATEMENT}`;
+    let deleted = 0;
+    let last: { e: unknown; k: string } | undefined;
+    for (;;) {
+      const rows = await this.rows<{ e: unknown; k: string }>(undefined, last && seek ? next : first, last && seek ? [now, last.e, last.e, last.k] : [now]);
+      const keys = rows.map((r) => r.k);
+      last = rows.at(-1);
+      if (keys.length > 0) {
+        const sql = `DELETE FROM ${table} WHERE ${key} IN (${Database.placeholders(keys.length)}) AND expiresAt < ?`;
+        // SQLite: through the write queue (its one connection); MariaDB: one autocommit statement.
+        const result = this.dialect === "sqlite" ? await this.transaction({}, (tx) => tx.manager.queryRunner!.query(sql, [...keys, now].map((v) => this.bindable(v)), true)) : await this.rows(undefined, sql, [...keys, now]);
+        deleted += affectedRows(result, keys.length);
+      }
+      if (keys.length < EXPIRED_DELETED_A_STATEMENT) return deleted;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** `?, ?, ?` for an IN list of n values. */

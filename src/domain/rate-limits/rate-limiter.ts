@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type EntityManager, LessThan } from "typeorm";
+import type { EntityManager } from "typeorm";
 import type { Database } from "../../platform/database";
 import { RateLimitCounter } from "./rate-limit-counter.entity";
 
@@ -63,7 +63,8 @@ export class DatabaseCounterStore implements CounterStore {
     const now = Date.now();
     if (now - this.lastPurge > PURGE_INTERVAL_MS) {
       this.lastPurge = now;
-      await this.purgeExpired(new Date(now)).catch(() => undefined);
+      // Beside the request, not in front of it: the request that notices answers at once.
+      void this.purgeExpired(new Date(now)).catch(() => undefined);
     }
     return count;
   }
@@ -73,9 +74,9 @@ export class DatabaseCounterStore implements CounterStore {
     return row?.count ?? 0;
   }
 
-  async purgeExpired(now = new Date()): Promise<number> {
-    const r = await this.db.transaction({}, (tx) => tx.manager.getRepository(RateLimitCounter).delete({ expiresAt: LessThan(now) }));
-    return r.affected ?? 0;
+  /** A thousand at a time (`Database.deleteExpired`): a backlog holds no request's increment behind it. */
+  purgeExpired(now = new Date()): Promise<number> {
+    return this.db.deleteExpired("rate_limit_counters", "key", "IDX_rate_limit_counters_expiresAt", now);
   }
 }
 

@@ -1,4 +1,4 @@
-import { In, LessThan, MoreThan } from "typeorm";
+import { In, MoreThan } from "typeorm";
 import type { EntityManager } from "typeorm";
 import type { Database } from "../../platform/database";
 import { Session } from "./session.entity";
@@ -73,9 +73,9 @@ export class DatabaseSessionStore implements SessionStore {
     return this.db.manager().getRepository(Session).countBy({ userId: In(userIds), expiresAt: MoreThan(new Date()) });
   }
 
-  async purgeExpired(now = new Date()): Promise<number> {
-    const r = await this.db.transaction({}, (tx) => tx.manager.getRepository(Session).delete({ expiresAt: LessThan(now) }));
-    return r.affected ?? 0;
+  /** A thousand at a time (`Database.deleteExpired`): a backlog holds no sign-in behind it. */
+  purgeExpired(now = new Date()): Promise<number> {
+    return this.db.deleteExpired("sessions", "id", "IDX_sessions_expiresAt", now);
   }
 }
 
