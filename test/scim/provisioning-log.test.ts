@@ -183,6 +183,27 @@ describe("provisioning log", () => {
     expect(purged.counts).toHaveLength(2);
   });
 
+  test("a process that records nothing still purges on time: bodies and entries past their retention go", async () => {
+    const tenant = await app.tenant();
+    const writer = new ProvisioningLogService(app.services.db, { bodyDays: 3650, entryDays: 3650 });
+    for (const [tag, daysAgo] of [["old", 120], ["body", 40], ["new", 1]] as const) void writer.record({ ...oldEntry(tenant, `idle-${tag}`, daysAgo), requestBody: { userName: "x" } });
+    await writer.settled();
+    // Only the purge's clock is fake (the database's timers stay real): no SCIM request reaches this process.
+    jest.useFakeTimers({ doNotFake: ["Date", "hrtime", "nextTick", "performance", "queueMicrotask", "setImmediate", "clearImmediate", "setTimeout", "clearTimeout"] });
+    try {
+      const idle = new ProvisioningLogService(app.services.db, { bodyDays: 30, entryDays: 90 });
+      jest.advanceTimersByTime(60 * 60_000);
+      await idle.settled();
+      await idle.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+    // Before, a purge started only from a write of the log: an idle process never purged.
+    expect(await requestIdsOf(tenant)).toEqual(["idle-body", "idle-new"]);
+    const bodies = await app.services.db.rows<{ requestId: string; requestBody: unknown }>(undefined, "SELECT requestId, requestBody FROM provisioning_log_entries WHERE organisationId = ? ORDER BY requestId", [tenant.organisation.id]);
+    expect(bodies.map((b) => [b.requestId, b.requestBody === null])).toEqual([["idle-body", true], ["idle-new", false]]);
+  });
+
   test("every SCIM request leaves exactly one entry with method, path, status, duration, token label and resource", async () => {
     const tenant = await app.tenant();
     const s = scimClient(app.url, tenant.scimToken);

@@ -56,6 +56,12 @@ const PURGE_ORGANISATIONS_A_STATEMENT = 500;
 const ENTRIES_DELETED_A_STATEMENT = 1000;
 /** How often each process purges old bodies and entries. */
 const PURGE_EVERY_MS = 3600_000;
+/**
+ * How often each process checks whether a purge is due. Purges used to start only from a write of
+ * the log: a process (or a deployment) that SCIM no longer called kept bodies and entries past their
+ * retention for as long as it ran, or for good.
+ */
+const PURGE_CHECK_EVERY_MS = 5 * 60_000;
 
 /** How long the log keeps what it records, in days. */
 export interface LogRetention {
@@ -88,10 +94,16 @@ export class ProvisioningLogService {
   private stopping = false;
   private readonly totals = new SettledTotals();
 
+  /** Purges on time too: a process that records nothing (the IdP disconnected) still drops what is due. */
+  private readonly purgeClock: NodeJS.Timeout;
+
   constructor(
     private readonly db: Database,
     private readonly retention: LogRetention,
-  ) {}
+  ) {
+    this.purgeClock = setInterval(() => this.purgeIfDue(), PURGE_CHECK_EVERY_MS);
+    this.purgeClock.unref();
+  }
 
   /** Queues an entry; the promise settles once it is written. */
   record(entry: NewLogEntry): Promise<void> {
@@ -120,12 +132,17 @@ export class ProvisioningLogService {
     const batch = this.pending.splice(0);
     if (batch.length === 0) return this.writing;
     this.writing = this.writing.then(() => this.write(batch));
+    this.purgeIfDue();
+    return this.writing;
+  }
+
+  /** Starts a purge beside the writes when the last one began PURGE_EVERY_MS ago (or never did). */
+  private purgeIfDue(): void {
     if (Date.now() - this.lastPurge > PURGE_EVERY_MS && !this.stopping) {
       this.lastPurge = Date.now();
       const written = this.writing;
       this.purging = this.purging.then(() => written).then(() => this.purge()).catch(() => undefined);
     }
-    return this.writing;
   }
 
   /**
@@ -153,6 +170,7 @@ export class ProvisioningLogService {
   /** As `settled`, but the purge under way stops after its current statement, and no other starts. */
   stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.purgeClock);
     return this.settled();
   }
 
