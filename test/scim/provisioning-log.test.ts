@@ -149,6 +149,28 @@ describe("provisioning log", () => {
     expect(await requestIdsOf(tenant)).toEqual(["recent"]);
   });
 
+  test("a process's first purge of bodies drops a backlog a thousand at a time, by primary key, reading each old entry once", async () => {
+    const tenant = await app.tenant();
+    const writer = new ProvisioningLogService(app.services.db, { bodyDays: 3650, entryDays: 3650 });
+    for (let i = 0; i < 2500; i++) void writer.record({ ...oldEntry(tenant, `bodies-${i}`, 40 + (i % 7)), requestBody: { userName: `u${i}` } });
+    void writer.record({ ...oldEntry(tenant, "bodies-recent", 10), requestBody: { userName: "recent" } });
+    await writer.settled();
+    app.queries.reset();
+    const first = new ProvisioningLogService(app.services.db, { bodyDays: 30, entryDays: 3650 });
+    expect(await first.purgeBodies()).toBeGreaterThanOrEqual(2500);
+    const kept = await app.services.db.rows<{ requestId: string }>(undefined, "SELECT requestId FROM provisioning_log_entries WHERE organisationId = ? AND requestBody IS NOT NULL", [tenant.organisation.id]);
+    expect(kept.map((r) => r.requestId)).toEqual(["bodies-recent"]);
+    // One UPDATE of every old entry before: on MariaDB the log's writes waited for all of it.
+    const updates = app.queries.statements.filter((q) => /^\s*UPDATE\W+provisioning_log_entries/i.test(q));
+    expect(updates.length).toBeGreaterThanOrEqual(3);
+    expect(updates.every((q) => /WHERE id IN \(/.test(q))).toBe(true);
+    const reads = app.queries.statements.map((sql, i) => [sql, app.queries.parameters[i]] as const).filter(([sql, params]) => /^SELECT id, occurredAt/.test(sql) && /IDX_provisioning_log_organisation_time/.test(sql) && params[0] === tenant.organisation.id);
+    // Each read starts after the last entry the one before found (a bound on occurredAt, not the organisation's whole past).
+    expect(reads.length).toBeGreaterThanOrEqual(3);
+    expect(reads.slice(1).every(([sql]) => /occurredAt >= \?/.test(sql))).toBe(true);
+    expect(await first.purgeBodies()).toBe(0);
+  });
+
   test("a total counts the settled entries once, then only those since, through the time index; a purge of entries recounts", async () => {
     const tenant = await app.tenant();
     const log = new ProvisioningLogService(app.services.db, { bodyDays: 3650, entryDays: 90 });

@@ -204,7 +204,12 @@ export class ProvisioningLogService {
     const since = this.purgedBefore;
     let purged = 0;
     if (!since) {
-      purged = (await entries.update({ occurredAt: LessThan(cutoff), requestBody: Not(IsNull()) }, { requestBody: () => "NULL" })).affected ?? 0;
+      for (const organisations of await this.organisationsInSlices()) {
+        for (const organisationId of organisations) {
+          if (this.stopping) return purged;
+          purged += await this.purgeOldBodiesOf(organisationId, cutoff);
+        }
+      }
     } else if (since < cutoff) {
       for (const organisations of await this.organisationsInSlices()) {
         const window = { organisationId: In(organisations), occurredAt: And(MoreThanOrEqual(since), LessThan(cutoff)), requestBody: Not(IsNull()) };
@@ -213,6 +218,41 @@ export class ProvisioningLogService {
     }
     if (!since || since < cutoff) this.purgedBefore = cutoff;
     return purged;
+  }
+
+  /**
+   * A first purge, for one organisation: its entries older than `cutoff` that still hold a body, a
+   * thousand at a time, through its time index from the oldest on (each statement starts after the
+   * last entry the one before found: every old entry is read once, without a lock), then an UPDATE
+   * by primary key.
+   * One UPDATE of the whole log before: on MariaDB it scanned the table and held every entry it read,
+   * so the log's writes waited for it (3.6 s with 257,000 bodies to drop from a log of 300,000, and
+   * 0.6 s at every start with none left); on SQLite the process answered nothing meanwhile (1.3 s).
+   */
+  private async purgeOldBodiesOf(organisationId: string, cutoff: Date): Promise<number> {
+    const mysql = this.db.dialect === "mysql";
+    // The index holds (organisationId, occurredAt, then id on MariaDB, the rowid on SQLite).
+    const [entries, position] = mysql ? ["provisioning_log_entries FORCE INDEX (IDX_provisioning_log_organisation_time)", "id"] : ["provisioning_log_entries INDEXED BY IDX_provisioning_log_organisation_time", "rowid"];
+    const read = (after: boolean) =>
+      `SELECT id, occurredAt AS at, ${position} AS p FROM ${entries} WHERE organisationId = ? AND occurredAt < ? AND requestBody IS NOT NULL` +
+      // occurredAt >= on its own: the index range starts there (inside the OR, the whole range was read again).
+      (after ? ` AND occurredAt >= ? AND (occurredAt > ? OR ${position} > ?)` : "") +
+      ` ORDER BY occurredAt, ${position} LIMIT ${ENTRIES_DELETED_A_STATEMENT}`;
+    let purged = 0;
+    let last: { at: unknown; p: unknown } | undefined;
+    for (;;) {
+      const rows = await this.db.rows<{ id: string; at: unknown; p: unknown }>(undefined, read(!!last), last ? [organisationId, cutoff, last.at, last.at, last.p] : [organisationId, cutoff]);
+      const ids = rows.map((r) => r.id);
+      if (ids.length > 0) {
+        const sql = `UPDATE provisioning_log_entries SET requestBody = NULL WHERE id IN (${Database.placeholders(ids.length)})`;
+        // SQLite: through the write queue (its one connection); MariaDB: one autocommit statement.
+        if (mysql) await this.db.rows(undefined, sql, ids);
+        else await this.db.transaction({}, (tx) => this.db.rows(tx, sql, ids));
+        purged += ids.length;
+      }
+      last = rows.at(-1);
+      if (rows.length < ENTRIES_DELETED_A_STATEMENT || this.stopping) return purged;
+    }
   }
 
   /**
