@@ -6,7 +6,7 @@ import type { Principal } from "../domain/sessions/principal";
 import type { Logger } from "../platform/logger";
 import { type GraphqlContext, buildGraphqlContext } from "./context";
 import { formatGraphqlError } from "./shared/errors";
-import { jitGateway } from "./shared/jit-executor";
+import { DocumentStore, jitGateway } from "./shared/jit-executor";
 import { queryCostPlugin } from "./shared/query-cost.plugin";
 import { noStorePlugins } from "./shared/no-store.plugin";
 import { buildGraphqlSchema } from "./schema";
@@ -57,6 +57,7 @@ export async function graphqlRoutes(
   // is production or test; error bodies never carry them, whatever the environment.
   const apollo = new ApolloServer<GraphqlContext>({
     gateway: jitGateway(schema),
+    documentStore: new DocumentStore(),
     formatError: formatGraphqlError(logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
