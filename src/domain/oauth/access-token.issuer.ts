@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { type CryptoKey, type JWK, SignJWT, decodeProtectedHeader, errors, exportJWK, generateKeyPair, importJWK, jwtVerify } from "jose";
-import { MoreThan } from "typeorm";
+import { LessThan, MoreThan } from "typeorm";
 import type { Database } from "../../platform/database";
 import type { Organisation } from "../organisations/organisation.entity";
 import type { AuthenticatingClient, OAuthClientService } from "./oauth-client.service";
@@ -215,7 +215,12 @@ export class AccessTokenIssuer {
       activeUntil,
       expiresAt: new Date(activeUntil.getTime() + SIGNING_KEY_GRACE_MS),
     };
-    await this.db.transaction({}, (tx) => tx.manager.getRepository(SigningKey).insert(key));
+    await this.db.transaction({}, async (tx) => {
+      // Keys past their expiry verify nothing any more: they go, private key and all (kept for good
+      // before, a key pair a month in every deployment's database).
+      await tx.manager.getRepository(SigningKey).delete({ expiresAt: LessThan(now) });
+      await tx.manager.getRepository(SigningKey).insert(key);
+    });
     this.imported.set(`private:${kid}`, privateKey);
     return key;
   }
