@@ -114,13 +114,15 @@ const MAX_LEASES = 10_000;
  * `oauth-token:ip:203.0.113.9` or `scim:token:<id>`.
  *
  * Hits are taken from leases, not counted one write at a time: an instance adds a lease of hits to
- * the shared counter in one increment and uses them locally, a twentieth of what was left below the
- * limit at most (so one at a time near it), as it read the counter within FRESH_MS. A write per hit, two per SCIM request (per IP and per
- * token), had held lookups to 0.56× the rate (`npm run bench -- --compare`, limits on). The counter thus
- * never admits more than the limit, on any number of instances. One instance admits exactly the
- * limit; with several, a client can be refused while other instances still hold unused hits, at most
- * a twentieth of what was left (within FRESH_MS before) when they reserved them. Once the shared count has reached the limit,
- * the rest of the window is refused without a write.
+ * the shared counter in one increment and uses them locally. A lease is at most a twentieth of what
+ * was left below the limit (so one at a time near it), as the instance read the counter within
+ * FRESH_MS. A write per hit, two per SCIM request (per IP and per token), had held lookups to 0.56×
+ * the rate (`npm run bench -- --compare`, limits on).
+ * - The counter never admits more than the limit, on any number of instances; one instance admits
+ *   exactly the limit.
+ * - With several, a client can be refused while other instances still hold unused hits: at most a
+ *   twentieth of what was left (FRESH_MS before) when each reserved them.
+ * - Once the shared count has reached the limit, the rest of the window is refused without a write.
  */
 export class RateLimiter {
   private readonly leases = new Map<string, Lease>();
