@@ -13,12 +13,14 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-async function cli(...argv: string[]) {
+async function cliOn(databaseUrl: string, ...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { DATABASE_URL: db.url, LOG_LEVEL: "silent" });
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { DATABASE_URL: databaseUrl, LOG_LEVEL: "silent" });
   return { code, out, err: err.join("\n") };
 }
+
+const cli = (...argv: string[]) => cliOn(db.url, ...argv);
 
 test("org create/list, token create (prints only the secret)/list/revoke, on the server's DATABASE_URL", async () => {
   const created = await cli("org", "create", "--slug", "acme", "--name", "Acme Inc");
@@ -74,12 +76,7 @@ test.each([
 
 test("on a database whose schema is behind, a command refuses and changes nothing; `roster migrate` applies what is pending; an empty database is set up by any command", async () => {
   const other = await createTestDatabase();
-  const on = async (...argv: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { DATABASE_URL: other.url, LOG_LEVEL: "silent" });
-    return { code, out, err: err.join("\n") };
-  };
+  const on = (...argv: string[]) => cliOn(other.url, ...argv);
   try {
     expect((await on("org", "create", "--slug", "older", "--name", "Older")).code).toBe(0);
     // The schema as an older release left it: its last migration not applied.

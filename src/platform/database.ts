@@ -8,10 +8,10 @@ export type SqlDialect = "sqlite" | "mysql";
 /** Expired rows (sessions, replay entries, rate-limit counters) a purge deletes in one statement. */
 export const EXPIRED_DELETED_A_STATEMENT = 1000;
 
-/** Rows a DELETE affected: mysql2 answers a result header, TypeORM's structured result `affected`. */
-function affectedRows(result: unknown, sent: number): number {
+/** Rows a write affected: mysql2 answers a result header, TypeORM's structured result `affected`. */
+function affectedRows(result: unknown): number {
   const r = result as { affectedRows?: number; affected?: number };
-  return r?.affectedRows ?? r?.affected ?? sent;
+  return r?.affectedRows ?? r?.affected ?? 0;
 }
 
 /** The one door to the database for the domain layer: managers, transactions, the SQL dialect. */
@@ -62,6 +62,17 @@ export class Database {
     const bound = params.map((v) => this.bindable(v));
     if (this.dialect === "mysql") return this.mysqlRows<T>(ctx, sql, bound);
     return this.manager(ctx).query(sql, bound);
+  }
+
+  /**
+   * One write statement of its own, outside any caller's transaction: on SQLite through the write
+   * queue (its one connection, where every write waits its turn), on MariaDB/MySQL one autocommit
+   * statement. Returns how many rows it affected.
+   */
+  async writeAlone(sql: string, params: unknown[] = []): Promise<number> {
+    const bound = params.map((v) => this.bindable(v));
+    const result = this.dialect === "sqlite" ? await this.transaction({}, (tx) => tx.manager.queryRunner!.query(sql, bound, true)) : await this.mysqlRows(undefined, sql, bound);
+    return affectedRows(result);
   }
 
   /**
@@ -207,10 +218,7 @@ export class Database {
       const keys = rows.map((r) => r.k);
       last = rows.at(-1);
       if (keys.length > 0) {
-        const sql = `DELETE FROM ${table} WHERE ${key} IN (${Database.placeholders(keys.length)}) AND expiresAt < ?`;
-        // SQLite: through the write queue (its one connection); MariaDB: one autocommit statement.
-        const result = this.dialect === "sqlite" ? await this.transaction({}, (tx) => tx.manager.queryRunner!.query(sql, [...keys, now].map((v) => this.bindable(v)), true)) : await this.rows(undefined, sql, [...keys, now]);
-        deleted += affectedRows(result, keys.length);
+        deleted += await this.writeAlone(`DELETE FROM ${table} WHERE ${key} IN (${Database.placeholders(keys.length)}) AND expiresAt < ?`, [...keys, now]);
       }
       if (keys.length < EXPIRED_DELETED_A_STATEMENT) return deleted;
       await new Promise((resolve) => setImmediate(resolve));

@@ -186,10 +186,7 @@ export class ProvisioningLogService {
    */
   private async insert(rows: ProvisioningLogEntry[]): Promise<void> {
     const values = rows.flatMap((r) => LOG_COLUMNS.map((c) => (c === "notes" || c === "requestBody" ? (r[c] === null || r[c] === undefined ? null : JSON.stringify(r[c])) : (r[c] ?? null))));
-    const sql = `INSERT INTO provisioning_log_entries (${LOG_COLUMNS.join(", ")}) VALUES ${rows.map(() => `(${Database.placeholders(LOG_COLUMNS.length)})`).join(", ")}`;
-    // SQLite: through the write queue (its one connection); MariaDB: one autocommit statement.
-    if (this.db.dialect === "sqlite") await this.db.transaction({}, (tx) => this.db.rows(tx, sql, values));
-    else await this.db.rows(undefined, sql, values);
+    await this.db.writeAlone(`INSERT INTO provisioning_log_entries (${LOG_COLUMNS.join(", ")}) VALUES ${rows.map(() => `(${Database.placeholders(LOG_COLUMNS.length)})`).join(", ")}`, values);
   }
 
   /**
@@ -244,10 +241,7 @@ export class ProvisioningLogService {
       const rows = await this.db.rows<{ id: string; at: unknown; p: unknown }>(undefined, read(!!last), last ? [organisationId, cutoff, last.at, last.at, last.p] : [organisationId, cutoff]);
       const ids = rows.map((r) => r.id);
       if (ids.length > 0) {
-        const sql = `UPDATE provisioning_log_entries SET requestBody = NULL WHERE id IN (${Database.placeholders(ids.length)})`;
-        // SQLite: through the write queue (its one connection); MariaDB: one autocommit statement.
-        if (mysql) await this.db.rows(undefined, sql, ids);
-        else await this.db.transaction({}, (tx) => this.db.rows(tx, sql, ids));
+        await this.db.writeAlone(`UPDATE provisioning_log_entries SET requestBody = NULL WHERE id IN (${Database.placeholders(ids.length)})`, ids);
         purged += ids.length;
       }
       last = rows.at(-1);
@@ -272,10 +266,7 @@ export class ProvisioningLogService {
       for (;;) {
         const ids = (await this.db.rows<{ id: string }>(undefined, select, [...organisations, cutoff])).map((r) => r.id);
         if (ids.length > 0) {
-          const sql = `DELETE FROM provisioning_log_entries WHERE id IN (${Database.placeholders(ids.length)})`;
-          // SQLite: through the write queue (its one connection); MariaDB: one autocommit statement.
-          if (this.db.dialect === "sqlite") await this.db.transaction({}, (tx) => this.db.rows(tx, sql, ids));
-          else await this.db.rows(undefined, sql, ids);
+          await this.db.writeAlone(`DELETE FROM provisioning_log_entries WHERE id IN (${Database.placeholders(ids.length)})`, ids);
           this.totals.forget();
           deleted += ids.length;
         }
