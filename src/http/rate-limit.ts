@@ -54,25 +54,23 @@ export class RequestLimits {
   }
 
   /**
-   * A refused token from this IP: the lockout while the IP is locked out (then nothing is counted,
-   * and the caller answers 429 without recording the refusal), else null once the failure is counted.
+   * A refused token from this IP: the lockout once the IP has failed AUTH_FAILURE_LIMIT_PER_IP times
+   * in the window (then nothing is counted, and the caller answers 429 without recording the
+   * refusal), else null once the failure is counted. One hit decides both, so concurrent refusals
+   * from one IP are never answered as failures past the limit (a check and then a count let 20
+   * refusals at once through as 20 failures against a limit of 5).
    * Only refusals consult the lockout: a good token passes from a locked-out IP, because identity
    * providers (Okta, Entra) call from egress addresses shared by all their customers.
    */
   async tokenRefused(ip: string): Promise<RateLimitResult | null> {
-    const lockout = await this.authLockout(ip);
-    if (!lockout) await this.authFailed(ip);
-    return lockout;
-  }
-
-  /** Counts a failed authentication from this IP. */
-  private async authFailed(ip: string): Promise<void> {
-    if (this.config.authFailuresPerIp <= 0) return;
+    const limit = this.config.authFailuresPerIp;
+    if (limit <= 0) return null;
     let failures = failedRecently.get(this.limiter);
     if (!failures) failedRecently.set(this.limiter, (failures = new Map()));
     if (failures.size >= MAX_REMEMBERED_IPS) failures.clear();
     failures.set(ip, Date.now() + this.config.windowSeconds * 1000);
-    await this.hit(`auth-failure:ip:${ip}`, this.config.authFailuresPerIp);
+    const r = await this.hit(`auth-failure:ip:${ip}`, limit);
+    return r && !r.allowed ? r : null;
   }
 
   /** Express middleware: `limit` requests per window per client IP under `name`; `refuse` answers a 429. */

@@ -164,6 +164,17 @@ describe("brute force of tokens is useless", () => {
     expect((await scimClient(app.url, "rst_scim_guess-elsewhere").get("/Users", from(newIp()))).status).toBe(401);
   });
 
+  test("bad tokens sent at once from one IP: exactly AUTH_FAILURE_LIMIT_PER_IP are answered 401 and audited, the rest 429", async () => {
+    const t = await app.tenant();
+    const ip = newIp();
+    const revoked = await app.services.tokens.create(t.ctx, { name: "stale entra", scope: "scim" });
+    await app.services.tokens.revoke(t.ctx, revoked.token.id);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => scimClient(app.url, revoked.secret).get("/Users", from(ip))));
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array(5).fill(401), ...Array(15).fill(429)]);
+    expect((await app.services.audit.list(t.ctx, { action: "token.refused" }, { first: 50 })).items).toHaveLength(5);
+  });
+
   test("a revoked or expired token is refused and audited in its organisation; bad GraphQL admin tokens too", async () => {
     const t = await app.tenant();
     const revoked = await app.services.tokens.create(t.ctx, { name: "old okta", scope: "scim" });
