@@ -203,13 +203,18 @@ describe("the organisation's roles and field definitions while an IdP writes", (
     for (let i = 0; i < 4; i++) ids.push((await user()).id);
     await patch(ids[0], { op: "replace", path: "title", value: "warm" });
     app.queries.reset();
+    const started = Date.now();
     for (const [i, id] of ids.entries()) {
       const r = await patch(id, { op: "replace", path: "active", value: i % 2 === 0 });
       expect(r.status).toBe(200);
     }
     const reference = app.queries.statements.filter((s) => /FROM [`"]?(roles|custom_field_definitions)[`"]? /i.test(s));
     // Every write is audited: forgetting the cached roles on each of them read them again per request.
-    expect(reference).toEqual([]);
+    // Each list is kept 5 s: on a machine slow enough for the stream to outlast that, one more read of
+    // each per 5 s is the cache working (seen once in a full run beside other work).
+    const expiries = Math.floor((Date.now() - started) / 5_000);
+    if (expiries === 0) expect(reference).toEqual([]);
+    else expect(reference.length).toBeLessThanOrEqual(2 * expiries);
     // A role created now (by this instance or another) is shown on the next write that assigns it.
     await app.services.roles.create(t.ctx, { name: "auditor" });
     const assigned = await patch(ids[1], { op: "add", path: "roles", value: [{ value: "auditor" }] });
