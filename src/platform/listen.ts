@@ -41,8 +41,13 @@ export function listen(server: http.Server, port: number, host: string): Promise
  * checked every second. Idle keep-alive connections close after 65 s, longer than common load
  * balancers' idle timeout (so the balancer, not Roster, closes them).
  */
-export function createHttpServer(handler: http.RequestListener, requestTimeoutMs: number): http.Server {
+export function createHttpServer(handler: http.RequestListener | undefined, requestTimeoutMs: number): http.Server {
   const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) }, handler);
+  return setServerTimeouts(server, requestTimeoutMs);
+}
+
+/** The timeouts of `createHttpServer`, on a server made before the configuration was read (the tests'). */
+export function setServerTimeouts(server: http.Server, requestTimeoutMs: number): http.Server {
   server.requestTimeout = requestTimeoutMs;
   server.headersTimeout = requestTimeoutMs;
   server.keepAliveTimeout = 65_000;

@@ -1,5 +1,6 @@
 // Clients that send a request slowly, or never finish it, do not hold a connection for long.
 import net from "node:net";
+import { startTestApp } from "../support/test-app";
 import { type TestDatabase, createTestDatabase } from "../support/test-database";
 import { type RosterProcess, ensureBuilt, startRoster } from "./support/roster-process";
 
@@ -41,4 +42,15 @@ test.each([
   expect(answer).toMatch(/^HTTP\/1\.1 408 /);
   expect(seconds).toBeGreaterThanOrEqual(1.9);
   expect(seconds).toBeLessThan(5);
+});
+
+test("the tests' in-process app keeps idle connections as main does (a stall in the test's own SQLite work found the next request's connection closed under it with Node's 5 s)", async () => {
+  const app = await startTestApp();
+  try {
+    const viaMain = (await fetch(`http://127.0.0.1:${roster!.port}/healthz`)).headers.get("keep-alive");
+    expect(viaMain).toBe("timeout=65");
+    expect((await fetch(`${app.url}/healthz`)).headers.get("keep-alive")).toBe(viaMain);
+  } finally {
+    await app.close();
+  }
 });

@@ -1,4 +1,3 @@
-import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DataSource, Logger as TypeormLogger } from "typeorm";
 import { createApp } from "../../src/app";
@@ -8,6 +7,7 @@ import { type Services, createServices } from "../../src/domain/services";
 import { openDatabase } from "../../src/platform/boot";
 import { Database } from "../../src/platform/database";
 import { newRequestId } from "../../src/platform/ids";
+import { createHttpServer, setServerTimeouts } from "../../src/platform/listen";
 import { type Logger, createLogger } from "../../src/platform/logger";
 import { RedisConnection } from "../../src/platform/redis";
 import { type RequestContext, systemActor } from "../../src/platform/request-context";
@@ -102,10 +102,14 @@ const TEST_RATE_LIMITS = {
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.shareDatabaseOf ? { ...options.shareDatabaseOf.database, drop: async () => undefined } : await createTestDatabase();
-  const server = http.createServer();
+  // The server as main makes it (createHttpServer), timeouts set once the configuration is read. With
+  // Node's default 5 s keep-alive, the test's own synchronous SQLite work (same process) could outlast
+  // an idle connection's expiry: the next request went out on it as the server closed it (ECONNRESET).
+  const server = createHttpServer(undefined, 1000);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({ DATABASE_URL: options.rewriteDatabaseUrl ? options.rewriteDatabaseUrl(database.url) : database.url, PUBLIC_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", BOOTSTRAP_DEFAULT_ORG: "false", ...TEST_RATE_LIMITS, ...env });
+  setServerTimeouts(server, config.requestTimeoutMs);
   const queries = new QueryCounter();
   const dataSource = await openDatabase(config, { logger: queries });
   // REDIS_URL given: as main does, a connection that cannot be made is a start error.
