@@ -39,7 +39,8 @@ export async function mountAuth(app: Express, services: Services, config: AppCon
       return;
     }
     const ctx = { organisationId: u.organisationId, actor: { type: "user" as const, id: u.userId, label: u.userName }, source: "sso" as const, requestId: req.requestId };
-    const user = await services.users.find(ctx, u.userId);
+    // The organisation as it is now: its slug may have changed since this session began.
+    const [user, organisation] = await Promise.all([services.users.find(ctx, u.userId), services.organisations.findById(u.organisationId)]);
     if (!user) {
       res.status(401).json({ error: "not signed in" });
       return;
@@ -49,7 +50,7 @@ export async function mountAuth(app: Express, services: Services, config: AppCon
       id: user.id,
       userName: user.userName,
       displayName: user.displayName,
-      organisation: { id: u.organisationId, slug: u.organisationSlug },
+      organisation: { id: u.organisationId, slug: organisation?.slug ?? u.organisationSlug },
       roles,
       protocol: u.protocol,
       signedInAt: u.signedInAt,

@@ -59,6 +59,11 @@ interface CachedStrategy {
  * (tenant `tid`, `oid`) are checked by the domain when matching the identity.
  */
 export function oidcRoutes(services: Services, publicUrl: string, sessions: Sessions, options: { allowInsecureRequests: boolean; allowPrivateHosts: boolean }): Router {
+  /**
+   * By organisation and the slug its URLs used: the redirect URI is that slug's (after a rename, the
+   * IdP still has the old one registered, and the code is redeemed with the URI it was sent to). A
+   * rename changes no IdP setting, so the slug is part of the key, not of the version.
+   */
   const cache = new Map<string, CachedStrategy>();
   // Every request openid-client makes (discovery, the JWKS, the token endpoint, userinfo) goes through
   // it: the issuer is the admin's to choose and its discovery document names the other hosts, so each
@@ -67,11 +72,12 @@ export function oidcRoutes(services: Services, publicUrl: string, sessions: Sess
 
   const strategyFor = (target: SsoTarget): Promise<RosterOidcStrategy> => {
     const version = settingsVersion(target.idp);
-    const hit = cache.get(target.organisation.id);
+    const key = `${target.organisation.id}:${target.slug}`;
+    const hit = cache.get(key);
     if (hit?.version === version) return hit.strategy;
     const settings = target.idp.settings as OidcSettings;
     const secret = target.idp.clientSecret ?? "";
-    const sp = serviceProviderInfo(publicUrl, target.organisation.slug);
+    const sp = serviceProviderInfo(publicUrl, target.slug);
     const strategy = client
       .discovery(
         new URL(settings.issuer),
@@ -92,14 +98,19 @@ export function oidcRoutes(services: Services, publicUrl: string, sessions: Sess
           done(null, { result });
         };
         return new RosterOidcStrategy(
-          { name: `oidc:${target.organisation.id}`, sessionKey: `oidc:${target.organisation.id}`, config, scope: "openid profile email", callbackURL: sp.oidcRedirectUri },
+          // One flow per organisation and browser at a time, whichever of its slugs started it: the
+          // callback is redeemed with this strategy's redirect URI, so a flow sent to one slug's
+          // redirect URI and brought to another's fails at the IdP's token endpoint.
+          { name: `oidc:${target.organisation.id}:${target.slug}`, sessionKey: `oidc:${target.organisation.id}`, config, scope: "openid profile email", callbackURL: sp.oidcRedirectUri },
           verify,
         );
       });
     strategy.catch(() => {
-      if (cache.get(target.organisation.id)?.strategy === strategy) cache.delete(target.organisation.id);
+      if (cache.get(key)?.strategy === strategy) cache.delete(key);
     });
-    cache.set(target.organisation.id, { version, strategy });
+    // An entry of an older version of the same key is replaced here; entries are kept per slug an
+    // organisation signs in through, a handful at most (its current slug and the ones it gave up).
+    cache.set(key, { version, strategy });
     return strategy;
   };
 

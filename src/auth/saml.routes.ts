@@ -26,9 +26,10 @@ function withSigningHint(message: string, settings: SamlSettings): string {
 
 /**
  * SAML 2.0 for every organisation through one MultiSamlStrategy whose options come from the
- * organisation's settings: SP-initiated (InResponseTo checked against the shared replay cache) and
- * IdP-initiated (no InResponseTo: the assertion ID is then claimed once). Assertions must be
- * signed, the Response too unless the IdP is configured to sign only assertions.
+ * organisation's settings and the slug the URL used (its current one, or one it gave up):
+ * SP-initiated (InResponseTo checked against the shared replay cache) and IdP-initiated (no
+ * InResponseTo: the assertion ID is then claimed once). Assertions must be signed, the Response too
+ * unless the IdP is configured to sign only assertions.
  */
 export function samlRoutes(services: Services, publicUrl: string, sessions: Sessions): Router {
   const strategy = new MultiSamlStrategy(
@@ -39,7 +40,10 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
         const target = targets.get(req);
         if (!target) return done(new Error("no SAML identity provider for this request"));
         const settings = target.idp.settings as SamlSettings;
-        const sp = serviceProviderInfo(publicUrl, target.organisation.slug);
+        // The values of the slug the URL used: after a rename, an IdP set up with the old slug's values
+        // still sends its responses to the old ACS with the old audience, and an AuthnRequest from the
+        // old login URL must name them for that IdP to answer it. Each slug is checked as its own SP.
+        const sp = serviceProviderInfo(publicUrl, target.slug);
         done(null, {
           callbackUrl: sp.acsUrl,
           entryPoint: settings.idpSsoUrl,
@@ -63,7 +67,7 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
     (req: Request, profile: Profile | null, done: VerifiedCallback) => {
       const target = targets.get(req)!;
       const settings = target.idp.settings as SamlSettings;
-      const acsUrl = serviceProviderInfo(publicUrl, target.organisation.slug).acsUrl;
+      const acsUrl = serviceProviderInfo(publicUrl, target.slug).acsUrl;
       (async (): Promise<IdentityResult> => {
         if (!profile) return { ok: false, reason: "invalid_response", message: "no assertion in the response" };
         const checked = checkSignedAssertion(profile.getAssertionXml?.() ?? "", settings, acsUrl, answering.get(req));
@@ -97,7 +101,7 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
     const target = targets.get(req)!;
     const body = req.body as Record<string, unknown> | undefined;
     if (typeof body?.SAMLResponse !== "string") return sendRefusal(res, "invalid_response", target.organisation.slug);
-    const envelope = checkResponse(Buffer.from(body.SAMLResponse, "base64").toString("utf8"), target.idp.settings as SamlSettings, serviceProviderInfo(publicUrl, target.organisation.slug).acsUrl);
+    const envelope = checkResponse(Buffer.from(body.SAMLResponse, "base64").toString("utf8"), target.idp.settings as SamlSettings, serviceProviderInfo(publicUrl, target.slug).acsUrl);
     if (typeof envelope === "string") {
       req.log.warn({ organisation: target.organisation.slug, err: envelope }, "SAML response refused");
       return sessions.complete(req, res, next, target, { ok: false, reason: "invalid_response", message: envelope }, body.RelayState).catch(next);
@@ -112,10 +116,13 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
   });
 
   // Available before the IdP is configured: the Okta admin needs these values to create the app.
+  // A slug the organisation gave up still describes the entity its IdP was set up with (entity id and
+  // ACS of that slug): the entity id is this URL, so an IdP that reads it again (metadata refresh)
+  // must find the same entity, not be redirected to another one.
   router.get("/auth/saml/:org/metadata", async (req, res) => {
-    const org = await services.organisations.getBySlug(String(req.params.org)).catch(() => null);
-    if (!org) return sendRefusal(res, "not_configured", String(req.params.org));
-    const sp = serviceProviderInfo(publicUrl, org.slug);
+    const holder = await services.organisations.holdingSlug(String(req.params.org));
+    if (!holder) return sendRefusal(res, "not_configured", String(req.params.org));
+    const sp = serviceProviderInfo(publicUrl, holder.slug);
     const xml = generateServiceProviderMetadata({ issuer: sp.spEntityId, callbackUrl: sp.acsUrl, identifierFormat: NAMEID_UNSPECIFIED, wantAssertionsSigned: true });
     res.type("application/samlmetadata+xml").send(xml);
   });

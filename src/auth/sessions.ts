@@ -17,6 +17,13 @@ export const SESSION_COOKIE = "roster.sid";
 export interface SsoTarget {
   organisation: Organisation;
   idp: IdentityProvider;
+  /**
+   * The slug the sign-in URL used: the organisation's current one, or one it gave up (`former`),
+   * whose URLs its IdP may still use. Roster's SP values for the sign-in (ACS URL, audience,
+   * redirect URI) are this slug's, never another one's.
+   */
+  slug: string;
+  former: boolean;
 }
 
 /** The context of a sign-in attempt: the organisation whose IdP answered, source `sso`. */
@@ -88,14 +95,15 @@ export async function mountSessions(app: Express, services: Services, config: Ap
   const complete: Sessions["complete"] = async (req, res, next, target, result, returnTo) => {
     const ctx = signInContext(req, target);
     const org = target.organisation.slug;
+    const via = target.former ? { formerSlug: target.slug } : {};
     if (!result.ok) {
-      await services.signIn.refuse(ctx, target.idp, result.reason, result.message);
-      req.log.info({ organisation: org, reason: result.reason }, "sso sign-in refused");
+      await services.signIn.refuse(ctx, target.idp, result.reason, result.message, via);
+      req.log.info({ organisation: org, ...via, reason: result.reason }, "sso sign-in refused");
       return sendRefusal(res, result.reason, org);
     }
-    const outcome = await services.signIn.signIn(ctx, target.idp, result.identity);
+    const outcome = await services.signIn.signIn(ctx, target.idp, result.identity, via);
     if (!outcome.ok) {
-      req.log.info({ organisation: org, reason: outcome.reason }, "sso sign-in refused");
+      req.log.info({ organisation: org, ...via, reason: outcome.reason }, "sso sign-in refused");
       return sendRefusal(res, outcome.reason, org);
     }
     const user: SessionUser = {
@@ -110,7 +118,7 @@ export async function mountSessions(app: Express, services: Services, config: Ap
     // passport 0.7 regenerates the session on logIn (no session fixation).
     req.logIn(user as Express.User, (err) => {
       if (err) return next(err);
-      req.log.info({ organisation: org, userId: user.userId }, "sso sign-in");
+      req.log.info({ organisation: org, ...via, userId: user.userId }, "sso sign-in");
       res.redirect(303, safeReturnPath(returnTo, undefined, config.publicUrl));
     });
   };

@@ -103,6 +103,15 @@ export const ssoCommands: CliCommand[] = [
       io.out(`SP metadata:         ${sp.metadataUrl}`);
       io.out(`OIDC redirect URI:   ${sp.oidcRedirectUri}`);
       io.out(`Sign-in (SAML/OIDC): ${sp.samlLoginUrl}  ${sp.oidcLoginUrl}`);
+      // An IdP set up before a rename still signs people in through the slug's old URLs.
+      for (const former of await services.organisations.formerSlugs(ctx)) {
+        const old = serviceProviderInfo(publicUrl, former.slug);
+        io.out("");
+        io.out(`still accepted, former slug ${former.slug} (given up ${former.retiredAt.toISOString()}):`);
+        io.out(`  SP entity id:      ${old.spEntityId}`);
+        io.out(`  ACS URL (POST):    ${old.acsUrl}`);
+        io.out(`  OIDC redirect URI: ${old.oidcRedirectUri}`);
+      }
       const idps = await services.identityProviders.list(ctx);
       if (idps.length === 0) io.out("no identity provider configured");
       for (const idp of idps) {

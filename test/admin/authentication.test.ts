@@ -88,3 +88,22 @@ test("disable SAML, configure OIDC (secret write-only)", async () => {
   expect(idps.find((i: any) => i.kind === "oidc")).toEqual({ kind: "oidc", enabled: true, oidc: { clientId: "app-client-id", clientSecretSet: true } });
   await screenshot(page, "22-authentication-oidc");
 });
+
+test("after a rename: the current values to copy, and the former slug's values listed as still accepted", async () => {
+  const { page } = browser;
+  const before = t.organisation.slug;
+  const after = `${before}-renamed`;
+  expect(await page.locator("#sp-former-slugs").count()).toBe(0);
+  const renamed = await app.gql<any>(t.adminToken, `mutation($s: String!) { updateOrganisation(input: { slug: $s }) { slug } }`, { s: after });
+  expect(renamed.data!.updateOrganisation.slug).toBe(after);
+  await page.reload();
+  await page.getByRole("heading", { level: 1, name: "Authentication" }).waitFor();
+  expect(await page.locator("#sp-acs-url").inputValue()).toBe(`${app.url}/auth/saml/${after}/acs`);
+  const former = page.locator("#sp-former-slugs");
+  await former.getByRole("heading", { name: "Earlier values, still accepted" }).waitFor();
+  const row = former.getByRole("row").filter({ hasText: `${app.url}/auth/saml/${before}/acs` });
+  await row.getByText(before, { exact: true }).waitFor();
+  await row.getByText(`${app.url}/auth/saml/${before}/metadata`).waitFor();
+  await row.getByText(`${app.url}/auth/oidc/${before}/callback`).waitFor();
+  await screenshot(page, "23-authentication-former-slug");
+});

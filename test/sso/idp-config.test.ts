@@ -208,6 +208,19 @@ describe("roster sso … (CLI)", () => {
     expect(show.out).toContain("CN=okta-two");
   });
 
+  test("sso show after a rename: the current URLs, and the former slug's as still accepted", async () => {
+    const renamed = await app.tenant();
+    const [before, after] = [renamed.organisation.slug, `${renamed.organisation.slug}-renamed`];
+    await app.services.organisations.update(renamed.ctx, { slug: after });
+    const show = await cli("sso", "show", "--org", after, "--public-url", "https://roster.example");
+    expect(show.code).toBe(0);
+    expect(show.out).toContain(`ACS URL (POST):      https://roster.example/auth/saml/${after}/acs`);
+    expect(show.out).toMatch(new RegExp(`still accepted, former slug ${before} \\(given up \\d{4}-`));
+    expect(show.out).toContain(`  SP entity id:      https://roster.example/auth/saml/${before}/metadata`);
+    expect(show.out).toContain(`  ACS URL (POST):    https://roster.example/auth/saml/${before}/acs`);
+    expect(show.out).toContain(`  OIDC redirect URI: https://roster.example/auth/oidc/${before}/callback`);
+  });
+
   test("sso oidc: the secret is stored but sso show never prints it; bad input exits non-zero", async () => {
     const slug = other.organisation.slug;
     const secret = "cli-client-secret-xyz";

@@ -25,6 +25,28 @@ export interface OrganisationChanges {
 /** Context of a caller acting before any organisation exists (CLI, first start). */
 export type SystemContext = Omit<RequestContext, "organisationId">;
 
+/** The organisation a slug in a sign-in URL names, and that slug. */
+export interface SlugHolder {
+  organisation: Organisation;
+  /** The slug as the URL gave it (lower case): the organisation's current one, or one it gave up. */
+  slug: string;
+  /** Whether `slug` is one the organisation gave up: its IdP still uses URLs set up before a rename. */
+  former: boolean;
+}
+
+/**
+ * The organisation whose slug `slug` is or was. A slug an organisation gave up stays reserved to it
+ * (`claimSlug`), so a slug names at most one organisation, the current holder first. Sign-in through
+ * a former slug answers exactly as it did before the rename: its IdP may not have been told yet.
+ */
+export async function organisationHoldingSlug(manager: EntityManager, slug: string): Promise<SlugHolder | null> {
+  const s = slug.toLowerCase();
+  const current = await manager.getRepository(Organisation).findOneBy({ slug: s });
+  if (current) return { organisation: current, slug: s, former: false };
+  const retired = await manager.getRepository(RetiredSlug).findOne({ where: { slug: s }, relations: { organisation: true } });
+  return retired?.organisation ? { organisation: retired.organisation, slug: s, former: true } : null;
+}
+
 export class OrganisationService {
   /** Told after an organisation's settings change (cached token checks carry `scimEnabled`). */
   readonly onChanged: ((organisationId: string) => void)[] = [];
@@ -93,6 +115,16 @@ export class OrganisationService {
     const org = await this.db.manager().getRepository(Organisation).findOneBy({ slug: slug.toLowerCase() });
     if (!org) throw notFound("Organisation", slug);
     return org;
+  }
+
+  /** The organisation a sign-in URL's slug names: its current slug, or one it gave up (see `organisationHoldingSlug`). */
+  holdingSlug(slug: string): Promise<SlugHolder | null> {
+    return organisationHoldingSlug(this.db.manager(), slug);
+  }
+
+  /** The slugs the organisation gave up (reserved to it; sign-in through their URLs still works), the most recent first. */
+  formerSlugs(ctx: RequestContext): Promise<RetiredSlug[]> {
+    return this.db.manager(ctx).getRepository(RetiredSlug).find({ where: { organisationId: ctx.organisationId }, order: { retiredAt: "DESC", slug: "ASC" } });
   }
 
   count(): Promise<number> {

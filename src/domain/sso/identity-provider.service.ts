@@ -5,7 +5,8 @@ import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
 import { diffFields } from "../audit/audit.service";
-import { Organisation } from "../organisations/organisation.entity";
+import type { Organisation } from "../organisations/organisation.entity";
+import { organisationHoldingSlug } from "../organisations/organisation.service";
 import { DomainError, invalidInput, notFound } from "../shared/domain-error";
 import { IdentityProvider, type IdentityProviderKind, type OidcSettings, type SamlSettings, type UserMatch } from "./identity-provider.entity";
 import { characterCount } from "../shared/text-length";
@@ -152,12 +153,16 @@ export class IdentityProviderService {
     return idp;
   }
 
-  /** For the sign-in routes: the organisation by slug and its enabled IdP of that kind, or null. */
-  async forSignIn(slug: string, kind: IdentityProviderKind): Promise<{ organisation: Organisation; idp: IdentityProvider } | null> {
-    const organisation = await this.db.manager().getRepository(Organisation).findOneBy({ slug: slug.toLowerCase() });
-    if (!organisation) return null;
-    const idp = await this.db.manager().getRepository(IdentityProvider).findOneBy({ organisationId: organisation.id, kind, enabled: true });
-    return idp ? { organisation, idp } : null;
+  /**
+   * For the sign-in routes: the organisation the URL's slug names (its current slug, or one it gave
+   * up: see `organisationHoldingSlug`) and its enabled IdP of that kind, or null. `slug` is the one
+   * the URL used: Roster's SP values for this sign-in (ACS URL, audience, redirect URI) are that slug's.
+   */
+  async forSignIn(slug: string, kind: IdentityProviderKind): Promise<{ organisation: Organisation; idp: IdentityProvider; slug: string; former: boolean } | null> {
+    const holder = await organisationHoldingSlug(this.db.manager(), slug);
+    if (!holder) return null;
+    const idp = await this.db.manager().getRepository(IdentityProvider).findOneBy({ organisationId: holder.organisation.id, kind, enabled: true });
+    return idp ? { ...holder, idp } : null;
   }
 
   async configureSaml(ctx: RequestContext, input: SamlInput): Promise<IdentityProvider> {

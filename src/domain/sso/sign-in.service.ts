@@ -16,6 +16,11 @@ export type SignInResult =
 
 const note = (value: unknown): FieldChange => ({ before: null, after: value });
 
+/** How a sign-in reached Roster: `formerSlug`, through the URLs of a slug the organisation gave up. */
+export interface Via {
+  formerSlug?: string;
+}
+
 export const userActor = (user: { id: string; userName: string }): Actor => ({ type: "user", id: user.id, label: user.userName });
 
 /**
@@ -31,10 +36,14 @@ export class SignInService {
     private readonly roles: RoleService,
   ) {}
 
-  /** `ctx`: the organisation whose IdP verified the identity, source `sso`. */
-  async signIn(ctx: RequestContext, idp: IdentityProvider, identity: VerifiedIdentity): Promise<SignInResult> {
+  /**
+   * `ctx`: the organisation whose IdP verified the identity, source `sso`. `via.formerSlug`: the
+   * sign-in came through the URLs of a slug the organisation gave up (its IdP still uses them); the
+   * audit event says so, for the admin to know the IdP is still to be reconfigured.
+   */
+  async signIn(ctx: RequestContext, idp: IdentityProvider, identity: VerifiedIdentity, via: Via = {}): Promise<SignInResult> {
     const found = await this.match(ctx, idp, identity);
-    if (found === "ambiguous") return this.refuse(ctx, idp, "ambiguous", "more than one user has this email address", { identifier: identity.identifier });
+    if (found === "ambiguous") return this.refuse(ctx, idp, "ambiguous", "more than one user has this email address", { identifier: identity.identifier, ...via });
     let user = found;
     if (!user && idp.justInTimeProvisioning) {
       try {
@@ -43,12 +52,12 @@ export class SignInService {
         // The identity cannot become a user (its name is taken, too long, an email is malformed): a
         // refusal like any other, in the audit trail, not a 500.
         if (!(err instanceof DomainError)) throw err;
-        return this.refuse(ctx, idp, "provisioning_refused", `just-in-time provisioning refused: ${err.message}`, { identifier: identity.identifier });
+        return this.refuse(ctx, idp, "provisioning_refused", `just-in-time provisioning refused: ${err.message}`, { identifier: identity.identifier, ...via });
       }
     }
-    if (!user) return this.refuse(ctx, idp, "not_provisioned", await this.whyNotProvisioned(ctx, idp, identity), { identifier: identity.identifier });
+    if (!user) return this.refuse(ctx, idp, "not_provisioned", await this.whyNotProvisioned(ctx, idp, identity), { identifier: identity.identifier, ...via });
     if (!user.active)
-      return this.refuse(ctx, idp, "deactivated", "this account is deactivated in this organisation", { identifier: identity.identifier, userId: user.id });
+      return this.refuse(ctx, idp, "deactivated", "this account is deactivated in this organisation", { identifier: identity.identifier, userId: user.id, ...via });
     const roles = ((await this.roles.rolesOfUsers(ctx, [user.id])).get(user.id) ?? []).map((r) => r.name);
     const signedIn = user;
     await this.db.transaction({ ...ctx, actor: userActor(signedIn) }, (tx) =>
@@ -56,7 +65,7 @@ export class SignInService {
         action: "sso.signed_in",
         resourceType: "User",
         resourceId: signedIn.id,
-        changes: { protocol: note(idp.kind), identifier: note(identity.identifier) },
+        changes: { protocol: note(idp.kind), identifier: note(identity.identifier), ...(via.formerSlug ? { formerSlug: note(via.formerSlug) } : {}) },
       }),
     );
     return { ok: true, user: signedIn, roles };
@@ -68,7 +77,7 @@ export class SignInService {
     idp: IdentityProvider | { kind: string; id?: string } | null,
     reason: RefusalReason,
     message: string,
-    about: { identifier?: string; userId?: string } = {},
+    about: { identifier?: string; userId?: string } & Via = {},
   ): Promise<SignInResult> {
     await this.db.transaction(ctx, (tx) =>
       this.audit.record(tx, {
@@ -80,6 +89,7 @@ export class SignInService {
           message: note(message.slice(0, 500)),
           ...(idp ? { protocol: note(idp.kind) } : {}),
           ...(about.identifier ? { identifier: note(about.identifier.slice(0, 255)) } : {}),
+          ...(about.formerSlug ? { formerSlug: note(about.formerSlug) } : {}),
         },
       }),
     );

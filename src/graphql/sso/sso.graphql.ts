@@ -1,7 +1,7 @@
 import { ArrayMaxSize, ArrayMinSize, IsIn, IsOptional, Length } from "class-validator";
 import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
 import type { IdentityProvider, IdentityProviderKind, OidcSettings, SamlSettings, UserMatch } from "../../domain/sso/identity-provider.entity";
-import { type CertificateInfo, type ServiceProviderInfo, certificateInfo, oidcClaims, serviceProviderInfo, userMatches } from "../../domain/sso/identity-provider.service";
+import { type CertificateInfo, certificateInfo, oidcClaims, serviceProviderInfo, userMatches } from "../../domain/sso/identity-provider.service";
 import type { User } from "../../domain/users/user.entity";
 import type { GraphqlContext } from "../context";
 import { UserType } from "../users/user.types";
@@ -53,6 +53,21 @@ export class IdentityProviderType {
   @Field() updatedAt: Date;
 }
 
+@ObjectType("FormerSlugServiceProvider", {
+  description:
+    "Roster's SSO values under a slug the organisation gave up. They still sign its people in (as strictly as the current ones, each with its own entity id and ACS URL) for an IdP set up before the rename; the slug stays reserved to the organisation",
+})
+export class FormerSlugServiceProviderType {
+  @Field() slug: string;
+  @Field({ description: "When the organisation gave it up" }) retiredAt: Date;
+  @Field({ description: "SAML SP entity id (audience) under this slug" }) spEntityId: string;
+  @Field({ description: "SAML ACS URL under this slug" }) acsUrl: string;
+  @Field({ description: "SP metadata XML of this slug's entity" }) metadataUrl: string;
+  @Field({ description: "Starts an SP-initiated SAML sign-in with this slug's values" }) samlLoginUrl: string;
+  @Field({ description: "OIDC redirect URI under this slug" }) oidcRedirectUri: string;
+  @Field({ description: "Starts an OIDC sign-in with this slug's redirect URI" }) oidcLoginUrl: string;
+}
+
 @ObjectType("ServiceProvider", { description: "Roster's side of single sign-on for this organisation: the values an IdP admin enters" })
 export class ServiceProviderType {
   @Field({ description: "SAML SP entity id (Okta: Audience URI / SP Entity ID)" }) spEntityId: string;
@@ -62,6 +77,10 @@ export class ServiceProviderType {
   @Field({ description: "OIDC redirect URI (Entra: Web platform redirect URI)" }) oidcRedirectUri: string;
   @Field({ description: "Starts an OIDC sign-in" }) oidcLoginUrl: string;
   @Field({ description: "Signs out with a POST from Roster's own pages; a GET shows a Sign out button (not an IdP front-channel logout URL)" }) logoutUrl: string;
+  @Field(() => [FormerSlugServiceProviderType], {
+    description: "The values under the slugs this organisation gave up (the most recent first), still accepted: an IdP set up before a rename keeps working until it is changed to the values above",
+  })
+  formerSlugs: FormerSlugServiceProviderType[];
 }
 
 @InputType()
@@ -121,9 +140,16 @@ export class IdentityProviderResolver {
   }
 
   @Query(() => ServiceProviderType, { description: "Roster's SSO URLs for this organisation, to enter in the IdP (admin only)" })
-  async serviceProvider(@Ctx() ctx: GraphqlContext): Promise<ServiceProviderInfo> {
-    const org = await ctx.services.organisations.get(ctx.auth());
-    return serviceProviderInfo(ctx.publicUrl, org.slug);
+  async serviceProvider(@Ctx() ctx: GraphqlContext): Promise<ServiceProviderType> {
+    const auth = ctx.auth();
+    const [org, former] = await Promise.all([ctx.services.organisations.get(auth), ctx.services.organisations.formerSlugs(auth)]);
+    return {
+      ...serviceProviderInfo(ctx.publicUrl, org.slug),
+      formerSlugs: former.map(({ slug, retiredAt }) => {
+        const { spEntityId, acsUrl, metadataUrl, samlLoginUrl, oidcRedirectUri, oidcLoginUrl } = serviceProviderInfo(ctx.publicUrl, slug);
+        return { slug, retiredAt, spEntityId, acsUrl, metadataUrl, samlLoginUrl, oidcRedirectUri, oidcLoginUrl };
+      }),
+    };
   }
 
   @Mutation(() => IdentityProviderType)

@@ -1,5 +1,5 @@
 // Account > Authentication: Roster's SP values for the IdP, SAML and OIDC settings, test sign-in.
-import { badge, busy, checkbox, copyField, dateTime, field, gql, h, pageHeader, replace, select, statusLine } from "../lib.js";
+import { badge, busy, checkbox, copyField, dateTime, field, gql, h, pageHeader, replace, select, statusLine, table, timeCell } from "../lib.js";
 
 const IDP_FIELDS = `kind enabled justInTimeProvisioning updatedAt
   saml { entityId ssoUrl identifierSource matchBy wantResponseSigned certificates { fingerprint subject issuer notBefore notAfter } }
@@ -9,7 +9,9 @@ const MATCH_BY = /** @type {[string, string][]} */ ([["userName", "userName"], [
 
 /** @param {HTMLElement} main */
 export async function render(main) {
-  const data = await gql(`{ serviceProvider { spEntityId acsUrl metadataUrl samlLoginUrl oidcRedirectUri oidcLoginUrl logoutUrl } identityProviders { ${IDP_FIELDS} } }`);
+  const data = await gql(
+    `{ serviceProvider { spEntityId acsUrl metadataUrl samlLoginUrl oidcRedirectUri oidcLoginUrl logoutUrl formerSlugs { slug retiredAt spEntityId acsUrl oidcRedirectUri } } identityProviders { ${IDP_FIELDS} } }`,
+  );
   const sp = data.serviceProvider;
   /** @type {Record<string, any>} */
   const idps = Object.fromEntries(data.identityProviders.map((/** @type {any} */ i) => [i.kind, i]));
@@ -41,12 +43,40 @@ export async function render(main) {
         copyField("OIDC redirect URI", sp.oidcRedirectUri, { id: "sp-oidc-redirect" }),
       ),
       h("p", null, h("a", { href: sp.metadataUrl, target: "_blank", rel: "noopener" }, "Open the SP metadata XML"), h("span", { class: "muted" }, " (opens in a new tab)")),
+      formerSlugs(sp.formerSlugs),
     ),
     samlSlot,
     oidcSlot,
   );
   samlCard(samlSlot, idps.saml ?? null, sp, reload);
   oidcCard(oidcSlot, idps.oidc ?? null, sp, reload);
+}
+
+/**
+ * The values under the slugs this organisation gave up: still accepted, so that an identity provider
+ * set up before a rename keeps signing people in until it is changed to the values above.
+ * @param {{ slug: string, retiredAt: string, spEntityId: string, acsUrl: string, oidcRedirectUri: string }[]} former
+ */
+function formerSlugs(former) {
+  if (!former.length) return null;
+  const list = table("Earlier values still accepted", ["Former slug", "Changed", "Single sign-on URL (ACS URL)", "Audience URI (SP entity id)", "OIDC redirect URI"]);
+  list.rows(
+    former.map((f) =>
+      h("tr", null, h("td", { class: "mono" }, f.slug), h("td", null, timeCell(f.retiredAt)), h("td", { class: "mono" }, f.acsUrl), h("td", { class: "mono" }, f.spEntityId), h("td", { class: "mono" }, f.oidcRedirectUri)),
+    ),
+    "",
+  );
+  return h(
+    "div",
+    { id: "sp-former-slugs" },
+    h("h3", null, "Earlier values, still accepted"),
+    h(
+      "p",
+      { class: "muted" },
+      "This organisation's slug changed. An identity provider still set up with an earlier slug's values goes on signing people in, each set checked as strictly as the current one; change it to the values above when you can. The earlier slugs stay reserved to this organisation.",
+    ),
+    list.el,
+  );
 }
 
 /**
