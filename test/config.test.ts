@@ -7,6 +7,8 @@ test("defaults: SQLite under ./data, port 4000, PUBLIC_URL from the port", () =>
   expect(c.publicUrl).toBe("http://localhost:4000");
   expect(c.scim.extensionUrn).toBe(DEFAULT_SCIM_EXTENSION_URN);
   expect(c.scim.logRetention).toEqual({ bodyDays: 30, entryDays: 90 });
+  expect(c.databaseStatementTimeoutMs).toBe(30_000);
+  expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_SECONDS: "2.5" }).databaseStatementTimeoutMs).toBe(2_500);
   expect(loadConfig({ SCIM_LOG_RETENTION_DAYS: "7", SCIM_LOG_ENTRY_RETENTION_DAYS: "30" }).scim.logRetention).toEqual({ bodyDays: 7, entryDays: 30 });
 });
 
@@ -24,6 +26,8 @@ test.each([
   [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
   [{ SCIM_EXTENSION_URN: "not a urn" }, /SCIM_EXTENSION_URN/],
   [{ SCIM_LOG_ENTRY_RETENTION_DAYS: "0" }, /SCIM_LOG_ENTRY_RETENTION_DAYS/],
+  [{ DATABASE_STATEMENT_TIMEOUT_SECONDS: "0" }, /DATABASE_STATEMENT_TIMEOUT_SECONDS/],
+  [{ DATABASE_STATEMENT_TIMEOUT_SECONDS: "soon" }, /DATABASE_STATEMENT_TIMEOUT_SECONDS/],
 ])("%j is refused at start, naming the variable", (env, message) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(message);

@@ -82,6 +82,12 @@ const environmentSchema = z.object({
   REDIS_KEY_PREFIX: z.string().min(1).max(100).default("roster:"),
   /** A request's headers and body must have arrived within this (408 and the connection closed otherwise): slow clients cannot hold connections for Node's 5 minutes. */
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  /**
+   * MariaDB/MySQL: a statement of the server (a request's, or background upkeep's) unanswered after
+   * this long fails (503) and its connection is closed; so does a wait this long for a pooled
+   * connection. Migrations and the CLI are not bounded.
+   */
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   /** On SIGTERM, requests in flight get this long to finish before the process exits anyway. */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(30),
 });
@@ -109,6 +115,8 @@ export interface AppConfig {
   /** Express "trust proxy" setting. */
   trustProxy: boolean | number | string;
   shutdownTimeoutMs: number;
+  /** DATABASE_STATEMENT_TIMEOUT_SECONDS in ms (MariaDB/MySQL; servers only). */
+  databaseStatementTimeoutMs: number;
   /** REQUEST_TIMEOUT_SECONDS in ms: receiving a request's headers and body. */
   requestTimeoutMs: number;
   /** REDIS_URL and REDIS_KEY_PREFIX; null: everything shared lives in the database. */
@@ -226,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_SECONDS * 1000),
     requestTimeoutMs: Math.round(e.REQUEST_TIMEOUT_SECONDS * 1000),
+    databaseStatementTimeoutMs: Math.round(e.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000),
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null,
   };
 }

@@ -1,4 +1,5 @@
-import { positional, retryingDeadlocks } from "./database";
+import { isDatabaseUnavailable, positional, retryingDeadlocks } from "./database";
+import { DatabaseTimeoutError } from "./statement-timeout";
 
 describe("positional (named → ? placeholders)", () => {
   test("names in order, repeated names repeated, quoted text untouched", () => {
@@ -38,5 +39,14 @@ describe("retryingDeadlocks", () => {
     let calls = 0;
     const wrapped = Object.assign(new Error("query failed"), { driverError: { code: "ER_LOCK_DEADLOCK" } });
     await expect(retryingDeadlocks(async () => (++calls === 1 ? Promise.reject(wrapped) : "again"))).resolves.toBe("again");
+  });
+});
+
+describe("isDatabaseUnavailable", () => {
+  test("a statement or a connection the database did not answer in time is a 503, as the driver wraps it or not", () => {
+    const timeout = new DatabaseTimeoutError("the database did not answer within 1000 ms; its connection was closed");
+    expect(isDatabaseUnavailable(timeout)).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error("query failed"), { driverError: timeout }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error("Duplicate entry"), { code: "ER_DUP_ENTRY" }))).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { type DataSource, type EntityManager, QueryFailedError } from "typeorm";
 import { isSqlite } from "./data-source";
 import { pipelineOf } from "./statement-pipeline";
+import { STATEMENT_TIMEOUT_MS, boundStatements } from "./statement-timeout";
 import { runInTransaction } from "./transactions";
 
 export type SqlDialect = "sqlite" | "mysql";
@@ -14,12 +15,30 @@ function affectedRows(result: unknown): number {
   return r?.affectedRows ?? r?.affected ?? 0;
 }
 
+/** The readiness probe's ping waits at most this long (or the statement bound, when shorter). */
+export const PING_TIMEOUT_MS = 5_000;
+
+export interface DatabaseOptions {
+  /**
+   * MariaDB/MySQL: a statement unanswered after this long fails (503) and its connection is closed,
+   * as is the wait for a pooled connection (see boundStatements). Servers set it
+   * (DATABASE_STATEMENT_TIMEOUT_SECONDS); unset (the CLI, the benchmark's seeding), nothing is bounded.
+   */
+  statementTimeoutMs?: number;
+}
+
 /** The one door to the database for the domain layer: managers, transactions, the SQL dialect. */
 export class Database {
   readonly dialect: SqlDialect;
+  private readonly pingTimeoutMs: number;
 
-  constructor(readonly dataSource: DataSource) {
+  constructor(
+    readonly dataSource: DataSource,
+    options: DatabaseOptions = {},
+  ) {
     this.dialect = isSqlite(dataSource) ? "sqlite" : "mysql";
+    this.pingTimeoutMs = Math.min(PING_TIMEOUT_MS, options.statementTimeoutMs ?? Infinity);
+    if (options.statementTimeoutMs && this.dialect === "mysql") boundStatements(dataSource, options.statementTimeoutMs);
   }
 
   manager(ctx?: { manager?: EntityManager }): EntityManager {
@@ -237,13 +256,25 @@ export class Database {
     return value;
   }
 
+  /** The database answers (the readiness probe): with a statement bound, on MariaDB/MySQL within PING_TIMEOUT_MS, or it fails. */
   async ping(): Promise<void> {
-    await this.dataSource.query("SELECT 1");
+    if (this.dialect !== "mysql") {
+      await this.dataSource.query("SELECT 1");
+      return;
+    }
+    // On a connection of its own: pool.query would hand mysql2's command, not these options, to the bound.
+    const pool = (this.dataSource.driver as unknown as { pool: MysqlPool }).pool;
+    const connection = await new Promise<MysqlPoolConnection>((resolve, reject) => pool.getConnection((err, c) => (err ? reject(err) : resolve(c))));
+    try {
+      await new Promise<void>((resolve, reject) => connection.query({ sql: "SELECT 1", [STATEMENT_TIMEOUT_MS]: this.pingTimeoutMs }, [], (err) => (err ? reject(new QueryFailedError("SELECT 1", [], err)) : resolve())));
+    } finally {
+      connection.release();
+    }
   }
 }
 
 interface MysqlQueryable {
-  query(sql: string, params: unknown[], callback: (err: Error | null, rows: unknown) => void): void;
+  query(sql: string | { sql: string; [STATEMENT_TIMEOUT_MS]?: number }, params: unknown[], callback: (err: Error | null, rows: unknown) => void): void;
 }
 
 interface MysqlPreparing {
@@ -328,11 +359,12 @@ export async function retryingDeadlocks<T>(attempt: () => Promise<T>, onRetry?: 
   }
 }
 
-const UNAVAILABLE = new Set(["REDIS_UNAVAILABLE", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "PROTOCOL_CONNECTION_LOST", "ER_CON_COUNT_ERROR", "ENOTFOUND", "EHOSTUNREACH"]);
+const UNAVAILABLE = new Set(["REDIS_UNAVAILABLE", "DATABASE_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "PROTOCOL_CONNECTION_LOST", "ER_CON_COUNT_ERROR", "ENOTFOUND", "EHOSTUNREACH"]);
 
 /**
- * The database (or Redis, when REDIS_URL is set: `RedisUnavailableError`) cannot be reached, as
- * opposed to refusing a statement: the request may be retried later.
+ * The database (or Redis, when REDIS_URL is set: `RedisUnavailableError`) cannot be reached, or gave
+ * no answer in time (`DatabaseTimeoutError`), as opposed to refusing a statement: the request may be
+ * retried later.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; driverError?: { code?: string }; message?: string };

@@ -121,7 +121,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
         throw err;
       })
     : null;
-  const services = createServices(new Database(dataSource), { provisioningLogRetention: config.scim.logRetention, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts });
+  const services = createServices(new Database(dataSource, { statementTimeoutMs: config.databaseStatementTimeoutMs }), { provisioningLogRetention: config.scim.logRetention, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts });
   const app = await createApp({ config, services, logger: options.logger ?? createLogger(config.logLevel, options.logDestination) });
   server.on("request", app.handler);
 

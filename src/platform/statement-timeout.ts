@@ -1,0 +1,117 @@
+import type { DataSource } from "typeorm";
+
+/**
+ * MariaDB/MySQL gave no answer in time: the connection it was asked on has been closed (or none
+ * could be had). The request may be retried later (503), like any database outage.
+ */
+export class DatabaseTimeoutError extends Error {
+  readonly code = "DATABASE_TIMEOUT";
+  constructor(message: string) {
+    super(message);
+    this.name = "DatabaseTimeoutError";
+  }
+}
+
+/**
+ * On the options object of one `query` (`{ sql, [STATEMENT_TIMEOUT_MS]: 2000 }`): a bound of its own
+ * instead of the pool's (the readiness probe's ping).
+ */
+export const STATEMENT_TIMEOUT_MS = Symbol("roster.statementTimeoutMs");
+
+/** The parts of mysql2's callback API (pool, pooled connection, command) the bound uses. */
+interface Command {
+  once(event: "end", listener: () => void): unknown;
+}
+interface PooledConnection {
+  query(...args: unknown[]): Command;
+  execute(...args: unknown[]): Command;
+  stream: { destroyed: boolean; destroy(err: Error): void };
+  release(): void;
+  [BOUNDED]?: true;
+}
+interface Pool {
+  getConnection(callback: (err: Error | null, connection: PooledConnection) => void): void;
+  on(event: "connection" | "acquire", listener: (connection: PooledConnection) => void): unknown;
+  [BOUNDED]?: true;
+}
+const BOUNDED = Symbol("roster.bounded");
+
+/**
+ * Bounds every statement Roster sends on `dataSource`'s MariaDB/MySQL pool, and the wait for a
+ * pooled connection, to `timeoutMs`. A statement still unanswered then has its connection's socket
+ * destroyed: mysql2 fails that statement (and anything queued behind it) with a DatabaseTimeoutError
+ * and drops the connection from the pool, so that no later request is handed a connection with a
+ * statement still waiting on it; the next ones open fresh connections. Nothing was committed unless
+ * the COMMIT itself had already gone out: the rest of the transaction is never sent, and MariaDB
+ * rolls the transaction back when it learns that the connection has closed.
+ *
+ * Why here and not mysql2's own per-query `timeout`: that one answers the caller but leaves the
+ * connection as it is, its statement still pending: the pool never gets it back (pool.query), or
+ * takes it back and hands it to the next request, whose statement then waits behind the silent one
+ * with no bound of its own (a transaction's connection). TypeORM passes it only as one global option
+ * (`enableQueryTimeout`), for migrations too. Closing the connection is what makes a silent one
+ * harmless, and doing it on the pooled connections covers every way Roster reaches them (its own
+ * statements, the transaction pipeline, prepared statements, TypeORM's repositories) in one place.
+ *
+ * The socket is closed the ordinary way (FIN, not RST): once the network heals, MariaDB learns that
+ * its client has gone, ends that session and releases its locks at once; with a reset it could hold
+ * them until `wait_timeout`.
+ *
+ * Servers call this after their migrations (which may take long, and are not bounded), the CLI
+ * never: a bound is for requests. SQLite runs in the process, with nothing to wait for.
+ */
+export function boundStatements(dataSource: DataSource, timeoutMs: number): void {
+  if (dataSource.options.type === "better-sqlite3" || !(timeoutMs > 0)) return;
+  const pool = (dataSource.driver as unknown as { pool?: Pool }).pool;
+  if (!pool || pool[BOUNDED]) return;
+  pool[BOUNDED] = true;
+
+  // Every connection handed out from now on (new ones when made, idle ones when taken).
+  const bound = (connection: PooledConnection) => boundConnection(connection, timeoutMs);
+  pool.on("connection", bound);
+  pool.on("acquire", bound);
+
+  // Waiting for a connection: the pool is full of statements that do not end, or a new connection
+  // hangs in its handshake. A connection that comes after the caller gave up goes back at once.
+  const getConnection = pool.getConnection.bind(pool);
+  pool.getConnection = (callback) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      callback(new DatabaseTimeoutError(`no database connection within ${timeoutMs} ms`), undefined as unknown as PooledConnection);
+    }, timeoutMs);
+    getConnection((err, connection) => {
+      if (settled) {
+        if (!err) connection.release();
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      callback(err, connection);
+    });
+  };
+}
+
+function boundConnection(connection: PooledConnection, timeoutMs: number): void {
+  if (connection[BOUNDED]) return;
+  connection[BOUNDED] = true;
+  for (const method of ["query", "execute"] as const) {
+    const original = connection[method];
+    connection[method] = function (this: PooledConnection, ...args: unknown[]) {
+      const own = (args[0] as { [STATEMENT_TIMEOUT_MS]?: number } | undefined)?.[STATEMENT_TIMEOUT_MS];
+      return watch(connection, original.apply(this, args), own ?? timeoutMs);
+    };
+  }
+}
+
+/** Destroys the connection if `command` has not ended within `ms`. */
+function watch(connection: PooledConnection, command: Command, ms: number): Command {
+  if (typeof command?.once !== "function") return command;
+  const timer = setTimeout(() => {
+    if (connection.stream.destroyed) return; // closed already (a network error failed the command)
+    connection.stream.destroy(new DatabaseTimeoutError(`the database did not answer within ${ms} ms; its connection was closed`));
+  }, ms);
+  timer.unref();
+  command.once("end", () => clearTimeout(timer));
+  return command;
+}

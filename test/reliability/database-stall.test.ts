@@ -1,0 +1,193 @@
+// MariaDB's connection stays open but the server stops answering (a partition without a reset, a
+// frozen server, a stalled proxy): requests must not wait for ever. Roster reaches MariaDB through a
+// proxy this test stalls; DATABASE_STATEMENT_TIMEOUT_SECONDS is 1 here (30 by default) so that it is quick.
+import mysql from "mysql2/promise";
+import { parseDatabaseUrl } from "../../src/config/config";
+import { ReplayEntry } from "../../src/domain/replay/replay-entry.entity";
+import { CORE_USER, expectScimError } from "../support/scim-client";
+import { testDatabaseUrl, testDriver } from "../support/test-database";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { StallingProxy } from "./support/stalling-proxy";
+
+const BOUND_MS = 1_000;
+/** How long a request may take while MariaDB is silent: the statement bound, plus acquiring a connection, plus slack for a busy CI machine. */
+const ANSWERED_WITHIN_MS = 2 * BOUND_MS + 3_000;
+/** The old code never answered: give up on a request after this long rather than hang the test. */
+const GIVE_UP_MS = 15_000;
+
+// An embedded SQLite file cannot stall: this scenario is about a database server.
+const describeServer = testDriver() === "mariadb" ? describe : describe.skip;
+
+/** fetch, but a request that hangs fails the test instead of holding it until jest's timeout. */
+const timedFetch = (url: string, init: RequestInit = {}) => fetch(url, { ...init, signal: AbortSignal.timeout(GIVE_UP_MS) });
+
+async function scimCall(app: TestApp, token: string, method: string, path: string, body?: unknown) {
+  const res = await timedFetch(`${app.url}/scim/v2${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/scim+json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : undefined };
+}
+
+async function gqlCall(app: TestApp, token: string, query: string) {
+  const res = await timedFetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+  return (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+}
+
+/** A connection of the test's own, straight to MariaDB (not through the proxy). */
+async function direct(database: string) {
+  const server = parseDatabaseUrl(testDatabaseUrl());
+  if (server.driver === "sqlite") throw new Error("TEST_DATABASE_URL must name a MariaDB server");
+  return mysql.createConnection({ host: server.host, port: server.port, user: server.user, password: server.password, database });
+}
+
+async function eventually(what: string, check: () => Promise<boolean>, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describeServer("MariaDB stalls with its connections open", () => {
+  let app: TestApp;
+  let t: TestTenant;
+  let proxy: StallingProxy;
+
+  beforeEach(async () => {
+    const server = parseDatabaseUrl(testDatabaseUrl()) as { host: string; port: number };
+    proxy = new StallingProxy({ host: server.host, port: server.port });
+    await proxy.open();
+    app = await startTestApp({ DATABASE_STATEMENT_TIMEOUT_SECONDS: String(BOUND_MS / 1000) }, { rewriteDatabaseUrl: (url) => url.replace(/@([^@/]+):(\d+)\//, `@127.0.0.1:${proxy.port}/`) });
+    t = await app.tenant();
+  });
+  afterEach(async () => {
+    proxy.resume();
+    await app?.close();
+    await proxy.close();
+  });
+
+  test("SCIM 503, GraphQL SERVICE_UNAVAILABLE and /readyz 503 within the bound; nothing written; stalled connections dropped; service returns by itself", async () => {
+    const scim = (method: string, path: string, body?: unknown) => scimCall(app, t.scimToken, method, path, body);
+    expect((await scim("POST", "/Users", { schemas: [CORE_USER], userName: "before@stall.test" })).status).toBe(201);
+    expect((await gqlCall(app, t.adminToken, "{ users(first: 1) { totalCount } }")).errors).toBeUndefined();
+    expect((await timedFetch(`${app.url}/readyz`)).status).toBe(200);
+
+    proxy.stall();
+    const started = Date.now();
+    const took: Record<string, number> = {};
+    const timed = async <T>(name: string, p: Promise<T>): Promise<T> => {
+      const r = await p;
+      took[name] = Date.now() - started;
+      return r;
+    };
+    const [read, write, gql, ready] = await Promise.all([
+      timed("scim read", scim("GET", `/Users?filter=${encodeURIComponent('userName eq "before@stall.test"')}`)),
+      timed("scim write", scim("POST", "/Users", { schemas: [CORE_USER], userName: "during@stall.test" })),
+      timed("graphql", gqlCall(app, t.adminToken, "{ users(first: 1) { totalCount } }")),
+      timed("readyz", timedFetch(`${app.url}/readyz`)),
+    ]);
+    for (const r of [read, write]) {
+      expectScimError(r, 503);
+      expect(r.headers.get("retry-after")).toBe("5");
+      expect(r.text).not.toMatch(/mysql|PROTOCOL|at .*\.(ts|js)/i);
+    }
+    expect(gql.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+    expect(JSON.stringify(gql)).not.toMatch(/mysql|PROTOCOL|at .*\.(ts|js)/i);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: "unavailable", database: "mysql" });
+    for (const [name, ms] of Object.entries(took)) expect([name, ms < ANSWERED_WITHIN_MS]).toEqual([name, true]);
+    expect((await timedFetch(`${app.url}/healthz`)).status).toBe(200);
+
+    // Every connection that was sent something during the stall has been closed by Roster: none of
+    // them goes back to the pool with a statement still waiting on it.
+    const stalled = proxy.connections.filter((c) => c.heldFromClient > 0);
+    expect(stalled.length).toBeGreaterThanOrEqual(3); // the SCIM read, the SCIM write, the GraphQL request (and /readyz's ping)
+    await eventually("every stalled connection closed", async () => stalled.every((c) => c.clientClosed), 2_000);
+
+    const before = proxy.connections.length;
+    proxy.resume();
+    // Back by itself, on fresh connections, without a restart.
+    await eventually("SCIM answers 200 again", async () => (await scim("GET", "/Users?count=1")).status === 200);
+    expect((await timedFetch(`${app.url}/readyz`)).status).toBe(200);
+    expect((await gqlCall(app, t.adminToken, "{ users(first: 1) { totalCount } }")).errors).toBeUndefined();
+    expect(proxy.connections.length).toBeGreaterThan(before);
+    // The refused POST wrote nothing, and may be sent again.
+    const found = await scim("GET", `/Users?filter=${encodeURIComponent('userName eq "during@stall.test"')}`);
+    expect(found.body.totalResults).toBe(0);
+    expect((await scim("POST", "/Users", { schemas: [CORE_USER], userName: "during@stall.test" })).status).toBe(201);
+  }, 60_000);
+
+  test("every way Roster reaches MariaDB is bounded: its own statements, prepared statements, snapshot reads, TypeORM's repositories, a connection's handshake", async () => {
+    const db = app.services.db;
+    // Idle pooled connections, as a busy server keeps them.
+    await Promise.all(Array.from({ length: 4 }, () => db.rows(undefined, "SELECT SLEEP(0.05)")));
+    proxy.stall();
+    const started = Date.now();
+    const outcomes = await Promise.all(
+      [
+        db.rows(undefined, "SELECT 1 AS x"),
+        db.preparedRows(undefined, "SELECT ? AS x", [2]),
+        db.rowsTogether(undefined, [["SELECT 3 AS x", []], ["SELECT 4 AS x", []]]),
+        db.writeAlone("DELETE FROM replay_entries WHERE `key` = ?", ["nothing"]),
+        app.dataSource.getRepository(ReplayEntry).findOneBy({ key: "nothing" }),
+        // More than the idle connections: these wait for new ones, whose handshake never ends.
+        ...Array.from({ length: 4 }, () => db.rows(undefined, "SELECT 5 AS x")),
+      ].map((p) => p.then(() => "answered", (err: unknown) => (err as { code?: string }).code ?? String(err))),
+    );
+    expect(outcomes).toEqual(outcomes.map(() => "DATABASE_TIMEOUT"));
+    expect(Date.now() - started).toBeLessThan(ANSWERED_WITHIN_MS);
+  }, 30_000);
+
+  test("a transaction cut off half-way by the stall is never committed: the connection is gone and MariaDB rolls it back", async () => {
+    const db = app.services.db;
+    const name = (app.database.config as { database: string }).database;
+    const key = `stall-test:${Date.now()}`;
+    let threadId = 0;
+    const started = Date.now();
+    const attempt = db.transaction({}, async (tx) => {
+      // Written and answered: MariaDB holds the row in an open transaction.
+      await db.write(tx, "INSERT INTO replay_entries (`key`, value, expiresAt) VALUES (?, ?, ?)", [key, "v", new Date(Date.now() + 60_000)]);
+      const [row] = await db.rows<{ id: number | string }>(tx, "SELECT CONNECTION_ID() AS id");
+      threadId = Number(row!.id);
+      proxy.stall();
+      // Never answered: the rest of the transaction, COMMIT included, is never sent.
+      await db.rows(tx, "SELECT COUNT(*) AS n FROM replay_entries");
+      await db.write(tx, "INSERT INTO replay_entries (`key`, value, expiresAt) VALUES (?, ?, ?)", [`${key}:2`, "v", new Date(Date.now() + 60_000)]);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([attempt.then(() => "committed", (err: unknown) => err), new Promise((r) => (timer = setTimeout(() => r("still waiting"), GIVE_UP_MS)))]);
+    clearTimeout(timer);
+    expect(outcome).toMatchObject({ code: "DATABASE_TIMEOUT" });
+    expect(Date.now() - started).toBeLessThan(ANSWERED_WITHIN_MS);
+
+    const mariadb = await direct(name);
+    try {
+      // While the network is still cut, MariaDB cannot know: its transaction is still open with the
+      // first row written (half-way), uncommitted and seen by nobody.
+      const [open] = await mariadb.query("SELECT trx_rows_modified AS n FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?", [threadId]);
+      expect((open as { n: number }[]).map((r) => Number(r.n))).toEqual([1]);
+      const [during] = await mariadb.query("SELECT COUNT(*) AS n FROM replay_entries WHERE `key` LIKE ?", [`${key}%`]);
+      expect(Number((during as { n: number }[])[0]!.n)).toBe(0);
+      proxy.resume();
+      // Once it hears of the closed connection, MariaDB ends that session and rolls its transaction back.
+      await eventually("MariaDB ends the abandoned session", async () => {
+        const [rows] = await mariadb.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?", [threadId]);
+        return Number((rows as { n: number }[])[0]!.n) === 0;
+      });
+      const [after] = await mariadb.query("SELECT COUNT(*) AS n FROM replay_entries WHERE `key` LIKE ?", [`${key}%`]);
+      expect(Number((after as { n: number }[])[0]!.n)).toBe(0);
+      // Not even held by a lock: the same key can be written at once.
+      await mariadb.query("SET SESSION innodb_lock_wait_timeout = 1");
+      await mariadb.query("INSERT INTO replay_entries (`key`, value, expiresAt) VALUES (?, 'v', NOW())", [key]);
+    } finally {
+      await mariadb.end();
+    }
+    // And Roster itself writes again, on a fresh connection.
+    let deleted = -1;
+    await eventually("Roster writes again", () => db.writeAlone("DELETE FROM replay_entries WHERE `key` = ?", [key]).then((n) => ((deleted = n), true), () => false));
+    expect(deleted).toBe(1);
+  }, 60_000);
+});
