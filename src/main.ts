@@ -36,7 +36,11 @@ async function main(): Promise<void> {
         throw err;
       })
     : null;
-  const services = createServices(new Database(dataSource, { statementTimeoutMs: config.databaseStatementTimeoutMs }), { provisioningLogRetention: config.scim.logRetention, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts });
+  const database = new Database(dataSource, {
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    onStatementTimeout: (err) => logger.warn({ err: { message: err.message } }, "the database did not answer a statement in time: its connection was closed"),
+  });
+  const services = createServices(database, { provisioningLogRetention: config.scim.logRetention, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts });
   const app = await createApp({ config, services, logger });
   const server = createHttpServer(app.handler, config.requestTimeoutMs);
   const port = await listen(server, config.port, config.host);

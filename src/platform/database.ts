@@ -1,7 +1,7 @@
 import { type DataSource, type EntityManager, QueryFailedError } from "typeorm";
 import { isSqlite } from "./data-source";
 import { pipelineOf } from "./statement-pipeline";
-import { STATEMENT_TIMEOUT_MS, boundStatements } from "./statement-timeout";
+import { type DatabaseTimeoutError, STATEMENT_TIMEOUT_MS, boundStatements } from "./statement-timeout";
 import { runInTransaction } from "./transactions";
 
 export type SqlDialect = "sqlite" | "mysql";
@@ -25,6 +25,8 @@ export interface DatabaseOptions {
    * (DATABASE_STATEMENT_TIMEOUT_SECONDS); unset (the CLI, the benchmark's seeding), nothing is bounded.
    */
   statementTimeoutMs?: number;
+  /** Told of each statement that got no answer in time (its connection has been closed). */
+  onStatementTimeout?: (err: DatabaseTimeoutError) => void;
 }
 
 /** The one door to the database for the domain layer: managers, transactions, the SQL dialect. */
@@ -38,7 +40,7 @@ export class Database {
   ) {
     this.dialect = isSqlite(dataSource) ? "sqlite" : "mysql";
     this.pingTimeoutMs = Math.min(PING_TIMEOUT_MS, options.statementTimeoutMs ?? Infinity);
-    if (options.statementTimeoutMs && this.dialect === "mysql") boundStatements(dataSource, options.statementTimeoutMs);
+    if (options.statementTimeoutMs && this.dialect === "mysql") boundStatements(dataSource, options.statementTimeoutMs, options.onStatementTimeout);
   }
 
   manager(ctx?: { manager?: EntityManager }): EntityManager {

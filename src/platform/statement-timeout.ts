@@ -60,14 +60,14 @@ const BOUNDED = Symbol("roster.bounded");
  * Servers call this after their migrations (which may take long, and are not bounded), the CLI
  * never: a bound is for requests. SQLite runs in the process, with nothing to wait for.
  */
-export function boundStatements(dataSource: DataSource, timeoutMs: number): void {
+export function boundStatements(dataSource: DataSource, timeoutMs: number, onTimeout: (err: DatabaseTimeoutError) => void = () => undefined): void {
   if (dataSource.options.type === "better-sqlite3" || !(timeoutMs > 0)) return;
   const pool = (dataSource.driver as unknown as { pool?: Pool }).pool;
   if (!pool || pool[BOUNDED]) return;
   pool[BOUNDED] = true;
 
   // Every connection handed out from now on (new ones when made, idle ones when taken).
-  const bound = (connection: PooledConnection) => boundConnection(connection, timeoutMs);
+  const bound = (connection: PooledConnection) => boundConnection(connection, timeoutMs, onTimeout);
   pool.on("connection", bound);
   pool.on("acquire", bound);
 
@@ -92,24 +92,26 @@ export function boundStatements(dataSource: DataSource, timeoutMs: number): void
   };
 }
 
-function boundConnection(connection: PooledConnection, timeoutMs: number): void {
+function boundConnection(connection: PooledConnection, timeoutMs: number, onTimeout: (err: DatabaseTimeoutError) => void): void {
   if (connection[BOUNDED]) return;
   connection[BOUNDED] = true;
   for (const method of ["query", "execute"] as const) {
     const original = connection[method];
     connection[method] = function (this: PooledConnection, ...args: unknown[]) {
       const own = (args[0] as { [STATEMENT_TIMEOUT_MS]?: number } | undefined)?.[STATEMENT_TIMEOUT_MS];
-      return watch(connection, original.apply(this, args), own ?? timeoutMs);
+      return watch(connection, original.apply(this, args), own ?? timeoutMs, onTimeout);
     };
   }
 }
 
 /** Destroys the connection if `command` has not ended within `ms`. */
-function watch(connection: PooledConnection, command: Command, ms: number): Command {
+function watch(connection: PooledConnection, command: Command, ms: number, onTimeout: (err: DatabaseTimeoutError) => void): Command {
   if (typeof command?.once !== "function") return command;
   const timer = setTimeout(() => {
     if (connection.stream.destroyed) return; // closed already (a network error failed the command)
-    connection.stream.destroy(new DatabaseTimeoutError(`the database did not answer within ${ms} ms; its connection was closed`));
+    const err = new DatabaseTimeoutError(`the database did not answer within ${ms} ms; its connection was closed`);
+    connection.stream.destroy(err);
+    onTimeout(err);
   }, ms);
   timer.unref();
   command.once("end", () => clearTimeout(timer));

@@ -55,12 +55,17 @@ describeServer("MariaDB stalls with its connections open", () => {
   let app: TestApp;
   let t: TestTenant;
   let proxy: StallingProxy;
+  let logLines: string[];
 
   beforeEach(async () => {
     const server = parseDatabaseUrl(testDatabaseUrl()) as { host: string; port: number };
     proxy = new StallingProxy({ host: server.host, port: server.port });
     await proxy.open();
-    app = await startTestApp({ DATABASE_STATEMENT_TIMEOUT_SECONDS: String(BOUND_MS / 1000) }, { rewriteDatabaseUrl: (url) => url.replace(/@([^@/]+):(\d+)\//, `@127.0.0.1:${proxy.port}/`) });
+    logLines = [];
+    app = await startTestApp(
+      { DATABASE_STATEMENT_TIMEOUT_SECONDS: String(BOUND_MS / 1000), LOG_LEVEL: "warn" },
+      { rewriteDatabaseUrl: (url) => url.replace(/@([^@/]+):(\d+)\//, `@127.0.0.1:${proxy.port}/`), logDestination: { write: (line) => void logLines.push(line) } },
+    );
     t = await app.tenant();
   });
   afterEach(async () => {
@@ -106,6 +111,10 @@ describeServer("MariaDB stalls with its connections open", () => {
     const stalled = proxy.connections.filter((c) => c.heldFromClient > 0);
     expect(stalled.length).toBeGreaterThanOrEqual(3); // the SCIM read, the SCIM write, the GraphQL request (and /readyz's ping)
     await eventually("every stalled connection closed", async () => stalled.every((c) => c.clientClosed), 2_000);
+    // Each one said so in the log, for whoever runs it.
+    const closed = logLines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message: string } }).filter((l) => /did not answer a statement in time/.test(l.msg));
+    expect(closed.length).toBeGreaterThanOrEqual(3);
+    expect(closed[0]).toMatchObject({ level: 40, err: { message: "the database did not answer within 1000 ms; its connection was closed" } });
 
     const before = proxy.connections.length;
     proxy.resume();

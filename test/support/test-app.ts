@@ -121,8 +121,14 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
         throw err;
       })
     : null;
-  const services = createServices(new Database(dataSource, { statementTimeoutMs: config.databaseStatementTimeoutMs }), { provisioningLogRetention: config.scim.logRetention, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts });
-  const app = await createApp({ config, services, logger: options.logger ?? createLogger(config.logLevel, options.logDestination) });
+  const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
+  // As main does.
+  const db = new Database(dataSource, {
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    onStatementTimeout: (err) => logger.warn({ err: { message: err.message } }, "the database did not answer a statement in time: its connection was closed"),
+  });
+  const services = createServices(db, { provisioningLogRetention: config.scim.logRetention, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts });
+  const app = await createApp({ config, services, logger });
   server.on("request", app.handler);
 
   const tenant = async (slug?: string): Promise<TestTenant> => {
