@@ -1,4 +1,9 @@
+import { createServices } from "../src/domain/services";
 import { createDataSource } from "../src/platform/data-source";
+import { Database } from "../src/platform/database";
+import { newRequestId } from "../src/platform/ids";
+import { systemActor } from "../src/platform/request-context";
+import { makeSelfSignedCert } from "./sso/support/fake-saml-idp";
 import { createTestDatabase } from "./support/test-database";
 
 test("the migrations build exactly the schema the entities describe", async () => {
@@ -65,6 +70,63 @@ test("the resource-history indexes are reached from the earlier migrations' inde
       const pending = await ds.driver.createSchemaBuilder().log();
       expect({ state, pending: pending.upQueries.map((q) => q.query) }).toEqual({ state, pending: [] });
     }
+  } finally {
+    await ds.destroy();
+    await db.drop();
+  }
+});
+
+/**
+ * IdentityProviderSessions: sessions signed in before they recorded their identity provider take the
+ * id of their organisation's configuration of their protocol, so that deleting or replacing it ends
+ * them too; existing configurations take their own id as their first identity version.
+ */
+test("IdentityProviderSessions gives existing signed-in sessions their IdP and existing IdPs an identity version", async () => {
+  const db = await createTestDatabase();
+  const ds = createDataSource(db.config);
+  try {
+    await ds.initialize();
+    await ds.runMigrations({ transaction: "each" });
+    const services = createServices(new Database(ds), { allowPrivateOutboundHosts: true });
+    const sys = { actor: systemActor, source: "system" as const, requestId: newRequestId() };
+    const orgs = [];
+    for (const slug of ["legacy-one", "legacy-two"]) {
+      const organisation = await services.organisations.create(sys, { slug, name: slug });
+      const ctx = { ...sys, organisationId: organisation.id };
+      const saml = await services.identityProviders.configureSaml(ctx, { idpSsoUrl: "https://idp.example/sso", idpEntityId: `urn:${slug}`, idpCertificates: [makeSelfSignedCert(slug).certPem] });
+      orgs.push({ id: organisation.id, saml: saml.id });
+    }
+    const ctx = { ...sys, organisationId: orgs[0].id };
+    const oidc = await services.identityProviders.configureOidc(ctx, { issuer: "http://127.0.0.1:1/tenant/v2.0", clientId: "client", clientSecret: "secret" });
+
+    const last = ds.migrations.map((m) => m.name!).sort((x, y) => Number(x.match(/\d{13}$/)![0]) - Number(y.match(/\d{13}$/)![0])).at(-1)!;
+    expect(last).toMatch(/^IdentityProviderSessions/);
+    await ds.undoLastMigration({ transaction: "each" });
+    const signedIn = (organisationId: string, protocol: string) => JSON.stringify({ cookie: {}, passport: { user: { userId: "u", organisationId, protocol, signedInAt: new Date().toISOString() } } });
+    const sessions: [id: string, organisationId: string | null, userId: string | null, data: string][] = [
+      ["s-saml-1", orgs[0].id, "u1", signedIn(orgs[0].id, "saml")],
+      ["s-oidc-1", orgs[0].id, "u1", signedIn(orgs[0].id, "oidc")],
+      ["s-saml-2", orgs[1].id, "u2", signedIn(orgs[1].id, "saml")],
+      ["s-oidc-2", orgs[1].id, "u2", signedIn(orgs[1].id, "oidc")], // no OIDC there (deleted since): none
+      ["s-anonymous", null, null, JSON.stringify({ cookie: {}, returnTo: "/admin/" })],
+      ["s-not-json", orgs[0].id, "u1", "{not json"],
+    ];
+    for (const row of sessions)
+      await ds.query("INSERT INTO sessions (id, organisationId, userId, data, expiresAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)", [...row, "2099-01-01 00:00:00.000", "2026-01-01 00:00:00.000"]);
+
+    await ds.runMigrations({ transaction: "each" });
+    const rows = (await ds.query("SELECT id, identityProviderId FROM sessions ORDER BY id")) as { id: string; identityProviderId: string | null }[];
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.identityProviderId]))).toEqual({
+      "s-anonymous": null,
+      "s-not-json": null,
+      "s-oidc-1": oidc.id,
+      "s-oidc-2": null,
+      "s-saml-1": orgs[0].saml,
+      "s-saml-2": orgs[1].saml,
+    });
+    const idps = (await ds.query("SELECT id, identityVersion FROM identity_providers")) as { id: string; identityVersion: string }[];
+    expect(idps).toHaveLength(3);
+    for (const idp of idps) expect(idp.identityVersion).toBe(idp.id);
   } finally {
     await ds.destroy();
     await db.drop();

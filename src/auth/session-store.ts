@@ -7,7 +7,8 @@ type Callback = (err?: unknown) => void;
 /**
  * express-session's store over the domain's shared sessions (the `sessions` table, or Redis when
  * REDIS_URL is set): any instance can serve any request, and deleting a user's sessions
- * (deactivation, in the domain) signs them out everywhere at once. Expired sessions are never read.
+ * (deactivation, in the domain) or an IdP's (its configuration deleted or replaced) signs them out
+ * everywhere at once. Expired sessions are never read.
  */
 export class SharedSessionStore extends session.Store {
   constructor(
@@ -46,7 +47,7 @@ export class SharedSessionStore extends session.Store {
 
   private owner(sess: session.SessionData) {
     const user = (sess as { passport?: { user?: SessionUser } }).passport?.user;
-    return { userId: user?.userId ?? null, organisationId: user?.organisationId ?? null };
+    return { userId: user?.userId ?? null, organisationId: user?.organisationId ?? null, identityProviderId: user?.identityProviderId ?? null };
   }
 
   set(sid: string, sess: session.SessionData, callback?: Callback): void {

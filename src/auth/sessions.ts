@@ -42,8 +42,9 @@ export interface Sessions {
 
 /**
  * Server-side sessions in the database (or Redis, REDIS_URL), an HTTP-only SameSite=Lax cookie (Secure when PUBLIC_URL is
- * https), Passport on top. On every request with a signed-in session the user is looked up again
- * (one primary-key read): a user deactivated on another instance is signed out at once.
+ * https), Passport on top. On every request with a signed-in session the user is looked up again,
+ * with the IdP configuration it signed in through (one statement, primary keys): a user deactivated,
+ * or an IdP deleted or replaced, on another instance signs the session out at once.
  */
 export async function mountSessions(app: Express, services: Services, config: AppConfig): Promise<Sessions> {
   // SESSION_SECRET, or one generated on first start and kept in replay_entries (`secret:session`,
@@ -62,7 +63,7 @@ export async function mountSessions(app: Express, services: Services, config: Ap
   const authenticator = new Passport();
   authenticator.serializeUser((user, done) => done(null, user));
   authenticator.deserializeUser((stored: SessionUser, done) => {
-    services.signIn.activeUser(stored.organisationId, stored.userId).then(
+    services.signIn.stillSignedIn(stored).then(
       (user) => done(null, user ? ({ ...stored, userName: user.userName } as Express.User) : false),
       (err) => done(err),
     );
@@ -112,6 +113,9 @@ export async function mountSessions(app: Express, services: Services, config: Ap
       organisationSlug: org,
       userName: outcome.user.userName,
       protocol: target.idp.kind,
+      identityProviderId: target.idp.id,
+      // As read when this sign-in began: a replacement meanwhile leaves this session refused.
+      identityVersion: target.idp.identityVersion,
       roles: outcome.roles,
       signedInAt: new Date().toISOString(),
     };

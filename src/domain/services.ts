@@ -88,6 +88,13 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
     if (sessions.transactional) await sessions.deleteSessionsOfUser(tx, userId);
     else await db.afterCommit(tx, () => sessions.deleteSessionsOfUser(null, userId).then(() => undefined, () => undefined));
   });
+  const identityProviders = new IdentityProviderService(db, audit, options.allowPrivateOutboundHosts ?? false);
+  // Deleting an IdP configuration, or replacing it with another IdP, ends the sessions signed in
+  // through it, the same way. Every request also checks the IdP its session signed in through.
+  identityProviders.onIdentityEnded.push(async (tx, identityProviderId) => {
+    if (sessions.transactional) await sessions.deleteSessionsOfIdentityProvider(tx, identityProviderId);
+    else await db.afterCommit(tx, () => sessions.deleteSessionsOfIdentityProvider(null, identityProviderId).then(() => undefined, () => undefined));
+  });
   const tokens = new TokenService(db, audit, options.tokenCacheMs);
   const organisations = new OrganisationService(db, audit, roles, customFields);
   organisations.onChanged.push((organisationId) => tokens.forget({ organisationId }));
@@ -112,7 +119,7 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
     provisioningLog: new ProvisioningLogService(db, { bodyDays: 30, entryDays: 90, ...options.provisioningLogRetention }),
     replay,
     sessions,
-    identityProviders: new IdentityProviderService(db, audit, allowPrivateHosts),
+    identityProviders,
     signIn: new SignInService(db, audit, users, roles),
     oauthClients,
     oauthTokens,

@@ -11,6 +11,7 @@ import { loadConfig } from "../../src/config/config";
 import { RateLimitCounter } from "../../src/domain/rate-limits/rate-limit-counter.entity";
 import { ReplayEntry } from "../../src/domain/replay/replay-entry.entity";
 import { Session } from "../../src/domain/sessions/session.entity";
+import { IdentityProvider } from "../../src/domain/sso/identity-provider.entity";
 import { serviceProviderInfo } from "../../src/domain/sso/identity-provider.service";
 import { CORE_USER, expectScimError, patchOp, scimClient } from "../support/scim-client";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
@@ -222,6 +223,58 @@ describeRedis("REDIS_URL set: sessions, replay cache and rate-limit counters in 
     await expect(a.services.users.update(t.ctx, z.id, { active: false }, { expectedVersion: 999 })).rejects.toThrow();
     expect(await redis.exists(`${prefix}session:${sidOf(cz)}`)).toBe(1);
     expect((await me(b.url, cz)).status).toBe(200);
+  });
+
+  test("replacing the SAML IdP with another (on the other instance) ends its Redis sessions, deleting it too; a change that keeps the IdP ends none", async () => {
+    const mine = await a.tenant();
+    const saml = await configureSaml(a, mine, key);
+    const u = await a.services.users.create(mine.ctx, { userName: "idp@redis.test" });
+    const signIn = async (issuer = IDP_ISSUER) => {
+      const { response } = await samlSignIn(a, mine, key, u.userName, {}, undefined, issuer);
+      expect(response.status).toBe(303);
+      return sessionCookie(response.headers["set-cookie"]);
+    };
+    const idpSet = `${prefix}idp-sessions:${saml.id}`;
+    const [c1, c2] = [await signIn(), await signIn()];
+    expect((await redis.sMembers(idpSet)).sort()).toEqual([sidOf(c1), sidOf(c2)].sort());
+    expect(JSON.parse((await redis.get(`${prefix}session:${sidOf(c1)}`))!)).toMatchObject({ userId: u.id, identityProviderId: saml.id });
+    expect(await redis.pTTL(idpSet)).toBeGreaterThan(60 * 60_000);
+
+    // The same IdP: a rotated certificate added, another user-match attribute.
+    const next = makeSelfSignedCert("redis-idp-next");
+    await configureSaml(b, mine, key, { idpCertificates: [key.certPem, next.certPem] });
+    await configureSaml(b, mine, key, { idpCertificates: [key.certPem, next.certPem], matchBy: "externalId" });
+    await configureSaml(b, mine, key);
+    expect(await redis.exists([c1, c2].map((c) => `${prefix}session:${sidOf(c)}`))).toBe(2);
+    for (const c of [c1, c2]) expect((await me(a.url, c)).status).toBe(200);
+
+    // Another IdP (another entity id), through GraphQL on the other instance: gone from Redis when it answers.
+    const replaced = await b.gql(mine.adminToken, `mutation($input: ConfigureSamlInput!) { configureSaml(input: $input) { id } }`, {
+      input: { idpSsoUrl: "https://acme.okta.example/sso/saml", idpEntityId: "http://www.okta.com/exkREPLACED", idpCertificates: [key.certPem] },
+    });
+    expect(replaced.errors).toBeUndefined();
+    expect(await redis.exists([c1, c2].map((c) => `${prefix}session:${sidOf(c)}`))).toBe(0);
+    expect(await redis.sMembers(idpSet)).toEqual([]);
+    for (const c of [c1, c2]) for (const url of [a.url, b.url]) expect((await me(url, c)).status).toBe(401);
+
+    // Deleted: the sessions signed in through the new IdP end as well.
+    const c3 = await signIn("http://www.okta.com/exkREPLACED");
+    expect((await me(b.url, c3)).status).toBe(200);
+    expect((await b.gql(mine.adminToken, "mutation { deleteIdentityProvider(kind: saml) }")).errors).toBeUndefined();
+    expect(await redis.exists(`${prefix}session:${sidOf(c3)}`)).toBe(0);
+    expect((await me(a.url, c3)).status).toBe(401);
+  });
+
+  test("a Redis session whose IdP was replaced while Redis could not be told (or by the CLI, which does not use Redis) is refused by the check on every request", async () => {
+    const mine = await a.tenant();
+    const saml = await configureSaml(a, mine, key);
+    const u = await a.services.users.create(mine.ctx, { userName: "idp-check@redis.test" });
+    const { response } = await samlSignIn(a, mine, key, u.userName);
+    const cookie = sessionCookie(response.headers["set-cookie"]);
+    // A replacement whose Redis step did not happen: only the database changed.
+    await a.dataSource.getRepository(IdentityProvider).update({ id: saml.id }, { identityVersion: "replaced-elsewhere" });
+    expect(await redis.exists(`${prefix}session:${sidOf(cookie)}`)).toBe(1);
+    expect((await me(b.url, cookie)).status).toBe(401);
   });
 });
 

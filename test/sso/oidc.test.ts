@@ -3,6 +3,7 @@ import { serviceProviderInfo } from "../../src/domain/sso/identity-provider.serv
 import { fakeDns } from "../support/fake-dns";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { type FakeAccount, type FakeEntra, startFakeEntra } from "./support/fake-entra";
+import { oidcLoginAtIdp, rel } from "./support/oidc-login";
 
 const TENANT = "7f3c1e2a-0000-4000-8000-00000000c0de";
 const CLIENT_ID = "roster-client";
@@ -12,11 +13,6 @@ let app: TestApp;
 let t: TestTenant;
 let other: TestTenant;
 let idp: FakeEntra;
-
-const rel = (u: string) => {
-  const x = new URL(u);
-  return x.pathname + x.search;
-};
 
 beforeAll(async () => {
   // The fake Entra is on loopback: only this app may fetch from private hosts (the strict instance below may not).
@@ -52,18 +48,7 @@ afterAll(async () => {
 });
 
 /** Plays the browser: Roster → fake Entra login → back to Roster's callback (not yet followed). */
-async function loginAtIdp(as: string, at: { idp: FakeEntra; slug: string } = { idp, slug: t.organisation.slug }) {
-  const browser = request.agent(app.url);
-  const atIdp = request.agent(at.idp.origin);
-  const r1 = await browser.get(`/auth/oidc/${at.slug}/login`).expect(302);
-  const authUrl = new URL(r1.headers.location);
-  const r2 = await atIdp.get(rel(authUrl.href)).expect(303);
-  const interaction = new URL(r2.headers.location, authUrl).href;
-  await atIdp.get(rel(interaction)).expect(200);
-  const r4 = await atIdp.post(rel(interaction) + "/login").type("form").send({ login: as }).expect(303);
-  const r5 = await atIdp.get(rel(new URL(r4.headers.location, authUrl).href)).expect(303);
-  return { browser, authUrl, callback: new URL(r5.headers.location) };
-}
+const loginAtIdp = (as: string, at: { idp: FakeEntra; slug: string } = { idp, slug: t.organisation.slug }) => oidcLoginAtIdp(app.url, at.idp, at.slug, as);
 
 async function signIn(as: string) {
   const { browser, callback } = await loginAtIdp(as);

@@ -4,6 +4,7 @@ import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 @Entity("sessions")
 @Index("IDX_sessions_user", ["userId"])
 @Index("IDX_sessions_expiresAt", ["expiresAt"])
+@Index("IDX_sessions_identityProvider", ["identityProviderId"])
 export class Session {
   @PrimaryColumn({ type: "varchar", length: 128 })
   id: string;
@@ -14,6 +15,10 @@ export class Session {
   /** Set once signed in: de-activating the user deletes these rows. */
   @Column({ type: "varchar", length: 36, nullable: true })
   userId: string | null;
+
+  /** The identity provider configuration the user signed in through: deleting or replacing it deletes these rows. */
+  @Column({ type: "varchar", length: 36, nullable: true })
+  identityProviderId: string | null;
 
   @Column({ type: "text" })
   data: string;

@@ -11,6 +11,8 @@ export interface StoredSession {
 export interface SessionOwner {
   userId: string | null;
   organisationId: string | null;
+  /** The identity provider configuration the user signed in through (absent: not signed in, or signed in before it was recorded). */
+  identityProviderId?: string | null;
 }
 
 /** Where browser sessions live: the database (default) or Redis (REDIS_URL). */
@@ -26,6 +28,8 @@ export interface SessionStore {
   destroy(id: string): Promise<void>;
   /** `tx`: the deactivating transaction (database store; the count is then unknown: 0); the Redis store is not transactional and ignores it. */
   deleteSessionsOfUser(tx: { manager: EntityManager } | null, userId: string): Promise<number>;
+  /** The same for the sessions signed in through an identity provider configuration (deleted, or replaced with another IdP). */
+  deleteSessionsOfIdentityProvider(tx: { manager: EntityManager } | null, identityProviderId: string): Promise<number>;
   countSessionsOfUsers(userIds: string[]): Promise<number>;
   purgeExpired(now?: Date): Promise<number>;
 }
@@ -44,8 +48,9 @@ export class DatabaseSessionStore implements SessionStore {
   async save(id: string, data: string, expiresAt: Date, owner: SessionOwner): Promise<void> {
     await this.db.transaction({}, async (tx) => {
       const repo = tx.manager.getRepository(Session);
-      const row: Session = { id, data, expiresAt, updatedAt: new Date(), userId: owner.userId, organisationId: owner.organisationId };
-      const updated = await repo.update({ id }, { data, expiresAt, updatedAt: row.updatedAt, userId: owner.userId, organisationId: owner.organisationId });
+      const identityProviderId = owner.identityProviderId ?? null;
+      const row: Session = { id, data, expiresAt, updatedAt: new Date(), userId: owner.userId, organisationId: owner.organisationId, identityProviderId };
+      const updated = await repo.update({ id }, { data, expiresAt, updatedAt: row.updatedAt, userId: owner.userId, organisationId: owner.organisationId, identityProviderId });
       if (!updated.affected) await repo.insert(row);
     });
   }
@@ -68,6 +73,16 @@ export class DatabaseSessionStore implements SessionStore {
     return r.affected ?? 0;
   }
 
+  async deleteSessionsOfIdentityProvider(tx: { manager: EntityManager } | null, identityProviderId: string): Promise<number> {
+    if (tx) {
+      // Part of the transaction that deletes or replaces the IdP configuration, sent with its other writes.
+      await this.db.write(tx, "DELETE FROM sessions WHERE identityProviderId = ?", [identityProviderId]);
+      return 0;
+    }
+    const r = await this.db.manager().getRepository(Session).delete({ identityProviderId });
+    return r.affected ?? 0;
+  }
+
   async countSessionsOfUsers(userIds: string[]): Promise<number> {
     if (userIds.length === 0) return 0;
     return this.db.manager().getRepository(Session).countBy({ userId: In(userIds), expiresAt: MoreThan(new Date()) });
@@ -81,8 +96,9 @@ export class DatabaseSessionStore implements SessionStore {
 
 /**
  * Browser sessions shared by every instance (in the database, or in Redis when REDIS_URL is set), so
- * that any instance serves any request and ending a user's sessions (deactivation) takes effect
- * everywhere at once. Expired sessions are never returned.
+ * that any instance serves any request and ending a user's sessions (deactivation), or those signed
+ * in through an IdP (its configuration deleted or replaced), takes effect everywhere at once.
+ * Expired sessions are never returned.
  */
 export class SessionService {
   constructor(private readonly store: SessionStore) {}
@@ -116,6 +132,15 @@ export class SessionService {
    */
   deleteSessionsOfUser(tx: { manager: EntityManager } | null, userId: string): Promise<number> {
     return this.store.deleteSessionsOfUser(tx, userId);
+  }
+
+  /**
+   * Ends every session signed in through an identity provider configuration, the same way: inside
+   * the transaction that deletes it or replaces it with another IdP (database store), or once that
+   * transaction has committed (Redis store).
+   */
+  deleteSessionsOfIdentityProvider(tx: { manager: EntityManager } | null, identityProviderId: string): Promise<number> {
+    return this.store.deleteSessionsOfIdentityProvider(tx, identityProviderId);
   }
 
   countSessionsOfUsers(userIds: string[]): Promise<number> {

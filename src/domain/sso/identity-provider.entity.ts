@@ -50,6 +50,14 @@ export class IdentityProvider {
   @Column({ type: "json" })
   settings: SamlSettings | OidcSettings;
 
+  /**
+   * Which identity provider these settings trust: a new random value when the configuration is made
+   * and whenever it is replaced with another IdP (see `sameIdentityProvider`), kept through every
+   * other change. A session records the value it was signed in under and is over once it differs.
+   */
+  @Column({ type: "varchar", length: 36 })
+  identityVersion: string;
+
   @Column({ type: "varchar", length: 1024, nullable: true })
   clientSecret: string | null;
 

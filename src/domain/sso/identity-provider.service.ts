@@ -1,4 +1,5 @@
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, createHash } from "node:crypto";
+import type { EntityManager } from "typeorm";
 import type { Database } from "../../platform/database";
 import { nonPublicTarget } from "../../platform/public-network";
 import { newId } from "../../platform/ids";
@@ -79,6 +80,41 @@ export function certificateInfo(pem: string): CertificateInfo {
 /** Cache key of an IdP's settings: changes whenever they are written. */
 export const settingsVersion = (idp: IdentityProvider) => `${idp.id}:${idp.updatedAt.getTime()}`;
 
+/** SHA-256 of a certificate's public key (SPKI, DER): the signing key itself, whichever certificate carries it. */
+export function signingKeyOf(pem: string): string {
+  return createHash("sha256").update(new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" })).digest("hex");
+}
+
+/**
+ * Whether settings `after` still trust the identity provider that `before` trusted, i.e. whether
+ * the people signed in through `before` were vouched for by the IdP that `after` names. When not,
+ * the configuration was replaced with another IdP and their sessions end.
+ *
+ * SAML: the IdP is who signs the assertions under its entity id. The same entity id with at least
+ * one signing key in common (compared as public keys, so a certificate renewed over the same key is
+ * the same) is the same IdP: a rotation adds the next certificate, then removes the old one, and
+ * never loses the overlap. Another entity id, or only keys the previous settings did not trust, is
+ * another IdP (a compromised key replaced outright ends what it signed in).
+ * OIDC: the IdP is the issuer (whose keys sign the id_tokens), the directory (`tenantId`, checked
+ * against `tid`) and the application registered there (`clientId`, the tokens' audience: another
+ * registration has its own assigned users and sign-in policies). The same three are the same IdP.
+ *
+ * Not the IdP's identity, so changing them signs nobody out: the SSO URL (where browsers are sent;
+ * it vouches for nobody), how a person is matched to a user (identifierSource, claim, matchBy),
+ * wantResponseSigned, the client secret (Roster's credential at the IdP, not the IdP's), just-in-time
+ * provisioning and enabled.
+ */
+export function sameIdentityProvider(kind: IdentityProviderKind, before: SamlSettings | OidcSettings, after: SamlSettings | OidcSettings): boolean {
+  if (kind === "saml") {
+    const [b, a] = [before as SamlSettings, after as SamlSettings];
+    if (b.idpEntityId !== a.idpEntityId) return false;
+    const trusted = new Set(b.idpCertificates.map(signingKeyOf));
+    return a.idpCertificates.some((pem) => trusted.has(signingKeyOf(pem)));
+  }
+  const [b, a] = [before as OidcSettings, after as OidcSettings];
+  return b.issuer === a.issuer && (b.tenantId ?? null) === (a.tenantId ?? null) && b.clientId === a.clientId;
+}
+
 export function isLoopbackUrl(u: URL): boolean {
   return u.hostname === "127.0.0.1" || u.hostname === "localhost" || u.hostname === "[::1]";
 }
@@ -132,6 +168,12 @@ function validMatch(value: string | undefined, fallback: UserMatch): UserMatch {
 
 /** Per-organisation SAML and OIDC settings. The OIDC client secret is write-only: no method returns it to an adapter. */
 export class IdentityProviderService {
+  /**
+   * Run inside the transaction that deletes an IdP configuration or replaces it with another IdP
+   * (`sameIdentityProvider`): the sessions signed in through it end (see createServices).
+   */
+  readonly onIdentityEnded: ((tx: RequestContext & { manager: EntityManager }, identityProviderId: string) => Promise<void>)[] = [];
+
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
@@ -211,12 +253,15 @@ export class IdentityProviderService {
       const existing = await repo.findOneBy({ organisationId: tx.organisationId, kind });
       const now = new Date();
       if (kind === "oidc" && !existing?.clientSecret && !extra.clientSecret) throw invalidInput("clientSecret", "clientSecret is required");
+      // Decided before `existing` takes the new settings (`idp` is the same object then).
+      const replaced = existing !== null && !sameIdentityProvider(kind, existing.settings, settings);
       const idp: IdentityProvider = existing ?? {
         id: newId(),
         organisationId: tx.organisationId,
         kind,
         enabled: true,
         settings,
+        identityVersion: newId(),
         clientSecret: null,
         justInTimeProvisioning: false,
         createdAt: now,
@@ -232,8 +277,13 @@ export class IdentityProviderService {
       if (secretChanged) changes.clientSecret = { before: existing?.clientSecret ? "(set)" : null, after: "(set, changed)" };
       // The same settings again (an admin saving the form unchanged): nothing written, nothing audited.
       if (existing && Object.keys(changes).length === 0) return existing;
+      if (replaced) {
+        idp.identityVersion = newId();
+        changes.sessionsEnded = { before: null, after: true };
+      }
       idp.updatedAt = existing && existing.updatedAt.getTime() >= now.getTime() ? new Date(existing.updatedAt.getTime() + 1) : now;
       await repo.save(idp);
+      if (replaced) for (const hook of this.onIdentityEnded) await hook(tx, idp.id);
       await this.audit.record(tx, { action: existing ? "sso.idp.updated" : "sso.idp.configured", resourceType: "IdentityProvider", resourceId: idp.id, changes });
       return idp;
     });
@@ -274,13 +324,18 @@ export class IdentityProviderService {
       const idp = await repo.findOneBy({ organisationId: tx.organisationId, kind });
       if (!idp) throw notFound("IdentityProvider", kind);
       await repo.delete({ id: idp.id, organisationId: tx.organisationId });
+      for (const hook of this.onIdentityEnded) await hook(tx, idp.id);
       // What went, field by field (diffFields only compares the fields of its second argument).
       const settings = { ...describeSettings(idp), enabled: idp.enabled, justInTimeProvisioning: idp.justInTimeProvisioning, ...(idp.clientSecret ? { clientSecret: "(set)" } : {}) };
       await this.audit.record(tx, {
         action: "sso.idp.deleted",
         resourceType: "IdentityProvider",
         resourceId: idp.id,
-        changes: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, { before: v ?? null, after: null }])),
+        changes: {
+          ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, { before: v ?? null, after: null }])),
+          // Everyone signed in through it was signed out (in this transaction, or right after it with Redis).
+          sessionsEnded: { before: null, after: true },
+        },
       });
     });
   }

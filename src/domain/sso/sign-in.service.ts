@@ -1,4 +1,5 @@
 import type { Database } from "../../platform/database";
+import { boolOf } from "../../platform/row-values";
 import type { Actor, RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
 import type { FieldChange } from "../audit/audit-event.entity";
@@ -7,7 +8,7 @@ import { DomainError } from "../shared/domain-error";
 import { lowerCaseKey } from "../shared/normalise";
 import { User } from "../users/user.entity";
 import { TEXT_FIELDS, type UserService } from "../users/user.service";
-import type { IdentityProvider } from "./identity-provider.entity";
+import type { IdentityProvider, IdentityProviderKind } from "./identity-provider.entity";
 import type { RefusalReason, VerifiedIdentity } from "./identity";
 
 export type SignInResult =
@@ -20,6 +21,29 @@ const note = (value: unknown): FieldChange => ({ before: null, after: value });
 export interface Via {
   formerSlug?: string;
 }
+
+/** What a session remembers of its sign-in, for the check on every request. */
+export interface SignedInSession {
+  organisationId: string;
+  userId: string;
+  protocol: IdentityProviderKind;
+  /** The IdP configuration and its identity version at sign-in; absent in sessions from before they were recorded. */
+  identityProviderId?: string;
+  identityVersion?: string;
+}
+
+/** The user, active or not, when the IdP configuration the session signed in through is still the one configured (same identity). */
+const SIGNED_IN_THROUGH =
+  "SELECT u.userName AS userName, u.active AS active FROM users u " +
+  "JOIN identity_providers i ON i.id = ? AND i.organisationId = u.organisationId AND i.identityVersion = ? WHERE u.id = ? AND u.organisationId = ?";
+/**
+ * The same for a session signed in before sessions recorded their IdP (only its protocol): the
+ * organisation's IdP of that kind is still the one configured at the upgrade, whose migration gave it
+ * its own id as identity version. One replaced since has another version, one made since too.
+ */
+const SIGNED_IN_BY_KIND =
+  "SELECT u.userName AS userName, u.active AS active FROM users u " +
+  "JOIN identity_providers i ON i.organisationId = u.organisationId AND i.kind = ? AND i.identityVersion = i.id WHERE u.id = ? AND u.organisationId = ?";
 
 export const userActor = (user: { id: string; userName: string }): Actor => ({ type: "user", id: user.id, label: user.userName });
 
@@ -100,10 +124,18 @@ export class SignInService {
     await this.db.transaction({ ...ctx, actor: userActor(user) }, (tx) => this.audit.record(tx, { action: "sso.signed_out", resourceType: "User", resourceId: user.id }));
   }
 
-  /** The session check on every request: the user still exists and is active (one primary-key lookup). */
-  async activeUser(organisationId: string, userId: string): Promise<User | null> {
-    const user = await this.db.manager().getRepository(User).findOneBy({ id: userId, organisationId });
-    return user?.active ? user : null;
+  /**
+   * The session check on every request, one statement by primary keys: the user still exists and is
+   * active, and the IdP configuration it signed in through is still there with the same identity
+   * (not deleted, nor replaced with another IdP, by any instance; nor replaced while this sign-in was
+   * in flight). The user's current userName, or null: the session is over.
+   */
+  async stillSignedIn(session: SignedInSession): Promise<{ userName: string } | null> {
+    const [row] =
+      session.identityProviderId && session.identityVersion
+        ? await this.db.preparedRows(undefined, SIGNED_IN_THROUGH, [session.identityProviderId, session.identityVersion, session.userId, session.organisationId])
+        : await this.db.preparedRows(undefined, SIGNED_IN_BY_KIND, [session.protocol, session.userId, session.organisationId]);
+    return row && boolOf(row.active) ? { userName: String(row.userName) } : null;
   }
 
   private async match(ctx: RequestContext, idp: IdentityProvider, identity: VerifiedIdentity): Promise<User | null | "ambiguous"> {

@@ -13,7 +13,17 @@ export interface TestKey {
 export function makeSelfSignedCert(cn = "fake-okta-idp"): TestKey {
   // The RSA key comes from node:crypto (native, fast); node-forge builds the self-signed certificate.
   const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
-  const keys = { privateKey: forge.pki.privateKeyFromPem(pair.privateKey) as forge.pki.rsa.PrivateKey, publicKey: forge.pki.publicKeyFromPem(pair.publicKey) };
+  return selfSignedCertFor(pair.privateKey, cn);
+}
+
+/** A new certificate (serial, validity) over the same key pair: what an IdP gives when it renews a certificate without a new key. */
+export function renewCertificate(key: TestKey, cn = "fake-okta-idp-renewed"): TestKey {
+  return selfSignedCertFor(key.keyPem, cn);
+}
+
+function selfSignedCertFor(privateKeyPem: string, cn: string): TestKey {
+  const privateKey = forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey;
+  const keys = { privateKey, publicKey: forge.pki.rsa.setPublicKey(privateKey.n, privateKey.e) };
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = "01" + crypto.randomBytes(8).toString("hex");
@@ -23,7 +33,7 @@ export function makeSelfSignedCert(cn = "fake-okta-idp"): TestKey {
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
   cert.sign(keys.privateKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: pair.privateKey };
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: privateKeyPem };
 }
 
 /** The ID of the AuthnRequest carried by an HTTP-Redirect binding URL. */
