@@ -24,11 +24,21 @@ export interface ProvisioningLogQuery {
 const SECRET_KEYS = /^(password|secret|token|client_secret|clientsecret|access_token|refresh_token|authorization)$/i;
 
 /**
- * Whether an attribute name or path names a secret: its last segment, as SCIM reads it (an attribute
- * may be URN-qualified, "urn:…:User:password", as a key of a body or of a path-less PATCH value, and
- * a path may carry spaces around it).
+ * Whether an attribute name or PATCH path names a secret: its last segment, as SCIM reads it (an
+ * attribute may be URN-qualified, "urn:…:User:password", as a key of a body or of a path-less PATCH
+ * value, and a path may carry spaces around it). A path with a value filter targets its attribute
+ * ("password[value eq …]") or the sub-attribute after it ("x[…].password"); a path that is not one
+ * ("password eq …") is read up to its first space.
  */
-const namesSecret = (name: string): boolean => SECRET_KEYS.test((name.split(/[:.]/).at(-1) ?? "").trim());
+const namesSecret = (name: string): boolean => {
+  const lastSegment = (s: string) => SECRET_KEYS.test(s.split(/[:.]/).at(-1) ?? "");
+  const trimmed = name.trim();
+  if (!/[[\s"]/.test(trimmed)) return lastSegment(trimmed);
+  const head = /^[^\s[\]"]*/.exec(trimmed)![0];
+  const close = trimmed.lastIndexOf("]");
+  const sub = close >= 0 ? /^\.([^\s[\]"]+)$/.exec(trimmed.slice(close + 1))?.[1] : undefined;
+  return lastSegment(head) || (sub !== undefined && lastSegment(sub));
+};
 
 /** A copy of a request body with passwords and secrets replaced, for the provisioning log. */
 export function redactBody(value: unknown, depth = 0): unknown {

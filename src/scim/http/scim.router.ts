@@ -16,6 +16,7 @@ import type { ScimScope } from "../resources/scim-scope";
 import type { ScimRequest, ScimResponse } from "../resources/scim-response";
 import { searchAll, searchParams } from "../resources/search.scim-handlers";
 import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser } from "../resources/users/users.scim-handlers";
+import { loggedBody, loggedTarget } from "./logged-request";
 import { scimBearerAuth } from "./scim-auth";
 import { type ScimHttpRequest, isJsonType, jsonBodyReader, sendInternalError, sendScim, sendScimError } from "./scim-http";
 
@@ -275,7 +276,8 @@ function provisioningLog(req: ScimHttpRequest, res: ServerResponse, scope: ScimS
         tokenId: scope.ctx.actor.id,
         tokenLabel: scope.ctx.actor.label,
         method: req.method,
-        path: req.url,
+        // A filter's values compared with a password are redacted in the query and in the body.
+        path: loggedTarget(req.url),
         status: res.statusCode,
         durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
         resourceType: scope.resource?.type ?? null,
@@ -283,7 +285,7 @@ function provisioningLog(req: ScimHttpRequest, res: ServerResponse, scope: ScimS
         notes: [...scope.notes],
         scimType: err?.scimType ?? null,
         errorDetail: err?.detail ?? null,
-        requestBody: ["POST", "PUT", "PATCH"].includes(req.method) ? read.body : undefined,
+        requestBody: ["POST", "PUT", "PATCH"].includes(req.method) ? loggedBody(read.body) : undefined,
       })
       .catch((e: unknown) => req.log.error({ err: e }, "could not write the provisioning log"));
     void background.track(write);

@@ -1,5 +1,6 @@
 export * from './ast';
 export { tokenize, type Token, type TokenType } from './lexer';
 export * from './parser';
+export * from './secrets';
 export * from './evaluate';
 export * from './resolve';

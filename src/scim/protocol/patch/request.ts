@@ -1,6 +1,6 @@
 import { invalidPath, invalidSyntax, invalidValue, noTarget, tooMany, URN_PATCH_OP } from '../errors';
 import type { Filter } from '../filter/ast';
-import { parsePathExpression, type FilterLimits } from '../filter/parser';
+import { parsePathExpression, redactSecretValues, type FilterLimits } from '../filter/parser';
 import { addNote, getKey, isObject } from '../values';
 
 export type PatchOpName = 'add' | 'remove' | 'replace';
@@ -16,7 +16,7 @@ export interface PatchPath {
 export interface PatchOperation {
   op: PatchOpName;
   path?: PatchPath;
-  /** The path as sent, for messages. */
+  /** The path as sent, for messages: a value it compares with a secret attribute (password) redacted. */
   pathText?: string;
   value?: unknown;
 }
@@ -69,7 +69,7 @@ export function parsePatchRequest(
     if (pathRaw !== undefined && pathRaw !== null) {
       if (typeof pathRaw !== 'string') throw invalidPath(`${where}.path must be a string`);
       operation.path = parsePatchPath(pathRaw, limits);
-      operation.pathText = pathRaw;
+      operation.pathText = redactSecretValues(pathRaw, 'path');
     }
     const hasValue = raw !== undefined && Object.keys(raw).some((k) => k.toLowerCase() === 'value');
     if (hasValue) operation.value = getKey(raw, 'value');
