@@ -16,11 +16,14 @@ export function setRateLimitHeaders(res: Pick<ServerResponse, "setHeader">, r: R
 
 /**
  * The IPs this process saw fail authentication, per limiter, until their window ends. Only those
- * can be locked out here, so the shared counter is read for them alone instead of on every request
- * (an IP locked out through another instance gets one more failed attempt here before the 429).
+ * can be locked out before their token is checked (GraphQL's `authLockout`), so the shared counter
+ * is read for them alone instead of on every request. A refused token itself is decided by one hit
+ * of the counter (`tokenRefused`), on every instance alike.
  */
 const failedRecently = new WeakMap<RateLimiter, Map<string, number>>();
 const MAX_REMEMBERED_IPS = 100_000;
+/** The shared counter of an IP's failed authentications (SCIM and GraphQL bearer tokens). */
+const authFailureKey = (ip: string) => `auth-failure:ip:${ip}`;
 
 /**
  * The request limits of the APIs (SCIM, GraphQL, /auth), over the shared database counters of
@@ -49,7 +52,7 @@ export class RequestLimits {
       failures!.delete(ip);
       return null;
     }
-    const r = await this.limiter.peek(`auth-failure:ip:${ip}`, { limit, windowSeconds: this.config.windowSeconds });
+    const r = await this.limiter.peek(authFailureKey(ip), { limit, windowSeconds: this.config.windowSeconds });
     return r.allowed ? null : r;
   }
 
@@ -69,7 +72,7 @@ export class RequestLimits {
     if (!failures) failedRecently.set(this.limiter, (failures = new Map()));
     if (failures.size >= MAX_REMEMBERED_IPS) failures.clear();
     failures.set(ip, Date.now() + this.config.windowSeconds * 1000);
-    const r = await this.hit(`auth-failure:ip:${ip}`, limit);
+    const r = await this.hit(authFailureKey(ip), limit);
     return r && !r.allowed ? r : null;
   }
 
