@@ -1,5 +1,5 @@
 import { isDatabaseUnavailable, positional, retryingDeadlocks } from "./database";
-import { DatabaseTimeoutError } from "./statement-timeout";
+import { DatabaseTimeoutError, serverStatementBound } from "./statement-timeout";
 
 describe("positional (named → ? placeholders)", () => {
   test("names in order, repeated names repeated, quoted text untouched", () => {
@@ -48,5 +48,21 @@ describe("isDatabaseUnavailable", () => {
     expect(isDatabaseUnavailable(timeout)).toBe(true);
     expect(isDatabaseUnavailable(Object.assign(new Error("query failed"), { driverError: timeout }))).toBe(true);
     expect(isDatabaseUnavailable(Object.assign(new Error("Duplicate entry"), { code: "ER_DUP_ENTRY" }))).toBe(false);
+  });
+
+  test("a statement the server stopped at its bound (MariaDB 1969, MySQL 3024) is a 503 too; other server errors are not", () => {
+    const stopped = Object.assign(new Error("Query execution was interrupted (max_statement_time exceeded)"), { errno: 1969, sqlState: "70100" });
+    expect(isDatabaseUnavailable(stopped)).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error("query failed"), { driverError: { errno: 3024 } }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error("Duplicate entry"), { errno: 1062 }))).toBe(false);
+  });
+});
+
+describe("serverStatementBound", () => {
+  test("the server stops a statement before the socket bound: a tenth earlier, at most a second; MariaDB in seconds, MySQL in ms", () => {
+    expect(serverStatementBound("5.5.5-10.11.19-MariaDB-0+deb12u1", 30_000)).toBe("SET SESSION max_statement_time = 29");
+    expect(serverStatementBound("5.5.5-10.11.19-MariaDB-0+deb12u1", 1_000)).toBe("SET SESSION max_statement_time = 0.9");
+    expect(serverStatementBound("8.0.36", 30_000)).toBe("SET SESSION max_execution_time = 29000");
+    expect(serverStatementBound("8.0.36", 5)).toBe("SET SESSION max_execution_time = 5");
   });
 });

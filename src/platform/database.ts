@@ -361,15 +361,18 @@ export async function retryingDeadlocks<T>(attempt: () => Promise<T>, onRetry?: 
   }
 }
 
+/** The server stopped a statement at the session's bound (serverStatementBound): MariaDB 1969, MySQL 3024. mysql2 names neither. */
+const SERVER_STOPPED_STATEMENT = new Set([1969, 3024]);
 const UNAVAILABLE = new Set(["REDIS_UNAVAILABLE", "DATABASE_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "PROTOCOL_CONNECTION_LOST", "ER_CON_COUNT_ERROR", "ENOTFOUND", "EHOSTUNREACH"]);
 
 /**
  * The database (or Redis, when REDIS_URL is set: `RedisUnavailableError`) cannot be reached, or gave
- * no answer in time (`DatabaseTimeoutError`), as opposed to refusing a statement: the request may be
+ * no answer in time (`DatabaseTimeoutError`, or the server stopped the statement at its bound), as opposed to refusing a statement: the request may be
  * retried later.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string }; message?: string };
+  const e = err as { code?: string; errno?: number; driverError?: { code?: string; errno?: number }; message?: string };
   const code = e?.code ?? e?.driverError?.code;
-  return (!!code && UNAVAILABLE.has(code)) || /Connection lost|connect ECONNREFUSED|Pool is closed/i.test(String(e?.message ?? ""));
+  const errno = e?.errno ?? e?.driverError?.errno;
+  return (!!code && UNAVAILABLE.has(code)) || (!!errno && SERVER_STOPPED_STATEMENT.has(errno)) || /Connection lost|connect ECONNREFUSED|Pool is closed/i.test(String(e?.message ?? ""));
 }

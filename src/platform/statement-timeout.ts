@@ -24,6 +24,8 @@ interface Command {
 }
 interface PooledConnection {
   query(...args: unknown[]): Command;
+  /** mysql2's: the server's greeting, whose version names MariaDB ("5.5.5-10.11.19-MariaDB"). */
+  _handshakePacket?: { serverVersion?: string } | null;
   execute(...args: unknown[]): Command;
   stream: { destroyed: boolean; destroy(err: Error): void };
   release(): void;
@@ -56,6 +58,13 @@ const BOUNDED = Symbol("roster.bounded");
  * The socket is closed the ordinary way (FIN, not RST): once the network heals, MariaDB learns that
  * its client has gone, ends that session and releases its locks at once; with a reset it could hold
  * them until `wait_timeout`.
+ *
+ * The server is asked to stop a statement a little before that (`serverStatementBound`): a socket
+ * bound alone leaves the statement running on a server that is merely slow (a lock wait, a bad plan),
+ * since MariaDB does not notice a closed client until it writes to it: a PATCH refused with a 503
+ * kept waiting for its row lock there until `innodb_lock_wait_timeout` (50 s), and a retry queued
+ * behind it. Stopped by the server, the statement fails with a timeout error (a 503 too, see
+ * isDatabaseUnavailable), and its connection, still sound, stays in the pool.
  *
  * Servers call this after their migrations (which may take long, and are not bounded), the CLI
  * never: a bound is for requests. SQLite runs in the process, with nothing to wait for.
@@ -92,9 +101,23 @@ export function boundStatements(dataSource: DataSource, timeoutMs: number, onTim
   };
 }
 
+/**
+ * The session setting that makes the server stop a statement after 90% of `timeoutMs` (at most a
+ * second before the socket bound), so that a slow statement ends there, answered, before the socket
+ * bound closes its connection. MariaDB's `max_statement_time` stops any statement (in seconds);
+ * MySQL's `max_execution_time` only read-only SELECTs (in ms).
+ */
+export function serverStatementBound(serverVersion: string, timeoutMs: number): string {
+  const ms = Math.max(1, Math.round(timeoutMs - Math.min(1_000, timeoutMs / 10)));
+  return /mariadb/i.test(serverVersion) ? `SET SESSION max_statement_time = ${ms / 1000}` : `SET SESSION max_execution_time = ${ms}`;
+}
+
 function boundConnection(connection: PooledConnection, timeoutMs: number, onTimeout: (err: DatabaseTimeoutError) => void): void {
   if (connection[BOUNDED]) return;
   connection[BOUNDED] = true;
+  // Queued ahead of whatever the connection was taken for. A server that refuses the setting (a
+  // MySQL-compatible one without it) still has the socket bound, so its error is not the caller's.
+  connection.query(serverStatementBound(connection._handshakePacket?.serverVersion ?? "", timeoutMs), () => undefined);
   for (const method of ["query", "execute"] as const) {
     const original = connection[method];
     connection[method] = function (this: PooledConnection, ...args: unknown[]) {

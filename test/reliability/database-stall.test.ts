@@ -4,7 +4,7 @@
 import mysql from "mysql2/promise";
 import { parseDatabaseUrl } from "../../src/config/config";
 import { ReplayEntry } from "../../src/domain/replay/replay-entry.entity";
-import { CORE_USER, expectScimError } from "../support/scim-client";
+import { CORE_USER, expectScimError, patchOp } from "../support/scim-client";
 import { testDatabaseUrl, testDriver } from "../support/test-database";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { StallingProxy } from "./support/stalling-proxy";
@@ -128,6 +128,37 @@ describeServer("MariaDB stalls with its connections open", () => {
     expect(found.body.totalResults).toBe(0);
     expect((await scim("POST", "/Users", { schemas: [CORE_USER], userName: "during@stall.test" })).status).toBe(201);
   }, 60_000);
+
+  test("a statement MariaDB is slow to answer (a row lock held elsewhere) is stopped by MariaDB itself: 503, nothing left waiting on the server, its connection kept", async () => {
+    const scim = (method: string, path: string, body?: unknown) => scimCall(app, t.scimToken, method, path, body);
+    const created = await scim("POST", "/Users", { schemas: [CORE_USER], userName: "locked@stall.test" });
+    expect(created.status).toBe(201);
+    const name = (app.database.config as { database: string }).database;
+    const holder = await direct(name);
+    try {
+      await holder.query("START TRANSACTION");
+      await holder.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [created.body.id]);
+      const started = Date.now();
+      const refused = await scim("PATCH", `/Users/${created.body.id}`, patchOp({ op: "replace", value: { active: false } }));
+      expectScimError(refused, 503);
+      expect(refused.headers.get("retry-after")).toBe("5");
+      expect(Date.now() - started).toBeLessThan(ANSWERED_WITHIN_MS);
+      // Had Roster only closed its connection, MariaDB would still be waiting there for the row lock
+      // (until innodb_lock_wait_timeout, 50 s), holding its own locks, and the IdP's retry would queue behind it.
+      const [waits] = await holder.query("SELECT COUNT(*) AS n FROM information_schema.INNODB_LOCK_WAITS");
+      expect(Number((waits as { n: number }[])[0]!.n)).toBe(0);
+      // Stopped and answered by the server, the connection was sound: none closed, none logged.
+      expect(proxy.connections.filter((c) => c.clientClosed)).toEqual([]);
+      expect(logLines.filter((l) => /did not answer a statement in time/.test(l))).toEqual([]);
+      await holder.query("ROLLBACK");
+    } finally {
+      await holder.end();
+    }
+    // Nothing of the refused PATCH was written; sent again, it applies.
+    expect((await scim("GET", `/Users/${created.body.id}`)).body.active).toBe(true);
+    const again = await scim("PATCH", `/Users/${created.body.id}`, patchOp({ op: "replace", value: { active: false } }));
+    expect([again.status, again.body.active]).toEqual([200, false]);
+  }, 30_000);
 
   test("every way Roster reaches MariaDB is bounded: its own statements, prepared statements, snapshot reads, TypeORM's repositories, a connection's handshake", async () => {
     const db = app.services.db;
