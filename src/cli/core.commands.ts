@@ -3,14 +3,21 @@ import { type RequestContext, systemActor } from "../platform/request-context";
 import type { Services } from "../domain/services";
 import { parseDuration } from "../domain/tokens/token.service";
 import { type TokenScope, tokenScopes } from "../domain/tokens/access-token.entity";
-import { type CliCommand, CliUsageError, required } from "./cli-command";
+import { notFound } from "../domain/shared/domain-error";
+import { type CliCommand, type CliIo, CliUsageError, required } from "./cli-command";
 
 const cliContext = () => ({ actor: { ...systemActor, label: "cli" }, source: "cli" as const, requestId: newRequestId() });
 
-/** The organisation named by --org (its slug), as the context the CLI acts in. */
-export async function orgContext(services: Services, slug: string): Promise<RequestContext> {
-  const org = await services.organisations.getBySlug(slug);
-  return { ...cliContext(), organisationId: org.id };
+/**
+ * The organisation named by --org, as the context the CLI acts in: by its slug, or by one it gave up
+ * (reserved to it, as its old SSO URLs are), so that an operator's scripts survive a rename; stderr
+ * then names the current slug.
+ */
+export async function orgContext(services: Services, slug: string, io: CliIo): Promise<RequestContext> {
+  const holder = await services.organisations.holdingSlug(slug);
+  if (!holder) throw notFound("Organisation", slug);
+  if (holder.former) io.err(`note: "${holder.slug}" is a former slug of this organisation, now "${holder.organisation.slug}"`);
+  return { ...cliContext(), organisationId: holder.organisation.id };
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : "-");
@@ -55,7 +62,7 @@ export const coreCommands: CliCommand[] = [
       const scope = required(opts, "scope") as TokenScope;
       if (!tokenScopes.includes(scope)) throw new CliUsageError(`--scope must be one of ${tokenScopes.join(", ")}`);
       const expiresIn = typeof opts["expires-in"] === "string" ? parseDuration(opts["expires-in"]) : null;
-      const ctx = await orgContext(services, required(opts, "org"));
+      const ctx = await orgContext(services, required(opts, "org"), io);
       const issued = await services.tokens.create(ctx, { name: required(opts, "name"), scope, expiresAt: expiresIn === null ? null : new Date(Date.now() + expiresIn) });
       io.out(issued.secret);
     },
@@ -66,7 +73,7 @@ export const coreCommands: CliCommand[] = [
     summary: "list tokens (never their secrets)",
     options: ["org"],
     async run(opts, services, io) {
-      const ctx = await orgContext(services, required(opts, "org"));
+      const ctx = await orgContext(services, required(opts, "org"), io);
       io.out(["id", "name", "scope", "prefix", "created", "lastUsed", "expires", "revoked"].join("\t"));
       for (const t of await services.tokens.list(ctx))
         io.out([t.id, t.name, t.scope, `${t.prefix}…`, iso(t.createdAt), iso(t.lastUsedAt), iso(t.expiresAt), iso(t.revokedAt)].join("\t"));
@@ -78,7 +85,7 @@ export const coreCommands: CliCommand[] = [
     summary: "revoke a token at once",
     options: ["org", "id"],
     async run(opts, services, io) {
-      const ctx = await orgContext(services, required(opts, "org"));
+      const ctx = await orgContext(services, required(opts, "org"), io);
       const t = await services.tokens.revoke(ctx, required(opts, "id"));
       io.out(`revoked ${t.id} (${t.name})`);
     },

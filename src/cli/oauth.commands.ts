@@ -16,7 +16,7 @@ export const oauthCommands: CliCommand[] = [
     async run(opts, services, io) {
       const scope = typeof opts.scope === "string" ? opts.scope : "scim";
       if (!isOAuthScope(scope)) throw new CliUsageError(`--scope must be one of ${oauthScopes.join(", ")}`);
-      const ctx = await orgContext(services, required(opts, "org"));
+      const ctx = await orgContext(services, required(opts, "org"), io);
       const { client, secret } = await services.oauthClients.create(ctx, { name: required(opts, "name"), scope: scope as OAuthScope, secretLifetimeMs: lifetime(opts) });
       io.out(`client_id\t${client.clientId}`);
       io.out(`client_secret\t${secret.value}`);
@@ -29,7 +29,7 @@ export const oauthCommands: CliCommand[] = [
     summary: "add a client secret (1 to 3 years; default 2y); prints only the secret, once",
     options: ["org", "client-id", "expires-in"],
     async run(opts, services, io) {
-      const ctx = await orgContext(services, required(opts, "org"));
+      const ctx = await orgContext(services, required(opts, "org"), io);
       const issued = await services.oauthClients.addSecret(ctx, required(opts, "client-id"), { lifetimeMs: lifetime(opts) });
       io.out(issued.value);
     },
@@ -40,7 +40,7 @@ export const oauthCommands: CliCommand[] = [
     summary: "remove a client secret and end the tokens it obtained, at once (its id is in oauth-client list)",
     options: ["org", "client-id", "secret-id"],
     async run(opts, services, io) {
-      const ctx = await orgContext(services, required(opts, "org"));
+      const ctx = await orgContext(services, required(opts, "org"), io);
       const view = await services.oauthClients.removeSecret(ctx, required(opts, "client-id"), required(opts, "secret-id"));
       io.out(`removed secret ${opts["secret-id"]} of ${view.client.clientId} (${view.secrets.length} left)`);
     },
@@ -51,7 +51,7 @@ export const oauthCommands: CliCommand[] = [
     summary: "list OAuth clients and their secrets (never the secrets themselves)",
     options: ["org"],
     async run(opts, services, io) {
-      const ctx = await orgContext(services, required(opts, "org"));
+      const ctx = await orgContext(services, required(opts, "org"), io);
       io.out(["clientId", "name", "scopes", "created", "revoked", "federation"].join("\t"));
       for (const { client, secrets } of await services.oauthClients.list(ctx)) {
         const federation = client.federation ? `${client.federation.issuer} sub=${client.federation.subject}` : "-";
@@ -66,7 +66,7 @@ export const oauthCommands: CliCommand[] = [
     summary: "let the client authenticate with an Entra-signed assertion (workload identity federation)",
     options: ["org", "client-id", "issuer", "jwks-url", "subject", "audience", "tenant-id"],
     async run(opts, services, io) {
-      const ctx = await orgContext(services, required(opts, "org"));
+      const ctx = await orgContext(services, required(opts, "org"), io);
       const view = await services.oauthClients.configureFederation(ctx, required(opts, "client-id"), {
         issuer: required(opts, "issuer"),
         jwksUrl: required(opts, "jwks-url"),
@@ -84,7 +84,7 @@ export const oauthCommands: CliCommand[] = [
     summary: "revoke an OAuth client: no new token, and its tokens stop working at once",
     options: ["org", "client-id"],
     async run(opts, services, io) {
-      const ctx = await orgContext(services, required(opts, "org"));
+      const ctx = await orgContext(services, required(opts, "org"), io);
       const view = await services.oauthClients.revoke(ctx, required(opts, "client-id"));
       io.out(`revoked ${view.client.clientId} (${view.client.name})`);
     },

@@ -47,7 +47,7 @@ export const ssoCommands: CliCommand[] = [
     options: ["org", "idp-sso-url", "idp-entity-id", "idp-cert-file", "idp-cert-file-2", "identifier", "match-by"],
     flags: ["assertion-only-signed", "jit", "no-jit"],
     async run(opts, services, io) {
-      const ctx = await orgContext(services, required(opts, "org"));
+      const ctx = await orgContext(services, required(opts, "org"), io);
       const certs = [readCert(required(opts, "idp-cert-file"))];
       const second = optional(opts, "idp-cert-file-2");
       if (second) certs.push(readCert(second));
@@ -73,7 +73,7 @@ export const ssoCommands: CliCommand[] = [
     async run(opts, services, io) {
       const claim = optional(opts, "claim");
       if (claim !== undefined && !oidcClaims.includes(claim as OidcSettings["claim"])) throw new CliUsageError(`--claim must be one of ${oidcClaims.join(", ")}`);
-      const ctx = await orgContext(services, required(opts, "org"));
+      const ctx = await orgContext(services, required(opts, "org"), io);
       const idp = await services.identityProviders.configureOidc(ctx, {
         issuer: required(opts, "issuer"),
         clientId: required(opts, "client-id"),
@@ -95,7 +95,7 @@ export const ssoCommands: CliCommand[] = [
     async run(opts, services, io) {
       const slug = required(opts, "org");
       const publicUrl = optional(opts, "public-url") ?? loadConfig(process.env).publicUrl;
-      const ctx = await orgContext(services, slug);
+      const ctx = await orgContext(services, slug, io);
       const org = await services.organisations.get(ctx);
       const sp = serviceProviderInfo(publicUrl, org.slug);
       io.out(`SP entity id:        ${sp.spEntityId}`);
@@ -134,6 +134,19 @@ export const ssoCommands: CliCommand[] = [
           io.out(`  claim:         ${s.claim} (match by ${s.matchBy})`);
         }
       }
+    },
+  },
+  {
+    name: "sso delete",
+    usage: "sso delete --org S --kind saml|oidc",
+    summary: "remove an organisation's SAML or OIDC sign-in: nobody signs in through it any more, and everyone signed in through it is signed out",
+    options: ["org", "kind"],
+    async run(opts, services, io) {
+      const kind = required(opts, "kind");
+      if (kind !== "saml" && kind !== "oidc") throw new CliUsageError(`--kind must be saml or oidc, not "${kind}"`);
+      const ctx = await orgContext(services, required(opts, "org"), io);
+      await services.identityProviders.delete(ctx, kind);
+      io.out(`${kind} sign-in removed for ${opts.org}; the sessions it had signed in are ended`);
     },
   },
 ];

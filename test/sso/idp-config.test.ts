@@ -221,6 +221,54 @@ describe("roster sso … (CLI)", () => {
     expect(show.out).toContain(`  OIDC redirect URI: https://roster.example/auth/oidc/${before}/callback`);
   });
 
+  test("--org takes a slug the organisation gave up, saying so on stderr; a slug nobody holds is not found", async () => {
+    const renamed = await app.tenant();
+    const [before, after] = [renamed.organisation.slug, `${renamed.organisation.slug}-moved`];
+    await app.services.organisations.update(renamed.ctx, { slug: after });
+    const show = await cli("sso", "show", "--org", before, "--public-url", "https://roster.example");
+    expect(show.code).toBe(0);
+    expect(show.err).toBe(`note: "${before}" is a former slug of this organisation, now "${after}"`);
+    expect(show.out).toContain(`ACS URL (POST):      https://roster.example/auth/saml/${after}/acs`);
+    // A write through the former slug acts on the same organisation.
+    const token = await cli("token", "create", "--org", before, "--scope", "scim", "--name", "after the rename");
+    expect(token.code).toBe(0);
+    expect((await app.services.tokens.list(renamed.ctx)).map((k) => k.name)).toContain("after the rename");
+    const current = await cli("token", "list", "--org", after);
+    expect([current.code, current.err]).toEqual([0, ""]);
+
+    const nobody = await cli("sso", "show", "--org", `${before}-never-held`);
+    expect(nobody.code).toBe(1);
+    expect(nobody.err).toContain(`${before}-never-held`);
+  });
+
+  test("sso delete removes the organisation's SAML or OIDC sign-in, audited as the CLI's; a second delete, or another kind, is refused", async () => {
+    const fresh = await app.tenant();
+    const slug = fresh.organisation.slug;
+    const cert = path.join(tmp, "delete-me.pem");
+    fs.writeFileSync(cert, k1.certPem);
+    expect((await cli("sso", "saml", "--org", slug, "--idp-sso-url", "https://acme.okta.example/sso", "--idp-entity-id", "http://www.okta.com/exkDEL", "--idp-cert-file", cert)).code).toBe(0);
+
+    const removed = await cli("sso", "delete", "--org", slug, "--kind", "saml");
+    expect(removed).toMatchObject({ code: 0, err: "" });
+    expect(removed.out).toBe(`saml sign-in removed for ${slug}; the sessions it had signed in are ended`);
+    expect(await app.services.identityProviders.list(fresh.ctx)).toEqual([]);
+    const ev = (await app.services.audit.list(fresh.ctx, { action: "sso.idp.deleted" }, { first: 1 })).items[0];
+    expect(ev).toMatchObject({ source: "cli", resourceType: "IdentityProvider" });
+    expect(ev.changes).toMatchObject({ idpEntityId: { before: "http://www.okta.com/exkDEL", after: null }, sessionsEnded: { after: true } });
+
+    const again = await cli("sso", "delete", "--org", slug, "--kind", "saml");
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/IdentityProvider/);
+    const wrongKind = await cli("sso", "delete", "--org", slug, "--kind", "ldap");
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.err).toContain("--kind must be saml or oidc");
+    // Another organisation's sign-in is not touched by a delete of this one's.
+    expect((await cli("sso", "saml", "--org", slug, "--idp-sso-url", "https://acme.okta.example/sso", "--idp-entity-id", "http://www.okta.com/exkDEL", "--idp-cert-file", cert)).code).toBe(0);
+    const neighbour = await app.tenant();
+    expect((await cli("sso", "delete", "--org", neighbour.organisation.slug, "--kind", "saml")).code).toBe(1);
+    expect(await app.services.identityProviders.list(fresh.ctx)).toHaveLength(1);
+  });
+
   test("sso oidc: the secret is stored but sso show never prints it; bad input exits non-zero", async () => {
     const slug = other.organisation.slug;
     const secret = "cli-client-secret-xyz";
