@@ -126,6 +126,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await statistics.stop();
       await graphql.stop();
       await deps.services.provisioningLog.stop();
+      await deps.services.rateLimiter.release();
       await background.settled();
     },
     drain: () => {

@@ -95,3 +95,35 @@ test("the next window starts from zero; peek counts what this instance reserved 
   const next = await limiter.hit("lease:peek", HOUR, new Date(now.getTime() + 3600_000));
   expect([next.allowed, next.remaining]).toEqual([true, 599]);
 });
+
+test("release gives back the hits an instance reserved and did not use (at shutdown), so the others may admit them; ended windows are left alone", async () => {
+  const [a, b] = [anotherInstance(), anotherInstance()];
+  const now = new Date();
+  for (let i = 0; i < 2; i++) await a.hit("lease:release", HOUR, now);
+  expect(await sharedCount("lease:release")).toBe(30);
+  await a.release(now);
+  expect(await sharedCount("lease:release")).toBe(2);
+  // b may now admit all 598 that nobody used; without the release, 570.
+  const onB = await Promise.all(Array.from({ length: 700 }, () => b.hit("lease:release", HOUR, now)));
+  expect(onB.filter((r) => r.allowed)).toHaveLength(598);
+  expect(await sharedCount("lease:release")).toBe(600);
+
+  // A lease of a window that has ended is not written back.
+  const c = anotherInstance();
+  for (let i = 0; i < 2; i++) await c.hit("lease:ended", HOUR, now);
+  await c.release(new Date(now.getTime() + 3600_000));
+  expect(await sharedCount("lease:ended")).toBe(30);
+});
+
+test("an app that stops gives its unused hits back: the counters hold exactly the requests it answered", async () => {
+  // A second instance on this file's database, which its close does not drop.
+  const stopping = await startTestApp({ SCIM_RATE_LIMIT_PER_TOKEN: "600", SCIM_RATE_LIMIT_PER_IP: "600" }, { shareDatabaseOf: app });
+  const t = await stopping.tenant();
+  const counters = async () => (await app.dataSource.getRepository(RateLimitCounter).find()).filter((r) => r.key.startsWith("scim:")).map((r) => r.count);
+  for (let i = 0; i < 3; i++) expect((await fetch(`${stopping.url}/scim/v2/Users?count=1`, { headers: { authorization: `Bearer ${t.scimToken}` } })).status).toBe(200);
+  const before = await counters();
+  expect(before).toHaveLength(2); // per token and per IP
+  expect(Math.min(...before)).toBeGreaterThan(3); // leases reserved beyond the three requests
+  await stopping.close();
+  expect(await counters()).toEqual([3, 3]);
+});

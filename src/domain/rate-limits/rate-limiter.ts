@@ -201,6 +201,17 @@ export class RateLimiter {
     return this.result(count, count < limit.limit, limit, resetAt, now);
   }
 
+  /**
+   * Gives back the hits this instance reserved and did not use, in windows that have not ended (at
+   * shutdown: a restarted instance would otherwise leave them counted, and every instance would refuse
+   * that many early until the window ends). Best effort: a counter that cannot be written keeps them.
+   */
+  async release(now = new Date()): Promise<void> {
+    const unused = [...this.leases].filter(([, l]) => l.left > 0 && l.resetAt > now.getTime());
+    this.leases.clear();
+    await Promise.allSettled(unused.map(([counterKey, l]) => this.store.increment(counterKey, -l.left, new Date(l.resetAt))));
+  }
+
   purgeExpired(now = new Date()): Promise<number> {
     return this.store.purgeExpired(now);
   }
