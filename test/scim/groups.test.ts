@@ -17,6 +17,116 @@ afterAll(() => app?.close());
 const newUser = async () => (await c.post("/Users", { userName: `gm-${++n}@x.test`, displayName: `Member ${n}` })).body.id as string;
 const memberIds = async (groupId: string) => ((await c.get(`/Groups/${groupId}`)).body.members ?? []).map((m: Body) => m.value).sort();
 
+/** What a request did to a group, as the GraphQL audit trail and the provisioning log show it. */
+async function eventsOf(requestId: string): Promise<{ action: string; resourceId: string; changes: Body }[]> {
+  const r = await app.gql<Body>(t.adminToken, `query($r: String) { auditEvents(filter: { requestId: $r }) { nodes { action resourceId changes } } }`, { r: requestId });
+  return r.data!.auditEvents.nodes;
+}
+
+describe("a group write is one change: one new version, one audit event", () => {
+  const sorted = (ids: string[]) => [...ids].sort();
+
+  test("PUT with a new name and a new member list: version +1, one group.updated with both, and the log shows that one event", async () => {
+    const [a, b, d, e] = [await newUser(), await newUser(), await newUser(), await newUser()];
+    const g = (await c.post("/Groups", { displayName: "One put", externalId: "op-1", members: [{ value: a }, { value: b }] })).body;
+    expect(g.meta.version).toBe('W/"1"');
+    const r = await c.put(`/Groups/${g.id}`, { displayName: "One put v2", externalId: "op-2", members: [{ value: b }, { value: d }, { value: e }] }, { "if-match": g.meta.version });
+    expect(r.status).toBe(200);
+    expect([r.headers.get("etag"), r.body.meta.version]).toEqual(['W/"2"', 'W/"2"']);
+    expect((await c.get(`/Groups/${g.id}`)).body.meta.version).toBe('W/"2"');
+    const events = await eventsOf(r.headers.get("x-request-id")!);
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect([event.action, event.resourceId]).toEqual(["group.updated", g.id]);
+    expect(Object.keys(event.changes).sort()).toEqual(["displayName", "externalId", "members.added", "members.removed"]);
+    expect(event.changes.displayName).toEqual({ before: "One put", after: "One put v2" });
+    expect(event.changes.externalId).toEqual({ before: "op-1", after: "op-2" });
+    expect(sorted(event.changes["members.added"].after)).toEqual(sorted([d, e]));
+    expect(event.changes["members.removed"].before).toEqual([a]);
+    // The provisioning log's entry of the PUT lists the same one event.
+    await app.services.provisioningLog.flush();
+    const log = await app.gql<Body>(t.adminToken, `query($id: ID) { provisioningLog(filter: { resourceId: $id, method: "PUT" }) { nodes { requestId auditEvents { action } } } }`, { id: g.id });
+    expect(log.data!.provisioningLog.nodes).toEqual([{ requestId: r.headers.get("x-request-id"), auditEvents: [{ action: "group.updated" }] }]);
+    // The same PUT again changes nothing: same version, no event.
+    const again = await c.put(`/Groups/${g.id}`, { displayName: "One put v2", externalId: "op-2", members: [{ value: e }, { value: d }, { value: b }] }, { "if-match": r.headers.get("etag")! });
+    expect([again.status, again.headers.get("etag")]).toEqual([200, 'W/"2"']);
+    expect(await eventsOf(again.headers.get("x-request-id")!)).toEqual([]);
+  });
+
+  test("PATCH that replaces the displayName (or externalId) and adds or removes members: version +1, one group.updated with both", async () => {
+    const [a, b, d] = [await newUser(), await newUser(), await newUser()];
+    const g = (await c.post("/Groups", { displayName: "One patch", members: [{ value: a }] })).body.id as string;
+    const r = await c.patch(`/Groups/${g}`, patchOp({ op: "replace", path: "displayName", value: "One patch v2" }, { op: "add", path: "members", value: [{ value: b }, { value: d }] }), { "if-match": 'W/"1"' });
+    expect([r.status, r.headers.get("etag")]).toEqual([204, 'W/"2"']);
+    const [event, ...more] = await eventsOf(r.headers.get("x-request-id")!);
+    expect(more).toEqual([]);
+    expect(event.action).toBe("group.updated");
+    expect(event.changes.displayName).toEqual({ before: "One patch", after: "One patch v2" });
+    expect(event.changes["members.added"]).toEqual({ before: null, after: sorted([b, d]) });
+    expect(event.changes["members.removed"]).toBeUndefined();
+    // externalId and a removal, asking for the resource back (200 with it).
+    const r2 = await c.patch(`/Groups/${g}?excludedAttributes=members`, patchOp({ op: "add", path: "externalId", value: "p-ext" }, { op: "remove", path: `members[value eq "${a}"]` }), { "if-match": r.headers.get("etag")! });
+    expect([r2.status, r2.headers.get("etag"), r2.body.meta.version, r2.body.externalId]).toEqual([200, 'W/"3"', 'W/"3"', "p-ext"]);
+    const events = await eventsOf(r2.headers.get("x-request-id")!);
+    expect(events.map((e) => [e.action, e.changes])).toEqual([["group.updated", { externalId: { before: null, after: "p-ext" }, "members.removed": { before: [a], after: null } }]]);
+    expect(await memberIds(g)).toEqual(sorted([b, d]));
+    // A path-less replace of both (Entra's shape): one change too.
+    const r3 = await c.patch(`/Groups/${g}`, patchOp({ op: "Replace", value: { displayName: "One patch v3", members: [{ value: a }] } }));
+    expect(r3.headers.get("etag")).toBe('W/"4"');
+    const [replaced, ...others] = await eventsOf(r3.headers.get("x-request-id")!);
+    expect([replaced.action, others]).toEqual(["group.updated", []]);
+    expect([replaced.changes["members.added"].after, sorted(replaced.changes["members.removed"].before)]).toEqual([[a], sorted([b, d])]);
+  });
+
+  test("members-only PATCHes: one event of members.added / .removed / .changed each, version +1; one that changes nothing keeps the version and records nothing", async () => {
+    const [a, b, d] = [await newUser(), await newUser(), await newUser()];
+    const g = (await c.post("/Groups", { displayName: "Members only", members: [{ value: a }] })).body.id as string;
+    const step = async (ops: unknown[], version: string, actions: string[]) => {
+      const r = await c.patch(`/Groups/${g}`, patchOp(...ops));
+      expect([r.status, r.headers.get("etag")]).toEqual([204, version]);
+      const events = await eventsOf(r.headers.get("x-request-id")!);
+      expect(events.map((e) => e.action)).toEqual(actions);
+      return events[0]?.changes;
+    };
+    expect(await step([{ op: "add", path: "members", value: [{ value: b }] }], 'W/"2"', ["group.members.added"])).toEqual({ "members.added": { before: null, after: [b] } });
+    expect(await step([{ op: "remove", path: `members[value eq "${b}"]` }], 'W/"3"', ["group.members.removed"])).toEqual({ "members.removed": { before: [b], after: null } });
+    // Nothing changes: an existing member added, an absent one removed, the same name with an existing member.
+    await step([{ op: "add", path: "members", value: [{ value: a }] }], 'W/"3"', []);
+    await step([{ op: "remove", path: "members", value: [{ value: b }] }], 'W/"3"', []);
+    await step([{ op: "replace", path: "displayName", value: "Members only" }, { op: "add", path: "members", value: [{ value: a }] }], 'W/"3"', []);
+    await step([{ op: "remove", path: `members[value eq "${a}"]` }, { op: "add", path: "members", value: [{ value: a }] }], 'W/"3"', []);
+    // A removal and an addition in one request: one change.
+    expect(await step([{ op: "remove", path: "members", value: [{ value: a }] }, { op: "add", path: "members", value: [{ value: d }] }], 'W/"4"', ["group.members.changed"])).toEqual({
+      "members.added": { before: null, after: [d] },
+      "members.removed": { before: [a], after: null },
+    });
+    expect(await memberIds(g)).toEqual([d]);
+    expect((await c.get(`/Groups/${g}`)).body.meta.version).toBe('W/"4"');
+  });
+
+  test("If-Match with the ETag each write returns is accepted by the next write; the one before it is refused", async () => {
+    const [a, b, d, e] = [await newUser(), await newUser(), await newUser(), await newUser()];
+    const g = (await c.post("/Groups", { displayName: "Chained" })).body;
+    let etag = g.meta.version as string;
+    const writes: [string, () => Promise<{ status: number; headers: Headers }>][] = [
+      ["PUT name + members", () => c.put(`/Groups/${g.id}`, { displayName: "Chained 2", members: [{ value: a }, { value: b }] }, { "if-match": etag })],
+      ["PATCH name + add", () => c.patch(`/Groups/${g.id}`, patchOp({ op: "replace", path: "displayName", value: "Chained 3" }, { op: "add", path: "members", value: [{ value: d }] }), { "if-match": etag })],
+      ["PATCH remove + add", () => c.patch(`/Groups/${g.id}`, patchOp({ op: "remove", path: `members[value eq "${a}"]` }, { op: "add", path: "members", value: [{ value: e }] }), { "if-match": etag })],
+      ["PATCH externalId + remove", () => c.patch(`/Groups/${g.id}`, patchOp({ op: "replace", path: "externalId", value: "chained" }, { op: "remove", path: `members[value eq "${b}"]` }), { "if-match": etag })],
+    ];
+    for (const [i, [what, write]] of writes.entries()) {
+      const previous = etag;
+      const r = await write();
+      expect([what, r.status < 300]).toEqual([what, true]);
+      etag = r.headers.get("etag")!;
+      expect([what, etag]).toEqual([what, `W/"${i + 2}"`]);
+      // The ETag read before this write no longer matches.
+      expectScimError(await c.patch(`/Groups/${g.id}`, patchOp({ op: "replace", path: "displayName", value: "stale" }), { "if-match": previous }), 412);
+    }
+    expect((await c.get(`/Groups/${g.id}`, { "if-none-match": etag })).status).toBe(304);
+  });
+});
+
 describe("groups", () => {
   test("a user's groups read the same through a lookup, GET by id and a list, in a few groups and in more than fifty", async () => {
     const manager = await newUser();

@@ -48,6 +48,26 @@ export interface MembershipChange {
 }
 
 /**
+ * A change of members: with `replace`, the members become those of `add`; otherwise the members of
+ * `remove` that `add` does not name leave and those of `add` join.
+ */
+export interface MembersDelta {
+  add: MemberRef[];
+  remove: string[];
+  replace: boolean;
+}
+
+/** One write of a group (a SCIM PUT or PATCH): its own attributes and its members, as one change. */
+export interface GroupWrite {
+  attributes?: GroupChanges;
+  members?: MembersDelta;
+}
+
+export interface GroupWriteResult extends MembershipChange {
+  group: Group;
+}
+
+/**
  * What a check of would-be members found, under the group's row lock: which of the ids asked about
  * are users or groups of this organisation, and which of those already belong to the group.
  */
@@ -139,28 +159,7 @@ export class GroupService {
   }
 
   async update(ctx: RequestContext, id: string, input: GroupChanges, options: { expectedVersion?: ExpectedVersion; locked?: Group } = {}): Promise<Group> {
-    const changes = validateGroupChanges(input);
-    return this.uniquely(changes.displayName ?? "", () =>
-      this.db.transaction(ctx, async (tx) => {
-        const group = options.locked ?? (await this.lockForWrite(tx, id, options.expectedVersion));
-        const diff: Record<string, FieldChange> = {};
-        if (changes.displayName !== undefined && changes.displayName !== group.displayName) {
-          diff.displayName = { before: group.displayName, after: changes.displayName };
-          group.displayName = changes.displayName;
-          group.displayNameKey = caseInsensitiveKey(changes.displayName);
-        }
-        if (changes.externalId !== undefined && changes.externalId !== group.externalId) {
-          diff.externalId = { before: group.externalId, after: changes.externalId };
-          group.externalId = changes.externalId;
-        }
-        if (Object.keys(diff).length === 0) return group;
-        await this.bump(tx, group, { displayName: group.displayName, displayNameKey: group.displayNameKey, externalId: group.externalId });
-        await this.audit.record(tx, { action: "group.updated", resourceType: "Group", resourceId: id, changes: diff });
-        // In a caller's transaction (SCIM PATCH, PUT), a name clash must surface here, inside `uniquely`.
-        if (ctx.manager && diff.displayName) await this.db.flush(tx);
-        return group;
-      }),
-    );
+    return (await this.write(ctx, id, { attributes: input }, options)).group;
   }
 
   async delete(ctx: RequestContext, id: string, options: { expectedVersion?: ExpectedVersion } = {}): Promise<void> {
@@ -175,61 +174,66 @@ export class GroupService {
 
   /** Adds members; those already in the group are left as they are. Never reads the other members. */
   async addMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: MembershipOptions = {}): Promise<MembershipChange> {
-    return this.changeMembers(ctx, groupId, { add: members, remove: [], replace: false }, options);
+    const { added, removed } = await this.write(ctx, groupId, { members: { add: members, remove: [], replace: false } }, options);
+    return { added, removed };
   }
 
   async removeMembers(ctx: RequestContext, groupId: string, memberIds: string[], options: { expectedVersion?: ExpectedVersion; locked?: Group } = {}): Promise<MembershipChange> {
-    return this.changeMembers(ctx, groupId, { add: [], remove: memberIds, replace: false }, options);
-  }
-
-  async replaceMembers(ctx: RequestContext, groupId: string, members: MemberRef[], options: { expectedVersion?: ExpectedVersion; locked?: Group } = {}): Promise<MembershipChange> {
-    return this.changeMembers(ctx, groupId, { add: members, remove: [], replace: true }, options);
+    const { added, removed } = await this.write(ctx, groupId, { members: { add: [], remove: memberIds, replace: false } }, options);
+    return { added, removed };
   }
 
   /**
-   * One membership change, atomically: removals (or all members, for `replace`) then additions.
+   * One write of a group, atomically: its name and externalId, then its members (removals, or all
+   * members but those kept for `replace`, then additions). Whatever it changes is one change: one
+   * new version (ETag) and one audit event, `group.updated` when the name or externalId changed
+   * (with `members.added`/`members.removed` beside them), else `group.members.added`, `.removed` or
+   * `.changed`. A write that changes nothing keeps the version and records nothing.
    * Adds use INSERT-or-ignore so that two writers adding the same member both succeed, once.
    */
-  async changeMembers(
-    ctx: RequestContext,
-    groupId: string,
-    change: { add: MemberRef[]; remove: string[]; replace: boolean },
-    options: MembershipOptions = {},
-  ): Promise<MembershipChange> {
-    if (change.add.length + change.remove.length > MAX_MEMBERS_PER_CHANGE)
+  async write(ctx: RequestContext, groupId: string, write: GroupWrite, options: MembershipOptions = {}): Promise<GroupWriteResult> {
+    const attributes = validateGroupChanges(write.attributes ?? {});
+    const members = write.members ?? { add: [], remove: [], replace: false };
+    if (members.add.length + members.remove.length > MAX_MEMBERS_PER_CHANGE)
       throw invalidInput("members", `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request`);
-    return this.db.transaction(ctx, async (tx) => {
-      // A caller already holding the row lock (SCIM PATCH) passes the group: it is not read again.
-      let group = options.locked;
-      let checked = options.checked;
-      if (!group) {
-        const locked = await this.lockWithMemberCheck(tx, groupId, change.add, options.expectedVersion);
-        group = locked.group;
-        // The check holds for the additions while nothing is removed before them.
-        if (!change.replace && change.remove.length === 0) checked ??= locked.checked;
-      }
-      const repo = tx.manager.getRepository(GroupMembership);
-      const keep = new Set(change.add.map((m) => m.id));
-      let removed: string[] = [];
-      if (change.replace) {
-        // Only the members that go are read, in id order, and only for the audit trail.
-        const current = await repo.find({ select: { memberId: true }, where: { groupId } });
-        removed = current.map((m) => m.memberId).filter((id) => !keep.has(id));
-      } else if (change.remove.length) {
-        const present = await repo.find({ select: { memberId: true }, where: { groupId, memberId: In([...new Set(change.remove)]) } });
-        removed = present.map((m) => m.memberId);
-      }
-      for (let i = 0; i < removed.length; i += 1000) await repo.delete({ groupId, memberId: In(removed.slice(i, i + 1000)) });
-      const added = change.add.length ? await this.insertMembers(tx, group, change.add, checked) : [];
-      if (added.length === 0 && removed.length === 0) return { added, removed };
-      await this.bump(tx, group, {});
-      const changes: Record<string, FieldChange> = {};
-      if (added.length) changes["members.added"] = { before: null, after: capList(added) };
-      if (removed.length) changes["members.removed"] = { before: capList(removed), after: null };
-      const action = added.length && removed.length ? "group.members.changed" : added.length ? "group.members.added" : "group.members.removed";
-      await this.audit.record(tx, { action, resourceType: "Group", resourceId: groupId, changes });
-      return { added, removed };
-    });
+    return this.uniquely(attributes.displayName ?? "", () =>
+      this.db.transaction(ctx, async (tx) => {
+        // A caller already holding the row lock (SCIM PATCH, PUT) passes the group: it is not read again.
+        let group = options.locked;
+        let checked = options.checked;
+        if (!group) {
+          const locked = await this.lockWithMemberCheck(tx, groupId, members.add, options.expectedVersion);
+          group = locked.group;
+          checked ??= locked.checked;
+        }
+        const diff = applyAttributes(group, attributes);
+        // Nothing `add` names is removed, so a check of the additions made with the lock still holds.
+        const keep = new Set(members.add.map((m) => m.id));
+        const repo = tx.manager.getRepository(GroupMembership);
+        let removed: string[] = [];
+        if (members.replace) {
+          // Only the members that go are read, in id order, and only for the audit trail.
+          const current = await repo.find({ select: { memberId: true }, where: { groupId } });
+          removed = current.map((m) => m.memberId).filter((id) => !keep.has(id));
+        } else {
+          const leaving = [...new Set(members.remove)].filter((id) => !keep.has(id));
+          if (leaving.length) removed = (await repo.find({ select: { memberId: true }, where: { groupId, memberId: In(leaving) } })).map((m) => m.memberId);
+        }
+        for (let i = 0; i < removed.length; i += 1000) await repo.delete({ groupId, memberId: In(removed.slice(i, i + 1000)) });
+        const added = members.add.length ? await this.insertMembers(tx, group, members.add, checked) : [];
+        const attributesChanged = Object.keys(diff).length > 0;
+        if (!attributesChanged && added.length === 0 && removed.length === 0) return { group, added, removed };
+        await this.bump(tx, group, attributesChanged ? { displayName: group.displayName, displayNameKey: group.displayNameKey, externalId: group.externalId } : {});
+        const changes: Record<string, FieldChange> = { ...diff };
+        if (added.length) changes["members.added"] = { before: null, after: capList(added) };
+        if (removed.length) changes["members.removed"] = { before: capList(removed), after: null };
+        const action = attributesChanged ? "group.updated" : added.length && removed.length ? "group.members.changed" : added.length ? "group.members.added" : "group.members.removed";
+        await this.audit.record(tx, { action, resourceType: "Group", resourceId: groupId, changes });
+        // In a caller's transaction (SCIM PATCH, PUT), a name clash must surface here, inside `uniquely`.
+        if (ctx.manager && diff.displayName) await this.db.flush(tx);
+        return { group, added, removed };
+      }),
+    );
   }
 
   async get(ctx: RequestContext, id: string): Promise<Group> {
@@ -566,6 +570,21 @@ function validateGroupChanges(input: GroupChanges): GroupChanges {
     c.externalId = e ?? null;
   }
   return c;
+}
+
+/** Applies a name and externalId to the group in memory; returns what changed (none when they are as they were). */
+function applyAttributes(group: Group, changes: GroupChanges): Record<string, FieldChange> {
+  const diff: Record<string, FieldChange> = {};
+  if (changes.displayName !== undefined && changes.displayName !== group.displayName) {
+    diff.displayName = { before: group.displayName, after: changes.displayName };
+    group.displayName = changes.displayName;
+    group.displayNameKey = caseInsensitiveKey(changes.displayName);
+  }
+  if (changes.externalId !== undefined && changes.externalId !== group.externalId) {
+    diff.externalId = { before: group.externalId, after: changes.externalId };
+    group.externalId = changes.externalId;
+  }
+  return diff;
 }
 
 /** `displayName` or `id` `eq` a value: at most one group (both are unique in an organisation), as for users. */

@@ -1,8 +1,9 @@
 import type { Group } from "../../../domain/groups/group.entity";
-import type { Member, MemberRef } from "../../../domain/groups/group.service";
+import type { Member, MemberRef, MembersDelta } from "../../../domain/groups/group.service";
 import {
   type DeltaMember,
   type Json,
+  type MultiValuedDelta,
   URN_CORE_GROUP,
   applyPatch,
   etagMatches,
@@ -38,7 +39,6 @@ export function toScimGroup(group: Group, members: Member[] | undefined, baseUrl
   return r;
 }
 
-/** SCIM member entries → domain member references; entries without `type` are users. */
 /**
  * The members that `add` operations on `members` name (with a path, or inside a value without one):
  * checked with the group's lock. Only a hint: anything else still reaches addMembers, which checks it.
@@ -56,6 +56,18 @@ function membersToAdd(operations: PatchOperation[]): MemberRef[] {
 
 const caseless = (o: Record<string, unknown>, key: string) => Object.entries(o).find(([k]) => k.toLowerCase() === key)?.[1];
 
+/**
+ * A PATCH's member delta as one change of members. The applier keeps a delta's parts disjoint (an
+ * add after a remove of the same member cancels it, and adds after a replace join its list), so
+ * a replace, or a removal of all followed by additions, is a replace by that list.
+ */
+function membersDelta(delta: MultiValuedDelta): MembersDelta {
+  if (delta.replace !== undefined) return { add: memberRefs(delta.replace), remove: [], replace: true };
+  if (delta.removeAll) return { add: memberRefs(delta.add), remove: [], replace: true };
+  return { add: memberRefs(delta.add), remove: delta.remove, replace: false };
+}
+
+/** SCIM member entries → domain member references; entries without `type` are users. */
 function memberRefs(list: unknown): MemberRef[] {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw invalidValue('"members" must be an array');
@@ -167,11 +179,11 @@ export async function replaceGroup(scope: ScimScope, req: ScimRequest): Promise<
   const group = await scope.services.db.transaction(scope.ctx, async (tx) => {
     // The members are locked before the group (lockWithMemberCheck), as a deletion of one of them does.
     const members = memberRefs(resource.members);
-    const { group: locked } = await groups.lockWithMemberCheck(tx, req.id!, members);
+    const { group: locked, checked } = await groups.lockWithMemberCheck(tx, req.id!, members);
     checkWritePreconditions(req, `Group ${req.id}`, locked.version);
-    const updated = await groups.update(tx, req.id!, { displayName: String(resource.displayName ?? ""), externalId: typeof resource.externalId === "string" ? resource.externalId : null }, { locked });
-    await groups.replaceMembers(tx, req.id!, members, { locked: updated });
-    return groups.get(tx, req.id!);
+    // Name, externalId and members are one change: one new version, one audit event.
+    const attributes = { displayName: String(resource.displayName ?? ""), externalId: typeof resource.externalId === "string" ? resource.externalId : null };
+    return (await groups.write(tx, req.id!, { attributes, members: { add: members, remove: [], replace: true } }, { locked, checked })).group;
   });
   return respondWithGroup(scope, group, 200, req.query);
 }
@@ -189,7 +201,7 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
     // One locked read of the group's own row, threaded through every change below; the members the
     // operations would add are checked in the same round trip.
     const locked = await groups.lockWithMemberCheck(tx, req.id!, membersToAdd(parsed.operations));
-    let current = locked.group;
+    const current = locked.group;
     checkWritePreconditions(req, `Group ${req.id}`, current.version);
     const result = applyPatch(toScimGroup(current, undefined, scope.baseUrl), parsed.operations, groupSchema, { deltaAttributes: ["members"] });
     result.notes.forEach((n) => scope.notes.add(n));
@@ -197,18 +209,9 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
     const own: { displayName?: string; externalId?: string | null } = {};
     if (result.changed.includes("displayName")) own.displayName = String(after.displayName ?? "");
     if (result.changed.includes("externalId")) own.externalId = typeof after.externalId === "string" ? after.externalId : null;
-    if (Object.keys(own).length) current = await groups.update(tx, current.id, own, { locked: current });
+    // The name, externalId and members the operations change are one change: one new version, one audit event.
     const delta = result.deltas.members;
-    if (delta) {
-      const options = { locked: current };
-      if (delta.replace !== undefined) await groups.replaceMembers(tx, current.id, memberRefs(delta.replace), options);
-      else if (delta.removeAll) await groups.replaceMembers(tx, current.id, [], options);
-      if (delta.remove.length) await groups.removeMembers(tx, current.id, delta.remove, options);
-      // The check made with the lock holds only while nothing was removed since.
-      const unchanged = delta.replace === undefined && !delta.removeAll && delta.remove.length === 0;
-      if (delta.add.length) await groups.addMembers(tx, current.id, memberRefs(delta.add), unchanged ? { ...options, checked: locked.checked } : options);
-    }
-    return current;
+    return (await groups.write(tx, current.id, { attributes: own, members: delta && membersDelta(delta) }, { locked: current, checked: locked.checked })).group;
   });
   const projection = projectionOf(req.query);
   // 204 keeps a member change cheap (RFC 7644 §3.5.2 allows it); ask for attributes to get the resource.
