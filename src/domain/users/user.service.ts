@@ -18,6 +18,7 @@ import { type Continuation, PageContinuations } from "../shared/page-continuatio
 import { RecentTotals } from "../shared/recent-totals";
 import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice, decodeCursor, encodeCursor } from "../shared/paging";
 import { type ContactKind, UserContact, contactValueKey } from "./user-contact.entity";
+import { CONTACT_CHANGING_COLUMNS, type ContactDifferences, contactDifferences } from "./contact-differences";
 import { type OwnRow, type OwnRowsWritten, ownDetailRows, ownRowsAfter, ownRowsFromUnion } from "./own-details";
 import { contactFromRow, userFromRow } from "./user.rows";
 import { type DetailParts, fullValuesSql, isCutValue, membershipsThenGroups, missingFromRows, pageDetailsParams, pageDetailsSql, userDetailsFromRows, userDetailsParams, userDetailsSql, valueKey } from "./user-details.sql";
@@ -714,6 +715,8 @@ export class UserService {
     }
     if (!creating && (c.emails !== undefined || c.phoneNumbers !== undefined)) {
       const current = known ? [...known.emails, ...known.phoneNumbers] : ((await this.contactsOfUsers(tx, [user.id])).get(user.id) ?? []);
+      // Read under the row lock: the write changes only the rows that differ from them.
+      c.contactsBefore = current;
       for (const [field, kind] of [["emails", "email"], ["phoneNumbers", "phone"]] as const) {
         const next = c[field];
         if (next === undefined) continue;
@@ -734,6 +737,7 @@ export class UserService {
       const rolesBefore = held.map((r) => r.name).sort();
       const after = roles.map((r) => r.name).sort();
       c.resolvedRoles = roles;
+      c.roleIdsBefore = held.map((r) => r.id);
       if (JSON.stringify(rolesBefore) !== JSON.stringify(after)) diff.roles = { before: creating ? null : rolesBefore, after };
       else c.resolvedRoles = undefined;
     }
@@ -765,17 +769,43 @@ export class UserService {
     return { validated, diff };
   }
 
-  /** Contacts, roles and custom values as written: deferred statements, nothing read back. */
+  /**
+   * Contacts, roles and custom values as written: deferred statements, nothing read back. Of the
+   * contacts and roles only what differs from the rows before is written (each changed contact is one
+   * UPDATE by its id, those gone one DELETE, the new ones one INSERT; roles one DELETE and one INSERT
+   * at most): rows that stay are not touched, keep their ids, and are not locked. Deleting a kind's
+   * rows by user and kind took next-key locks on the user's index range, and concurrent writes of
+   * users met in those gaps (deadlocks, retried).
+   */
   private async writeRelated(tx: Tx, user: User, c: ValidatedChanges, creating: boolean, contacts: ContactRows | undefined): Promise<{ contacts: UserContact[] }> {
-    const rows = contacts?.rows ?? [];
-    if (!creating) for (const kind of contacts?.kinds ?? []) await this.db.write(tx, "DELETE FROM user_contacts WHERE userId = ? AND kind = ?", [user.id, kind]);
-    if (rows.length) await this.insertRows(tx, "user_contacts", rows as unknown as Record<string, unknown>[]);
+    if (contacts?.updated.length) await this.updateContacts(tx, contacts.updated);
+    if (contacts?.deletedIds.length) await this.db.write(tx, `DELETE FROM user_contacts WHERE id IN (${Database.placeholders(contacts.deletedIds.length)})`, contacts.deletedIds);
+    if (contacts?.inserted.length) await this.insertRows(tx, "user_contacts", contacts.inserted as unknown as Record<string, unknown>[]);
     if (c.resolvedRoles) {
-      if (!creating) await this.db.write(tx, "DELETE FROM role_assignments WHERE userId = ?", [user.id]);
-      if (c.resolvedRoles.length) await this.insertRows(tx, "role_assignments", c.resolvedRoles.map((r) => ({ userId: user.id, roleId: r.id, organisationId: tx.organisationId })));
+      const before = new Set(creating ? [] : (c.roleIdsBefore ?? []));
+      const after = new Set(c.resolvedRoles.map((r) => r.id));
+      const gone = [...before].filter((id) => !after.has(id));
+      const added = [...after].filter((id) => !before.has(id));
+      if (gone.length) await this.db.write(tx, `DELETE FROM role_assignments WHERE userId = ? AND roleId IN (${Database.placeholders(gone.length)})`, [user.id, ...gone]);
+      if (added.length) await this.insertRows(tx, "role_assignments", added.map((roleId) => ({ userId: user.id, roleId, organisationId: tx.organisationId })));
     }
     if (c.validatedCustomFields?.size) await this.customFields.writeValues(tx, user.id, c.validatedCustomFields, { creating });
-    return { contacts: rows };
+    return { contacts: contacts?.rows ?? [] };
+  }
+
+  /**
+   * Contacts whose columns changed, by their ids, in one statement: `SET value = ?` for one row, a
+   * `CASE id` per column for several (a reordered list).
+   */
+  private updateContacts(tx: Tx, updated: ContactDifferences["updated"]): Promise<void> {
+    if (updated.length === 1) {
+      const [{ row, columns }] = updated;
+      return this.db.write(tx, `UPDATE user_contacts SET ${columns.map((col) => `${this.quote(col)} = ?`).join(", ")} WHERE id = ?`, [...columns.map((col) => row[col]), row.id]);
+    }
+    const columns = CONTACT_CHANGING_COLUMNS.filter((col) => updated.some((u) => u.columns.includes(col)));
+    const cases = columns.map((col) => `${this.quote(col)} = CASE id ${updated.map(() => "WHEN ? THEN ?").join(" ")} END`);
+    const params = [...columns.flatMap((col) => updated.flatMap((u) => [u.row.id, u.row[col]])), ...updated.map((u) => u.row.id)];
+    return this.db.write(tx, `UPDATE user_contacts SET ${cases.join(", ")} WHERE id IN (${Database.placeholders(updated.length)})`, params);
   }
 
   /** The details after a write, from what was there (`before`) and what was written; only a new manager is read. */
@@ -831,7 +861,11 @@ const OTHERS_ONLY = { contacts: false, roles: false, customFields: false } as co
 const GROUPS_WITH_THE_ROW = 50;
 
 type ValidatedChanges = UserChanges & {
+  /** The user's contacts before the write, read under its row lock (an update naming emails or phoneNumbers). */
+  contactsBefore?: UserContact[];
   resolvedRoles?: Role[];
+  /** The ids of the roles the user held before the write (with `resolvedRoles`). */
+  roleIdsBefore?: string[];
   validatedCustomFields?: ReturnType<CustomFieldService["validate"]>;
 };
 
@@ -903,8 +937,11 @@ function sameKeys(a: string[], b: string[]): boolean {
 
 const contactView = (c: ContactInput | UserContact) => ({ value: c.value, type: c.type ?? null, primary: !!c.primary, display: c.display ?? null });
 
-/** The contact rows a write replaces: the kinds it names, and their new rows (none when the list is cleared). */
-type ContactRows = { kinds: ContactKind[]; rows: UserContact[] };
+/**
+ * The contact rows a write replaces: the kinds it names and their rows after it (none when the list
+ * is cleared; those that stay keep their ids), and what differs from the rows before.
+ */
+type ContactRows = { kinds: ContactKind[] } & ContactDifferences;
 
 function contactRowsOf(organisationId: string, userId: string, c: ValidatedChanges): ContactRows | undefined {
   const kinds: ContactKind[] = [];
@@ -915,7 +952,10 @@ function contactRowsOf(organisationId: string, userId: string, c: ValidatedChang
     kinds.push(kind);
     (list ?? []).forEach((x, position) => rows.push(contactRow(organisationId, userId, kind, position, x)));
   }
-  return kinds.length ? { kinds, rows } : undefined;
+  if (!kinds.length) return undefined;
+  // A create has no rows before; an update read them under the row lock (`apply`).
+  const before = (c.contactsBefore ?? []).filter((x) => kinds.includes(x.kind));
+  return { kinds, ...contactDifferences(before, rows) };
 }
 
 function ownRowsWritten(c: ValidatedChanges, contacts: ContactRows | undefined): OwnRowsWritten {
