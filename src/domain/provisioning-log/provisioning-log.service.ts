@@ -6,6 +6,7 @@ import { type CountOption, type CursorPage, type CursorSlice, newestFirstPage } 
 import { SettledTotals } from "../shared/settled-totals";
 import { Organisation } from "../organisations/organisation.entity";
 import { ProvisioningLogEntry } from "./provisioning-log-entry.entity";
+import { redactBody } from "./redact-body";
 
 export type NewLogEntry = Omit<ProvisioningLogEntry, "id" | "occurredAt"> & { occurredAt?: Date };
 
@@ -18,41 +19,6 @@ export interface ProvisioningLogQuery {
   tokenId?: string;
   resourceId?: string;
   method?: string;
-}
-
-/** Keys whose values never reach the log: credentials, whatever the IdP calls them. */
-const SECRET_KEYS = /^(password|secret|token|client_secret|clientsecret|access_token|refresh_token|authorization)$/i;
-
-/**
- * Whether an attribute name or PATCH path names a secret: its last segment, as SCIM reads it (an
- * attribute may be URN-qualified, "urn:…:User:password", as a key of a body or of a path-less PATCH
- * value, and a path may carry spaces around it). A path with a value filter targets its attribute
- * ("password[value eq …]") or the sub-attribute after it ("x[…].password"); a path that is not one
- * ("password eq …") is read up to its first space.
- */
-const namesSecret = (name: string): boolean => {
-  const lastSegment = (s: string) => SECRET_KEYS.test(s.split(/[:.]/).at(-1) ?? "");
-  const trimmed = name.trim();
-  if (!/[[\s"]/.test(trimmed)) return lastSegment(trimmed);
-  const head = /^[^\s[\]"]*/.exec(trimmed)![0];
-  const close = trimmed.lastIndexOf("]");
-  const sub = close >= 0 ? /^\.([^\s[\]"]+)$/.exec(trimmed.slice(close + 1))?.[1] : undefined;
-  return lastSegment(head) || (sub !== undefined && lastSegment(sub));
-};
-
-/** A copy of a request body with passwords and secrets replaced, for the provisioning log. */
-export function redactBody(value: unknown, depth = 0): unknown {
-  if (depth > 20) return "[…]";
-  if (Array.isArray(value)) return value.slice(0, 200).map((v) => redactBody(v, depth + 1));
-  if (value && typeof value === "object") {
-    const o = value as Record<string, unknown>;
-    // A PATCH operation names its attribute in `path` ("password", "urn:…:User:password"): its value is the secret.
-    // Member names are case-insensitive, as the PATCH engine reads them ("Path", "PATH").
-    const secretPath = Object.entries(o).some(([k, v]) => /^path$/i.test(k) && typeof v === "string" && namesSecret(v));
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, namesSecret(k) || (secretPath && /^value$/i.test(k)) ? "[redacted]" : redactBody(v, depth + 1)]));
-  }
-  if (typeof value === "string" && value.length > 2000) return `${value.slice(0, 2000)}…`;
-  return value;
 }
 
 /** Entries wait this long to be written together: one multi-row INSERT instead of a commit per request. */

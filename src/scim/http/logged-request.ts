@@ -1,5 +1,6 @@
 import querystring from "node:querystring";
-import { isObject, redactSecretValues } from "../protocol";
+import { REDACTED, namesSecret } from "../../domain/provisioning-log/redact-body";
+import { isObject, parsePatchPath, redactSecretValues } from "../protocol";
 
 /**
  * What the provisioning log keeps of a SCIM request target: the path and query as sent, except that
@@ -29,10 +30,42 @@ export function loggedTarget(url: string): string {
 const redactFilters = (v: unknown): unknown => (typeof v === "string" ? redactSecretValues(v, "filter") : Array.isArray(v) ? v.map(redactFilters) : v);
 
 /**
+ * Whether a PatchOp path targets a secret, read by the PATCH engine's own parser: its attribute, or
+ * the sub-attribute after it or after its value filter (`password`, `urn:…:User:password`,
+ * `password[value eq "…"]`, `emails[type eq "work"].password`), by the names the log treats as
+ * secrets (namesSecret). A path the parser refuses (`password eq "…"`, `password[value eq "…"`)
+ * targets a secret if any name in it is one: the request failed, and there is no telling what it meant.
+ */
+function pathTargetsSecret(path: string): boolean {
+  let target;
+  try {
+    target = parsePatchPath(path, { maxLength: Number.MAX_SAFE_INTEGER });
+  } catch {
+    return path.split(/[^A-Za-z0-9_$-]+/).some(namesSecret);
+  }
+  return namesSecret(target.attribute) || (target.subAttribute !== undefined && namesSecret(target.subAttribute));
+}
+
+/**
+ * A PatchOp operation as the log may keep it: the values its path compares with a secret attribute
+ * redacted, and its `value` too when the path targets a secret (the new password). The log's
+ * redactBody reads names only; a path with a filter in it is SCIM's to read.
+ */
+function loggedPatchOperation(op: Record<string, unknown>): Record<string, unknown> {
+  // Every member named "path" in any case (the engine reads one; which one is not this function's to guess).
+  const paths = Object.entries(op).filter((e): e is [string, string] => /^path$/i.test(e[0]) && typeof e[1] === "string");
+  const secretTarget = paths.some(([, path]) => pathTargetsSecret(path));
+  const redactedPaths = new Map(paths.map(([k, path]) => [k, redactSecretValues(path, "path")]));
+  if (!secretTarget && paths.every(([k, path]) => redactedPaths.get(k) === path)) return op;
+  return Object.fromEntries(Object.entries(op).map(([k, v]) => [k, redactedPaths.get(k) ?? (secretTarget && /^value$/i.test(k) ? REDACTED : v)]));
+}
+
+/**
  * A SCIM request body with the values its filters and PATCH paths compare with a secret attribute
- * redacted: a `.search` body's `filter`, each PatchOp operation's `path`, and the same inside each
- * /Bulk operation's `data`. The provisioning log redacts secret attributes' values itself (redactBody);
- * a value inside a filter or path is text it cannot read. Unchanged parts are the same objects.
+ * redacted: a `.search` body's `filter`, each PatchOp operation's `path` (and its `value` when the path
+ * targets a secret), and the same inside each /Bulk operation's `data`. The provisioning log redacts
+ * secrets' values by their names itself (redactBody); a filter or path is text it cannot read.
+ * Unchanged parts are the same objects.
  */
 export function loggedBody(body: unknown): unknown {
   if (!isObject(body)) return body;
@@ -48,13 +81,12 @@ export function loggedBody(body: unknown): unknown {
       const ops = body[key] as unknown[];
       const redacted = ops.map((op) => {
         if (!isObject(op)) return op;
+        // A PatchOp operation has an `op`; a /Bulk operation's `path` is a resource's ("/Users/…"), its `data` a body.
+        if (Object.keys(op).some((k) => /^op$/i.test(k))) return loggedPatchOperation(op);
         let o: Record<string, unknown> = op;
-        // A PatchOp operation has an `op`; a /Bulk operation's `path` is a resource's ("/Users/…").
-        const patchOperation = Object.keys(op).some((k) => /^op$/i.test(k));
         for (const k of Object.keys(op)) {
-          const v = op[k];
-          const next = patchOperation && /^path$/i.test(k) && typeof v === "string" ? redactSecretValues(v, "path") : /^data$/i.test(k) ? loggedBody(v) : v;
-          if (next !== v) o = { ...o, [k]: next };
+          const next = /^data$/i.test(k) ? loggedBody(op[k]) : op[k];
+          if (next !== op[k]) o = { ...o, [k]: next };
         }
         return o;
       });
@@ -63,3 +95,4 @@ export function loggedBody(body: unknown): unknown {
   }
   return out;
 }
+
