@@ -1,3 +1,5 @@
+import type { DataSource } from "typeorm";
+import { LOG_COLUMNS } from "../src/domain/provisioning-log/provisioning-log.service";
 import { createServices } from "../src/domain/services";
 import { createDataSource } from "../src/platform/data-source";
 import { Database } from "../src/platform/database";
@@ -5,6 +7,14 @@ import { newRequestId } from "../src/platform/ids";
 import { systemActor } from "../src/platform/request-context";
 import { makeSelfSignedCert } from "./sso/support/fake-saml-idp";
 import { createTestDatabase } from "./support/test-database";
+
+/** Undoes the migrations applied, from the last back to the one named `base` (its name without the timestamp). */
+async function undoThrough(ds: DataSource, base: string): Promise<void> {
+  const names = ds.migrations.map((m) => m.name!).sort((x, y) => Number(x.match(/\d{13}$/)![0]) - Number(y.match(/\d{13}$/)![0]));
+  const from = names.findIndex((n) => n.replace(/\d+$/, "") === base);
+  expect(from).toBeGreaterThanOrEqual(0);
+  for (let i = names.length - 1; i >= from; i--) await ds.undoLastMigration({ transaction: "each" });
+}
 
 test("the migrations build exactly the schema the entities describe", async () => {
   const db = await createTestDatabase();
@@ -99,9 +109,7 @@ test("IdentityProviderSessions gives existing signed-in sessions their IdP and e
     const ctx = { ...sys, organisationId: orgs[0].id };
     const oidc = await services.identityProviders.configureOidc(ctx, { issuer: "http://127.0.0.1:1/tenant/v2.0", clientId: "client", clientSecret: "secret" });
 
-    const last = ds.migrations.map((m) => m.name!).sort((x, y) => Number(x.match(/\d{13}$/)![0]) - Number(y.match(/\d{13}$/)![0])).at(-1)!;
-    expect(last).toMatch(/^IdentityProviderSessions/);
-    await ds.undoLastMigration({ transaction: "each" });
+    await undoThrough(ds, "IdentityProviderSessions");
     const signedIn = (organisationId: string, protocol: string) => JSON.stringify({ cookie: {}, passport: { user: { userId: "u", organisationId, protocol, signedInAt: new Date().toISOString() } } });
     const sessions: [id: string, organisationId: string | null, userId: string | null, data: string][] = [
       ["s-saml-1", orgs[0].id, "u1", signedIn(orgs[0].id, "saml")],
@@ -127,6 +135,85 @@ test("IdentityProviderSessions gives existing signed-in sessions their IdP and e
     const idps = (await ds.query("SELECT id, identityVersion FROM identity_providers")) as { id: string; identityVersion: string }[];
     expect(idps).toHaveLength(3);
     for (const idp of idps) expect(idp.identityVersion).toBe(idp.id);
+  } finally {
+    await ds.destroy();
+    await db.drop();
+  }
+});
+
+/**
+ * RedactLoggedSecrets: log entries written before filters and PATCH paths naming password were
+ * redacted (commit c0b8043) get the redaction the live code applies, in their path, errorDetail and
+ * body; entries with nothing to redact are not written to.
+ */
+test("RedactLoggedSecrets redacts the passwords that entries written before c0b8043 kept, and leaves the others as they are", async () => {
+  const db = await createTestDatabase();
+  const ds = createDataSource(db.config);
+  const SECRET = "Hunter2-Sekret";
+  const SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+  const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+  const NOT_SHOWN = "not shown: recorded before Roster stopped repeating values compared with a password in filters and PATCH paths, this detail may have held one";
+  const q = (filter: string) => `/scim/v2/Users?filter=${encodeURIComponent(filter)}`;
+  try {
+    await ds.initialize();
+    await ds.runMigrations({ transaction: "each" });
+    const services = createServices(new Database(ds), { allowPrivateOutboundHosts: true });
+    const sys = { actor: systemActor, source: "system" as const, requestId: newRequestId() };
+    const organisation = await services.organisations.create(sys, { slug: "old-log", name: "old-log" });
+    await undoThrough(ds, "RedactLoggedSecrets");
+
+    // As the log wrote them before c0b8043: [method, path, scimType, errorDetail, body as stored (JSON text)].
+    type Row = [method: string, path: string, scimType: string | null, errorDetail: string | null, body: string | null];
+    const json = (v: unknown) => JSON.stringify(v);
+    const secretRows: Record<string, Row> = {
+      "GET, an unquoted password": ["GET", q(`password eq ${SECRET}`), "invalidFilter", `unquoted value "${SECRET}" at position 13: string values must be in double quotes`, null],
+      "GET, a well-formed filter": ["GET", `/scim/v2/Users?count=5&filter=${encodeURIComponent(`userName eq "a@x.test" and Password eq "${SECRET}"`)}&startIndex=1`, "invalidFilter", '"password" cannot be used in a filter', null],
+      ".search": ["POST", "/scim/v2/Users/.search", "invalidFilter", `unexpected "${SECRET}" at position 17`, json({ schemas: [SEARCH], filter: `password eq "x" ${SECRET}` })],
+      "PATCH, a value filter on password": ["PATCH", "/scim/v2/Users/u1", "invalidPath", `"password[value eq "${SECRET}"]" cannot filter it`, json({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: `password[value eq "${SECRET}"]`, value: "N3w-Passw0rd" }] })],
+      "PATCH, its body dropped by retention": ["PATCH", "/scim/v2/Users/u1", "invalidPath", `invalid path "PASSWORD eq "${SECRET}"": unexpected "${SECRET}" at position 10`, null],
+      "/Bulk": ["POST", "/scim/v2/Bulk", null, null, json({ Operations: [{ method: "PATCH", path: "/Users/u1", data: { schemas: [PATCH_OP], Operations: [{ op: "remove", path: `emails[value eq "a@x.test" and password eq "${SECRET}"]` }] } }] })],
+    };
+    const keptRows: Record<string, Row> = {
+      "no password anywhere": ["GET", q("userName eq bob"), "invalidFilter", 'unquoted value "bob" at position 13: string values must be in double quotes', null],
+      "a password redacted by name (as ever), spaced JSON": ["POST", "/scim/v2/Users", null, null, '{"userName": "x@x.test",  "password": "[redacted]"}'],
+      "as written since c0b8043": ["GET", q("password eq [redacted]"), "invalidFilter", 'unquoted value at position 13: string values must be in double quotes (the filter\'s values are not shown: it names the secret attribute "password")', null],
+      ".search, as written since c0b8043": ["POST", "/scim/v2/Users/.search", "invalidFilter", "unexpected word at position 17 (the filter's values are not shown: it names the secret attribute \"password\")", json({ schemas: [SEARCH], filter: 'password eq "[redacted]" [redacted]' })],
+      "a password with no value": ["GET", q("password pr"), "invalidFilter", '"password" cannot be used in a filter', null],
+    };
+    const all = { ...secretRows, ...keptRows };
+    const ids = Object.fromEntries(Object.keys(all).map((name, i) => [name, `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`]));
+    for (const [name, [method, path, scimType, errorDetail, body]] of Object.entries(all)) {
+      const row: Record<string, unknown> = { id: ids[name], organisationId: organisation.id, occurredAt: "2026-11-01 00:00:00.000", requestId: "r", tokenId: null, tokenLabel: "okta", method, path, status: 400, durationMs: 1, resourceType: null, resourceId: null, notes: "[]", scimType, errorDetail, requestBody: body };
+      await ds.query(`INSERT INTO provisioning_log_entries (${LOG_COLUMNS.join(", ")}) VALUES (${LOG_COLUMNS.map(() => "?").join(", ")})`, LOG_COLUMNS.map((c) => row[c]));
+    }
+    const read = async () =>
+      Object.fromEntries(
+        ((await ds.query(`SELECT ${LOG_COLUMNS.join(", ")} FROM provisioning_log_entries`)) as Record<string, unknown>[]).map((r) => [Object.keys(ids).find((n) => ids[n] === r.id)!, r]),
+      );
+    const before = await read();
+
+    await ds.runMigrations({ transaction: "each" });
+    const after = await read();
+    for (const name of Object.keys(keptRows)) expect({ name, row: after[name] }).toEqual({ name, row: before[name] });
+    for (const name of Object.keys(secretRows)) {
+      const text = JSON.stringify(after[name]) + decodeURIComponent(String(after[name].path));
+      expect({ name, sekret: text.includes("Sekret"), newPassword: text.includes("N3w-Passw0rd") }).toEqual({ name, sekret: false, newPassword: false });
+    }
+    const body = (name: string) => (typeof after[name].requestBody === "string" ? JSON.parse(after[name].requestBody as string) : after[name].requestBody);
+    expect(after["GET, an unquoted password"]).toMatchObject({ path: q("password eq [redacted]"), errorDetail: NOT_SHOWN });
+    expect(after["GET, a well-formed filter"]).toMatchObject({ path: `/scim/v2/Users?count=5&filter=${encodeURIComponent('userName eq "a@x.test" and Password eq "[redacted]"')}&startIndex=1`, errorDetail: '"password" cannot be used in a filter' });
+    expect(after[".search"].errorDetail).toBe(NOT_SHOWN);
+    expect(body(".search")).toEqual({ schemas: [SEARCH], filter: 'password eq "[redacted]" [redacted]' });
+    expect(after["PATCH, a value filter on password"].errorDetail).toBe(NOT_SHOWN);
+    expect(body("PATCH, a value filter on password")).toEqual({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: 'password[value eq "[redacted]"]', value: "[redacted]" }] });
+    expect(after["PATCH, its body dropped by retention"]).toMatchObject({ errorDetail: NOT_SHOWN, requestBody: null });
+    expect(body("/Bulk").Operations[0].data.Operations[0].path).toBe('emails[value eq "a@x.test" and password eq "[redacted]"]');
+    // Nothing else of those entries changed.
+    for (const name of Object.keys(secretRows)) {
+      const { path: _p, errorDetail: _e, requestBody: _b, ...rest } = after[name];
+      const { path: _p0, errorDetail: _e0, requestBody: _b0, ...restBefore } = before[name];
+      expect(rest).toEqual(restBefore);
+    }
   } finally {
     await ds.destroy();
     await db.drop();

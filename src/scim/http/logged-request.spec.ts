@@ -1,5 +1,5 @@
 import { redactBody } from "../../domain/provisioning-log/redact-body";
-import { loggedBody, loggedTarget } from "./logged-request";
+import { loggedBody, loggedTarget, relogged } from "./logged-request";
 
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const NEW = "N3w-Passw0rd";
@@ -50,5 +50,19 @@ describe("a PATCH operation's value, as the log keeps it", () => {
     const body = patch({ op: "replace", path: "title", value: "x" }, { op: "remove", path: 'emails[type eq "work"]' });
     expect(loggedBody(body)).toBe(body);
     expect(loggedTarget("/scim/v2/Users?filter=userName%20eq%20%22a%22")).toBe("/scim/v2/Users?filter=userName%20eq%20%22a%22");
+  });
+});
+
+describe("relogged (migration RedactLoggedSecrets)", () => {
+  it.each([
+    `password eq ${SECRET}`,
+    `password eq "${SECRET}"`,
+    `userName eq "a" and password eq "x" ${SECRET}`,
+    `emails[value eq "a@x.test" and password eq "${SECRET}"]`,
+    "userName eq bob",
+  ])("changes nothing the live code wrote: %s", (filter) => {
+    const path = loggedTarget(`/scim/v2/Users?filter=${encodeURIComponent(filter)}`);
+    const requestBody = JSON.parse(JSON.stringify(kept({ filter, Operations: [{ op: "replace", path: filter, value: NEW }] })));
+    expect(relogged({ path, errorDetail: null, requestBody })).toEqual({});
   });
 });

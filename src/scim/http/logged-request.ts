@@ -1,6 +1,6 @@
 import querystring from "node:querystring";
-import { REDACTED, namesSecret } from "../../domain/provisioning-log/redact-body";
-import { isObject, parsePatchPath, redactSecretValues } from "../protocol";
+import { REDACTED, namesSecret, redactBody } from "../../domain/provisioning-log/redact-body";
+import { isObject, parsePatchPath, redactSecretValues, secretAttribute, secretAttributeIn } from "../protocol";
 
 /**
  * What the provisioning log keeps of a SCIM request target: the path and query as sent, except that
@@ -96,3 +96,54 @@ export function loggedBody(body: unknown): unknown {
   return out;
 }
 
+/** What an entry recorded of its request: the fields `relogged` reads and rewrites. */
+export interface LoggedRequestFields {
+  path: string;
+  errorDetail: string | null;
+  /** As parsed from the stored JSON, or null. */
+  requestBody: unknown;
+}
+
+/**
+ * What replaces an error's detail, recorded before filters and PATCH paths naming password stopped
+ * being quoted, that may repeat a value compared with it (`unquoted value "hunter2"`): the text that
+ * detail was about is no longer there to say it again without the value.
+ */
+export const DETAIL_NOT_SHOWN =
+  "not shown: recorded before Roster stopped repeating values compared with a password in filters and PATCH paths, this detail may have held one";
+
+/** The reason a detail gives when it does not quote a filter or path that names a secret attribute (parser.ts, Echo). */
+const VALUES_NOT_SHOWN = /\(the (filter|path)'s values are not shown: it names the secret attribute "[^"]*"\)$/;
+
+/**
+ * Whether an error's detail shows no value compared with a secret attribute: it says it does not
+ * (VALUES_NOT_SHOWN), shows the text redacted, or quotes nothing but a secret attribute's name
+ * (`"password" cannot be used in a filter`).
+ */
+const showsNoSecretValue = (detail: string): boolean =>
+  VALUES_NOT_SHOWN.test(detail) ||
+  detail.includes(REDACTED) ||
+  !detail.replace(/"([^"\s]*)"/g, (q, name: string) => (secretAttribute(name.slice(name.lastIndexOf(":") + 1)) ? "" : q)).includes('"');
+
+/**
+ * An entry's path, error detail and body as the log keeps them now: the fields that differ, none if
+ * the entry is as the live code would write it. For entries written before filters' and PATCH paths'
+ * values compared with a password were redacted (migration RedactLoggedSecrets): the path and body
+ * get the redaction of the SCIM router and the log (loggedTarget, loggedBody, redactBody); an error
+ * detail that may quote such a value (its request had one, or it names a secret attribute, and it
+ * does not show itself to be free of one) becomes DETAIL_NOT_SHOWN.
+ */
+export function relogged(entry: LoggedRequestFields): Partial<LoggedRequestFields> {
+  const out: Partial<LoggedRequestFields> = {};
+  const path = loggedTarget(entry.path).slice(0, 1024);
+  if (path !== entry.path) out.path = path;
+  if (entry.requestBody !== null && entry.requestBody !== undefined) {
+    const body = redactBody(loggedBody(entry.requestBody));
+    if (JSON.stringify(body) !== JSON.stringify(entry.requestBody)) out.requestBody = body;
+  }
+  const detail = entry.errorDetail;
+  if (detail !== null && (Object.keys(out).length > 0 || secretAttributeIn(detail) !== undefined) && !showsNoSecretValue(detail)) {
+    out.errorDetail = DETAIL_NOT_SHOWN;
+  }
+  return out;
+}

@@ -376,8 +376,9 @@ export function redactSecretValues(text: string, as: 'filter' | 'path' = 'filter
     const unlimited = { maxLength: Number.MAX_SAFE_INTEGER };
     spans = (as === 'filter' ? readFilter(text, unlimited) : readPath(text, unlimited)).parser.secretValues;
   } catch {
-    return text.replace(/"(?:[^"\\]|\\[\s\S]?)*"?|[^\s()[\]"]+/g, (m) =>
-      m.startsWith('"') ? `"${REDACTED}"` : KEYWORDS.has(m.toLowerCase()) || namesOnlySecret(m) ? m : REDACTED,
+    // "[redacted]" as it stands: a text redacted before (the provisioning log's older entries) comes back as it is.
+    return text.replace(/"(?:[^"\\]|\\[\s\S]?)*"?|\[redacted\]|[^\s()[\]"]+/g, (m) =>
+      m.startsWith('"') ? `"${REDACTED}"` : m === REDACTED || KEYWORDS.has(m.toLowerCase()) || namesOnlySecret(m) ? m : REDACTED,
     );
   }
   let out = '';

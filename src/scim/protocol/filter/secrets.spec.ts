@@ -74,7 +74,7 @@ describe('parseFilter: a filter naming password never repeats its text in an err
     expect(detailOf(() => parseFilter('userName eq b%b')).detail).toBe('unexpected character "%" at position 14');
   });
 
-  it('whatever the text, an error about a filter or path naming password quotes none of it, and its redaction keeps no value (fuzzed)', () => {
+  it('whatever the text, an error about a filter or path naming password quotes none of it, and its redaction keeps no value and is kept by a redaction again (fuzzed)', () => {
     let seed = 7;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -102,6 +102,8 @@ describe('parseFilter: a filter naming password never repeats its text in an err
       for (const as of ['filter', 'path'] as const) {
         const redacted = redactSecretValues(r, as);
         if (redacted.includes('Sekret')) throw new Error(`${JSON.stringify(r)} as a ${as} → ${redacted}`);
+        const again = redactSecretValues(redacted, as);
+        if (again !== redacted) throw new Error(`${JSON.stringify(r)} as a ${as} → ${redacted}, then → ${again}`);
       }
     }
   });
@@ -156,7 +158,11 @@ describe('redactSecretValues', () => {
     // Naming no secret: untouched, well-formed or not.
     ['userName eq "hunter2"', 'userName eq "hunter2"'],
     ['userName eq hunter2', 'userName eq hunter2'],
-  ])('%s → %s', (text, redacted) => expect(redactSecretValues(text)).toBe(redacted));
+  ])('%s → %s', (text, redacted) => {
+    expect(redactSecretValues(text)).toBe(redacted);
+    // Redacting it again changes nothing (migration RedactLoggedSecrets may meet entries already redacted).
+    expect(redactSecretValues(redacted)).toBe(redacted);
+  });
 
   it('reads a PATCH path as a path', () => {
     expect(redactSecretValues('password[value eq "hunter2"]', 'path')).toBe('password[value eq "[redacted]"]');
