@@ -15,6 +15,9 @@ export const secretAttribute = (name: string): string | undefined => SECRET_ATTR
 export const isSecretPath = (path: AttrPath): boolean =>
   secretAttribute(path.attribute) !== undefined || (path.subAttribute !== undefined && secretAttribute(path.subAttribute) !== undefined);
 
+/** Any secret attribute's name anywhere in a text, in any case. */
+const MENTIONS_SECRET = new RegExp(SECRET_ATTRIBUTES.join('|'), 'i');
+
 /** Runs of the characters attribute paths are made of (the lexer's words); anything else separates them. */
 const NAME_RUNS = /[A-Za-z0-9_$+\-.:]+/g;
 
@@ -26,6 +29,9 @@ const NAME_RUNS = /[A-Za-z0-9_$+\-.:]+/g;
  * (`password eq hunter2`, `"hunter2" eq password`, `password eq "x" hunter2`).
  */
 export function secretAttributeIn(text: string): string | undefined {
+  // Nearly every filter names none: a text that does not contain one cannot have a part that is one
+  // (this skips the split into parts, ~5 µs of every SCIM lookup).
+  if (!MENTIONS_SECRET.test(text)) return undefined;
   for (const [run] of text.matchAll(NAME_RUNS)) {
     for (const part of run.slice(run.lastIndexOf(':') + 1).split('.')) {
       const secret = secretAttribute(part);
