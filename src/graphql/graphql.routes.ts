@@ -9,6 +9,7 @@ import { formatGraphqlError } from "./shared/errors";
 import { DocumentStore, jitGateway } from "./shared/jit-executor";
 import { queryCostPlugin } from "./shared/query-cost.plugin";
 import { noStorePlugins } from "./shared/no-store.plugin";
+import { introspectionForCallersOnly } from "./shared/introspection.plugin";
 import { buildGraphqlSchema } from "./schema";
 import { type RequestLimits, clientIp, setRateLimitHeaders } from "../http/rate-limit";
 import type { RateLimitResult } from "../domain/rate-limits/rate-limiter";
@@ -62,7 +63,7 @@ export async function graphqlRoutes(
     includeStacktraceInErrorResponses: false,
     introspection: true,
     stopOnTerminationSignals: false,
-    plugins: [...noStorePlugins(), queryCostPlugin(schema)],
+    plugins: [...noStorePlugins(), queryCostPlugin(schema), introspectionForCallersOnly()],
   });
   await apollo.start();
   const router = Router();

@@ -21,13 +21,27 @@ async function createUser(token: string, input: Record<string, unknown>) {
 }
 
 describe("users through GraphQL", () => {
-  test("every operation but introspection needs a token", async () => {
+  test("every operation needs a token, introspection too (however it is spelled); a caller may introspect", async () => {
     const r = await app.gql(null, "{ users { totalCount } }");
     expect(r.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
     const wrongScope = await app.gql(t.scimToken, "{ users { totalCount } }");
     expect(wrongScope.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
-    const intro = await app.gql(null, "{ __schema { queryType { name } } }");
-    expect(intro.errors).toBeUndefined();
+    for (const query of [
+      "{ __schema { queryType { name } } }",
+      '{ __type(name: "User") { fields { name } } }',
+      "query { ...F } fragment F on Query { s: __schema { types { name } } }",
+      "{ __typename users { totalCount } __schema { queryType { name } } }",
+    ]) {
+      for (const token of [null, t.scimToken]) {
+        const intro = await app.gql(token, query);
+        expect([query, intro.data ?? null, intro.errors?.[0].extensions?.code]).toEqual([query, null, "UNAUTHENTICATED"]);
+        expect(intro.errors?.[0].message).toMatch(/introspection needs an admin token/);
+      }
+    }
+    // __typename describes nothing: it stays as open as before.
+    expect(await app.gql(null, "{ __typename }")).toMatchObject({ data: { __typename: "Query" } });
+    const asAdmin = await app.gql<{ __schema: { queryType: { name: string } } }>(t.adminToken, "{ __schema { queryType { name } } }");
+    expect([asAdmin.errors, asAdmin.data?.__schema.queryType.name]).toEqual([undefined, "Query"]);
   });
 
   test("create with every kind of attribute, then read it back", async () => {
@@ -244,7 +258,7 @@ describe("users through GraphQL", () => {
 
   test("a page reads only the columns its fields show, and shows each field as stored whichever others it selects", async () => {
     type Introspected = { name: string; type: { kind: string; name: string | null; ofType: Introspected["type"] | null } };
-    const intro = await app.gql<{ __type: { fields: Introspected[] } }>(null, `{ __type(name: "User") { fields { name type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }`);
+    const intro = await app.gql<{ __type: { fields: Introspected[] } }>(t.adminToken, `{ __type(name: "User") { fields { name type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }`);
     const fields = intro.data!.__type.fields;
     // Every field is known to the column map (an unknown one would read every column: right, but slow).
     expect(fields.map((f) => f.name).filter((n) => !Object.hasOwn(USER_FIELD_COLUMNS, n))).toEqual([]);
@@ -254,7 +268,7 @@ describe("users through GraphQL", () => {
       const type = named(f.type);
       if (type.kind !== "OBJECT") return f.name;
       if (!subfields[type.name!]) {
-        const sub = await app.gql<{ __type: { fields: Introspected[] } }>(null, `query($n: String!) { __type(name: $n) { fields { name type { kind name ofType { kind name ofType { kind name } } } } } }`, { n: type.name });
+        const sub = await app.gql<{ __type: { fields: Introspected[] } }>(t.adminToken, `query($n: String!) { __type(name: $n) { fields { name type { kind name ofType { kind name ofType { kind name } } } } } }`, { n: type.name });
         subfields[type.name!] = `{ ${sub.data!.__type.fields.filter((s) => named(s.type).kind !== "OBJECT").map((s) => s.name).join(" ")} }`;
       }
       return `${f.name} ${subfields[type.name!]}`;
