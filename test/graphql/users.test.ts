@@ -38,6 +38,9 @@ describe("users through GraphQL", () => {
         expect(intro.errors?.[0].message).toMatch(/introspection needs an admin token/);
       }
     }
+    // Answered as any anonymous operation is: 200 with the error, never a 500.
+    const raw = await fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __schema { queryType { name } } }" }) });
+    expect(raw.status).toBe(200);
     // __typename describes nothing: it stays as open as before.
     expect(await app.gql(null, "{ __typename }")).toMatchObject({ data: { __typename: "Query" } });
     const asAdmin = await app.gql<{ __schema: { queryType: { name: string } } }>(t.adminToken, "{ __schema { queryType { name } } }");

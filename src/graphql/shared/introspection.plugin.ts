@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { NoSchemaIntrospectionCustomRule, validate } from "graphql";
+import { GraphQLError, NoSchemaIntrospectionCustomRule, validate } from "graphql";
 import { DomainError } from "../../domain/shared/domain-error";
 import type { GraphqlContext } from "../context";
 
@@ -16,7 +16,10 @@ export function introspectionForCallersOnly(): ApolloServerPlugin<GraphqlContext
         async didResolveOperation({ contextValue, document, schema }) {
           if (contextValue.principal()) return;
           if (validate(schema, document, [NoSchemaIntrospectionCustomRule]).length === 0) return;
-          throw new DomainError("UNAUTHENTICATED", "introspection needs an admin token (Authorization: Bearer …) or a session");
+          // Answered as any other anonymous operation is (200, UNAUTHENTICATED): Apollo answers an
+          // error thrown here with a 500 unless it names its status.
+          const refusal = new DomainError("UNAUTHENTICATED", "introspection needs an admin token (Authorization: Bearer …) or a session");
+          throw new GraphQLError(refusal.message, { originalError: refusal, extensions: { http: { status: 200 } } });
         },
       };
     },
