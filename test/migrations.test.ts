@@ -1,4 +1,3 @@
-import type { DataSource } from "typeorm";
 import { LOG_COLUMNS } from "../src/domain/provisioning-log/provisioning-log.service";
 import { createServices } from "../src/domain/services";
 import { createDataSource } from "../src/platform/data-source";
@@ -8,12 +7,14 @@ import { systemActor } from "../src/platform/request-context";
 import { makeSelfSignedCert } from "./sso/support/fake-saml-idp";
 import { createTestDatabase } from "./support/test-database";
 
-/** Undoes the migrations applied, from the last back to the one named `base` (its name without the timestamp). */
-async function undoThrough(ds: DataSource, base: string): Promise<void> {
-  const names = ds.migrations.map((m) => m.name!).sort((x, y) => Number(x.match(/\d{13}$/)![0]) - Number(y.match(/\d{13}$/)![0]));
-  const from = names.findIndex((n) => n.replace(/\d+$/, "") === base);
-  expect(from).toBeGreaterThanOrEqual(0);
-  for (let i = names.length - 1; i >= from; i--) await ds.undoLastMigration({ transaction: "each" });
+/** Undoes the migrations applied last, down to and including the one whose name starts with `name`. */
+async function undoThrough(ds: ReturnType<typeof createDataSource>, name: string): Promise<void> {
+  const applied = (): Promise<string[]> => ds.query("SELECT name FROM migrations ORDER BY timestamp DESC").then((rows: { name: string }[]) => rows.map((r) => r.name));
+  expect((await applied()).some((n) => n.startsWith(name))).toBe(true);
+  for (let last = (await applied())[0]; ; last = (await applied())[0]) {
+    await ds.undoLastMigration({ transaction: "each" });
+    if (last.startsWith(name)) return;
+  }
 }
 
 test("the migrations build exactly the schema the entities describe", async () => {
@@ -91,6 +92,7 @@ test("the resource-history indexes are reached from the earlier migrations' inde
  * id of their organisation's configuration of their protocol, so that deleting or replacing it ends
  * them too; existing configurations take their own id as their first identity version.
  */
+
 test("IdentityProviderSessions gives existing signed-in sessions their IdP and existing IdPs an identity version", async () => {
   const db = await createTestDatabase();
   const ds = createDataSource(db.config);
@@ -214,6 +216,22 @@ test("RedactLoggedSecrets redacts the passwords that entries written before c0b8
       const { path: _p0, errorDetail: _e0, requestBody: _b0, ...restBefore } = before[name];
       expect(rest).toEqual(restBefore);
     }
+  } finally {
+    await ds.destroy();
+    await db.drop();
+  }
+});
+
+test("OrganisationRolesManagedBy leaves existing organisations' roles to their identity provider, as before", async () => {
+  const db = await createTestDatabase();
+  const ds = createDataSource(db.config);
+  try {
+    await ds.initialize();
+    await ds.runMigrations({ transaction: "each" });
+    await undoThrough(ds, "OrganisationRolesManagedBy");
+    await ds.query("INSERT INTO organisations (id, slug, name, scimEnabled, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)", ["legacy-org", "legacy", "Legacy", 1, "2026-01-01 00:00:00.000", "2026-01-01 00:00:00.000"]);
+    await ds.runMigrations({ transaction: "each" });
+    expect(await ds.query("SELECT id, rolesManagedBy FROM organisations")).toEqual([{ id: "legacy-org", rolesManagedBy: "identityProvider" }]);
   } finally {
     await ds.destroy();
     await db.drop();

@@ -141,6 +141,18 @@ test("the SCIM switch turns provisioning off and on", async () => {
   expect((await scimClient(app.url, t.scimToken).get("/Users")).status).toBe(200);
 });
 
+test("who manages roles is chosen beside the SCIM switch", async () => {
+  const { page } = browser;
+  const roles = page.getByLabel("Roles managed by");
+  expect(await roles.inputValue()).toBe("identityProvider");
+  await roles.selectOption("product");
+  await page.getByText("Roles are managed in this product.").waitFor();
+  expect((await app.gql<any>(t.adminToken, "{ organisation { rolesManagedBy } }")).data!.organisation.rolesManagedBy).toBe("product");
+  await roles.selectOption("identityProvider");
+  await page.getByText("Roles are managed by the identity provider.").waitFor();
+  expect((await app.gql<any>(t.adminToken, "{ organisation { rolesManagedBy } }")).data!.organisation.rolesManagedBy).toBe("identityProvider");
+});
+
 test("an API error is shown with its message and code", async () => {
   const { page } = browser;
   await page.getByLabel("Name", { exact: true }).fill("   ");

@@ -1,4 +1,6 @@
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { makeSelfSignedCert } from "../sso/support/fake-saml-idp";
+import { configureSaml, samlSignIn } from "../sso/support/saml-login";
 
 let app: TestApp;
 let t: TestTenant;
@@ -161,6 +163,37 @@ describe("organisation", () => {
     const events = await app.gql<{ auditEvents: { nodes: { action: string; source: string; changes: any }[] } }>(t.adminToken, `{ auditEvents(filter: { action: "organisation.updated", source: "graphql" }) { nodes { action source changes } } }`);
     expect(events.data!.auditEvents.nodes).toEqual([{ action: "organisation.updated", source: "graphql", changes: { name: { before: "Test organisation", after: "Renamed" }, scimEnabled: { before: true, after: false } } }]);
     await app.gql(t.adminToken, `mutation { updateOrganisation(input: { scimEnabled: true }) { id } }`);
+  });
+
+  test("rolesManagedBy: identityProvider by default; an admin changes it through updateOrganisation, audited; nobody else can", async () => {
+    const tenant = await app.tenant();
+    const read = async () => (await app.gql<{ organisation: { rolesManagedBy: string } }>(tenant.adminToken, `{ organisation { rolesManagedBy } }`)).data!.organisation.rolesManagedBy;
+    const SET = `mutation($v: RolesManagedBy!) { updateOrganisation(input: { rolesManagedBy: $v }) { rolesManagedBy } }`;
+    expect(await read()).toBe("identityProvider");
+
+    // Refused: no token, a SCIM token, a signed-in user who is not an admin, a value that is not one.
+    expect((await app.gql(null, SET, { v: "product" })).errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await app.gql(tenant.scimToken, SET, { v: "product" })).errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    const key = makeSelfSignedCert("okta");
+    await configureSaml(app, tenant, key);
+    const viewer = await app.services.users.create(tenant.ctx, { userName: "viewer@roles.test" });
+    const { browser } = await samlSignIn(app, tenant, key, viewer.userName);
+    const asViewer = await browser.post("/graphql").send({ query: SET, variables: { v: "product" } }).expect(200);
+    expect(asViewer.body.errors[0].extensions.code).toBe("FORBIDDEN");
+    expect((await app.gql(tenant.adminToken, SET, { v: "idp" })).errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(await read()).toBe("identityProvider");
+
+    const set = await app.gql<{ updateOrganisation: { rolesManagedBy: string } }>(tenant.adminToken, SET, { v: "product" });
+    expect(set.data!.updateOrganisation.rolesManagedBy).toBe("product");
+    expect(await read()).toBe("product");
+    await app.gql(tenant.adminToken, SET, { v: "product" }); // no change: no event
+    const events = await app.gql<{ auditEvents: { nodes: { action: string; source: string; changes: any }[] } }>(
+      tenant.adminToken,
+      `{ auditEvents(filter: { action: "organisation.updated" }) { nodes { action source changes } } }`,
+    );
+    expect(events.data!.auditEvents.nodes).toEqual([{ action: "organisation.updated", source: "graphql", changes: { rolesManagedBy: { before: "identityProvider", after: "product" } } }]);
+    // Another organisation's setting is its own.
+    expect((await app.gql<{ organisation: { rolesManagedBy: string } }>(other.adminToken, `{ organisation { rolesManagedBy } }`)).data!.organisation.rolesManagedBy).toBe("identityProvider");
   });
 
   test("a slug an organisation gave up stays reserved to it (its IdP may still send sign-ins there): no other organisation takes it, by rename or creation; it can take it back", async () => {

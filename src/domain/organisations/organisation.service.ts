@@ -8,7 +8,7 @@ import { diffFields } from "../audit/audit.service";
 import type { CustomFieldService } from "../custom-fields/custom-field.service";
 import type { RoleService } from "../roles/role.service";
 import { conflict, invalidInput, notFound } from "../shared/domain-error";
-import { Organisation } from "./organisation.entity";
+import { Organisation, ROLES_MANAGED_BY, type RolesManagedBy } from "./organisation.entity";
 import { RetiredSlug } from "./retired-slug.entity";
 import { characterCount } from "../shared/text-length";
 
@@ -20,6 +20,7 @@ export interface OrganisationChanges {
   name?: string;
   slug?: string;
   scimEnabled?: boolean;
+  rolesManagedBy?: RolesManagedBy;
 }
 
 /** Context of a caller acting before any organisation exists (CLI, first start). */
@@ -80,7 +81,7 @@ export class OrganisationService {
     const slug = validateSlug(input.slug);
     const name = validateName(input.name);
     const now = new Date();
-    const org: Organisation = { id: newId(), slug, name, scimEnabled: true, createdAt: now, updatedAt: now };
+    const org: Organisation = { id: newId(), slug, name, scimEnabled: true, rolesManagedBy: "identityProvider", createdAt: now, updatedAt: now };
     try {
       return await this.db.transaction({ ...sys, organisationId: org.id } as RequestContext, async (ctx) => {
         await this.claimSlug(ctx, slug, null);
@@ -136,6 +137,7 @@ export class OrganisationService {
     if (changes.name !== undefined) next.name = validateName(changes.name);
     if (changes.slug !== undefined) next.slug = validateSlug(changes.slug);
     if (changes.scimEnabled !== undefined) next.scimEnabled = changes.scimEnabled;
+    if (changes.rolesManagedBy !== undefined) next.rolesManagedBy = validateRolesManagedBy(changes.rolesManagedBy);
     try {
       return await this.db.transaction(ctx, async (tx) => {
         const repo = tx.manager.getRepository(Organisation);
@@ -165,6 +167,11 @@ function validateSlug(slug: string): string {
   const s = slug.trim().toLowerCase();
   if (!SLUG.test(s)) throw invalidInput("slug", "slug must be 1-63 lower-case letters, digits or hyphens, not starting or ending with a hyphen");
   return s;
+}
+
+function validateRolesManagedBy(value: string): RolesManagedBy {
+  if (!(ROLES_MANAGED_BY as readonly string[]).includes(value)) throw invalidInput("rolesManagedBy", `rolesManagedBy must be one of ${ROLES_MANAGED_BY.join(", ")}`);
+  return value as RolesManagedBy;
 }
 
 function validateName(name: string): string {

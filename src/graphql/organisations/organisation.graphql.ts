@@ -1,8 +1,21 @@
 import { Length, Matches } from "class-validator";
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
 import type { Organisation } from "../../domain/organisations/organisation.entity";
 import type { GraphqlContext } from "../context";
 import { IsOptionalNotNull } from "../shared/validation";
+
+export enum RolesManagedByEnum {
+  identityProvider = "identityProvider",
+  product = "product",
+}
+registerEnumType(RolesManagedByEnum, {
+  name: "RolesManagedBy",
+  description: "Who manages the organisation's role assignments",
+  valuesConfig: {
+    identityProvider: { description: "The identity provider: SCIM writes set roles, and a SCIM PUT without roles clears them (the default)" },
+    product: { description: "The product (assignRoles, unassignRoles): SCIM writes leave roles as they are and ignore the roles they send" },
+  },
+});
 
 @ObjectType("Organisation")
 export class OrganisationType {
@@ -17,6 +30,9 @@ export class OrganisationType {
 
   @Field()
   scimEnabled: boolean;
+
+  @Field(() => RolesManagedByEnum)
+  rolesManagedBy: RolesManagedByEnum;
 
   @Field()
   createdAt: Date;
@@ -40,6 +56,10 @@ export class UpdateOrganisationInput {
   @Field({ nullable: true })
   @IsOptionalNotNull()
   scimEnabled?: boolean;
+
+  @Field(() => RolesManagedByEnum, { nullable: true })
+  @IsOptionalNotNull()
+  rolesManagedBy?: RolesManagedByEnum;
 }
 
 @Resolver(() => OrganisationType)

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import type { Organisation } from "../../domain/organisations/organisation.entity";
 import type { Services } from "../../domain/services";
 import type { AccessToken } from "../../domain/tokens/access-token.entity";
 import { forbidden, unauthorized } from "../protocol";
@@ -10,6 +11,8 @@ import type { ScimHttpRequest } from "./scim-http";
 
 export interface ScimPrincipal {
   organisationId: string;
+  /** The organisation's setting, read with the token (and cached with it). */
+  rolesManagedBy: Organisation["rolesManagedBy"];
   token: Pick<AccessToken, "id" | "name" | "prefix">;
 }
 
@@ -59,6 +62,6 @@ export function scimBearerAuth(services: Services, limits?: RequestLimits) {
       throw await refused(refusal, () => services.tokens.recordRefusal(check, { source: "scim", requestId: req.requestId, ip }));
     }
     if (!check.organisation.scimEnabled) throw forbidden("SCIM provisioning is disabled for this organisation");
-    return { organisationId: check.organisation.id, token: check.token };
+    return { organisationId: check.organisation.id, rolesManagedBy: check.organisation.rolesManagedBy, token: check.token };
   };
 }

@@ -205,6 +205,7 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
         baseUrl,
         extensionUrn: config.scim.extensionUrn,
         limits,
+        rolesManagedBy: principal.rolesManagedBy,
         notes: new Set(),
       };
       provisioningLog(req, res, scope, services, background, read, outcome);

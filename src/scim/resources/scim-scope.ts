@@ -1,5 +1,6 @@
 import type { Services } from "../../domain/services";
 import type { CustomFieldDefinition } from "../../domain/custom-fields/custom-field-definition.entity";
+import type { RolesManagedBy } from "../../domain/organisations/organisation.entity";
 import type { RequestContext } from "../../platform/request-context";
 import {
   CORE_GROUP_SCHEMA,
@@ -31,6 +32,8 @@ export interface ScimScope {
   /** The product extension's URN (custom fields). */
   extensionUrn: string;
   limits: ScimLimits;
+  /** Who manages the organisation's roles (from its token check): with `product`, SCIM writes leave roles alone. */
+  rolesManagedBy: RolesManagedBy;
   /** How the request was read: the IdP quirks that applied (for the provisioning log). */
   notes: Set<string>;
   /** The resource the request was about, for the provisioning log. */
@@ -44,6 +47,29 @@ export const coreUserSchema: SchemaDefinition = {
   ...CORE_USER_SCHEMA,
   attributes: CORE_USER_SCHEMA.attributes.filter((a) => !NOT_STORED.has(a.name)),
 };
+
+/**
+ * The core User schema that /Schemas shows an organisation managing its roles in the product:
+ * `roles` is readOnly there, so an IdP that imports the schema knows its roles are not applied.
+ * Writes are still read with `coreUserSchema` (roles readWrite): a PATCH of a readOnly attribute
+ * would be a `mutability` error (RFC 7644 §3.5.2), and such writes must succeed with their roles left out.
+ */
+const coreUserSchemaRolesReadOnly: SchemaDefinition = {
+  ...coreUserSchema,
+  attributes: coreUserSchema.attributes.map((a) =>
+    a.name !== "roles"
+      ? a
+      : {
+          ...a,
+          mutability: "readOnly",
+          description: "Managed in the product: roles sent over SCIM are not applied",
+          subAttributes: a.subAttributes?.map((sub) => ({ ...sub, mutability: "readOnly" as const })),
+        },
+  ),
+};
+
+/** The core User schema /Schemas shows the organisation (its roles' mutability depends on who manages them). */
+export const discoveredCoreUserSchema = (scope: ScimScope): SchemaDefinition => (scope.rolesManagedBy === "product" ? coreUserSchemaRolesReadOnly : coreUserSchema);
 
 /** Entra adds its own group schema URN to group bodies; it is known, and has nothing Roster stores. */
 export const ENTRA_GROUP_SCHEMA_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";

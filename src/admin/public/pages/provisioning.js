@@ -12,7 +12,7 @@ const TOKEN_FIELDS = "id name scope prefix active createdAt lastUsedAt expiresAt
  * @param {import("../app.js").Session} session
  */
 export async function render(main, _args, session) {
-  const data = await gql(`{ organisation { scimEnabled slug } serviceProvider { metadataUrl } }`);
+  const data = await gql(`{ organisation { scimEnabled rolesManagedBy slug } serviceProvider { metadataUrl } }`);
   // Roster's public URL is the part of the SP metadata URL before /auth/saml/<org>/metadata.
   const base = String(data.serviceProvider.metadataUrl).replace(/\/auth\/saml\/[^/]+\/metadata$/, "");
   const scimUrl = `${base}/scim/v2`;
@@ -24,7 +24,7 @@ export async function render(main, _args, session) {
   replace(
     main,
     pageHeader("Provisioning", h("p", { class: "lead" }, `SCIM 2.0 provisioning of ${session.organisation.name} by your identity provider (Okta, Microsoft Entra ID).`)),
-    scimCard(scimUrl, data.organisation.scimEnabled),
+    scimCard(scimUrl, data.organisation.scimEnabled, data.organisation.rolesManagedBy),
     tokensSection,
     oauth,
     activity,
@@ -35,8 +35,9 @@ export async function render(main, _args, session) {
 /**
  * @param {string} scimUrl
  * @param {boolean} enabled
+ * @param {string} rolesManagedBy
  */
-function scimCard(scimUrl, enabled) {
+function scimCard(scimUrl, enabled, rolesManagedBy) {
   const status = statusLine();
   const sw = checkbox("SCIM provisioning enabled", enabled, { asSwitch: true, id: "scim-enabled", hint: "When off, every SCIM request is refused (the IdP's users and groups stay as they are)." });
   sw.input.addEventListener("change", async () => {
@@ -54,6 +55,20 @@ function scimCard(scimUrl, enabled) {
       sw.input.disabled = false;
     }
   });
+  const roles = select("Roles managed by", [["identityProvider", "The identity provider (SCIM)"], ["product", "This product (SCIM leaves roles as they are)"]], { id: "roles-managed-by", value: rolesManagedBy },
+    "Okta's profile pushes replace the whole user: unless roles are managed here, roles assigned here are removed by the next push when Okta sends none.");
+  let managedBy = rolesManagedBy;
+  roles.input.addEventListener("change", async () => {
+    status.clear();
+    try {
+      const r = await gql(`mutation($v: RolesManagedBy!) { updateOrganisation(input: { rolesManagedBy: $v }) { rolesManagedBy } }`, { v: roles.input.value });
+      managedBy = roles.input.value = r.updateOrganisation.rolesManagedBy;
+      status.ok(r.updateOrganisation.rolesManagedBy === "product" ? "Roles are managed in this product." : "Roles are managed by the identity provider.");
+    } catch (err) {
+      roles.input.value = managedBy;
+      status.error(err, "Could not change who manages roles");
+    }
+  });
   return h(
     "section",
     { class: "card", "aria-labelledby": "scim-title" },
@@ -61,6 +76,7 @@ function scimCard(scimUrl, enabled) {
     h("p", { class: "muted" }, "Okta: Provisioning → Integration → SCIM connector base URL. Entra ID: Provisioning → Admin Credentials → Tenant URL. Authentication: HTTP header, Bearer token."),
     copyField("SCIM base URL", scimUrl, { id: "scim-base-url" }),
     sw.el,
+    roles.el,
     status.el,
   );
 }

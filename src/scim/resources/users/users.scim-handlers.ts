@@ -24,6 +24,7 @@ import { type ProjectionParams, type ScimRequest, type ScimResponse, checkWriteP
 import { qualifyLegacyManager } from "../scim-filter";
 import { userColumnOf, userFilterToCriteria } from "./user.scim-filter";
 import { changesFromPatchedUser, changesFromScimUser, toScimUser } from "./user.scim-mapper";
+import { roleOperationsLeftOut, rolesOfWholeUser } from "./user.scim-roles";
 
 /**
  * A user as SCIM shows it under `attributes`/`excludedAttributes`. `toScimUser` emits only schema
@@ -54,7 +55,8 @@ export async function createUser(scope: ScimScope, req: ScimRequest): Promise<Sc
   // Okta always sends a random password: accepted, never stored.
   const { resource, notes, sentNull } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
   notes.forEach((n) => scope.notes.add(n));
-  const changes = changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, false, sentNull);
+  const { keepRoles } = rolesOfWholeUser(scope, resource, sentNull);
+  const changes = keepRoles(changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, false, sentNull));
   const { user, details } = await scope.services.users.createWithDetails(scope.ctx, { ...changes, userName: changes.userName ?? "" });
   return respondWithUser(scope, schema, user, 201, req.query, details);
 }
@@ -98,7 +100,8 @@ export async function replaceUser(scope: ScimScope, req: ScimRequest): Promise<S
   scope.resource = { type: "User", id: req.id! };
   const { resource, notes, sentNull } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
   notes.forEach((n) => scope.notes.add(n));
-  const changes = changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, true, sentNull);
+  const { keepRoles } = rolesOfWholeUser(scope, resource, sentNull);
+  const changes = keepRoles(changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, true, sentNull));
   const { user, details } = await scope.services.db.transaction(scope.ctx, async (tx) => {
     const current = await lockWithDetails(scope, tx, req);
     return scope.services.users.updateWithDetails(tx, current.user.id, changes, { current });
@@ -125,7 +128,7 @@ export async function patchUser(scope: ScimScope, req: ScimRequest): Promise<Sci
   scope.resource = { type: "User", id: req.id! };
   const parsed = parsePatchRequest(req.body, { maxOperations: scope.limits.maxPatchOperations, maxLength: scope.limits.maxFilterLength, maxDepth: scope.limits.maxFilterDepth });
   parsed.notes.forEach((n) => scope.notes.add(n));
-  const operations = legacyManagerPaths(parsed.operations, scope.notes);
+  const operations = roleOperationsLeftOut(scope, legacyManagerPaths(parsed.operations, scope.notes));
   // Read, apply and write in one transaction: all operations apply, or none does.
   const { user, details } = await scope.services.db.transaction(scope.ctx, async (tx) => {
     const current = await lockWithDetails(scope, tx, req);
