@@ -237,3 +237,39 @@ test("OrganisationRolesManagedBy leaves existing organisations' roles to their i
     await db.drop();
   }
 });
+
+/**
+ * EntityVersions: roles, custom field definitions and organisations that exist get version 1. On
+ * MariaDB, where each ALTER commits at once, a run interrupted after its first column runs again.
+ */
+test("EntityVersions starts existing roles, custom field definitions and organisations at version 1, also after an interrupted run", async () => {
+  const db = await createTestDatabase();
+  const ds = createDataSource(db.config);
+  const mysql = db.config.driver !== "sqlite";
+  try {
+    await ds.initialize();
+    await ds.runMigrations({ transaction: "each" });
+    const services = createServices(new Database(ds), { allowPrivateOutboundHosts: true });
+    const sys = { actor: systemActor, source: "system" as const, requestId: newRequestId() };
+    for (const slug of ["versions-one", "versions-two"]) await services.organisations.create(sys, { slug, name: slug });
+
+    for (const interrupted of mysql ? [false, true] : [false]) {
+      await undoThrough(ds, "EntityVersions");
+      const runner = ds.createQueryRunner();
+      for (const table of ["organisations", "custom_field_definitions", "roles"]) expect(await runner.hasColumn(table, "version")).toBe(false);
+      await runner.release();
+      // As a run stopped after its first ALTER left it: the column there, the migration not recorded.
+      if (interrupted) await ds.query("ALTER TABLE `organisations` ADD `version` int NOT NULL DEFAULT '1'");
+      const applied = await ds.runMigrations({ transaction: "each" });
+      expect(applied.map((m) => m.name.replace(/\d+$/, ""))).toContain("EntityVersions");
+      for (const table of ["organisations", "custom_field_definitions", "roles"]) {
+        const rows = (await ds.query(`SELECT version FROM ${table}`)) as { version: number | string }[];
+        expect({ table, interrupted, count: rows.length > 1, versions: [...new Set(rows.map((r) => Number(r.version)))] }).toEqual({ table, interrupted, count: true, versions: [1] });
+      }
+    }
+    expect((await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query)).toEqual([]);
+  } finally {
+    await ds.destroy();
+    await db.drop();
+  }
+});

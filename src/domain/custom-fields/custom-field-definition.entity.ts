@@ -35,6 +35,10 @@ export class CustomFieldDefinition {
   @Column({ type: "json", nullable: true })
   options: string[] | null;
 
+  /** Bumped by every write that changes what a client sees of it: the GraphQL optimistic-concurrency token (expectedVersion). */
+  @Column({ type: "int", default: 1 })
+  version: number;
+
   @Column({ type: "datetime", precision: 3 })
   createdAt: Date;
 

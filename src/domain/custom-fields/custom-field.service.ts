@@ -7,6 +7,7 @@ import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
 import { diffFields } from "../audit/audit.service";
 import { conflict, invalidInput, notFound } from "../shared/domain-error";
+import { assertExpectedVersion } from "../shared/expected-version";
 import { CustomFieldDefinition, type CustomFieldType, customFieldTypes } from "./custom-field-definition.entity";
 import { refillingOwnDetails } from "../users/own-details";
 import { CustomFieldValue, customValueKey } from "./custom-field-value.entity";
@@ -65,6 +66,7 @@ export class CustomFieldService {
           type: "string" as const,
           multiValued: false,
           options: null,
+          version: 1,
           createdAt: now,
           updatedAt: now,
         })),
@@ -137,6 +139,7 @@ export class CustomFieldService {
       type,
       multiValued: input.multiValued ?? false,
       options: validateOptions(type, input.options ?? null),
+      version: 1,
       createdAt: now,
       updatedAt: now,
     };
@@ -156,12 +159,17 @@ export class CustomFieldService {
     }
   }
 
-  /** Label, options and multiValued may change; the key and type are fixed once values exist. */
-  async update(ctx: RequestContext, key: string, input: CustomFieldDefinitionInput): Promise<CustomFieldDefinition> {
+  /**
+   * Label, options and multiValued may change; the key and type are fixed once values exist. A write
+   * that changes nothing keeps the version; one that changes something moves it by one. With
+   * `expectedVersion`, a definition at another version is refused (VERSION_MISMATCH), checked under its lock.
+   */
+  async update(ctx: RequestContext, key: string, input: CustomFieldDefinitionInput, options: { expectedVersion?: number } = {}): Promise<CustomFieldDefinition> {
     return this.changing(ctx, () => this.db.transaction(ctx, async (tx) => {
       const repo = tx.manager.getRepository(CustomFieldDefinition);
       const def = await this.byKey(tx, key, { lock: true });
       if (!def) throw notFound("CustomFieldDefinition", key);
+      assertExpectedVersion("CustomFieldDefinition", def.key, def.version, options.expectedVersion);
       if (input.key !== undefined && input.key !== key) throw invalidInput("key", "a custom field's key cannot change; define a new field instead");
       if (input.type !== undefined && input.type !== def.type) throw invalidInput("type", "a custom field's type cannot change; define a new field instead");
       const next: Partial<CustomFieldDefinition> = {};
@@ -191,8 +199,8 @@ export class CustomFieldService {
       }
       const diff = diffFields(def as unknown as Record<string, unknown>, next as Record<string, unknown>);
       if (Object.keys(diff).length === 0) return def;
-      Object.assign(def, next, { updatedAt: new Date() });
-      await repo.update({ id: def.id }, { ...next, updatedAt: def.updatedAt });
+      Object.assign(def, next, { version: def.version + 1, updatedAt: new Date() });
+      await repo.update({ id: def.id }, { ...next, version: def.version, updatedAt: def.updatedAt });
       await this.audit.record(tx, { action: "customField.updated", resourceType: "CustomFieldDefinition", resourceId: def.id, changes: diff });
       return def;
     }));

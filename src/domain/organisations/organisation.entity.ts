@@ -28,6 +28,9 @@ export class Organisation {
 
   @Column({ type: "varchar", length: 20, default: "identityProvider" })
   rolesManagedBy: RolesManagedBy;
+  /** Bumped by every write that changes what a client sees of it: the GraphQL optimistic-concurrency token (expectedVersion). */
+  @Column({ type: "int", default: 1 })
+  version: number;
 
   @Column({ type: "datetime", precision: 3 })
   createdAt: Date;

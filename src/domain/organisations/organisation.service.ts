@@ -8,6 +8,7 @@ import { diffFields } from "../audit/audit.service";
 import type { CustomFieldService } from "../custom-fields/custom-field.service";
 import type { RoleService } from "../roles/role.service";
 import { conflict, invalidInput, notFound } from "../shared/domain-error";
+import { assertExpectedVersion } from "../shared/expected-version";
 import { Organisation, ROLES_MANAGED_BY, type RolesManagedBy } from "./organisation.entity";
 import { RetiredSlug } from "./retired-slug.entity";
 import { characterCount } from "../shared/text-length";
@@ -81,7 +82,7 @@ export class OrganisationService {
     const slug = validateSlug(input.slug);
     const name = validateName(input.name);
     const now = new Date();
-    const org: Organisation = { id: newId(), slug, name, scimEnabled: true, rolesManagedBy: "identityProvider", createdAt: now, updatedAt: now };
+    const org: Organisation = { id: newId(), slug, name, scimEnabled: true, rolesManagedBy: "identityProvider", version: 1, createdAt: now, updatedAt: now };
     try {
       return await this.db.transaction({ ...sys, organisationId: org.id } as RequestContext, async (ctx) => {
         await this.claimSlug(ctx, slug, null);
@@ -132,7 +133,12 @@ export class OrganisationService {
     return this.db.manager().getRepository(Organisation).count();
   }
 
-  async update(ctx: RequestContext, changes: OrganisationChanges): Promise<Organisation> {
+  /**
+   * A write that changes nothing keeps the version; one that changes something moves it by one. With
+   * `expectedVersion`, an organisation at another version is refused (VERSION_MISMATCH): the row is
+   * read locked (MariaDB) so that two writers expecting the same version cannot both pass.
+   */
+  async update(ctx: RequestContext, changes: OrganisationChanges, options: { expectedVersion?: number } = {}): Promise<Organisation> {
     const next: OrganisationChanges = {};
     if (changes.name !== undefined) next.name = validateName(changes.name);
     if (changes.slug !== undefined) next.slug = validateSlug(changes.slug);
@@ -141,16 +147,17 @@ export class OrganisationService {
     try {
       return await this.db.transaction(ctx, async (tx) => {
         const repo = tx.manager.getRepository(Organisation);
-        const org = await repo.findOneBy({ id: tx.organisationId });
+        const org = await repo.findOne({ where: { id: tx.organisationId }, ...(this.db.dialect === "mysql" ? { lock: { mode: "pessimistic_write" as const } } : {}) });
         if (!org) throw notFound("Organisation", tx.organisationId);
+        assertExpectedVersion("Organisation", org.id, org.version, options.expectedVersion);
         const diff = diffFields(org as unknown as Record<string, unknown>, next as Record<string, unknown>);
         if (Object.keys(diff).length === 0) return org;
         if (diff.slug) {
           await this.claimSlug(tx, next.slug!, org.id);
           await tx.manager.getRepository(RetiredSlug).insert({ slug: org.slug, organisationId: org.id, retiredAt: new Date() });
         }
-        Object.assign(org, next, { updatedAt: new Date() });
-        await repo.update({ id: org.id }, { ...next, updatedAt: org.updatedAt });
+        Object.assign(org, next, { version: org.version + 1, updatedAt: new Date() });
+        await repo.update({ id: org.id }, { ...next, version: org.version, updatedAt: org.updatedAt });
         await this.audit.record(tx, { action: "organisation.updated", resourceType: "Organisation", resourceId: org.id, changes: diff });
         for (const hook of this.onChanged) hook(org.id);
         await this.db.afterCommit(tx, async () => this.onChanged.forEach((hook) => hook(org.id)));

@@ -30,6 +30,10 @@ export class Role {
   @Column({ type: "boolean", default: false })
   builtIn: boolean;
 
+  /** Bumped by every write that changes what a client sees of it: the GraphQL optimistic-concurrency token (expectedVersion). */
+  @Column({ type: "int", default: 1 })
+  version: number;
+
   @Column({ type: "datetime", precision: 3 })
   createdAt: Date;
 

@@ -6,6 +6,7 @@ import { OrganisationCache } from "../shared/organisation-cache";
 import type { AuditRecord, AuditService } from "../audit/audit.service";
 import { diffFields } from "../audit/audit.service";
 import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
+import { assertExpectedVersion } from "../shared/expected-version";
 import { caseInsensitiveKey } from "../shared/normalise";
 import { refillingOwnDetails } from "../users/own-details";
 import { RoleAssignment } from "./role-assignment.entity";
@@ -77,6 +78,7 @@ export class RoleService {
           description: r.description,
           permissions: [...r.permissions],
           builtIn: true,
+          version: 1,
           createdAt: now,
           updatedAt: now,
         })),
@@ -124,6 +126,7 @@ export class RoleService {
       description: input.description?.trim() || null,
       permissions: validatePermissions(input.permissions ?? []),
       builtIn: false,
+      version: 1,
       createdAt: now,
       updatedAt: now,
     };
@@ -136,11 +139,16 @@ export class RoleService {
     );
   }
 
-  async update(ctx: RequestContext, id: string, input: RoleInput): Promise<Role> {
+  /**
+   * A write that changes nothing keeps the version; one that changes something moves it by one. With
+   * `expectedVersion`, a role at another version is refused (VERSION_MISMATCH), checked under the row lock.
+   */
+  async update(ctx: RequestContext, id: string, input: RoleInput, options: { expectedVersion?: number } = {}): Promise<Role> {
     return this.uniquely(input.name ?? "", () =>
       this.db.transaction(ctx, async (tx) => {
         const repo = tx.manager.getRepository(Role);
         const role = await this.lockForWrite(tx, id);
+        assertExpectedVersion("Role", id, role.version, options.expectedVersion);
         const next: Partial<Role> = {};
         if (input.name !== undefined) {
           const name = validateRoleName(input.name);
@@ -153,8 +161,8 @@ export class RoleService {
         const diff = diffFields(role as unknown as Record<string, unknown>, { name: next.name, description: next.description, permissions: next.permissions });
         for (const k of Object.keys(diff)) if ((next as Record<string, unknown>)[k] === undefined) delete diff[k];
         if (Object.keys(diff).length === 0) return role;
-        Object.assign(role, next, { updatedAt: new Date() });
-        await repo.update({ id }, { ...next, updatedAt: role.updatedAt });
+        Object.assign(role, next, { version: role.version + 1, updatedAt: new Date() });
+        await repo.update({ id }, { ...next, version: role.version, updatedAt: role.updatedAt });
         await this.audit.record(tx, { action: "role.updated", resourceType: "Role", resourceId: id, changes: diff });
         return role;
       }),
@@ -238,6 +246,7 @@ export function roleFromRaw(raw: Record<string, unknown>): Role {
     description: textOf(raw.description),
     permissions: jsonOf<string[]>(raw.permissions) ?? [],
     builtIn: boolOf(raw.builtIn),
+    version: Number(raw.version),
     createdAt: dateOf(raw.createdAt),
     updatedAt: dateOf(raw.updatedAt),
   };

@@ -1,5 +1,5 @@
 import { ArrayMaxSize, IsIn, IsOptional, Length, Matches } from "class-validator";
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 import { type CustomFieldDefinition, type CustomFieldType, customFieldTypes } from "../../domain/custom-fields/custom-field-definition.entity";
 import type { GraphqlContext } from "../context";
 import { IsOptionalNotNull } from "../shared/validation";
@@ -23,6 +23,9 @@ export class CustomFieldDefinitionType {
 
   @Field(() => [String], { nullable: true, description: "Allowed values of an enum field" })
   options: string[] | null;
+
+  @Field(() => Int, { description: "Moves by one with each write that changes it; pass it back as updateCustomField's expectedVersion" })
+  version: number;
 }
 
 @InputType()
@@ -56,8 +59,13 @@ export class CustomFieldResolver {
   }
 
   @Mutation(() => CustomFieldDefinitionType)
-  updateCustomField(@Arg("key") key: string, @Arg("input") input: UpdateCustomFieldInput, @Ctx() ctx: GraphqlContext): Promise<CustomFieldDefinition> {
-    return ctx.services.customFields.update(ctx.auth(), key, input);
+  updateCustomField(
+    @Arg("key") key: string,
+    @Arg("input") input: UpdateCustomFieldInput,
+    @Ctx() ctx: GraphqlContext,
+    @Arg("expectedVersion", () => Int, { nullable: true }) expectedVersion?: number | null,
+  ): Promise<CustomFieldDefinition> {
+    return ctx.services.customFields.update(ctx.auth(), key, input, { expectedVersion: expectedVersion ?? undefined });
   }
 
   @Mutation(() => String, { description: "Deletes the definition and every user's values of it; returns the key" })

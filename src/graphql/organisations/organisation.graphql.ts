@@ -1,5 +1,5 @@
 import { Length, Matches } from "class-validator";
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
+import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
 import type { Organisation } from "../../domain/organisations/organisation.entity";
 import type { GraphqlContext } from "../context";
 import { IsOptionalNotNull } from "../shared/validation";
@@ -33,6 +33,8 @@ export class OrganisationType {
 
   @Field(() => RolesManagedByEnum)
   rolesManagedBy: RolesManagedByEnum;
+  @Field(() => Int, { description: "Moves by one with each write that changes it; pass it back as updateOrganisation's expectedVersion" })
+  version: number;
 
   @Field()
   createdAt: Date;
@@ -70,7 +72,11 @@ export class OrganisationResolver {
   }
 
   @Mutation(() => OrganisationType)
-  updateOrganisation(@Arg("input") input: UpdateOrganisationInput, @Ctx() ctx: GraphqlContext): Promise<Organisation> {
-    return ctx.services.organisations.update(ctx.auth(), input);
+  updateOrganisation(
+    @Arg("input") input: UpdateOrganisationInput,
+    @Ctx() ctx: GraphqlContext,
+    @Arg("expectedVersion", () => Int, { nullable: true }) expectedVersion?: number | null,
+  ): Promise<Organisation> {
+    return ctx.services.organisations.update(ctx.auth(), input, { expectedVersion: expectedVersion ?? undefined });
   }
 }

@@ -1,5 +1,5 @@
 import { ArrayMaxSize, IsOptional, Length, MaxLength } from "class-validator";
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 import type { Role } from "../../domain/roles/role.entity";
 import type { GraphqlContext } from "../context";
 import { IsOptionalNotNull } from "../shared/validation";
@@ -20,6 +20,9 @@ export class RoleType {
 
   @Field({ description: "admin and member exist in every organisation and cannot be removed" })
   builtIn: boolean;
+
+  @Field(() => Int, { description: "Moves by one with each write that changes it; pass it back as updateRole's expectedVersion" })
+  version: number;
 
   @Field()
   createdAt: Date;
@@ -53,8 +56,13 @@ export class RoleResolver {
   }
 
   @Mutation(() => RoleType)
-  updateRole(@Arg("id", () => ID) id: string, @Arg("input") input: UpdateRoleInput, @Ctx() ctx: GraphqlContext): Promise<Role> {
-    return ctx.services.roles.update(ctx.auth(), id, input);
+  updateRole(
+    @Arg("id", () => ID) id: string,
+    @Arg("input") input: UpdateRoleInput,
+    @Ctx() ctx: GraphqlContext,
+    @Arg("expectedVersion", () => Int, { nullable: true }) expectedVersion?: number | null,
+  ): Promise<Role> {
+    return ctx.services.roles.update(ctx.auth(), id, input, { expectedVersion: expectedVersion ?? undefined });
   }
 
   @Mutation(() => ID)

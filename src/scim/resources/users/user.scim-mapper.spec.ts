@@ -23,7 +23,7 @@ describe("toScimUser emits only what a projection without parameters keeps", () 
     const details: UserDetails = {
       emails: [contact("email", "ada@x.test")],
       phoneNumbers: [contact("phone", "+64 1")],
-      roles: [{ id: "r1", organisationId: "org", name: "Admin", nameKey: "admin", description: null, permissions: [], builtIn: true, createdAt: at, updatedAt: at }],
+      roles: [{ id: "r1", organisationId: "org", name: "Admin", nameKey: "admin", description: null, permissions: [], builtIn: true, version: 1, createdAt: at, updatedAt: at }],
       customFields: { area: "north", score: 7, flags: ["a", "b"] },
       groups: [{ id: "g1", displayName: "Engineering" }],
       manager: { id: "m1", userName: "boss@x.test", displayName: "Boss" },
