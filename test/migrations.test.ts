@@ -273,3 +273,29 @@ test("EntityVersions starts existing roles, custom field definitions and organis
     await db.drop();
   }
 });
+
+test("CustomFieldManagedBy leaves existing custom fields to their identity provider, as before", async () => {
+  const db = await createTestDatabase();
+  const ds = createDataSource(db.config);
+  try {
+    await ds.initialize();
+    await ds.runMigrations({ transaction: "each" });
+    await undoThrough(ds, "CustomFieldManagedBy");
+    await ds.query("INSERT INTO organisations (id, slug, name, scimEnabled, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)", ["legacy-org", "legacy", "Legacy", 1, "2026-01-01 00:00:00.000", "2026-01-01 00:00:00.000"]);
+    await ds.query(`INSERT INTO custom_field_definitions (id, organisationId, ${ds.driver.escape("key")}, label, type, multiValued, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+      "legacy-field",
+      "legacy-org",
+      "badge",
+      "Badge",
+      "string",
+      0,
+      "2026-01-01 00:00:00.000",
+      "2026-01-01 00:00:00.000",
+    ]);
+    await ds.runMigrations({ transaction: "each" });
+    expect(await ds.query("SELECT id, managedBy FROM custom_field_definitions")).toEqual([{ id: "legacy-field", managedBy: "identityProvider" }]);
+  } finally {
+    await ds.destroy();
+    await db.drop();
+  }
+});

@@ -143,6 +143,24 @@ test("custom fields: define one, the IdP sends it, it shows on the user", async 
   await expect(page.locator("section", { hasText: "Extension fields" }).last().textContent()).resolves.toMatch(/Region \(region\).*North/s);
 });
 
+test("custom fields: who manages a field is chosen in its form", async () => {
+  const { page } = browser;
+  await page.goto("/admin/#/directory/fields");
+  const managedBy = async () => (await app.gql<any>(t.adminToken, "{ customFieldDefinitions { key managedBy } }")).data!.customFieldDefinitions.find((d: any) => d.key === "region").managedBy;
+  await page.getByRole("button", { name: "Edit field region" }).click();
+  expect(await page.getByLabel("Managed by").inputValue()).toBe("identityProvider");
+  await page.getByLabel("Managed by").selectOption("product");
+  await page.getByRole("button", { name: "Save field" }).click();
+  await page.getByText("Field region saved.").waitFor();
+  expect(await managedBy()).toBe("product");
+  await page.getByRole("button", { name: "Edit field region" }).click();
+  expect(await page.getByLabel("Managed by").inputValue()).toBe("product");
+  await page.getByLabel("Managed by").selectOption("identityProvider");
+  await page.getByRole("button", { name: "Save field" }).click();
+  await page.getByText("Field region saved.").waitFor();
+  expect(await managedBy()).toBe("identityProvider");
+});
+
 test("on a phone-sized screen the pages reflow (no horizontal scroll)", async () => {
   const { page } = browser;
   await page.setViewportSize({ width: 390, height: 800 });

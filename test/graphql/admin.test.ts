@@ -115,6 +115,42 @@ describe("custom fields", () => {
     expect(event).toMatchObject({ action: "customField.defined", changes: { key: { before: null, after: "auditedDef" }, type: { before: null, after: "number" }, multiValued: { before: null, after: false } } });
   });
 
+  test("managedBy: identityProvider by default; an admin sets it on define or update, audited, moving the version; nobody else can", async () => {
+    const tenant = await app.tenant();
+    const READ = `{ customFieldDefinitions { key managedBy version } }`;
+    const read = async (key: string) => (await app.gql<{ customFieldDefinitions: { key: string; managedBy: string; version: number }[] }>(tenant.adminToken, READ)).data!.customFieldDefinitions.find((d) => d.key === key);
+    expect(await read("area")).toEqual({ key: "area", managedBy: "identityProvider", version: 1 });
+    const SET = `mutation($v: CustomFieldManagedBy!, $e: Int) { updateCustomField(key: "area", input: { managedBy: $v }, expectedVersion: $e) { managedBy version } }`;
+
+    // Refused: no token, a SCIM token, a signed-in user who is not an admin, a value that is not one, a stale version.
+    expect((await app.gql(null, SET, { v: "product" })).errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await app.gql(tenant.scimToken, SET, { v: "product" })).errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    const key = makeSelfSignedCert("okta");
+    await configureSaml(app, tenant, key);
+    const viewer = await app.services.users.create(tenant.ctx, { userName: "viewer@fields.test" });
+    const { browser } = await samlSignIn(app, tenant, key, viewer.userName);
+    expect((await browser.post("/graphql").send({ query: SET, variables: { v: "product" } }).expect(200)).body.errors[0].extensions.code).toBe("FORBIDDEN");
+    expect((await app.gql(tenant.adminToken, SET, { v: "idp" })).errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect((await app.gql(tenant.adminToken, SET, { v: "product", e: 2 })).errors?.[0].extensions?.code).toBe("CONFLICT");
+    expect(await read("area")).toEqual({ key: "area", managedBy: "identityProvider", version: 1 });
+
+    const set = await app.gql<{ updateCustomField: { managedBy: string; version: number } }>(tenant.adminToken, SET, { v: "product", e: 1 });
+    expect(set.data!.updateCustomField).toEqual({ managedBy: "product", version: 2 });
+    await app.gql(tenant.adminToken, SET, { v: "product" }); // no change: same version, no event
+    expect(await read("area")).toEqual({ key: "area", managedBy: "product", version: 2 });
+    const defined = await app.gql<{ defineCustomField: { id: string; managedBy: string; version: number } }>(tenant.adminToken, `mutation { defineCustomField(input: { key: "badge", managedBy: product }) { id managedBy version } }`);
+    expect(defined.data!.defineCustomField).toMatchObject({ managedBy: "product", version: 1 });
+    const events = await app.gql<{ auditEvents: { nodes: { action: string; source: string; changes: any }[] } }>(
+      tenant.adminToken,
+      `{ auditEvents(filter: { resourceType: "CustomFieldDefinition" }) { nodes { action source changes } } }`,
+    );
+    expect(events.data!.auditEvents.nodes.find((e) => e.action === "customField.updated")).toEqual({ action: "customField.updated", source: "graphql", changes: { managedBy: { before: "identityProvider", after: "product" } } });
+    expect(events.data!.auditEvents.nodes.filter((e) => e.action === "customField.updated")).toHaveLength(1);
+    expect(events.data!.auditEvents.nodes.find((e) => e.action === "customField.defined")!.changes.managedBy).toEqual({ before: null, after: "product" });
+    // Another organisation's field is its own.
+    expect((await app.gql<{ customFieldDefinitions: { key: string; managedBy: string }[] }>(other.adminToken, READ)).data!.customFieldDefinitions.find((d) => d.key === "area")!.managedBy).toBe("identityProvider");
+  });
+
   test("define, update and delete; keys are unique and well-formed; enum needs options; type is fixed", async () => {
     const def = await app.gql<{ defineCustomField: any }>(t.adminToken, `mutation { defineCustomField(input: { key: "grade", label: "Grade", type: "enum", options: ["A", "B"] }) { key label type options multiValued } }`);
     expect(def.data!.defineCustomField).toEqual({ key: "grade", label: "Grade", type: "enum", options: ["A", "B"], multiValued: false });

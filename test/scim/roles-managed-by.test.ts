@@ -1,6 +1,6 @@
-import { ProvisioningLogEntry } from "../../src/domain/provisioning-log/provisioning-log-entry.entity";
 import { CORE_USER, ENTERPRISE, patchOp, scimClient, type ScimClient, type ScimResult } from "../support/scim-client";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { auditActions as auditActionsOf, notesOf as notesOfRequest } from "./provisioning-notes";
 import { type Body, fixture } from "./scim-fixtures";
 
 // Who manages an organisation's roles (`rolesManagedBy`). Okta's profile updates are PUTs of the whole
@@ -67,19 +67,9 @@ const assignRoles = async (tenant: TestTenant, id: string, roles: string[]) => {
 const gqlRoles = async (tenant: TestTenant, id: string) =>
   (await app.gql<{ user: { roles: { name: string }[] } }>(tenant.adminToken, `query($id: ID!) { user(id: $id) { roles { name } } }`, { id })).data!.user.roles.map((r) => r.name).sort();
 const scimRoles = (body: Body) => ((body.roles ?? []) as Body[]).map((r) => r.value as string).sort();
-const auditActions = async (userId: string) => ((await app.dataSource.query("SELECT action FROM audit_events WHERE resourceId = ?", [userId])) as { action: string }[]).map((e) => e.action);
+const auditActions = (userId: string) => auditActionsOf(app, userId);
 
-/** The provisioning-log notes of the request that answered `r` (written once the response is out). */
-async function notesOf(r: ScimResult): Promise<string[]> {
-  const requestId = r.headers.get("x-request-id")!;
-  for (let i = 0; i < 50; i++) {
-    await app.services.provisioningLog.flush();
-    const entry = await app.dataSource.getRepository(ProvisioningLogEntry).findOneBy({ requestId });
-    if (entry) return entry.notes;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no provisioning-log entry for request ${requestId}`);
-}
+const notesOf = (r: ScimResult) => notesOfRequest(app, r);
 
 describe("rolesManagedBy: product", () => {
   test("Okta's PUT without roles keeps the roles assigned through GraphQL; SCIM GET and GraphQL still show them", async () => {

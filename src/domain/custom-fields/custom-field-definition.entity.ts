@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
 import { Organisation } from "../organisations/organisation.entity";
+import type { ManagedBy } from "../shared/managed-by";
 
 export const customFieldTypes = ["string", "number", "boolean", "date", "enum"] as const;
 export type CustomFieldType = (typeof customFieldTypes)[number];
@@ -34,6 +35,13 @@ export class CustomFieldDefinition {
   /** Allowed values of an `enum` field. */
   @Column({ type: "json", nullable: true })
   options: string[] | null;
+
+  /**
+   * Who manages users' values of it (see ManagedBy). `product`: set in the product only
+   * (GraphQL `setCustomFieldValues`); SCIM writes leave them as they are and ignore the values sent.
+   */
+  @Column({ type: "varchar", length: 20, default: "identityProvider" })
+  managedBy: ManagedBy;
 
   /** Bumped by every write that changes what a client sees of it: the GraphQL optimistic-concurrency token (expectedVersion). */
   @Column({ type: "int", default: 1 })

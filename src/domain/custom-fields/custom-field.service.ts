@@ -12,6 +12,7 @@ import { CustomFieldDefinition, type CustomFieldType, customFieldTypes } from ".
 import { refillingOwnDetails } from "../users/own-details";
 import { CustomFieldValue, customValueKey } from "./custom-field-value.entity";
 import { characterCount } from "../shared/text-length";
+import { type ManagedBy, validateManagedBy } from "../shared/managed-by";
 
 /** The seed documents' product extension: every new organisation starts with these string fields. */
 export const SEED_CUSTOM_FIELDS = ["area", "department", "location", "position", "custom_1", "custom_2", "custom_3"];
@@ -26,6 +27,7 @@ export interface CustomFieldDefinitionInput {
   type?: CustomFieldType;
   multiValued?: boolean;
   options?: string[] | null;
+  managedBy?: ManagedBy;
 }
 
 const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -66,6 +68,7 @@ export class CustomFieldService {
           type: "string" as const,
           multiValued: false,
           options: null,
+          managedBy: "identityProvider" as const,
           version: 1,
           createdAt: now,
           updatedAt: now,
@@ -139,6 +142,7 @@ export class CustomFieldService {
       type,
       multiValued: input.multiValued ?? false,
       options: validateOptions(type, input.options ?? null),
+      managedBy: validateManagedBy("managedBy", input.managedBy ?? "identityProvider"),
       version: 1,
       createdAt: now,
       updatedAt: now,
@@ -146,7 +150,7 @@ export class CustomFieldService {
     try {
       // Before the insert: TypeORM's insert sets the entity's defaulted columns to the driver's raw
       // values (MariaDB's multiValued became 0, and the trail said so instead of false).
-      const changes = diffFields({}, { key, label: def.label, type, multiValued: def.multiValued, options: def.options });
+      const changes = diffFields({}, { key, label: def.label, type, multiValued: def.multiValued, options: def.options, managedBy: def.managedBy });
       return await this.changing(ctx, () => this.db.transaction(ctx, async (tx) => {
         if (await this.byKey(tx, key)) throw keyTaken(key);
         await tx.manager.getRepository(CustomFieldDefinition).insert(def);
@@ -160,7 +164,7 @@ export class CustomFieldService {
   }
 
   /**
-   * Label, options and multiValued may change; the key and type are fixed once values exist. A write
+   * Label, options, multiValued and managedBy may change; the key and type are fixed once values exist. A write
    * that changes nothing keeps the version; one that changes something moves it by one. With
    * `expectedVersion`, a definition at another version is refused (VERSION_MISMATCH), checked under its lock.
    */
@@ -197,6 +201,7 @@ export class CustomFieldService {
         }
         next.multiValued = input.multiValued;
       }
+      if (input.managedBy !== undefined) next.managedBy = validateManagedBy("managedBy", input.managedBy);
       const diff = diffFields(def as unknown as Record<string, unknown>, next as Record<string, unknown>);
       if (Object.keys(diff).length === 0) return def;
       Object.assign(def, next, { version: def.version + 1, updatedAt: new Date() });

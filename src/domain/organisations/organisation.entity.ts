@@ -1,13 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
+import { MANAGED_BY, type ManagedBy } from "../shared/managed-by";
 
-/**
- * Who manages the organisation's role assignments. `identityProvider` (the default): SCIM writes set
- * them like any other attribute, so a PUT without `roles` clears them (RFC 7644 §3.5.1). `product`:
- * they are assigned in the product (GraphQL `assignRoles`) only; SCIM writes leave them as they are
- * and ignore the roles an IdP sends (§3.5.1 lets a service provider keep attributes a PUT omits).
- */
-export const ROLES_MANAGED_BY = ["identityProvider", "product"] as const;
-export type RolesManagedBy = (typeof ROLES_MANAGED_BY)[number];
+/** Who manages the organisation's role assignments (see ManagedBy): with `product`, only GraphQL `assignRoles` sets them. */
+export const ROLES_MANAGED_BY = MANAGED_BY;
+export type RolesManagedBy = ManagedBy;
 
 /** A tenant. Every other row belongs to exactly one organisation. */
 @Entity("organisations")

@@ -9,7 +9,8 @@ import type { CustomFieldService } from "../custom-fields/custom-field.service";
 import type { RoleService } from "../roles/role.service";
 import { conflict, invalidInput, notFound } from "../shared/domain-error";
 import { assertExpectedVersion } from "../shared/expected-version";
-import { Organisation, ROLES_MANAGED_BY, type RolesManagedBy } from "./organisation.entity";
+import { Organisation, type RolesManagedBy } from "./organisation.entity";
+import { validateManagedBy } from "../shared/managed-by";
 import { RetiredSlug } from "./retired-slug.entity";
 import { characterCount } from "../shared/text-length";
 
@@ -143,7 +144,7 @@ export class OrganisationService {
     if (changes.name !== undefined) next.name = validateName(changes.name);
     if (changes.slug !== undefined) next.slug = validateSlug(changes.slug);
     if (changes.scimEnabled !== undefined) next.scimEnabled = changes.scimEnabled;
-    if (changes.rolesManagedBy !== undefined) next.rolesManagedBy = validateRolesManagedBy(changes.rolesManagedBy);
+    if (changes.rolesManagedBy !== undefined) next.rolesManagedBy = validateManagedBy("rolesManagedBy", changes.rolesManagedBy);
     try {
       return await this.db.transaction(ctx, async (tx) => {
         const repo = tx.manager.getRepository(Organisation);
@@ -174,11 +175,6 @@ function validateSlug(slug: string): string {
   const s = slug.trim().toLowerCase();
   if (!SLUG.test(s)) throw invalidInput("slug", "slug must be 1-63 lower-case letters, digits or hyphens, not starting or ending with a hyphen");
   return s;
-}
-
-function validateRolesManagedBy(value: string): RolesManagedBy {
-  if (!(ROLES_MANAGED_BY as readonly string[]).includes(value)) throw invalidInput("rolesManagedBy", `rolesManagedBy must be one of ${ROLES_MANAGED_BY.join(", ")}`);
-  return value as RolesManagedBy;
 }
 
 function validateName(name: string): string {

@@ -1,8 +1,21 @@
 import { ArrayMaxSize, IsIn, IsOptional, Length, Matches } from "class-validator";
-import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
 import { type CustomFieldDefinition, type CustomFieldType, customFieldTypes } from "../../domain/custom-fields/custom-field-definition.entity";
 import type { GraphqlContext } from "../context";
 import { IsOptionalNotNull } from "../shared/validation";
+
+export enum CustomFieldManagedByEnum {
+  identityProvider = "identityProvider",
+  product = "product",
+}
+registerEnumType(CustomFieldManagedByEnum, {
+  name: "CustomFieldManagedBy",
+  description: "Who manages users' values of a custom field",
+  valuesConfig: {
+    identityProvider: { description: "The identity provider: SCIM writes set the field, and a SCIM PUT without it clears it (the default)" },
+    product: { description: "The product (setCustomFieldValues): SCIM writes leave the field as it is and ignore the values they send" },
+  },
+});
 
 @ObjectType("CustomFieldDefinition")
 export class CustomFieldDefinitionType {
@@ -24,6 +37,9 @@ export class CustomFieldDefinitionType {
   @Field(() => [String], { nullable: true, description: "Allowed values of an enum field" })
   options: string[] | null;
 
+  @Field(() => CustomFieldManagedByEnum)
+  managedBy: CustomFieldManagedByEnum;
+
   @Field(() => Int, { description: "Moves by one with each write that changes it; pass it back as updateCustomField's expectedVersion" })
   version: number;
 }
@@ -33,6 +49,7 @@ export class UpdateCustomFieldInput {
   @Field({ nullable: true }) @IsOptionalNotNull() @Length(1, 255) label?: string;
   @Field({ nullable: true }) @IsOptionalNotNull() multiValued?: boolean;
   @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(500) options?: string[] | null;
+  @Field(() => CustomFieldManagedByEnum, { nullable: true }) @IsOptionalNotNull() managedBy?: CustomFieldManagedByEnum;
 }
 
 @InputType()

@@ -7,7 +7,7 @@ import {
   renderSchema,
   serviceProviderConfig,
 } from "../protocol";
-import { type ScimScope, discoveredCoreUserSchema, groupSchema, productExtensionSchema, userSchema } from "./scim-scope";
+import { type ScimScope, discoveredCoreUserSchema, discoveredProductExtensionSchema, groupSchema, userSchema } from "./scim-scope";
 import type { ScimResponse } from "./scim-response";
 
 /** What Roster implements, as RFC 7643 §5 asks: clients (Okta's schema import, Entra) read it. */
@@ -51,11 +51,12 @@ export async function getResourceTypes(scope: ScimScope, id?: string): Promise<S
 
 /**
  * The product extension lists the organisation's own custom fields, so Okta's "Import User Schema"
- * finds them; `roles` is readOnly where the organisation manages roles in the product.
+ * finds them; `roles` is readOnly where the organisation manages roles in the product, and so is
+ * each custom field managed in the product.
  */
 export async function getSchemas(scope: ScimScope, id?: string): Promise<ScimResponse> {
   const definitions = await scope.services.customFields.list(scope.ctx);
-  const schemas = [discoveredCoreUserSchema(scope), ENTERPRISE_USER_SCHEMA, productExtensionSchema(scope.extensionUrn, definitions), CORE_GROUP_SCHEMA].map((s) => renderSchema(s, scope.baseUrl));
+  const schemas = [discoveredCoreUserSchema(scope), ENTERPRISE_USER_SCHEMA, discoveredProductExtensionSchema(scope.extensionUrn, definitions), CORE_GROUP_SCHEMA].map((s) => renderSchema(s, scope.baseUrl));
   if (id === undefined) return { status: 200, body: listResponse(schemas, schemas.length, 1) };
   const one = schemas.find((s) => String(s.id).toLowerCase() === id.toLowerCase());
   if (!one) throw notFound(`no schema ${JSON.stringify(id)}`);

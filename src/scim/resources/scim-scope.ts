@@ -82,6 +82,21 @@ export function productExtensionSchema(urn: string, definitions: CustomFieldDefi
   );
 }
 
+/**
+ * The product extension /Schemas shows: a field managed in the product (`managedBy: product`) is
+ * readOnly there, so an IdP that imports the schema knows its values are not applied. Writes are
+ * still read with `productExtensionSchema` (readWrite), as roles are (see coreUserSchemaRolesReadOnly).
+ */
+export function discoveredProductExtensionSchema(urn: string, definitions: CustomFieldDefinition[]): SchemaDefinition {
+  const schema = productExtensionSchema(urn, definitions);
+  const product = new Set(definitions.filter((d) => d.managedBy === "product").map((d) => d.key));
+  if (product.size === 0) return schema;
+  return {
+    ...schema,
+    attributes: schema.attributes.map((a) => (product.has(a.name) ? { ...a, mutability: "readOnly", description: `${a.description ?? a.name} (managed in the product: values sent over SCIM are not applied)` } : a)),
+  };
+}
+
 export function userSchemaFor(urn: string, definitions: CustomFieldDefinition[]): ResourceSchema {
   return {
     name: "User",

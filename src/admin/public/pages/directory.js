@@ -470,7 +470,7 @@ async function fields(main) {
   const load = async () => {
     list.loading();
     try {
-      const defs = (await gql(`{ customFieldDefinitions { id key label type options multiValued } }`)).customFieldDefinitions;
+      const defs = (await gql(`{ customFieldDefinitions { id key label type options multiValued managedBy } }`)).customFieldDefinitions;
       list.rows(
         defs.map((/** @type {any} */ d) =>
           h(
@@ -519,6 +519,8 @@ async function fields(main) {
     const type = select("Type", [["string", "Text"], ["number", "Number"], ["boolean", "Yes/no"], ["date", "Date"], ["enum", "One of a list"]], { id: "field-type", value: def?.type ?? "string", disabled: !!def });
     const options = field("Options", { value: (def?.options ?? []).join(", "), id: "field-options" }, "For a list: the allowed values, comma-separated.");
     const multi = checkbox("Multi-valued", def?.multiValued ?? false, { id: "field-multi" });
+    const managedBy = select("Managed by", [["identityProvider", "The identity provider (SCIM)"], ["product", "This product (SCIM leaves it as it is)"]], { id: "field-managed-by", value: def?.managedBy ?? "identityProvider" },
+      "Okta's profile pushes replace the whole user: unless the field is managed here, values set here are removed by the next push when Okta sends none.");
     const save = h("button", { type: "submit", class: "btn btn-primary" }, def ? "Save field" : "Define field");
     replace(
       editSlot,
@@ -531,8 +533,8 @@ async function fields(main) {
             e.preventDefault();
             void busy(save, status, def ? "Could not save the field" : "Could not define the field", async () => {
               const opts = listOf(options.input.value);
-              if (def) await gql(`mutation($key: String!, $input: UpdateCustomFieldInput!) { updateCustomField(key: $key, input: $input) { id } }`, { key: def.key, input: { label: label.input.value.trim() || null, options: def.type === "enum" ? opts : null, multiValued: multi.input.checked } });
-              else await gql(`mutation($input: DefineCustomFieldInput!) { defineCustomField(input: $input) { id } }`, { input: { key: key.input.value.trim(), label: label.input.value.trim() || null, type: type.input.value, options: type.input.value === "enum" ? opts : null, multiValued: multi.input.checked } });
+              if (def) await gql(`mutation($key: String!, $input: UpdateCustomFieldInput!) { updateCustomField(key: $key, input: $input) { id } }`, { key: def.key, input: { label: label.input.value.trim() || null, options: def.type === "enum" ? opts : null, multiValued: multi.input.checked, managedBy: managedBy.input.value } });
+              else await gql(`mutation($input: DefineCustomFieldInput!) { defineCustomField(input: $input) { id } }`, { input: { key: key.input.value.trim(), label: label.input.value.trim() || null, type: type.input.value, options: type.input.value === "enum" ? opts : null, multiValued: multi.input.checked, managedBy: managedBy.input.value } });
               status.ok(def ? `Field ${def.key} saved.` : `Field ${key.input.value.trim()} defined.`);
               replace(editSlot, newButton());
               await load();
@@ -542,6 +544,7 @@ async function fields(main) {
         h("h2", null, def ? `Edit field ${def.key}` : "New custom field"),
         h("div", { class: "grid-2" }, key.el, label.el, type.el, options.el),
         multi.el,
+        managedBy.el,
         h("div", { class: "actions" }, save, h("button", { type: "button", class: "btn", onclick: () => replace(editSlot, newButton()) }, "Cancel")),
       ),
     );

@@ -24,6 +24,7 @@ import { type ProjectionParams, type ScimRequest, type ScimResponse, checkWriteP
 import { qualifyLegacyManager } from "../scim-filter";
 import { userColumnOf, userFilterToCriteria } from "./user.scim-filter";
 import { changesFromPatchedUser, changesFromScimUser, toScimUser } from "./user.scim-mapper";
+import { customFieldOperationsLeftOut, customFieldsOfWholeUser } from "./user.scim-custom-fields";
 import { roleOperationsLeftOut, rolesOfWholeUser } from "./user.scim-roles";
 
 /**
@@ -56,7 +57,8 @@ export async function createUser(scope: ScimScope, req: ScimRequest): Promise<Sc
   const { resource, notes, sentNull } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
   notes.forEach((n) => scope.notes.add(n));
   const { keepRoles } = rolesOfWholeUser(scope, resource, sentNull);
-  const changes = keepRoles(changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, false, sentNull));
+  const { keepFields } = customFieldsOfWholeUser(scope, definitions, resource, sentNull);
+  const changes = keepFields(keepRoles(changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, false, sentNull)));
   const { user, details } = await scope.services.users.createWithDetails(scope.ctx, { ...changes, userName: changes.userName ?? "" });
   return respondWithUser(scope, schema, user, 201, req.query, details);
 }
@@ -101,7 +103,8 @@ export async function replaceUser(scope: ScimScope, req: ScimRequest): Promise<S
   const { resource, notes, sentNull } = normalizeResourceBody(req.body, schema, { ignoreAttributes: ["password"] });
   notes.forEach((n) => scope.notes.add(n));
   const { keepRoles } = rolesOfWholeUser(scope, resource, sentNull);
-  const changes = keepRoles(changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, true, sentNull));
+  const { keepFields } = customFieldsOfWholeUser(scope, definitions, resource, sentNull);
+  const changes = keepFields(keepRoles(changesFromScimUser(resource, definitions, scope.extensionUrn, scope.notes, true, sentNull)));
   const { user, details } = await scope.services.db.transaction(scope.ctx, async (tx) => {
     const current = await lockWithDetails(scope, tx, req);
     return scope.services.users.updateWithDetails(tx, current.user.id, changes, { current });
@@ -128,13 +131,13 @@ export async function patchUser(scope: ScimScope, req: ScimRequest): Promise<Sci
   scope.resource = { type: "User", id: req.id! };
   const parsed = parsePatchRequest(req.body, { maxOperations: scope.limits.maxPatchOperations, maxLength: scope.limits.maxFilterLength, maxDepth: scope.limits.maxFilterDepth });
   parsed.notes.forEach((n) => scope.notes.add(n));
-  const operations = roleOperationsLeftOut(scope, legacyManagerPaths(parsed.operations, scope.notes));
+  const { operations, keepFields } = customFieldOperationsLeftOut(scope, definitions, roleOperationsLeftOut(scope, legacyManagerPaths(parsed.operations, scope.notes)));
   // Read, apply and write in one transaction: all operations apply, or none does.
   const { user, details } = await scope.services.db.transaction(scope.ctx, async (tx) => {
     const current = await lockWithDetails(scope, tx, req);
     const result = applyPatch(toScimUser(current.user, current.details, scope.baseUrl, scope.extensionUrn), operations, schema);
     result.notes.forEach((n) => scope.notes.add(n));
-    const changes = changesFromPatchedUser(result.resource, result.changed, definitions, scope.extensionUrn, scope.notes);
+    const changes = keepFields(changesFromPatchedUser(result.resource, result.changed, definitions, scope.extensionUrn, scope.notes), current.details.customFields);
     if (Object.keys(changes).length === 0) return current;
     return scope.services.users.updateWithDetails(tx, current.user.id, changes, { current });
   });
