@@ -99,11 +99,14 @@ export class ApiError extends Error {
    * @param {string} message
    * @param {string} code
    * @param {string} [field]
+   * @param {{ reason?: string, currentVersion?: number }} [extensions] a CONFLICT's reason (VERSION_MISMATCH) and the version the object is at
    */
-  constructor(message, code, field) {
+  constructor(message, code, field, extensions = {}) {
     super(message);
     this.code = code;
     this.field = field;
+    this.reason = extensions.reason;
+    this.currentVersion = extensions.currentVersion;
   }
 }
 
@@ -136,7 +139,7 @@ export async function gql(query, variables) {
   } catch (err) {
     throw new ApiError(`Roster could not be reached (${err instanceof Error ? err.message : String(err)}). Check your connection and try again.`, "NETWORK_ERROR");
   }
-  /** @type {{ data?: any, errors?: { message: string, extensions?: { code?: string, field?: string } }[] }} */
+  /** @type {{ data?: any, errors?: { message: string, extensions?: { code?: string, field?: string, reason?: string, currentVersion?: number } }[] }} */
   let body;
   try {
     body = await res.json();
@@ -145,7 +148,7 @@ export async function gql(query, variables) {
   }
   const first = body.errors?.[0];
   if (first) {
-    const err = new ApiError(first.message, first.extensions?.code ?? "GRAPHQL_ERROR", first.extensions?.field);
+    const err = new ApiError(first.message, first.extensions?.code ?? "GRAPHQL_ERROR", first.extensions?.field, first.extensions);
     if ((err.code === "UNAUTHENTICATED" || (err.code === "FORBIDDEN" && !err.field)) && onSessionRefused) onSessionRefused(err);
     throw err;
   }
@@ -174,6 +177,58 @@ export function errorBox(err, doing) {
   );
 }
 
+/**
+ * Whether a write was refused because the object changed since the form read its version
+ * (CONFLICT, reason VERSION_MISMATCH): someone else saved it in between.
+ * @param {unknown} err
+ * @returns {err is ApiError}
+ */
+const isStale = (err) => err instanceof ApiError && err.reason === "VERSION_MISMATCH";
+
+/**
+ * A stale write, in the error style: what happened, the version the object is at now, and a button
+ * that reloads it (the form keeps what the administrator typed until then).
+ * @param {ApiError} err
+ * @param {string} what e.g. "role", "custom field", "organisation"
+ * @param {() => Promise<void> | void} reload
+ */
+function staleBox(err, what, reload) {
+  const now = err.currentVersion != null ? ` (now version ${err.currentVersion})` : "";
+  const button = h("button", { type: "button", class: "btn btn-small" }, `Reload the ${what}`);
+  button.addEventListener("click", () => void reload());
+  return h(
+    "div",
+    { class: "alert alert-error", role: "alert" },
+    h("strong", null, "Not saved: "),
+    h("span", { class: "alert-message" }, `This ${what} was changed by someone else since you opened it${now}. Reload to see the change; what you entered here is kept until you do.`),
+    " ",
+    h("code", { class: "alert-code" }, err.code),
+    " ",
+    button,
+  );
+}
+
+/**
+ * Runs a write that sends the form's version; refused as stale, it shows so on the status line (with
+ * a button that reloads) and answers undefined, leaving the form as the administrator left it.
+ * Other errors are thrown.
+ * @template T
+ * @param {{ stale(err: ApiError, what: string, reload: () => Promise<void> | void): void }} status
+ * @param {string} what
+ * @param {() => Promise<void> | void} reload
+ * @param {() => Promise<T>} write
+ * @returns {Promise<T | undefined>}
+ */
+export async function unlessStale(status, what, reload, write) {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isStale(err)) throw err;
+    status.stale(err, what, reload);
+    return undefined;
+  }
+}
+
 /** A status line that screen readers announce; keeps its height so nothing jumps. */
 export function statusLine() {
   const el = h("div", { class: "status-line", role: "status", "aria-live": "polite" });
@@ -186,6 +241,10 @@ export function statusLine() {
     /** @param {unknown} err @param {string} [doing] */
     error(err, doing) {
       replace(el, errorBox(err, doing));
+    },
+    /** @param {ApiError} err @param {string} what @param {() => Promise<void> | void} reload */
+    stale(err, what, reload) {
+      replace(el, staleBox(err, what, reload));
     },
     clear() {
       el.replaceChildren();

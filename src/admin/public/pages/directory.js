@@ -1,6 +1,6 @@
 // Account > Directory: users and groups (search, filter, keyset paging), a user's detail, a group's
 // members, roles and custom field definitions.
-import { badge, busy, checkbox, debounce, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell, visibleBidi } from "../lib.js";
+import { badge, busy, checkbox, debounce, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell, unlessStale, visibleBidi } from "../lib.js";
 
 const PAGE = 25;
 /** The API's longest search text (UserFilterInput.text, GroupFilterInput.text). */
@@ -371,15 +371,45 @@ const listOf = (text) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/**
+ * After a save refused because someone else changed the object (the form's version is stale): the
+ * list again, and the form again on the object as it is now, with its version; closed if it is gone.
+ * @param {{ status: { ok(t: string): void, error(e: unknown, d?: string): void, clear(): void }, noun: string, name: string, fresh: () => Promise<any>, load: () => Promise<void>, close: () => void, open: (now: any) => void, label: (now: any) => string }} o
+ */
+async function reloadForm(o) {
+  o.status.clear();
+  try {
+    const now = await o.fresh();
+    await o.load();
+    if (!now) {
+      o.close();
+      o.status.error(new Error(`The ${o.noun} ${o.name} no longer exists: someone deleted it.`), `Could not reload the ${o.noun}`);
+      return;
+    }
+    o.open(now);
+    o.status.ok(`${o.noun[0].toUpperCase()}${o.noun.slice(1)} ${o.label(now)} reloaded (version ${now.version}).`);
+  } catch (err) {
+    o.status.error(err, `Could not reload the ${o.noun}`);
+  }
+}
+
+const ROLE_FIELDS = "id name description permissions builtIn version";
+
 /** @param {HTMLElement} main */
 async function roles(main) {
   const status = statusLine();
   const list = table("Roles", ["Name", "Description", "Permissions", "", "Actions"]);
   const editSlot = h("div");
+  /** The id of the role whose form is open, if any. */
+  let editing = /** @type {string | null} */ (null);
+  const close = () => {
+    editing = null;
+    replace(editSlot, newButton());
+  };
   const load = async () => {
     list.loading();
     try {
-      const r = (await gql(`{ roles { id name description permissions builtIn } }`)).roles;
+      const r = (await gql(`{ roles { ${ROLE_FIELDS} } }`)).roles;
       list.rows(
         r.map((/** @type {any} */ role) =>
           h(
@@ -406,6 +436,7 @@ async function roles(main) {
                         void busy(/** @type {HTMLButtonElement} */ (e.currentTarget), status, "Could not delete the role", async () => {
                           await gql(`mutation($id: ID!) { deleteRole(id: $id) }`, { id: role.id });
                           status.ok(`Role ${role.name} deleted.`);
+                          if (editing === role.id) close();
                           await load();
                         });
                       },
@@ -421,39 +452,55 @@ async function roles(main) {
       list.failed(err);
     }
   };
-  /** @param {any} [role] */
+  /**
+   * The role as it is now (a reload after a refused save), or null when it was deleted.
+   * @param {string} id
+   */
+  const fresh = async (id) => (await gql(`{ roles { ${ROLE_FIELDS} } }`)).roles.find((/** @type {any} */ r) => r.id === id) ?? null;
+  /** @param {any} [role] the role to edit, with the version its form sends back as expectedVersion */
   const editor = (role) => {
+    editing = role?.id ?? null;
     const name = field("Name", { required: true, value: role?.name ?? "", id: "role-name" }, role?.builtIn ? "Built-in roles keep their name." : "Matched by the IdP's roles attribute (case-insensitive).");
     if (role?.builtIn) name.input.readOnly = true;
     const description = field("Description", { value: role?.description ?? "", id: "role-description" });
     const permissions = field("Permissions", { value: (role?.permissions ?? []).join(", "), id: "role-permissions", spellcheck: "false" }, "Comma-separated, e.g. courses:read, reports:write");
     const save = h("button", { type: "submit", class: "btn btn-primary" }, role ? "Save role" : "Create role");
-    const cancel = h("button", { type: "button", class: "btn", onclick: () => replace(editSlot, newButton()) }, "Cancel");
-    replace(
-      editSlot,
-      h(
-        "form",
-        {
-          class: "card stack",
-          "aria-label": role ? `Edit role ${role.name}` : "New role",
-          onsubmit: (/** @type {Event} */ e) => {
-            e.preventDefault();
-            void busy(save, status, role ? "Could not save the role" : "Could not create the role", async () => {
-              const input = { name: role?.builtIn ? undefined : name.input.value.trim(), description: description.input.value.trim() || null, permissions: listOf(permissions.input.value) };
-              if (role) await gql(`mutation($id: ID!, $input: UpdateRoleInput!) { updateRole(id: $id, input: $input) { id } }`, { id: role.id, input });
-              else await gql(`mutation($input: CreateRoleInput!) { createRole(input: $input) { id } }`, { input });
-              status.ok(role ? `Role ${input.name ?? role.name} saved.` : `Role ${input.name} created.`);
-              replace(editSlot, newButton());
+    const cancel = h("button", { type: "button", class: "btn", onclick: close }, "Cancel");
+    const title = h("h2", null, role ? `Edit role ${role.name}` : "New role");
+    const reload = () => reloadForm({ status, noun: "role", name: role.name, fresh: () => fresh(role.id), load, close, open: editor, label: (now) => now.name });
+    const form = h(
+      "form",
+      {
+        class: "card stack",
+        "aria-label": role ? `Edit role ${role.name}` : "New role",
+        onsubmit: (/** @type {Event} */ e) => {
+          e.preventDefault();
+          void busy(save, status, role ? "Could not save the role" : "Could not create the role", async () => {
+            const input = { name: role?.builtIn ? undefined : name.input.value.trim(), description: description.input.value.trim() || null, permissions: listOf(permissions.input.value) };
+            if (!role) {
+              await gql(`mutation($input: CreateRoleInput!) { createRole(input: $input) { id } }`, { input });
+              status.ok(`Role ${input.name} created.`);
+              close();
               await load();
-            });
-          },
+              return;
+            }
+            const saved = await unlessStale(status, "role", reload, async () => (await gql(`mutation($id: ID!, $input: UpdateRoleInput!, $v: Int) { updateRole(id: $id, input: $input, expectedVersion: $v) { ${ROLE_FIELDS} } }`, { id: role.id, input, v: role.version })).updateRole);
+            if (!saved) return;
+            // The form stays open on the role as saved: its next save expects this version.
+            role = saved;
+            title.textContent = `Edit role ${saved.name}`;
+            form.setAttribute("aria-label", `Edit role ${saved.name}`);
+            status.ok(`Role ${saved.name} saved.`);
+            await load();
+          });
         },
-        h("h2", null, role ? `Edit role ${role.name}` : "New role"),
-        h("div", { class: "grid-2" }, name.el, description.el),
-        permissions.el,
-        h("div", { class: "actions" }, save, cancel),
-      ),
+      },
+      title,
+      h("div", { class: "grid-2" }, name.el, description.el),
+      permissions.el,
+      h("div", { class: "actions" }, save, cancel),
     );
+    replace(editSlot, form);
     name.input.focus();
   };
   const newButton = () => h("button", { type: "button", class: "btn btn-primary", onclick: () => editor() }, "New role");
@@ -462,15 +509,23 @@ async function roles(main) {
   await load();
 }
 
+const FIELD_FIELDS = "id key label type options multiValued managedBy version";
+
 /** @param {HTMLElement} main */
 async function fields(main) {
   const status = statusLine();
   const list = table("Custom fields", ["Key", "Label", "Type", "Options", "Multi-valued", "Actions"]);
   const editSlot = h("div");
+  /** The key of the definition whose form is open, if any. */
+  let editing = /** @type {string | null} */ (null);
+  const close = () => {
+    editing = null;
+    replace(editSlot, newButton());
+  };
   const load = async () => {
     list.loading();
     try {
-      const defs = (await gql(`{ customFieldDefinitions { id key label type options multiValued managedBy } }`)).customFieldDefinitions;
+      const defs = (await gql(`{ customFieldDefinitions { ${FIELD_FIELDS} } }`)).customFieldDefinitions;
       list.rows(
         defs.map((/** @type {any} */ d) =>
           h(
@@ -496,6 +551,7 @@ async function fields(main) {
                     void busy(/** @type {HTMLButtonElement} */ (e.currentTarget), status, "Could not delete the field", async () => {
                       await gql(`mutation($key: String!) { deleteCustomField(key: $key) }`, { key: d.key });
                       status.ok(`Field ${d.key} deleted.`);
+                      if (editing === d.key) close();
                       await load();
                     });
                   },
@@ -511,8 +567,14 @@ async function fields(main) {
       list.failed(err);
     }
   };
-  /** @param {any} [def] */
+  /**
+   * The definition as it is now (a reload after a refused save), or null when it was deleted.
+   * @param {string} key
+   */
+  const fresh = async (key) => (await gql(`{ customFieldDefinitions { ${FIELD_FIELDS} } }`)).customFieldDefinitions.find((/** @type {any} */ d) => d.key === key) ?? null;
+  /** @param {any} [def] the definition to edit, with the version its form sends back as expectedVersion */
   const editor = (def) => {
+    editing = def?.key ?? null;
     const key = field("Key", { required: !def, value: def?.key ?? "", id: "field-key", spellcheck: "false", pattern: "[A-Za-z][A-Za-z0-9_]*" }, def ? "The key cannot change." : "The SCIM attribute name, e.g. area or custom_1");
     if (def) key.input.readOnly = true;
     const label = field("Label", { value: def?.label ?? "", id: "field-label" });
@@ -522,6 +584,7 @@ async function fields(main) {
     const managedBy = select("Managed by", [["identityProvider", "The identity provider (SCIM)"], ["product", "This product (SCIM leaves it as it is)"]], { id: "field-managed-by", value: def?.managedBy ?? "identityProvider" },
       "Okta's profile pushes replace the whole user: unless the field is managed here, values set here are removed by the next push when Okta sends none.");
     const save = h("button", { type: "submit", class: "btn btn-primary" }, def ? "Save field" : "Define field");
+    const reload = () => reloadForm({ status, noun: "field", name: def.key, fresh: () => fresh(def.key), load, close, open: editor, label: (now) => now.key });
     replace(
       editSlot,
       h(
@@ -533,10 +596,19 @@ async function fields(main) {
             e.preventDefault();
             void busy(save, status, def ? "Could not save the field" : "Could not define the field", async () => {
               const opts = listOf(options.input.value);
-              if (def) await gql(`mutation($key: String!, $input: UpdateCustomFieldInput!) { updateCustomField(key: $key, input: $input) { id } }`, { key: def.key, input: { label: label.input.value.trim() || null, options: def.type === "enum" ? opts : null, multiValued: multi.input.checked, managedBy: managedBy.input.value } });
-              else await gql(`mutation($input: DefineCustomFieldInput!) { defineCustomField(input: $input) { id } }`, { input: { key: key.input.value.trim(), label: label.input.value.trim() || null, type: type.input.value, options: type.input.value === "enum" ? opts : null, multiValued: multi.input.checked, managedBy: managedBy.input.value } });
-              status.ok(def ? `Field ${def.key} saved.` : `Field ${key.input.value.trim()} defined.`);
-              replace(editSlot, newButton());
+              if (!def) {
+                await gql(`mutation($input: DefineCustomFieldInput!) { defineCustomField(input: $input) { id } }`, { input: { key: key.input.value.trim(), label: label.input.value.trim() || null, type: type.input.value, options: type.input.value === "enum" ? opts : null, multiValued: multi.input.checked, managedBy: managedBy.input.value } });
+                status.ok(`Field ${key.input.value.trim()} defined.`);
+                close();
+                await load();
+                return;
+              }
+              const input = { label: label.input.value.trim() || null, options: def.type === "enum" ? opts : null, multiValued: multi.input.checked, managedBy: managedBy.input.value };
+              const saved = await unlessStale(status, "custom field", reload, async () => (await gql(`mutation($key: String!, $input: UpdateCustomFieldInput!, $v: Int) { updateCustomField(key: $key, input: $input, expectedVersion: $v) { ${FIELD_FIELDS} } }`, { key: def.key, input, v: def.version })).updateCustomField);
+              if (!saved) return;
+              // The form stays open on the definition as saved: its next save expects this version.
+              def = saved;
+              status.ok(`Field ${def.key} saved.`);
               await load();
             });
           },
@@ -545,7 +617,7 @@ async function fields(main) {
         h("div", { class: "grid-2" }, key.el, label.el, type.el, options.el),
         multi.el,
         managedBy.el,
-        h("div", { class: "actions" }, save, h("button", { type: "button", class: "btn", onclick: () => replace(editSlot, newButton()) }, "Cancel")),
+        h("div", { class: "actions" }, save, h("button", { type: "button", class: "btn", onclick: close }, "Cancel")),
       ),
     );
     (def ? label.input : key.input).focus();

@@ -1,6 +1,6 @@
 // Account > Provisioning: the SCIM base URL, SCIM tokens (create, rotate, revoke), the SCIM switch and
 // the IdP's recent requests (provisioning log).
-import { badge, busy, checkbox, copyField, dateTime, errorBox, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell, visibleBidi } from "../lib.js";
+import { badge, busy, checkbox, copyField, dateTime, errorBox, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell, unlessStale, visibleBidi } from "../lib.js";
 
 const TOKEN_FIELDS = "id name scope prefix active createdAt lastUsedAt expiresAt revokedAt";
 
@@ -12,7 +12,7 @@ const TOKEN_FIELDS = "id name scope prefix active createdAt lastUsedAt expiresAt
  * @param {import("../app.js").Session} session
  */
 export async function render(main, _args, session) {
-  const data = await gql(`{ organisation { scimEnabled rolesManagedBy slug } serviceProvider { metadataUrl } }`);
+  const data = await gql(`{ organisation { ${ORG_SETTINGS} slug } serviceProvider { metadataUrl } }`);
   // Roster's public URL is the part of the SP metadata URL before /auth/saml/<org>/metadata.
   const base = String(data.serviceProvider.metadataUrl).replace(/\/auth\/saml\/[^/]+\/metadata$/, "");
   const scimUrl = `${base}/scim/v2`;
@@ -24,7 +24,7 @@ export async function render(main, _args, session) {
   replace(
     main,
     pageHeader("Provisioning", h("p", { class: "lead" }, `SCIM 2.0 provisioning of ${session.organisation.name} by your identity provider (Okta, Microsoft Entra ID).`)),
-    scimCard(scimUrl, data.organisation.scimEnabled, data.organisation.rolesManagedBy),
+    scimCard(scimUrl, data.organisation),
     tokensSection,
     oauth,
     activity,
@@ -32,43 +32,74 @@ export async function render(main, _args, session) {
   await Promise.all([renderTokens(tokensSection), renderActivity(activity), renderOAuth(oauth)]);
 }
 
+/** The organisation's settings this page changes, with the version their changes send back as expectedVersion. */
+const ORG_SETTINGS = "scimEnabled rolesManagedBy version";
+
 /**
  * @param {string} scimUrl
- * @param {boolean} enabled
- * @param {string} rolesManagedBy
+ * @param {{ scimEnabled: boolean, rolesManagedBy: string, version: number }} settings
  */
-function scimCard(scimUrl, enabled, rolesManagedBy) {
+function scimCard(scimUrl, settings) {
   const status = statusLine();
-  const sw = checkbox("SCIM provisioning enabled", enabled, { asSwitch: true, id: "scim-enabled", hint: "When off, every SCIM request is refused (the IdP's users and groups stay as they are)." });
-  sw.input.addEventListener("change", async () => {
-    const want = sw.input.checked;
-    sw.input.disabled = true;
-    status.clear();
-    try {
-      const r = await gql(`mutation($v: Boolean!) { updateOrganisation(input: { scimEnabled: $v }) { scimEnabled } }`, { v: want });
-      sw.input.checked = r.updateOrganisation.scimEnabled;
-      status.ok(r.updateOrganisation.scimEnabled ? "SCIM provisioning is enabled." : "SCIM provisioning is disabled.");
-    } catch (err) {
-      sw.input.checked = !want;
-      status.error(err, "Could not change SCIM provisioning");
-    } finally {
-      sw.input.disabled = false;
-    }
-  });
-  const roles = select("Roles managed by", [["identityProvider", "The identity provider (SCIM)"], ["product", "This product (SCIM leaves roles as they are)"]], { id: "roles-managed-by", value: rolesManagedBy },
+  /** The organisation as last read or saved: both controls change it, each save expects its version. */
+  let org = settings;
+  const sw = checkbox("SCIM provisioning enabled", org.scimEnabled, { asSwitch: true, id: "scim-enabled", hint: "When off, every SCIM request is refused (the IdP's users and groups stay as they are)." });
+  const roles = select("Roles managed by", [["identityProvider", "The identity provider (SCIM)"], ["product", "This product (SCIM leaves roles as they are)"]], { id: "roles-managed-by", value: org.rolesManagedBy },
     "Okta's profile pushes replace the whole user: unless roles are managed here, roles assigned here are removed by the next push when Okta sends none.");
-  let managedBy = rolesManagedBy;
-  roles.input.addEventListener("change", async () => {
+  /** @param {typeof org} now */
+  const show = (now) => {
+    org = now;
+    sw.input.checked = now.scimEnabled;
+    roles.input.value = now.rolesManagedBy;
+  };
+  /**
+   * Reads the settings again after a refused change; focus goes back to the control that was changed
+   * (the Reload button it was on is gone with the message).
+   * @param {HTMLElement} control
+   */
+  const reload = async (control) => {
     status.clear();
     try {
-      const r = await gql(`mutation($v: RolesManagedBy!) { updateOrganisation(input: { rolesManagedBy: $v }) { rolesManagedBy } }`, { v: roles.input.value });
-      managedBy = roles.input.value = r.updateOrganisation.rolesManagedBy;
-      status.ok(r.updateOrganisation.rolesManagedBy === "product" ? "Roles are managed in this product." : "Roles are managed by the identity provider.");
+      show((await gql(`{ organisation { ${ORG_SETTINGS} } }`)).organisation);
+      status.ok(`Settings reloaded (version ${org.version}).`);
     } catch (err) {
-      roles.input.value = managedBy;
-      status.error(err, "Could not change who manages roles");
+      status.error(err, "Could not reload the settings");
     }
+    control.focus();
+  };
+  /**
+   * Saves one setting. Saves run one after the other, each expecting the version the one before left
+   * (the select changes at each arrow key). Refused because someone else changed the organisation
+   * since it was read, the controls keep the administrator's choice (not saved) and the message
+   * offers to reload.
+   * @param {HTMLElement} control
+   * @param {Record<string, unknown>} input
+   * @param {string} doing
+   * @param {(now: typeof org) => string} done
+   */
+  const save = async (control, input, doing, done) => {
+    status.clear();
+    try {
+      const saved = await unlessStale(status, "organisation", () => reload(control), async () => (await gql(`mutation($input: UpdateOrganisationInput!, $v: Int) { updateOrganisation(input: $input, expectedVersion: $v) { ${ORG_SETTINGS} } }`, { input, v: org.version })).updateOrganisation);
+      if (!saved) return;
+      show(saved);
+      status.ok(done(org));
+    } catch (err) {
+      show(org); // back to the settings as last read
+      status.error(err, doing);
+    }
+  };
+  let saving = Promise.resolve();
+  /** @param {Parameters<typeof save>} args */
+  const change = (...args) => (saving = saving.then(() => save(...args)));
+  sw.input.addEventListener("change", async () => {
+    sw.input.disabled = true;
+    await change(sw.input, { scimEnabled: sw.input.checked }, "Could not change SCIM provisioning", (now) => (now.scimEnabled ? "SCIM provisioning is enabled." : "SCIM provisioning is disabled."));
+    sw.input.disabled = false;
   });
+  roles.input.addEventListener("change", () =>
+    change(roles.input, { rolesManagedBy: roles.input.value }, "Could not change who manages roles", (now) => (now.rolesManagedBy === "product" ? "Roles are managed in this product." : "Roles are managed by the identity provider.")),
+  );
   return h(
     "section",
     { class: "card", "aria-labelledby": "scim-title" },
