@@ -196,6 +196,19 @@ describe("users: create, read, replace, delete", () => {
     expect(back.body.meta.version).toBe('W/"1"');
   });
 
+  test("a PUT that leaves active out keeps it: a profile update never reactivates a deactivated user; a POST without it creates an active one", async () => {
+    const u = await c.post("/Users", { userName: "put-no-active@x.test", displayName: "Before" });
+    expect(u.body.active).toBe(true);
+    await c.patch(`/Users/${u.body.id}`, patchOp({ op: "replace", path: "active", value: false }));
+    const put = await c.put(`/Users/${u.body.id}`, { userName: "put-no-active@x.test", displayName: "After" });
+    expect(put.status).toBe(200);
+    expect([put.body.active, put.body.displayName]).toEqual([false, "After"]);
+    expect((await c.get(`/Users/${u.body.id}`)).body.active).toBe(false);
+    // Sent, it applies, either way.
+    expect((await c.put(`/Users/${u.body.id}`, { userName: "put-no-active@x.test", active: true })).body.active).toBe(true);
+    expect((await c.put(`/Users/${u.body.id}`, { userName: "put-no-active@x.test" })).body.active).toBe(true);
+  });
+
   test("a user deactivated through SCIM is inactive in GraphQL at once", async () => {
     const u = await c.post("/Users", { userName: "gql-sees@x.test" });
     const q = "query($id: ID!) { user(id: $id) { active version } }";

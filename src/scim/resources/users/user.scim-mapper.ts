@@ -148,7 +148,9 @@ const activeCleared = () => invalidValue('"active" cannot be null or removed: se
 
 /**
  * A whole SCIM user (POST, PUT) → the domain's patch shape. For PUT every readWrite attribute left
- * out is cleared (RFC 7644 §3.5.1); `active` left out means active, sent as null is refused.
+ * out is cleared (RFC 7644 §3.5.1), but `active`: a new user left without it is active, a PUT that
+ * leaves it out keeps it (§3.5.1 lets a service provider keep what a PUT omits; reading it as true
+ * would switch a de-provisioned account back on with a profile update); sent as null it is refused.
  * `sentNull`: the attributes the body set to null (`normalizeResourceBody` drops them).
  */
 export function changesFromScimUser(res: Json, definitions: CustomFieldDefinition[], extensionUrn: string, notes: Set<string>, replace: boolean, sentNull: readonly string[] = []): UserChanges {
@@ -158,7 +160,7 @@ export function changesFromScimUser(res: Json, definitions: CustomFieldDefinitio
   const changes: UserChanges = {
     userName: String(res.userName ?? ""),
     externalId: text(res.externalId),
-    active: res.active === undefined ? true : res.active === true,
+    active: res.active === undefined ? (replace ? undefined : true) : res.active === true,
     emails: contacts(res.emails),
     phoneNumbers: contacts(res.phoneNumbers),
     addresses: addresses(res.addresses),
