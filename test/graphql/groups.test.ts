@@ -124,3 +124,31 @@ test("update and delete a group; a deleted group leaves the groups that containe
   const self = await app.gql(t.adminToken, `mutation($id: ID!) { addGroupMembers(groupId: $id, members: [{ id: $id, type: "group" }]) { added } }`, { id: parent.id });
   expect(self.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
 });
+
+test("addGroupMembers refuses a group that would contain itself (itself, a 2-cycle, a 3-cycle) with BAD_USER_INPUT on members, and writes nothing; a diamond is fine", async () => {
+  const make = async (displayName: string, ...groups: string[]) => (await app.services.groups.create(t.ctx, { displayName, members: groups.map((id) => ({ id, type: "group" as const })) })).id;
+  const add = (groupId: string, members: { id: string; type?: string }[]) =>
+    app.gql<{ addGroupMembers: { added: string[] } }>(t.adminToken, `mutation($g: ID!, $m: [MemberInput!]!) { addGroupMembers(groupId: $g, members: $m) { added } }`, { g: groupId, m: members });
+  const view = async (id: string) => (await app.gql<{ group: unknown }>(t.adminToken, `query($id: ID!) { group(id: $id) { version members(first: 50) { nodes { id } } } }`, { id })).data!.group;
+  const c3 = await make("Cycle C");
+  const b3 = await make("Cycle B", c3);
+  const a3 = await make("Cycle A", b3);
+  const before = await Promise.all([a3, b3, c3].map(view));
+  const refusals = [
+    [await add(c3, [{ id: ids[4] }, { id: c3, type: "group" }]), `group "Cycle C" (${c3}) would contain itself: a group cannot be a member of itself`],
+    [await add(b3, [{ id: ids[4] }, { id: a3, type: "group" }]), `group "Cycle B" (${b3}) would contain itself: the group "Cycle A" (${a3}) being added already contains it ("Cycle A" ⊃ "Cycle B")`],
+    [await add(c3, [{ id: ids[4] }, { id: a3, type: "group" }]), `group "Cycle C" (${c3}) would contain itself: the group "Cycle A" (${a3}) being added already contains it ("Cycle A" ⊃ "Cycle B" ⊃ "Cycle C")`],
+  ] as const;
+  for (const [r, message] of refusals) {
+    expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "members" });
+    expect(r.errors?.[0].message).toBe(message);
+  }
+  expect(await Promise.all([a3, b3, c3].map(view))).toEqual(before);
+  // A ⊃ B, A ⊃ C, B ⊃ D, C ⊃ D: no group contains itself.
+  const d = await make("Diamond D");
+  const [b, c] = [await make("Diamond B", d), await make("Diamond C")];
+  const a = await make("Diamond A", b);
+  expect((await add(c, [{ id: d, type: "group" }])).data?.addGroupMembers.added).toEqual([d]);
+  expect((await add(a, [{ id: c, type: "group" }, { id: ids[4] }])).data?.addGroupMembers.added.sort()).toEqual([c, ids[4]].sort());
+  expect((await add(d, [{ id: a, type: "group" }])).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "members" });
+});

@@ -18,6 +18,7 @@ import { User } from "../users/user.entity";
 import { type GroupCriteria, type GroupField, type GroupRelation, groupColumns } from "./group.query";
 import { GroupMembership, type MemberType } from "./group-membership.entity";
 import { Group } from "./group.entity";
+import { AncestorWalk, MAX_NESTING_DEPTH, ancestorWalkSql, parentsSql } from "./group-cycles";
 import { characterCount } from "../shared/text-length";
 
 export interface MemberRef {
@@ -142,7 +143,8 @@ export class GroupService {
     return this.uniquely(group.displayName, () =>
       this.db.transaction(ctx, async (tx) => {
         await tx.manager.getRepository(Group).insert(group);
-        const added = input.members?.length ? await this.insertMembers(tx, group, input.members) : [];
+        // A new group is in no group yet: its members cannot make a cycle (only itself, refused below).
+        const added = input.members?.length ? await this.insertMembers(tx, group, input.members, undefined, { isNew: true, storedName: group.displayName }) : [];
         await this.audit.record(tx, {
           action: "group.created",
           resourceType: "Group",
@@ -206,6 +208,8 @@ export class GroupService {
           group = locked.group;
           checked ??= locked.checked;
         }
+        // Refusals name the group as it is stored, not as this write would rename it.
+        const storedName = group.displayName;
         const diff = applyAttributes(group, attributes);
         // Nothing `add` names is removed, so a check of the additions made with the lock still holds.
         const keep = new Set(members.add.map((m) => m.id));
@@ -220,7 +224,7 @@ export class GroupService {
           if (leaving.length) removed = (await repo.find({ select: { memberId: true }, where: { groupId, memberId: In(leaving) } })).map((m) => m.memberId);
         }
         for (let i = 0; i < removed.length; i += 1000) await repo.delete({ groupId, memberId: In(removed.slice(i, i + 1000)) });
-        const added = members.add.length ? await this.insertMembers(tx, group, members.add, checked) : [];
+        const added = members.add.length ? await this.insertMembers(tx, group, members.add, checked, { storedName }) : [];
         const attributesChanged = Object.keys(diff).length > 0;
         if (!attributesChanged && added.length === 0 && removed.length === 0) return { group, added, removed };
         await this.bump(tx, group, attributesChanged ? { displayName: group.displayName, displayNameKey: group.displayNameKey, externalId: group.externalId } : {});
@@ -493,12 +497,13 @@ export class GroupService {
    * travels with the group's version bump, the audit event and the COMMIT). The group's row is
    * locked, so what the check saw holds until then. Returns the ids added.
    */
-  private async insertMembers(tx: Tx, group: Group, members: MemberRef[], checked?: MemberCheck): Promise<string[]> {
+  private async insertMembers(tx: Tx, group: Group, members: MemberRef[], checked: MemberCheck | undefined, { isNew = false, storedName }: { isNew?: boolean; storedName: string }): Promise<string[]> {
+    const named = { id: group.id, displayName: storedName };
     const byId = new Map<string, MemberType>();
     for (const m of members) {
       const type = m.type ?? "user";
       if (type !== "user" && type !== "group") throw invalidInput("members", `member type must be user or group, not ${JSON.stringify(m.type)}`);
-      if (m.id === group.id) throw invalidInput("members", "a group cannot be a member of itself");
+      if (m.id === group.id) throw wouldContainItself(named, "a group cannot be a member of itself");
       byId.set(m.id, type);
     }
     const refs = [...byId].map(([id, type]) => ({ id, type }));
@@ -517,6 +522,9 @@ export class GroupService {
     const missing = refs.filter((m) => check!.found.get(m.id)?.type !== m.type).map((m) => m.id);
     if (missing.length) throw invalidInput("members", `not ${missing.length === 1 ? "a user or group" : "users or groups"} of this organisation: ${missing.slice(0, 10).join(", ")}`);
     const fresh = refs.filter((m) => !check!.found.get(m.id)!.present).map((m) => m.id);
+    // Only groups can close a cycle: adding users (the hot path) costs no statement more.
+    const freshGroups = fresh.filter((id) => byId.get(id) === "group");
+    if (freshGroups.length && !isNew) await this.refuseCycles(tx, named, freshGroups);
     const now = new Date();
     // INSERT-or-ignore all the same: a writer that did not lock the group cannot make it fail.
     const insert = this.db.dialect === "mysql" ? "INSERT IGNORE INTO" : "INSERT OR IGNORE INTO";
@@ -529,6 +537,32 @@ export class GroupService {
       );
     }
     return fresh;
+  }
+
+  /**
+   * Refuses adding these groups to `group` when one of them already contains it, directly or
+   * through other groups (the group would contain itself), or when `group` is nested deeper than
+   * MAX_NESTING_DEPTH (that cannot be shown cycle-free within the bound). One recursive statement
+   * walks up from the group through the groups containing it (`ancestorWalkSql`). On MariaDB it
+   * reads each reached group's parents as a locking read: a concurrent request adding a group to
+   * one of them (the edge that would close a cycle with this one) waits for this transaction, or
+   * this one for it and then sees its edge (groups the snapshot's walk missed are then read by
+   * `parentsSql`, locked too); two such requests crossing end in a deadlock, and the one MariaDB
+   * rolls back runs again and is refused. SQLite runs one write transaction at a time.
+   */
+  private async refuseCycles(tx: Tx, group: Pick<Group, "id" | "displayName">, added: string[]): Promise<void> {
+    const walk = new AncestorWalk(group.id);
+    walk.learn(await this.db.rows(tx, ...ancestorWalkSql(this.db.dialect, this.groupsTable, group.id, tx.organisationId)));
+    for (let unread = walk.unread(); unread.length; unread = walk.unread()) walk.learn(await this.db.rows(tx, ...parentsSql(this.db.dialect, unread, tx.organisationId)), unread);
+    const container = added.find((id) => walk.contains(id));
+    if (container) {
+      const path = walk.pathFrom(container);
+      const names = await this.getMany(tx, path);
+      const name = (id: string) => JSON.stringify(id === group.id ? group.displayName : (names.get(id)?.displayName ?? id));
+      throw wouldContainItself(group, `the group ${name(container)} (${container}) being added already contains it (${path.map(name).join(" ⊃ ")})`);
+    }
+    if (walk.tooDeep)
+      throw invalidInput("members", `group ${JSON.stringify(group.displayName)} (${group.id}) is nested more than ${MAX_NESTING_DEPTH} levels deep: groups cannot be added to it, as a cycle cannot be ruled out within that bound`);
   }
 
   private async uniquely<T>(displayName: string, fn: () => Promise<T>): Promise<T> {
@@ -585,6 +619,11 @@ function applyAttributes(group: Group, changes: GroupChanges): Record<string, Fi
     group.externalId = changes.externalId;
   }
   return diff;
+}
+
+/** The refusal of a write that would make a group a member of itself (SCIM 400 invalidValue, GraphQL BAD_USER_INPUT on `members`). */
+function wouldContainItself(group: Pick<Group, "id" | "displayName">, why: string) {
+  return invalidInput("members", `group ${JSON.stringify(group.displayName)} (${group.id}) would contain itself: ${why}`);
 }
 
 /** `displayName` or `id` `eq` a value: at most one group (both are unique in an organisation), as for users. */
