@@ -2,6 +2,9 @@
 //   POST  /insert          body {userName}  → one INSERT
 //   GET   /select?key=…                     → one SELECT by unique key
 //   PATCH /update/<id>                      → one UPDATE by primary key
+//   GET   /count                            → the rows /page walks through (read once, with the page starts)
+//   GET   /page?n=<p>                       → one SELECT of the p-th 100 rows in key order (a range
+//                                             read from the page's first key, as a keyset page is)
 // BASELINE_DB is a mariadb://… URL (mysql2, a small pool) or sqlite:<file> (better-sqlite3, WAL).
 // BASELINE_ROWS rows are prefilled (ids b-1 … b-N, userNames u1@bench.test … uN@bench.test).
 "use strict";
@@ -53,6 +56,8 @@ async function openMysql() {
       const [r] = await pool.execute("UPDATE bench_baseline_users SET active = 0, version = version + 1, updatedAt = ? WHERE id = ?", [new Date(), id]);
       return r.affectedRows;
     },
+    keys: async () => (await pool.query("SELECT userNameKey FROM bench_baseline_users WHERE organisationId = ? ORDER BY userNameKey", [ORG]))[0].map((r) => r.userNameKey),
+    page: async (from) => (await pool.execute("SELECT * FROM bench_baseline_users WHERE organisationId = ? AND userNameKey >= ? ORDER BY userNameKey LIMIT 100", [ORG, from]))[0],
     close: () => pool.end(),
   };
 }
@@ -75,6 +80,8 @@ async function openSqlite() {
   const ins = db.prepare("INSERT INTO bench_baseline_users (id, organisationId, userName, userNameKey, displayName, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)");
   const sel = db.prepare("SELECT * FROM bench_baseline_users WHERE organisationId = ? AND userNameKey = ?");
   const upd = db.prepare("UPDATE bench_baseline_users SET active = 0, version = version + 1, updatedAt = ? WHERE id = ?");
+  const keys = db.prepare("SELECT userNameKey FROM bench_baseline_users WHERE organisationId = ? ORDER BY userNameKey").pluck();
+  const page = db.prepare("SELECT * FROM bench_baseline_users WHERE organisationId = ? AND userNameKey >= ? ORDER BY userNameKey LIMIT 100");
   const now = () => new Date().toISOString().replace("T", " ").replace("Z", "");
   return {
     insert: async (userName) => {
@@ -84,6 +91,8 @@ async function openSqlite() {
     },
     select: async (key) => sel.get(ORG, key.toLowerCase()) || null,
     update: async (id) => upd.run(now(), id).changes,
+    keys: async () => keys.all(ORG),
+    page: async (from) => page.all(ORG, from),
     close: () => db.close(),
   };
 }
@@ -105,6 +114,18 @@ function send(res, status, value) {
 
 async function main() {
   const store = url.startsWith("sqlite:") ? await openSqlite() : await openMysql();
+  // The first key of every 100 rows, read once on the first page request (after the INSERT baseline
+  // has added its rows), so that each page is one range read, as Roster's continuing pages are.
+  let keyCount = 0;
+  let pageStarts = null;
+  const pageStart = async (n) => {
+    if (!pageStarts) {
+      const keys = await store.keys();
+      keyCount = keys.length;
+      pageStarts = keys.filter((_, i) => i % 100 === 0);
+    }
+    return pageStarts[n];
+  };
   const server = http.createServer(async (req, res) => {
     try {
       const u = new URL(req.url, "http://x");
@@ -113,6 +134,15 @@ async function main() {
       if (req.method === "GET" && u.pathname === "/select") {
         const row = await store.select(u.searchParams.get("key") || "");
         return send(res, 200, { totalResults: row ? 1 : 0, Resources: row ? [row] : [] });
+      }
+      if (req.method === "GET" && u.pathname === "/count") {
+        await pageStart(0);
+        return send(res, 200, { rows: keyCount });
+      }
+      if (req.method === "GET" && u.pathname === "/page") {
+        const from = await pageStart(Number(u.searchParams.get("n")));
+        const rows = from === undefined ? [] : await store.page(from);
+        return send(res, 200, { itemsPerPage: rows.length, Resources: rows });
       }
       if (req.method === "PATCH" && u.pathname.startsWith("/update/")) {
         const n = await store.update(decodeURIComponent(u.pathname.slice("/update/".length)));
