@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
+import type { TestApp } from "../support/test-app";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = path.join(__dirname, "..", "..", "test-output", "screenshots");
@@ -60,6 +61,19 @@ export function consoleTestHooks(get: () => { browser?: TestBrowser; app?: { clo
     await get().browser?.close();
     await get().app?.close();
   });
+}
+
+/**
+ * GraphQL as another admin, behind the console's back (a change the page has not seen); fails the
+ * test on an error. `get` reads the file's variables once they are set.
+ */
+export function adminApi(get: () => { app: TestApp; token: string }) {
+  return async <T = any>(query: string, variables?: Record<string, unknown>): Promise<T> => {
+    const { app, token } = get();
+    const r = await app.gql<T>(token, query, variables);
+    expect(r.errors).toBeUndefined();
+    return r.data!;
+  };
 }
 
 /** Signs in through the console's admin-token form. */

@@ -3,7 +3,7 @@
 // the admin is told, keeps what they entered, and can reload. A form that saved holds the new version.
 import type { Page } from "playwright-core";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
-import { type TestBrowser, consoleTestHooks, screenshot, signInWithToken, startBrowser } from "./browser";
+import { type TestBrowser, adminApi, consoleTestHooks, screenshot, signInWithToken, startBrowser } from "./browser";
 
 jest.setTimeout(30_000);
 
@@ -19,12 +19,7 @@ beforeAll(async () => {
 });
 consoleTestHooks(() => ({ browser, app }));
 
-/** GraphQL as the other admin, behind the console's back; fails the test on an error. */
-async function api<T = any>(query: string, variables?: Record<string, unknown>): Promise<T> {
-  const r = await app.gql<T>(t.adminToken, query, variables);
-  expect(r.errors).toBeUndefined();
-  return r.data!;
-}
+const api = adminApi(() => ({ app, token: t.adminToken }));
 
 /** The conflict message, in the page's error style (an alert), with its code. */
 function staleAlert(page: Page, what: string, version: number) {

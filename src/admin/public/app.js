@@ -72,6 +72,23 @@ function renderChrome() {
   replace(who, h("span", { class: "who-name", title: session.me ? session.me.userName : "Signed in with an admin token" }, label), signOut);
 }
 
+/** Where the sign-in page keeps the slug last signed in with (signin.js). */
+export const SIGN_IN_SLUG = "roster.admin.org";
+
+/**
+ * The organisation's name or slug changed (saved from the console, or read again after someone else
+ * changed it): the top bar shows the new name, and the sign-in page offers the new slug where it
+ * offered the old one (which still signs in: a slug given up stays the organisation's).
+ * @param {{ name: string, slug: string }} now
+ */
+export function organisationChanged(now) {
+  if (!session) return;
+  const before = session.organisation.slug;
+  Object.assign(session.organisation, { name: now.name, slug: now.slug });
+  if (before !== now.slug && localStorage.getItem(SIGN_IN_SLUG) === before) localStorage.setItem(SIGN_IN_SLUG, now.slug);
+  renderChrome();
+}
+
 /**
  * Ends the SSO session: a POST to /auth/logout, which answers with its "Signed out" page.
  * @param {string} buttonClass

@@ -1,10 +1,27 @@
-// Account > Provisioning: the SCIM base URL, SCIM tokens (create, rotate, revoke), the SCIM switch and
-// the IdP's recent requests (provisioning log).
-import { badge, busy, checkbox, copyField, dateTime, errorBox, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell, unlessStale, visibleBidi } from "../lib.js";
+// Account > Provisioning: the organisation's name and slug, the SCIM base URL, SCIM tokens (create,
+// rotate, revoke), the SCIM switch and the IdP's recent requests (provisioning log).
+import { organisationChanged } from "../app.js";
+import { ApiError, announce, badge, busy, checkbox, copyField, dateTime, errorBox, field, gql, h, json, pageHeader, pager, replace, select, statusLine, table, timeCell, unlessStale, visibleBidi } from "../lib.js";
 
 const TOKEN_FIELDS = "id name scope prefix active createdAt lastUsedAt expiresAt revokedAt";
 
 /** @typedef {{ id: string, name: string, scope: string, prefix: string, active: boolean, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, revokedAt: string | null }} Token */
+
+/** The organisation as this page shows and changes it, with the version its changes send back as expectedVersion. */
+const ORG_FIELDS = "name slug scimEnabled rolesManagedBy version";
+/** @typedef {{ name: string, slug: string, scimEnabled: boolean, rolesManagedBy: string, version: number }} Org */
+
+/** Roster's sign-in URLs that contain the slug, as GraphQL `serviceProvider` gives them, and what each is. */
+const SLUG_URLS = /** @type {const} */ ([
+  ["acsUrl", "SAML single sign-on URL (ACS URL)"],
+  ["spEntityId", "SAML audience URI (SP entity id)"],
+  ["metadataUrl", "SP metadata URL"],
+  ["samlLoginUrl", "SAML sign-in URL"],
+  ["oidcRedirectUri", "OIDC redirect URI"],
+  ["oidcLoginUrl", "OIDC sign-in URL"],
+]);
+const SP_FIELDS = SLUG_URLS.map(([key]) => key).join(" ");
+/** @typedef {Record<(typeof SLUG_URLS)[number][0], string>} SlugUrls */
 
 /**
  * @param {HTMLElement} main
@@ -12,46 +29,243 @@ const TOKEN_FIELDS = "id name scope prefix active createdAt lastUsedAt expiresAt
  * @param {import("../app.js").Session} session
  */
 export async function render(main, _args, session) {
-  const data = await gql(`{ organisation { ${ORG_SETTINGS} slug } serviceProvider { metadataUrl } }`);
+  const data = await gql(`{ organisation { ${ORG_FIELDS} } serviceProvider { ${SP_FIELDS} } }`);
   // Roster's public URL is the part of the SP metadata URL before /auth/saml/<org>/metadata.
   const base = String(data.serviceProvider.metadataUrl).replace(/\/auth\/saml\/[^/]+\/metadata$/, "");
   const scimUrl = `${base}/scim/v2`;
+
+  const org = organisationState(data.organisation);
+  /** @param {string} name */
+  const leadText = (name) => `SCIM 2.0 provisioning of ${name} by your identity provider (Okta, Microsoft Entra ID).`;
+  const lead = h("p", { class: "lead" }, leadText(session.organisation.name));
+  org.watch((now) => {
+    replace(lead, leadText(now.name));
+    organisationChanged(now);
+  });
 
   const tokensSection = h("section", { class: "card", "aria-labelledby": "tokens-title" });
   const activity = h("section", { class: "card", "aria-labelledby": "activity-title" });
   const oauth = h("div");
 
-  replace(
-    main,
-    pageHeader("Provisioning", h("p", { class: "lead" }, `SCIM 2.0 provisioning of ${session.organisation.name} by your identity provider (Okta, Microsoft Entra ID).`)),
-    scimCard(scimUrl, data.organisation),
-    tokensSection,
-    oauth,
-    activity,
-  );
+  replace(main, pageHeader("Provisioning", lead), organisationCard(org, data.serviceProvider), scimCard(scimUrl, org), tokensSection, oauth, activity);
   await Promise.all([renderTokens(tokensSection), renderActivity(activity), renderOAuth(oauth)]);
 }
 
-/** The organisation's settings this page changes, with the version their changes send back as expectedVersion. */
-const ORG_SETTINGS = "scimEnabled rolesManagedBy version";
+/**
+ * The organisation as last read or saved, shared by the forms of this page that change it: every
+ * change moves its one version, so each save expects the version the one before it left. Saves run
+ * one after the other (the select saves at each arrow key), and each form is told of the others'
+ * saves and reloads.
+ * @param {Org} first
+ */
+function organisationState(first) {
+  let now = first;
+  /** @type {((now: Org, before: Org) => void)[]} */
+  const watchers = [];
+  /** @type {Promise<unknown>} */
+  let queue = Promise.resolve();
+  /** @param {Org} next the organisation as read or saved */
+  const set = (next) => {
+    const before = now;
+    now = next;
+    for (const w of watchers) w(next, before);
+  };
+  return {
+    get: () => now,
+    /** @param {(now: Org, before: Org) => void} fn */
+    watch(fn) {
+      watchers.push(fn);
+    },
+    /**
+     * updateOrganisation with the version held, once the saves before it are done; the organisation
+     * it answers is held before the next save starts. Undefined when refused as stale (shown on
+     * `status`, with `reload` behind its button); other errors are thrown.
+     * @param {Record<string, unknown>} input
+     * @param {Parameters<typeof unlessStale>[0]} status
+     * @param {() => Promise<void>} reload
+     * @returns {Promise<Org | undefined>}
+     */
+    update(input, status, reload) {
+      const run = queue.then(async () => {
+        /** @type {Org | undefined} */
+        const saved = await unlessStale(status, "organisation", reload, async () => (await gql(`mutation($input: UpdateOrganisationInput!, $v: Int) { updateOrganisation(input: $input, expectedVersion: $v) { ${ORG_FIELDS} } }`, { input, v: now.version })).updateOrganisation);
+        if (saved) set(saved);
+        return saved;
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    /** Reads the organisation again (after a save refused as stale). */
+    async reload() {
+      set((await gql(`{ organisation { ${ORG_FIELDS} } }`)).organisation);
+      return now;
+    },
+  };
+}
+/** @typedef {ReturnType<typeof organisationState>} OrgState */
+
+/**
+ * The organisation's name and slug. The server checks them (BAD_USER_INPUT, or CONFLICT for a slug
+ * another organisation holds or gave up), and its message is shown with its code and field: the form
+ * repeats none of its rules. A changed slug first says what it changes: the sign-in URLs that contain
+ * it, which go on working under the old slug.
+ * @param {OrgState} org
+ * @param {SlugUrls} sp the sign-in URLs under the current slug
+ */
+function organisationCard(org, sp) {
+  const status = statusLine();
+  // Focus goes to the outcome of a save (the form's button is disabled while it runs).
+  status.el.id = "organisation-status";
+  status.el.tabIndex = -1;
+  /** The sign-in URLs under the saved slug; null when they could not be read again after a rename. */
+  let urls = /** @type {SlugUrls | null} */ (sp);
+  const name = field("Organisation name", { id: "organisation-name", name: "name", value: org.get().name, autocomplete: "organization" });
+  const slug = field("Slug", { id: "organisation-slug", name: "slug", value: org.get().slug, spellcheck: "false", autocapitalize: "none", autocomplete: "off" }, "The organisation's short name: part of its sign-in (SSO) URLs, typed on the console's sign-in page and given to the CLI as --org.");
+  const warning = h("div", { id: "organisation-slug-warning" });
+  slug.input.setAttribute("aria-describedby", `${slug.input.getAttribute("aria-describedby")} ${warning.id}`);
+  const inputs = /** @type {const} */ ({ name: name.input, slug: slug.input });
+
+  /** What a slug change affects, while the slug typed is not the saved one; announced when it appears. */
+  const warn = () => {
+    const from = org.get().slug;
+    const to = slug.input.value.trim();
+    const shown = warning.childElementCount > 0;
+    if (!to || to === from) {
+      replace(warning);
+      return;
+    }
+    replace(
+      warning,
+      h(
+        "div",
+        { class: "alert alert-warn slug-warning" },
+        h("p", null, h("strong", null, "Changing the slug changes the sign-in URLs. "), `These contain “${from}”; once saved, they contain “${to}” instead:`),
+        urls ? h("ul", null, SLUG_URLS.map(([key, label]) => h("li", null, `${label}: `, h("code", { class: "break" }, /** @type {SlugUrls} */ (urls)[key])))) : h("p", null, "(The Authentication page lists them.)"),
+        h(
+          "p",
+          null,
+          `The URLs with “${from}” keep working: an identity provider set up with them goes on signing people in, checked as strictly as before, until you give it the new values (the Authentication page shows them after saving). “${from}” stays reserved to this organisation, so no other organisation can take it, and the CLI's --org ${from} keeps working.`,
+        ),
+        h("p", null, "Not affected: the SCIM base URL and tokens (provisioning goes on), the OAuth endpoints, and the sessions of people signed in."),
+      ),
+    );
+    if (!shown) announce(`Changing the slug changes the organisation's sign-in URLs: the URLs with ${from} keep working. Details below the slug field.`);
+  };
+  slug.input.addEventListener("input", warn);
+
+  /** @param {string | undefined} [invalid] the field the server refused, marked until the next save */
+  const mark = (invalid) => {
+    for (const [key, input] of Object.entries(inputs)) {
+      if (key === invalid) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-errormessage", status.el.id);
+      } else {
+        input.removeAttribute("aria-invalid");
+        input.removeAttribute("aria-errormessage");
+      }
+    }
+  };
+  /** @param {Org} now */
+  const fill = (now) => {
+    name.input.value = now.name;
+    slug.input.value = now.slug;
+    mark();
+    warn();
+  };
+  /** Done once the URLs of a new slug are read (after a save here or elsewhere, or a reload). */
+  let urlsRead = Promise.resolve();
+  let urlReads = 0;
+  // A save or a reload (here or in another form of the page): a field left as it was follows, and a
+  // new slug's URLs are read for the next change's warning.
+  org.watch((now, before) => {
+    if (name.input.value === before.name) name.input.value = now.name;
+    if (slug.input.value === before.slug) slug.input.value = now.slug;
+    if (now.slug !== before.slug) {
+      urls = null;
+      const mine = ++urlReads;
+      urlsRead = gql(`{ serviceProvider { ${SP_FIELDS} } }`).then(
+        (r) => void (mine === urlReads && (urls = r.serviceProvider)),
+        () => undefined, // the warning then points to the Authentication page
+      );
+      void urlsRead.then(warn);
+    }
+    warn();
+  });
+  const reload = async () => {
+    status.clear();
+    try {
+      fill(await org.reload());
+      status.ok(`Organisation reloaded (version ${org.get().version}).`);
+    } catch (err) {
+      status.error(err, "Could not reload the organisation");
+    }
+    name.input.focus();
+  };
+
+  const save = h("button", { type: "submit", class: "btn btn-primary", id: "organisation-save" }, "Save organisation");
+  const form = h(
+    "form",
+    {
+      class: "stack",
+      "aria-label": "Organisation name and slug",
+      onsubmit: (/** @type {SubmitEvent} */ ev) => {
+        ev.preventDefault();
+        void busy(save, status, "Could not save the organisation", async () => {
+          const before = org.get();
+          /** @type {Record<string, string>} */
+          const input = {};
+          const typedName = name.input.value.trim();
+          const typedSlug = slug.input.value.trim();
+          if (typedName !== before.name) input.name = typedName;
+          if (typedSlug !== before.slug) input.slug = typedSlug;
+          mark();
+          try {
+            if (!Object.keys(input).length) {
+              status.ok("Nothing to save: the name and slug are as saved.");
+              return;
+            }
+            const saved = await org.update(input, status, reload);
+            if (!saved) return; // stale: the message offers to reload; the fields keep what was typed
+            fill(saved);
+            await urlsRead;
+            replace(
+              status.el,
+              h("span", { class: "alert-ok" }, `Organisation saved (version ${saved.version}).`),
+              saved.slug !== before.slug
+                ? [" ", `Its sign-in URLs now contain “${saved.slug}”; those with “${before.slug}” keep working. `, h("a", { href: "#/authentication" }, "See the values for your identity provider")]
+                : null,
+            );
+          } catch (err) {
+            status.error(err, "Could not save the organisation");
+            if (err instanceof ApiError && err.field) mark(err.field.split(".").pop());
+          } finally {
+            status.el.focus();
+          }
+        });
+      },
+    },
+    h("div", { class: "grid-2" }, name.el, slug.el),
+    warning,
+    h("div", { class: "actions" }, save),
+  );
+  return h("section", { class: "card", "aria-labelledby": "organisation-title" }, h("h2", { id: "organisation-title" }, "Organisation"), form, status.el);
+}
 
 /**
  * @param {string} scimUrl
- * @param {{ scimEnabled: boolean, rolesManagedBy: string, version: number }} settings
+ * @param {OrgState} org
  */
-function scimCard(scimUrl, settings) {
+function scimCard(scimUrl, org) {
   const status = statusLine();
-  /** The organisation as last read or saved: both controls change it, each save expects its version. */
-  let org = settings;
-  const sw = checkbox("SCIM provisioning enabled", org.scimEnabled, { asSwitch: true, id: "scim-enabled", hint: "When off, every SCIM request is refused (the IdP's users and groups stay as they are)." });
-  const roles = select("Roles managed by", [["identityProvider", "The identity provider (SCIM)"], ["product", "This product (SCIM leaves roles as they are)"]], { id: "roles-managed-by", value: org.rolesManagedBy },
+  const sw = checkbox("SCIM provisioning enabled", org.get().scimEnabled, { asSwitch: true, id: "scim-enabled", hint: "When off, every SCIM request is refused (the IdP's users and groups stay as they are)." });
+  const roles = select("Roles managed by", [["identityProvider", "The identity provider (SCIM)"], ["product", "This product (SCIM leaves roles as they are)"]], { id: "roles-managed-by", value: org.get().rolesManagedBy },
     "Okta's profile pushes replace the whole user: unless roles are managed here, roles assigned here are removed by the next push when Okta sends none.");
-  /** @param {typeof org} now */
+  /** @param {Org} now */
   const show = (now) => {
-    org = now;
     sw.input.checked = now.scimEnabled;
     roles.input.value = now.rolesManagedBy;
   };
+  org.watch(show);
   /**
    * Reads the settings again after a refused change; focus goes back to the control that was changed
    * (the Reload button it was on is gone with the message).
@@ -60,38 +274,32 @@ function scimCard(scimUrl, settings) {
   const reload = async (control) => {
     status.clear();
     try {
-      show((await gql(`{ organisation { ${ORG_SETTINGS} } }`)).organisation);
-      status.ok(`Settings reloaded (version ${org.version}).`);
+      await org.reload();
+      status.ok(`Settings reloaded (version ${org.get().version}).`);
     } catch (err) {
       status.error(err, "Could not reload the settings");
     }
     control.focus();
   };
   /**
-   * Saves one setting. Saves run one after the other, each expecting the version the one before left
-   * (the select changes at each arrow key). Refused because someone else changed the organisation
-   * since it was read, the controls keep the administrator's choice (not saved) and the message
-   * offers to reload.
+   * Saves one setting, after the saves before it, expecting the version the one before left.
+   * Refused because someone else changed the organisation since it was read, the controls keep the
+   * administrator's choice (not saved) and the message offers to reload.
    * @param {HTMLElement} control
    * @param {Record<string, unknown>} input
    * @param {string} doing
-   * @param {(now: typeof org) => string} done
+   * @param {(now: Org) => string} done
    */
-  const save = async (control, input, doing, done) => {
+  const change = async (control, input, doing, done) => {
     status.clear();
     try {
-      const saved = await unlessStale(status, "organisation", () => reload(control), async () => (await gql(`mutation($input: UpdateOrganisationInput!, $v: Int) { updateOrganisation(input: $input, expectedVersion: $v) { ${ORG_SETTINGS} } }`, { input, v: org.version })).updateOrganisation);
-      if (!saved) return;
-      show(saved);
-      status.ok(done(org));
+      const saved = await org.update(input, status, () => reload(control));
+      if (saved) status.ok(done(saved));
     } catch (err) {
-      show(org); // back to the settings as last read
+      show(org.get()); // back to the settings as last read
       status.error(err, doing);
     }
   };
-  let saving = Promise.resolve();
-  /** @param {Parameters<typeof save>} args */
-  const change = (...args) => (saving = saving.then(() => save(...args)));
   sw.input.addEventListener("change", async () => {
     sw.input.disabled = true;
     await change(sw.input, { scimEnabled: sw.input.checked }, "Could not change SCIM provisioning", (now) => (now.scimEnabled ? "SCIM provisioning is enabled." : "SCIM provisioning is disabled."));

@@ -1,5 +1,5 @@
 // Sign-in: through the organisation's SSO (SAML or OIDC), or with an admin token for bootstrap.
-import { sessionRefusal, signOutForm, signedIn, ssoReturnPath, takeSignInMessage } from "../app.js";
+import { SIGN_IN_SLUG, sessionRefusal, signOutForm, signedIn, ssoReturnPath, takeSignInMessage } from "../app.js";
 import { auth, errorBox, field, gql, h, replace } from "../lib.js";
 
 /** @param {HTMLElement} main */
@@ -8,7 +8,7 @@ export function render(main) {
   if (refusal) return noAccess(main, refusal);
   const message = takeSignInMessage();
   const params = new URLSearchParams(location.search);
-  const org = field("Organisation", { name: "org", autocomplete: "organization", required: true, value: params.get("org") ?? localStorage.getItem("roster.admin.org") ?? "", spellcheck: "false" }, "Your organisation's short name (slug), e.g. acme");
+  const org = field("Organisation", { name: "org", autocomplete: "organization", required: true, value: params.get("org") ?? localStorage.getItem(SIGN_IN_SLUG) ?? "", spellcheck: "false" }, "Your organisation's short name (slug), e.g. acme");
   const ssoStatus = h("div", { class: "status-line", role: "status", "aria-live": "polite" });
 
   /** @param {"saml" | "oidc"} kind */
@@ -19,7 +19,7 @@ export function render(main) {
       org.input.focus();
       return;
     }
-    localStorage.setItem("roster.admin.org", slug);
+    localStorage.setItem(SIGN_IN_SLUG, slug);
     const back = encodeURIComponent(ssoReturnPath());
     location.assign(kind === "saml" ? `/auth/saml/${encodeURIComponent(slug)}/login?RelayState=${back}` : `/auth/oidc/${encodeURIComponent(slug)}/login?returnTo=${back}`);
   };
