@@ -152,3 +152,36 @@ test("addGroupMembers refuses a group that would contain itself (itself, a 2-cyc
   expect((await add(a, [{ id: c, type: "group" }, { id: ids[4] }])).data?.addGroupMembers.added.sort()).toEqual([c, ids[4]].sort());
   expect((await add(d, [{ id: a, type: "group" }])).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "members" });
 });
+
+test("members without type (or with type null) are the user of that id, or else the group: createGroup and addGroupMembers; a type that is given is kept to", async () => {
+  const add = (groupId: string, members: { id: string; type?: string | null }[]) =>
+    app.gql<{ addGroupMembers: { added: string[] } }>(t.adminToken, `mutation($g: ID!, $m: [MemberInput!]!) { addGroupMembers(groupId: $g, members: $m) { added } }`, { g: groupId, m: members });
+  const membersOf = async (id: string) =>
+    ((await app.gql<{ group: { version: number; members: { nodes: { id: string; type: string }[] } } }>(t.adminToken, `query($id: ID!) { group(id: $id) { version members(first: 50) { nodes { id type } } } }`, { id })).data!.group);
+  const pairs = (g: { members: { nodes: { id: string; type: string }[] } }) => g.members.nodes.map((m) => `${m.type}:${m.id}`).sort();
+  const inner = (await app.services.groups.create(t.ctx, { displayName: "Untyped inner" })).id;
+  const other1 = (await app.services.groups.create(t.ctx, { displayName: "Untyped other" })).id;
+  const created = await app.gql<{ createGroup: { id: string } }>(t.adminToken, `mutation($m: [MemberInput!]) { createGroup(input: { displayName: "Untyped outer", members: $m }) { id } }`, { m: [{ id: inner }, { id: ids[0] }] });
+  expect(created.errors).toBeUndefined();
+  const outer = created.data!.createGroup.id;
+  expect(pairs(await membersOf(outer))).toEqual([`group:${inner}`, `user:${ids[0]}`].sort());
+
+  const added = await add(outer, [{ id: other1, type: null }, { id: ids[1] }]);
+  expect(added.errors).toBeUndefined();
+  expect(added.data!.addGroupMembers.added.sort()).toEqual([other1, ids[1]].sort());
+  const before = await membersOf(outer);
+  expect(pairs(before)).toEqual([`group:${inner}`, `group:${other1}`, `user:${ids[0]}`, `user:${ids[1]}`].sort());
+
+  const third = (await app.services.groups.create(t.ctx, { displayName: "Untyped third" })).id;
+  const refusals = [
+    [await add(outer, [{ id: third, type: "user" }]), `not a user or group of this organisation: ${third}`],
+    [await add(outer, [{ id: ids[2], type: "group" }]), `not a user or group of this organisation: ${ids[2]}`],
+    [await add(outer, [{ id: third }, { id: "00000000-0000-4000-8000-00000000beef" }]), "not a user or group of this organisation: 00000000-0000-4000-8000-00000000beef"],
+    [await add(inner, [{ id: outer }]), `group "Untyped inner" (${inner}) would contain itself: the group "Untyped outer" (${outer}) being added already contains it ("Untyped outer" ⊃ "Untyped inner")`],
+  ] as const;
+  for (const [r, message] of refusals) {
+    expect(r.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "members" });
+    expect(r.errors?.[0].message).toBe(message);
+  }
+  expect(await membersOf(outer)).toEqual(before);
+});

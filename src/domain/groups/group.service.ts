@@ -23,7 +23,10 @@ import { characterCount } from "../shared/text-length";
 
 export interface MemberRef {
   id: string;
-  /** Defaults to `user`: IdPs often leave the type out. */
+  /**
+   * Left out (RFC 7643 makes a member's `type` optional, and IdPs often leave it out): the user of
+   * that id, or else the group of that id, of this organisation. A type that is given is kept to.
+   */
   type?: MemberType;
 }
 
@@ -70,11 +73,29 @@ export interface GroupWriteResult extends MembershipChange {
 
 /**
  * What a check of would-be members found, under the group's row lock: which of the ids asked about
- * are users or groups of this organisation, and which of those already belong to the group.
+ * are users or groups of this organisation, and which of those already belong to the group. `asked`
+ * holds what each id was looked up as: a member sent without type is looked up as a user, and only
+ * when it is none as a group too (see `covers`).
  */
 export interface MemberCheck {
-  asked: Set<string>;
+  asked: Map<string, Set<MemberType>>;
   found: Map<string, { type: MemberType; present: boolean }>;
+}
+
+/** The group of a write, read with its row lock, and the check of the members it expects to add. */
+export interface LockedGroup {
+  group: Group;
+  checked?: MemberCheck;
+}
+
+/**
+ * Thrown inside `withLockedGroup`'s first transaction (rolled back by it, nothing written) when
+ * members sent without type are no users: the transaction runs again once they are looked up.
+ */
+class UntypedNotUsers extends Error {
+  constructor(readonly ids: string[]) {
+    super("members sent without type are no users");
+  }
 }
 
 type MembershipOptions = { expectedVersion?: ExpectedVersion; locked?: Group; checked?: MemberCheck };
@@ -198,46 +219,46 @@ export class GroupService {
     const members = write.members ?? { add: [], remove: [], replace: false };
     if (members.add.length + members.remove.length > MAX_MEMBERS_PER_CHANGE)
       throw invalidInput("members", `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request`);
+    // A caller already holding the row lock (SCIM PATCH, PUT) passes the group: it is not read again.
+    const locked = options.locked;
     return this.uniquely(attributes.displayName ?? "", () =>
-      this.db.transaction(ctx, async (tx) => {
-        // A caller already holding the row lock (SCIM PATCH, PUT) passes the group: it is not read again.
-        let group = options.locked;
-        let checked = options.checked;
-        if (!group) {
-          const locked = await this.lockWithMemberCheck(tx, groupId, members.add, options.expectedVersion);
-          group = locked.group;
-          checked ??= locked.checked;
-        }
-        // Refusals name the group as it is stored, not as this write would rename it.
-        const storedName = group.displayName;
-        const diff = applyAttributes(group, attributes);
-        // Nothing `add` names is removed, so a check of the additions made with the lock still holds.
-        const keep = new Set(members.add.map((m) => m.id));
-        const repo = tx.manager.getRepository(GroupMembership);
-        let removed: string[] = [];
-        if (members.replace) {
-          // Only the members that go are read, in id order, and only for the audit trail.
-          const current = await repo.find({ select: { memberId: true }, where: { groupId } });
-          removed = current.map((m) => m.memberId).filter((id) => !keep.has(id));
-        } else {
-          const leaving = [...new Set(members.remove)].filter((id) => !keep.has(id));
-          if (leaving.length) removed = (await repo.find({ select: { memberId: true }, where: { groupId, memberId: In(leaving) } })).map((m) => m.memberId);
-        }
-        for (let i = 0; i < removed.length; i += 1000) await repo.delete({ groupId, memberId: In(removed.slice(i, i + 1000)) });
-        const added = members.add.length ? await this.insertMembers(tx, group, members.add, checked, { storedName }) : [];
-        const attributesChanged = Object.keys(diff).length > 0;
-        if (!attributesChanged && added.length === 0 && removed.length === 0) return { group, added, removed };
-        await this.bump(tx, group, attributesChanged ? { displayName: group.displayName, displayNameKey: group.displayNameKey, externalId: group.externalId } : {});
-        const changes: Record<string, FieldChange> = { ...diff };
-        if (added.length) changes["members.added"] = { before: null, after: capList(added) };
-        if (removed.length) changes["members.removed"] = { before: capList(removed), after: null };
-        const action = attributesChanged ? "group.updated" : added.length && removed.length ? "group.members.changed" : added.length ? "group.members.added" : "group.members.removed";
-        await this.audit.record(tx, { action, resourceType: "Group", resourceId: groupId, changes });
-        // In a caller's transaction (SCIM PATCH, PUT), a name clash must surface here, inside `uniquely`.
-        if (ctx.manager && diff.displayName) await this.db.flush(tx);
-        return { group, added, removed };
-      }),
+      locked
+        ? this.db.transaction(ctx, (tx) => this.writeLocked(ctx, tx, locked, options.checked, attributes, members))
+        : this.withLockedGroup(ctx, groupId, members.add, (tx, l) => this.writeLocked(ctx, tx, l.group, options.checked ?? l.checked, attributes, members), options.expectedVersion),
     );
+  }
+
+  /** `write` once the group is read with its row lock (and the members it adds perhaps checked with it). */
+  private async writeLocked(ctx: RequestContext, tx: Tx, group: Group, checked: MemberCheck | undefined, attributes: GroupChanges, members: MembersDelta): Promise<GroupWriteResult> {
+    const groupId = group.id;
+    // Refusals name the group as it is stored, not as this write would rename it.
+    const storedName = group.displayName;
+    const diff = applyAttributes(group, attributes);
+    // Nothing `add` names is removed, so a check of the additions made with the lock still holds.
+    const keep = new Set(members.add.map((m) => m.id));
+    const repo = tx.manager.getRepository(GroupMembership);
+    let removed: string[] = [];
+    if (members.replace) {
+      // Only the members that go are read, in id order, and only for the audit trail.
+      const current = await repo.find({ select: { memberId: true }, where: { groupId } });
+      removed = current.map((m) => m.memberId).filter((id) => !keep.has(id));
+    } else {
+      const leaving = [...new Set(members.remove)].filter((id) => !keep.has(id));
+      if (leaving.length) removed = (await repo.find({ select: { memberId: true }, where: { groupId, memberId: In(leaving) } })).map((m) => m.memberId);
+    }
+    for (let i = 0; i < removed.length; i += 1000) await repo.delete({ groupId, memberId: In(removed.slice(i, i + 1000)) });
+    const added = members.add.length ? await this.insertMembers(tx, group, members.add, checked, { storedName }) : [];
+    const attributesChanged = Object.keys(diff).length > 0;
+    if (!attributesChanged && added.length === 0 && removed.length === 0) return { group, added, removed };
+    await this.bump(tx, group, attributesChanged ? { displayName: group.displayName, displayNameKey: group.displayNameKey, externalId: group.externalId } : {});
+    const changes: Record<string, FieldChange> = { ...diff };
+    if (added.length) changes["members.added"] = { before: null, after: capList(added) };
+    if (removed.length) changes["members.removed"] = { before: capList(removed), after: null };
+    const action = attributesChanged ? "group.updated" : added.length && removed.length ? "group.members.changed" : added.length ? "group.members.added" : "group.members.removed";
+    await this.audit.record(tx, { action, resourceType: "Group", resourceId: groupId, changes });
+    // In a caller's transaction (SCIM PATCH, PUT), a name clash must surface here, inside `uniquely`.
+    if (ctx.manager && diff.displayName) await this.db.flush(tx);
+    return { group, added, removed };
   }
 
   async get(ctx: RequestContext, id: string): Promise<Group> {
@@ -410,18 +431,72 @@ export class GroupService {
   }
 
   /**
-   * `lockForUpdate`, and the check of members the caller expects to add (`addMembers(…, { checked })`)
+   * Runs `fn` in a transaction (or the caller's) with the group read and its row lock held, and the
+   * members the caller expects to add (`candidates`, as `write(…, { checked })` takes them) checked
    * in the same round trip: an IdP adding one member at a time (Entra) costs two round trips in all.
    * The would-be members are locked first (`memberLockSql`), before the group, in the order a
-   * deletion takes them.
+   * deletion takes them: users, then groups.
+   *
+   * Members sent without type are checked as users, what they nearly always are: no statement more.
+   * Those that are no user are looked up as groups only then. On MariaDB the group's row is locked by
+   * that time, and a member group share-locked after it could deadlock with that group's deletion
+   * (which locks it, then the groups holding it). So the transaction is rolled back before anything
+   * is written (`UntypedNotUsers`), those ids are looked up as groups with no lock held, and it runs
+   * again with the groups among them locked before the group, as typed groups are. In a caller's
+   * transaction, and on SQLite (which has no row locks and runs one write at a time), they are
+   * looked up at once.
    */
-  async lockWithMemberCheck(tx: Tx, id: string, candidates: MemberRef[], expectedVersion?: ExpectedVersion): Promise<{ group: Group; checked?: MemberCheck }> {
-    const ids = [...new Set(candidates.map((m) => m.id))];
-    if (ids.length === 0 || ids.length > 1000) return { group: await this.lockForWrite(tx, id, expectedVersion) };
+  async withLockedGroup<T>(ctx: RequestContext, id: string, candidates: MemberRef[], fn: (tx: Tx, locked: LockedGroup) => Promise<T>, expectedVersion?: ExpectedVersion): Promise<T> {
+    // After a first attempt: the untyped ids that were no users, and the groups among them.
+    let resolved: { ids: string[]; groups: Set<string> } | undefined;
+    for (;;) {
+      try {
+        return await this.db.transaction(ctx, async (tx) => {
+          const refs = resolved ? candidates.map((m) => (m.type === undefined && resolved!.groups.has(m.id) ? { id: m.id, type: "group" as const } : m)) : candidates;
+          const locked = await this.lockWithMemberCheck(tx, id, refs, expectedVersion);
+          const check = locked.checked;
+          if (check) {
+            // Ids are unique across users and groups: one found as a group, or as neither, is no user.
+            for (const looked of resolved?.ids ?? []) check.asked.set(looked, new Set(["user", "group"]));
+            const unresolved = untypedUnresolved(check, candidates);
+            if (unresolved.length && !resolved && !ctx.manager && this.db.dialect === "mysql") throw new UntypedNotUsers(unresolved);
+            if (unresolved.length) await this.checkInto(tx, id, asGroups(unresolved), check);
+          }
+          return fn(tx, locked);
+        });
+      } catch (err) {
+        if (!(err instanceof UntypedNotUsers)) throw err;
+        resolved = { ids: err.ids, groups: await this.existingGroupIds(ctx, err.ids) };
+      }
+    }
+  }
+
+  /** The group's row lock and the check of `candidates` (≤ 1,000 ids), in one round trip. */
+  private async lockWithMemberCheck(tx: Tx, id: string, candidates: MemberRef[], expectedVersion?: ExpectedVersion): Promise<LockedGroup> {
+    const ids = new Set(candidates.map((m) => m.id));
+    if (ids.size === 0 || ids.size > 1000) return { group: await this.lockForWrite(tx, id, expectedVersion) };
     const locks = this.memberLockSql(tx, candidates);
     const results = await this.db.rowsMany(tx, [...locks, this.lockSql(tx, id), this.memberCheckSql(tx, id, candidates)]);
     const [[row], found] = results.slice(locks.length);
-    return { group: this.lockedGroup(id, row, expectedVersion), checked: memberCheckFrom(ids, found) };
+    return { group: this.lockedGroup(id, row, expectedVersion), checked: memberCheckFrom(candidates, found) };
+  }
+
+  /** Which of these ids are groups of the organisation: a plain read, outside any transaction and lock. */
+  private async existingGroupIds(ctx: RequestContext, ids: string[]): Promise<Set<string>> {
+    const rows = await this.db.rows(undefined, `SELECT g.id FROM ${this.groupsTable} g WHERE g.organisationId = ? AND g.id IN (${Database.placeholders(ids.length)})`, [ctx.organisationId, ...ids]);
+    return new Set(rows.map((r) => String(r.id)));
+  }
+
+  /**
+   * Checks `refs` (≤ 1,000) under the group's lock, their rows share-locked on MariaDB
+   * (`memberLockSql`), and adds what it finds to `check`.
+   */
+  private async checkInto(tx: Tx, groupId: string, refs: MemberRef[], check: MemberCheck): Promise<void> {
+    const locks = this.memberLockSql(tx, refs);
+    const found = (await this.db.rowsMany(tx, [...locks, this.memberCheckSql(tx, groupId, refs)]))[locks.length];
+    const part = memberCheckFrom(refs, found);
+    part.asked.forEach((types, id) => types.forEach((type) => (check.asked.get(id) ?? check.asked.set(id, new Set()).get(id)!).add(type)));
+    part.found.forEach((v, id) => check.found.set(id, v));
   }
 
   /**
@@ -499,31 +574,39 @@ export class GroupService {
    */
   private async insertMembers(tx: Tx, group: Group, members: MemberRef[], checked: MemberCheck | undefined, { isNew = false, storedName }: { isNew?: boolean; storedName: string }): Promise<string[]> {
     const named = { id: group.id, displayName: storedName };
-    const byId = new Map<string, MemberType>();
+    const byId = new Map<string, MemberType | undefined>();
     for (const m of members) {
-      const type = m.type ?? "user";
-      if (type !== "user" && type !== "group") throw invalidInput("members", `member type must be user or group, not ${JSON.stringify(m.type)}`);
+      if (m.type !== undefined && m.type !== "user" && m.type !== "group") throw invalidInput("members", `member type must be user or group, not ${JSON.stringify(m.type)}`);
+      // Without type, its own id is no user: the group itself.
       if (m.id === group.id) throw wouldContainItself(named, "a group cannot be a member of itself");
-      byId.set(m.id, type);
+      // A member named twice, once with a type: the type holds.
+      if (m.type !== undefined || !byId.has(m.id)) byId.set(m.id, m.type);
     }
     const refs = [...byId].map(([id, type]) => ({ id, type }));
     let check = checked;
-    if (!check || refs.some((m) => !check!.asked.has(m.id))) {
-      check = { asked: new Set(), found: new Map() };
+    if (!check || refs.some((m) => !covers(check!, m))) {
+      // Not all checked with the lock (a PATCH replace, a POST, over 1,000): checked now, the members
+      // locked after the group (users, then groups) as before; untyped ids that are no user then as groups.
+      check = { asked: new Map(), found: new Map() };
       for (let i = 0; i < refs.length; i += 1000) {
         const chunk = refs.slice(i, i + 1000);
-        const locks = this.memberLockSql(tx, chunk);
-        const found = (await this.db.rowsMany(tx, [...locks, this.memberCheckSql(tx, group.id, chunk)]))[locks.length];
-        const part = memberCheckFrom(chunk.map((m) => m.id), found);
-        part.asked.forEach((id) => check!.asked.add(id));
-        part.found.forEach((v, id) => check!.found.set(id, v));
+        await this.checkInto(tx, group.id, chunk, check);
+        const unresolved = untypedUnresolved(check, chunk);
+        if (unresolved.length) await this.checkInto(tx, group.id, asGroups(unresolved), check);
       }
     }
-    const missing = refs.filter((m) => check!.found.get(m.id)?.type !== m.type).map((m) => m.id);
+    // What each member is: as found (an id is a user or a group, never both), if it is what its type says.
+    const typeOf = new Map<string, MemberType>();
+    const missing: string[] = [];
+    for (const m of refs) {
+      const found = check.found.get(m.id);
+      if (found && (m.type === undefined || m.type === found.type)) typeOf.set(m.id, found.type);
+      else missing.push(m.id);
+    }
     if (missing.length) throw invalidInput("members", `not ${missing.length === 1 ? "a user or group" : "users or groups"} of this organisation: ${missing.slice(0, 10).join(", ")}`);
     const fresh = refs.filter((m) => !check!.found.get(m.id)!.present).map((m) => m.id);
     // Only groups can close a cycle: adding users (the hot path) costs no statement more.
-    const freshGroups = fresh.filter((id) => byId.get(id) === "group");
+    const freshGroups = fresh.filter((id) => typeOf.get(id) === "group");
     if (freshGroups.length && !isNew) await this.refuseCycles(tx, named, freshGroups);
     const now = new Date();
     // INSERT-or-ignore all the same: a writer that did not lock the group cannot make it fail.
@@ -533,7 +616,7 @@ export class GroupService {
       await this.db.write(
         tx,
         `${insert} group_memberships (groupId, memberId, organisationId, memberType, createdAt) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
-        chunk.flatMap((memberId) => [group.id, memberId, tx.organisationId, byId.get(memberId)!, now]),
+        chunk.flatMap((memberId) => [group.id, memberId, tx.organisationId, typeOf.get(memberId)!, now]),
       );
     }
     return fresh;
@@ -645,9 +728,25 @@ function groupFromRow(row: Record<string, unknown>): Group {
   };
 }
 
-/** The rows of `memberCheckSql` for the ids asked about. */
-function memberCheckFrom(asked: string[], rows: Record<string, unknown>[]): MemberCheck {
+/** The rows of `memberCheckSql` for the members asked about (those without type as users). */
+function memberCheckFrom(asked: MemberRef[], rows: Record<string, unknown>[]): MemberCheck {
   const found = new Map<string, { type: MemberType; present: boolean }>();
   for (const r of rows) found.set(String(r.id), { type: r.type as MemberType, present: Number(r.member) === 1 });
-  return { asked: new Set(asked), found };
+  const types = new Map<string, Set<MemberType>>();
+  for (const m of asked) (types.get(m.id) ?? types.set(m.id, new Set()).get(m.id)!).add(m.type ?? "user");
+  return { asked: types, found };
 }
+
+/** Whether `check` tells what `ref` is: found, or looked up as its type (as both types when it has none). */
+function covers(check: MemberCheck, ref: MemberRef): boolean {
+  if (check.found.has(ref.id)) return true;
+  const asked = check.asked.get(ref.id);
+  return !!asked && (ref.type ? asked.has(ref.type) : asked.size === 2);
+}
+
+/** The ids of members sent without type that `check` found as no user and has not looked up as groups yet. */
+function untypedUnresolved(check: MemberCheck, refs: MemberRef[]): string[] {
+  return [...new Set(refs.filter((m) => m.type === undefined && !covers(check, m)).map((m) => m.id))];
+}
+
+const asGroups = (ids: string[]): MemberRef[] => ids.map((id) => ({ id, type: "group" }));

@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Group } from "../../domain/groups/group.entity";
 import type { GroupCriteria } from "../../domain/groups/group.query";
-import { MAX_MEMBERS_PER_CHANGE, type Member } from "../../domain/groups/group.service";
+import { MAX_MEMBERS_PER_CHANGE, type Member, type MemberRef } from "../../domain/groups/group.service";
 import type { User } from "../../domain/users/user.entity";
 import { encodeCursor } from "../../domain/shared/paging";
 import type { GraphqlContext } from "../context";
@@ -84,6 +84,9 @@ export class CreateGroupInput {
   @Field(() => [MemberInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_MEMBERS_PER_CHANGE) members?: MemberInput[];
 }
 
+/** Member inputs → the domain's references: a type left out (or null) is none, see MemberRef. */
+const memberRefsOf = (members: MemberInput[]): MemberRef[] => members.map((m) => (m.type ? { id: m.id, type: m.type } : { id: m.id }));
+
 function groupCriteria(filter?: GroupFilterInput | null): GroupCriteria {
   const items: GroupCriteria[] = [];
   if (filter?.text) items.push({ kind: "related", relation: { kind: "text", text: filter.text } });
@@ -114,7 +117,7 @@ export class GroupResolver {
 
   @Mutation(() => GroupType)
   createGroup(@Arg("input") input: CreateGroupInput, @Ctx() ctx: GraphqlContext): Promise<Group> {
-    return ctx.services.groups.create(ctx.auth(), input);
+    return ctx.services.groups.create(ctx.auth(), { ...input, members: input.members && memberRefsOf(input.members) });
   }
 
   @Mutation(() => GroupType)
@@ -140,7 +143,7 @@ export class GroupResolver {
     @Ctx() ctx: GraphqlContext,
   ) {
     const auth = ctx.auth();
-    const change = await ctx.services.groups.addMembers(auth, groupId, members);
+    const change = await ctx.services.groups.addMembers(auth, groupId, memberRefsOf(members));
     return { ...change, group: await ctx.services.groups.get(auth, groupId) };
   }
 

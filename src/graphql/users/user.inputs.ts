@@ -110,7 +110,8 @@ export class MemberInput {
   @Field(() => ID)
   id: string;
 
-  @Field(() => String, { nullable: true, defaultValue: "user", description: "user or group" })
+  @Field(() => String, { nullable: true, description: "user or group; left out, the user of that id, or else the group of that id" })
+  @IsOptional()
   @IsIn(userTypeNames)
-  type: "user" | "group";
+  type?: "user" | "group" | null;
 }

@@ -342,7 +342,7 @@ describe('applyPatch: member deltas (deltaAttributes: ["members"])', () => {
     [
       'RFC §3.5.2.1 add',
       [{ op: 'add', path: 'members', value: [{ display: 'Babs Jensen', $ref: `https://example.com/v2/Users/${ID}`, value: ID }] }],
-      { add: [{ display: 'Babs Jensen', $ref: `https://example.com/v2/Users/${ID}`, value: ID, type: 'User' }], remove: [], removeAll: false },
+      { add: [{ display: 'Babs Jensen', $ref: `https://example.com/v2/Users/${ID}`, value: ID }], remove: [], removeAll: false },
     ],
     ['RFC §3.5.2.2 remove all', [{ op: 'remove', path: 'members' }], { add: [], remove: [], removeAll: true }],
     [
@@ -356,24 +356,24 @@ describe('applyPatch: member deltas (deltaAttributes: ["members"])', () => {
         { op: 'remove', path: `members[value eq "${ID}"]` },
         { op: 'add', path: 'members', value: [{ display: 'James Smith', $ref: 'https://example.com/v2/Users/08e1d05d', value: '08e1d05d' }] },
       ],
-      { add: [{ display: 'James Smith', $ref: 'https://example.com/v2/Users/08e1d05d', value: '08e1d05d', type: 'User' }], remove: [ID], removeAll: false },
+      { add: [{ display: 'James Smith', $ref: 'https://example.com/v2/Users/08e1d05d', value: '08e1d05d' }], remove: [ID], removeAll: false },
     ],
     [
       'RFC §3.5.2.3 replace',
       [{ op: 'replace', path: 'members', value: [m('a', { display: 'A' }), m('b', { type: 'Group' })] }],
-      { add: [], remove: [], removeAll: false, replace: [{ value: 'a', display: 'A', type: 'User' }, { value: 'b', type: 'Group' }] },
+      { add: [], remove: [], removeAll: false, replace: [{ value: 'a', display: 'A' }, { value: 'b', type: 'Group' }] },
     ],
     ['replace with []', [{ op: 'replace', path: 'members', value: [] }], { add: [], remove: [], removeAll: false, replace: [] }],
     ['or-joined value filters', [{ op: 'remove', path: 'members[value eq "a" or value eq "b"]' }], { add: [], remove: ['a', 'b'], removeAll: false }],
     ['Entra ID remove with a value removes only those', [{ op: 'Remove', path: 'members', value: [m('a'), m('b')] }], { add: [], remove: ['a', 'b'], removeAll: false }],
     ['remove with [] removes nothing', [{ op: 'remove', path: 'members', value: [] }], { add: [], remove: [], removeAll: false }],
-    ['path-less add', [{ op: 'add', value: { members: [m('a')] } }], { add: [{ value: 'a', type: 'User' }], remove: [], removeAll: false }],
-    ['path-less replace', [{ op: 'replace', value: { displayName: 'x', members: [m('a')] } }], { add: [], remove: [], removeAll: false, replace: [{ value: 'a', type: 'User' }] }],
-    ['add then remove cancels', [{ op: 'add', path: 'members', value: [m('a'), m('b')] }, { op: 'remove', path: 'members[value eq "a"]' }], { add: [{ value: 'b', type: 'User' }], remove: ['a'], removeAll: false }],
-    ['remove then add cancels', [{ op: 'remove', path: 'members[value eq "a"]' }, { op: 'add', path: 'members', value: [m('a')] }], { add: [{ value: 'a', type: 'User' }], remove: [], removeAll: false }],
-    ['replace resets what came before', [{ op: 'add', path: 'members', value: [m('a')] }, { op: 'remove', path: 'members[value eq "z"]' }, { op: 'replace', path: 'members', value: [m('b')] }], { add: [], remove: [], removeAll: false, replace: [{ value: 'b', type: 'User' }] }],
-    ['add after replace joins the replacement', [{ op: 'replace', path: 'members', value: [m('b')] }, { op: 'add', path: 'members', value: [m('c')] }, { op: 'remove', path: 'members[value eq "b"]' }], { add: [], remove: [], removeAll: false, replace: [{ value: 'c', type: 'User' }] }],
-    ['add after remove-all', [{ op: 'remove', path: 'members' }, { op: 'add', path: 'members', value: [m('a'), m('a')] }], { add: [{ value: 'a', type: 'User' }], remove: [], removeAll: true }],
+    ['path-less add', [{ op: 'add', value: { members: [m('a')] } }], { add: [{ value: 'a' }], remove: [], removeAll: false }],
+    ['path-less replace', [{ op: 'replace', value: { displayName: 'x', members: [m('a')] } }], { add: [], remove: [], removeAll: false, replace: [{ value: 'a' }] }],
+    ['add then remove cancels', [{ op: 'add', path: 'members', value: [m('a'), m('b')] }, { op: 'remove', path: 'members[value eq "a"]' }], { add: [{ value: 'b' }], remove: ['a'], removeAll: false }],
+    ['remove then add cancels', [{ op: 'remove', path: 'members[value eq "a"]' }, { op: 'add', path: 'members', value: [m('a')] }], { add: [{ value: 'a' }], remove: [], removeAll: false }],
+    ['replace resets what came before', [{ op: 'add', path: 'members', value: [m('a')] }, { op: 'remove', path: 'members[value eq "z"]' }, { op: 'replace', path: 'members', value: [m('b')] }], { add: [], remove: [], removeAll: false, replace: [{ value: 'b' }] }],
+    ['add after replace joins the replacement', [{ op: 'replace', path: 'members', value: [m('b')] }, { op: 'add', path: 'members', value: [m('c')] }, { op: 'remove', path: 'members[value eq "b"]' }], { add: [], remove: [], removeAll: false, replace: [{ value: 'c' }] }],
+    ['add after remove-all', [{ op: 'remove', path: 'members' }, { op: 'add', path: 'members', value: [m('a'), m('a')] }], { add: [{ value: 'a' }], remove: [], removeAll: true }],
   ];
   it.each(cases)('%s', (_, ops, delta) => {
     const r = run(group(), ops, groupSchema, opts);

@@ -402,8 +402,8 @@ class Applier {
       addNote(this.notes, `single value wrapped in an array: ${key}`);
       items = [value];
     }
-    const typeDef = findByName(def.subAttributes, 'type');
-    const defaultType = typeDef?.canonicalValues?.includes('User') ? 'User' : undefined;
+    // A member's `type` is optional (RFC 7643 §4.2): one sent without it is left without, for the
+    // service provider to tell what the value names.
     return items.map((el) => {
       if (!isObject(el)) throw invalidValue(`each "${key}" value must be an object with a "value"`);
       const m = {} as DeltaMember;
@@ -414,7 +414,6 @@ class Applier {
         (m as unknown as Json)[sub.name] = v;
       }
       if (typeof m.value !== 'string' || m.value === '') throw invalidValue(`each "${key}" value needs a "value"`);
-      if (m.type === undefined && defaultType !== undefined) m.type = defaultType;
       return m;
     });
   }

@@ -39,9 +39,13 @@ export function toScimGroup(group: Group, members: Member[] | undefined, baseUrl
   return r;
 }
 
+/** RFC 7643 §4.2: a member's `type` is optional (Entra, for one, leaves it out). */
+const hasNoType = (m: Record<string, unknown>) => m.type === undefined || m.type === null;
+
 /**
  * The members that `add` operations on `members` name (with a path, or inside a value without one):
- * checked with the group's lock. Only a hint: anything else still reaches addMembers, which checks it.
+ * checked with the group's lock (those without type as none). Only a hint: anything else still
+ * reaches addMembers, which checks it.
  */
 function membersToAdd(operations: PatchOperation[]): MemberRef[] {
   const refs: MemberRef[] = [];
@@ -49,7 +53,7 @@ function membersToAdd(operations: PatchOperation[]): MemberRef[] {
     if (o.op !== "add") continue;
     const list = o.path ? (o.path.attribute.toLowerCase() === "members" && !o.path.valueFilter && !o.path.subAttribute ? o.value : undefined) : isObject(o.value) ? caseless(o.value, "members") : undefined;
     if (!Array.isArray(list)) continue;
-    for (const m of list) if (isObject(m) && typeof m.value === "string" && m.value) refs.push({ id: m.value, type: typeof m.type === "string" && m.type.toLowerCase() === "group" ? "group" : "user" });
+    for (const m of list) if (isObject(m) && typeof m.value === "string" && m.value) refs.push({ id: m.value, type: hasNoType(m) ? undefined : typeof m.type === "string" && m.type.toLowerCase() === "group" ? "group" : "user" });
   }
   return refs;
 }
@@ -67,12 +71,16 @@ function membersDelta(delta: MultiValuedDelta): MembersDelta {
   return { add: memberRefs(delta.add), remove: delta.remove, replace: false };
 }
 
-/** SCIM member entries → domain member references; entries without `type` are users. */
+/**
+ * SCIM member entries → domain member references. An entry without `type` has none: the domain
+ * takes it for the user of that id, or else the group of that id.
+ */
 function memberRefs(list: unknown): MemberRef[] {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw invalidValue('"members" must be an array');
   return list.map((m: DeltaMember | Json) => {
     if (!isObject(m) || typeof m.value !== "string" || !m.value) throw invalidValue(`each member needs a "value" (the member's id), got ${JSON.stringify(m)}`);
+    if (hasNoType(m)) return { id: m.value };
     const type = typeof m.type === "string" ? m.type.toLowerCase() : "user";
     if (type !== "user" && type !== "group") throw invalidValue(`member type must be "User" or "Group", not ${JSON.stringify(m.type)}`);
     return { id: m.value, type };
@@ -176,10 +184,9 @@ export async function replaceGroup(scope: ScimScope, req: ScimRequest): Promise<
   const { resource, notes } = normalizeResourceBody(req.body, groupSchema);
   notes.forEach((n) => scope.notes.add(n));
   const groups = scope.services.groups;
-  const group = await scope.services.db.transaction(scope.ctx, async (tx) => {
-    // The members are locked before the group (lockWithMemberCheck), as a deletion of one of them does.
-    const members = memberRefs(resource.members);
-    const { group: locked, checked } = await groups.lockWithMemberCheck(tx, req.id!, members);
+  const members = memberRefs(resource.members);
+  // The members are locked before the group (withLockedGroup), as a deletion of one of them does.
+  const group = await groups.withLockedGroup(scope.ctx, req.id!, members, async (tx, { group: locked, checked }) => {
     checkWritePreconditions(req, `Group ${req.id}`, locked.version);
     // Name, externalId and members are one change: one new version, one audit event.
     const attributes = { displayName: String(resource.displayName ?? ""), externalId: typeof resource.externalId === "string" ? resource.externalId : null };
@@ -197,10 +204,9 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
   const parsed = parsePatchRequest(req.body, { maxOperations: scope.limits.maxPatchOperations, maxLength: scope.limits.maxFilterLength, maxDepth: scope.limits.maxFilterDepth });
   parsed.notes.forEach((n) => scope.notes.add(n));
   const groups = scope.services.groups;
-  const group = await scope.services.db.transaction(scope.ctx, async (tx) => {
-    // One locked read of the group's own row, threaded through every change below; the members the
-    // operations would add are checked in the same round trip.
-    const locked = await groups.lockWithMemberCheck(tx, req.id!, membersToAdd(parsed.operations));
+  // One locked read of the group's own row, threaded through every change below; the members the
+  // operations would add are checked in the same round trip.
+  const group = await groups.withLockedGroup(scope.ctx, req.id!, membersToAdd(parsed.operations), async (tx, locked) => {
     const current = locked.group;
     checkWritePreconditions(req, `Group ${req.id}`, current.version);
     const result = applyPatch(toScimGroup(current, undefined, scope.baseUrl), parsed.operations, groupSchema, { deltaAttributes: ["members"] });
