@@ -71,19 +71,20 @@ describe("identity provider settings through GraphQL (admin only)", () => {
   });
 
   test("configureOidc: the client secret is write-only, required once, kept when left out, never audited", async () => {
-    const missing = await app.gql(t.adminToken, OIDC, { input: { issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-1" } });
+    const mine = await app.tenant(); // its own organisation: the audit events counted below are this case's alone
+    const missing = await app.gql(mine.adminToken, OIDC, { input: { issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-1" } });
     expect(missing.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "clientSecret" });
     const secret = "very-secret-client-secret-value";
-    const r = await app.gql<{ configureOidc: IdpView }>(t.adminToken, OIDC, { input: { issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-1", clientSecret: secret } });
+    const r = await app.gql<{ configureOidc: IdpView }>(mine.adminToken, OIDC, { input: { issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-1", clientSecret: secret } });
     expect(r.errors).toBeUndefined();
     expect(r.data!.configureOidc.oidc).toEqual({ issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-1", claim: "oid", matchBy: "externalId", clientSecretSet: true });
-    const again = await app.gql<{ configureOidc: IdpView }>(t.adminToken, OIDC, { input: { issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-2", claim: "preferred_username" } });
+    const again = await app.gql<{ configureOidc: IdpView }>(mine.adminToken, OIDC, { input: { issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-2", claim: "preferred_username" } });
     expect(again.data!.configureOidc.oidc).toMatchObject({ clientId: "app-2", claim: "preferred_username", matchBy: "userName", clientSecretSet: true });
-    expect((await app.services.identityProviders.get(t.ctx, "oidc")).clientSecret).toBe(secret);
-    const list = await app.gql(t.adminToken, "{ identityProviders { kind oidc { clientSecretSet } } }");
+    expect((await app.services.identityProviders.get(mine.ctx, "oidc")).clientSecret).toBe(secret);
+    const list = await app.gql(mine.adminToken, "{ identityProviders { kind oidc { clientSecretSet } } }");
     expect(JSON.stringify(list)).not.toContain(secret);
-    const events = await app.services.audit.list(t.ctx, { resourceType: "IdentityProvider" }, { first: 50 });
-    expect(events.items.length).toBeGreaterThanOrEqual(3);
+    const events = await app.services.audit.list(mine.ctx, { resourceType: "IdentityProvider" }, { first: 50 });
+    expect(events.items.map((e) => e.action)).toEqual(["sso.idp.updated", "sso.idp.configured"]);
     expect(JSON.stringify(events.items)).not.toContain(secret);
   });
 
@@ -134,16 +135,20 @@ describe("identity provider settings through GraphQL (admin only)", () => {
   });
 
   test("enable/disable and delete; organisations do not see each other's settings; tokens required", async () => {
-    const off = await app.gql(t.adminToken, "mutation { setIdentityProviderEnabled(kind: saml, enabled: false) { enabled } }");
+    // Its own organisations, SAML and OIDC configured here: the case runs alone (-t) or in any order.
+    const [mine, stranger] = [await app.tenant(), await app.tenant()];
+    expect((await app.gql(mine.adminToken, SAML, { input: samlInput() })).errors).toBeUndefined();
+    expect((await app.gql(mine.adminToken, OIDC, { input: { issuer: "https://login.microsoftonline.com/tid-1/v2.0", tenantId: "tid-1", clientId: "app-1", clientSecret: "s" } })).errors).toBeUndefined();
+    const off = await app.gql(mine.adminToken, "mutation { setIdentityProviderEnabled(kind: saml, enabled: false) { enabled } }");
     expect(off.data).toEqual({ setIdentityProviderEnabled: { enabled: false } });
-    expect((await app.gql(other.adminToken, "{ identityProviders { kind } }")).data).toEqual({ identityProviders: [] });
-    expect((await app.gql(other.adminToken, "mutation { deleteIdentityProvider(kind: saml) }")).errors?.[0].extensions?.code).toBe("NOT_FOUND");
+    expect((await app.gql(stranger.adminToken, "{ identityProviders { kind } }")).data).toEqual({ identityProviders: [] });
+    expect((await app.gql(stranger.adminToken, "mutation { deleteIdentityProvider(kind: saml) }")).errors?.[0].extensions?.code).toBe("NOT_FOUND");
     expect((await app.gql(null, "{ identityProviders { kind } }")).errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
-    expect((await app.gql(t.scimToken, "{ identityProviders { kind } }")).errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
-    expect((await app.gql(t.adminToken, "mutation { deleteIdentityProvider(kind: saml) }")).data).toEqual({ deleteIdentityProvider: true });
-    const left = await app.gql<{ identityProviders: { kind: string }[] }>(t.adminToken, "{ identityProviders { kind } }");
+    expect((await app.gql(mine.scimToken, "{ identityProviders { kind } }")).errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await app.gql(mine.adminToken, "mutation { deleteIdentityProvider(kind: saml) }")).data).toEqual({ deleteIdentityProvider: true });
+    const left = await app.gql<{ identityProviders: { kind: string }[] }>(mine.adminToken, "{ identityProviders { kind } }");
     expect(left.data!.identityProviders.map((i) => i.kind)).toEqual(["oidc"]);
-    const actions = (await app.services.audit.list(t.ctx, { resourceType: "IdentityProvider" }, { first: 50 })).items.map((e) => e.action);
+    const actions = (await app.services.audit.list(mine.ctx, { resourceType: "IdentityProvider" }, { first: 50 })).items.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["sso.idp.disabled", "sso.idp.deleted"]));
   });
 });
