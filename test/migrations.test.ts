@@ -174,6 +174,10 @@ test("RedactLoggedSecrets redacts the passwords that entries written before c0b8
       "PATCH, a value filter on password": ["PATCH", "/scim/v2/Users/u1", "invalidPath", `"password[value eq "${SECRET}"]" cannot filter it`, json({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: `password[value eq "${SECRET}"]`, value: "N3w-Passw0rd" }] })],
       "PATCH, its body dropped by retention": ["PATCH", "/scim/v2/Users/u1", "invalidPath", `invalid path "PASSWORD eq "${SECRET}"": unexpected "${SECRET}" at position 10`, null],
       "/Bulk": ["POST", "/scim/v2/Bulk", null, null, json({ Operations: [{ method: "PATCH", path: "/Users/u1", data: { schemas: [PATCH_OP], Operations: [{ op: "remove", path: `emails[value eq "a@x.test" and password eq "${SECRET}"]` }] } }] })],
+      // The router decodes the query, so a letter of password sent percent-encoded still names it; nothing else in these entries says "password".
+      "GET, a letter of password percent-encoded": ["GET", `/scim/v2/Users?filter=pa%73sword%20eq%20${SECRET}`, "invalidFilter", `unquoted value "${SECRET}" at position 13: string values must be in double quotes`, null],
+      "GET, every letter percent-encoded, in upper and lower case hex": ["GET", `/scim/v2/Users?filter=%70%61%73%73%77%6f%72%64%20eq%20%22${SECRET}%22&count=1`, null, null, null],
+      "GET, a letter of PASSWORD percent-encoded": ["GET", `/scim/v2/Users?filter=%50ASSWORD+eq+%22${SECRET}%22`, null, null, null],
     };
     const keptRows: Record<string, Row> = {
       "no password anywhere": ["GET", q("userName eq bob"), "invalidFilter", 'unquoted value "bob" at position 13: string values must be in double quotes', null],
@@ -181,6 +185,8 @@ test("RedactLoggedSecrets redacts the passwords that entries written before c0b8
       "as written since c0b8043": ["GET", q("password eq [redacted]"), "invalidFilter", 'unquoted value at position 13: string values must be in double quotes (the filter\'s values are not shown: it names the secret attribute "password")', null],
       ".search, as written since c0b8043": ["POST", "/scim/v2/Users/.search", "invalidFilter", "unexpected word at position 17 (the filter's values are not shown: it names the secret attribute \"password\")", json({ schemas: [SEARCH], filter: 'password eq "[redacted]" [redacted]' })],
       "a password with no value": ["GET", q("password pr"), "invalidFilter", '"password" cannot be used in a filter', null],
+      // Read by the prefilter (percent-encoded letters of password), nothing to redact.
+      "letters percent-encoded, no password": ["GET", "/scim/v2/Users?filter=userName%20eq%20%22%61lice%40x.test%22", null, null, null],
     };
     const all = { ...secretRows, ...keptRows };
     const ids = Object.fromEntries(Object.keys(all).map((name, i) => [name, `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`]));
@@ -209,6 +215,9 @@ test("RedactLoggedSecrets redacts the passwords that entries written before c0b8
     expect(after["PATCH, a value filter on password"].errorDetail).toBe(NOT_SHOWN);
     expect(body("PATCH, a value filter on password")).toEqual({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: 'password[value eq "[redacted]"]', value: "[redacted]" }] });
     expect(after["PATCH, its body dropped by retention"]).toMatchObject({ errorDetail: NOT_SHOWN, requestBody: null });
+    expect(after["GET, a letter of password percent-encoded"]).toMatchObject({ path: q("password eq [redacted]"), errorDetail: NOT_SHOWN });
+    expect(after["GET, every letter percent-encoded, in upper and lower case hex"]).toMatchObject({ path: `${q('password eq "[redacted]"')}&count=1`, errorDetail: null });
+    expect(after["GET, a letter of PASSWORD percent-encoded"].path).toBe(q('PASSWORD eq "[redacted]"'));
     expect(body("/Bulk").Operations[0].data.Operations[0].path).toBe('emails[value eq "a@x.test" and password eq "[redacted]"]');
     // Nothing else of those entries changed.
     for (const name of Object.keys(secretRows)) {

@@ -53,6 +53,19 @@ describe("a PATCH operation's value, as the log keeps it", () => {
   });
 });
 
+describe("a query string's filter, as the log keeps it", () => {
+  // Decoded as the router decodes it: letters of the name and of "filter" may come percent-encoded.
+  it.each([
+    [`/scim/v2/Users?filter=pa%73sword%20eq%20%22${SECRET}%22`, "/scim/v2/Users?filter=password%20eq%20%22%5Bredacted%5D%22"],
+    [`/scim/v2/Users?filter=%70%61%73%73%77%6F%72%64+eq+${SECRET}&count=1`, "/scim/v2/Users?filter=password%20eq%20%5Bredacted%5D&count=1"],
+    [`/scim/v2/Users?fil%74er=%50ASSWORD%20eq%20%22${SECRET}%22`, "/scim/v2/Users?fil%74er=PASSWORD%20eq%20%22%5Bredacted%5D%22"],
+    // Encoded twice: the router reads "%70assword", which is not password.
+    [`/scim/v2/Users?filter=%2570assword%20eq%20%22x%22`, `/scim/v2/Users?filter=%2570assword%20eq%20%22x%22`],
+  ])("%s", (url, logged) => {
+    expect(loggedTarget(url)).toBe(logged);
+  });
+});
+
 describe("relogged (migration RedactLoggedSecrets)", () => {
   it.each([
     `password eq ${SECRET}`,
