@@ -116,8 +116,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   return {
     handler: (req, res) => {
       if (!isScimRequest(req.url)) return void app(req, res);
+      // scimHandler logs and answers its requests' failures itself, with their request ids; this is for one that failed before it had an id.
       scim(req, res).catch((err: unknown) => {
-        deps.logger.error({ err }, "unhandled error in a SCIM request");
+        deps.logger.error({ err }, "unhandled error in a SCIM request, before it had a request id");
         if (!res.headersSent) res.writeHead(500).end();
       });
     },

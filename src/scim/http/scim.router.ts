@@ -3,7 +3,7 @@ import querystring from "node:querystring";
 import type { AppConfig } from "../../config/config";
 import type { Services } from "../../domain/services";
 import { RequestLimits, setRateLimitHeaders } from "../../http/rate-limit";
-import { beginRequest } from "../../http/request-context.middleware";
+import { type RequestContext, beginRequest } from "../../http/request-context.middleware";
 import { BackgroundWork } from "../../platform/background";
 import { isLockConflict, retryingDeadlocks } from "../../platform/database";
 import type { Logger } from "../../platform/logger";
@@ -165,6 +165,18 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
   return async (raw, res) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
     const context = beginRequest(deps.logger, raw, res);
+    try {
+      await answer(raw, res, context);
+    } catch (err) {
+      // What escaped the error path of `answer` (an error the logger could not write, an answer that
+      // could not be sent) is still this request's: logged with its id, answered with it if possible.
+      context.log.error({ err }, "unhandled error in a SCIM request");
+      if (res.headersSent) res.destroy();
+      else sendInternalError(res, context.requestId);
+    }
+  };
+
+  async function answer(raw: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void> {
     const url = raw.url ?? "/";
     const queryAt = url.indexOf("?");
     const req: ScimHttpRequest = {
@@ -257,7 +269,7 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
       outcome.error = scimError;
       sendScimError(res, scimError);
     }
-  };
+  }
 }
 
 const header = (req: ScimHttpRequest, name: string): string | undefined => {
