@@ -14,6 +14,9 @@ export interface FieldChange {
 // only queries naming the type, and those by id alone read the organisation's whole trail.
 @Index("IDX_audit_events_resource", ["organisationId", "resourceId", "occurredAt"])
 @Index("IDX_audit_events_request", ["requestId"])
+// One actor's changes, newest first (GraphQL auditEvents' actor filter by id: a token's or a user's).
+// The organisation's time index read every event of the organisation to find a rare actor's.
+@Index("IDX_audit_events_actor", ["organisationId", "actorId", "occurredAt"])
 export class AuditEvent {
   @PrimaryColumn({ type: "varchar", length: 36 })
   id: string;

@@ -2,7 +2,7 @@ import { In } from "typeorm";
 import type { Database } from "../../platform/database";
 import { MAX_DEFERRED_CHARS, statementChars } from "../../platform/statement-pipeline";
 import { newTimeOrderedId } from "../../platform/ids";
-import type { ChangeSource, RequestContext } from "../../platform/request-context";
+import type { Actor, ChangeSource, RequestContext } from "../../platform/request-context";
 import { type CountOption, type CursorPage, type CursorSlice, newestFirstPage } from "../shared/paging";
 import { SettledTotals } from "../shared/settled-totals";
 import { AuditEvent, type FieldChange } from "./audit-event.entity";
@@ -20,6 +20,8 @@ export interface AuditQuery {
   resourceId?: string;
   source?: ChangeSource;
   requestId?: string;
+  /** Who made the change, as recorded (actorType, actorId, actorLabel): each part given must match. */
+  actor?: { type?: Actor["type"]; id?: string; label?: string };
   since?: Date;
   until?: Date;
 }
@@ -118,6 +120,10 @@ export class AuditService {
     if (query.resourceId) qb.andWhere("e.resourceId = :rid", { rid: query.resourceId });
     if (query.source) qb.andWhere("e.source = :source", { source: query.source });
     if (query.requestId) qb.andWhere("e.requestId = :reqId", { reqId: query.requestId });
+    // By id: IDX_audit_events_actor (organisationId, actorId, occurredAt). Ids are unique across kinds.
+    if (query.actor?.id) qb.andWhere("e.actorId = :actorId", { actorId: query.actor.id });
+    if (query.actor?.type) qb.andWhere("e.actorType = :actorType", { actorType: query.actor.type });
+    if (query.actor?.label) qb.andWhere("e.actorLabel = :actorLabel", { actorLabel: query.actor.label });
     if (query.since) qb.andWhere("e.occurredAt >= :since", { since: query.since });
     if (query.until) qb.andWhere("e.occurredAt < :until", { until: query.until });
     // Inside a transaction, its own uncommitted events count: never kept.

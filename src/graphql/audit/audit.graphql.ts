@@ -1,13 +1,14 @@
-import { IsIn, IsOptional, MaxLength } from "class-validator";
+import { IsIn, IsOptional, MaxLength, ValidateNested } from "class-validator";
 import { GraphQLJSONObject } from "graphql-scalars";
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, Field, ID, InputType, Info, Int, ObjectType, Query, Resolver } from "type-graphql";
-import type { ChangeSource } from "../../platform/request-context";
+import type { Actor, ChangeSource } from "../../platform/request-context";
 import type { GraphqlContext } from "../context";
 import { Connection, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
 import { timeCursor } from "../../domain/shared/paging";
 
 const sources: ChangeSource[] = ["graphql", "scim", "sso", "cli", "system", "oauth"];
+const actorTypes: Actor["type"][] = ["token", "user", "system"];
 
 @ObjectType("AuditEvent")
 export class AuditEventType {
@@ -27,6 +28,13 @@ export class AuditEventType {
 @ObjectType("AuditEventConnection")
 export class AuditEventConnection extends Connection(AuditEventType, "AuditEvent") {}
 
+@InputType({ description: "Who made the change, as events record it (actorType, actorId, actorLabel); each part given must match" })
+export class AuditActorFilterInput {
+  @Field(() => String, { nullable: true, description: "token, user or system" }) @IsOptional() @IsIn(actorTypes) type?: Actor["type"];
+  @Field(() => ID, { nullable: true, description: "The token's or the user's id" }) @IsOptional() @MaxLength(36) id?: string;
+  @Field({ nullable: true, description: "As events show it: a token's name and prefix, a user's userName (exact)" }) @IsOptional() @MaxLength(255) label?: string;
+}
+
 @InputType()
 export class AuditEventFilterInput {
   @Field({ nullable: true }) @IsOptional() @MaxLength(64) action?: string;
@@ -34,6 +42,7 @@ export class AuditEventFilterInput {
   @Field(() => ID, { nullable: true }) @IsOptional() resourceId?: string;
   @Field(() => String, { nullable: true }) @IsOptional() @IsIn(sources) source?: ChangeSource;
   @Field({ nullable: true }) @IsOptional() @MaxLength(64) requestId?: string;
+  @Field(() => AuditActorFilterInput, { nullable: true }) @IsOptional() @ValidateNested() actor?: AuditActorFilterInput;
   @Field({ nullable: true }) @IsOptional() since?: Date;
   @Field({ nullable: true }) @IsOptional() until?: Date;
 }
