@@ -231,6 +231,44 @@ test("RedactLoggedSecrets redacts the passwords that entries written before c0b8
   }
 });
 
+/**
+ * RedactEncodedLoggedSecrets: a database that ran RedactLoggedSecrets before its prefilter read
+ * percent-encoded letters of password still held those entries' passwords; it reads only them.
+ */
+test("RedactEncodedLoggedSecrets redacts the entries with a letter of password percent-encoded that RedactLoggedSecrets first passed over", async () => {
+  const db = await createTestDatabase();
+  const ds = createDataSource(db.config);
+  const SECRET = "Hunter2-Sekret";
+  try {
+    await ds.initialize();
+    await ds.runMigrations({ transaction: "each" });
+    const services = createServices(new Database(ds), { allowPrivateOutboundHosts: true });
+    const sys = { actor: systemActor, source: "system" as const, requestId: newRequestId() };
+    const organisation = await services.organisations.create(sys, { slug: "old-log-2", name: "old-log-2" });
+    await undoThrough(ds, "RedactEncodedLoggedSecrets");
+    const rows: Record<string, [path: string, errorDetail: string | null]> = {
+      "one letter encoded": [`/scim/v2/Users?filter=pa%73sword%20eq%20${SECRET}`, `unquoted value "${SECRET}" at position 13: string values must be in double quotes`],
+      "every letter encoded": [`/scim/v2/Users?filter=%70%61%73%73%77%6F%72%64%20eq%20%22${SECRET}%22`, null],
+      // As RedactLoggedSecrets leaves entries it has read: not read again (it would be redacted if it were).
+      "names password, unencoded": [`/scim/v2/Users?filter=${encodeURIComponent(`password eq "${SECRET}"`)}`, null],
+    };
+    const names = Object.keys(rows);
+    for (const [i, name] of names.entries()) {
+      const row: Record<string, unknown> = { id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, organisationId: organisation.id, occurredAt: "2026-11-01 00:00:00.000", requestId: "r", tokenId: null, tokenLabel: "okta", method: "GET", path: rows[name][0], status: 400, durationMs: 1, resourceType: null, resourceId: null, notes: "[]", scimType: null, errorDetail: rows[name][1], requestBody: null };
+      await ds.query(`INSERT INTO provisioning_log_entries (${LOG_COLUMNS.join(", ")}) VALUES (${LOG_COLUMNS.map(() => "?").join(", ")})`, LOG_COLUMNS.map((c) => row[c]));
+    }
+
+    await ds.runMigrations({ transaction: "each" });
+    const after = (await ds.query("SELECT path, errorDetail FROM provisioning_log_entries ORDER BY id")) as { path: string; errorDetail: string | null }[];
+    const sekret = Object.fromEntries(names.map((name, i) => [name, (decodeURIComponent(after[i].path) + after[i].errorDetail).includes("Sekret")]));
+    expect(sekret).toEqual({ "one letter encoded": false, "every letter encoded": false, "names password, unencoded": true });
+    expect(after[1].path).toBe(`/scim/v2/Users?filter=${encodeURIComponent('password eq "[redacted]"')}`);
+  } finally {
+    await ds.destroy();
+    await db.drop();
+  }
+});
+
 test("OrganisationRolesManagedBy leaves existing organisations' roles to their identity provider, as before", async () => {
   const db = await createTestDatabase();
   const ds = createDataSource(db.config);
