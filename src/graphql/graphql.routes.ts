@@ -12,6 +12,7 @@ import { noStorePlugins } from "./shared/no-store.plugin";
 import { introspectionForCallersOnly } from "./shared/introspection.plugin";
 import { buildGraphqlSchema } from "./schema";
 import { type RequestLimits, clientIp, setRateLimitHeaders } from "../http/rate-limit";
+import { MAX_BODY_DEPTH, nestingDeeperThan } from "../http/json-depth";
 import type { RateLimitResult } from "../domain/rate-limits/rate-limiter";
 import { isDatabaseUnavailable } from "../platform/database";
 
@@ -59,6 +60,9 @@ export async function graphqlRoutes(
   const apollo = new ApolloServer<GraphqlContext>({
     gateway: jitGateway(schema),
     documentStore: new DocumentStore(),
+    // The parser recurses per nesting level: 20,000 nested selections overflowed its stack (answered
+    // 400 "Maximum call stack size exceeded"). The console's largest document is under 300 tokens.
+    parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
     formatError: formatGraphqlError(logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
@@ -95,7 +99,12 @@ export async function graphqlRoutes(
   }
   router.use(
     "/graphql",
-    express.json({ limit: GRAPHQL_MAX_BODY }),
+    express.json({
+      limit: GRAPHQL_MAX_BODY,
+      verify: (_req, _res, buf) => {
+        if (nestingDeeperThan(buf, MAX_BODY_DEPTH)) throw Object.assign(new Error("too deep"), { status: 400, type: "entity.too.deep" });
+      },
+    }),
     expressMiddleware(apollo, {
       context: async ({ req }) => buildGraphqlContext(services, req.requestId, principalsResolved.get(req) ?? (await principal(req)), options),
     }),
@@ -105,6 +114,9 @@ export async function graphqlRoutes(
 }
 
 const GRAPHQL_MAX_BODY = "1mb";
+
+/** Tokens a GraphQL document may have (GRAPHQL_PARSE_FAILED beyond): the parser stops there. */
+export const MAX_DOCUMENT_TOKENS = 2_000;
 
 /**
  * A body express.json could not read (too large, not JSON, an unsupported charset) answered as
@@ -118,7 +130,9 @@ function unreadableBody(err: unknown, _req: Request, res: Response, next: NextFu
       ? [`the request body is larger than ${GRAPHQL_MAX_BODY.toUpperCase()}`, "PAYLOAD_TOO_LARGE"]
       : type === "entity.parse.failed"
         ? ["the request body is not valid JSON", "BAD_REQUEST"]
-        : ["the request body could not be read", "BAD_REQUEST"];
+        : type === "entity.too.deep"
+          ? [`the request body is nested more than ${MAX_BODY_DEPTH} levels deep`, "BAD_REQUEST"]
+          : ["the request body could not be read", "BAD_REQUEST"];
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 

@@ -192,14 +192,34 @@ describe("text that no database stores as sent", () => {
 });
 
 describe("a body GraphQL cannot read", () => {
+  const post = (body: string) => fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` }, body });
+
   test("larger than the limit: 413 with a GraphQL error (PAYLOAD_TOO_LARGE); not JSON: 400 BAD_REQUEST", async () => {
-    const post = (body: string) => fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` }, body });
     const large = await post(JSON.stringify({ query: "{ organisation { id } }", variables: { padding: "x".repeat(1_100_000) } }));
     expect(large.status).toBe(413);
     expect(await large.json()).toEqual({ errors: [{ message: "the request body is larger than 1MB", extensions: { code: "PAYLOAD_TOO_LARGE" } }] });
     const broken = await post("{ not json");
     expect(broken.status).toBe(400);
     expect(await broken.json()).toEqual({ errors: [{ message: "the request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+  });
+
+  test("a document over 2,000 tokens, or a body nested over 32 levels, is refused with a 400 before anything walks it (20,000 nested selections overflowed the parser's stack)", async () => {
+    const nest = (levels: number) => `{ users(first: 1) { nodes { ${"manager { ".repeat(levels)}id${" }".repeat(levels)} } } }`;
+    const deep = await post(JSON.stringify({ query: nest(20_000) }));
+    expect(deep.status).toBe(400);
+    expect(await deep.json()).toMatchObject({ errors: [{ message: "Syntax Error: Document contains more that 2000 tokens. Parsing aborted.", extensions: { code: "GRAPHQL_PARSE_FAILED" } }] });
+    // 600 levels (1,812 tokens) is read and run.
+    const within = await post(JSON.stringify({ query: nest(600) }));
+    expect(((await within.json()) as { errors?: unknown }).errors).toBeUndefined();
+    // Variables walked for unstorable text (recursively) and by the JSONObject scalar.
+    const values = (levels: number): unknown => (levels === 0 ? 1 : { a: values(levels - 1) });
+    const mutation = `mutation($v: JSONObject!) { setCustomFieldValues(userId: "nobody", values: $v) { id } }`;
+    const tooDeep = await post(`{"query":${JSON.stringify(mutation)},"variables":{"v":${'{"a":'.repeat(50_000)}1${"}".repeat(50_000)}}}`);
+    expect(tooDeep.status).toBe(400);
+    expect(await tooDeep.json()).toEqual({ errors: [{ message: "the request body is nested more than 32 levels deep", extensions: { code: "BAD_REQUEST" } }] });
+    // 32 levels in all (the body, variables, then 30 objects from v down) is read: refused for what it says.
+    const atLimit = (await (await post(JSON.stringify({ query: mutation, variables: { v: values(30) } }))).json()) as { errors: { extensions: { code: string } }[] };
+    expect(atLimit.errors[0].extensions.code).toBe("NOT_FOUND");
   });
 });
 
@@ -208,7 +228,7 @@ describe("the cost of a request", () => {
     fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` }, body: JSON.stringify({ query, variables }) });
 
   test("a request that would read too much at once is refused before it runs: 400 QUERY_TOO_COMPLEX with its cost", async () => {
-    const aliases = Array.from({ length: 300 }, (_, i) => `u${i}: users(first: 500) { nodes { id groups { id } roles { id } } }`).join(" ");
+    const aliases = Array.from({ length: 30 }, (_, i) => `u${i}: users(first: 500) { nodes { id groups { id } roles { id } } }`).join(" ");
     const nested = `query($n: Int!) { groups(first: $n) { nodes { id members(first: $n) { totalCount nodes { id display } } } } }`;
     for (const [query, variables] of [[`{ ${aliases} }`, {}], [nested, { n: 500 }]] as const) {
       app.queries.reset();

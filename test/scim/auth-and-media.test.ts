@@ -148,6 +148,29 @@ describe("media types", () => {
     expectScimError(r, 400, "invalidSyntax");
   });
 
+  test("a body nested deeper than 32 levels → 400 invalidSyntax, logged, and the process goes on (40,000 levels in a /Bulk overflowed the log's redaction)", async () => {
+    const c = scimClient(app.url, t.scimToken);
+    // {"Operations":[{"method":"PATCH","path":"/Users/x","data":{"Operations":[{"data": … }]}}]}, 40,000 deep, under 1 MB.
+    const levels = 20_000;
+    const deep = `{"failOnErrors":1,"Operations":[${'{"data":{"Operations":['.repeat(levels)}${"]}}".repeat(levels)}]}`;
+    expect(deep.length).toBeLessThan(1_000_000);
+    const r = await c.call("POST", "/Bulk", deep, { "content-type": "application/scim+json" });
+    expectScimError(r, 400, "invalidSyntax");
+    expect(r.body.detail).toBe("the request body is nested more than 32 levels deep");
+    // Exactly 32 is read as usual (a PatchOp that is refused for what it says, not for its depth).
+    const at32 = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"title","value":${"[".repeat(29)}${"]".repeat(29)}}]}`;
+    const user = await c.post("/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: `deep-${Date.now()}@example.test` });
+    const patched = await c.call("PATCH", `/Users/${user.body.id}`, at32, { "content-type": "application/scim+json" });
+    expect(patched.body.detail).not.toMatch(/nested/);
+    // Brackets inside strings are text, not nesting.
+    const bracketed = await c.post("/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: `brackets-${Date.now()}@example.test`, displayName: `${"[{".repeat(40)}\\"${"}]".repeat(40)}` });
+    expect(bracketed.status).toBe(201);
+    // The provisioning log recorded the refusal after the response, and the process still answers.
+    const entries = await app.services.provisioningLog.list(t.ctx, { status: 400 }, { first: 20 });
+    expect(entries.items.find((e) => e.path === "/scim/v2/Bulk" && e.status === 400)).toBeTruthy();
+    expect((await c.get("/Users?count=1")).status).toBe(200);
+  });
+
   test("a lone UTF-16 surrogate or a NUL in any string, key or ignored attribute → 400 invalidValue naming where, and nothing is written", async () => {
     const c = scimClient(app.url, t.scimToken);
     const user = (await c.post("/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "surrogate-target@x.test" })).body as Body;

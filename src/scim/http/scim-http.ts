@@ -4,6 +4,7 @@ import type { Logger } from "../../platform/logger";
 import { type TextPath, unstorableTextPath } from "../../domain/shared/storable-text";
 import { ScimError, invalidSyntax, invalidValue, payloadTooLarge, toScimErrorBody } from "../protocol";
 import { type ScimResponse, StreamedBody } from "../resources/scim-response";
+import { MAX_BODY_DEPTH, nestingDeeperThan } from "../../http/json-depth";
 
 /** What SCIM's HTTP adapter (node:http, no Express) knows of a request. */
 export interface ScimHttpRequest {
@@ -37,12 +38,15 @@ export function jsonBodyReader(limit: number): (req: IncomingMessage, res: Serve
   const sizes = new WeakMap<IncomingMessage, number>();
   // Bodies with an escape that may decode to unstorable text; only these are walked.
   const escaped = new WeakSet<IncomingMessage>();
+  // Bodies nested deeper than MAX_BODY_DEPTH (refused once parsed, so that bad JSON stays invalidSyntax).
+  const deep = new WeakSet<IncomingMessage>();
   const parse = express.json({
     limit,
     type: () => true,
     verify: (req, _res, buf) => {
       sizes.set(req, buf.length);
       if (buf.includes("\\u") && UNSTORABLE_ESCAPE.test(buf.toString())) escaped.add(req);
+      if (nestingDeeperThan(buf, MAX_BODY_DEPTH)) deep.add(req);
     },
   });
   return (req, res) =>
@@ -50,6 +54,7 @@ export function jsonBodyReader(limit: number): (req: IncomingMessage, res: Serve
       parse(req as Request, res as Response, (err?: unknown) => {
         if (!err) {
           const body: unknown = (req as Request).body;
+          if (deep.has(req)) return reject(invalidSyntax(`the request body is nested more than ${MAX_BODY_DEPTH} levels deep`));
           const unstorable = escaped.has(req) ? unstorableTextPath(body) : null;
           if (unstorable !== null) return reject(invalidValue(`${JSON.stringify(attributePath(unstorable))} holds a lone UTF-16 surrogate or U+0000, which is not text Roster can store`));
           return resolve({ body, bytes: sizes.get(req) ?? 0 });

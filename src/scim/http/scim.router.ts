@@ -282,8 +282,10 @@ function provisioningLog(req: ScimHttpRequest, res: ServerResponse, scope: ScimS
   const started = process.hrtime.bigint();
   res.on("finish", () => {
     const err = outcome.error;
-    const write = services.provisioningLog
-      .record({
+    // Built inside the promise: a throw while reading the request for the log (after the response,
+    // outside any request's handling) is logged, not an uncaught exception that ends the process.
+    const write = Promise.resolve()
+      .then(() => services.provisioningLog.record({
         organisationId: scope.ctx.organisationId,
         requestId: req.requestId,
         tokenId: scope.ctx.actor.id,
@@ -299,7 +301,7 @@ function provisioningLog(req: ScimHttpRequest, res: ServerResponse, scope: ScimS
         scimType: err?.scimType ?? null,
         errorDetail: err?.detail ?? null,
         requestBody: ["POST", "PUT", "PATCH"].includes(req.method) ? loggedBody(read.body) : undefined,
-      })
+      }))
       .catch((e: unknown) => req.log.error({ err: e }, "could not write the provisioning log"));
     void background.track(write);
   });
