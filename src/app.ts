@@ -88,6 +88,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use(oauthRouter(deps.services, deps.config));
   // Sessions (DB-backed cookie) and SSO sign-in routes; GraphQL then accepts a bearer admin token first, then the session.
   const auth = await mountAuth(app, deps.services, deps.config);
+  // The cursors' secret is read (or generated) at start, as the session secret is: no request waits for it.
+  await deps.services.cursors.ready();
   const graphql = await graphqlRoutes(deps.services, deps.logger, firstPrincipal(adminTokenPrincipal(deps.services, limits), auth.principal), {
     publicUrl: deps.config.publicUrl,
     limits: { requests: limits, perIp: deps.config.rateLimits.graphqlPerIp },

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Database } from "../platform/database";
 import type { RedisConnection } from "../platform/redis";
 import { AuditService } from "./audit/audit.service";
@@ -21,6 +22,7 @@ import { OAuthTokenService } from "./oauth/oauth-token.service";
 import { type OAuthSettings, defaultOAuthSettings } from "./oauth/oauth.settings";
 import { DatabaseCounterStore, RateLimiter } from "./rate-limits/rate-limiter";
 import { RedisCounterStore } from "./rate-limits/redis-counter-store";
+import { Cursors } from "./shared/cursors";
 
 /** The domain layer, wired once: every adapter (GraphQL, SCIM, SSO, CLI) gets this same set. */
 export interface Services {
@@ -42,6 +44,8 @@ export interface Services {
   oauthTokens: OAuthTokenService;
   accessTokens: AccessTokenIssuer;
   rateLimiter: RateLimiter;
+  /** The keys that seal the sort keys of keyset pages into the API's cursors (the same on every instance). */
+  cursors: Cursors;
   /** Set when REDIS_URL is: sessions, the replay cache and rate-limit counters live there. */
   redis: RedisConnection | null;
 }
@@ -106,6 +110,9 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
   const accessTokens = new AccessTokenIssuer(db, oauthClients, oauthSettings, options.tokenCacheMs);
   oauthClients.onCredentialsChanged.push((clientId) => accessTokens.forget({ clientId }));
   organisations.onChanged.push((organisationId) => accessTokens.forget({ organisationId }));
+  // Cursors' keys derive from a secret generated once and kept in the database (`secret:cursors`,
+  // beside the generated session secret): every instance seals and opens cursors alike.
+  const cursors = new Cursors(() => replay.sharedSecret("cursors", () => randomBytes(32).toString("base64url")));
   const oauthTokens = new OAuthTokenService(db, audit, oauthClients, accessTokens, new FederatedAssertionVerifier(replay, oauthSettings, allowPrivateHosts));
   return {
     db,
@@ -125,6 +132,7 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
     oauthTokens,
     accessTokens,
     rateLimiter: new RateLimiter(redis ? new RedisCounterStore(redis) : new DatabaseCounterStore(db)),
+    cursors,
     redis,
   };
 }

@@ -13,7 +13,7 @@ import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
 import { PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
-import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice, decodeCursor, encodeCursor } from "../shared/paging";
+import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice } from "../shared/paging";
 import { User } from "../users/user.entity";
 import { type GroupCriteria, type GroupField, type GroupRelation, groupColumns } from "./group.query";
 import { GroupMembership, type MemberType } from "./group-membership.entity";
@@ -315,9 +315,9 @@ export class GroupService {
     const qb = this.query(ctx, criteria);
     const countQuery = qb.clone();
     const counting = options.count === false ? -1 : this.totals.get(`${ctx.organisationId}:${JSON.stringify(criteria)}`, ctx.manager, () => countQuery.getCount());
-    if (page.after) qb.andWhere("g.displayNameKey > :afterKey", { afterKey: decodeCursor(page.after) });
+    if (page.afterKey) qb.andWhere("g.displayNameKey > :afterKey", { afterKey: page.afterKey });
     const [totalCount, rows] = await Promise.all([counting, qb.orderBy("g.displayNameKey", "ASC").limit(page.first + 1).getMany()]);
-    return cursorSlice(rows, page, totalCount, (g) => encodeCursor(g.displayNameKey));
+    return cursorSlice(rows, page, totalCount, (g) => g.displayNameKey);
   }
 
   /**
@@ -365,8 +365,8 @@ export class GroupService {
     const counting = this.totals.get(memberTotalKey(ctx.organisationId, groupId), ctx.manager, () =>
       this.db.manager(ctx).getRepository(GroupMembership).countBy({ groupId, organisationId: ctx.organisationId }),
     );
-    const [totalCount, rows] = await Promise.all([counting, this.memberPage(ctx, groupId, page.after ? decodeCursor(page.after) : undefined, page.first + 1)]);
-    return cursorSlice(rows.map(toMember), page, totalCount, (m) => encodeCursor(m.id));
+    const [totalCount, rows] = await Promise.all([counting, this.memberPage(ctx, groupId, page.afterKey || undefined, page.first + 1)]);
+    return cursorSlice(rows.map(toMember), page, totalCount, (m) => m.id);
   }
 
   /** Member counts of groups: kept as a group's member pages keep their total (the same key), the missing ones counted together. */

@@ -129,8 +129,9 @@ export class ReplayCache {
   }
 
   /**
-   * The session secret when SESSION_SECRET is not configured: generated once and kept here under
-   * `secret:session` (never expiring) so that every instance signs and checks cookies alike.
+   * A secret every instance shares, generated once and kept here under `secret:<name>` (never
+   * expiring), always in the database: the session secret when SESSION_SECRET is not configured
+   * (every instance signs and checks cookies alike), the cursors' (`secret:cursors`).
    */
   async sharedSecret(name: string, generate: () => string): Promise<string> {
     const key = `secret:${name}`;

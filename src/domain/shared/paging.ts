@@ -1,6 +1,6 @@
 /** Offset paging, as SCIM lists use it (startIndex is 1-based there; 0-based here). */
 import { Brackets, type ObjectLiteral, type SelectQueryBuilder } from "typeorm";
-import { invalidInput } from "./domain-error";
+import { notACursor } from "./cursors";
 import type { SettledTotals } from "./settled-totals";
 
 export interface OffsetPage {
@@ -8,10 +8,13 @@ export interface OffsetPage {
   limit: number;
 }
 
-/** Keyset paging, as GraphQL connections use it: `after` is an opaque cursor. */
+/**
+ * Keyset paging, as GraphQL connections use it: the page starts after the row whose sort key is
+ * `afterKey`. The API's cursors carry keys sealed (cursors.ts); a service sees only keys.
+ */
 export interface CursorPage {
   first: number;
-  after?: string | null;
+  afterKey?: string | null;
 }
 
 export interface Slice<T> {
@@ -23,36 +26,22 @@ export interface CursorSlice<T> {
   items: T[];
   totalCount: number;
   hasNextPage: boolean;
-  endCursor: string | null;
-}
-
-export const encodeCursor = (key: string): string => Buffer.from(key, "utf8").toString("base64url");
-
-/** Longer than any cursor a list gives (a key of 255 characters of up to 4 bytes each, in base64). */
-const MAX_CURSOR_LENGTH = 2048;
-
-const notACursor = () => invalidInput("after", "after is not a cursor this list gave");
-
-/**
- * The key in a cursor, or INVALID_INPUT naming `after`: only what encodeCursor wrote decodes (Node's
- * base64 decoder skips what is not base64, so text of any kind would otherwise seek from some key).
- */
-export function decodeCursor(cursor: string): string {
-  const key = Buffer.from(cursor, "base64url").toString("utf8");
-  if (cursor.length > MAX_CURSOR_LENGTH || encodeCursor(key) !== cursor) throw notACursor();
-  return key;
+  /** The sort key the next page starts after (null: none, or the start). */
+  endKey: string | null;
+  /** The sort key of an item (an edge's cursor holds it). */
+  keyOf: (item: T) => string;
 }
 
 /**
  * A page from the rows read for it (`first + 1`: the extra row tells whether another page follows).
- * An empty page that another follows (`first: 0`) ends where it began, at `after`: a null endCursor
- * sent a client that followed it back to the first page.
+ * An empty page that another follows (`first: 0`) ends where it began, at `afterKey`: a null
+ * endCursor sent a client that followed it back to the first page.
  */
-export function cursorSlice<T>(rows: T[], page: CursorPage, totalCount: number, cursorOf: (item: T) => string): CursorSlice<T> {
+export function cursorSlice<T>(rows: T[], page: CursorPage, totalCount: number, keyOf: (item: T) => string): CursorSlice<T> {
   const items = rows.slice(0, page.first);
   const hasNextPage = rows.length > page.first;
   const last = items.at(-1);
-  return { items, totalCount, hasNextPage, endCursor: last !== undefined ? cursorOf(last) : hasNextPage ? (page.after ?? null) : null };
+  return { items, totalCount, hasNextPage, endKey: last !== undefined ? keyOf(last) : hasNextPage ? (page.afterKey ?? null) : null, keyOf };
 }
 
 /** Whether a list counts its total (a GraphQL connection does only when `totalCount` is selected); -1 when it does not. */
@@ -83,21 +72,24 @@ export async function newestFirstPage<T extends ObjectLiteral & { id: string }>(
     return c.getCount();
   };
   const totalCount = options.count === false ? -1 : options.settled ? await options.settled.totals.total(options.settled.list, countBetween) : await qb.clone().getCount();
-  if (page.after) {
-    const { at, id } = decodeTimeCursor(page.after);
+  if (page.afterKey) {
+    const { at, id } = parseTimeKey(page.afterKey);
     qb.andWhere(new Brackets((w) => w.where(`${col} < :cursorAt`, { cursorAt: at }).orWhere(new Brackets((x) => x.where(`${col} = :cursorAt`, { cursorAt: at }).andWhere(`${alias}.id < :cursorId`, { cursorId: id })))));
   }
   const rows = await qb.orderBy(`${alias}.${timeColumn}`, "DESC").addOrderBy(`${alias}.id`, "DESC").take(page.first + 1).getMany();
-  return cursorSlice(rows, page, totalCount, (row) => timeCursor(row[timeColumn] as Date, row.id));
+  return cursorSlice(rows, page, totalCount, (row) => timeKey(row[timeColumn] as Date, row.id));
 }
 
-export const timeCursor = (time: Date, id: string): string => encodeCursor(JSON.stringify([time.toISOString(), id]));
+const timeKey = (time: Date, id: string): string => JSON.stringify([time.toISOString(), id]);
 
-/** The time and id in a timeCursor, or INVALID_INPUT naming `after`: text that is not JSON failed in JSON.parse (a 500), and `["x", "y"]` sought before an invalid date (an empty page). */
-function decodeTimeCursor(cursor: string): { at: Date; id: string } {
+/**
+ * The time and id in a timeKey, or INVALID_INPUT naming `after`. Only keys this list sealed reach
+ * here (cursors.ts), so this guards against a change of the key's shape, not against input.
+ */
+function parseTimeKey(key: string): { at: Date; id: string } {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decodeCursor(cursor));
+    parsed = JSON.parse(key);
   } catch {
     throw notACursor();
   }

@@ -16,7 +16,7 @@ import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-
 import { blankToNull, caseInsensitiveKey, lowerCaseKey } from "../shared/normalise";
 import { type Continuation, PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
-import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice, decodeCursor, encodeCursor } from "../shared/paging";
+import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice } from "../shared/paging";
 import { type ContactKind, UserContact, contactValueKey } from "./user-contact.entity";
 import { CONTACT_CHANGING_COLUMNS, type ContactDifferences, contactDifferences } from "./contact-differences";
 import { type OwnRow, type OwnRowsWritten, ownDetailRows, ownRowsAfter, ownRowsFromUnion } from "./own-details";
@@ -454,11 +454,11 @@ export class UserService {
     // Counted beside the page statement, not before it: a filter not counted yet (a search as it is
     // typed) waits for the slower of the two statements, not for both.
     const counting = options.count === false ? -1 : this.totals.get(`${ctx.organisationId}:${JSON.stringify(criteria)}`, ctx.manager, () => this.count(ctx, where, params));
-    const after = page.after ? " AND u.userNameKey > :afterKey" : "";
+    const after = page.afterKey ? " AND u.userNameKey > :afterKey" : "";
     const from = `FROM ${this.usersInNameOrder(criteria, true)}`;
     const [tail, values] = this.db.positional(`${from} WHERE ${where}${after} ORDER BY u.userNameKey ASC LIMIT ${Number(page.first) + 1}`, {
       ...params,
-      afterKey: page.after ? decodeCursor(page.after) : undefined,
+      afterKey: page.afterKey || undefined,
     });
     const include = options.include;
     const together = this.db.dialect === "mysql" && matchesEveryone(criteria) && (Object.values(include ?? {}).some(Boolean) || options.managers);
@@ -472,7 +472,7 @@ export class UserService {
       ? this.pageWithDetails(ctx, select, tail, values, { ...wanted, ...OTHERS_ONLY }, options.managers && !joinManagers, joinManagers ? `${from}${MANAGER_JOIN}${tail.slice(from.length)}` : tail)
       : this.db.rows(ctx, `SELECT ${select} ${tail}`, values).then((rows) => ({ rows, detailRows: undefined, managerRows: undefined }));
     const [totalCount, { rows, detailRows, managerRows }] = await Promise.all([counting, reading]);
-    const slice = cursorSlice(rows.map(userFromRow), page, totalCount, (u) => encodeCursor(u.userNameKey));
+    const slice = cursorSlice(rows.map(userFromRow), page, totalCount, (u) => u.userNameKey);
     const items = slice.items;
     return {
       slice,

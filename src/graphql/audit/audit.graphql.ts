@@ -4,8 +4,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, Field, ID, InputType, Info, Int, ObjectType, Query, Resolver } from "type-graphql";
 import type { Actor, ChangeSource } from "../../platform/request-context";
 import type { GraphqlContext } from "../context";
-import { Connection, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
-import { timeCursor } from "../../domain/shared/paging";
+import { Connection, listCursors, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
 
 const sources: ChangeSource[] = ["graphql", "scim", "sso", "cli", "system", "oauth"];
 const actorTypes: Actor["type"][] = ["token", "user", "system"];
@@ -57,7 +56,9 @@ export class AuditEventResolver {
     @Arg("after", () => String, { nullable: true }) after?: string | null,
     @Arg("filter", () => AuditEventFilterInput, { nullable: true }) filter?: AuditEventFilterInput | null,
   ) {
-    const slice = await ctx.services.audit.list(ctx.auth(), { ...filter }, { first: pageSize(first), after }, { count: selectsTotalCount(info) });
-    return toConnection(slice, (e) => timeCursor(e.occurredAt, e.id));
+    const query = { ...filter };
+    const cursors = await listCursors(ctx, "auditEvents", query);
+    const slice = await ctx.services.audit.list(ctx.auth(), query, { first: pageSize(first), afterKey: cursors.open(after) }, { count: selectsTotalCount(info) });
+    return toConnection(slice, cursors);
   }
 }

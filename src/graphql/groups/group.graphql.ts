@@ -5,9 +5,8 @@ import type { Group } from "../../domain/groups/group.entity";
 import type { GroupCriteria } from "../../domain/groups/group.query";
 import { MAX_MEMBERS_PER_CHANGE, type Member, type MemberRef } from "../../domain/groups/group.service";
 import type { User } from "../../domain/users/user.entity";
-import { encodeCursor } from "../../domain/shared/paging";
 import type { GraphqlContext } from "../context";
-import { Connection, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
+import { Connection, listCursors, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
 import { IsOptionalNotNull } from "../shared/validation";
 import { MemberInput } from "../users/user.inputs";
 import { UserType } from "../users/user.types";
@@ -106,8 +105,10 @@ export class GroupResolver {
     @Arg("after", () => String, { nullable: true }) after?: string | null,
     @Arg("filter", () => GroupFilterInput, { nullable: true }) filter?: GroupFilterInput | null,
   ) {
-    const slice = await ctx.services.groups.list(ctx.auth(), groupCriteria(filter), { first: pageSize(first), after }, { count: selectsTotalCount(info) });
-    return toConnection(slice, (g) => encodeCursor(g.displayNameKey));
+    const criteria = groupCriteria(filter);
+    const cursors = await listCursors(ctx, "groups", criteria);
+    const slice = await ctx.services.groups.list(ctx.auth(), criteria, { first: pageSize(first), afterKey: cursors.open(after) }, { count: selectsTotalCount(info) });
+    return toConnection(slice, cursors);
   }
 
   @Query(() => GroupType, { nullable: true })
@@ -170,8 +171,9 @@ export class GroupResolver {
     @Arg("first", () => Int, { defaultValue: 50 }) first: number,
     @Arg("after", () => String, { nullable: true }) after?: string | null,
   ) {
-    const slice = await ctx.services.groups.members(ctx.auth(), group.id, { first: pageSize(first), after });
-    return toConnection(slice, (m: Member) => encodeCursor(m.id));
+    const cursors = await listCursors(ctx, "groupMembers", { groupId: group.id });
+    const slice = await ctx.services.groups.members(ctx.auth(), group.id, { first: pageSize(first), afterKey: cursors.open(after) });
+    return toConnection(slice, cursors);
   }
 }
 

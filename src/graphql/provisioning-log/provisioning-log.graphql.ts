@@ -3,10 +3,9 @@ import { GraphQLJSON } from "graphql-scalars";
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, Field, FieldResolver, ID, InputType, Info, Int, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { ProvisioningLogEntry } from "../../domain/provisioning-log/provisioning-log-entry.entity";
-import { timeCursor } from "../../domain/shared/paging";
 import { AuditEventType } from "../audit/audit.graphql";
 import type { GraphqlContext } from "../context";
-import { Connection, pageSize, selectedNodeFields, selectsTotalCount, toConnection } from "../shared/connection";
+import { Connection, listCursors, pageSize, selectedNodeFields, selectsTotalCount, toConnection } from "../shared/connection";
 
 @ObjectType("ProvisioningLogEntry", { description: "One SCIM request, as an admin needs it to understand a provisioning cycle" })
 export class ProvisioningLogEntryType {
@@ -53,8 +52,10 @@ export class ProvisioningLogResolver {
   ) {
     // A page without the request bodies (the console's list) does not read them: a /Bulk body is megabytes.
     const bodies = selectedNodeFields(info).has("requestBody");
-    const slice = await ctx.services.provisioningLog.list(ctx.auth(), { ...filter }, { first: pageSize(first), after }, { count: selectsTotalCount(info), bodies });
-    return toConnection(slice, (e) => timeCursor(e.occurredAt, e.id));
+    const query = { ...filter };
+    const cursors = await listCursors(ctx, "provisioningLog", query);
+    const slice = await ctx.services.provisioningLog.list(ctx.auth(), query, { first: pageSize(first), afterKey: cursors.open(after) }, { count: selectsTotalCount(info), bodies });
+    return toConnection(slice, cursors);
   }
 
   // The console's list leaves out the heavy fields (the body, the audit changes) and reads them here

@@ -1,4 +1,7 @@
 import { invalidInput } from "../../domain/shared/domain-error";
+import type { CursorList, ListCursors } from "../../domain/shared/cursors";
+import type { CursorSlice } from "../../domain/shared/paging";
+import type { GraphqlContext } from "../context";
 import { type FieldNode, type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
 import { type ClassType, Field, Int, ObjectType } from "type-graphql";
 
@@ -7,7 +10,10 @@ export class PageInfo {
   @Field()
   hasNextPage: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "Opaque. Pass it as `after` to the same list with the same filter for the next page; any other list, filter or organisation refuses it (BAD_USER_INPUT on after)",
+  })
   endCursor: string | null;
 }
 
@@ -15,7 +21,7 @@ export class PageInfo {
 export function Connection<T extends object>(nodeType: ClassType<T>, name: string) {
   @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
-    @Field()
+    @Field({ description: "Opaque. As `after` (same list, same filter), the page starts after this node" })
     cursor: string;
 
     @Field(() => nodeType)
@@ -39,14 +45,24 @@ export function Connection<T extends object>(nodeType: ClassType<T>, name: strin
   return ConnectionClass;
 }
 
-export function toConnection<T>(slice: { items: T[]; totalCount: number; hasNextPage: boolean; endCursor: string | null }, cursorOf: (item: T) => string) {
+/**
+ * The cursors of a connection, bound to the caller's organisation, the list and what filters it
+ * (the same value the list's rows are chosen by): `open` the `after` argument with them, and hand
+ * them to toConnection.
+ */
+export function listCursors(ctx: GraphqlContext, list: CursorList, filter: unknown): Promise<ListCursors> {
+  return ctx.services.cursors.forList(ctx.auth(), list, filter);
+}
+
+/** A page as a connection, each sort key sealed into a cursor of this list (see cursors.ts). */
+export function toConnection<T>(slice: CursorSlice<T>, cursors: ListCursors) {
   return {
     // A cursor per node only when the query asks for edges (most pages ask for nodes alone).
     get edges() {
-      return slice.items.map((node) => ({ cursor: cursorOf(node), node }));
+      return slice.items.map((node) => ({ cursor: cursors.seal(slice.keyOf(node)), node }));
     },
     nodes: slice.items,
-    pageInfo: { hasNextPage: slice.hasNextPage, endCursor: slice.endCursor },
+    pageInfo: { hasNextPage: slice.hasNextPage, endCursor: slice.endKey === null ? null : cursors.seal(slice.endKey) },
     totalCount: slice.totalCount,
   };
 }

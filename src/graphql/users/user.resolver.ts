@@ -5,9 +5,8 @@ import type { PostalAddress, User } from "../../domain/users/user.entity";
 import type { UserChanges, UserColumn, UserDetails } from "../../domain/users/user.service";
 import type { DetailParts } from "../../domain/users/user-details.sql";
 import type { UserCriteria } from "../../domain/users/user.query";
-import { encodeCursor } from "../../domain/shared/paging";
 import type { GraphqlContext } from "../context";
-import { pageSize, selectedNodeFields, selectedNodeSubfields, selectsTotalCount, toConnection } from "../shared/connection";
+import { listCursors, pageSize, selectedNodeFields, selectedNodeSubfields, selectsTotalCount, toConnection } from "../shared/connection";
 import { RoleType } from "../roles/role.graphql";
 import { CreateUserInput, UpdateUserInput, UserFilterInput } from "./user.inputs";
 import { AddressType, ContactValueType, GroupRefType, UserConnection, UserNameType, UserType } from "./user.types";
@@ -199,7 +198,9 @@ export class UserResolver {
     const fields = selectedNodeFields(info);
     // The managers' fields, when each is known to read only columns (else they are read whole).
     const managerColumns = fields.has("manager") ? userColumnsOf(selectedNodeSubfields(info, "manager")) : undefined;
-    const { slice, details, managers } = await ctx.services.users.listWithDetails(ctx.auth(), userCriteria(filter), { first: pageSize(first), after }, {
+    const criteria = userCriteria(filter);
+    const cursors = await listCursors(ctx, "users", criteria);
+    const { slice, details, managers } = await ctx.services.users.listWithDetails(ctx.auth(), criteria, { first: pageSize(first), afterKey: cursors.open(after) }, {
       count: selectsTotalCount(info),
       include: detailPartsOf(fields),
       managers: fields.has("manager"),
@@ -207,7 +208,7 @@ export class UserResolver {
       managerColumns,
     });
     await prefetchRelations(ctx, slice.items, fields, details, managers, managerColumns !== undefined);
-    return toConnection(slice, (u) => encodeCursor(u.userNameKey));
+    return toConnection(slice, cursors);
   }
 
   @Query(() => UserType, { nullable: true })
