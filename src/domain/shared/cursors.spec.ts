@@ -66,6 +66,13 @@ describe("list cursors", () => {
     expect(outcome(() => keys.forList(ORG, "auditEvents", { action: "user.updated" }).open(cursor))).toEqual(refused);
     expect(outcome(() => keys.forList(ORG, "auditEvents", { action: "user.updated", since: new Date("2026-11-02T00:00:00.000Z") }).open(cursor))).toEqual(refused);
     expect(outcome(() => keys.forList(ORG, "auditEvents", null).open(keys.forList(ORG, "auditEvents", {}).seal("k")))).toEqual({ opened: "k" });
+    // A nested input object of nothing filters nothing; one with a value is another filter.
+    const all = keys.forList(ORG, "auditEvents", {}).seal("k");
+    expect(outcome(() => keys.forList(ORG, "auditEvents", { actor: {}, source: undefined }).open(all))).toEqual({ opened: "k" });
+    expect(outcome(() => keys.forList(ORG, "auditEvents", { actor: { label: null } }).open(all))).toEqual({ opened: "k" });
+    expect(outcome(() => keys.forList(ORG, "auditEvents", { actor: { type: "token" } }).open(all))).toEqual(refused);
+    // Arrays keep their order and their items (a users' criteria tree).
+    expect(outcome(() => keys.forList(ORG, "users", { kind: "and", items: [{}] }).open(users.seal("k")))).toEqual(refused);
   });
 
   test("a cursor altered anywhere is refused: each byte changed, cut short, lengthened", () => {

@@ -30,20 +30,23 @@ export const MAX_CURSOR_LENGTH = Math.ceil(((OVERHEAD + MAX_KEY_BYTES) * 4) / 3)
 export const notACursor = () =>
   invalidInput("after", "after is not a cursor this list gave: a cursor holds only for the list, filter and organisation that gave it; start again from the first page, without after");
 
+/** A field that filters nothing: null, undefined, or an input object of such fields (`actor: {}`). */
+const filtersNothing = (value: unknown) => value === null || value === undefined || (isRecord(value) && Object.keys(value).length === 0);
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date);
+
 /**
- * The filter as a stable text: keys sorted, null and undefined left out (they filter nothing),
- * dates as ISO text. The same filter sent with its fields in another order binds the same cursors.
+ * The filter as a stable value: keys sorted, fields that filter nothing left out, dates as ISO text.
+ * The same filter sent with its fields in another order binds the same cursors.
  */
 function canonical(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === "object") {
-    const record = value as Record<string, unknown>;
+  if (isRecord(value)) {
     return Object.fromEntries(
-      Object.keys(record)
-        .filter((k) => record[k] !== null && record[k] !== undefined)
+      Object.keys(value)
         .sort()
-        .map((k) => [k, canonical(record[k])]),
+        .map((k) => [k, canonical(value[k])])
+        .filter(([, v]) => !filtersNothing(v)),
     );
   }
   return value;
