@@ -187,7 +187,7 @@ describe("a member sent without type is the user of that id, or else the group",
       const withoutType = await statementsOf(() => c.patch(`/Groups/${target}`, patchOp({ op: "add", path: "members", value: untyped(...b) })));
       expect(withoutType).toEqual(withType);
       expect(withoutType).toHaveLength(expected);
-      // A path-less Replace (the members it names are checked after the group's lock): the same again.
+      // A path-less Replace (its members checked with the group's lock, as an add's): the same again.
       const [g1, g2] = [await newGroup("Cost replace", untyped(await newUser())), await newGroup("Cost replace", untyped(await newUser()))];
       const replaceTyped = await statementsOf(() => c.patch(`/Groups/${g1}`, patchOp({ op: "Replace", value: { members: a.map((value) => ({ value, type: "User" })) } })));
       const replaceUntyped = await statementsOf(() => c.patch(`/Groups/${g2}`, patchOp({ op: "Replace", value: { members: untyped(...b) } })));

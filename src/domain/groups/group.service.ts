@@ -432,10 +432,11 @@ export class GroupService {
 
   /**
    * Runs `fn` in a transaction (or the caller's) with the group read and its row lock held, and the
-   * members the caller expects to add (`candidates`, as `write(…, { checked })` takes them) checked
-   * in the same round trip: an IdP adding one member at a time (Entra) costs two round trips in all.
-   * The would-be members are locked first (`memberLockSql`), before the group, in the order a
-   * deletion takes them: users, then groups.
+   * members the caller expects to add (`candidates`, as `write(…, { checked })` takes them: a PATCH's
+   * `add` and `replace` members, a PUT's) checked in the same round trip: an IdP adding one member
+   * at a time (Entra) costs two round trips in all. The would-be members are locked first
+   * (`memberLockSql`), before the group, in the order a deletion takes them: users, then groups.
+   * Checked after the group's lock, a member being deleted meanwhile deadlocked with its deletion.
    *
    * Members sent without type are checked as users, what they nearly always are: no statement more.
    * Those that are no user are looked up as groups only then. On MariaDB the group's row is locked by
@@ -585,8 +586,9 @@ export class GroupService {
     const refs = [...byId].map(([id, type]) => ({ id, type }));
     let check = checked;
     if (!check || refs.some((m) => !covers(check!, m))) {
-      // Not all checked with the lock (a PATCH replace, a POST, over 1,000): checked now, the members
-      // locked after the group (users, then groups) as before; untyped ids that are no user then as groups.
+      // Not all checked with the lock (a POST, whose group is new; over 1,000 ids; a member a PATCH
+      // names otherwise than `add` or `replace` would): checked now, the members locked after the
+      // group (users, then groups); untyped ids that are no user then as groups.
       check = { asked: new Map(), found: new Map() };
       for (let i = 0; i < refs.length; i += 1000) {
         const chunk = refs.slice(i, i + 1000);

@@ -43,14 +43,15 @@ export function toScimGroup(group: Group, members: Member[] | undefined, baseUrl
 const hasNoType = (m: Record<string, unknown>) => m.type === undefined || m.type === null;
 
 /**
- * The members that `add` operations on `members` name (with a path, or inside a value without one):
- * checked with the group's lock (those without type as none). Only a hint: anything else still
- * reaches addMembers, which checks it.
+ * The members that `add` and `replace` operations on `members` name (with a path, or inside a value
+ * without one, as Entra's path-less Replace sends them): checked with the group's lock, and locked
+ * before it (those without type as none). Only a hint: anything else still reaches the write, which
+ * checks it.
  */
-function membersToAdd(operations: PatchOperation[]): MemberRef[] {
+function membersNamed(operations: PatchOperation[]): MemberRef[] {
   const refs: MemberRef[] = [];
   for (const o of operations) {
-    if (o.op !== "add") continue;
+    if (o.op !== "add" && o.op !== "replace") continue;
     const list = o.path ? (o.path.attribute.toLowerCase() === "members" && !o.path.valueFilter && !o.path.subAttribute ? o.value : undefined) : isObject(o.value) ? caseless(o.value, "members") : undefined;
     if (!Array.isArray(list)) continue;
     for (const m of list) if (isObject(m) && typeof m.value === "string" && m.value) refs.push({ id: m.value, type: hasNoType(m) ? undefined : typeof m.type === "string" && m.type.toLowerCase() === "group" ? "group" : "user" });
@@ -205,8 +206,8 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
   parsed.notes.forEach((n) => scope.notes.add(n));
   const groups = scope.services.groups;
   // One locked read of the group's own row, threaded through every change below; the members the
-  // operations would add are checked in the same round trip.
-  const group = await groups.withLockedGroup(scope.ctx, req.id!, membersToAdd(parsed.operations), async (tx, locked) => {
+  // operations would add or replace the members with are locked before it and checked in the same round trip.
+  const group = await groups.withLockedGroup(scope.ctx, req.id!, membersNamed(parsed.operations), async (tx, locked) => {
     const current = locked.group;
     checkWritePreconditions(req, `Group ${req.id}`, current.version);
     const result = applyPatch(toScimGroup(current, undefined, scope.baseUrl), parsed.operations, groupSchema, { deltaAttributes: ["members"] });

@@ -1,0 +1,159 @@
+import { Connection } from "mysql2";
+import { CORE_GROUP, patchOp, scimClient, type ScimClient, type ScimResult } from "../support/scim-client";
+import { testDriver } from "../support/test-database";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { Body } from "./scim-fixtures";
+
+/**
+ * Every member write takes its locks in the order a deletion takes them: the member's row (users,
+ * then groups), then the group's. PATCH `add` did; PATCH `replace` of members and Entra's path-less
+ * `Replace` checked their members only after the group's row lock, so one racing the deletion of a
+ * member deadlocked with it (and the router's deadlock retry ran it again).
+ */
+
+let app: TestApp;
+let t: TestTenant;
+let c: ScimClient;
+let n = 0;
+/** The app's log lines (level info): each deadlock retry of a SCIM request is one. */
+const logLines: string[] = [];
+const deadlockRetries = () => logLines.filter((l) => l.includes("a deadlock rolled the transaction back")).length;
+
+beforeAll(async () => {
+  app = await startTestApp({ LOG_LEVEL: "info" }, { logDestination: { write: (line: string) => void logLines.push(line) } });
+  t = await app.tenant();
+  c = scimClient(app.url, t.scimToken);
+});
+afterAll(() => app?.close());
+
+const newUser = async () => (await c.post("/Users", { userName: `lock-order-${++n}@x.test` })).body.id as string;
+async function newGroup(name: string, members: Body[] = []): Promise<string> {
+  const r = await c.post("/Groups", { displayName: `${name} ${++n}`, members });
+  expect(r.status).toBe(201);
+  return r.body.id as string;
+}
+const users = (...ids: string[]) => ids.map((value) => ({ value, type: "User" }));
+const members = async (id: string) => (((await c.get(`/Groups/${id}`)).body.members ?? []) as Body[]).map((m) => m.value as string).sort();
+
+/** The writes that name a group's whole membership, as IdPs send them. */
+const replacing = {
+  "PATCH replace of members": (id: string, value: Body[]) => c.patch(`/Groups/${id}`, patchOp({ op: "replace", path: "members", value })),
+  "Entra's path-less Replace": (id: string, value: Body[]) => c.patch(`/Groups/${id}`, patchOp({ op: "Replace", value: { displayName: `Renamed ${++n}`, members: value } })),
+  PUT: (id: string, value: Body[]) => c.put(`/Groups/${id}`, { schemas: [CORE_GROUP], displayName: `Put ${++n}`, members: value }),
+};
+
+/**
+ * The statements of one request (the provisioning log, token and rate-limit bookkeeping left out)
+ * and, on MariaDB, its round trips: the calls on a connection that carry one of its statements (a
+ * transaction's statements travel together, `StatementPipeline`). On SQLite each statement is one.
+ */
+async function costOf(request: () => Promise<ScimResult>, status = 204): Promise<{ statements: string[]; parameters: unknown[][]; roundTrips: number }> {
+  const other = /provisioning_log|access_tokens|rate_limit/i;
+  let roundTrips = 0;
+  // Every statement mysql2 sends goes through a connection's addCommand (the pooled connections' own
+  // query and execute wrap the prototype's, so those cannot be replaced after the fact).
+  const proto = testDriver() === "mariadb" ? Object.getPrototypeOf(Connection.prototype) : undefined;
+  const original = proto?.addCommand;
+  if (proto)
+    proto.addCommand = function (this: unknown, cmd: { sql?: unknown; query?: unknown }) {
+      const text = String(cmd?.sql ?? cmd?.query ?? "");
+      if (text.split(";\n").some((s) => !/^\s*(START TRANSACTION|COMMIT|ROLLBACK|SET SESSION|SELECT VERSION|SELECT 1\b)/i.test(s) && !other.test(s))) roundTrips++;
+      return original.call(this, cmd);
+    };
+  try {
+    app.queries.reset();
+    const r = await request();
+    expect(r.status).toBe(status);
+  } finally {
+    if (proto) proto.addCommand = original;
+  }
+  const kept = app.queries.statements.map((s, i) => [s, app.queries.parameters[i]] as const).filter(([s]) => !other.test(s));
+  const statements = kept.map(([s]) => s);
+  return { statements, parameters: kept.map(([, p]) => p), roundTrips: proto ? roundTrips : statements.length };
+}
+
+describe("a write that replaces a group's members locks and checks them as PATCH add does", () => {
+  (testDriver() === "mariadb" ? test : test.skip)("on MariaDB each member's row (user, typed or untyped group) is share-locked before the group's FOR UPDATE, and not after it", async () => {
+    for (const [name, write] of Object.entries(replacing)) {
+      const [user, typedGroup, untypedGroup] = [await newUser(), await newGroup("Lock member"), await newGroup("Lock untyped member")];
+      const target = await newGroup("Lock target", users(await newUser()));
+      const { statements, parameters } = await costOf(() => write(target, [...users(user), { value: typedGroup, type: "Group" }, { value: untypedGroup }]), name === "PUT" ? 200 : 204);
+      const lockOfTarget = statements.findLastIndex((s, i) => /FOR UPDATE/.test(s) && parameters[i].includes(target));
+      expect([name, lockOfTarget]).not.toEqual([name, -1]);
+      for (const [member, table] of [
+        [user, /FROM users/],
+        [typedGroup, /FROM `groups`/],
+        [untypedGroup, /FROM `groups`/],
+      ] as const) {
+        const lockOfMember = statements.findLastIndex((s, i) => /LOCK IN SHARE MODE/.test(s) && table.test(s) && parameters[i].includes(member));
+        expect([name, member, lockOfMember >= 0 && lockOfMember < lockOfTarget]).toEqual([name, member, true]);
+        const after = statements.slice(lockOfTarget + 1).some((s, i) => /LOCK IN SHARE MODE/.test(s) && parameters[lockOfTarget + 1 + i].includes(member));
+        expect([name, member, after]).toEqual([name, member, false]);
+      }
+      expect(await members(target)).toEqual([user, typedGroup, untypedGroup].sort());
+    }
+  });
+
+  test("the members are checked in the round trip of the group's lock: a replace costs what an add does, plus reading and removing the members that go", async () => {
+    // MariaDB: the share locks, the group's lock and the check in one round trip; the read of the
+    // members (for the audit trail), the DELETE of those that go, then the INSERT, the version, the
+    // audit event and the COMMIT together. SQLite: one statement a round trip, no share locks.
+    const mariadb = testDriver() === "mariadb";
+    for (const k of [1, 3]) {
+      const [gone, ...stay] = await Promise.all(Array.from({ length: k + 1 }, newUser));
+      const fresh = await Promise.all(Array.from({ length: k }, newUser));
+      for (const [name, write] of Object.entries(replacing).filter(([name]) => name !== "PUT")) {
+        const target = await newGroup("Cost target", users(gone, ...stay));
+        const cost = await costOf(() => write(target, users(...stay, ...fresh)));
+        // The lock, the check, the read, the DELETE, the INSERT, the version, the audit event (and the share lock of the users on MariaDB).
+        expect([name, k, cost.statements.length]).toEqual([name, k, mariadb ? 8 : 7]);
+        expect([name, k, cost.roundTrips]).toEqual([name, k, mariadb ? 4 : 7]);
+        expect(await members(target)).toEqual([...stay, ...fresh].sort());
+        // None go: no DELETE, a round trip less.
+        const kept = await newGroup("Cost kept", users(...stay));
+        const noneGo = await costOf(() => write(kept, users(...stay, ...fresh)));
+        expect([name, k, noneGo.statements.length, noneGo.roundTrips]).toEqual([name, k, mariadb ? 7 : 6, mariadb ? 3 : 6]);
+      }
+      // PATCH add: the same first round trip, and nothing to read or remove.
+      const target = await newGroup("Cost add");
+      const add = await costOf(() => c.patch(`/Groups/${target}`, patchOp({ op: "add", path: "members", value: users(...fresh) })));
+      expect([k, add.statements.length, add.roundTrips]).toEqual([k, mariadb ? 6 : 5, mariadb ? 2 : 5]);
+    }
+  });
+  test("over 1,000 members: checked after the group's lock, a thousand at a time, as before", async () => {
+    const many: string[] = [];
+    for (let i = 0; i < 1001; i += 100) many.push(...(await Promise.all(Array.from({ length: Math.min(100, 1001 - i) }, () => app.services.users.create(t.ctx, { userName: `many-${++n}@x.test` })))).map((u) => u.id));
+    const target = await newGroup("Many", users(await newUser()));
+    const { statements, parameters } = await costOf(() => c.patch(`/Groups/${target}`, patchOp({ op: "Replace", value: { members: users(...many) } })));
+    // The group's row first (alone), then the members' checks, a thousand ids each (share-locking them on MariaDB).
+    expect(statements[0]).toMatch(/^SELECT g\.\* FROM \W?groups\W? g WHERE g\.id = \?/);
+    expect(parameters[0]).toContain(target);
+    const checks = statements.map((s, i) => [s, parameters[i]] as const).filter(([s]) => /EXISTS\(SELECT 1 FROM group_memberships/.test(s));
+    expect(checks.map(([, p]) => p.length)).toEqual([2 + 1000, 2 + 1]);
+    if (testDriver() === "mariadb") expect(statements.filter((s) => /LOCK IN SHARE MODE/.test(s) && /FROM users/.test(s))).toHaveLength(2);
+    const stored = await app.services.groups.memberCounts(t.ctx, [target]);
+    expect(stored.get(target)).toBe(1001);
+  });
+});
+
+describe("a replace racing the deletion of a member user", () => {
+  test("no deadlock, no 500, and the deleted user is left in no group (10 rounds of each)", async () => {
+    const retries: Record<string, number> = {};
+    for (const [name, write] of Object.entries(replacing)) {
+      const before = deadlockRetries();
+      for (let round = 0; round < 10; round++) {
+        const [member, other] = [await newUser(), await newUser()];
+        // The member is in the group already (its deletion then takes the group's row too) and the replace keeps it.
+        const target = await newGroup("Race target", users(member));
+        const [replaced, deleted] = await Promise.all([write(target, users(member, other)), c.delete(`/Users/${member}`)]);
+        expect([name, round, deleted.status]).toEqual([name, round, 204]);
+        // First: the member kept, then taken out by the deletion. Second: the member is no user any more.
+        expect([name, round, [200, 204, 400].includes(replaced.status)]).toEqual([name, round, true]);
+        const left = await members(target);
+        expect([name, round, left]).toEqual([name, round, replaced.status === 400 ? [] : [other]]);
+      }
+      retries[name] = deadlockRetries() - before;
+    }
+    expect(retries).toEqual(Object.fromEntries(Object.keys(replacing).map((name) => [name, 0])));
+  });
+});
