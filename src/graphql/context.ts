@@ -83,6 +83,11 @@ export function createLoaders(services: Services, ctx: RequestContext) {
       const groups = await services.users.groupsOfUsers(ctx, ids);
       return ids.map((id) => groups.get(id) ?? []);
     }),
+    // `User.groups(includeIndirect: true)`: the direct groups, then those through nested groups (direct: false).
+    groupsWithIndirectOfUser: new RelationLoader<string, { id: string; displayName: string; direct?: boolean }[]>(async (ids) => {
+      const groups = await services.users.groupsOfUsers(ctx, ids, { indirect: true });
+      return ids.map((id) => groups.get(id) ?? []);
+    }),
     // A page of provisioning-log entries with what each request changed.
     auditEventsOfRequest: new RelationLoader<string, AuditEvent[]>(async (requestIds) => {
       const events = await services.audit.ofRequests(ctx, requestIds, EVENTS_PER_REQUEST);

@@ -8,7 +8,7 @@ import { OrganisationResolver } from "./organisations/organisation.graphql";
 import { ProvisioningLogResolver } from "./provisioning-log/provisioning-log.graphql";
 import { RoleResolver } from "./roles/role.graphql";
 import { AccessTokenResolver } from "./tokens/token.graphql";
-import { UserResolver, userFieldResolvers } from "./users/user.resolver";
+import { UserResolver, groupRefFieldResolvers, userFieldResolvers } from "./users/user.resolver";
 import type { GraphqlContext } from "./context";
 import { retryingDeadlocks } from "../platform/database";
 import { IdentityProviderResolver, MeResolver } from "./sso/sso.graphql";
@@ -39,6 +39,7 @@ export async function buildGraphqlSchema(options: { emit?: boolean } = {}): Prom
     emitSchemaFile: options.emit ? { path: SCHEMA_FILE, sortedSchema: true } : false,
   });
   installDirectResolvers(schema, "User", userFieldResolvers);
+  installDirectResolvers(schema, "GroupRef", groupRefFieldResolvers);
   startMutationsWithFreshLoaders(schema);
   return schema;
 }
@@ -66,12 +67,12 @@ function startMutationsWithFreshLoaders(schema: GraphQLSchema): void {
  * Replaces type-graphql's wrappers of a type's field resolvers with the plain functions they call
  * (see userFieldResolvers). Nothing here uses what the wrappers add: no middlewares, no auth checker.
  */
-export function installDirectResolvers<T>(schema: GraphQLSchema, typeName: string, resolve: Record<string, (root: T, ctx: GraphqlContext) => unknown>): void {
+export function installDirectResolvers<T>(schema: GraphQLSchema, typeName: string, resolve: Record<string, (root: T, ctx: GraphqlContext, args: Record<string, unknown>) => unknown>): void {
   const type = schema.getType(typeName);
   if (!(type instanceof GraphQLObjectType)) throw new Error(`no object type ${typeName} in the schema`);
   const fields = type.getFields();
   for (const [name, fn] of Object.entries(resolve)) {
     if (!fields[name]) throw new Error(`no field ${typeName}.${name} in the schema`);
-    fields[name].resolve = ((root: T, _args: unknown, ctx: GraphqlContext) => fn(root, ctx)) as GraphQLFieldResolver<T, GraphqlContext>;
+    fields[name].resolve = ((root: T, args: Record<string, unknown>, ctx: GraphqlContext) => fn(root, ctx, args)) as GraphQLFieldResolver<T, GraphqlContext>;
   }
 }

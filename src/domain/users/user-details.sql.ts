@@ -1,5 +1,6 @@
 import { Database, type SqlDialect } from "../../platform/database";
 import { boolOf, textOf } from "../../platform/row-values";
+import { isContainedSql } from "../groups/indirect-groups";
 import { type CustomFieldValues, addStoredValue } from "../custom-fields/custom-field.service";
 import type { CustomFieldDefinition } from "../custom-fields/custom-field-definition.entity";
 import type { Role } from "../roles/role.entity";
@@ -28,6 +29,8 @@ export interface DetailParts {
   roles?: boolean;
   customFields?: boolean;
   groups?: boolean;
+  /** With groups: whether each group is itself in a group (column g, 0/1), for SCIM's indirect groups. */
+  groupNesting?: boolean;
   manager?: boolean;
 }
 
@@ -79,7 +82,7 @@ function detailsUnion(dialect: SqlDialect, source: { ids: number } | { page: str
   }
   if (include.groups) {
     parts.push([
-      ["'g'", "m.memberId", "0", "g.id", "g.displayName", "g.displayNameKey", "NULL", "NULL", "NULL", "NULL"],
+      ["'g'", "m.memberId", "0", "g.id", "g.displayName", "g.displayNameKey", "NULL", "NULL", "NULL", include.groupNesting ? isContainedSql(dialect, "g") : "NULL"],
       "ids" in source
         ? `FROM ${membershipsThenGroups(dialect)} WHERE g.organisationId = ? AND m.memberId IN (${Database.placeholders(source.ids)})`
         : `FROM (${source.page}) p ${join} ${by("group_memberships", "m", "IDX_group_memberships_member")} ON m.memberId = p.id ${join} ${q("groups")} g ON g.id = m.groupId WHERE g.organisationId = ?`,
@@ -192,6 +195,13 @@ export function userDetailsFromRows(
     for (const r of list) d.groups.push({ id: String(r.a), displayName: String(r.b) });
   }
   return result;
+}
+
+/** The groups among the union's group rows that are themselves in a group (read with `groupNesting`). */
+export function containedGroupsOfRows(rows: readonly Record<string, unknown>[]): string[] {
+  const ids = new Set<string>();
+  for (const r of rows) if (r.k === "g" && Number(r.g) === 1) ids.add(String(r.a));
+  return [...ids];
 }
 
 /** What the union's rows need from elsewhere: role ids not (yet) in the cached roles. */

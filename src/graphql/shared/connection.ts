@@ -2,7 +2,7 @@ import { invalidInput } from "../../domain/shared/domain-error";
 import type { CursorList, ListCursors } from "../../domain/shared/cursors";
 import type { CursorSlice } from "../../domain/shared/paging";
 import type { GraphqlContext } from "../context";
-import { type FieldNode, type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
+import { type FieldNode, type GraphQLResolveInfo, Kind, type SelectionSetNode, valueFromASTUntyped } from "graphql";
 import { type ClassType, Field, Int, ObjectType } from "type-graphql";
 
 @ObjectType({ simpleResolvers: true })
@@ -107,6 +107,16 @@ function nodeFields(info: GraphQLResolveInfo): FieldNode[] {
 /** Names of the fields the query selects on this connection's nodes. */
 export function selectedNodeFields(info: GraphQLResolveInfo): Set<string> {
   return new Set(nodeFields(info).map((f) => f.name.value));
+}
+
+/** The values of `argument` on each occurrence of the nodes' `field` (undefined where it is left out), variables resolved. */
+export function selectedNodeArguments(info: GraphQLResolveInfo, field: string, argument: string): unknown[] {
+  return nodeFields(info)
+    .filter((f) => f.name.value === field)
+    .map((f) => {
+      const arg = f.arguments?.find((a) => a.name.value === argument);
+      return arg ? valueFromASTUntyped(arg.value, info.variableValues) : undefined;
+    });
 }
 
 /** Names of the fields the query selects under the nodes' `field`, over all its aliases and fragments. */

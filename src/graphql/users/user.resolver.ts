@@ -6,7 +6,7 @@ import type { UserChanges, UserColumn, UserDetails } from "../../domain/users/us
 import type { DetailParts } from "../../domain/users/user-details.sql";
 import type { UserCriteria } from "../../domain/users/user.query";
 import type { GraphqlContext } from "../context";
-import { listCursors, pageSize, selectedNodeFields, selectedNodeSubfields, selectsTotalCount, toConnection } from "../shared/connection";
+import { listCursors, pageSize, selectedNodeArguments, selectedNodeFields, selectedNodeSubfields, selectsTotalCount, toConnection } from "../shared/connection";
 import { RoleType } from "../roles/role.graphql";
 import { CreateUserInput, UpdateUserInput, UserFilterInput } from "./user.inputs";
 import { AddressType, ContactValueType, GroupRefType, UserConnection, UserNameType, UserType } from "./user.types";
@@ -41,9 +41,19 @@ function mapValue<T, R>(value: T | Promise<T>, fn: (v: T) => R): R | Promise<R> 
   return value instanceof Promise ? value.then(fn) : fn(value);
 }
 
-/** The parts of users' details that a page's selected node fields need. */
-function detailPartsOf(fields: Set<string>): DetailParts {
-  return { contacts: fields.has("emails") || fields.has("phoneNumbers"), roles: fields.has("roles"), customFields: fields.has("customFields"), groups: fields.has("groups") };
+/**
+ * The parts of users' details that a page's selected node fields need. Direct groups only where the
+ * page selects `groups` without `includeIndirect: true`; `indirectGroups` where it selects it with.
+ */
+function detailPartsOf(fields: Set<string>, info: GraphQLResolveInfo): DetailParts & { indirectGroups: boolean } {
+  const includeIndirect = fields.has("groups") ? selectedNodeArguments(info, "groups", "includeIndirect") : [];
+  return {
+    contacts: fields.has("emails") || fields.has("phoneNumbers"),
+    roles: fields.has("roles"),
+    customFields: fields.has("customFields"),
+    groups: includeIndirect.some((v) => v !== true),
+    indirectGroups: includeIndirect.some((v) => v === true),
+  };
 }
 
 /** The users columns each stored field of the User type shows (typed: a new field cannot be left out). */
@@ -106,13 +116,13 @@ function prefetchRelations(
   ctx: GraphqlContext,
   users: User[],
   fields: Set<string>,
+  parts: ReturnType<typeof detailPartsOf>,
   details: Map<string, UserDetails> | null,
   managers: Map<string, User | null> | null,
   partialManagers: boolean,
 ): Promise<unknown> {
   const loaders = ctx.loaders();
   const ids = users.map((u) => u.id);
-  const parts = detailPartsOf(fields);
   const batches: Promise<void>[] = [];
   const fill = <V>(wanted: boolean | undefined, loader: { prime(id: string, v: V): void; prefetch(ids: string[]): Promise<void> }, pick: (d: UserDetails) => V) => {
     if (!wanted) return;
@@ -123,6 +133,7 @@ function prefetchRelations(
   fill(parts.roles, loaders.rolesOfUser, (d) => d.roles);
   fill(parts.customFields, loaders.customFieldsOfUser, (d) => d.customFields);
   fill(parts.groups, loaders.groupsOfUser, (d) => d.groups);
+  if (parts.indirectGroups) batches.push(loaders.groupsWithIndirectOfUser.prefetch(ids));
   if (fields.has("manager")) {
     const managerIds = users.flatMap((u) => (u.managerId ? [u.managerId] : []));
     if (managers && partialManagers) {
@@ -182,8 +193,14 @@ export const userFieldResolvers = {
     // An admin's page of users keeps the loader's value as it is (often already loaded: no promise per row).
     return ctx.principal()?.admin ? manager : Promise.resolve(manager).then((m) => asSeenBy(m, ctx));
   },
-  groups: (user: User, ctx: GraphqlContext) => unlessCard(user, [], () => ctx.loaders().groupsOfUser.get(user.id)),
-} satisfies Record<string, (user: User, ctx: GraphqlContext) => unknown>;
+  groups: (user: User, ctx: GraphqlContext, args?: { includeIndirect?: boolean | null }) =>
+    unlessCard(user, [], () => (args?.includeIndirect ? ctx.loaders().groupsWithIndirectOfUser : ctx.loaders().groupsOfUser).get(user.id)),
+} satisfies Record<string, (user: User, ctx: GraphqlContext, args: Record<string, unknown>) => unknown>;
+
+/** GroupRef's `direct`: the loaders mark only indirect groups (`direct: false`). */
+export const groupRefFieldResolvers = {
+  direct: (ref: { direct?: boolean }) => ref.direct !== false,
+};
 
 @Resolver(() => UserType)
 export class UserResolver {
@@ -196,18 +213,19 @@ export class UserResolver {
     @Arg("filter", () => UserFilterInput, { nullable: true }) filter?: UserFilterInput | null,
   ) {
     const fields = selectedNodeFields(info);
+    const parts = detailPartsOf(fields, info);
     // The managers' fields, when each is known to read only columns (else they are read whole).
     const managerColumns = fields.has("manager") ? userColumnsOf(selectedNodeSubfields(info, "manager")) : undefined;
     const criteria = userCriteria(filter);
     const cursors = await listCursors(ctx, "users", criteria);
     const { slice, details, managers } = await ctx.services.users.listWithDetails(ctx.auth(), criteria, { first: pageSize(first), afterKey: cursors.open(after) }, {
       count: selectsTotalCount(info),
-      include: detailPartsOf(fields),
+      include: { contacts: parts.contacts, roles: parts.roles, customFields: parts.customFields, groups: parts.groups },
       managers: fields.has("manager"),
       columns: userColumnsOf(fields),
       managerColumns,
     });
-    await prefetchRelations(ctx, slice.items, fields, details, managers, managerColumns !== undefined);
+    await prefetchRelations(ctx, slice.items, fields, parts, details, managers, managerColumns !== undefined);
     return toConnection(slice, cursors);
   }
 
@@ -301,8 +319,14 @@ export class UserResolver {
     return userFieldResolvers.manager(user, ctx);
   }
 
-  @FieldResolver(() => [GroupRefType], { description: "Groups the user is a direct member of" })
-  groups(@Root() user: User, @Ctx() ctx: GraphqlContext) {
-    return userFieldResolvers.groups(user, ctx);
+  @FieldResolver(() => [GroupRefType], {
+    description: "Groups the user is a direct member of, by name; with includeIndirect, followed by the groups it is in through nested groups (direct: false), each once, by name",
+  })
+  groups(
+    @Root() user: User,
+    @Ctx() ctx: GraphqlContext,
+    @Arg("includeIndirect", () => Boolean, { nullable: true, defaultValue: false, description: "Also the groups the user is in through groups nested in them" }) includeIndirect: boolean,
+  ) {
+    return userFieldResolvers.groups(user, ctx, { includeIndirect });
   }
 }

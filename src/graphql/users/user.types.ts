@@ -72,6 +72,9 @@ export class GroupRefType {
 
   @Field()
   displayName: string;
+
+  @Field({ description: "Whether the user is a member of the group itself (false: through a group nested in it, at any depth)" })
+  direct: boolean;
 }
 
 @ObjectType("User", { simpleResolvers: true })

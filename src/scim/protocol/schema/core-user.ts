@@ -65,11 +65,16 @@ export const CORE_USER_SCHEMA: SchemaDefinition = {
     attribute('groups', 'complex', {
       multiValued: true,
       mutability: 'readOnly',
+      description:
+        "A list of groups to which the user belongs, either through direct membership or through nested groups (type 'indirect'). Each group is listed once; filters on groups match direct memberships only.",
       subAttributes: [
-        str('value', undefined, { mutability: 'readOnly' }),
-        attribute('$ref', 'reference', { mutability: 'readOnly', referenceTypes: ['User', 'Group'] }),
-        str('display', undefined, { mutability: 'readOnly' }),
-        str('type', undefined, { mutability: 'readOnly', canonicalValues: ['direct', 'indirect'] }),
+        str('value', "The identifier of the User's group.", { mutability: 'readOnly' }),
+        attribute('$ref', 'reference', { mutability: 'readOnly', referenceTypes: ['User', 'Group'], description: "The URI of the corresponding 'Group' resource to which the user belongs." }),
+        str('display', 'A human-readable name, primarily used for display purposes.', { mutability: 'readOnly' }),
+        str('type', "How the user belongs to the group: 'direct' (a member of it) or 'indirect' (a member of a group nested in it, at any depth).", {
+          mutability: 'readOnly',
+          canonicalValues: ['direct', 'indirect'],
+        }),
       ],
     }),
     multiValued('entitlements', undefined),

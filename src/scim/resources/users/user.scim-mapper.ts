@@ -45,7 +45,11 @@ export function toScimUser(user: User, details: UserDetails, baseUrl: string, ex
   if (details.emails.length) r.emails = details.emails.map((e) => compact({ value: e.value, type: e.type, primary: e.primary, display: e.display }));
   if (details.phoneNumbers.length) r.phoneNumbers = details.phoneNumbers.map((p) => compact({ value: p.value, type: p.type, primary: p.primary, display: p.display }));
   if (user.addresses?.length) r.addresses = user.addresses.map((a) => compact({ ...a }));
-  if (details.groups.length) r.groups = details.groups.map((g) => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.displayName, type: "direct" }));
+  // Direct groups first, then those the user is in only through nested groups (each once).
+  const groupRef = (g: { id: string; displayName: string }, type: "direct" | "indirect") => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.displayName, type });
+  const groups = details.groups.map((g) => groupRef(g, "direct"));
+  for (const g of details.indirectGroups ?? []) groups.push(groupRef(g, "indirect"));
+  if (groups.length) r.groups = groups;
   // A user's only role is its primary one: Entra's single-role mapping replaces it through
   // `roles[primary eq "True"].value`, which matched nothing and added the new role beside the old.
   if (details.roles.length) r.roles = details.roles.map((role) => ({ value: role.name, display: role.name, ...(details.roles.length === 1 ? { primary: true } : {}) }));
