@@ -9,9 +9,10 @@ export interface GroupRef {
 
 /**
  * An SQL expression (0/1): whether the group `alias` (a row of `groups`) is itself a member of a
- * group. It rides on the statement that reads a user's direct groups, so that the groups containing
- * them are walked only when there are some: an organisation without nesting pays one probe of the
- * members' index (memberId, groupId) per group read, which finds nothing, and no statement more.
+ * group. It rides on the statement that reads one user with its direct groups, so that the groups
+ * containing them are walked only when there are some: an organisation without nesting pays one
+ * probe of the members' index (memberId, groupId) per group read, which finds nothing, and no
+ * statement more. (Many users' groups: the details union's `n` part probes each distinct group once.)
  */
 export function isContainedSql(dialect: SqlDialect, alias: string): string {
   const byMember = dialect === "mysql" ? " FORCE INDEX (IDX_group_memberships_member)" : "";

@@ -1,6 +1,5 @@
 import { Database, type SqlDialect } from "../../platform/database";
 import { boolOf, textOf } from "../../platform/row-values";
-import { isContainedSql } from "../groups/indirect-groups";
 import { type CustomFieldValues, addStoredValue } from "../custom-fields/custom-field.service";
 import type { CustomFieldDefinition } from "../custom-fields/custom-field-definition.entity";
 import type { Role } from "../roles/role.entity";
@@ -29,7 +28,7 @@ export interface DetailParts {
   roles?: boolean;
   customFields?: boolean;
   groups?: boolean;
-  /** With groups: whether each group is itself in a group (column g, 0/1), for SCIM's indirect groups. */
+  /** With groups: which of the users' groups are themselves in a group (rows `n`), for SCIM's indirect groups. */
   groupNesting?: boolean;
   manager?: boolean;
 }
@@ -82,10 +81,27 @@ function detailsUnion(dialect: SqlDialect, source: { ids: number } | { page: str
   }
   if (include.groups) {
     parts.push([
-      ["'g'", "m.memberId", "0", "g.id", "g.displayName", "g.displayNameKey", "NULL", "NULL", "NULL", include.groupNesting ? isContainedSql(dialect, "g") : "NULL"],
+      ["'g'", "m.memberId", "0", "g.id", "g.displayName", "g.displayNameKey", "NULL", "NULL", "NULL", "NULL"],
       "ids" in source
         ? `FROM ${membershipsThenGroups(dialect)} WHERE g.organisationId = ? AND m.memberId IN (${Database.placeholders(source.ids)})`
         : `FROM (${source.page}) p ${join} ${by("group_memberships", "m", "IDX_group_memberships_member")} ON m.memberId = p.id ${join} ${q("groups")} g ON g.id = m.groupId WHERE g.organisationId = ?`,
+    ]);
+  }
+  if (include.groups && include.groupNesting) {
+    // The users' groups that are in a group, each once: their distinct groups (from the members'
+    // index alone), then a probe of it per group. Probing each group row instead (EXISTS beside
+    // m.memberId) cost MariaDB 2.4 ms more for a page of 100 users in 720 memberships of 30 groups
+    // (0.8 → 3.2 ms: the subquery cache's lookups; 1.7 ms without the cache); this way 30 probes.
+    // Their groups are of the organisation (users are), so only the probe is scoped: a derived
+    // column carries the organisation's `?` where the part's parameters have it first (an IN list).
+    const byMember = dialect === "mysql" ? " FORCE INDEX (IDX_group_memberships_member)" : "";
+    parts.push([
+      ["'n'", "NULL", "0", "pm.memberId", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL"],
+      "ids" in source
+        ? `FROM (SELECT DISTINCT m.groupId, ? AS organisationId FROM group_memberships m${byMember} WHERE m.memberId IN (${Database.placeholders(source.ids)})) gs ` +
+          `${join} group_memberships pm${byMember} ON pm.memberId = gs.groupId AND pm.organisationId = gs.organisationId`
+        : `FROM (SELECT DISTINCT m.groupId FROM (${source.page}) p ${join} group_memberships m${byMember} ON m.memberId = p.id) gs ` +
+          `${join} group_memberships pm${byMember} ON pm.memberId = gs.groupId WHERE pm.organisationId = ?`,
     ]);
   }
   // Nothing asked for: nothing to send (the caller checks `parts`).
@@ -197,10 +213,10 @@ export function userDetailsFromRows(
   return result;
 }
 
-/** The groups among the union's group rows that are themselves in a group (read with `groupNesting`). */
+/** The users' groups that are themselves in a group: the union's `n` rows (`groupNesting`), or group rows flagged in g. */
 export function containedGroupsOfRows(rows: readonly Record<string, unknown>[]): string[] {
   const ids = new Set<string>();
-  for (const r of rows) if (r.k === "g" && Number(r.g) === 1) ids.add(String(r.a));
+  for (const r of rows) if (r.k === "n" || (r.k === "g" && Number(r.g) === 1)) ids.add(String(r.a));
   return [...ids];
 }
 
@@ -216,7 +232,7 @@ export const isCutValue = (r: Record<string, unknown>) => r.k === "v" && Number(
 export const valueKey = (userId: unknown, fieldId: unknown, position: unknown) => `${String(userId)}/${String(fieldId)}/${Number(position)}`;
 
 /** String order, without allocating: it runs inside sorts. */
-const compareText = (x: unknown, y: unknown) => {
+export const compareText = (x: unknown, y: unknown) => {
   const a = String(x);
   const b = String(y);
   return a < b ? -1 : a > b ? 1 : 0;

@@ -22,7 +22,7 @@ import { type ContactKind, UserContact, contactValueKey } from "./user-contact.e
 import { CONTACT_CHANGING_COLUMNS, type ContactDifferences, contactDifferences } from "./contact-differences";
 import { type OwnRow, type OwnRowsWritten, ownDetailRows, ownRowsAfter, ownRowsFromUnion } from "./own-details";
 import { contactFromRow, userFromRow } from "./user.rows";
-import { type DetailParts, containedGroupsOfRows, fullValuesSql, isCutValue, membershipsThenGroups, missingFromRows, pageDetailsParams, pageDetailsSql, userDetailsFromRows, userDetailsParams, userDetailsSql, valueKey } from "./user-details.sql";
+import { type DetailParts, compareText, containedGroupsOfRows, fullValuesSql, isCutValue, membershipsThenGroups, missingFromRows, pageDetailsParams, pageDetailsSql, userDetailsFromRows, userDetailsParams, userDetailsSql, valueKey } from "./user-details.sql";
 import { type PostalAddress, User } from "./user.entity";
 import { type UserCriteria, type UserField, type UserRelation, contactColumns, relationsOf, userColumns } from "./user.query";
 import { characterCount } from "../shared/text-length";
@@ -626,21 +626,27 @@ export class UserService {
   /**
    * Direct group memberships of many users (GraphQL `User.groups`), by name. With `indirect`, each
    * user's direct groups are followed by those it is in through nested groups (`direct: false`), each
-   * once, by name: one statement more, and only when one of the direct groups is in a group.
+   * once, by name: the direct groups come with those of them that are in a group (the details union's
+   * group parts), and one statement more walks up from these, only when there are some.
    */
   async groupsOfUsers(ctx: RequestContext, userIds: string[], options: { indirect?: boolean } = {}): Promise<Map<string, (GroupRef & { direct?: boolean })[]>> {
     const result = new Map<string, (GroupRef & { direct?: boolean })[]>(userIds.map((id) => [id, []]));
     if (!userIds.length) return result;
-    const nested = options.indirect ? `, ${isContainedSql(this.db.dialect, "g")} AS nested` : "";
-    const rows = await this.db.rows<{ memberId: string; id: string; displayName: string; nested?: unknown }>(
+    if (options.indirect) {
+      const { sql, parts } = userDetailsSql(this.db.dialect, userIds.length, { ...OTHERS_ONLY, manager: false, groups: true, groupNesting: true });
+      const rows = await this.db.rows(ctx, sql, userDetailsParams(ctx.organisationId, userIds, parts));
+      const direct = rows.filter((r) => r.k === "g").sort((x, y) => compareText(x.c, y.c));
+      for (const r of direct) result.get(String(r.userId))?.push({ id: String(r.a), displayName: String(r.b) });
+      const parents = await this.containingGroups(ctx, containedGroupsOfRows(rows));
+      if (parents.size) for (const list of result.values()) for (const g of indirectGroupsOf(list, parents)) list.push({ ...g, direct: false });
+      return result;
+    }
+    const rows = await this.db.rows<{ memberId: string; id: string; displayName: string }>(
       ctx,
-      `SELECT m.memberId AS memberId, g.id AS id, g.displayName AS displayName${nested} FROM ${membershipsThenGroups(this.db.dialect)} WHERE g.organisationId = ? AND m.memberId IN (${Database.placeholders(userIds.length)}) ORDER BY g.displayNameKey`,
+      `SELECT m.memberId AS memberId, g.id AS id, g.displayName AS displayName FROM ${membershipsThenGroups(this.db.dialect)} WHERE g.organisationId = ? AND m.memberId IN (${Database.placeholders(userIds.length)}) ORDER BY g.displayNameKey`,
       [ctx.organisationId, ...userIds],
     );
     for (const r of rows) result.get(r.memberId)?.push({ id: r.id, displayName: r.displayName });
-    if (!options.indirect) return result;
-    const parents = await this.containingGroups(ctx, [...new Set(rows.filter((r) => Number(r.nested) === 1).map((r) => r.id))]);
-    if (parents.size) for (const list of result.values()) for (const g of indirectGroupsOf(list, parents)) list.push({ ...g, direct: false });
     return result;
   }
 
