@@ -5,6 +5,7 @@ import type { Group } from "../domain/groups/group.entity";
 import type { Role } from "../domain/roles/role.entity";
 import type { Services } from "../domain/services";
 import type { Principal } from "../domain/sessions/principal";
+import type { CursorPage, CursorSlice } from "../domain/shared/paging";
 import { DomainError } from "../domain/shared/domain-error";
 import type { UserContact } from "../domain/users/user-contact.entity";
 import type { User } from "../domain/users/user.entity";
@@ -51,7 +52,22 @@ export const EVENTS_PER_REQUEST = 100;
 
 /** Per-request batching: resolving 100 users with their relations costs a constant number of queries. */
 export function createLoaders(services: Services, ctx: RequestContext) {
+  // Direct reports by manager id, one loader per page asked for (`first`, `after`, whether counted):
+  // the managers of a page that ask for the same page of reports share one batch.
+  const reportPages = new Map<string, RelationLoader<string, CursorSlice<User>>>();
   return {
+    directReports(page: CursorPage, count: boolean): RelationLoader<string, CursorSlice<User>> {
+      const key = JSON.stringify([page.first, page.afterKey ?? null, count]);
+      let loader = reportPages.get(key);
+      if (!loader) {
+        loader = new RelationLoader(async (ids) => {
+          const slices = await services.users.reportsOf(ctx, ids, page, { count });
+          return ids.map((id) => slices.get(id)!);
+        });
+        reportPages.set(key, loader);
+      }
+      return loader;
+    },
     userById: new RelationLoader<string, User | null>(async (ids) => {
       const found = await services.users.getMany(ctx, ids);
       return ids.map((id) => found.get(id) ?? null);

@@ -271,7 +271,7 @@ describe("users through GraphQL", () => {
       const type = named(f.type);
       if (type.kind !== "OBJECT") return f.name;
       if (!subfields[type.name!]) {
-        const sub = await app.gql<{ __type: { fields: Introspected[] } }>(t.adminToken, `query($n: String!) { __type(name: $n) { fields { name type { kind name ofType { kind name ofType { kind name } } } } } }`, { n: type.name });
+        const sub = await app.gql<{ __type: { fields: Introspected[] } }>(t.adminToken, `query($n: String!) { __type(name: $n) { fields { name type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }`, { n: type.name });
         subfields[type.name!] = `{ ${sub.data!.__type.fields.filter((s) => named(s.type).kind !== "OBJECT").map((s) => s.name).join(" ")} }`;
       }
       return `${f.name} ${subfields[type.name!]}`;

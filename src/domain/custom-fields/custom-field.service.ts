@@ -283,6 +283,11 @@ export class CustomFieldService {
     return result;
   }
 
+  /** One value as a write of `def` would store it, or INVALID_INPUT naming `field` (a filter's value is typed like a write's). */
+  canonical(def: CustomFieldDefinition, value: unknown, field: string): CanonicalValue {
+    return canonicalValue(def, value, field);
+  }
+
   /** Writes the validated values of one user, replacing only the fields named. */
   async writeValues(ctx: RequestContext & { manager: NonNullable<RequestContext["manager"]> }, userId: string, values: Map<CustomFieldDefinition, CanonicalValue[]>, options: { creating?: boolean } = {}): Promise<void> {
     if (values.size === 0) return;

@@ -16,7 +16,7 @@ import type { RequestContext } from "../../platform/request-context";
 import { invalidInput } from "./domain-error";
 
 /** The lists that give cursors: a cursor of one is refused by another. */
-export type CursorList = "users" | "groups" | "groupMembers" | "auditEvents" | "provisioningLog";
+export type CursorList = "users" | "groups" | "groupMembers" | "auditEvents" | "provisioningLog" | "directReports";
 
 const FORMAT = 1;
 const NONCE_BYTES = 12;

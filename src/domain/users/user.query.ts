@@ -41,6 +41,12 @@ export type UserRelation =
   /** Some email (or phone) of the user matches `where`. */
   | { kind: "contact"; contact: ContactKind; where: Criteria<ContactField, never> }
   | { kind: "customField"; key: string; op: Comparison; value?: ScalarValue }
+  /**
+   * The user holds exactly this value of the field: the value is first made canonical by the field's
+   * type (a number as stored, `true`/`false`, a day, an enum option), then compared with the stored
+   * text byte for byte. `input` names the filter's field in an error.
+   */
+  | { kind: "customFieldValue"; key: string; value: string; input: string }
   | { kind: "memberOf"; groupId: string }
   | { kind: "hasRole"; role: string }
   /** Free-text search over names and emails, for people searching a directory. */

@@ -17,7 +17,7 @@ import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-
 import { blankToNull, caseInsensitiveKey, lowerCaseKey } from "../shared/normalise";
 import { type Continuation, PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
-import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice } from "../shared/paging";
+import { type CountOption, type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice } from "../shared/paging";
 import { type ContactKind, UserContact, contactValueKey } from "./user-contact.entity";
 import { CONTACT_CHANGING_COLUMNS, type ContactDifferences, contactDifferences } from "./contact-differences";
 import { type OwnRow, type OwnRowsWritten, ownDetailRows, ownRowsAfter, ownRowsFromUnion } from "./own-details";
@@ -311,6 +311,33 @@ export class UserService {
     const unique = [...new Set(ids)];
     const rows = await this.db.rows(ctx, `SELECT u.* FROM users u WHERE u.organisationId = ? AND u.id IN (${Database.placeholders(unique.length)})`, [ctx.organisationId, ...unique]);
     return new Map(rows.map((r) => [String(r.id), userFromRow(r)]));
+  }
+
+  /**
+   * A page of each manager's direct reports (GraphQL `User.directReports`), in userName order from
+   * `after`, for any number of managers in one statement (each manager's first `first + 1` by
+   * ROW_NUMBER over the (organisation, managerId) index); with `count`, their totals in a second.
+   */
+  async reportsOf(ctx: RequestContext, managerIds: readonly string[], page: CursorPage, options: CountOption = {}): Promise<Map<string, CursorSlice<User>>> {
+    const ids = [...new Set(managerIds)];
+    const result = new Map<string, CursorSlice<User>>();
+    if (ids.length === 0) return result;
+    const inList = `u.organisationId = ? AND u.managerId IN (${Database.placeholders(ids.length)})`;
+    const after = page.afterKey ?? undefined;
+    const seek = after !== undefined ? " AND u.userNameKey > ?" : "";
+    const statements: [string, unknown[]][] = [
+      [
+        `SELECT r.* FROM (SELECT u.*, ROW_NUMBER() OVER (PARTITION BY u.managerId ORDER BY u.userNameKey) AS reportRow FROM users u WHERE ${inList}${seek}) r WHERE r.reportRow <= ? ORDER BY r.managerId, r.userNameKey`,
+        [ctx.organisationId, ...ids, ...(after !== undefined ? [after] : []), Number(page.first) + 1],
+      ],
+    ];
+    if (options.count) statements.push([`SELECT u.managerId AS managerId, COUNT(*) AS n FROM users u WHERE ${inList} GROUP BY u.managerId`, [ctx.organisationId, ...ids]]);
+    const [rows, counts = []] = await this.db.rowsTogether(ctx, statements);
+    const byManager = new Map<string, User[]>(ids.map((id) => [id, []]));
+    for (const row of rows) byManager.get(String(row.managerId))?.push(userFromRow(row));
+    const totals = new Map(counts.map((c) => [String(c.managerId), Number(c.n)]));
+    for (const [id, users] of byManager) result.set(id, cursorSlice(users, page, options.count ? (totals.get(id) ?? 0) : -1, (u) => u.userNameKey));
+    return result;
   }
 
   /** Offset paging in a stable order (SCIM lists): the same query seen page by page shows every user once. */
@@ -656,7 +683,7 @@ export class UserService {
   private async where(ctx: RequestContext, criteria: UserCriteria): Promise<{ where: string; params: Record<string, unknown> }> {
     const w = new SqlWhereBuilder(this.db.dialect);
     const relations = relationsOf(criteria);
-    const definitions = relations.some((r) => r.kind === "customField") ? new Map((await this.customFields.list(ctx)).map((d) => [d.key.toLowerCase(), d])) : new Map<string, CustomFieldDefinition>();
+    const definitions = relations.some((r) => r.kind === "customField" || r.kind === "customFieldValue") ? new Map((await this.customFields.list(ctx)).map((d) => [d.key.toLowerCase(), d])) : new Map<string, CustomFieldDefinition>();
     // A role filter compares role_assignments.roleId with the role's id: named through a join on
     // roles, the planner could not tell a role of three holders from one of everyone, and read every
     // user of the organisation to find a rare role's few (0.9 s at 102,000 users).
@@ -687,6 +714,15 @@ export class UserService {
         if (r.op === "ne") return `NOT (${this.relationSql(w, org, { ...r, op: "eq" }, definitions, roleIds)})`;
         const cmp = w.comparison(spec, r.op, value === undefined ? null : typeof value === "boolean" ? String(value) : value);
         return `u.id IN (SELECT v.userId FROM custom_field_values v WHERE v.organisationId = ${org} AND v.fieldId = ${w.param(def.id)} AND ${cmp})`;
+      }
+      case "customFieldValue": {
+        const def = definitions.get(r.key.toLowerCase());
+        if (!def) throw invalidInput(r.input, `no custom field "${r.key}" is defined in this organisation`);
+        // Canonical as a write would store it (and refused as a write would refuse it, naming the filter's field).
+        const canonical = this.customFields.canonical(def, r.value, r.input);
+        // Found by the lookup index (organisation, field, valueKey), then compared exactly.
+        const exact = this.db.dialect === "mysql" ? `v.value = BINARY ${w.param(canonical.value)}` : `v.value = ${w.param(canonical.value)}`;
+        return `u.id IN (SELECT v.userId FROM custom_field_values v WHERE v.organisationId = ${org} AND v.fieldId = ${w.param(def.id)} AND v.valueKey = ${w.param(customValueKey(canonical.value))} AND ${exact})`;
       }
       case "memberOf":
         return `u.id IN (SELECT gm.memberId FROM group_memberships gm WHERE gm.groupId = ${w.param(r.groupId)} AND gm.organisationId = ${org})`;

@@ -90,6 +90,17 @@ export class CreateUserInput extends UpdateUserInput {
 }
 
 @InputType()
+export class CustomFieldFilterInput {
+  @Field({ description: "The field's key (any case); a key the organisation has not defined is refused" })
+  @Length(1, 64)
+  name: string;
+
+  @Field({ description: "Typed as a write of the field is (a number, true/false, a day YYYY-MM-DD, an enum option in any case), then compared exactly with the stored value" })
+  @MaxLength(2048)
+  value: string;
+}
+
+@InputType()
 export class UserFilterInput {
   @Field({ nullable: true, description: "Matches userName, names, externalId and emails (contains, any case)" })
   @IsOptional()
@@ -101,6 +112,16 @@ export class UserFilterInput {
   @Field({ nullable: true }) @IsOptional() active?: boolean;
   @Field(() => ID, { nullable: true }) @IsOptional() groupId?: string;
   @Field({ nullable: true }) @IsOptional() @MaxLength(128) role?: string;
+  @Field(() => ID, { nullable: true, description: "The manager's direct reports" }) @IsOptional() @IsString() managerId?: string;
+  @Field({ nullable: true, description: "Equal, any case (as SCIM's department eq)" }) @IsOptional() @MaxLength(255) department?: string;
+  @Field({ nullable: true, description: "Equal, any case" }) @IsOptional() @MaxLength(255) division?: string;
+  @Field({ nullable: true, description: "Equal, any case" }) @IsOptional() @MaxLength(255) costCenter?: string;
+  @Field({ nullable: true, description: "Equal, any case" }) @IsOptional() @MaxLength(255) organization?: string;
+
+  @Field(() => CustomFieldFilterInput, { nullable: true, description: "Users holding this value of a custom field" })
+  @IsOptional()
+  @ValidateNested()
+  customField?: CustomFieldFilterInput;
 }
 
 export const userTypeNames = ["user", "group"] as const;

@@ -33,6 +33,13 @@ export function userCriteria(filter?: UserFilterInput | null): UserCriteria {
   if (filter?.active !== undefined && filter?.active !== null) items.push({ kind: "compare", field: "active", op: "eq", value: filter.active });
   if (filter?.groupId != null) items.push({ kind: "related", relation: { kind: "memberOf", groupId: filter.groupId } });
   if (filter?.role != null) items.push({ kind: "related", relation: { kind: "hasRole", role: filter.role } });
+  if (filter?.managerId != null) items.push({ kind: "compare", field: "managerId", op: "eq", value: filter.managerId });
+  for (const field of ["department", "division", "costCenter", "organization"] as const) {
+    const value = filter?.[field];
+    if (value != null) items.push({ kind: "compare", field, op: "eq", value });
+  }
+  const custom = filter?.customField;
+  if (custom) items.push({ kind: "related", relation: { kind: "customFieldValue", key: custom.name, value: custom.value, input: "filter.customField" } });
   return { kind: "and", items };
 }
 
@@ -91,6 +98,7 @@ const RESOLVED_FIELD_COLUMNS: Record<string, readonly UserColumn[]> = {
   roles: [],
   groups: [],
   manager: [],
+  directReports: [],
 };
 
 /** Every field of the User type and the columns it reads (a spec checks it against the schema). */
@@ -317,6 +325,22 @@ export class UserResolver {
   @FieldResolver(() => UserType, { nullable: true })
   manager(@Root() user: User, @Ctx() ctx: GraphqlContext): User | null | Promise<User | null> {
     return userFieldResolvers.manager(user, ctx);
+  }
+
+  @FieldResolver(() => UserConnection, { description: "The users whose manager this user is, in a stable order (by userName), a page at a time (admins)" })
+  async directReports(
+    @Root() user: User,
+    @Ctx() ctx: GraphqlContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg("first", () => Int, { defaultValue: 50 }) first: number,
+    @Arg("after", () => String, { nullable: true }) after?: string | null,
+  ) {
+    // A user seen as a card (a non-admin's view of their manager) shows none.
+    if (cards.has(user)) return { edges: [], nodes: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 };
+    // Cursors of this manager's reports: another manager's, or another list's, are refused.
+    const cursors = await listCursors(ctx, "directReports", { managerId: user.id });
+    const slice = await ctx.loaders().directReports({ first: pageSize(first), afterKey: cursors.open(after) }, selectsTotalCount(info)).get(user.id);
+    return toConnection(slice, cursors);
   }
 
   @FieldResolver(() => [GroupRefType], {
