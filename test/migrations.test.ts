@@ -346,3 +346,43 @@ test("CustomFieldManagedBy leaves existing custom fields to their identity provi
     await db.drop();
   }
 });
+
+test("UserFilterIndexes fills existing users' department and cost centre keys, lower-cased as filters compare them", async () => {
+  const db = await createTestDatabase();
+  const ds = createDataSource(db.config);
+  try {
+    await ds.initialize();
+    await ds.runMigrations({ transaction: "each" });
+    await undoThrough(ds, "UserFilterIndexes");
+    await ds.query("INSERT INTO organisations (id, slug, name, scimEnabled, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)", ["legacy-org", "legacy", "Legacy", 1, "2026-01-01 00:00:00.000", "2026-01-01 00:00:00.000"]);
+    const user = (id: string, department: string | null, costCenter: string | null) =>
+      ds.query("INSERT INTO users (id, organisationId, userName, userNameKey, active, department, costCenter, version, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        id,
+        "legacy-org",
+        `${id}@x.test`,
+        `${id}@x.test`,
+        1,
+        department,
+        costCenter,
+        1,
+        "2026-01-01 00:00:00.000",
+        "2026-01-01 00:00:00.000",
+      ]);
+    // More than one statement's thousand, so that the fill continues by id.
+    for (let i = 0; i < 1003; i++) await user(`u${String(i).padStart(4, "0")}`, i % 2 ? "ÉQUIPE Zoë" : null, i % 3 ? null : "CC-Łódź");
+    await user("v-long", "D".repeat(255), null);
+    await ds.runMigrations({ transaction: "each" });
+    const rows = (await ds.query("SELECT id, departmentKey, costCenterKey FROM users ORDER BY id")) as { id: string; departmentKey: string | null; costCenterKey: string | null }[];
+    expect(rows).toHaveLength(1004);
+    rows.slice(0, 1003).forEach((r, i) => expect(r).toEqual({ id: r.id, departmentKey: i % 2 ? "équipe zoë" : null, costCenterKey: i % 3 ? null : "cc-łódź" }));
+    expect(rows[1003]).toEqual({ id: "v-long", departmentKey: "d".repeat(255), costCenterKey: null });
+    // What a filter reads: the key a write computes finds them.
+    const services = createServices(new Database(ds), { allowPrivateOutboundHosts: true });
+    const ctx = { organisationId: "legacy-org", actor: systemActor, requestId: newRequestId(), source: "system" as const };
+    const found = await services.users.list(ctx, { kind: "compare", field: "department", op: "eq", value: "équipe ZOË" }, { first: 1000 }, { count: true });
+    expect(found.totalCount).toBe(501);
+  } finally {
+    await ds.destroy();
+    await db.drop();
+  }
+}, 60_000);

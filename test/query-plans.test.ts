@@ -260,3 +260,78 @@ test("a role filter reads the role's holders by the role's index: a rare role am
   expect(scimHolders.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(holders);
   expect((await c.get(`/Users?filter=${encodeURIComponent('not (roles[value eq "nosuch"])')}&count=0`)).body.totalResults).toBe(200);
 });
+
+test("filters by department, costCenter, manager and custom field value read their users by an index, not the organisation's users; a department's pages seek by it", async () => {
+  const tenant = await app.tenant();
+  const boss = await app.services.users.create(tenant.ctx, { userName: "plan-boss@p.test" });
+  for (let j = 0; j < 200; j++) {
+    await app.services.users.create(tenant.ctx, {
+      userName: `plan-dept${String(j).padStart(3, "0")}@p.test`,
+      department: `Dept ${j % 10}`,
+      costCenter: `CC ${j % 40}`,
+      managerId: j % 20 === 0 ? boss.id : null,
+      customFields: { area: `area ${j % 20}` },
+    });
+  }
+  // Statistics as Roster keeps them on SQLite (keepPlannerStatistics; MariaDB keeps its own).
+  if (app.services.db.dialect === "sqlite") await app.dataSource.query("ANALYZE");
+  // The read of `users u` in a statement: the index it is bounded by, and its key parts (MariaDB), or SQLite's plan.
+  const usersRead = async (sql: string, params: unknown[]) => {
+    if (app.services.db.dialect === "mysql") {
+      const rows: { table: string; type: string; key: string | null; Extra: string }[] = await app.dataSource.query(`EXPLAIN ${sql}`, params);
+      return rows;
+    }
+    const rows: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
+    return rows.map((r) => r.detail);
+  };
+  const page = async (filter: string, after?: string) => {
+    app.queries.reset();
+    const r = await app.gql<{ users: { totalCount: number; nodes: { userName: string }[]; pageInfo: { endCursor: string } } }>(
+      tenant.adminToken,
+      `query($after: String) { users(first: 5, after: $after, filter: ${filter}) { totalCount nodes { userName } pageInfo { endCursor } } }`,
+      { after },
+    );
+    expect(r.errors).toBeUndefined();
+    const at = app.queries.statements.findIndex((s) => /^SELECT u\.id, [^;]* FROM users u/.test(s));
+    const count = app.queries.statements.findIndex((s) => /^SELECT COUNT\(\*\) AS n FROM users u/.test(s));
+    return { data: r.data!.users, sql: app.queries.statements[at], params: app.queries.parameters[at], countSql: app.queries.statements[count], countParams: app.queries.parameters[count] };
+  };
+  const keyed = async (filter: string, index: string, total: number) => {
+    const first = await page(filter);
+    expect(first.data.totalCount).toBe(total);
+    const next = await page(filter, first.data.pageInfo.endCursor);
+    expect(next.sql).toMatch(/userNameKey > \?/);
+    for (const [sql, params] of [[first.sql, first.params], [next.sql, next.params], [first.countSql, first.countParams]] as const) {
+      const plan = await usersRead(sql, params);
+      if (app.services.db.dialect === "mysql") {
+        const u = (plan as { table: string; type: string; key: string | null; Extra: string }[]).find((x) => x.table === "u")!;
+        expect([sql, u.key]).toEqual([sql, index]);
+        expect(u.Extra).not.toMatch(/filesort/);
+      } else expect(plan).toContainEqual(expect.stringMatching(new RegExp(`USING (?:COVERING )?INDEX ${index} \\(organisationId=\\? AND \\w+=\\?`)));
+    }
+  };
+  await keyed(`{ department: "DEPT 3" }`, "IDX_users_organisation_departmentKey", 20);
+  await keyed(`{ costCenter: "cc 7" }`, "IDX_users_organisation_costCenterKey", 5);
+  await keyed(`{ managerId: "${boss.id}" }`, "IDX_users_organisation_manager", 10);
+  // User.directReports: each manager's first page by the same index (a UNION ALL of one read per manager).
+  app.queries.reset();
+  const reports = await app.gql<{ users: { nodes: { directReports: { nodes: { id: string }[] } }[] } }>(
+    tenant.adminToken,
+    `{ users(first: 3, filter: { userName: "plan-boss@p.test" }) { nodes { directReports(first: 3) { nodes { id } } } } }`,
+  );
+  expect(reports.data!.users.nodes[0].directReports.nodes).toHaveLength(3);
+  const at = app.queries.statements.findIndex((s) => /UNION ALL|managerId = \? ORDER BY u\.userNameKey LIMIT 4/.test(s));
+  const plan = await usersRead(app.queries.statements[at], app.queries.parameters[at]);
+  if (app.services.db.dialect === "mysql") expect((plan as { table: string; key: string | null }[]).filter((x) => x.table === "u").map((x) => x.key)).toEqual(["IDX_users_organisation_manager"]);
+  else expect(plan).toContainEqual(expect.stringMatching(/USING INDEX IDX_users_organisation_manager \(organisationId=\? AND managerId=\?\)/));
+  // The custom value's holders by (organisation, field, valueKey).
+  const holders = await page(`{ customField: { name: "area", value: "area 7" } }`);
+  expect(holders.data.totalCount).toBe(10);
+  if (app.services.db.dialect === "mysql") {
+    const h = (await usersRead(holders.sql, holders.params)) as { table: string; type: string; key: string | null }[];
+    expect(h.find((x) => x.table === "v")).toMatchObject({ key: "IDX_custom_field_values_lookup" });
+    expect(h.find((x) => x.table === "u")).toMatchObject({ type: "eq_ref", key: "PRIMARY" });
+  } else {
+    expect(await usersRead(holders.sql, holders.params)).toContainEqual(expect.stringMatching(/USING (?:COVERING )?INDEX IDX_custom_field_values_lookup \(organisationId=\? AND fieldId=\? AND valueKey=\?/));
+  }
+});

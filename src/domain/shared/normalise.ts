@@ -15,6 +15,19 @@ export function lowerCaseKey(value: string): string {
   return value.toLowerCase();
 }
 
+/** The length of an attribute's key column (`attributeKey`): a longer value keeps its key's first characters. */
+export const ATTRIBUTE_KEY_LENGTH = 255;
+
+/**
+ * The equality key of a case-insensitive text attribute that filters read by an index (a user's
+ * department and costCenter): lower-cased as filters compare the text (SqlWhereBuilder's folded
+ * comparison), cut to ATTRIBUTE_KEY_LENGTH characters (code points, as the column counts them).
+ */
+export function attributeKey(value: string): string {
+  const key = lowerCaseKey(value);
+  return key.length <= ATTRIBUTE_KEY_LENGTH ? key : [...key].slice(0, ATTRIBUTE_KEY_LENGTH).join("");
+}
+
 /** Empty strings mean "no value" for optional text: SCIM clients send "" as often as null. */
 export function blankToNull(value: string | null | undefined): string | null | undefined {
   if (value === undefined || value === null) return value;

@@ -18,7 +18,9 @@ export interface PostalAddress {
 @Index("UQ_users_organisation_userNameKey", ["organisationId", "userNameKey"], { unique: true })
 @Index("UQ_users_organisation_externalIdKey", ["organisationId", "externalIdKey"], { unique: true })
 @Index("IDX_users_organisation_updatedAt", ["organisationId", "updatedAt"])
-@Index("IDX_users_organisation_manager", ["organisationId", "managerId"])
+@Index("IDX_users_organisation_manager", ["organisationId", "managerId", "userNameKey"])
+@Index("IDX_users_organisation_departmentKey", ["organisationId", "departmentKey", "userNameKey"])
+@Index("IDX_users_organisation_costCenterKey", ["organisationId", "costCenterKey", "userNameKey"])
 export class User {
   @PrimaryColumn({ type: "varchar", length: 36 })
   id: string;
@@ -95,6 +97,10 @@ export class User {
   @Column({ type: "varchar", length: 255, nullable: true })
   costCenter: string | null;
 
+  /** attributeKey(costCenter): what an equality filter reads by its index (utf8mb4_bin on MariaDB). */
+  @Column({ type: "varchar", length: 255, nullable: true })
+  costCenterKey: string | null;
+
   @Column({ type: "varchar", length: 255, nullable: true })
   organization: string | null;
 
@@ -103,6 +109,10 @@ export class User {
 
   @Column({ type: "varchar", length: 255, nullable: true })
   department: string | null;
+
+  /** attributeKey(department): what an equality filter reads by its index (utf8mb4_bin on MariaDB). */
+  @Column({ type: "varchar", length: 255, nullable: true })
+  departmentKey: string | null;
 
   /** Another user of the same organisation (checked by the service). */
   @Column({ type: "varchar", length: 36, nullable: true })

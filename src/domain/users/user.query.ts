@@ -1,4 +1,5 @@
 import { type ContactKind, contactValueKey } from "./user-contact.entity";
+import { ATTRIBUTE_KEY_LENGTH, attributeKey } from "../shared/normalise";
 import type { Comparison, Criteria, ColumnSpec, ScalarValue, SqlWhereBuilder } from "../shared/criteria";
 
 /** Fields of a user that queries may name: the whitelist both adapters translate into. */
@@ -23,10 +24,11 @@ export const userColumns = {
   timezone: { column: "u.timezone", type: "string" },
   profileUrl: { column: "u.profileUrl", type: "string", caseExact: true },
   employeeNumber: { column: "u.employeeNumber", type: "string" },
-  costCenter: { column: "u.costCenter", type: "string" },
+  // Keyed (attributeKey), indexed with userNameKey: an equality filter reads its users by the index in page order.
+  costCenter: { column: "u.costCenter", type: "string", keyColumn: "u.costCenterKey", keyOf: attributeKey, keyLength: ATTRIBUTE_KEY_LENGTH },
   organization: { column: "u.organization", type: "string" },
   division: { column: "u.division", type: "string" },
-  department: { column: "u.department", type: "string" },
+  department: { column: "u.department", type: "string", keyColumn: "u.departmentKey", keyOf: attributeKey, keyLength: ATTRIBUTE_KEY_LENGTH },
   managerId: { column: "u.managerId", type: "string", caseExact: true },
   createdAt: { column: "u.createdAt", type: "date" },
   updatedAt: { column: "u.updatedAt", type: "date" },

@@ -31,9 +31,11 @@ export function userFromRow(row: Record<string, unknown>): User {
   user.profileUrl = textOf(row.profileUrl);
   user.employeeNumber = textOf(row.employeeNumber);
   user.costCenter = textOf(row.costCenter);
+  user.costCenterKey = textOf(row.costCenterKey);
   user.organization = textOf(row.organization);
   user.division = textOf(row.division);
   user.department = textOf(row.department);
+  user.departmentKey = textOf(row.departmentKey);
   user.managerId = textOf(row.managerId);
   user.addresses = jsonOf<PostalAddress[]>(row.addresses);
   // Absent from a partial read: unknown, as NULL (the tables are read instead).
