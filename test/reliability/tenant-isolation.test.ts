@@ -185,7 +185,9 @@ const gqlCases: Record<string, GqlCase[]> = {
   roles: [own("{ roles { id name } }")],
   serviceProvider: [own("{ serviceProvider { saml { entityId acsUrl } } }")],
   user: [t("query($id: ID!) { user(id: $id) { id userName } }", (id) => ({ id }), () => B.userId)],
-  users: [own("{ users(first: 200) { nodes { id userName } } }"), t("query($id: ID!) { users(filter: { groupId: $id }) { totalCount } }", (id) => ({ id }), () => B.groupId)],
+  users: [own("{ users(first: 200) { nodes { id userName } } }"), t("query($id: ID!) { users(filter: { groupId: $id }) { totalCount } }", (id) => ({ id }), () => B.groupId),
+    t("query($id: ID!) { users(filter: { managerId: $id }) { totalCount } }", (id) => ({ id }), () => B.userId),
+  ],
   // mutations
   addGroupMembers: [
     t("mutation($id: ID!) { addGroupMembers(groupId: $id, members: [{ id: $id }]) { added } }", (id) => ({ id }), () => B.groupId),
