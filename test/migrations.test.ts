@@ -17,6 +17,20 @@ async function undoThrough(ds: ReturnType<typeof createDataSource>, name: string
   }
 }
 
+/** A database with every migration applied and the services on it (dropped after `fn`). */
+async function withMigratedServices(fn: (ds: ReturnType<typeof createDataSource>, services: ReturnType<typeof createServices>, mysql: boolean) => Promise<void>): Promise<void> {
+  const db = await createTestDatabase();
+  const ds = createDataSource(db.config);
+  try {
+    await ds.initialize();
+    await ds.runMigrations({ transaction: "each" });
+    await fn(ds, createServices(new Database(ds), { allowPrivateOutboundHosts: true }), db.config.driver !== "sqlite");
+  } finally {
+    await ds.destroy();
+    await db.drop();
+  }
+}
+
 test("the migrations build exactly the schema the entities describe", async () => {
   const db = await createTestDatabase();
   const ds = createDataSource(db.config);
@@ -289,14 +303,8 @@ test("OrganisationRolesManagedBy leaves existing organisations' roles to their i
  * EntityVersions: roles, custom field definitions and organisations that exist get version 1. On
  * MariaDB, where each ALTER commits at once, a run interrupted after its first column runs again.
  */
-test("EntityVersions starts existing roles, custom field definitions and organisations at version 1, also after an interrupted run", async () => {
-  const db = await createTestDatabase();
-  const ds = createDataSource(db.config);
-  const mysql = db.config.driver !== "sqlite";
-  try {
-    await ds.initialize();
-    await ds.runMigrations({ transaction: "each" });
-    const services = createServices(new Database(ds), { allowPrivateOutboundHosts: true });
+test("EntityVersions starts existing roles, custom field definitions and organisations at version 1, also after an interrupted run", () =>
+  withMigratedServices(async (ds, services, mysql) => {
     const sys = { actor: systemActor, source: "system" as const, requestId: newRequestId() };
     for (const slug of ["versions-one", "versions-two"]) await services.organisations.create(sys, { slug, name: slug });
 
@@ -315,11 +323,7 @@ test("EntityVersions starts existing roles, custom field definitions and organis
       }
     }
     expect((await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query)).toEqual([]);
-  } finally {
-    await ds.destroy();
-    await db.drop();
-  }
-});
+  }));
 
 test("CustomFieldManagedBy leaves existing custom fields to their identity provider, as before", async () => {
   const db = await createTestDatabase();
@@ -386,3 +390,33 @@ test("UserFilterIndexes fills existing users' department and cost centre keys, l
     await db.drop();
   }
 }, 60_000);
+
+/**
+ * OrganisationHasNestedGroups: the organisations that already have a group in a group get the flag
+ * (their users' SCIM reads then list indirect groups); the others keep it false. On MariaDB, where
+ * the ALTER commits at once, a run interrupted after it runs again.
+ */
+test("OrganisationHasNestedGroups sets the flag of the organisations that already nest groups, also after an interrupted run", () =>
+  withMigratedServices(async (ds, services, mysql) => {
+    const sys = { actor: systemActor, source: "system" as const, requestId: newRequestId() };
+    const ctxOf = async (slug: string) => ({ ...sys, organisationId: (await services.organisations.create(sys, { slug, name: slug })).id });
+    const [nested, usersOnly, empty] = [await ctxOf("nests"), await ctxOf("users-only"), await ctxOf("no-groups")];
+    const inner = await services.groups.create(nested, { displayName: "Inner" });
+    await services.groups.create(nested, { displayName: "Outer", members: [{ id: inner.id, type: "group" }] });
+    const user = await services.users.create(usersOnly, { userName: "u@x.test" });
+    await services.groups.create(usersOnly, { displayName: "People", members: [{ id: user.id, type: "user" }] });
+    const flags = async () =>
+      Object.fromEntries(((await ds.query("SELECT id, hasNestedGroups FROM organisations")) as { id: string; hasNestedGroups: unknown }[]).map((r) => [r.id, Number(r.hasNestedGroups)]));
+    // Set by the domain as the group went into the group.
+    expect(await flags()).toEqual({ [nested.organisationId]: 1, [usersOnly.organisationId]: 0, [empty.organisationId]: 0 });
+
+    for (const interrupted of mysql ? [false, true] : [false]) {
+      await undoThrough(ds, "OrganisationHasNestedGroups");
+      // As a run stopped after its ALTER left it: the column there (false everywhere), the migration not recorded.
+      if (interrupted) await ds.query("ALTER TABLE `organisations` ADD `hasNestedGroups` tinyint NOT NULL DEFAULT 0");
+      const applied = await ds.runMigrations({ transaction: "each" });
+      expect(applied.map((m) => m.name.replace(/\d+$/, ""))).toContain("OrganisationHasNestedGroups");
+      expect({ interrupted, flags: await flags() }).toEqual({ interrupted, flags: { [nested.organisationId]: 1, [usersOnly.organisationId]: 0, [empty.organisationId]: 0 } });
+    }
+    expect((await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query)).toEqual([]);
+  }));

@@ -110,6 +110,12 @@ export function createServices(db: Database, options: ServiceOptions = {}): Serv
   const accessTokens = new AccessTokenIssuer(db, oauthClients, oauthSettings, options.tokenCacheMs);
   oauthClients.onCredentialsChanged.push((clientId) => accessTokens.forget({ clientId }));
   organisations.onChanged.push((organisationId) => accessTokens.forget({ organisationId }));
+  // The token checks carry hasNestedGroups too: set by a group write, it applies at once here (other
+  // instances: within TOKEN_CACHE_SECONDS, as settings do).
+  groups.onNestingStarted.push((organisationId) => {
+    tokens.forget({ organisationId });
+    accessTokens.forget({ organisationId });
+  });
   // Cursors' keys derive from a secret generated once and kept in the database (`secret:cursors`,
   // beside the generated session secret): every instance seals and opens cursors alike.
   const cursors = new Cursors(() => replay.sharedSecret("cursors", () => randomBytes(32).toString("base64url")));

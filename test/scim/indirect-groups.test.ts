@@ -2,6 +2,7 @@ import { patchOp, scimClient, type ScimClient, type ScimResult } from "../suppor
 import { testDriver } from "../support/test-database";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import type { Body } from "./scim-fixtures";
+import FLAT_READS from "./fixtures/flat-user-reads.json";
 
 // A user's SCIM `groups` lists the groups it is in directly ("type": "direct") and through nested
 // groups ("type": "indirect"), each once (RFC 7643 §4.1.2); filters on groups stay direct-only.
@@ -36,10 +37,34 @@ const ref = (g: { id: string; name: string }, type: "direct" | "indirect") => ({
 const typesOf = (groups: Body[] | undefined) => (groups ?? []).map((g) => [g.display, g.type]);
 
 /** The statements a request sends (the token check and the provisioning log left out). */
-async function statementsOf(request: () => Promise<ScimResult>, status = 200): Promise<string[]> {
-  app.queries.reset();
+async function statementsOf(request: () => Promise<ScimResult>, status = 200, on = app): Promise<string[]> {
+  on.queries.reset();
   expect((await request()).status).toBe(status);
-  return app.queries.statements.filter((s) => !/provisioning_log|access_tokens|rate_limit/i.test(s));
+  return on.queries.statements.filter((s) => !/provisioning_log|access_tokens|rate_limit/i.test(s));
+}
+
+/** The probe of whether a user's groups are in groups (beside the group rows, or the details union's `n` part), or the walk above them. */
+const NESTING = /group_memberships pm|RECURSIVE/i;
+
+/**
+ * A user in two groups of a flat organisation, read every way SCIM reads users: the statements of
+ * each request. (fixtures/flat-user-reads.json holds what the code before indirect groups sent.)
+ */
+async function flatReads(client: ScimClient): Promise<Record<string, string[]>> {
+  const u = await newUser(client);
+  await group("Flat read 1", [asUser(u)], client);
+  await group("Flat read 2", [asUser(u)], client);
+  await client.get(`/Users/${u.id}`); // the organisation's roles and custom fields cached
+  const filter = (f: string) => encodeURIComponent(f);
+  return {
+    get: await statementsOf(() => client.get(`/Users/${u.id}`)),
+    lookup: await statementsOf(() => client.get(`/Users?filter=${filter(`userName eq "${u.userName}"`)}`)),
+    page: await statementsOf(() => client.get(`/Users?count=5&filter=${filter(`userName sw "${u.userName}"`)}`)),
+    directory: await statementsOf(() => client.get(`/Users?count=100`)),
+    search: await statementsOf(() => client.post("/Users/.search", { schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], filter: `userName eq "${u.userName}"` })),
+    patch: await statementsOf(() => client.patch(`/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: `t${++n}` }))),
+    put: await statementsOf(() => client.put(`/Users/${u.id}`, { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: u.userName, title: `t${++n}` })),
+  };
 }
 
 describe("a user's groups, direct and indirect", () => {
@@ -180,17 +205,12 @@ describe("what reading a user's groups costs", () => {
   // Measured on the code before indirect groups: GET /Users/{id}, a lookup by userName, a page (one user, no COUNT), a PATCH.
   const FLAT = testDriver() === "mariadb" ? { get: 1, lookup: 1, page: 2, patch: 4 } : { get: 2, lookup: 2, page: 2, patch: 4 };
 
-  test("without nesting: the statements of before, none recursive", async () => {
-    const u = await newUser();
-    await group("Cost flat 1", [asUser(u)]);
-    await group("Cost flat 2", [asUser(u)]);
-    await c.get(`/Users/${u.id}`); // the organisation's roles and custom fields cached
-    const get = await statementsOf(() => c.get(`/Users/${u.id}`));
-    const lookup = await statementsOf(() => c.get(`/Users?filter=${encodeURIComponent(`userName eq "${u.userName}"`)}`));
-    const page = await statementsOf(() => c.get(`/Users?count=5&filter=${encodeURIComponent(`userName sw "${u.userName}"`)}`));
-    const patch = await statementsOf(() => c.patch(`/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: `t${++n}` })));
-    expect({ get: get.length, lookup: lookup.length, page: page.length, patch: patch.length }).toEqual(FLAT);
-    expect([...get, ...lookup, ...page, ...patch].filter((s) => /RECURSIVE/i.test(s))).toEqual([]);
+  test("an organisation without nesting: byte for byte the statements of before indirect groups, no probe of nesting", async () => {
+    // An organisation of its own: the other tests nest groups in theirs.
+    const reads = await flatReads(scimClient(app.url, (await app.tenant()).scimToken));
+    expect(reads).toEqual(FLAT_READS[testDriver() === "mariadb" ? "mariadb" : "sqlite"]);
+    expect({ get: reads.get.length, lookup: reads.lookup.length, page: reads.page.length, patch: reads.patch.length }).toEqual(FLAT);
+    expect(Object.values(reads).flat().filter((s) => NESTING.test(s))).toEqual([]);
   });
 
   test("a user in a nested group: one recursive statement more", async () => {
@@ -204,5 +224,63 @@ describe("what reading a user's groups costs", () => {
     const patch = await statementsOf(() => c.patch(`/Users/${u.id}`, patchOp({ op: "replace", path: "title", value: `t${++n}` })));
     expect({ get: get.length, lookup: lookup.length, page: page.length, patch: patch.length }).toEqual({ get: FLAT.get + 1, lookup: FLAT.lookup + 1, page: FLAT.page + 1, patch: FLAT.patch + 1 });
     for (const statements of [get, lookup, page, patch]) expect(statements.filter((s) => /WITH RECURSIVE/i.test(s))).toHaveLength(1);
+  });
+});
+
+describe("the organisation's hasNestedGroups flag", () => {
+  // A token check trusted for a minute: what a read sees right after the nesting is not the cache running out.
+  let cached: TestApp;
+  beforeAll(async () => {
+    cached = await startTestApp({ TOKEN_CACHE_SECONDS: "60" });
+  });
+  afterAll(() => cached?.close());
+
+  test("set in the database when a group goes into a group; the indirect groups show at once on that instance; kept once the nesting is gone", async () => {
+    const tenant = await cached.tenant();
+    const client = scimClient(cached.url, tenant.scimToken);
+    const flag = async () => Number((await cached.dataSource.query("SELECT hasNestedGroups FROM organisations WHERE id = ?", [tenant.organisation.id]))[0].hasNestedGroups);
+    const u = await newUser(client);
+    const b = await group("Flag B", [asUser(u)], client);
+    const a = await group("Flag A", [], client);
+    const read = async () => {
+      const statements = await statementsOf(() => client.get(`/Users/${u.id}`), 200, cached);
+      return { groups: typesOf((await client.get(`/Users/${u.id}`)).body.groups), probed: statements.some((s) => NESTING.test(s)) };
+    };
+    // Flat: no probe (and the token check with the flag false is now cached for a minute).
+    expect(await read()).toEqual({ groups: [[b.name, "direct"]], probed: false });
+    expect(await flag()).toBe(0);
+
+    expect((await client.patch(`/Groups/${a.id}`, patchOp({ op: "add", path: "members", value: [asGroup(b)] }))).status).toBe(204);
+    expect(await flag()).toBe(1);
+    expect(await read()).toEqual({
+      groups: [
+        [b.name, "direct"],
+        [a.name, "indirect"],
+      ],
+      probed: true,
+    });
+    const lookup = await client.get(`/Users?filter=${encodeURIComponent(`userName eq "${u.userName}"`)}`);
+    expect(typesOf(lookup.body.Resources[0].groups)).toEqual([
+      [b.name, "direct"],
+      [a.name, "indirect"],
+    ]);
+
+    // The nesting removed: the flag stays, and the reads keep probing (finding nothing).
+    expect((await client.patch(`/Groups/${a.id}`, patchOp({ op: "remove", path: `members[value eq "${b.id}"]` }))).status).toBe(204);
+    expect(await flag()).toBe(1);
+    expect(await read()).toEqual({ groups: [[b.name, "direct"]], probed: true });
+  });
+
+  test("first nestings at once, as PATCH and as POST, beside updateOrganisation: all succeed and the flag is set", async () => {
+    const tenant = await cached.tenant();
+    const client = scimClient(cached.url, tenant.scimToken);
+    const pairs = await Promise.all(Array.from({ length: 4 }, async () => [await group("Race outer", [], client), await group("Race inner", [], client)]));
+    const statuses = await Promise.all([
+      ...pairs.map(([outer, inner]) => client.patch(`/Groups/${outer.id}`, patchOp({ op: "add", path: "members", value: [asGroup(inner)] })).then((r) => r.status)),
+      ...pairs.map(([, inner]) => client.post("/Groups", { displayName: `Race new ${++n}`, members: [asGroup(inner)] }).then((r) => r.status)),
+      cached.gql(tenant.adminToken, `mutation { updateOrganisation(input: { name: "Raced ${++n}" }) { name } }`).then((r) => (r.errors ? 500 : r.status)),
+    ]);
+    expect(statuses).toEqual([...pairs.map(() => 204), ...pairs.map(() => 201), 200]);
+    expect(Number((await cached.dataSource.query("SELECT hasNestedGroups FROM organisations WHERE id = ?", [tenant.organisation.id]))[0].hasNestedGroups)).toBe(1);
   });
 });

@@ -134,6 +134,16 @@ export async function removeFromEveryGroup(tx: Tx, audit: AuditService, memberId
 export class GroupService {
   private readonly pages = new PageContinuations();
   private readonly totals = new RecentTotals();
+  /**
+   * Told once a transaction that set its organisation's `hasNestedGroups` has committed: cached token
+   * checks carry the flag (SCIM reads ask for indirect groups by it), so this instance reads it again.
+   */
+  readonly onNestingStarted: ((organisationId: string) => void)[] = [];
+  /**
+   * Organisations whose `hasNestedGroups` this process set (committed). The flag is never cleared,
+   * so a further group added to a group there needs no UPDATE (nor its lock on the organisation's row).
+   */
+  private readonly knownNested = new Set<string>();
 
   /** Forgets what is kept of the organisation's lists, totals and page ends (after any change to it). */
   forgetLists(organisationId: string): void {
@@ -621,7 +631,36 @@ export class GroupService {
         chunk.flatMap((memberId) => [group.id, memberId, tx.organisationId, typeOf.get(memberId)!, now]),
       );
     }
+    if (freshGroups.length) await this.markNested(tx);
     return fresh;
+  }
+
+  /**
+   * The organisation now has nested groups: `hasNestedGroups` set in the transaction that inserts the
+   * membership (never cleared: an organisation that once nested keeps paying the probe for indirect
+   * groups, even with no nesting left). Sent at most once per organisation and process.
+   *
+   * Locks (MariaDB): the UPDATE takes the organisation's row lock (exclusive, until COMMIT) as this
+   * write's last new lock: the members' rows, the group's row and the memberships the cycle check
+   * read were locked before it, and what follows (the group's version bump, the audit event) needs
+   * no lock another transaction holds. `updateOrganisation` locks that row first (FOR UPDATE) and
+   * then touches only retired slugs and the audit trail, never a group, membership or user: whichever
+   * of the two comes second waits for the other's COMMIT, and no cycle can form. Two member writes
+   * setting the flag at once queue on the row the same way (neither holds anything the other waits
+   * for once it waits there). One case can deadlock: a group POST with group members already holds a
+   * shared lock on the row (its INSERT's foreign key to organisations) and upgrades it; with another
+   * writer queued for the row meanwhile, MariaDB rolls one of them back and it runs again
+   * (retryingDeadlocks, SCIM and GraphQL), finding the flag set. This only while the flag is first
+   * set: afterwards this process sends no UPDATE (another sends it once). SQLite runs one write at a time.
+   */
+  private async markNested(tx: Tx): Promise<void> {
+    const organisationId = tx.organisationId;
+    if (this.knownNested.has(organisationId)) return;
+    await this.db.write(tx, "UPDATE organisations SET hasNestedGroups = 1 WHERE id = ? AND hasNestedGroups = 0", [organisationId]);
+    await this.db.afterCommit(tx, async () => {
+      this.knownNested.add(organisationId);
+      for (const hook of this.onNestingStarted) hook(organisationId);
+    });
   }
 
   /**

@@ -24,6 +24,14 @@ export class Organisation {
 
   @Column({ type: "varchar", length: 20, default: "identityProvider" })
   rolesManagedBy: RolesManagedBy;
+
+  /**
+   * Whether a group of the organisation has ever had a group as a member. Set (in the transaction
+   * that inserts such a membership) and never cleared: until it is set, SCIM reads of users ask for
+   * no indirect groups and pay no probe for them (Okta and Entra push no nested groups).
+   */
+  @Column({ type: "boolean", default: false })
+  hasNestedGroups: boolean;
   /** Bumped by every write that changes what a client sees of it: the GraphQL optimistic-concurrency token (expectedVersion). */
   @Column({ type: "int", default: 1 })
   version: number;

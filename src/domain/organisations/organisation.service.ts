@@ -83,7 +83,7 @@ export class OrganisationService {
     const slug = validateSlug(input.slug);
     const name = validateName(input.name);
     const now = new Date();
-    const org: Organisation = { id: newId(), slug, name, scimEnabled: true, rolesManagedBy: "identityProvider", version: 1, createdAt: now, updatedAt: now };
+    const org: Organisation = { id: newId(), slug, name, scimEnabled: true, rolesManagedBy: "identityProvider", hasNestedGroups: false, version: 1, createdAt: now, updatedAt: now };
     try {
       return await this.db.transaction({ ...sys, organisationId: org.id } as RequestContext, async (ctx) => {
         await this.claimSlug(ctx, slug, null);

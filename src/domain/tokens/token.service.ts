@@ -162,7 +162,7 @@ export class TokenService {
         // Plain SQL: this runs on every SCIM and GraphQL request the cache does not answer.
         const [row] = await this.db.rows(
           undefined,
-          "SELECT t.*, o.slug AS orgSlug, o.name AS orgName, o.scimEnabled AS orgScimEnabled, o.rolesManagedBy AS orgRolesManagedBy, o.version AS orgVersion, o.createdAt AS orgCreatedAt, o.updatedAt AS orgUpdatedAt FROM access_tokens t INNER JOIN organisations o ON o.id = t.organisationId WHERE t.secretHash = ?",
+          "SELECT t.*, o.slug AS orgSlug, o.name AS orgName, o.scimEnabled AS orgScimEnabled, o.rolesManagedBy AS orgRolesManagedBy, o.hasNestedGroups AS orgHasNestedGroups, o.version AS orgVersion, o.createdAt AS orgCreatedAt, o.updatedAt AS orgUpdatedAt FROM access_tokens t INNER JOIN organisations o ON o.id = t.organisationId WHERE t.secretHash = ?",
           [hash],
         );
         return row ? tokenFromRow(row) : undefined;
@@ -191,6 +191,7 @@ function tokenFromRow(row: Record<string, unknown>): AccessToken & { organisatio
       name: String(row.orgName),
       scimEnabled: boolOf(row.orgScimEnabled),
       rolesManagedBy: row.orgRolesManagedBy as Organisation["rolesManagedBy"],
+      hasNestedGroups: boolOf(row.orgHasNestedGroups),
       version: Number(row.orgVersion),
       createdAt: dateOf(row.orgCreatedAt),
       updatedAt: dateOf(row.orgUpdatedAt),

@@ -13,6 +13,8 @@ export interface ScimPrincipal {
   organisationId: string;
   /** The organisation's setting, read with the token (and cached with it). */
   rolesManagedBy: Organisation["rolesManagedBy"];
+  /** Whether the organisation has (had) nested groups, read with the token (and cached with it). */
+  hasNestedGroups: boolean;
   token: Pick<AccessToken, "id" | "name" | "prefix">;
 }
 
@@ -62,6 +64,6 @@ export function scimBearerAuth(services: Services, limits?: RequestLimits) {
       throw await refused(refusal, () => services.tokens.recordRefusal(check, { source: "scim", requestId: req.requestId, ip }));
     }
     if (!check.organisation.scimEnabled) throw forbidden("SCIM provisioning is disabled for this organisation");
-    return { organisationId: check.organisation.id, rolesManagedBy: check.organisation.rolesManagedBy, token: check.token };
+    return { organisationId: check.organisation.id, rolesManagedBy: check.organisation.rolesManagedBy, hasNestedGroups: check.organisation.hasNestedGroups, token: check.token };
   };
 }

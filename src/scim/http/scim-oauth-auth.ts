@@ -26,5 +26,5 @@ export async function scimAccessTokenPrincipal(services: Services, req: ScimHttp
     throw forbidden(access === "none" ? "this access token has no SCIM scope" : "this access token has the scope scim:read: it may only read and search");
   }
   if (!check.organisation.scimEnabled) throw forbidden("SCIM provisioning is disabled for this organisation");
-  return { organisationId: check.organisation.id, rolesManagedBy: check.organisation.rolesManagedBy, token: { id: check.client.id, name: check.client.name, prefix: check.client.clientId.slice(0, 12) } };
+  return { organisationId: check.organisation.id, rolesManagedBy: check.organisation.rolesManagedBy, hasNestedGroups: check.organisation.hasNestedGroups, token: { id: check.client.id, name: check.client.name, prefix: check.client.clientId.slice(0, 12) } };
 }

@@ -218,6 +218,7 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
         extensionUrn: config.scim.extensionUrn,
         limits,
         rolesManagedBy: principal.rolesManagedBy,
+        hasNestedGroups: principal.hasNestedGroups,
         notes: new Set(),
       };
       provisioningLog(req, res, scope, services, background, read, outcome);

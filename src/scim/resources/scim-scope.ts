@@ -34,6 +34,12 @@ export interface ScimScope {
   limits: ScimLimits;
   /** Who manages the organisation's roles (from its token check): with `product`, SCIM writes leave roles alone. */
   rolesManagedBy: RolesManagedBy;
+  /**
+   * Whether the organisation has (had) nested groups (from its token check): only then do users'
+   * reads ask for indirect groups. Set by a group write, seen at once on the instance that made it
+   * and within TOKEN_CACHE_SECONDS on the others.
+   */
+  hasNestedGroups: boolean;
   /** How the request was read: the IdP quirks that applied (for the provisioning log). */
   notes: Set<string>;
   /** The resource the request was about, for the provisioning log. */

@@ -46,13 +46,18 @@ function respondWithUser(scope: ScimScope, schema: ResourceSchema, user: User, s
 
 /** Locks the user and reads what its SCIM view needs, inside the caller's transaction; checks If-Match / If-None-Match. */
 async function lockWithDetails(scope: ScimScope, tx: ScimScope["ctx"] & { manager: NonNullable<ScimScope["ctx"]["manager"]> }, req: ScimRequest): Promise<UserWithDetails> {
-  const current = await scope.services.users.lockWithDetails(tx, req.id!, { groups: true, indirectGroups: true });
+  const current = await scope.services.users.lockWithDetails(tx, req.id!, groupsWanted(scope, true));
   checkWritePreconditions(req, `User ${req.id}`, current.user.version);
   return current;
 }
 
-/** A user's SCIM `groups` lists the groups it is in directly and through nested groups (RFC 7643 §4.1.2). */
-const groupsWanted = (groups: boolean) => ({ groups, indirectGroups: groups });
+/**
+ * A user's SCIM `groups` lists the groups it is in directly and through nested groups (RFC 7643
+ * §4.1.2). The indirect ones are asked for only where the organisation has (had) nested groups: a
+ * flat one (every organisation Okta or Entra provisions) reads its users with the statements of
+ * before indirect groups, without a probe of whether their groups are in groups.
+ */
+const groupsWanted = (scope: ScimScope, groups: boolean) => ({ groups, indirectGroups: groups && scope.hasNestedGroups });
 
 export async function createUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
   const { schema, definitions } = await userSchema(scope);
@@ -68,7 +73,7 @@ export async function createUser(scope: ScimScope, req: ScimRequest): Promise<Sc
 
 export async function getUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
   const { schema } = await userSchema(scope);
-  const found = await scope.services.users.findWithDetails(scope.ctx, req.id!, groupsWanted(wantsAttribute(schema, projectionOf(req.query), "groups")));
+  const found = await scope.services.users.findWithDetails(scope.ctx, req.id!, groupsWanted(scope, wantsAttribute(schema, projectionOf(req.query), "groups")));
   if (!found) throw notFound(`User ${req.id} not found`);
   const { user, details } = found;
   scope.resource = { type: "User", id: user.id };
@@ -92,7 +97,7 @@ export async function listUsers(scope: ScimScope, params: Record<string, unknown
     sort = { field, descending: q.sortOrder === "descending" };
   }
   const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
-  const page = await scope.services.users.searchWithDetails(scope.ctx, criteria, { offset: q.startIndex - 1, limit: q.count }, sort, groupsWanted(wantsAttribute(schema, projection, "groups")));
+  const page = await scope.services.users.searchWithDetails(scope.ctx, criteria, { offset: q.startIndex - 1, limit: q.count }, sort, groupsWanted(scope, wantsAttribute(schema, projection, "groups")));
   const resources = page.items.map(({ user, details }) => renderUser(scope, schema, user, details, projection));
   return { status: 200, body: listResponse(resources, page.totalCount, q.startIndex) };
 }
