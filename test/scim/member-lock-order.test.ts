@@ -72,6 +72,14 @@ async function costOf(request: () => Promise<ScimResult>, status = 204): Promise
   return { statements, parameters: kept.map(([, p]) => p), roundTrips: proto ? roundTrips : statements.length };
 }
 
+/**
+ * `expected` statements; otherwise fails listing them. A full run under load once counted 9 where 7
+ * were expected (SQLite, a replace), and no run since has: the list will say what the 2 were.
+ */
+function expectStatements(label: unknown[], statements: string[], expected: number): void {
+  expect({ label, count: statements.length, statements: statements.length === expected ? [] : statements.map((s) => s.slice(0, 160)) }).toEqual({ label, count: expected, statements: [] });
+}
+
 describe("a write that replaces a group's members locks and checks them as PATCH add does", () => {
   (testDriver() === "mariadb" ? test : test.skip)("on MariaDB each member's row (user, typed or untyped group) is share-locked before the group's FOR UPDATE, and not after it", async () => {
     for (const [name, write] of Object.entries(replacing)) {
@@ -106,18 +114,20 @@ describe("a write that replaces a group's members locks and checks them as PATCH
         const target = await newGroup("Cost target", users(gone, ...stay));
         const cost = await costOf(() => write(target, users(...stay, ...fresh)));
         // The lock, the check, the read, the DELETE, the INSERT, the version, the audit event (and the share lock of the users on MariaDB).
-        expect([name, k, cost.statements.length]).toEqual([name, k, mariadb ? 8 : 7]);
+        expectStatements([name, k], cost.statements, mariadb ? 8 : 7);
         expect([name, k, cost.roundTrips]).toEqual([name, k, mariadb ? 4 : 7]);
         expect(await members(target)).toEqual([...stay, ...fresh].sort());
         // None go: no DELETE, a round trip less.
         const kept = await newGroup("Cost kept", users(...stay));
         const noneGo = await costOf(() => write(kept, users(...stay, ...fresh)));
-        expect([name, k, noneGo.statements.length, noneGo.roundTrips]).toEqual([name, k, mariadb ? 7 : 6, mariadb ? 3 : 6]);
+        expectStatements([name, k, "none go"], noneGo.statements, mariadb ? 7 : 6);
+        expect([name, k, noneGo.roundTrips]).toEqual([name, k, mariadb ? 3 : 6]);
       }
       // PATCH add: the same first round trip, and nothing to read or remove.
       const target = await newGroup("Cost add");
       const add = await costOf(() => c.patch(`/Groups/${target}`, patchOp({ op: "add", path: "members", value: users(...fresh) })));
-      expect([k, add.statements.length, add.roundTrips]).toEqual([k, mariadb ? 6 : 5, mariadb ? 2 : 5]);
+      expectStatements(["add", k], add.statements, mariadb ? 6 : 5);
+      expect([k, add.roundTrips]).toEqual([k, mariadb ? 2 : 5]);
     }
   });
   test("over 1,000 members: checked after the group's lock, a thousand at a time, as before", async () => {
