@@ -282,6 +282,24 @@ describe("provisioning log", () => {
     void ENTERPRISE;
   });
 
+  test("notes stop at 50 and one that says more were left out: a body of thousands of unknown attributes and schemas, a path-less PATCH of thousands of URN keys", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    const many = (make: (i: number) => string) => Array.from({ length: 8000 }, (_, i) => make(i));
+    const unknown = Object.fromEntries(many((i) => `unknown${i}`).map((k) => [k, 1]));
+    const u = await s.post("/Users", { schemas: many((i) => `urn:example:${i}`), userName: "many-notes@x.test", ...unknown });
+    expect(u.status).toBe(201);
+    const patched = await s.patch(`/Users/${u.body.id}`, patchOp({ op: "replace", value: Object.fromEntries(many((i) => `urn:example:${i}:a`).map((k) => [k, 1])) }));
+    expect(patched.status).toBe(200);
+    const log = await entries(tenant, 2);
+    for (const e of log) {
+      expect(e.notes).toHaveLength(51);
+      expect(e.notes[50]).toBe("further notes left out");
+      expect(new Set(e.notes).size).toBe(51);
+    }
+    expect(log[0].notes).toContain("unknown attribute ignored: unknown0");
+  });
+
   test("bodies are redacted: no password, no secret", async () => {
     const tenant = await app.tenant();
     const s = scimClient(app.url, tenant.scimToken);
