@@ -4,6 +4,7 @@ import {
   UnresolvedBulkIdError,
   bulkErrorResult,
   bulkResponse,
+  findBulkIdReferences,
   internalError,
   parseBulkRequest,
   resolveBulkIdPath,
@@ -26,11 +27,26 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
   const created = new Map<string, string>();
   const results = new Map<BulkOperation, BulkOperationResult>();
   let errors = 0;
+  // Each operation's references, read once. A pass used to try every operation still waiting, each
+  // try walking its data and throwing: 1,000 POSTs each naming the next one's bulkId (a manager
+  // chain sent in reverse) took 1,000 passes and 6.9 s of CPU.
+  const byBulkId = new Map(request.operations.flatMap((o) => (o.bulkId ? [[o.bulkId, o] as const] : [])));
+  const references = new Map(request.operations.map((o) => [o, [...findBulkIdReferences([o.path.split("/"), o.data])]]));
+  /** Whether `op` names an operation that has not run yet: it waits for a later pass. */
+  const mustWait = (op: BulkOperation) =>
+    references.get(op)!.some((ref) => {
+      const target = byBulkId.get(ref);
+      return !created.has(ref) && target !== undefined && !results.has(target);
+    });
   let pending = [...request.operations];
   while (pending.length) {
     const waiting: BulkOperation[] = [];
     for (const op of pending) {
       if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break;
+      if (mustWait(op)) {
+        waiting.push(op);
+        continue;
+      }
       // Let the event loop breathe between operations: with SQLite's synchronous driver a whole Bulk
       // would otherwise run as one macrotask, starving other requests and signal handlers (SIGTERM).
       await yieldToEventLoop();
@@ -49,10 +65,6 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
           status: response.status,
         });
       } catch (err) {
-        if (err instanceof UnresolvedBulkIdError && request.operations.some((o) => o.bulkId === err.bulkId && !results.has(o))) {
-          waiting.push(op);
-          continue;
-        }
         // A lock conflict or an unreachable database is this operation's 503 (retryable), not a 500.
         const scimError = asScimError(err) ?? retryLaterScimError(err);
         if (!scimError) onUnexpected(err);
