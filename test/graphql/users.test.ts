@@ -172,6 +172,18 @@ describe("users through GraphQL", () => {
     expect(byRole.data!.users.nodes.map((n) => n.userName)).toEqual(["roles@acme.test"]);
   });
 
+  test("roles: 40,000 names in one request are refused as BAD_USER_INPUT (on SQLite they were a 500: too many SQL variables); an error names 20 unknown roles and counts the rest", async () => {
+    const u = (await createUser(t.adminToken, { userName: "many-roles@acme.test" })).data!.createUser;
+    const names = Array.from({ length: 40_000 }, (_, i) => `role-${i}`);
+    for (const m of ["assignRoles", "unassignRoles"]) {
+      const r = await app.gql(t.adminToken, `mutation($id: ID!, $roles: [String!]!) { ${m}(userId: $id, roles: $roles) { id } }`, { id: u.id, roles: names });
+      expect(r.errors?.[0]).toMatchObject({ message: "at most 1000 roles in one request", extensions: { code: "BAD_USER_INPUT", field: "roles" } });
+    }
+    const unknown = await app.gql(t.adminToken, `mutation($id: ID!, $roles: [String!]!) { assignRoles(userId: $id, roles: $roles) { id } }`, { id: u.id, roles: names.slice(0, 30) });
+    expect(unknown.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(unknown.errors?.[0].message).toBe(`no role named ${names.slice(0, 20).map((n) => JSON.stringify(n)).join(", ")} and 10 more in this organisation`);
+  });
+
   test("custom field values are validated against their definitions", async () => {
     await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "level", type: "number" }) { key } }`);
     await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "skills", type: "enum", multiValued: true, options: ["TS", "SQL"] }) { key } }`);

@@ -26,6 +26,11 @@ export interface RoleInput {
 
 const PERMISSION = /^[A-Za-z0-9_.:*-]{1,128}$/;
 
+/** Distinct role names one request may name (a user's roles after assignRoles included). */
+export const MAX_ROLE_NAMES = 1000;
+/** Unknown role names an error lists; the rest are counted. */
+const MISSING_ROLES_NAMED = 20;
+
 /** How long an organisation's roles are reused for rendering users (a change made here forgets them at once). */
 const ROLES_TTL_MS = 5_000;
 
@@ -105,13 +110,20 @@ export class RoleService {
   async findByNames(ctx: RequestContext, names: string[]): Promise<Role[]> {
     const keys = [...new Set(names.map(caseInsensitiveKey))];
     if (keys.length === 0) return [];
+    // One placeholder per name: 50,000 names (assignRoles, 600 KB of variables) went past SQLite's
+    // 32,766 and ended as a 500.
+    if (keys.length > MAX_ROLE_NAMES) throw invalidInput("roles", `at most ${MAX_ROLE_NAMES} roles in one request`);
     const lock = ctx.manager && this.db.dialect === "mysql" ? " LOCK IN SHARE MODE" : "";
     const roles = (
       await this.db.rows(ctx, `SELECT * FROM roles WHERE organisationId = ? AND nameKey IN (${Database.placeholders(keys.length)})${lock}`, [ctx.organisationId, ...keys])
     ).map(roleFromRaw);
     const found = new Set(roles.map((r) => r.nameKey));
     const missing = names.filter((n) => !found.has(caseInsensitiveKey(n)));
-    if (missing.length) throw invalidInput("roles", `no role named ${missing.map((m) => JSON.stringify(m)).join(", ")} in this organisation`);
+    if (missing.length) {
+      const named = missing.slice(0, MISSING_ROLES_NAMED).map((m) => JSON.stringify(m)).join(", ");
+      const more = missing.length > MISSING_ROLES_NAMED ? ` and ${missing.length - MISSING_ROLES_NAMED} more` : "";
+      throw invalidInput("roles", `no role named ${named}${more} in this organisation`);
+    }
     return roles;
   }
 
