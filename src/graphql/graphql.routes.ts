@@ -63,6 +63,10 @@ export async function graphqlRoutes(
     // The parser recurses per nesting level: 20,000 nested selections overflowed its stack (answered
     // 400 "Maximum call stack size exceeded"). The console's largest document is under 300 tokens.
     parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
+    // No automatic persisted queries: nothing of Roster's sends them, Apollo kept any caller's document
+    // in its cache, and a hash that did not match its query (or a version other than 1) came out as a
+    // logged INTERNAL_SERVER_ERROR. Now PERSISTED_QUERY_NOT_SUPPORTED.
+    persistedQueries: false,
     formatError: formatGraphqlError(logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,

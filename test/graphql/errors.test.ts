@@ -77,6 +77,21 @@ describe("bad variables", () => {
     expect(logLines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50)).toEqual([]);
   });
 
+  test("automatic persisted queries (a hash that does not match, another version, a hash alone): PERSISTED_QUERY_NOT_SUPPORTED, not an internal error logged as one", async () => {
+    logLines.length = 0;
+    const query = "{ organisation { id } }";
+    for (const persistedQuery of [{ version: 1, sha256Hash: "x" }, { version: 2, sha256Hash: "x" }, { version: 1, sha256Hash: "0".repeat(64) }]) {
+      const r = await fetch(`${app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` },
+        body: JSON.stringify(persistedQuery.sha256Hash === "x" ? { query, extensions: { persistedQuery } } : { extensions: { persistedQuery } }),
+      });
+      const body = (await r.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect(body.errors?.map((e) => e.extensions?.code)).toEqual(["PERSISTED_QUERY_NOT_SUPPORTED"]);
+    }
+    expect(logLines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50)).toEqual([]);
+  });
+
   test("good variables still arrive coerced (DateTimeISO, enum, ID from a number)", async () => {
     const since = await app.gql<{ auditEvents: { totalCount: number } }>(t.adminToken, "query($s: DateTimeISO) { auditEvents(filter: { since: $s }) { totalCount } }", { s: "2000-01-01T00:00:00Z" });
     expect(since.errors).toBeUndefined();
