@@ -72,7 +72,11 @@ export async function mountSessions(app: Express, services: Services, config: Ap
   withSession.use(sessionMiddleware, authenticator.initialize(), authenticator.session());
   // An API call that carries no session cookie (a product's backend with a bearer token) has no
   // session to load: measured at 1.2 ms of CPU per GraphQL request for an empty session it never saves.
-  app.use((req: Request, res: Response, next: NextFunction) => (req.path === "/graphql" && !hasCookie(req, SESSION_COOKIE) ? next() : withSession(req, res, next)));
+  // A request target that is not a path (`OPTIONS * HTTP/1.1`, RFC 9112 §3.2.4) has no session either:
+  // express-session skips a path outside its cookie's "/", and Passport then threw a 500.
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    (req.path === "/graphql" && !hasCookie(req, SESSION_COOKIE)) || !req.path.startsWith("/") ? next() : withSession(req, res, next),
+  );
 
   const purge = setInterval(() => {
     void services.sessions.purgeExpired().catch(() => undefined);

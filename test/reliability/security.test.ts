@@ -1,4 +1,5 @@
 // Security headers on the web routes, no stack trace or SQL in any answer, and no secret in any log line.
+import http from "node:http";
 import { clientCredentialsToken } from "../oauth/oauth-support";
 import { type TestApp, startTestApp } from "../support/test-app";
 import { CORE_USER, expectScimError, patchOp, scimClient } from "../support/scim-client";
@@ -73,6 +74,21 @@ describe("no stack traces or SQL in any answer", () => {
     for (const a of answers) {
       expect([a.name, a.status < 500]).toEqual([a.name, true]);
       expect([a.name, a.text.match(INTERNALS)?.[0] ?? null]).toEqual([a.name, null]);
+    }
+  });
+
+  test("a request target that is not a path (OPTIONS *, GET *): 404, not a 500 from the session middleware", async () => {
+    const { port } = new URL(app.url);
+    for (const method of ["OPTIONS", "GET"]) {
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const r = http.request({ host: "127.0.0.1", port, method, path: "*" }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        });
+        r.on("error", reject);
+        r.end();
+      });
+      expect([method, status]).toEqual([method, 404]);
     }
   });
 
