@@ -35,6 +35,30 @@ function select(schema: ResourceSchema, names: readonly string[] | undefined): S
   return out;
 }
 
+interface Resolved {
+  include: Selections | undefined;
+  exclude: Selections | undefined;
+}
+
+/**
+ * A projection's names resolved once per schema: a list resolved them again for each resource,
+ * and 50,000 names (a 450 KB search body) over a page of 200 users took 7 s of CPU.
+ */
+const resolvedProjections = new WeakMap<Projection, WeakMap<ResourceSchema, Resolved>>();
+
+function resolve(schema: ResourceSchema, projection: Projection): Resolved {
+  let bySchema = resolvedProjections.get(projection);
+  if (!bySchema) resolvedProjections.set(projection, (bySchema = new WeakMap()));
+  let resolved = bySchema.get(schema);
+  if (!resolved) {
+    const include = select(schema, projection.attributes);
+    // RFC 7644 §3.9: with both parameters, attributes wins.
+    resolved = { include, exclude: include ? undefined : select(schema, projection.excludedAttributes) };
+    bySchema.set(schema, resolved);
+  }
+  return resolved;
+}
+
 type Decision = 'all' | 'none' | Set<string>;
 
 function decide(
@@ -112,9 +136,7 @@ function projectObject(
  * asked for. Names are case-insensitive and may be URN-qualified or dotted.
  */
 export function project(resource: Json, schema: ResourceSchema, projection: Projection = {}): Json {
-  const include = select(schema, projection.attributes);
-  // RFC 7644 §3.9: with both parameters, attributes wins.
-  const exclude = include ? undefined : select(schema, projection.excludedAttributes);
+  const { include, exclude } = resolve(schema, projection);
   const out: Json = {};
   const schemasKey = findKey(resource, 'schemas');
   if (schemasKey !== undefined) out['schemas'] = resource[schemasKey];
@@ -133,8 +155,7 @@ export function project(resource: Json, schema: ResourceSchema, projection: Proj
 export function wantsAttribute(schema: ResourceSchema, projection: Projection, attribute: string): boolean {
   const r = tryResolveAttribute(schema, attribute);
   if (!r) return false;
-  const include = select(schema, projection.attributes);
-  const exclude = include ? undefined : select(schema, projection.excludedAttributes);
+  const { include, exclude } = resolve(schema, projection);
   const extUrn = r.extension ? r.schemaUrn : undefined;
   const decision = decide(r.attribute, r.key, extUrn, include, exclude);
   if (decision === 'none') return false;
