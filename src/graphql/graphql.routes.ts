@@ -123,12 +123,14 @@ const GRAPHQL_MAX_BODY = "1mb";
 export const MAX_DOCUMENT_TOKENS = 2_000;
 
 /**
- * A body express.json could not read (too large, not JSON, an unsupported charset) answered as
- * GraphQL errors are, with its status: the app's generic handler answered `{"error": "…"}`.
+ * A body express.json could not read (too large, not JSON, an unsupported charset, a
+ * Content-Encoding that does not decode) answered as GraphQL errors are, with its status: the app's
+ * generic handler answered `{"error": "…"}` (for a gzip body that was not gzip, zlib's own message).
+ * body-parser gives a decoding failure a 400 status but no type.
  */
 function unreadableBody(err: unknown, _req: Request, res: Response, next: NextFunction): void {
   const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };
-  if (typeof type !== "string" || typeof status !== "number" || status < 400 || status >= 500) return next(err);
+  if ((typeof type !== "string" && type !== undefined) || typeof status !== "number" || status < 400 || status >= 500) return next(err);
   const [message, code] =
     type === "entity.too.large"
       ? [`the request body is larger than ${GRAPHQL_MAX_BODY.toUpperCase()}`, "PAYLOAD_TOO_LARGE"]

@@ -217,6 +217,12 @@ describe("a body GraphQL cannot read", () => {
     expect(await broken.json()).toEqual({ errors: [{ message: "the request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
   });
 
+  test("a Content-Encoding that does not decode (gzip that is not gzip): 400 BAD_REQUEST as a GraphQL error, not zlib's message", async () => {
+    const r = await fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip", authorization: `Bearer ${t.adminToken}` }, body: "not gzip" });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toEqual({ errors: [{ message: "the request body could not be read", extensions: { code: "BAD_REQUEST" } }] });
+  });
+
   test("a document over 2,000 tokens, or a body nested over 32 levels, is refused with a 400 before anything walks it (20,000 nested selections overflowed the parser's stack)", async () => {
     const nest = (levels: number) => `{ users(first: 1) { nodes { ${"manager { ".repeat(levels)}id${" }".repeat(levels)} } } }`;
     const deep = await post(JSON.stringify({ query: nest(20_000) }));
