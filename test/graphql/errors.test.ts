@@ -228,9 +228,15 @@ describe("a body GraphQL cannot read", () => {
     const deep = await post(JSON.stringify({ query: nest(20_000) }));
     expect(deep.status).toBe(400);
     expect(await deep.json()).toMatchObject({ errors: [{ message: "Syntax Error: Document contains more that 2000 tokens. Parsing aborted.", extensions: { code: "GRAPHQL_PARSE_FAILED" } }] });
-    // 600 levels (1,812 tokens) is read and run.
-    const within = await post(JSON.stringify({ query: nest(600) }));
+    // 600 levels (1,812 tokens) is parsed, and refused for its depth: 300 levels had cost 170-310 ms of CPU and 110 MB.
+    const tooDeepQuery = await post(JSON.stringify({ query: nest(600) }));
+    expect(tooDeepQuery.status).toBe(400);
+    expect(await tooDeepQuery.json()).toMatchObject({ errors: [{ extensions: { code: "QUERY_TOO_DEEP", depth: 603, maxDepth: 24 } }] });
+    // 24 levels in all (users, nodes, 21 managers, id) runs; through a fragment the depth is the same.
+    const within = await post(JSON.stringify({ query: nest(21) }));
     expect(((await within.json()) as { errors?: unknown }).errors).toBeUndefined();
+    const viaFragment = await post(JSON.stringify({ query: `{ users(first: 1) { nodes { ...M } } } fragment M on User { ${"manager { ".repeat(22)}id${" }".repeat(22)} }` }));
+    expect(await viaFragment.json()).toMatchObject({ errors: [{ extensions: { code: "QUERY_TOO_DEEP", depth: 25 } }] });
     // Variables walked for unstorable text (recursively) and by the JSONObject scalar.
     const values = (levels: number): unknown => (levels === 0 ? 1 : { a: values(levels - 1) });
     const mutation = `mutation($v: JSONObject!) { setCustomFieldValues(userId: "nobody", values: $v) { id } }`;
