@@ -130,17 +130,15 @@ describe("/Bulk", () => {
       data: { userName: `reverse-chain-${i}@x.test`, ...(i < 999 ? { [ENTERPRISE]: { manager: { value: `bulkId:r${i + 1}` } } } : {}) },
     }));
     const s = scimClient(app.url, (await app.tenant()).scimToken);
-    const before = process.cpuUsage();
     const r = await s.post("/Bulk", { schemas: [BULK_REQ], Operations: ops });
-    const cpu = process.cpuUsage(before);
     expect(r.status).toBe(200);
     const results = r.body.Operations as Body[];
     expect(results.map((o) => o.status)).toEqual(Array(1000).fill("201"));
     const idOf = (i: number) => String(results.find((o) => o.bulkId === `r${i}`)!.location).split("/").pop();
     const first = await s.get(`/Users/${idOf(0)}`);
     expect((first.body[ENTERPRISE] as Body).manager.value).toBe(idOf(1));
-    // The app runs in this process: on main, retrying every waiting operation on each pass took 7 s of CPU here.
-    expect((cpu.user + cpu.system) / 1000).toBeLessThan(4000);
+    // Not timed here (speed is the benchmark's): before, retrying every waiting operation on each pass
+    // took 7-11 s of CPU on SQLite and ran past the test's 30 s on MariaDB.
   });
 
   test("maxOperations is enforced (413)", async () => {
@@ -183,16 +181,13 @@ describe(".search", () => {
     const users = Array.from({ length: 100 }, (_, i) => ({ method: "POST", path: "/Users", bulkId: `u${i}`, data: { userName: `projected-${String(i).padStart(3, "0")}@x.test`, title: "Projected" } }));
     expect((await s.post("/Bulk", { schemas: [BULK_REQ], Operations: users })).status).toBe(200);
     const names = Array.from({ length: 50_000 }, (_, i) => `a${i}`);
-    const before = process.cpuUsage();
     const included = await s.post("/Users/.search", { schemas: [SEARCH], attributes: [...names, "userName"], sortBy: "userName", count: 100 });
     const excluded = await s.post("/Users/.search", { schemas: [SEARCH], excludedAttributes: [...names, "title"], count: 100 });
-    const cpu = process.cpuUsage(before);
     expect(included.body.Resources).toHaveLength(100);
     expect(included.body.Resources[0]).toEqual({ schemas: expect.any(Array), id: expect.any(String), userName: "projected-000@x.test" });
     expect(excluded.body.Resources).toHaveLength(100);
     expect(excluded.body.Resources.filter((x: Body) => x.title !== undefined)).toEqual([]);
-    // The app runs in this process: on main, each user resolved the 50,000 names again (seconds of CPU).
-    expect((cpu.user + cpu.system) / 1000).toBeLessThan(1500);
+    // Not timed here (speed is the benchmark's): before, each user resolved the 50,000 names again, 3.6-7.7 s of CPU.
   });
 
   test("POST /Groups/.search", async () => {
