@@ -120,13 +120,16 @@ describeServer("MariaDB stalls with its connections open", () => {
     expect(closed.length).toBeGreaterThanOrEqual(3);
     expect(closed[0]).toMatchObject({ level: 40, err: { message: "the database did not answer within 1000 ms; its connection was closed" } });
 
-    const before = proxy.connections.length;
     proxy.resume();
     // Back by itself, on fresh connections, without a restart.
     await eventually("SCIM answers 200 again", async () => (await scim("GET", "/Users?count=1")).status === 200);
     expect((await timedFetch(`${app.url}/readyz`)).status).toBe(200);
     expect((await gqlCall(app, t.adminToken, "{ users(first: 1) { totalCount } }")).errors).toBeUndefined();
-    expect(proxy.connections.length).toBeGreaterThan(before);
+    // On connections that were not stalled: new ones, or idle ones the stall never reached (the four
+    // opened before it may outnumber the requests during it; a full CI run once reused those only, and
+    // a check that a connection was opened after the stall failed: 5 before, 5 after).
+    expect(stalled.every((c) => c.clientClosed)).toBe(true);
+    expect(proxy.connections.filter((c) => !c.clientClosed && !stalled.includes(c)).length).toBeGreaterThan(0);
     // The refused POST wrote nothing, and may be sent again.
     const found = await scim("GET", `/Users?filter=${encodeURIComponent('userName eq "during@stall.test"')}`);
     expect(found.body.totalResults).toBe(0);
