@@ -4,7 +4,9 @@
 //   PATCH /update/<id>                      → one UPDATE by primary key
 //   GET   /count                            → the rows /page walks through (read once, with the page starts)
 //   GET   /page?n=<p>                       → one SELECT of the p-th 100 rows in key order (a range
-//                                             read from the page's first key, as a keyset page is)
+//                                             read from the page's first key, as a keyset page is, on
+//                                             the unique key, forced: MariaDB read the first pages'
+//                                             range, nearly the whole table, by a scan and a sort)
 // BASELINE_DB is a mariadb://… URL (mysql2, a small pool) or sqlite:<file> (better-sqlite3, WAL).
 // BASELINE_ROWS rows are prefilled (ids b-1 … b-N, userNames u1@bench.test … uN@bench.test).
 "use strict";
@@ -57,7 +59,7 @@ async function openMysql() {
       return r.affectedRows;
     },
     keys: async () => (await pool.query("SELECT userNameKey FROM bench_baseline_users WHERE organisationId = ? ORDER BY userNameKey", [ORG]))[0].map((r) => r.userNameKey),
-    page: async (from) => (await pool.execute("SELECT * FROM bench_baseline_users WHERE organisationId = ? AND userNameKey >= ? ORDER BY userNameKey LIMIT 100", [ORG, from]))[0],
+    page: async (from) => (await pool.execute("SELECT * FROM bench_baseline_users FORCE INDEX (UQ_bench_baseline_key) WHERE organisationId = ? AND userNameKey >= ? ORDER BY userNameKey LIMIT 100", [ORG, from]))[0],
     close: () => pool.end(),
   };
 }
