@@ -1,5 +1,4 @@
 import type { ServerResponse } from "node:http";
-import type { Organisation } from "../../domain/organisations/organisation.entity";
 import type { Services } from "../../domain/services";
 import type { AccessToken } from "../../domain/tokens/access-token.entity";
 import { forbidden, unauthorized } from "../protocol";
@@ -8,13 +7,12 @@ import { scimAccessTokenPrincipal } from "./scim-oauth-auth";
 import { type RequestLimits, setRateLimitHeaders } from "../../http/rate-limit";
 import { ScimError } from "../protocol";
 import type { ScimHttpRequest } from "./scim-http";
+import { type ScimSettings, scimSettingsOf } from "../resources/scim-scope";
 
 export interface ScimPrincipal {
   organisationId: string;
-  /** The organisation's setting, read with the token (and cached with it). */
-  rolesManagedBy: Organisation["rolesManagedBy"];
-  /** Whether the organisation has (had) nested groups, read with the token (and cached with it). */
-  hasNestedGroups: boolean;
+  /** The organisation's settings SCIM reads, with the token (and cached with it). */
+  settings: ScimSettings;
   token: Pick<AccessToken, "id" | "name" | "prefix">;
 }
 
@@ -64,6 +62,6 @@ export function scimBearerAuth(services: Services, limits?: RequestLimits) {
       throw await refused(refusal, () => services.tokens.recordRefusal(check, { source: "scim", requestId: req.requestId, ip }));
     }
     if (!check.organisation.scimEnabled) throw forbidden("SCIM provisioning is disabled for this organisation");
-    return { organisationId: check.organisation.id, rolesManagedBy: check.organisation.rolesManagedBy, hasNestedGroups: check.organisation.hasNestedGroups, token: check.token };
+    return { organisationId: check.organisation.id, settings: scimSettingsOf(check.organisation), token: check.token };
   };
 }

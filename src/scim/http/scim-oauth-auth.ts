@@ -3,6 +3,7 @@ import { scimAccess } from "../../domain/oauth/oauth.settings";
 import type { Services } from "../../domain/services";
 import { forbidden, unauthorized } from "../protocol";
 import type { ScimPrincipal } from "./scim-auth";
+import { scimSettingsOf } from "../resources/scim-scope";
 import type { ScimHttpRequest } from "./scim-http";
 
 /** Methods a `scim:read` token may use: reads, and the searches that are POSTs only by their shape. */
@@ -26,5 +27,5 @@ export async function scimAccessTokenPrincipal(services: Services, req: ScimHttp
     throw forbidden(access === "none" ? "this access token has no SCIM scope" : "this access token has the scope scim:read: it may only read and search");
   }
   if (!check.organisation.scimEnabled) throw forbidden("SCIM provisioning is disabled for this organisation");
-  return { organisationId: check.organisation.id, rolesManagedBy: check.organisation.rolesManagedBy, hasNestedGroups: check.organisation.hasNestedGroups, token: { id: check.client.id, name: check.client.name, prefix: check.client.clientId.slice(0, 12) } };
+  return { organisationId: check.organisation.id, settings: scimSettingsOf(check.organisation), token: { id: check.client.id, name: check.client.name, prefix: check.client.clientId.slice(0, 12) } };
 }

@@ -217,8 +217,7 @@ export function scimHandler(deps: ScimHandlerDeps): (req: IncomingMessage, res: 
         baseUrl,
         extensionUrn: config.scim.extensionUrn,
         limits,
-        rolesManagedBy: principal.rolesManagedBy,
-        hasNestedGroups: principal.hasNestedGroups,
+        settings: principal.settings,
         notes: new Set(),
       };
       provisioningLog(req, res, scope, services, background, read, outcome);

@@ -1,6 +1,6 @@
 import type { Services } from "../../domain/services";
 import type { CustomFieldDefinition } from "../../domain/custom-fields/custom-field-definition.entity";
-import type { RolesManagedBy } from "../../domain/organisations/organisation.entity";
+import type { Organisation } from "../../domain/organisations/organisation.entity";
 import type { RequestContext } from "../../platform/request-context";
 import {
   CORE_GROUP_SCHEMA,
@@ -23,6 +23,17 @@ export interface ScimLimits {
   membersInMemory: number;
 }
 
+/**
+ * What SCIM reads of its organisation besides its id, carried from the token check (one statement,
+ * cached) to every handler: a new setting is added here and in the token check's columns.
+ * - `rolesManagedBy`: with `product`, SCIM writes leave roles alone.
+ * - `hasNestedGroups`: only then do users' reads ask for indirect groups. Set by a group write, seen at
+ *   once on the instance that made it and within TOKEN_CACHE_SECONDS on the others.
+ */
+export type ScimSettings = Pick<Organisation, "rolesManagedBy" | "hasNestedGroups">;
+
+export const scimSettingsOf = (organisation: ScimSettings): ScimSettings => ({ rolesManagedBy: organisation.rolesManagedBy, hasNestedGroups: organisation.hasNestedGroups });
+
 /** Everything a SCIM handler needs for one request: who asks, where the API lives, what was noticed. */
 export interface ScimScope {
   ctx: RequestContext;
@@ -32,14 +43,8 @@ export interface ScimScope {
   /** The product extension's URN (custom fields). */
   extensionUrn: string;
   limits: ScimLimits;
-  /** Who manages the organisation's roles (from its token check): with `product`, SCIM writes leave roles alone. */
-  rolesManagedBy: RolesManagedBy;
-  /**
-   * Whether the organisation has (had) nested groups (from its token check): only then do users'
-   * reads ask for indirect groups. Set by a group write, seen at once on the instance that made it
-   * and within TOKEN_CACHE_SECONDS on the others.
-   */
-  hasNestedGroups: boolean;
+  /** The organisation's settings, from its token check (see ScimSettings). */
+  settings: ScimSettings;
   /** How the request was read: the IdP quirks that applied (for the provisioning log). */
   notes: Set<string>;
   /** The resource the request was about, for the provisioning log. */
@@ -75,7 +80,7 @@ const coreUserSchemaRolesReadOnly: SchemaDefinition = {
 };
 
 /** The core User schema /Schemas shows the organisation (its roles' mutability depends on who manages them). */
-export const discoveredCoreUserSchema = (scope: ScimScope): SchemaDefinition => (scope.rolesManagedBy === "product" ? coreUserSchemaRolesReadOnly : coreUserSchema);
+export const discoveredCoreUserSchema = (scope: ScimScope): SchemaDefinition => (scope.settings.rolesManagedBy === "product" ? coreUserSchemaRolesReadOnly : coreUserSchema);
 
 /** Entra adds its own group schema URN to group bodies; it is known, and has nothing Roster stores. */
 export const ENTRA_GROUP_SCHEMA_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";

@@ -24,7 +24,7 @@ function namesRoles(path: string): boolean {
  * changes mapped from it, so that the write leaves the user's roles alone (a new user gets none).
  */
 export function rolesOfWholeUser(scope: ScimScope, resource: Json, sentNull: readonly string[]): { keepRoles: (changes: UserChanges) => UserChanges } {
-  if (scope.rolesManagedBy !== "product") return { keepRoles: (changes) => changes };
+  if (scope.settings.rolesManagedBy !== "product") return { keepRoles: (changes) => changes };
   if (resource.roles !== undefined || sentNull.includes("roles")) scope.notes.add(ROLES_LEFT_NOTE);
   delete resource.roles;
   return {
@@ -40,7 +40,7 @@ export function rolesOfWholeUser(scope: ScimScope, resource: Json, sentNull: rea
  * those on `roles` (a path naming them, or a key of a path-less value) are left out, noted.
  */
 export function roleOperationsLeftOut(scope: ScimScope, operations: PatchOperation[]): PatchOperation[] {
-  if (scope.rolesManagedBy !== "product") return operations;
+  if (scope.settings.rolesManagedBy !== "product") return operations;
   const kept: PatchOperation[] = [];
   let leftOut = false;
   for (const op of operations) {

@@ -57,7 +57,7 @@ async function lockWithDetails(scope: ScimScope, tx: ScimScope["ctx"] & { manage
  * flat one (every organisation Okta or Entra provisions) reads its users with the statements of
  * before indirect groups, without a probe of whether their groups are in groups.
  */
-const groupsWanted = (scope: ScimScope, groups: boolean) => ({ groups, indirectGroups: groups && scope.hasNestedGroups });
+const groupsWanted = (scope: ScimScope, groups: boolean) => ({ groups, indirectGroups: groups && scope.settings.hasNestedGroups });
 
 export async function createUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
   const { schema, definitions } = await userSchema(scope);
