@@ -48,7 +48,9 @@ const replacing = {
  * transaction's statements travel together, `StatementPipeline`). On SQLite each statement is one.
  */
 async function costOf(request: () => Promise<ScimResult>, status = 204): Promise<{ statements: string[]; parameters: unknown[][]; roundTrips: number }> {
-  const other = /provisioning_log|access_tokens|rate_limit/i;
+  // Not the request's: the log, the token check, rate limits, and background reads of the organisations'
+  // ids (the provisioning log's purge, provisioning-log.service.ts, which CI caught inside a measured request).
+  const other = /provisioning_log|access_tokens|rate_limit|^SELECT \W?Organisation\W?\.\W?id\W? AS \W?Organisation_id\W? FROM \W?organisations\W?/i;
   let roundTrips = 0;
   // Every statement mysql2 sends goes through a connection's addCommand (the pooled connections' own
   // query and execute wrap the prototype's, so those cannot be replaced after the fact).
@@ -73,8 +75,8 @@ async function costOf(request: () => Promise<ScimResult>, status = 204): Promise
 }
 
 /**
- * `expected` statements; otherwise fails listing them. A full run under load once counted 9 where 7
- * were expected (SQLite, a replace), and no run since has: the list will say what the 2 were.
+ * `expected` statements; otherwise fails listing them (which is how the purge clock's reads above were
+ * found: 9 where 7 were expected, under load).
  */
 function expectStatements(label: unknown[], statements: string[], expected: number): void {
   expect({ label, count: statements.length, statements: statements.length === expected ? [] : statements.map((s) => s.slice(0, 160)) }).toEqual({ label, count: expected, statements: [] });
