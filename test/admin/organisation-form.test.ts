@@ -199,6 +199,18 @@ test("the server's refusals are shown with their code and field, the field marke
   expect(await nameInput(page).getAttribute("aria-invalid")).toBe("true");
   expect(await slugInput(page).getAttribute("aria-invalid")).toBeNull();
 
+  // Both wrong at once: one answer names both, each on its own line, and both fields are marked.
+  await nameInput(page).fill("");
+  await slugInput(page).fill("Not a slug!");
+  await saveButton(page).click();
+  await refusal(/Could not save the organisation: 2 fields are invalid.*BAD_USER_INPUT/s).waitFor();
+  const lines = await status.locator(".alert-fields li").allTextContents();
+  expect(lines).toEqual(["name: name must be longer than or equal to 1 characters", "slug: slug must be lower-case letters, digits or hyphens"]);
+  expect(await nameInput(page).getAttribute("aria-invalid")).toBe("true");
+  expect(await slugInput(page).getAttribute("aria-invalid")).toBe("true");
+  await screenshot(page, "44-organisation-two-fields-invalid");
+  await slugInput(page).fill(before.slug);
+
   // Nothing was written; a valid save clears the marks.
   expect(await organisation()).toEqual(before);
   await nameInput(page).fill("Valid again");

@@ -71,7 +71,7 @@ export interface TestApp {
 
 export interface GqlError {
   message: string;
-  extensions?: { code?: string; field?: string };
+  extensions?: { code?: string; field?: string; fields?: { field: string; message: string }[] };
 }
 
 let tenantCounter = 0;

@@ -99,7 +99,7 @@ export class ApiError extends Error {
    * @param {string} message
    * @param {string} code
    * @param {string} [field]
-   * @param {{ reason?: string, currentVersion?: number }} [extensions] a CONFLICT's reason (VERSION_MISMATCH) and the version the object is at
+   * @param {{ reason?: string, currentVersion?: number, fields?: { field: string, message: string }[] }} [extensions] a CONFLICT's reason (VERSION_MISMATCH) and the version the object is at; BAD_USER_INPUT's every invalid field
    */
   constructor(message, code, field, extensions = {}) {
     super(message);
@@ -107,6 +107,8 @@ export class ApiError extends Error {
     this.field = field;
     this.reason = extensions.reason;
     this.currentVersion = extensions.currentVersion;
+    /** Every invalid field the API named (at least `field`'s), for a form to mark them all. */
+    this.fields = extensions.fields ?? (field ? [{ field, message }] : []);
   }
 }
 
@@ -139,7 +141,7 @@ export async function gql(query, variables) {
   } catch (err) {
     throw new ApiError(`Roster could not be reached (${err instanceof Error ? err.message : String(err)}). Check your connection and try again.`, "NETWORK_ERROR");
   }
-  /** @type {{ data?: any, errors?: { message: string, extensions?: { code?: string, field?: string, reason?: string, currentVersion?: number } }[] }} */
+  /** @type {{ data?: any, errors?: { message: string, extensions?: { code?: string, field?: string, reason?: string, currentVersion?: number, fields?: { field: string, message: string }[] } }[] }} */
   let body;
   try {
     body = await res.json();
@@ -170,10 +172,15 @@ export function errorBox(err, doing) {
     "div",
     { class: "alert alert-error", role: "alert" },
     h("strong", null, doing ? `${doing}: ` : "Error: "),
-    h("span", { class: "alert-message" }, e.message),
+    // Several invalid fields: one line each, so none hides in a long sentence.
+    e.fields.length > 1 ? h("span", { class: "alert-message" }, `${e.fields.length} fields are invalid`) : h("span", { class: "alert-message" }, e.message),
     " ",
     h("code", { class: "alert-code" }, e.code),
-    e.field ? h("span", { class: "alert-field" }, ` (field: ${e.field})`) : null,
+    e.fields.length > 1
+      ? h("ul", { class: "alert-fields" }, e.fields.map((f) => h("li", null, h("span", { class: "alert-field" }, f.field), `: ${f.message}`)))
+      : e.field
+        ? h("span", { class: "alert-field" }, ` (field: ${e.field})`)
+        : null,
   );
 }
 

@@ -6,7 +6,7 @@ import { newId } from "../../platform/ids";
 import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
 import { diffFields } from "../audit/audit.service";
-import { conflict, invalidInput, notFound } from "../shared/domain-error";
+import { InputProblems, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { assertExpectedVersion } from "../shared/expected-version";
 import { CustomFieldDefinition, type CustomFieldType, customFieldTypes } from "./custom-field-definition.entity";
 import { refillingOwnDetails } from "../users/own-details";
@@ -130,19 +130,27 @@ export class CustomFieldService {
 
   async define(ctx: RequestContext, input: CustomFieldDefinitionInput): Promise<CustomFieldDefinition> {
     const key = (input.key ?? "").trim();
-    if (!KEY.test(key)) throw invalidInput("key", "key must start with a letter and contain only letters, digits and _ (at most 64)");
+    // Every invalid field of the definition at once (the console's form marks each).
+    const problems = new InputProblems();
+    if (!KEY.test(key)) problems.add("key", "key must start with a letter and contain only letters, digits and _ (at most 64)");
     const type = input.type ?? "string";
-    if (!customFieldTypes.includes(type)) throw invalidInput("type", `type must be one of ${customFieldTypes.join(", ")}`);
+    const typeKnown = customFieldTypes.includes(type);
+    if (!typeKnown) problems.add("type", `type must be one of ${customFieldTypes.join(", ")}`);
+    // A label left out is the key (a bad key is reported once, not again as a bad label).
+    const label = input.label === undefined || input.label === null ? key : problems.check(() => validateLabel(input.label!));
+    const options = typeKnown ? problems.check(() => validateOptions(type, input.options ?? null)) : null;
+    const managedBy = problems.check(() => validateManagedBy("managedBy", input.managedBy ?? "identityProvider"));
+    problems.throwIfAny();
     const now = new Date();
     const def: CustomFieldDefinition = {
       id: newId(),
       organisationId: ctx.organisationId,
       key,
-      label: validateLabel(input.label ?? key),
+      label: label!,
       type,
       multiValued: input.multiValued ?? false,
-      options: validateOptions(type, input.options ?? null),
-      managedBy: validateManagedBy("managedBy", input.managedBy ?? "identityProvider"),
+      options: options ?? null,
+      managedBy: managedBy!,
       version: 1,
       createdAt: now,
       updatedAt: now,
@@ -267,19 +275,28 @@ export class CustomFieldService {
   validate(definitions: CustomFieldDefinition[], input: Record<string, unknown>): Map<CustomFieldDefinition, CanonicalValue[]> {
     const byKey = new Map(definitions.map((d) => [d.key.toLowerCase(), d]));
     const result = new Map<CustomFieldDefinition, CanonicalValue[]>();
+    // Every key's problems at once: a form marks each field it sent wrong.
+    const problems = new InputProblems();
     for (const [rawKey, raw] of Object.entries(input)) {
       const def = byKey.get(rawKey.toLowerCase());
       const field = `customFields.${rawKey}`;
-      if (!def) throw invalidInput(field, `no custom field "${rawKey}" is defined in this organisation`);
+      if (!def) {
+        problems.add(field, `no custom field "${rawKey}" is defined in this organisation`);
+        continue;
+      }
       if (raw === null || raw === undefined) {
         result.set(def, []);
         continue;
       }
       const list = Array.isArray(raw) ? raw : [raw];
-      if (!def.multiValued && list.length > 1) throw invalidInput(field, `"${def.key}" holds one value, ${list.length} were given`);
-      if (list.length > MAX_VALUES_PER_FIELD) throw invalidInput(field, `"${def.key}" holds at most ${MAX_VALUES_PER_FIELD} values`);
-      result.set(def, list.filter((v) => v !== null && v !== "").map((v) => canonicalValue(def, v, field)));
+      if (!def.multiValued && list.length > 1) problems.add(field, `"${def.key}" holds one value, ${list.length} were given`);
+      else if (list.length > MAX_VALUES_PER_FIELD) problems.add(field, `"${def.key}" holds at most ${MAX_VALUES_PER_FIELD} values`);
+      else {
+        const values = problems.check(() => list.filter((v) => v !== null && v !== "").map((v) => canonicalValue(def, v, field)));
+        if (values) result.set(def, values);
+      }
     }
+    problems.throwIfAny();
     return result;
   }
 

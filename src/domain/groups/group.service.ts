@@ -8,7 +8,7 @@ import type { AuditService } from "../audit/audit.service";
 import { capList } from "../audit/audit.service";
 import type { FieldChange } from "../audit/audit-event.entity";
 import { SqlWhereBuilder, sortColumnOf } from "../shared/criteria";
-import { conflict, invalidInput, notFound } from "../shared/domain-error";
+import { InputProblems, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-version";
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
 import { PageContinuations } from "../shared/page-continuations";
@@ -716,17 +716,19 @@ const toMember = (r: MemberRow): Member => ({
 
 function validateGroupChanges(input: GroupChanges): GroupChanges {
   const c: GroupChanges = {};
+  const problems = new InputProblems();
   if (input.displayName !== undefined) {
     const d = typeof input.displayName === "string" ? input.displayName.trim() : "";
-    if (!d) throw invalidInput("displayName", "displayName must not be empty");
-    if (characterCount(d) > 255) throw invalidInput("displayName", "displayName is at most 255 characters");
+    if (!d) problems.add("displayName", "displayName must not be empty");
+    else if (characterCount(d) > 255) problems.add("displayName", "displayName is at most 255 characters");
     c.displayName = d;
   }
   if (input.externalId !== undefined) {
     const e = blankToNull(input.externalId);
-    if (e && characterCount(e) > 255) throw invalidInput("externalId", "externalId is at most 255 characters");
+    if (e && characterCount(e) > 255) problems.add("externalId", "externalId is at most 255 characters");
     c.externalId = e ?? null;
   }
+  problems.throwIfAny();
   return c;
 }
 

@@ -7,7 +7,7 @@ import type { AuditService } from "../audit/audit.service";
 import { diffFields } from "../audit/audit.service";
 import type { CustomFieldService } from "../custom-fields/custom-field.service";
 import type { RoleService } from "../roles/role.service";
-import { conflict, invalidInput, notFound } from "../shared/domain-error";
+import { InputProblems, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { assertExpectedVersion } from "../shared/expected-version";
 import { Organisation, type RolesManagedBy } from "./organisation.entity";
 import { validateManagedBy } from "../shared/managed-by";
@@ -80,8 +80,10 @@ export class OrganisationService {
 
   /** A new organisation starts with the built-in roles and the seed documents' custom fields. */
   async create(sys: SystemContext, input: { slug: string; name: string }): Promise<Organisation> {
-    const slug = validateSlug(input.slug);
-    const name = validateName(input.name);
+    const problems = new InputProblems();
+    const slug = problems.check(() => validateSlug(input.slug)) ?? "";
+    const name = problems.check(() => validateName(input.name)) ?? "";
+    problems.throwIfAny();
     const now = new Date();
     const org: Organisation = { id: newId(), slug, name, scimEnabled: true, rolesManagedBy: "identityProvider", hasNestedGroups: false, version: 1, createdAt: now, updatedAt: now };
     try {
@@ -141,10 +143,13 @@ export class OrganisationService {
    */
   async update(ctx: RequestContext, changes: OrganisationChanges, options: { expectedVersion?: number } = {}): Promise<Organisation> {
     const next: OrganisationChanges = {};
-    if (changes.name !== undefined) next.name = validateName(changes.name);
-    if (changes.slug !== undefined) next.slug = validateSlug(changes.slug);
+    // Every invalid field at once (the console's organisation form marks each).
+    const problems = new InputProblems();
+    if (changes.name !== undefined) next.name = problems.check(() => validateName(changes.name!));
+    if (changes.slug !== undefined) next.slug = problems.check(() => validateSlug(changes.slug!));
     if (changes.scimEnabled !== undefined) next.scimEnabled = changes.scimEnabled;
-    if (changes.rolesManagedBy !== undefined) next.rolesManagedBy = validateManagedBy("rolesManagedBy", changes.rolesManagedBy);
+    if (changes.rolesManagedBy !== undefined) next.rolesManagedBy = problems.check(() => validateManagedBy("rolesManagedBy", changes.rolesManagedBy!));
+    problems.throwIfAny();
     try {
       return await this.db.transaction(ctx, async (tx) => {
         const repo = tx.manager.getRepository(Organisation);

@@ -5,7 +5,7 @@ import type { RequestContext } from "../../platform/request-context";
 import { OrganisationCache } from "../shared/organisation-cache";
 import type { AuditRecord, AuditService } from "../audit/audit.service";
 import { diffFields } from "../audit/audit.service";
-import { DomainError, conflict, invalidInput, notFound } from "../shared/domain-error";
+import { DomainError, InputProblems, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { assertExpectedVersion } from "../shared/expected-version";
 import { caseInsensitiveKey } from "../shared/normalise";
 import { refillingOwnDetails } from "../users/own-details";
@@ -128,7 +128,11 @@ export class RoleService {
   }
 
   async create(ctx: RequestContext, input: RoleInput): Promise<Role> {
-    const name = validateRoleName(input.name);
+    // Name and permissions checked together: a form learns both at once.
+    const problems = new InputProblems();
+    const name = problems.check(() => validateRoleName(input.name)) ?? "";
+    const permissions = problems.check(() => validatePermissions(input.permissions ?? [])) ?? [];
+    problems.throwIfAny();
     const now = new Date();
     const role: Role = {
       id: newId(),
@@ -136,7 +140,7 @@ export class RoleService {
       name,
       nameKey: caseInsensitiveKey(name),
       description: input.description?.trim() || null,
-      permissions: validatePermissions(input.permissions ?? []),
+      permissions,
       builtIn: false,
       version: 1,
       createdAt: now,

@@ -12,7 +12,7 @@ import { type GroupRef, containingGroupsOf, containingGroupsSql, indirectGroupsO
 import type { Role } from "../roles/role.entity";
 import type { RoleService } from "../roles/role.service";
 import { type ColumnSpec, SqlWhereBuilder, sortColumnOf } from "../shared/criteria";
-import { conflict, invalidInput, notFound } from "../shared/domain-error";
+import { InputProblems, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-version";
 import { attributeKey, blankToNull, caseInsensitiveKey, lowerCaseKey } from "../shared/normalise";
 import { type Continuation, PageContinuations } from "../shared/page-continuations";
@@ -1068,66 +1068,80 @@ function contactRow(organisationId: string, userId: string, kind: ContactKind, p
   };
 }
 
-/** Shape rules of a change, checked before any database work. */
+/** Shape rules of a change, checked before any database work; every invalid field is reported at once. */
 export function validateChanges(input: UserChanges): ValidatedChanges {
   const c: ValidatedChanges = { ...input };
+  const problems = new InputProblems();
   if (input.userName !== undefined) {
     const userName = typeof input.userName === "string" ? input.userName.trim() : "";
-    if (!userName) throw invalidInput("userName", "userName must not be empty");
-    if (characterCount(userName) > 255) throw invalidInput("userName", "userName is at most 255 characters");
+    if (!userName) problems.add("userName", "userName must not be empty");
+    else if (characterCount(userName) > 255) problems.add("userName", "userName is at most 255 characters");
     c.userName = userName;
   }
   if (input.externalId !== undefined) {
     const e = blankToNull(input.externalId);
-    if (e && characterCount(e) > 255) throw invalidInput("externalId", "externalId is at most 255 characters");
+    if (e && characterCount(e) > 255) problems.add("externalId", "externalId is at most 255 characters");
     c.externalId = e ?? null;
   }
-  if (input.active !== undefined && typeof input.active !== "boolean") throw invalidInput("active", "active must be true or false");
+  if (input.active !== undefined && typeof input.active !== "boolean") problems.add("active", "active must be true or false");
   for (const f of userTextFields) {
     const v = input[f];
     if (v === undefined) continue;
-    if (v !== null && typeof v !== "string") throw invalidInput(f, `${f} must be text`);
+    if (v !== null && typeof v !== "string") {
+      problems.add(f, `${f} must be text`);
+      continue;
+    }
     const t = blankToNull(v);
-    if (t && characterCount(t) > TEXT_FIELDS[f]) throw invalidInput(f, `${f} is at most ${TEXT_FIELDS[f]} characters`);
+    if (t && characterCount(t) > TEXT_FIELDS[f]) problems.add(f, `${f} is at most ${TEXT_FIELDS[f]} characters`);
     // A front end renders it as a link: javascript:, data: and the like would run in the reader's page.
-    if (f === "profileUrl" && t && !/^https?:\/\/[^\s/]/i.test(t)) throw invalidInput(f, "profileUrl must be an http:// or https:// URL");
+    else if (f === "profileUrl" && t && !/^https?:\/\/[^\s/]/i.test(t)) problems.add(f, "profileUrl must be an http:// or https:// URL");
     c[f] = t ?? null;
   }
   if (input.managerId !== undefined) c.managerId = blankToNull(input.managerId) ?? null;
-  c.emails = validateContacts("emails", input.emails, (v) => EMAIL.test(v) && characterCount(v) <= 320, "an email address");
-  c.phoneNumbers = validateContacts("phoneNumbers", input.phoneNumbers, (v) => characterCount(v) <= 64, "a phone number of at most 64 characters");
+  c.emails = validateContacts(problems, "emails", input.emails, (v) => EMAIL.test(v) && characterCount(v) <= 320, "an email address");
+  c.phoneNumbers = validateContacts(problems, "phoneNumbers", input.phoneNumbers, (v) => characterCount(v) <= 64, "a phone number of at most 64 characters");
   if (input.addresses !== undefined && input.addresses !== null) {
-    if (!Array.isArray(input.addresses)) throw invalidInput("addresses", "addresses must be a list");
-    if (input.addresses.length > MAX_CONTACTS) throw invalidInput("addresses", `at most ${MAX_CONTACTS} addresses`);
-    for (const a of input.addresses) {
-      for (const [k, v] of Object.entries(a ?? {})) {
-        if (k === "primary" ? typeof v !== "boolean" && v !== null && v !== undefined : typeof v !== "string" && v !== null && v !== undefined) throw invalidInput("addresses", `addresses.${k} must be ${k === "primary" ? "true or false" : "text"}`);
-        if (typeof v === "string" && characterCount(v) > MAX_ADDRESS_PART) throw invalidInput("addresses", `addresses.${k} is at most ${MAX_ADDRESS_PART} characters`);
-      }
+    if (!Array.isArray(input.addresses)) problems.add("addresses", "addresses must be a list");
+    else if (input.addresses.length > MAX_CONTACTS) problems.add("addresses", `at most ${MAX_CONTACTS} addresses`);
+    else {
+      input.addresses.forEach((a, i) => {
+        for (const [k, v] of Object.entries(a ?? {})) {
+          if (k === "primary" ? typeof v !== "boolean" && v !== null && v !== undefined : typeof v !== "string" && v !== null && v !== undefined)
+            problems.add(`addresses[${i}].${k}`, `addresses.${k} must be ${k === "primary" ? "true or false" : "text"}`);
+          else if (typeof v === "string" && characterCount(v) > MAX_ADDRESS_PART) problems.add(`addresses[${i}].${k}`, `addresses.${k} is at most ${MAX_ADDRESS_PART} characters`);
+        }
+      });
+      if (input.addresses.filter((a) => a?.primary).length > 1) problems.add("addresses", "at most one address can be primary");
+      if (!problems.any) c.addresses = input.addresses.map((a) => Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined)) as PostalAddress);
     }
-    if (input.addresses.filter((a) => a.primary).length > 1) throw invalidInput("addresses", "at most one address can be primary");
-    c.addresses = input.addresses.map((a) => Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined)) as PostalAddress);
   }
-  if (input.roles !== undefined && input.roles !== null && !Array.isArray(input.roles)) throw invalidInput("roles", "roles must be a list of role names");
+  if (input.roles !== undefined && input.roles !== null && !Array.isArray(input.roles)) problems.add("roles", "roles must be a list of role names");
+  problems.throwIfAny();
   return c;
 }
 
-function validateContacts(field: string, list: ContactInput[] | null | undefined, ok: (v: string) => boolean, what: string): ContactInput[] | null | undefined {
+function validateContacts(problems: InputProblems, field: string, list: ContactInput[] | null | undefined, ok: (v: string) => boolean, what: string): ContactInput[] | null | undefined {
   if (list === undefined || list === null) return list;
-  if (!Array.isArray(list)) throw invalidInput(field, `${field} must be a list`);
-  if (list.length > MAX_CONTACTS) throw invalidInput(field, `at most ${MAX_CONTACTS} ${field}`);
+  if (!Array.isArray(list)) {
+    problems.add(field, `${field} must be a list`);
+    return undefined;
+  }
+  if (list.length > MAX_CONTACTS) {
+    problems.add(field, `at most ${MAX_CONTACTS} ${field}`);
+    return undefined;
+  }
   const out: ContactInput[] = [];
   list.forEach((x, i) => {
     const value = typeof x?.value === "string" ? x.value.trim() : "";
-    if (!value || !ok(value)) throw invalidInput(`${field}[${i}].value`, `${JSON.stringify(x?.value ?? null)} is not ${what}`);
-    const type = blankToNull(x.type) ?? null;
-    const display = blankToNull(x.display) ?? null;
+    if (!value || !ok(value)) problems.add(`${field}[${i}].value`, `${JSON.stringify(x?.value ?? null)} is not ${what}`);
+    const type = blankToNull(x?.type) ?? null;
+    const display = blankToNull(x?.display) ?? null;
     // The columns' sizes: MariaDB refused longer values (a 500), SQLite kept them.
-    if (type !== null && characterCount(type) > MAX_CONTACT_TYPE) throw invalidInput(`${field}[${i}].type`, `${field}[${i}].type is at most ${MAX_CONTACT_TYPE} characters`);
-    if (display !== null && characterCount(display) > MAX_CONTACT_DISPLAY) throw invalidInput(`${field}[${i}].display`, `${field}[${i}].display is at most ${MAX_CONTACT_DISPLAY} characters`);
-    out.push({ value, type, primary: !!x.primary, display });
+    if (type !== null && characterCount(type) > MAX_CONTACT_TYPE) problems.add(`${field}[${i}].type`, `${field}[${i}].type is at most ${MAX_CONTACT_TYPE} characters`);
+    if (display !== null && characterCount(display) > MAX_CONTACT_DISPLAY) problems.add(`${field}[${i}].display`, `${field}[${i}].display is at most ${MAX_CONTACT_DISPLAY} characters`);
+    out.push({ value, type, primary: !!x?.primary, display });
   });
-  if (out.filter((x) => x.primary).length > 1) throw invalidInput(field, `at most one of ${field} can be primary`);
+  if (out.filter((x) => x.primary).length > 1) problems.add(field, `at most one of ${field} can be primary`);
   return out;
 }
 

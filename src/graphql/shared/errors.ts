@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError } from "type-graphql";
-import { DomainError, type DomainErrorCode, assertNever } from "../../domain/shared/domain-error";
+import { DomainError, type DomainErrorCode, type FieldProblem, assertNever, invalidInputs } from "../../domain/shared/domain-error";
 import { isDatabaseUnavailable, isLockConflict } from "../../platform/database";
 import type { Logger } from "../../platform/logger";
 
@@ -39,25 +39,23 @@ export function formatGraphqlError(logger: Logger) {
         extensions: {
           code: graphqlCode(original.code),
           ...(original.details.field ? { field: original.details.field } : {}),
+          // Several invalid fields (INVALID_INPUT): each with its message, so a form marks them all from
+          // one answer. A single one is `field` and the message, as ever.
+          ...(original.details.fields && original.details.fields.length > 1 ? { fields: original.details.fields } : {}),
           // A CONFLICT a UI can tell from a uniqueness clash without reading the message: someone else changed it.
           ...(original.code === "VERSION_MISMATCH" ? { reason: "VERSION_MISMATCH", currentVersion: original.details.currentVersion } : {}),
         },
       };
     }
     if (original instanceof ArgumentValidationError) {
-      // Down to the constraint that failed: an item of a list of inputs is two levels below its list
-      // (emails → 1 → value), and stopping above it said "invalid input" on "emails.1".
-      type Failure = { property?: string; constraints?: Record<string, string>; children?: Failure[] };
-      const path: string[] = [];
-      let failure = original.extensions.validationErrors?.[0] as Failure | undefined;
-      while (failure) {
-        if (failure.property !== undefined) path.push(failure.property);
-        if (failure.constraints && Object.keys(failure.constraints).length) break;
-        failure = failure.children?.[0];
-      }
-      const field = path.join(".");
-      const message = Object.values(failure?.constraints ?? {})[0] ?? "invalid input";
-      return { message, locations: formatted.locations, path: formatted.path, extensions: { code: "BAD_USER_INPUT", ...(field ? { field } : {}) } };
+      const problems = validationProblems(original.extensions.validationErrors as ValidationFailure[] | undefined);
+      const { message, details } = invalidInputs(problems.length ? problems : [{ field: "", message: "invalid input" }]);
+      return {
+        message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: "BAD_USER_INPUT", ...(details.field ? { field: details.field } : {}), ...(details.fields && details.fields.length > 1 ? { fields: details.fields } : {}) },
+      };
     }
     if (isDatabaseUnavailable(original)) {
       // Retryable: the client should try again later (the same case is a SCIM 503 with Retry-After).
@@ -72,4 +70,22 @@ export function formatGraphqlError(logger: Logger) {
     logger.error({ err: original, path: formatted.path }, "unexpected GraphQL error");
     return { message: "Internal server error", locations: formatted.locations, path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
   };
+}
+
+type ValidationFailure = { property?: string; constraints?: Record<string, string>; children?: ValidationFailure[] };
+
+/**
+ * class-validator's failures down to each constraint that failed, with its path: an item of a list of
+ * inputs is two levels below its list (emails → 1 → value), and stopping above it said "invalid
+ * input" on "emails.1". Every failing field, not only the first.
+ */
+function validationProblems(failures: ValidationFailure[] | undefined, above: string[] = []): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const failure of failures ?? []) {
+    const path = failure.property !== undefined ? [...above, failure.property] : above;
+    const messages = Object.values(failure.constraints ?? {});
+    if (messages.length) problems.push({ field: path.join("."), message: messages[0] });
+    else problems.push(...validationProblems(failure.children, path));
+  }
+  return problems;
 }

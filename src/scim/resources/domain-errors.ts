@@ -1,12 +1,16 @@
-import { DomainError, assertNever } from "../../domain/shared/domain-error";
+import { DomainError, assertNever, listProblems } from "../../domain/shared/domain-error";
 import { isDatabaseUnavailable, isLockConflict } from "../../platform/database";
 import { ScimError, forbidden, invalidValue, notFound, preconditionFailed, unauthorized, uniqueness } from "../protocol";
 
 /** Domain refusals in SCIM terms (RFC 7644 §3.12). A 409 always carries `uniqueness`, or IdPs retry forever. */
 export function toScimError(err: DomainError): ScimError {
   switch (err.code) {
-    case "INVALID_INPUT":
+    case "INVALID_INPUT": {
+      // Several fields: each with its own name (the message alone lists them without).
+      const fields = err.details.fields ?? [];
+      if (fields.length > 1) return invalidValue(listProblems(fields.map((f) => `${f.field}: ${f.message}`), err.details.moreProblems));
       return invalidValue(err.details.field ? `${err.details.field}: ${err.message}` : err.message);
+    }
     case "NOT_FOUND":
       return notFound(err.message);
     case "CONFLICT":

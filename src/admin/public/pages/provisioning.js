@@ -153,10 +153,10 @@ function organisationCard(org, sp) {
   };
   slug.input.addEventListener("input", warn);
 
-  /** @param {string | undefined} [invalid] the field the server refused, marked until the next save */
-  const mark = (invalid) => {
+  /** @param {string[]} [invalid] the fields the server refused, marked until the next save */
+  const mark = (invalid = []) => {
     for (const [key, input] of Object.entries(inputs)) {
-      if (key === invalid) {
+      if (invalid.includes(key)) {
         input.setAttribute("aria-invalid", "true");
         input.setAttribute("aria-errormessage", status.el.id);
       } else {
@@ -237,7 +237,7 @@ function organisationCard(org, sp) {
             );
           } catch (err) {
             status.error(err, "Could not save the organisation");
-            if (err instanceof ApiError && err.field) mark(err.field.split(".").pop());
+            if (err instanceof ApiError) mark(err.fields.map((f) => String(f.field.split(".").pop())));
           } finally {
             status.el.focus();
           }
