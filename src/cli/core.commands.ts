@@ -3,19 +3,32 @@ import { type RequestContext, systemActor } from "../platform/request-context";
 import type { Services } from "../domain/services";
 import { parseDuration } from "../domain/tokens/token.service";
 import { type TokenScope, tokenScopes } from "../domain/tokens/access-token.entity";
-import { notFound } from "../domain/shared/domain-error";
+import { conflict, notFound } from "../domain/shared/domain-error";
 import { type CliCommand, type CliIo, CliUsageError, required } from "./cli-command";
 
 const cliContext = () => ({ actor: { ...systemActor, label: "cli" }, source: "cli" as const, requestId: newRequestId() });
 
 /**
- * The organisation named by --org, as the context the CLI acts in: by its slug, or by one it gave up
- * (reserved to it, as its old SSO URLs are), so that an operator's scripts survive a rename; stderr
- * then names the current slug.
+ * The organisation named by --org, as the context the CLI acts in: by its id (as logs, the audit
+ * trail and GraphQL give it), its slug, or a slug it gave up in a rename. A former slug is resolved,
+ * not refused: it stays reserved to that organisation (its old SSO URLs still reach it), so it names
+ * no other one, and an operator's scripts written before the rename keep working; stderr names the
+ * current slug so that they can be updated. Once an operator releases it (`org release-slug`) it
+ * names nobody. A slug may look like an id: when the argument is one organisation's slug and
+ * another's id, it is refused naming both rather than guessed.
  */
-export async function orgContext(services: Services, slug: string, io: CliIo): Promise<RequestContext> {
-  const holder = await services.organisations.holdingSlug(slug);
-  if (!holder) throw notFound("Organisation", slug);
+export async function orgContext(services: Services, slugOrId: string, io: CliIo): Promise<RequestContext> {
+  const [holder, byId] = await Promise.all([services.organisations.holdingSlug(slugOrId), services.organisations.findById(slugOrId.toLowerCase())]);
+  if (holder && byId && holder.organisation.id !== byId.id) {
+    const bySlug = holder.organisation;
+    throw conflict(
+      "Organisation",
+      "org",
+      `--org "${slugOrId}" is ${holder.former ? "a former" : "the"} slug of organisation ${bySlug.id} and the id of organisation "${byId.slug}": give ${bySlug.id} or "${byId.slug}" instead`,
+    );
+  }
+  if (byId) return { ...cliContext(), organisationId: byId.id };
+  if (!holder) throw notFound("Organisation", slugOrId);
   if (holder.former) io.err(`note: "${holder.slug}" is a former slug of this organisation, now "${holder.organisation.slug}"`);
   return { ...cliContext(), organisationId: holder.organisation.id };
 }

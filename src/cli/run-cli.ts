@@ -10,7 +10,8 @@ import { commands } from "./commands";
 
 /** Every command, each as its summary over its usage (usage lines are too long for columns). */
 function help(write: (line: string) => void) {
-  write("usage: roster <command> [options]   (DATABASE_URL selects the database, as for the server)\n");
+  write("usage: roster <command> [options]   (DATABASE_URL selects the database, as for the server)");
+  write("--org S names an organisation by its slug, its id, or a slug it gave up in a rename\n");
   for (const c of commands) write(`  ${c.summary}\n    roster ${c.usage}`);
 }
 

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runCli } from "../../src/cli/run-cli";
+import { rosterOn } from "../support/cli";
 import { fakeDns } from "../support/fake-dns";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { type TestKey, makeSelfSignedCert } from "./support/fake-saml-idp";
@@ -185,12 +186,7 @@ describe("identity provider settings in the audit trail", () => {
 });
 
 describe("roster sso … (CLI)", () => {
-  async function cli(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { DATABASE_URL: app.database.url, LOG_LEVEL: "silent" });
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  }
+  const cli = (...argv: string[]) => rosterOn(app.database.url, ...argv);
 
   test("sso saml with two certificate files, then sso show", async () => {
     const f1 = path.join(tmp, "okta1.pem");
@@ -244,6 +240,27 @@ describe("roster sso … (CLI)", () => {
     const nobody = await cli("sso", "show", "--org", `${before}-never-held`);
     expect(nobody.code).toBe(1);
     expect(nobody.err).toContain(`${before}-never-held`);
+  });
+
+  test("--org takes the organisation's id, in either case, with no note; an argument that is one organisation's slug and another's id is refused naming both", async () => {
+    const byId = await app.tenant();
+    const id = byId.organisation.id;
+    for (const given of [id, id.toUpperCase()]) {
+      const token = await cli("token", "create", "--org", given, "--scope", "scim", "--name", `by id ${given}`);
+      expect([token.code, token.err]).toEqual([0, ""]);
+      expect((await app.services.tokens.list(byId.ctx)).map((k) => k.name)).toContain(`by id ${given}`);
+    }
+    const show = await cli("sso", "show", "--org", id, "--public-url", "https://roster.example");
+    expect(show).toMatchObject({ code: 0, err: "" });
+    expect(show.out).toContain(`https://roster.example/auth/saml/${byId.organisation.slug}/acs`);
+
+    // A slug may be anything an id looks like: the id of byId as another organisation's slug.
+    const lookalike = await app.tenant(id);
+    const refused = await cli("token", "list", "--org", id);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe(`error: --org "${id}" is the slug of organisation ${lookalike.organisation.id} and the id of organisation "${byId.organisation.slug}": give ${lookalike.organisation.id} or "${byId.organisation.slug}" instead`);
+    expect((await cli("token", "list", "--org", lookalike.organisation.id)).code).toBe(0);
+    expect((await cli("token", "list", "--org", byId.organisation.slug)).code).toBe(0);
   });
 
   test("sso delete removes the organisation's SAML or OIDC sign-in, audited as the CLI's; a second delete, or another kind, is refused", async () => {
