@@ -67,6 +67,17 @@ export const coreCommands: CliCommand[] = [
     },
   },
   {
+    name: "org release-slug",
+    usage: "org release-slug --slug S",
+    summary: "release a slug an organisation gave up in a rename: its old sign-in URLs stop working, and another organisation may take it",
+    options: ["slug"],
+    async run(opts, services, io) {
+      const { organisation, slug } = await services.organisations.releaseSlug(cliContext(), required(opts, "slug"));
+      io.out(`released "${slug}", a former slug of organisation ${organisation.id} (now "${organisation.slug}")`);
+      io.out(`sign-in URLs with "${slug}" no longer reach it (an identity provider still set up with them fails); another organisation may now take "${slug}"`);
+    },
+  },
+  {
     name: "token create",
     usage: "token create --org S --scope scim|admin --name N [--expires-in 90d]",
     summary: "create a token; prints only the secret, once",

@@ -4,6 +4,7 @@
 // current slug's, and only ever reaches the organisation that gave the slug up.
 import request from "supertest";
 import { serviceProviderInfo } from "../../src/domain/sso/identity-provider.service";
+import { rosterOn } from "../support/cli";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { type FakeEntra, startFakeEntra } from "./support/fake-entra";
 import { type AssertionInput, type TestKey, authnRequestId, authnRequestXml, b64, buildResponseXml, makeSelfSignedCert, signResponse } from "./support/fake-saml-idp";
@@ -233,6 +234,78 @@ describe("SAML: an organisation that takes its old slug back", () => {
       expect((await lastEvent(acme, "sso.signed_in")).changes?.formerSlug?.after).toBe(former);
     }
     expect((await request(app.url).get(`/auth/saml/${b}/metadata`).expect(200)).text).toContain(`entityID="${spB.spEntityId}"`);
+  });
+});
+
+describe("an operator releases a former slug (roster org release-slug)", () => {
+  const cli = (...argv: string[]) => rosterOn(app.database.url, ...argv);
+
+  test("its sign-in URLs stop reaching the organisation that gave it up, which records the release; then another organisation takes it", async () => {
+    const first = await samlTenant("released", "alice@acme.test");
+    const [oldSlug, newSlug] = [first.organisation.slug, slugOf("released-renamed")];
+    const oldSp = serviceProviderInfo(app.url, oldSlug);
+    await renamed(first, newSlug);
+    expect((await postAcs(oldSlug, responseFor(oldSp))).response.status).toBe(303);
+    const taker = await app.tenant(slugOf("taker"));
+    expect((await rename(taker, oldSlug)).errors?.[0].extensions?.code).toBe("CONFLICT");
+
+    const released = await cli("org", "release-slug", "--slug", oldSlug);
+    expect(released).toEqual({
+      code: 0,
+      err: "",
+      out: [
+        `released "${oldSlug}", a former slug of organisation ${first.organisation.id} (now "${newSlug}")`,
+        `sign-in URLs with "${oldSlug}" no longer reach it (an identity provider still set up with them fails); another organisation may now take "${oldSlug}"`,
+      ].join("\n"),
+    });
+    const ev = await lastEvent(first, "organisation.slug_released");
+    expect(ev).toMatchObject({ source: "cli", resourceType: "Organisation", resourceId: first.organisation.id, changes: { formerSlug: { before: oldSlug, after: null } } });
+    expect(await app.services.organisations.formerSlugs(first.ctx)).toEqual([]);
+
+    // The current slug signs in as before.
+    expect((await postAcs(newSlug, responseFor(serviceProviderInfo(app.url, newSlug)))).response.status).toBe(303);
+
+    // What the IdP still sends to the old slug's URLs reaches nobody: login, ACS, metadata.
+    const signedIn = await eventCount(first, "sso.signed_in");
+    await request(app.url).get(`/auth/saml/${oldSlug}/login`).expect(404);
+    const { agent, response } = await postAcs(oldSlug, responseFor(oldSp));
+    expect(response.status).toBe(404);
+    await agent.get("/auth/me").expect(401);
+    await request(app.url).get(`/auth/saml/${oldSlug}/metadata`).expect(404);
+    expect(await eventCount(first, "sso.signed_in")).toBe(signedIn);
+    expect((await cli("token", "list", "--org", oldSlug)).code).toBe(1);
+
+    // Another organisation takes it: the slug's URLs are now that organisation's, with its own IdP.
+    await renamed(taker, oldSlug);
+    await app.services.identityProviders.configureSaml(taker.ctx, { idpSsoUrl: "https://taker.okta.example/sso/saml", idpEntityId: "http://www.okta.com/exkTAKER", idpCertificates: [attackerKey.certPem] });
+    const start = await request(app.url).get(`/auth/saml/${oldSlug}/login`).expect(302);
+    expect(start.headers.location.startsWith("https://taker.okta.example/sso/saml?SAMLRequest=")).toBe(true);
+    // first's IdP's response, posted to the slug's ACS, is checked against the taker's IdP and refused there.
+    expect((await postAcs(oldSlug, responseFor(oldSp))).response.status).toBe(401);
+    expect(await eventCount(first, "sso.signed_in")).toBe(signedIn);
+    const taken = await cli("token", "list", "--org", oldSlug);
+    expect([taken.code, taken.err]).toEqual([0, ""]);
+  });
+
+  test("a slug that is not a former one is refused with the reason, and nothing is released", async () => {
+    const acme = await app.tenant(slugOf("not-released"));
+    const [current, former] = [slugOf("not-released-now"), acme.organisation.slug];
+    await renamed(acme, current);
+
+    const currentRefused = await cli("org", "release-slug", "--slug", current);
+    expect(currentRefused).toMatchObject({ code: 1, out: "" });
+    expect(currentRefused.err).toBe(`error: "${current}" is the current slug of organisation ${acme.organisation.id} ("${acme.organisation.name}"), not one it gave up: only a former slug can be released`);
+    const nobody = await cli("org", "release-slug", "--slug", `${former}-never-held`);
+    expect(nobody).toMatchObject({ code: 1, out: "" });
+    expect(nobody.err).toBe(`error: "${former}-never-held" is not a slug any organisation gave up: there is nothing to release`);
+    expect((await cli("org", "release-slug")).code).toBe(2);
+    expect((await app.services.organisations.formerSlugs(acme.ctx)).map((r) => r.slug)).toEqual([former]);
+    expect(await eventCount(acme, "organisation.slug_released")).toBe(0);
+
+    // Released once, it is no former slug any more.
+    expect((await cli("org", "release-slug", "--slug", former.toUpperCase())).code).toBe(0);
+    expect((await cli("org", "release-slug", "--slug", former)).err).toBe(`error: "${former}" is not a slug any organisation gave up: there is nothing to release`);
+    expect(await eventCount(acme, "organisation.slug_released")).toBe(1);
   });
 });
 

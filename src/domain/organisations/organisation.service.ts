@@ -7,7 +7,7 @@ import type { AuditService } from "../audit/audit.service";
 import { diffFields } from "../audit/audit.service";
 import type { CustomFieldService } from "../custom-fields/custom-field.service";
 import type { RoleService } from "../roles/role.service";
-import { InputProblems, conflict, invalidInput, notFound } from "../shared/domain-error";
+import { DomainError, InputProblems, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { assertExpectedVersion } from "../shared/expected-version";
 import { Organisation, type RolesManagedBy } from "./organisation.entity";
 import { validateManagedBy } from "../shared/managed-by";
@@ -69,13 +69,45 @@ export class OrganisationService {
    * freeing the slug at the same moment is seen.
    */
   private async claimSlug(tx: Tx, slug: string, organisationId: string | null): Promise<void> {
-    const forUpdate = this.db.dialect === "mysql" ? " FOR UPDATE" : "";
-    const [held] = (await tx.manager.query(`SELECT organisationId FROM organisation_retired_slugs WHERE slug = ?${forUpdate}`, [slug])) as { organisationId: string }[];
+    const held = await this.lockRetiredSlug(tx, slug);
     if (!held) return;
     if (held.organisationId !== organisationId) {
       throw conflict("Organisation", "slug", `the slug "${slug}" belonged to another organisation and stays reserved to it: identity providers set up with it may still send its people there`);
     }
     await tx.manager.getRepository(RetiredSlug).delete({ slug });
+  }
+
+  /** The organisation holding `slug` as a former slug, the row locked (MariaDB) until the transaction ends; null when none. */
+  private async lockRetiredSlug(tx: Tx, slug: string): Promise<{ organisationId: string } | null> {
+    const forUpdate = this.db.dialect === "mysql" ? " FOR UPDATE" : "";
+    const [held] = (await tx.manager.query(`SELECT organisationId FROM organisation_retired_slugs WHERE slug = ?${forUpdate}`, [slug])) as { organisationId: string }[];
+    return held ?? null;
+  }
+
+  /**
+   * An operator's release of a slug an organisation gave up (`roster org release-slug`): the slug's
+   * sign-in URLs stop reaching that organisation at once (its IdP, if it still uses them, gets the
+   * not-configured page), and any organisation may then take it. Recorded in the audit trail of the
+   * organisation that held it. Not offered to organisation admins: the reservation protects the
+   * organisation's own people, so lifting it is the operator's decision. A current slug is refused
+   * (a rename gives it up), and so is a slug nobody gave up.
+   */
+  async releaseSlug(sys: SystemContext, slug: string): Promise<{ organisation: Organisation; slug: string }> {
+    const s = slug.trim().toLowerCase();
+    const holder = await this.holdingSlug(s);
+    if (holder && !holder.former) {
+      throw conflict("Organisation", "slug", `"${s}" is the current slug of organisation ${holder.organisation.id} ("${holder.organisation.name}"), not one it gave up: only a former slug can be released`);
+    }
+    const notRetired = new DomainError("NOT_FOUND", `"${s}" is not a slug any organisation gave up: there is nothing to release`, { resource: "RetiredSlug" });
+    if (!holder) throw notRetired;
+    return this.db.transaction({ ...sys, organisationId: holder.organisation.id } as RequestContext, async (tx) => {
+      // Read again under the lock: the organisation may have taken it back, or another operator released it, since.
+      const held = await this.lockRetiredSlug(tx, s);
+      if (held?.organisationId !== tx.organisationId) throw notRetired;
+      await tx.manager.getRepository(RetiredSlug).delete({ slug: s });
+      await this.audit.record(tx, { action: "organisation.slug_released", resourceType: "Organisation", resourceId: tx.organisationId, changes: { formerSlug: { before: s, after: null } } });
+      return { organisation: holder.organisation, slug: s };
+    });
   }
 
   /** A new organisation starts with the built-in roles and the seed documents' custom fields. */
