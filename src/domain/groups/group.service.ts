@@ -13,7 +13,7 @@ import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
 import { PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
-import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice } from "../shared/paging";
+import { type CountOption, type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice } from "../shared/paging";
 import { User } from "../users/user.entity";
 import { type GroupCriteria, type GroupField, type GroupRelation, groupColumns } from "./group.query";
 import { GroupMembership, type MemberType } from "./group-membership.entity";
@@ -367,12 +367,12 @@ export class GroupService {
     return qb.orderBy("m.memberId").limit(limit).getRawMany<MemberRow>();
   }
 
-  /** Members of one group, a page at a time (GraphQL `Group.members`). */
-  async members(ctx: RequestContext, groupId: string, page: CursorPage): Promise<CursorSlice<Member>> {
+  /** Members of one group, a page at a time (GraphQL `Group.members`), counted unless `count: false`. */
+  async members(ctx: RequestContext, groupId: string, page: CursorPage, options: CountOption = {}): Promise<CursorSlice<Member>> {
     // Kept a few seconds and counted beside the page: a group of 100,000 members is counted once,
     // not on every page of its members (any change to the organisation forgets it). Its memberCount
     // shares the key.
-    const counting = this.totals.get(memberTotalKey(ctx.organisationId, groupId), ctx.manager, () =>
+    const counting = options.count === false ? -1 : this.totals.get(memberTotalKey(ctx.organisationId, groupId), ctx.manager, () =>
       this.db.manager(ctx).getRepository(GroupMembership).countBy({ groupId, organisationId: ctx.organisationId }),
     );
     const [totalCount, rows] = await Promise.all([counting, this.memberPage(ctx, groupId, page.afterKey || undefined, page.first + 1)]);

@@ -168,11 +168,13 @@ export class GroupResolver {
   async members(
     @Root() group: Group,
     @Ctx() ctx: GraphqlContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg("first", () => Int, { defaultValue: 50 }) first: number,
     @Arg("after", () => String, { nullable: true }) after?: string | null,
   ) {
     const cursors = await listCursors(ctx, "groupMembers", { groupId: group.id });
-    const slice = await ctx.services.groups.members(ctx.auth(), group.id, { first: pageSize(first), afterKey: cursors.open(after) });
+    // A COUNT of this group's members, one per group of a page: only when totalCount is asked for.
+    const slice = await ctx.services.groups.members(ctx.auth(), group.id, { first: pageSize(first), afterKey: cursors.open(after) }, { count: selectsTotalCount(info) });
     return toConnection(slice, cursors);
   }
 }
