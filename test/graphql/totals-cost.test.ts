@@ -1,3 +1,9 @@
+import fs from "node:fs";
+import path from "node:path";
+import vm from "node:vm";
+import { parse } from "graphql";
+import { buildGraphqlSchema } from "../../src/graphql/schema";
+import { MAX_QUERY_COST, requestCost } from "../../src/graphql/shared/query-cost.plugin";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 
 // What a connection's totalCount costs in the request's cost (query-cost.plugin.ts): a COUNT over the
@@ -6,6 +12,7 @@ import { type TestApp, type TestTenant, startTestApp } from "../support/test-app
 
 let app: TestApp;
 let t: TestTenant;
+let managerId: string;
 let groupId: string;
 
 beforeAll(async () => {
@@ -16,18 +23,98 @@ beforeAll(async () => {
   for (const name of ["ada", "bob", "cy"]) reports.push(await app.services.users.create(t.ctx, { userName: `${name}@totals.test`, managerId: manager.id }));
   const group = await app.services.groups.create(t.ctx, { displayName: "Everyone" });
   await app.services.groups.addMembers(t.ctx, group.id, [manager, ...reports].map((u) => ({ id: u.id, type: "user" as const })));
+  managerId = manager.id;
   groupId = group.id;
 });
 afterAll(() => app.close());
 
-type Refusal = { errors?: { message: string; extensions: { code: string } }[]; data?: unknown };
+type Refusal = { errors?: { message: string; extensions: { code: string; cost: number; maxCost: number } }[]; data?: unknown };
 const post = async (query: string, variables: Record<string, unknown> = {}) => {
   const r = await fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` }, body: JSON.stringify({ query, variables }) });
   return { status: r.status, body: (await r.json()) as Refusal };
 };
 const counts = () => app.queries.statements.filter((s) => /COUNT\(/i.test(s));
 
+/**
+ * Every query (not mutation) the admin console sends, as its source writes it: the gql(`…`) templates
+ * of src/admin/public, their `${NAME}` filled from the constants of the same file (evaluated as the
+ * browser does).
+ */
+function consoleQueries(): string[] {
+  const root = path.join(__dirname, "..", "..", "src", "admin", "public");
+  const files = fs.readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".js"));
+  const queries: string[] = [];
+  for (const file of files) {
+    const source = fs.readFileSync(path.join(root, file), "utf8");
+    const context = vm.createContext({});
+    // Declarations that cannot run alone (a function's locals that read others) are left out: a
+    // template that needs one fails below, naming it.
+    for (const [, name, value] of source.matchAll(/^\s*const (\w+) = ([^;]*?);$/gms)) {
+      try {
+        context[name] = vm.runInContext(`(${value})`, context);
+      } catch {
+        // not a constant
+      }
+    }
+    for (const [, template] of source.matchAll(/gql\(\s*(`[^`]*`|"[^"]*")/g)) {
+      if (/^.\s*mutation\b/.test(template)) continue;
+      queries.push(vm.runInContext(template, context) as string);
+    }
+  }
+  return queries;
+}
+
 describe("the cost of totalCount", () => {
+  test("every query of the admin console runs, each at most 5% of the limit; so does the README's example", async () => {
+    const queries = consoleQueries();
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const examples = [...readme.matchAll(/-d '(\{"query":.*\})'/g)].map(([, body]) => (JSON.parse(body) as { query: string }).query);
+    // The console's five lists with their totals (users, groups, a group's members, a resource's
+    // history, the provisioning log) among them: the extraction still finds them.
+    expect(queries.filter((q) => q.includes("totalCount"))).toHaveLength(5);
+    expect(examples).toHaveLength(1);
+    const costOf = requestCost(await buildGraphqlSchema());
+    const costs: [string, number | undefined][] = [];
+    for (const query of [...queries, ...examples]) {
+      // An id the query reads: the group's for a group, else the manager's (a user, a resource's history).
+      const variables = /\$id\b/.test(query) ? { id: /group\(id/.test(query) ? groupId : managerId } : {};
+      const r = await post(query, variables);
+      expect([query, r.status, r.body.errors]).toEqual([query, 200, undefined]);
+      costs.push([query, costOf(parse(query), undefined, variables)]);
+    }
+    expect(costs.filter(([, cost]) => !(cost! <= MAX_QUERY_COST / 20))).toEqual([]);
+  });
+
+  test("49 totals of different lists in one request run; 50, or 100, are refused with QUERY_TOO_COMPLEX before anything is counted", async () => {
+    // Each a different filter: none is the total another alias counts.
+    const lists = [(x: string) => `users(first: 0, filter: { text: "${x}" })`, (x: string) => `groups(first: 0, filter: { text: "${x}" })`, (x: string) => `auditEvents(first: 0, filter: { resourceId: "${x}" })`, (x: string) => `provisioningLog(first: 0, filter: { resourceId: "${x}" })`];
+    const totals = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `t${i}: ${lists[i % lists.length](`x${i}`)} { totalCount }`).join(" ")} }`;
+    for (const [n, cost] of [
+      [50, 50_050],
+      [100, 100_100],
+    ]) {
+      app.queries.reset();
+      const r = await post(totals(n));
+      expect(r.status).toBe(400);
+      expect(r.body.errors![0].extensions).toEqual({ code: "QUERY_TOO_COMPLEX", cost, maxCost: MAX_QUERY_COST });
+      expect(counts()).toEqual([]);
+    }
+    const within = await post(totals(49));
+    expect(within.body.errors).toBeUndefined();
+    expect(Object.values(within.body.data as Record<string, { totalCount: number }>).every((list) => list.totalCount === 0)).toBe(true);
+  });
+
+  test("a group's members counted per group: their totals for a page of 100 groups are refused, for 20 they run", async () => {
+    const perGroup = (n: number) => `{ groups(first: ${n}) { nodes { id members(first: 0) { ...Total } } } } fragment Total on GroupMemberConnection { totalCount }`;
+    app.queries.reset();
+    const r = await post(perGroup(100));
+    expect(r.status).toBe(400);
+    expect(r.body.errors![0].extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", cost: 100_301 });
+    expect(counts()).toEqual([]);
+    const page = await post(perGroup(20));
+    expect(page.body).toEqual({ data: { groups: { nodes: [{ id: groupId, members: { totalCount: 4 } }] } } });
+  });
+
   test("a group's members without totalCount are not counted", async () => {
     // A write forgets the organisation's kept totals: a count would run now.
     await app.services.groups.update(t.ctx, groupId, { externalId: "everyone" });
@@ -37,5 +124,25 @@ describe("the cost of totalCount", () => {
     expect(counts()).toEqual([]);
     const counted = await post(`{ groups(first: 10) { nodes { members(first: 2) { totalCount } } } }`);
     expect(counted.body).toEqual({ data: { groups: { nodes: [{ members: { totalCount: 4 } }] } } });
+  });
+
+  test("direct reports' totals, one statement for a page of managers, cost one total however large the page", async () => {
+    const query = `{ users(first: 500) { totalCount nodes { userName directReports(first: 5) { totalCount nodes { userName } } } } }`;
+    await app.services.users.update(t.ctx, managerId, { title: "Boss" });
+    app.queries.reset();
+    const r = await post(query);
+    expect(r.body.errors).toBeUndefined();
+    const users = (r.body.data as { users: { totalCount: number; nodes: { userName: string; directReports: { totalCount: number } }[] } }).users;
+    expect(users.totalCount).toBe(4);
+    expect(users.nodes.map((u) => [u.userName, u.directReports.totalCount])).toEqual([
+      ["ada@totals.test", 0],
+      ["bob@totals.test", 0],
+      ["boss@totals.test", 3],
+      ["cy@totals.test", 0],
+    ]);
+    // The users' total and the reports' totals of the whole page: two counts.
+    expect(counts()).toHaveLength(2);
+    // Two totals (2,000) and the page: 1 + 500 × (1 + userName + directReports' 1 + 5 × 2).
+    expect(requestCost(await buildGraphqlSchema())(parse(query), undefined, {})).toBe(8_501);
   });
 });

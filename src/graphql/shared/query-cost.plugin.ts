@@ -1,21 +1,111 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { type DocumentNode, type FragmentDefinitionNode, GraphQLError, type GraphQLSchema, Kind, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  type GraphQLField,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  getNamedType,
+  isObjectType,
+} from "graphql";
 import { type ComplexityEstimator, getComplexity } from "graphql-query-complexity";
 import { MAX_PAGE_SIZE } from "./connection";
 
 /**
- * The most one GraphQL request may cost: about 30 times the benchmark's page of 100 users with
- * groups, roles and manager (1,501), and a page of 500 users with 90 fields each. Without it, one
+ * The most one GraphQL request may cost: about 35 times the benchmark's page of 100 users with
+ * groups, roles and manager (1,401; 2,401 with its total), and a page of 500 users with 90 fields each. Without it, one
  * request of 300 aliased `users(first: 500)` read 150,000 users.
  */
 export const MAX_QUERY_COST = 50_000;
 
 /**
+ * What a connection's `totalCount` costs: a COUNT over the whole list (the organisation's users,
+ * groups, audit events or provisioning log, a group's members), which may be millions of rows, where
+ * a field of a page costs 1 per item. Counted once per connection, not once per item of its page; a
+ * connection inside another's nodes (a group's members) counts once per item of the outer page, as
+ * it runs a COUNT per item. 1,000: each of the admin console's lists with its total costs 2-3% of MAX_QUERY_COST, and one request
+ * may ask for at most 49 totals (100 are refused at twice the limit). Totals are kept a few seconds
+ * (RecentTotals, SettledTotals), so a UI asking for the same total on every page pays the COUNT once;
+ * the cost is for the request that asks for many different ones.
+ */
+export const COUNT_COST = 1_000;
+
+/**
+ * The extension (type-graphql's `@Extensions`) of a connection field whose totals are counted by one
+ * statement for all the parents resolved together (a batch: directReports' GROUP BY managerId), and
+ * whose counts together read at most what one COUNT over the organisation reads: its `totalCount`
+ * costs COUNT_COST once wherever it is selected, not once per parent.
+ */
+export const TOTALS_COUNTED_TOGETHER = "totalsCountedTogether";
+
+type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
+type Field = GraphQLField<unknown, unknown>;
+
+/** The schema's connection fields (their type has a `totalCount`), by how their totals are counted. */
+interface Connections {
+  /** A COUNT for each parent (and each top-level occurrence). */
+  countedApart: ReadonlySet<Field>;
+  /** One count for the parents resolved together (TOTALS_COUNTED_TOGETHER). */
+  countedTogether: ReadonlySet<Field>;
+  /** The names of `countedTogether`: a document that names none needs no second walk. */
+  countedTogetherNames: ReadonlySet<string>;
+}
+
+function connectionsOf(schema: GraphQLSchema): Connections {
+  const countedApart = new Set<Field>();
+  const countedTogether = new Set<Field>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type)) continue;
+    for (const field of Object.values(type.getFields())) {
+      const returned = getNamedType(field.type);
+      if (!isObjectType(returned) || !("totalCount" in returned.getFields())) continue;
+      (field.extensions?.[TOTALS_COUNTED_TOGETHER] === true ? countedTogether : countedApart).add(field);
+    }
+  }
+  return { countedApart, countedTogether, countedTogetherNames: new Set([...countedTogether].map((f) => f.name)) };
+}
+
+/** Whether the connection's own selection asks for its `totalCount` (through fragments too; @skip and @include not read: charged). */
+function asksForTotal(set: SelectionSetNode | undefined, fragments: Fragments, seen = new Set<string>()): boolean {
+  return (set?.selections ?? []).some((s) => {
+    if (s.kind === Kind.FIELD) return s.name.value === "totalCount";
+    if (s.kind === Kind.INLINE_FRAGMENT) return asksForTotal(s.selectionSet, fragments, seen);
+    if (seen.has(s.name.value)) return false;
+    seen.add(s.name.value);
+    return asksForTotal(fragments.get(s.name.value)?.selectionSet, fragments, seen);
+  });
+}
+
+/**
  * A field costs 1, and what is selected under it as many times as it can return items: `first`
  * where it takes one (connections: up to MAX_PAGE_SIZE), else once (a user's groups or roles, which have no
- * page size; their count is the directory's, not the caller's choice).
+ * page size; their count is the directory's, not the caller's choice). A connection's `totalCount`
+ * costs COUNT_COST, once for the connection, unless its totals are counted together (then
+ * `costOfCountsTogether` charges it).
  */
-const costOfField: ComplexityEstimator = ({ args, childComplexity }) => 1 + childComplexity * itemsAtMost(args.first);
+const costOfField =
+  (connections: Connections, fragments: Fragments): ComplexityEstimator =>
+  ({ field, node, args, childComplexity }) => {
+    if (field.name === "totalCount") return 0; // charged by its connection, once
+    const count = connections.countedApart.has(field) && asksForTotal(node.selectionSet, fragments) ? COUNT_COST : 0;
+    return 1 + count + childComplexity * itemsAtMost(args.first);
+  };
+
+/** The totals counted together: COUNT_COST each time the document selects one, however many parents it is selected for. */
+const costOfCountsTogether =
+  (connections: Connections, fragments: Fragments): ComplexityEstimator =>
+  ({ field, node, childComplexity }) =>
+    childComplexity + (connections.countedTogether.has(field) && asksForTotal(node.selectionSet, fragments) ? COUNT_COST : 0);
+
+/** Whether a field of one of these names is selected anywhere in the document (its fragments included). */
+function namesAny(document: DocumentNode, names: ReadonlySet<string>): boolean {
+  const inSet = (set: SelectionSetNode | undefined): boolean =>
+    (set?.selections ?? []).some((s) => (s.kind === Kind.FIELD ? names.has(s.name.value) || inSet(s.selectionSet) : s.kind === Kind.INLINE_FRAGMENT && inSet(s.selectionSet)));
+  return document.definitions.some((d) => (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) && inSet(d.selectionSet));
+}
 
 /**
  * The deepest a request's fields may nest (fragments followed): the introspection query nests 13, the
@@ -24,9 +114,7 @@ const costOfField: ComplexityEstimator = ({ args, childComplexity }) => 1 + chil
 export const MAX_QUERY_DEPTH = 24;
 
 /** How deep an operation's fields nest, following its fragments (validation has refused cycles among them). */
-export function depthOf(operation: OperationDefinitionNode, document: DocumentNode): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+export function depthOf(operation: OperationDefinitionNode, document: DocumentNode, fragments: Fragments = fragmentsOf(document)): number {
   const memo = new Map<string, number>();
   const depth = (set: SelectionSetNode | undefined): number => {
     let deepest = 0;
@@ -47,31 +135,52 @@ export function depthOf(operation: OperationDefinitionNode, document: DocumentNo
   return depth(operation.selectionSet);
 }
 
+function fragmentsOf(document: DocumentNode): Fragments {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  return fragments;
+}
+
+/**
+ * How requests to this schema are priced: their cost (costOfField, plus costOfCountsTogether when the
+ * document names such a field), or undefined when the variables do not fit their types (the
+ * executor then answers BAD_USER_INPUT).
+ */
+export function requestCost(schema: GraphQLSchema) {
+  const connections = connectionsOf(schema);
+  return (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, fragments: Fragments = fragmentsOf(document)): number | undefined => {
+    try {
+      const cost = getComplexity({ schema, query: document, operationName, variables, estimators: [costOfField(connections, fragments)] });
+      if (!namesAny(document, connections.countedTogetherNames)) return cost;
+      return cost + getComplexity({ schema, query: document, operationName, variables, estimators: [costOfCountsTogether(connections, fragments)] });
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /** A `first` above MAX_PAGE_SIZE counts as the most a page holds: the connection refuses it, naming `first`. */
 const itemsAtMost = (first: unknown): number => (typeof first === "number" && first > 1 ? Math.min(first, MAX_PAGE_SIZE) : 1);
 
 /**
  * Refuses, before anything runs, a request whose fields nest deeper than MAX_QUERY_DEPTH
- * (QUERY_TOO_DEEP) or whose cost (`costOfField`) is above `maxCost` (QUERY_TOO_COMPLEX), HTTP 400.
+ * (QUERY_TOO_DEEP) or whose cost (`requestCost`) is above `maxCost` (QUERY_TOO_COMPLEX), HTTP 400.
  */
 export function queryCostPlugin(schema: GraphQLSchema, maxCost = MAX_QUERY_COST): ApolloServerPlugin {
+  const costOf = requestCost(schema);
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation }) {
-          const depth = operation ? depthOf(operation, document) : 0;
+          const fragments = fragmentsOf(document);
+          const depth = operation ? depthOf(operation, document, fragments) : 0;
           if (depth > MAX_QUERY_DEPTH)
             throw new GraphQLError(`This request nests its fields ${depth} levels deep, at most ${MAX_QUERY_DEPTH}: split it`, {
               extensions: { code: "QUERY_TOO_DEEP", depth, maxDepth: MAX_QUERY_DEPTH, http: { status: 400 } },
             });
-          let cost: number;
-          try {
-            cost = getComplexity({ schema, query: document, operationName: request.operationName ?? undefined, variables: request.variables ?? {}, estimators: [costOfField] });
-          } catch {
-            return; // variables that do not fit their types: the executor answers BAD_USER_INPUT
-          }
-          if (cost > maxCost)
-            throw new GraphQLError(`This request asks for too much at once (cost ${cost}, at most ${maxCost}): ask for fewer items per page, or split it`, {
+          const cost = costOf(document, request.operationName ?? undefined, request.variables ?? {}, fragments);
+          if (cost !== undefined && cost > maxCost)
+            throw new GraphQLError(`This request asks for too much at once (cost ${cost}, at most ${maxCost}): ask for fewer items per page or fewer totals, or split it`, {
               extensions: { code: "QUERY_TOO_COMPLEX", cost, maxCost, http: { status: 400 } },
             });
         },

@@ -1,12 +1,13 @@
 import { GraphQLJSONObject } from "graphql-scalars";
 import type { GraphQLResolveInfo } from "graphql";
-import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, Extensions, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { PostalAddress, User } from "../../domain/users/user.entity";
 import type { UserChanges, UserColumn, UserDetails } from "../../domain/users/user.service";
 import type { DetailParts } from "../../domain/users/user-details.sql";
 import type { UserCriteria } from "../../domain/users/user.query";
 import type { GraphqlContext } from "../context";
 import { listCursors, pageSize, selectedNodeArguments, selectedNodeFields, selectedNodeSubfields, selectsTotalCount, toConnection } from "../shared/connection";
+import { TOTALS_COUNTED_TOGETHER } from "../shared/query-cost.plugin";
 import { RoleType } from "../roles/role.graphql";
 import { CreateUserInput, UpdateUserInput, UserFilterInput } from "./user.inputs";
 import { AddressType, ContactValueType, GroupRefType, UserConnection, UserNameType, UserType } from "./user.types";
@@ -328,6 +329,8 @@ export class UserResolver {
   }
 
   @FieldResolver(() => UserConnection, { description: "The users whose manager this user is, in a stable order (by userName), a page at a time (admins)" })
+  // The totals of a batch of managers are one GROUP BY, and read at most the organisation's users (a user has one manager).
+  @Extensions({ [TOTALS_COUNTED_TOGETHER]: true })
   async directReports(
     @Root() user: User,
     @Ctx() ctx: GraphqlContext,
