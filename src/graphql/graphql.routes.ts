@@ -13,6 +13,7 @@ import { introspectionForCallersOnly } from "./shared/introspection.plugin";
 import { buildGraphqlSchema } from "./schema";
 import { type RequestLimits, clientIp, setRateLimitHeaders } from "../http/rate-limit";
 import { MAX_BODY_DEPTH, nestingDeeperThan } from "../http/json-depth";
+import { NOT_UTF8, assertUtf8Body } from "../http/utf8-body";
 import type { RateLimitResult } from "../domain/rate-limits/rate-limiter";
 import { isDatabaseUnavailable } from "../platform/database";
 
@@ -105,7 +106,8 @@ export async function graphqlRoutes(
     "/graphql",
     express.json({
       limit: GRAPHQL_MAX_BODY,
-      verify: (_req, _res, buf) => {
+      verify: (_req, _res, buf, charset) => {
+        assertUtf8Body(buf, charset);
         if (nestingDeeperThan(buf, MAX_BODY_DEPTH)) throw Object.assign(new Error("too deep"), { status: 400, type: "entity.too.deep" });
       },
     }),
@@ -123,7 +125,7 @@ const GRAPHQL_MAX_BODY = "1mb";
 export const MAX_DOCUMENT_TOKENS = 2_000;
 
 /**
- * A body express.json could not read (too large, not JSON, an unsupported charset, a
+ * A body express.json could not read (too large, not JSON, not UTF-8, an unsupported charset, a
  * Content-Encoding that does not decode) answered as GraphQL errors are, with its status: the app's
  * generic handler answered `{"error": "…"}` (for a gzip body that was not gzip, zlib's own message).
  * body-parser gives a decoding failure a 400 status but no type.
@@ -138,7 +140,9 @@ function unreadableBody(err: unknown, _req: Request, res: Response, next: NextFu
         ? ["the request body is not valid JSON", "BAD_REQUEST"]
         : type === "entity.too.deep"
           ? [`the request body is nested more than ${MAX_BODY_DEPTH} levels deep`, "BAD_REQUEST"]
-          : ["the request body could not be read", "BAD_REQUEST"];
+          : type === NOT_UTF8
+            ? ["the request body is not valid UTF-8", "BAD_REQUEST"]
+            : ["the request body could not be read", "BAD_REQUEST"];
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 

@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 
 let app: TestApp;
@@ -221,6 +222,32 @@ describe("a body GraphQL cannot read", () => {
     const r = await fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip", authorization: `Bearer ${t.adminToken}` }, body: "not gzip" });
     expect(r.status).toBe(400);
     expect(await r.json()).toEqual({ errors: [{ message: "the request body could not be read", extensions: { code: "BAD_REQUEST" } }] });
+  });
+
+  test("bytes that are not UTF-8 (plain or gzip-encoded): 400 BAD_REQUEST, and nothing is written (they were stored as U+FFFD)", async () => {
+    const mutation = "mutation($i: CreateUserInput!) { createUser(input: $i) { userName } }";
+    const body = (b: number[], name: string) => Buffer.concat([Buffer.from(`{"query":${JSON.stringify(mutation)},"variables":{"i":{"userName":"${name}`), Buffer.from(b), Buffer.from('@u.test"}}}')]);
+    const send = (payload: Buffer, gzip: boolean) =>
+      fetch(`${app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}`, ...(gzip ? { "content-encoding": "gzip" } : {}) },
+        body: gzip ? gzipSync(payload) : payload,
+      });
+    for (const bytes of [[0x80], [0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80]]) {
+      for (const gzip of [false, true]) {
+        const r = await send(body(bytes, "not-utf8"), gzip);
+        expect(r.status).toBe(400);
+        expect(await r.json()).toEqual({ errors: [{ message: "the request body is not valid UTF-8", extensions: { code: "BAD_REQUEST" } }] });
+      }
+    }
+    const written = await app.gql<{ users: { totalCount: number } }>(t.adminToken, `{ users(filter: { text: "not-utf8" }) { totalCount } }`);
+    expect(written.data!.users.totalCount).toBe(0);
+    // é as its two UTF-8 bytes is text like any other, plain and gzip-encoded.
+    for (const gzip of [false, true]) {
+      const name = gzip ? "gzip-caf" : "plain-caf";
+      const ok = (await (await send(body([0xc3, 0xa9], name), gzip)).json()) as { data?: { createUser: { userName: string } } };
+      expect(ok.data?.createUser.userName).toBe(`${name}é@u.test`);
+    }
   });
 
   test("a document over 2,000 tokens, or a body nested over 32 levels, is refused with a 400 before anything walks it (20,000 nested selections overflowed the parser's stack)", async () => {

@@ -199,6 +199,45 @@ describe("media types", () => {
     expect(groups.some((n: string) => /^g.$/u.test(n))).toBe(false);
   });
 
+  test("bytes that are not UTF-8 (plain or gzip-encoded) → 400 invalidSyntax, and nothing is written (they were stored as U+FFFD)", async () => {
+    const c = scimClient(app.url, t.scimToken);
+    const user = (await c.post("/Users", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "utf8-target@x.test" })).body as Body;
+    // A lone continuation byte, a byte UTF-8 never uses, an overlong "/", a surrogate encoded in UTF-8.
+    const bad = [[0x80], [0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80]].map((b) => Buffer.from(b));
+    const json = (before: string, b: Buffer, after: string) => Buffer.concat([Buffer.from(before), b, Buffer.from(after)]);
+    const send = (method: string, path: string, payload: Buffer, encoding?: string) =>
+      fetch(`${app.url}/scim/v2${path}`, {
+        method,
+        headers: { authorization: `Bearer ${t.scimToken}`, "content-type": "application/scim+json; charset=utf-8", ...(encoding ? { "content-encoding": encoding } : {}) },
+        body: encoding === "gzip" ? gzipSync(payload) : payload,
+      });
+    for (const [i, b] of bad.entries()) {
+      const sent: [string, string, Buffer][] = [
+        ["POST", "/Users", json(`{"userName":"not-utf8-${i}`, b, '@x.test"}')],
+        ["PUT", `/Users/${user.id}`, json('{"userName":"utf8-target@x.test","displayName":"Bad ', b, '"}')],
+        ["PATCH", `/Users/${user.id}`, json(`{"schemas":["${patchOp().schemas[0]}"],"Operations":[{"op":"replace","path":"title","value":"Bad `, b, '"}]}')],
+      ];
+      for (const [method, path, payload] of sent) {
+        for (const encoding of [undefined, "gzip"]) {
+          const r = await send(method, path, payload, encoding);
+          const answer = { status: r.status, headers: r.headers, body: (await r.json()) as Body, text: "" };
+          expectScimError(answer, 400, "invalidSyntax");
+          expect(answer.body.detail).toBe("the request body is not valid UTF-8");
+        }
+      }
+    }
+    const after = (await c.get(`/Users/${user.id}`)).body as Body;
+    expect(after.meta).toEqual(user.meta);
+    expect([after.displayName, after.title]).toEqual([undefined, undefined]);
+    expect((await c.get(`/Users?filter=${encodeURIComponent('userName sw "not-utf8"')}`)).body.totalResults).toBe(0);
+    // The same name as valid UTF-8 (é as its two bytes), plain and gzip-encoded, is created.
+    for (const encoding of [undefined, "gzip"]) {
+      const ok = await send("POST", "/Users", json(`{"userName":"caf`, Buffer.from([0xc3, 0xa9]), `-${encoding ?? "plain"}@x.test"}`), encoding);
+      expect(ok.status).toBe(201);
+      expect(((await ok.json()) as Body).userName).toBe(`café-${encoding ?? "plain"}@x.test`);
+    }
+  });
+
   test("a body that is not JSON (text/plain, a form) → 415, and nothing is created", async () => {
     const c = scimClient(app.url, t.scimToken);
     for (const type of ["text/plain", "application/x-www-form-urlencoded"]) {

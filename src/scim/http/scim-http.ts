@@ -5,6 +5,7 @@ import { type TextPath, unstorableTextPath } from "../../domain/shared/storable-
 import { ScimError, invalidSyntax, invalidValue, payloadTooLarge, toScimErrorBody } from "../protocol";
 import { type ScimResponse, StreamedBody } from "../resources/scim-response";
 import { MAX_BODY_DEPTH, nestingDeeperThan } from "../../http/json-depth";
+import { NOT_UTF8, assertUtf8Body } from "../../http/utf8-body";
 
 /** What SCIM's HTTP adapter (node:http, no Express) knows of a request. */
 export interface ScimHttpRequest {
@@ -31,7 +32,8 @@ export const isJsonType = (type: string | undefined): boolean => !!type && /json
  * an empty body is `{}`) as before SCIM left Express. Its errors become SCIM errors: 413 over the
  * limit, 400 invalidSyntax for bad JSON, 415 for an unsupported charset or encoding. A string that
  * cannot be stored as sent (a lone surrogate or NUL, which only a `\u` escape can carry) is 400
- * invalidValue naming where it is: on MariaDB it failed the audit row's JSON check as a 500.
+ * invalidValue naming where it is: on MariaDB it failed the audit row's JSON check as a 500. Bytes that
+ * are not UTF-8 are 400 invalidSyntax before the JSON is decoded (body-parser stored them as U+FFFD).
  */
 export function jsonBodyReader(limit: number): (req: IncomingMessage, res: ServerResponse) => Promise<{ body: unknown; bytes: number }> {
   // The body's size before parsing, per request (/Bulk checks it against maxPayloadSize).
@@ -43,8 +45,9 @@ export function jsonBodyReader(limit: number): (req: IncomingMessage, res: Serve
   const parse = express.json({
     limit,
     type: () => true,
-    verify: (req, _res, buf) => {
+    verify: (req, _res, buf, charset) => {
       sizes.set(req, buf.length);
+      assertUtf8Body(buf, charset);
       if (buf.includes("\\u") && UNSTORABLE_ESCAPE.test(buf.toString())) escaped.add(req);
       if (nestingDeeperThan(buf, MAX_BODY_DEPTH)) deep.add(req);
     },
@@ -61,6 +64,7 @@ export function jsonBodyReader(limit: number): (req: IncomingMessage, res: Serve
         }
         const e = err as { type?: string; status?: number; message?: string };
         if (e.type === "entity.parse.failed") reject(invalidSyntax("the request body is not valid JSON"));
+        else if (e.type === NOT_UTF8) reject(invalidSyntax("the request body is not valid UTF-8"));
         else if (e.type === "entity.too.large") reject(payloadTooLarge(`the request body is larger than ${limit} bytes (see ServiceProviderConfig)`));
         else if (e.status && e.status >= 400 && e.status < 500) reject(new ScimError(e.status, e.message ?? "the request body could not be read"));
         else reject(err);
