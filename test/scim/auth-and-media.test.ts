@@ -263,6 +263,21 @@ describe("media types", () => {
     expect((await send("compress", Buffer.from(body("lzw@x.test")))).status).toBe(415);
   });
 
+  test("a body that does not decode as its Content-Encoding says (gzip that is not gzip) → 400 invalidSyntax, not zlib's message, and nothing is created", async () => {
+    for (const encoding of ["gzip", "deflate", "br"]) {
+      const r = await fetch(`${app.url}/scim/v2/Users`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.scimToken}`, "content-type": "application/scim+json", "content-encoding": encoding },
+        body: body(`not-${encoding}@x.test`),
+      });
+      const answer = { status: r.status, headers: r.headers, body: (await r.json()) as Body, text: "" };
+      expectScimError(answer, 400, "invalidSyntax");
+      expect(answer.body.detail).toBe(`the request body does not decode as its Content-Encoding (${encoding}) says`);
+    }
+    const c = scimClient(app.url, t.scimToken);
+    expect((await c.get(`/Users?filter=${encodeURIComponent('userName sw "not-"')}`)).body.totalResults).toBe(0);
+  });
+
   test("the base path and resource names are case-insensitive, a trailing slash is the same path, so is a base URL entered with one (//Users), HEAD is a GET without body", async () => {
     const headers = { authorization: `Bearer ${t.scimToken}` };
     const r = await fetch(`${app.url}/SCIM/V2/users/?count=1`, { headers });

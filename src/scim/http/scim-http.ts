@@ -30,10 +30,11 @@ export const isJsonType = (type: string | undefined): boolean => !!type && /json
  * Reads a JSON request body with Express's own parser (body-parser), called on the plain request: the
  * same limit, charsets, Content-Encodings (gzip, deflate, br) and strictness (objects and arrays only;
  * an empty body is `{}`) as before SCIM left Express. Its errors become SCIM errors: 413 over the
- * limit, 400 invalidSyntax for bad JSON, 415 for an unsupported charset or encoding. A string that
- * cannot be stored as sent (a lone surrogate or NUL, which only a `\u` escape can carry) is 400
- * invalidValue naming where it is: on MariaDB it failed the audit row's JSON check as a 500. Bytes that
- * are not UTF-8 are 400 invalidSyntax before the JSON is decoded (body-parser stored them as U+FFFD).
+ * limit, 400 invalidSyntax for bad JSON or a body that does not decode (gzip that is not gzip), 415
+ * for an unsupported charset or encoding. A string that cannot be stored as sent (a lone surrogate or
+ * NUL, which only a `\u` escape can carry) is 400 invalidValue naming where it is: on MariaDB it
+ * failed the audit row's JSON check as a 500. Bytes that are not UTF-8 are 400 invalidSyntax before
+ * the JSON is decoded (body-parser stored them as U+FFFD).
  */
 export function jsonBodyReader(limit: number): (req: IncomingMessage, res: ServerResponse) => Promise<{ body: unknown; bytes: number }> {
   // The body's size before parsing, per request (/Bulk checks it against maxPayloadSize).
@@ -66,7 +67,9 @@ export function jsonBodyReader(limit: number): (req: IncomingMessage, res: Serve
         if (e.type === "entity.parse.failed") reject(invalidSyntax("the request body is not valid JSON"));
         else if (e.type === NOT_UTF8) reject(invalidSyntax("the request body is not valid UTF-8"));
         else if (e.type === "entity.too.large") reject(payloadTooLarge(`the request body is larger than ${limit} bytes (see ServiceProviderConfig)`));
-        else if (e.status && e.status >= 400 && e.status < 500) reject(new ScimError(e.status, e.message ?? "the request body could not be read"));
+        // body-parser gives a Content-Encoding that does not decode (gzip that is not gzip) a 400 and no type.
+        else if (e.status === 400) reject(invalidSyntax(e.type === undefined ? `the request body does not decode as its Content-Encoding (${String(req.headers["content-encoding"])}) says` : "the request body could not be read"));
+        else if (e.status && e.status > 400 && e.status < 500) reject(new ScimError(e.status, e.message ?? "the request body could not be read"));
         else reject(err);
       });
     });
