@@ -47,6 +47,28 @@ describe("users through GraphQL", () => {
     expect([asAdmin.errors, asAdmin.data?.__schema.queryType.name]).toEqual([undefined, "Query"]);
   });
 
+  test("a list over the domain's bound (emails, phoneNumbers, addresses: 50; roles: 1,000) is refused as BAD_USER_INPUT naming the list, before its items are validated and before any SQL", async () => {
+    // 20,000 items, the last one invalid: the bound is what is reported, not the item (emails.19999.value).
+    const many = <T>(item: (i: number) => T, last: T, n = 20_000) => [...Array.from({ length: n - 1 }, (_, i) => item(i)), last];
+    const cases: [string, Record<string, unknown>, string][] = [
+      ["emails", { emails: many((i) => ({ value: `e${i}@many.test` }), { value: "not-an-email" }) }, "at most 50 emails"],
+      ["phoneNumbers", { phoneNumbers: many((i) => ({ value: `+1 555 ${i}` }), { value: "" }) }, "at most 50 phoneNumbers"],
+      ["addresses", { addresses: many((i) => ({ locality: `Town ${i}` }), { locality: "x".repeat(300) }) }, "at most 50 addresses"],
+      ["roles", { roles: Array.from({ length: 40_000 }, (_, i) => `role-${i}`) }, "at most 1000 roles in one request"],
+    ];
+    const { id } = (await createUser(t.adminToken, { userName: "lists@many.test" })).data!.createUser;
+    for (const [field, lists, message] of cases) {
+      app.queries.reset();
+      const created = await createUser(t.adminToken, { userName: `${field}@many.test`, ...lists });
+      const updated = await app.gql(t.adminToken, "mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }", { id, input: lists });
+      for (const r of [created, updated]) expect([field, r.errors?.[0].message, r.errors?.[0].extensions]).toEqual([field, message, { code: "BAD_USER_INPUT", field }]);
+      // Refused by validation: nothing of the users or their lists was read or written.
+      expect(app.queries.statements.filter((q) => /\b(users|user_contacts|roles|user_roles)\b/i.test(q))).toEqual([]);
+    }
+    const at50 = await createUser(t.adminToken, { userName: "fifty@many.test", emails: Array.from({ length: 50 }, (_, i) => ({ value: `f${i}@many.test` })) });
+    expect(at50.data?.createUser.emails).toHaveLength(50);
+  });
+
   test("create with every kind of attribute, then read it back", async () => {
     const boss = await createUser(t.adminToken, { userName: "boss@acme.test" });
     const r = await createUser(t.adminToken, {

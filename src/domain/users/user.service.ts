@@ -122,7 +122,8 @@ export interface UserSort {
 
 type Tx = RequestContext & { manager: EntityManager };
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const MAX_CONTACTS = 50;
+/** Emails, phone numbers and addresses one user may have, each. */
+export const MAX_CONTACTS = 50;
 /** A contact's `type` and `display`, as long as their columns (`UserContact`). */
 const MAX_CONTACT_TYPE = 64;
 const MAX_CONTACT_DISPLAY = 255;

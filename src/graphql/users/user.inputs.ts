@@ -1,6 +1,8 @@
-import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from "class-validator";
+import { ArrayMaxSize, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from "class-validator";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, InputType } from "type-graphql";
+import { MAX_ROLE_NAMES } from "../../domain/roles/role.service";
+import { MAX_CONTACTS } from "../../domain/users/user.service";
 import { IsOptionalNotNull } from "../shared/validation";
 
 @InputType()
@@ -75,10 +77,30 @@ export class UpdateUserInput {
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) division?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) department?: string | null;
   @Field(() => ID, { nullable: true }) @IsOptional() @IsString() managerId?: string | null;
-  @Field(() => [EmailInput], { nullable: true }) @IsOptional() @ValidateNested({ each: true }) emails?: EmailInput[] | null;
-  @Field(() => [ContactValueInput], { nullable: true }) @IsOptional() @ValidateNested({ each: true }) phoneNumbers?: ContactValueInput[] | null;
-  @Field(() => [AddressInput], { nullable: true }) @IsOptional() @ValidateNested({ each: true }) addresses?: AddressInput[] | null;
-  @Field(() => [String], { nullable: true, description: "Role names; replaces the user's roles" }) @IsOptional() roles?: string[] | null;
+  // The lists' bounds are the domain's, checked before their items are (validation stops at a property's first error).
+  @Field(() => [EmailInput], { nullable: true, description: `At most ${MAX_CONTACTS}` })
+  @IsOptional()
+  @ArrayMaxSize(MAX_CONTACTS, { message: `at most ${MAX_CONTACTS} emails` })
+  @ValidateNested({ each: true })
+  emails?: EmailInput[] | null;
+
+  @Field(() => [ContactValueInput], { nullable: true, description: `At most ${MAX_CONTACTS}` })
+  @IsOptional()
+  @ArrayMaxSize(MAX_CONTACTS, { message: `at most ${MAX_CONTACTS} phoneNumbers` })
+  @ValidateNested({ each: true })
+  phoneNumbers?: ContactValueInput[] | null;
+
+  @Field(() => [AddressInput], { nullable: true, description: `At most ${MAX_CONTACTS}` })
+  @IsOptional()
+  @ArrayMaxSize(MAX_CONTACTS, { message: `at most ${MAX_CONTACTS} addresses` })
+  @ValidateNested({ each: true })
+  addresses?: AddressInput[] | null;
+
+  @Field(() => [String], { nullable: true, description: `Role names (at most ${MAX_ROLE_NAMES}); replaces the user's roles` })
+  @IsOptional()
+  @ArrayMaxSize(MAX_ROLE_NAMES, { message: `at most ${MAX_ROLE_NAMES} roles in one request` })
+  roles?: string[] | null;
+
   @Field(() => GraphQLJSONObject, { nullable: true, description: "Custom field values by key; null clears a key" }) @IsOptionalNotNull() customFields?: Record<string, unknown>;
 }
 
