@@ -36,11 +36,11 @@ const ref = (g: { id: string; name: string }, type: "direct" | "indirect") => ({
 /** What a user's groups say, as (display, type) pairs in order. */
 const typesOf = (groups: Body[] | undefined) => (groups ?? []).map((g) => [g.display, g.type]);
 
-/** The statements a request sends (the token check and the provisioning log left out). */
+/** The statements a request sends (request-statements.ts says what is left out). */
 async function statementsOf(request: () => Promise<ScimResult>, status = 200, on = app): Promise<string[]> {
-  on.queries.reset();
-  expect((await request()).status).toBe(status);
-  return on.queries.statements.filter((s) => !/provisioning_log|access_tokens|rate_limit/i.test(s));
+  const { result, statements } = await on.statementsOf(request);
+  expect(result.status).toBe(status);
+  return statements;
 }
 
 /** The probe of whether a user's groups are in groups (beside the group rows, or the details union's `n` part), or the walk above them. */

@@ -11,10 +11,16 @@ import { createHttpServer, setServerTimeouts } from "../../src/platform/listen";
 import { type Logger, createLogger } from "../../src/platform/logger";
 import { RedisConnection } from "../../src/platform/redis";
 import { type RequestContext, systemActor } from "../../src/platform/request-context";
+import { NOT_THE_REQUESTS, type RecordedStatements, RequestStatements } from "./request-statements";
 import { type TestDatabase, createTestDatabase } from "./test-database";
 
-/** Counts SQL statements, for the "no N+1" assertions. */
+/**
+ * Every SQL statement the app sends (background work included), for tests of that work; a test that
+ * counts what a request costs uses `TestApp.statementsOf` (request-statements.ts).
+ */
 export class QueryCounter implements TypeormLogger {
+  /** Attributes statements to the HTTP requests that sent them. */
+  readonly requests = new RequestStatements();
   count = 0;
   statements: string[] = [];
   /** The bound values of each statement, in the same order. */
@@ -25,7 +31,8 @@ export class QueryCounter implements TypeormLogger {
    */
   rateLimitWrites = 0;
   logQuery(query: string, parameters?: unknown[]) {
-    if (/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SELECT VERSION|SELECT 1)/i.test(query.trim())) return;
+    this.requests.observe(query, parameters);
+    if (NOT_THE_REQUESTS[0].statement.test(query)) return;
     if (/^INSERT INTO\s+\W?rate_limit_counters\b/i.test(query.trim())) {
       this.rateLimitWrites++;
       return;
@@ -61,6 +68,11 @@ export interface TestApp {
   dataSource: DataSource;
   database: TestDatabase;
   queries: QueryCounter;
+  /**
+   * The statements of the HTTP requests `send` makes, and only theirs: background work, and work a
+   * request leaves behind after its response, are left out by construction (request-statements.ts).
+   */
+  statementsOf<T>(send: () => Promise<T>): Promise<RecordedStatements & { result: T }>;
   /** A fresh organisation with an admin and a SCIM token. */
   tenant(slug?: string): Promise<TestTenant>;
   /** Begins shutdown as SIGTERM would: /readyz turns 503. */
@@ -129,7 +141,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   });
   const services = createServices(db, { provisioningLogRetention: config.scim.logRetention, oauth: { issuer: config.publicUrl, ...config.oauth }, redis, tokenCacheMs: config.tokenCacheMs, allowPrivateOutboundHosts: config.allowPrivateOutboundHosts });
   const app = await createApp({ config, services, logger });
-  server.on("request", app.handler);
+  server.on("request", queries.requests.serve(app.handler));
 
   const tenant = async (slug?: string): Promise<TestTenant> => {
     const sys = { actor: systemActor, source: "system" as const, requestId: newRequestId() };
@@ -157,6 +169,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     dataSource,
     database,
     queries,
+    statementsOf: (send) => queries.requests.record(send),
     tenant,
     gql,
     drain: () => app.drain(),
