@@ -191,21 +191,20 @@ describe("list responses", () => {
   });
 
   test("excludedAttributes=members never touches the membership table", async () => {
-    app.queries.reset();
-    const one = await c.get(`/Groups/${groupId}?excludedAttributes=members`);
-    expect(one.body.members).toBeUndefined();
-    const list = await c.get("/Groups?excludedAttributes=members");
-    expect(list.body.totalResults).toBe(1);
-    const attrs = await c.get(`/Groups/${groupId}?attributes=displayName`);
-    expect(attrs.body.members).toBeUndefined();
-    const scimStatements = app.queries.statements.filter((s) => !/provisioning_log|access_tokens/i.test(s));
-    expect(scimStatements.length).toBeGreaterThan(0);
-    expect(scimStatements.filter((s) => /group_memberships/i.test(s))).toEqual([]);
+    const { statements } = await app.statementsOf(async () => {
+      const one = await c.get(`/Groups/${groupId}?excludedAttributes=members`);
+      expect(one.body.members).toBeUndefined();
+      const list = await c.get("/Groups?excludedAttributes=members");
+      expect(list.body.totalResults).toBe(1);
+      const attrs = await c.get(`/Groups/${groupId}?attributes=displayName`);
+      expect(attrs.body.members).toBeUndefined();
+    });
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.filter((s) => /group_memberships/i.test(s))).toEqual([]);
     // Control: with members, the table is read.
-    app.queries.reset();
-    const full = await c.get(`/Groups/${groupId}`);
+    const { result: full, statements: withMembers } = await app.statementsOf(() => c.get(`/Groups/${groupId}`));
     expect(full.body.members).toHaveLength(10);
-    expect(app.queries.statements.filter((s) => /group_memberships/i.test(s)).length).toBeGreaterThan(0);
+    expect(withMembers.filter((s) => /group_memberships/i.test(s)).length).toBeGreaterThan(0);
   });
 
   test("bad list parameters are SCIM errors", async () => {
@@ -221,11 +220,10 @@ describe("deep paging", () => {
     for (let i = 0; i < 12; i++) await app.services.users.create(tenant.ctx, { userName: `deep${String(i).padStart(2, "0")}@x.test` });
     const seen: string[] = [];
     for (let start = 1; start <= 12; start += 4) {
-      app.queries.reset();
-      const r = await s.get(`/Users?startIndex=${start}&count=4`);
+      const { result: r, statements } = await app.statementsOf(() => s.get(`/Users?startIndex=${start}&count=4`));
       expect(r.body.totalResults).toBe(12);
       seen.push(...r.body.Resources.map((u: { userName: string }) => u.userName));
-      const userQueries = app.queries.statements.filter((q) => /FROM users u\b/.test(q) && /LIMIT 4\b/.test(q));
+      const userQueries = statements.filter((q) => /FROM users u\b/.test(q) && /LIMIT 4\b/.test(q));
       expect(userQueries.length).toBeGreaterThan(0);
       if (start > 1) {
         expect(userQueries.some((q) => /OFFSET/i.test(q))).toBe(false);
@@ -246,16 +244,24 @@ describe("deep paging", () => {
       for (const userName of names) await app.services.users.create(tenant.ctx, { userName });
       const instances = [app, other];
       const clients = instances.map((i) => scimClient(i.url, tenant.scimToken));
-      instances.forEach((i) => i.queries.reset());
-      const seen: string[] = [];
-      for (let page = 0; page < 6; page++) {
-        const r = await clients[page % 2].get(`/Users?startIndex=${page * 5 + 1}&count=5`);
-        seen.push(...r.body.Resources.map((u: { userName: string }) => u.userName));
-      }
+      // Each instance records the statements of the requests it serves.
+      const {
+        result: { result: seen, statements: onOther },
+        statements: onApp,
+      } = await app.statementsOf(() =>
+        other.statementsOf(async () => {
+          const seen: string[] = [];
+          for (let page = 0; page < 6; page++) {
+            const r = await clients[page % 2].get(`/Users?startIndex=${page * 5 + 1}&count=5`);
+            seen.push(...r.body.Resources.map((u: { userName: string }) => u.userName));
+          }
+          return seen;
+        }),
+      );
       expect(seen).toEqual(names);
-      for (const [n, instance] of instances.entries()) {
-        const pages = instance.queries.statements.filter((q) => /^SELECT u\.\*.* FROM users u\b/.test(q) && /LIMIT 5\b/.test(q));
-        const skips = instance.queries.statements.filter((q) => /^SELECT u\.userNameKey FROM users u\b/.test(q));
+      for (const [n, statements] of [onApp, onOther].entries()) {
+        const pages = statements.filter((q) => /^SELECT u\.\*.* FROM users u\b/.test(q) && /LIMIT 5\b/.test(q));
+        const skips = statements.filter((q) => /^SELECT u\.userNameKey FROM users u\b/.test(q));
         expect(pages).toHaveLength(3);
         // Its first page has nothing to continue from (the second instance's starts at OFFSET 5) …
         expect(pages[0]).toMatch(n === 0 ? /LIMIT 5 OFFSET 0$/ : /LIMIT 5 OFFSET 5$/);
@@ -280,15 +286,19 @@ describe("deep paging", () => {
     for (let i = 0; i < 6; i++) await app.services.groups.create(tenant.ctx, { displayName: `Conc group ${i}` });
     const first = await s.get(`/Users?startIndex=1&count=5`);
     await s.get(`/Groups?startIndex=1&count=1&excludedAttributes=members`);
-    app.queries.reset();
-    const pages = await Promise.all([26, 11, 21, 6, 16].map((start) => s.get(`/Users?startIndex=${start}&count=5`)));
-    const groups = await Promise.all([5, 3, 2, 6, 4].map((start) => s.get(`/Groups?startIndex=${start}&count=1&excludedAttributes=members`)));
+    const {
+      result: [pages, groups],
+      statements,
+    } = await app.statementsOf(async () => [
+      await Promise.all([26, 11, 21, 6, 16].map((start) => s.get(`/Users?startIndex=${start}&count=5`))),
+      await Promise.all([5, 3, 2, 6, 4].map((start) => s.get(`/Groups?startIndex=${start}&count=1&excludedAttributes=members`))),
+    ]);
     const pageNames = [first, ...pages.sort((a, b) => a.body.startIndex - b.body.startIndex)].flatMap((r) => r.body.Resources.map((u: { userName: string }) => u.userName));
     expect(pageNames).toEqual(names);
     expect(groups.map((r) => r.body.Resources[0].displayName)).toEqual(["Conc group 4", "Conc group 2", "Conc group 1", "Conc group 5", "Conc group 3"]);
-    const userPages = app.queries.statements.filter((q) => /^SELECT u\.\*.* FROM users u\b/.test(q) && /LIMIT 5\b/.test(q));
-    const userSkips = app.queries.statements.filter((q) => /^SELECT u\.userNameKey FROM users u\b/.test(q));
-    const groupPages = app.queries.statements.filter((q) => /FROM [`"]?groups[`"]? [`"]?g\b/.test(q) && /LIMIT 1\b/.test(q));
+    const userPages = statements.filter((q) => /^SELECT u\.\*.* FROM users u\b/.test(q) && /LIMIT 5\b/.test(q));
+    const userSkips = statements.filter((q) => /^SELECT u\.userNameKey FROM users u\b/.test(q));
+    const groupPages = statements.filter((q) => /FROM [`"]?groups[`"]? [`"]?g\b/.test(q) && /LIMIT 1\b/.test(q));
     expect(userPages).toHaveLength(5);
     expect(groupPages).toHaveLength(5);
     // Each user page seeks from a key; where the page before it had not ended yet, that key is found
