@@ -31,7 +31,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  *   request also starts the counters' purge now and then, rate-limiter.ts).
  */
 export const NOT_THE_REQUESTS: readonly { why: string; statement: RegExp }[] = [
-  { why: "transaction control and connection checks", statement: /^\s*(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SELECT VERSION|SELECT 1\b)/i },
+  { why: "transaction control and connection checks", statement: /^\s*((START TRANSACTION|BEGIN|COMMIT|ROLLBACK)\b|SELECT (VERSION\(\)|1)\s*$)/i },
   { why: "the token check (its cache, its lastUsedAt)", statement: /\baccess_tokens\b/i },
   { why: "rate-limit counters (leases, their purge)", statement: /\brate_limit_counters\b/i },
 ];
