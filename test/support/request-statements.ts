@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  * A statement is the request's when the request's own work sent it: each request the test app serves
  * runs in an async context of its own (AsyncLocalStorage), and the app's TypeORM logger asks whose
  * context a statement is sent from. So background work is left out by construction, whatever its SQL:
- * its timers were set outside any request. Matching statements by their text missed the ones nobody
+ * its timers were set outside any request (a timer or promise inherits the context it was made in). Matching statements by their text missed the ones nobody
  * had listed yet: CI found the provisioning log purge's `SELECT Organisation.id FROM organisations`
  * inside a measured request (57c1c49).
  *
@@ -19,9 +19,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  *   - SQLite's planner statistics (src/platform/planner-statistics.ts, every minute; PRAGMA optimize,
  *     sent straight to the connection, which TypeORM's logger does not even see);
  *   - whatever a test itself calls on the services while it records;
+ *   (The other timers in src send no SQL: statement and Redis time-outs, main.ts's idle-connection
+ *   closer. Caches are read-through, none is refreshed on a timer: the token cache, the organisation's
+ *   roles and custom fields, the totals.)
  * - statements a request sends once its response is finished ('finish'): work a request leaves behind,
  *   whose timing is not the request's: the provisioning log's entry (one INSERT for the batch of
- *   requests its 25 ms timer gathers, provisioning-log.service.ts) and the purge its first flush starts;
+ *   requests its 25 ms timer gathers, provisioning-log.service.ts) and the purge a flush starts when
+ *   one is due (a fresh process's first flush: the walk of organisations CI found);
  * - requests that began before the recording started (their late work included);
  * - the statements NOT_THE_REQUESTS names, sent from within the request but decided by what happened
  *   before it rather than by what it asks: transaction control and connection checks (how many a driver
@@ -29,6 +33,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  *   by the token cache for TOKEN_CACHE_SECONDS, its lastUsedAt written at most once a minute), and
  *   rate-limit counters (a lease is reserved by whichever request finds the last one spent, and that
  *   request also starts the counters' purge now and then, rate-limiter.ts).
+ * Not left out: work a request starts beside itself that runs before its response is finished, other
+ * than the above. The one such source is a read of the provisioning log (`list` flushes the log first,
+ * and a flush starts the hourly purge when it is due); no test counts the statements of those reads.
  */
 export const NOT_THE_REQUESTS: readonly { why: string; statement: RegExp }[] = [
   { why: "transaction control and connection checks", statement: /^\s*((START TRANSACTION|BEGIN|COMMIT|ROLLBACK)\b|SELECT (VERSION\(\)|1)\s*$)/i },
