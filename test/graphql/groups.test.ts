@@ -188,3 +188,31 @@ test("members without type (or with type null) are the user of that id, or else 
   }
   expect(await membersOf(outer)).toEqual(before);
 });
+
+test("more than 10,000 members in one request (addGroupMembers' members, removeGroupMembers' memberIds, createGroup's members) are refused as BAD_USER_INPUT naming the list, before its items are validated and before any SQL; 10,000 work", async () => {
+  const g = (await app.services.groups.create(t.ctx, { displayName: "Bounded" })).id;
+  // 10,001 members, the last one's type invalid: the bound is what is reported, not the item (it was `type`).
+  const over = [...Array.from({ length: 10_000 }, (_, i) => ({ id: `missing-${i}` })), { id: "last", type: "robot" }];
+  const cases = [
+    ["addGroupMembers", "mutation($g: ID!, $m: [MemberInput!]!) { addGroupMembers(groupId: $g, members: $m) { added } }", { g, m: over }, "members"],
+    ["removeGroupMembers", "mutation($g: ID!, $m: [ID!]!) { removeGroupMembers(groupId: $g, memberIds: $m) { removed } }", { g, m: over.map((m) => m.id) }, "memberIds"],
+    ["createGroup", 'mutation($m: [MemberInput!]) { createGroup(input: { displayName: "Too many", members: $m }) { id } }', { m: over }, "members"],
+  ] as const;
+  for (const [name, mutation, variables, field] of cases) {
+    app.queries.reset();
+    const r = await app.gql(t.adminToken, mutation, variables);
+    expect([name, r.errors?.[0].message, r.errors?.[0].extensions]).toEqual([name, "at most 10000 members can change in one request", { code: "BAD_USER_INPUT", field }]);
+    expect(app.queries.statements.filter((q) => /\b(users|groups|group_memberships)\b/i.test(q))).toEqual([]);
+  }
+  // 10,000, the six users over and over: each is added once, removed once.
+  const atBound = Array.from({ length: 10_000 }, (_, i) => ids[i % ids.length]);
+  const added = await app.gql<{ addGroupMembers: { added: string[] } }>(t.adminToken, cases[0][1], { g, m: atBound.map((id) => ({ id, type: "user" })) });
+  expect(added.data?.addGroupMembers.added.sort()).toEqual([...ids].sort());
+  const removed = await app.gql<{ removeGroupMembers: { removed: string[] } }>(t.adminToken, cases[1][1], { g, m: atBound });
+  expect(removed.data?.removeGroupMembers.removed.sort()).toEqual([...ids].sort());
+  const created = await app.gql<{ createGroup: { id: string } }>(t.adminToken, cases[2][1], { m: atBound.map((id) => ({ id })) });
+  expect(created.errors).toBeUndefined();
+  // An item that is not valid is named by its place in the list (it was named `type` alone).
+  const bad = await app.gql(t.adminToken, cases[0][1], { g, m: [{ id: ids[0] }, { id: ids[1], type: "robot" }] });
+  expect(bad.errors?.[0].extensions).toEqual({ code: "BAD_USER_INPUT", field: "members.1.type" });
+});

@@ -206,6 +206,25 @@ describe("users through GraphQL", () => {
     expect(unknown.errors?.[0].message).toBe(`no role named ${names.slice(0, 20).map((n) => JSON.stringify(n)).join(", ")} and 10 more in this organisation`);
   });
 
+  test("assignRoles' and unassignRoles' roles over 1,000 (distinct, or one name repeated) are refused as BAD_USER_INPUT naming roles before any SQL; 1,000 work", async () => {
+    const u = (await createUser(t.adminToken, { userName: "roles-bound@acme.test" })).data!.createUser;
+    const change = (m: string, roles: string[]) =>
+      app.gql<Record<string, { roles: { name: string }[] }>>(t.adminToken, `mutation($id: ID!, $roles: [String!]!) { ${m}(userId: $id, roles: $roles) { roles { name } } }`, { id: u.id, roles });
+    const overs = [Array.from({ length: 1_001 }, (_, i) => `role-${i}`), Array<string>(40_000).fill("member")];
+    for (const m of ["assignRoles", "unassignRoles"]) {
+      for (const roles of overs) {
+        app.queries.reset();
+        const r = await change(m, roles);
+        expect([m, roles.length, r.errors?.[0].message, r.errors?.[0].extensions]).toEqual([m, roles.length, "at most 1000 roles in one request", { code: "BAD_USER_INPUT", field: "roles" }]);
+        // Refused by validation: the user was not read (assignRoles locked it first) nor the roles looked up.
+        expect(app.queries.statements.filter((q) => /\b(users|roles|role_assignments)\b/i.test(q))).toEqual([]);
+      }
+    }
+    const atBound = Array<string>(1_000).fill("Member");
+    expect((await change("assignRoles", atBound)).data?.assignRoles.roles.map((r) => r.name)).toEqual(["member"]);
+    expect((await change("unassignRoles", atBound)).data?.unassignRoles.roles).toEqual([]);
+  });
+
   test("custom field values are validated against their definitions", async () => {
     await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "level", type: "number" }) { key } }`);
     await app.gql(t.adminToken, `mutation { defineCustomField(input: { key: "skills", type: "enum", multiValued: true, options: ["TS", "SQL"] }) { key } }`);

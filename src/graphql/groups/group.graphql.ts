@@ -1,6 +1,6 @@
-import { ArrayMaxSize, IsOptional, Length, MaxLength } from "class-validator";
+import { ArrayMaxSize, IsOptional, Length, MaxLength, ValidateNested } from "class-validator";
 import type { GraphQLResolveInfo } from "graphql";
-import { Arg, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Group } from "../../domain/groups/group.entity";
 import type { GroupCriteria } from "../../domain/groups/group.query";
 import { MAX_MEMBERS_PER_CHANGE, type Member, type MemberRef } from "../../domain/groups/group.service";
@@ -76,11 +76,30 @@ export class UpdateGroupInput {
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) externalId?: string | null;
 }
 
+/** The domain's bound on members changed in one request, and its message. */
+const TOO_MANY_MEMBERS = { message: `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request` };
+
 @InputType()
 export class CreateGroupInput {
   @Field() @Length(1, 255) displayName: string;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) externalId?: string | null;
-  @Field(() => [MemberInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_MEMBERS_PER_CHANGE) members?: MemberInput[];
+  @Field(() => [MemberInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_MEMBERS_PER_CHANGE, TOO_MANY_MEMBERS) members?: MemberInput[];
+}
+
+// The member lists are arguments of their own: as @Arg, type-graphql validated each item (20,000
+// MemberInputs) before the domain's bound refused the list; as fields of an @ArgsType class, the bound
+// is checked first (validation stops at a property's first error) and names the argument. The SDL is
+// the same.
+@ArgsType()
+class AddGroupMembersArgs {
+  @Field(() => ID) groupId: string;
+  @Field(() => [MemberInput]) @ArrayMaxSize(MAX_MEMBERS_PER_CHANGE, TOO_MANY_MEMBERS) @ValidateNested({ each: true }) members: MemberInput[];
+}
+
+@ArgsType()
+class RemoveGroupMembersArgs {
+  @Field(() => ID) groupId: string;
+  @Field(() => [ID]) @ArrayMaxSize(MAX_MEMBERS_PER_CHANGE, TOO_MANY_MEMBERS) memberIds: string[];
 }
 
 /** Member inputs → the domain's references: a type left out (or null) is none, see MemberRef. */
@@ -138,22 +157,14 @@ export class GroupResolver {
   }
 
   @Mutation(() => MembershipChangeType)
-  async addGroupMembers(
-    @Arg("groupId", () => ID) groupId: string,
-    @Arg("members", () => [MemberInput]) members: MemberInput[],
-    @Ctx() ctx: GraphqlContext,
-  ) {
+  async addGroupMembers(@Args() { groupId, members }: AddGroupMembersArgs, @Ctx() ctx: GraphqlContext) {
     const auth = ctx.auth();
     const change = await ctx.services.groups.addMembers(auth, groupId, memberRefsOf(members));
     return { ...change, group: await ctx.services.groups.get(auth, groupId) };
   }
 
   @Mutation(() => MembershipChangeType)
-  async removeGroupMembers(
-    @Arg("groupId", () => ID) groupId: string,
-    @Arg("memberIds", () => [ID]) memberIds: string[],
-    @Ctx() ctx: GraphqlContext,
-  ) {
+  async removeGroupMembers(@Args() { groupId, memberIds }: RemoveGroupMembersArgs, @Ctx() ctx: GraphqlContext) {
     const auth = ctx.auth();
     const change = await ctx.services.groups.removeMembers(auth, groupId, memberIds);
     return { ...change, group: await ctx.services.groups.get(auth, groupId) };

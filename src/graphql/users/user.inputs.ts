@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from "class-validator";
 import { GraphQLJSONObject } from "graphql-scalars";
-import { Field, ID, InputType } from "type-graphql";
+import { ArgsType, Field, ID, InputType } from "type-graphql";
 import { MAX_ROLE_NAMES } from "../../domain/roles/role.service";
 import { MAX_CONTACTS } from "../../domain/users/user.service";
 import { IsOptionalNotNull } from "../shared/validation";
@@ -56,6 +56,9 @@ export class UserNameInput {
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) honorificSuffix?: string | null;
 }
 
+/** The domain's bound on role names in one request (`findByNames`), and its message. */
+const TOO_MANY_ROLES = { message: `at most ${MAX_ROLE_NAMES} roles in one request` };
+
 /** Omitted fields stay as they are; `null` clears. Lists replace the whole list. */
 @InputType()
 export class UpdateUserInput {
@@ -98,10 +101,22 @@ export class UpdateUserInput {
 
   @Field(() => [String], { nullable: true, description: `Role names (at most ${MAX_ROLE_NAMES}); replaces the user's roles` })
   @IsOptional()
-  @ArrayMaxSize(MAX_ROLE_NAMES, { message: `at most ${MAX_ROLE_NAMES} roles in one request` })
+  @ArrayMaxSize(MAX_ROLE_NAMES, TOO_MANY_ROLES)
   roles?: string[] | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true, description: "Custom field values by key; null clears a key" }) @IsOptionalNotNull() customFields?: Record<string, unknown>;
+}
+
+/**
+ * assignRoles' and unassignRoles' arguments. As an @Arg the list had no bound before the resolver:
+ * assignRoles read and locked the user before the domain refused 40,000 names, and a list of one name
+ * repeated was walked whole. As a field of an @ArgsType class it is bounded first, naming `roles`; the
+ * SDL is the same.
+ */
+@ArgsType()
+export class UserRolesArgs {
+  @Field(() => ID) userId: string;
+  @Field(() => [String]) @ArrayMaxSize(MAX_ROLE_NAMES, TOO_MANY_ROLES) roles: string[];
 }
 
 @InputType()

@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from "graphql-scalars";
 import type { GraphQLResolveInfo } from "graphql";
-import { Arg, Ctx, Extensions, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { PostalAddress, User } from "../../domain/users/user.entity";
 import type { UserChanges, UserColumn, UserDetails } from "../../domain/users/user.service";
 import type { DetailParts } from "../../domain/users/user-details.sql";
@@ -9,7 +9,7 @@ import type { GraphqlContext } from "../context";
 import { listCursors, pageSize, selectedNodeArguments, selectedNodeFields, selectedNodeSubfields, selectsTotalCount, toConnection } from "../shared/connection";
 import { TOTALS_COUNTED_TOGETHER } from "../shared/query-cost.plugin";
 import { RoleType } from "../roles/role.graphql";
-import { CreateUserInput, UpdateUserInput, UserFilterInput } from "./user.inputs";
+import { CreateUserInput, UpdateUserInput, UserFilterInput, UserRolesArgs } from "./user.inputs";
 import { AddressType, ContactValueType, GroupRefType, UserConnection, UserNameType, UserType } from "./user.types";
 
 /** GraphQL input → the domain's one patch shape (nested name parts become flat fields). */
@@ -275,12 +275,12 @@ export class UserResolver {
   }
 
   @Mutation(() => UserType)
-  assignRoles(@Arg("userId", () => ID) userId: string, @Arg("roles", () => [String]) roles: string[], @Ctx() ctx: GraphqlContext): Promise<User> {
+  assignRoles(@Args() { userId, roles }: UserRolesArgs, @Ctx() ctx: GraphqlContext): Promise<User> {
     return ctx.services.users.assignRoles(ctx.auth(), userId, roles);
   }
 
   @Mutation(() => UserType)
-  unassignRoles(@Arg("userId", () => ID) userId: string, @Arg("roles", () => [String]) roles: string[], @Ctx() ctx: GraphqlContext): Promise<User> {
+  unassignRoles(@Args() { userId, roles }: UserRolesArgs, @Ctx() ctx: GraphqlContext): Promise<User> {
     return ctx.services.users.unassignRoles(ctx.auth(), userId, roles);
   }
 
