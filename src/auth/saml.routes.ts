@@ -1,9 +1,10 @@
-import express, { type NextFunction, type Request, type Response, Router } from "express";
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response, Router } from "express";
 import { MultiSamlStrategy, type Profile, ValidateInResponseTo, type VerifiedCallback, generateServiceProviderMetadata } from "@node-saml/passport-saml";
 import type { Services } from "../domain/services";
 import type { SamlSettings } from "../domain/sso/identity-provider.entity";
 import { serviceProviderInfo } from "../domain/sso/identity-provider.service";
 import { type IdentityResult, identityFromSaml } from "../domain/sso/identity";
+import { NOT_UTF8, assertUtf8Form } from "../platform/utf8-body";
 import { sendRefusal } from "./pages";
 import { CLOCK_SKEW_MS, checkResponse, checkSignedAssertion } from "./saml-checks";
 import type { Sessions, SsoTarget } from "./sessions";
@@ -97,7 +98,18 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
     sessions.authenticator.authenticate(strategy, { session: false })(req, res, next);
   });
 
-  router.post("/auth/saml/:org/acs", sessions.requireSecureTransport, express.urlencoded({ extended: false, limit: "512kb" }), lookup, (req: Request, res: Response, next: NextFunction) => {
+  // The form is read once the organisation is known, so that a form that is not UTF-8 is refused as
+  // any SAML response Roster cannot accept is: the sign-in error page, and the refusal in the audit trail.
+  const acsForm = express.urlencoded({ extended: false, limit: "512kb", verify: (_req, _res, buf, charset) => assertUtf8Form(buf, charset) });
+  const notUtf8Form: ErrorRequestHandler = (err: unknown, req, res, next) => {
+    if ((err as { type?: unknown })?.type !== NOT_UTF8) return next(err);
+    const target = targets.get(req)!;
+    const message = "the form the identity provider posted is not valid UTF-8";
+    req.log.warn({ organisation: target.organisation.slug, err: message }, "SAML response refused");
+    sessions.complete(req, res, next, target, { ok: false, reason: "invalid_response", message }).catch(next);
+  };
+
+  router.post("/auth/saml/:org/acs", sessions.requireSecureTransport, lookup, acsForm, notUtf8Form, (req: Request, res: Response, next: NextFunction) => {
     const target = targets.get(req)!;
     const body = req.body as Record<string, unknown> | undefined;
     if (typeof body?.SAMLResponse !== "string") return sendRefusal(res, "invalid_response", target.organisation.slug);

@@ -13,7 +13,7 @@ import { introspectionForCallersOnly } from "./shared/introspection.plugin";
 import { buildGraphqlSchema } from "./schema";
 import { type RequestLimits, clientIp, setRateLimitHeaders } from "../http/rate-limit";
 import { MAX_BODY_DEPTH, nestingDeeperThan } from "../http/json-depth";
-import { NOT_UTF8, assertUtf8Body } from "../http/utf8-body";
+import { NOT_UTF8, assertUtf8Body } from "../platform/utf8-body";
 import type { RateLimitResult } from "../domain/rate-limits/rate-limiter";
 import { isDatabaseUnavailable } from "../platform/database";
 

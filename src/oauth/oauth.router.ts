@@ -5,6 +5,7 @@ import { oauthEndpoints, oauthScopes } from "../domain/oauth/oauth.settings";
 import type { Services } from "../domain/services";
 import { assertNever } from "../domain/shared/domain-error";
 import { isDatabaseUnavailable } from "../platform/database";
+import { NOT_UTF8, assertUtf8Form } from "../platform/utf8-body";
 import { clientAuthentication, isProblem } from "./client-authentication";
 
 /** RFC 6749 §5.2 error codes (plus 429/503 answers, which §5.2 does not name). */
@@ -78,7 +79,9 @@ export function oauthRouter(services: Services, config: AppConfig): Router {
       if (!req.is("application/x-www-form-urlencoded")) throw new OAuthError(400, "invalid_request", "the token request must be application/x-www-form-urlencoded");
       next();
     },
-    express.urlencoded({ extended: false, limit: "64kb", parameterLimit: 50 }),
+    // A value whose escapes are not UTF-8 (`client_secret=%FF`) was left undecoded by the parser and
+    // compared as those characters: refused as malformed instead (RFC 6749 §5.2, §B: the form is UTF-8).
+    express.urlencoded({ extended: false, limit: "64kb", parameterLimit: 50, verify: (_req, _res, buf, charset) => assertUtf8Form(buf, charset) }),
     async (req, res) => {
       const started = process.hrtime.bigint();
       const ip = req.ip ?? req.socket.remoteAddress ?? "unknown";
@@ -119,6 +122,7 @@ export function oauthRouter(services: Services, config: AppConfig): Router {
     if (!req.path.startsWith("/oauth/") && !req.path.startsWith("/.well-known/")) return next(err);
     let e: OAuthError;
     if (err instanceof OAuthError) e = err;
+    else if ((err as { type?: unknown })?.type === NOT_UTF8) e = new OAuthError(400, "invalid_request", "the token request body is not valid UTF-8");
     // Any body the parser refused (too large, malformed, an unknown or broken Content-Encoding, a bad charset).
     else if (isClientError(err)) e = new OAuthError(400, "invalid_request", "the token request body could not be read");
     else if (isDatabaseUnavailable(err)) e = new OAuthError(503, "temporarily_unavailable", "the directory's storage (database or Redis) is unavailable; retry later", { "Retry-After": "5" });

@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { type JWK, SignJWT, createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from "jose";
 import { AuditEvent } from "../../src/domain/audit/audit-event.entity";
 import { createServices } from "../../src/domain/services";
@@ -255,6 +256,25 @@ test("malformed token requests → invalid_request (two authentication methods, 
   const get = await fetch(`${app.url}/oauth/token?grant_type=client_credentials`);
   expect(get.status).toBe(405);
   expect(get.headers.get("allow")).toBe("POST");
+});
+
+test("a form that does not decode as UTF-8 → 400 invalid_request, before any client is authenticated (a value holding such an escape was read undecoded: a token, or a wrong secret)", async () => {
+  const { client, clientId, secret } = await newClient(app, tenant, "not UTF-8");
+  const form = (extra: string) => `grant_type=client_credentials&client_id=${clientId}&client_secret=${encodeURIComponent(secret)}${extra}`;
+  const send = (body: string | Buffer, headers: Record<string, string> = {}) =>
+    fetch(`${app.url}/oauth/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
+  const audited = (await auditOf(client.id)).length;
+  // A lone continuation byte, a byte UTF-8 never uses, an overlong "/", a surrogate encoded in UTF-8:
+  // in a parameter Roster ignores (the token was granted), in the secret (401 invalid_client), raw, gzip-encoded.
+  const bodies = ["%80", "%FF", "%C0%AF", "%ED%A0%80"].flatMap((bad) => [send(form(`&resource=x${bad}`)), send(form(bad))]);
+  bodies.push(send(Buffer.concat([Buffer.from(form("&resource=x")), Buffer.from([0xff])])), send(gzipSync(form("&resource=%FF")), { "content-encoding": "gzip" }));
+  for (const [i, r] of (await Promise.all(bodies)).entries()) {
+    expect([i, r.status, r.headers.get("cache-control"), await r.json()]).toEqual([i, 400, "no-store", { error: "invalid_request", error_description: "the token request body is not valid UTF-8" }]);
+  }
+  // Refused before the client was looked up: nothing granted or refused in its audit trail.
+  expect(await auditOf(client.id)).toHaveLength(audited);
+  // UTF-8 escapes are read as ever.
+  expect((await send(form("&resource=caf%C3%A9"))).status).toBe(200);
 });
 
 test("a scim:read client: only scim:read; its token may GET and search, not write", async () => {

@@ -124,6 +124,26 @@ describe("SAML sign-in (Okta-shaped, signed in the test)", () => {
     expect(String(ev.changes?.message?.after)).toMatch(message);
   });
 
+  test("a form that does not decode as UTF-8 gets the sign-in error page, and the refusal is in the audit trail (a RelayState holding such an escape signed in)", async () => {
+    const signed = () => encodeURIComponent(b64(signResponse(buildResponseXml(base()), idpKey)));
+    const acs = `/auth/saml/${t.organisation.slug}/acs`;
+    // A lone continuation byte, a byte UTF-8 never uses, an overlong "/", a surrogate encoded in UTF-8:
+    // in the RelayState (the parser had left it undecoded, and the browser went there), in the response, raw.
+    const forms: (string | Buffer)[] = ["%80", "%FF", "%C0%AF", "%ED%A0%80"].flatMap((bad) => [`SAMLResponse=${signed()}&RelayState=/admin/${bad}`, `SAMLResponse=${signed()}${bad}`]);
+    forms.push(Buffer.concat([Buffer.from(`SAMLResponse=${signed()}&RelayState=/admin/`), Buffer.from([0xff])]));
+    const send = (form: string | Buffer) => fetch(`${app.url}${acs}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form, redirect: "manual" });
+    for (const [i, form] of forms.entries()) {
+      const r = await send(form);
+      // No session: a sign-in sets its cookie.
+      expect([i, r.status, r.headers.get("set-cookie"), await r.text()]).toEqual([i, 401, null, expect.stringContaining("<h1>Sign-in failed</h1>")]);
+      const ev = (await app.services.audit.list(t.ctx, { action: "sso.refused" }, { first: 1 })).items[0];
+      expect([i, ev.changes?.reason?.after, ev.changes?.message?.after]).toEqual([i, "invalid_response", "the form the identity provider posted is not valid UTF-8"]);
+    }
+    // UTF-8 escapes are read as ever.
+    const ok = await send(`SAMLResponse=${signed()}&RelayState=/admin/caf%C3%A9`);
+    expect([ok.status, ok.headers.get("location"), ok.headers.get("set-cookie")]).toEqual([303, "/admin/caf%C3%A9", expect.stringContaining("HttpOnly")]);
+  });
+
   test("an InResponseTo that Roster never issued is refused", async () => {
     const agent = request.agent(app.url);
     const r = await post(agent, signResponse(buildResponseXml(base({ inResponseTo: "_never_sent" })), idpKey));

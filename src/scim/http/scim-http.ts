@@ -5,7 +5,7 @@ import { type TextPath, unstorableTextPath } from "../../domain/shared/storable-
 import { ScimError, invalidSyntax, invalidValue, payloadTooLarge, toScimErrorBody } from "../protocol";
 import { type ScimResponse, StreamedBody } from "../resources/scim-response";
 import { MAX_BODY_DEPTH, nestingDeeperThan } from "../../http/json-depth";
-import { NOT_UTF8, assertUtf8Body } from "../../http/utf8-body";
+import { NOT_UTF8, assertUtf8Body } from "../../platform/utf8-body";
 
 /** What SCIM's HTTP adapter (node:http, no Express) knows of a request. */
 export interface ScimHttpRequest {
