@@ -11,6 +11,8 @@ import type { Sessions, SsoTarget } from "./sessions";
 
 /** AuthnRequest ids wait this long for their response (InResponseTo). */
 const REQUEST_TTL_MS = 10 * 60_000;
+/** The largest SAML form the ACS reads: a signed response with many attributes is tens of kilobytes. */
+const ACS_FORM_LIMIT = "512kb";
 /** Okta's "NameID format: Unspecified" (username = email). */
 const NAMEID_UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
 
@@ -100,16 +102,24 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
 
   // The form is read once the organisation is known, so that a form that is not UTF-8 is refused as
   // any SAML response Roster cannot accept is: the sign-in error page, and the refusal in the audit trail.
-  const acsForm = express.urlencoded({ extended: false, limit: "512kb", verify: (_req, _res, buf, charset) => assertUtf8Form(buf, charset) });
-  const notUtf8Form: ErrorRequestHandler = (err: unknown, req, res, next) => {
-    if ((err as { type?: unknown })?.type !== NOT_UTF8) return next(err);
+  const acsForm = express.urlencoded({ extended: false, limit: ACS_FORM_LIMIT, verify: (_req, _res, buf, charset) => assertUtf8Form(buf, charset) });
+  // Any form the parser cannot read (body-parser's errors carry a 4xx status) is a response Roster
+  // cannot accept: the person sees the sign-in page, not the JSON the app's fallback answers.
+  const unreadableForm: ErrorRequestHandler = (err: unknown, req, res, next) => {
+    const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };
+    if (typeof status !== "number" || status < 400 || status >= 500) return next(err);
     const target = targets.get(req)!;
-    const message = "the form the identity provider posted is not valid UTF-8";
+    const message =
+      type === NOT_UTF8
+        ? "the form the identity provider posted is not valid UTF-8"
+        : type === "entity.too.large"
+          ? `the form the identity provider posted is larger than ${ACS_FORM_LIMIT}`
+          : "the form the identity provider posted could not be read (its encoding or character set)";
     req.log.warn({ organisation: target.organisation.slug, err: message }, "SAML response refused");
     sessions.complete(req, res, next, target, { ok: false, reason: "invalid_response", message }).catch(next);
   };
 
-  router.post("/auth/saml/:org/acs", sessions.requireSecureTransport, lookup, acsForm, notUtf8Form, (req: Request, res: Response, next: NextFunction) => {
+  router.post("/auth/saml/:org/acs", sessions.requireSecureTransport, lookup, acsForm, unreadableForm, (req: Request, res: Response, next: NextFunction) => {
     const target = targets.get(req)!;
     const body = req.body as Record<string, unknown> | undefined;
     if (typeof body?.SAMLResponse !== "string") return sendRefusal(res, "invalid_response", target.organisation.slug);

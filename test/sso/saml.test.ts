@@ -144,6 +144,22 @@ describe("SAML sign-in (Okta-shaped, signed in the test)", () => {
     expect([ok.status, ok.headers.get("location"), ok.headers.get("set-cookie")]).toEqual([303, "/admin/caf%C3%A9", expect.stringContaining("HttpOnly")]);
   });
 
+  test("a form the parser cannot read (too large, not the gzip it says, an unknown charset) gets the sign-in error page, audited, not JSON", async () => {
+    const acs = `${app.url}/auth/saml/${t.organisation.slug}/acs`;
+    const cases: [string, RequestInit, string][] = [
+      ["too large", { body: `SAMLResponse=${"A".repeat(600_000)}` }, "the form the identity provider posted is larger than 512kb"],
+      ["not gzip", { body: "SAMLResponse=abc", headers: { "content-encoding": "gzip" } }, "the form the identity provider posted could not be read (its encoding or character set)"],
+      ["unknown charset", { body: "SAMLResponse=abc", headers: { "content-type": "application/x-www-form-urlencoded; charset=klingon" } }, "the form the identity provider posted could not be read (its encoding or character set)"],
+    ];
+    for (const [name, init, message] of cases) {
+      const headers = { "content-type": "application/x-www-form-urlencoded", ...(init.headers as Record<string, string>) };
+      const r = await fetch(acs, { method: "POST", redirect: "manual", ...init, headers });
+      expect([name, r.status, r.headers.get("set-cookie"), r.headers.get("content-type"), await r.text()]).toEqual([name, 401, null, expect.stringContaining("text/html"), expect.stringContaining("<h1>Sign-in failed</h1>")]);
+      const ev = (await app.services.audit.list(t.ctx, { action: "sso.refused" }, { first: 1 })).items[0];
+      expect([name, ev.changes?.reason?.after, ev.changes?.message?.after]).toEqual([name, "invalid_response", message]);
+    }
+  });
+
   test("an InResponseTo that Roster never issued is refused", async () => {
     const agent = request.agent(app.url);
     const r = await post(agent, signResponse(buildResponseXml(base({ inResponseTo: "_never_sent" })), idpKey));
