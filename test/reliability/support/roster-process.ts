@@ -80,6 +80,27 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * Every Roster this test file started that has not exited yet. A test keeps the ones it stops itself;
+ * the rest are stopped by the file's teardown below: a Roster whose start succeeded beside one that
+ * failed (many-instances' `Promise.all` of two starts) was assigned to nothing, so no afterAll could
+ * stop it, and it kept the jest worker alive through its pipes until jest force-killed the worker
+ * ("A worker process has failed to exit gracefully"), leaving the Roster itself running. The same
+ * for one a failed test had sent SIGTERM and not waited for, whose variable the next test reassigned
+ * (graceful-shutdown): it kept the worker up for its SHUTDOWN_TIMEOUT_SECONDS.
+ */
+const started = new Set<RosterProcess>();
+
+/** Kills every Roster this file started that is still running, and waits until they have exited. */
+export async function stopStartedRosters(): Promise<void> {
+  await Promise.all([...started].map((roster) => roster.stop()));
+}
+
+// Registered once per test file that imports this module (jest evaluates it again for each file):
+// it runs after the afterAll hooks of the file's describe blocks and before its own top-level ones
+// (declared after the imports), so before the database is dropped, whatever failed earlier.
+afterAll(stopStartedRosters);
+
 /** Starts `node dist/src/main.js` on 127.0.0.1 and waits until /readyz answers 200. */
 export async function startRoster(options: StartOptions): Promise<RosterProcess> {
   const port = options.port ?? (await freePort());
@@ -103,7 +124,24 @@ export async function startRoster(options: StartOptions): Promise<RosterProcess>
   child.stderr!.on("data", (d: Buffer) => (out += d.toString("utf8")));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
   let gone = false;
-  void exited.then(() => (gone = true));
+  const roster: RosterProcess = {
+    url,
+    port,
+    child,
+    output: () => out,
+    exited,
+    stop: async () => {
+      if (!gone) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+    },
+  };
+  started.add(roster);
+  void exited.then(() => {
+    gone = true;
+    started.delete(roster);
+  });
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (gone) throw new Error(`Roster exited while starting:\n${out}`);
@@ -119,19 +157,7 @@ export async function startRoster(options: StartOptions): Promise<RosterProcess>
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    url,
-    port,
-    child,
-    output: () => out,
-    exited,
-    stop: async () => {
-      if (!gone) {
-        child.kill("SIGKILL");
-        await exited;
-      }
-    },
-  };
+  return roster;
 }
 
 /** The JSON log lines a process printed (pino), skipping the human banner. */
