@@ -1,5 +1,6 @@
 import { patchOp, scimClient, type ScimClient } from "./support/scim-client";
 import { type TestApp, type TestTenant, startTestApp } from "./support/test-app";
+import { useScimTenant } from "./support/scim-tenant";
 
 /**
  * TestApp.statementsOf (test/support/request-statements.ts) keeps a request's statements and only
@@ -11,12 +12,7 @@ let t: TestTenant;
 let c: ScimClient;
 let n = 0;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  c = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app?.close());
+useScimTenant((tenant) => ({ app, t, scim: c } = tenant));
 
 const newUser = async () => {
   const r = await c.post("/Users", { userName: `rs-${++n}@x.test` });

@@ -1,5 +1,6 @@
-import { CORE_GROUP, CORE_USER, ENTERPRISE, scimClient, type ScimClient } from "../support/scim-client";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { CORE_GROUP, CORE_USER, ENTERPRISE, type ScimClient } from "../support/scim-client";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useScimTenant } from "../support/scim-tenant";
 
 // A deletion changes the resources that referred to what it deleted (reports, groups, holders of a
 // role or a custom field): each of them gets an audit event of its own, in the same request, with
@@ -9,12 +10,7 @@ let app: TestApp;
 let t: TestTenant;
 let c: ScimClient;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  c = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app?.close());
+useScimTenant((tenant) => ({ app, t, scim: c } = tenant));
 
 type Event = { action: string; resourceType: string; resourceId: string; changes: Record<string, { before: unknown; after: unknown }>; source: string; requestId: string };
 

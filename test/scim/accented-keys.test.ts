@@ -1,5 +1,6 @@
-import { scimClient, type ScimClient } from "../support/scim-client";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { type ScimClient } from "../support/scim-client";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useScimTenant } from "../support/scim-tenant";
 
 /**
  * Names that differ only by an accent are different names. Their case-insensitive keys (NFC, trimmed,
@@ -11,12 +12,7 @@ let app: TestApp;
 let t: TestTenant;
 let c: ScimClient;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  c = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app?.close());
+useScimTenant((tenant) => ({ app, t, scim: c } = tenant));
 
 const filter = (path: string, f: string) => c.get(`${path}?filter=${encodeURIComponent(f)}`);
 

@@ -1,19 +1,12 @@
-import { CORE_GROUP, CORE_USER, expectScimError, scimClient, type ScimClient } from "../support/scim-client";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { CORE_GROUP, CORE_USER, expectScimError, type ScimClient } from "../support/scim-client";
+import { useScimTenant } from "../support/scim-tenant";
 
 // An IdP admin reads the provisioning error in the IdP's log: it names every invalid attribute of the
 // request, each with what is wrong, not only the first (fixing one at a time took a sync cycle each).
 
-let app: TestApp;
-let t: TestTenant;
 let s: ScimClient;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  s = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app.close());
+useScimTenant((tenant) => ({ scim: s } = tenant));
 
 test("POST /Users with three invalid attributes: one 400 invalidValue naming each; nothing written", async () => {
   const r = await s.post("/Users", {

@@ -1,21 +1,16 @@
-import { CORE_GROUP, expectScimError, patchOp, scimClient, type ScimClient, type ScimResult } from "../support/scim-client";
+import { CORE_GROUP, expectScimError, patchOp, type ScimClient, type ScimResult } from "../support/scim-client";
 import { testDriver } from "../support/test-database";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp } from "../support/test-app";
+import { useScimTenant } from "../support/scim-tenant";
 import type { Body } from "./scim-fixtures";
 
 const BULK_REQ = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
 let app: TestApp;
-let t: TestTenant;
 let c: ScimClient;
 let n = 0;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  c = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app?.close());
+useScimTenant((tenant) => ({ app, scim: c } = tenant));
 
 const newUser = async () => (await c.post("/Users", { userName: `cyc-${++n}@x.test` })).body.id as string;
 /** A new group (its name made unique) holding these groups. */

@@ -1,5 +1,6 @@
-import { CORE_GROUP, expectScimError, patchOp, scimClient, type ScimClient } from "../support/scim-client";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { CORE_GROUP, expectScimError, patchOp, type ScimClient } from "../support/scim-client";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useScimTenant } from "../support/scim-tenant";
 import type { Body } from "./scim-fixtures";
 
 let app: TestApp;
@@ -7,12 +8,7 @@ let t: TestTenant;
 let c: ScimClient;
 let n = 0;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  c = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app?.close());
+useScimTenant((tenant) => ({ app, t, scim: c } = tenant));
 
 const newUser = async () => (await c.post("/Users", { userName: `gm-${++n}@x.test`, displayName: `Member ${n}` })).body.id as string;
 const memberIds = async (groupId: string) => ((await c.get(`/Groups/${groupId}`)).body.members ?? []).map((m: Body) => m.value).sort();

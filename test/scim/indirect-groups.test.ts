@@ -1,6 +1,7 @@
 import { patchOp, scimClient, type ScimClient, type ScimResult } from "../support/scim-client";
 import { testDriver } from "../support/test-database";
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { useScimTenant } from "../support/scim-tenant";
 import type { Body } from "./scim-fixtures";
 import FLAT_READS from "./fixtures/flat-user-reads.json";
 
@@ -12,12 +13,7 @@ let t: TestTenant;
 let c: ScimClient;
 let n = 0;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  c = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app?.close());
+useScimTenant((tenant) => ({ app, t, scim: c } = tenant));
 
 const newUser = async (client = c) => {
   const r = await client.post("/Users", { userName: `ind-${++n}@x.test` });

@@ -1,19 +1,15 @@
 import type { ProvisioningLogEntry } from "../../src/domain/provisioning-log/provisioning-log-entry.entity";
 import { LOG_COLUMNS, ProvisioningLogService } from "../../src/domain/provisioning-log/provisioning-log.service";
 import { ENTERPRISE, patchOp, scimClient, type ScimClient } from "../support/scim-client";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useScimTenant } from "../support/scim-tenant";
 import { type Body, fixture } from "./scim-fixtures";
 
 let app: TestApp;
 let t: TestTenant;
 let c: ScimClient;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  c = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app?.close());
+useScimTenant((tenant) => ({ app, t, scim: c } = tenant));
 
 /** The entries of one tenant, oldest first; the log is written once the response is out, so wait for it. */
 async function entries(tenant: TestTenant, expected: number): Promise<ProvisioningLogEntry[]> {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { CORE_USER, ENTERPRISE, expectScimError, patchOp, scimClient, type ScimClient } from "../support/scim-client";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { CORE_USER, ENTERPRISE, expectScimError, patchOp, type ScimClient } from "../support/scim-client";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useScimTenant } from "../support/scim-tenant";
 import { type Body, fixture } from "./scim-fixtures";
 
 let app: TestApp;
@@ -8,12 +9,7 @@ let t: TestTenant;
 let c: ScimClient;
 let n = 0;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  c = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app?.close());
+useScimTenant((tenant) => ({ app, t, scim: c } = tenant));
 
 const entraUser = async () => {
   const vars = { userName: `entra-${++n}@contoso.test`, externalId: randomUUID() };

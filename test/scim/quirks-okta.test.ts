@@ -1,6 +1,7 @@
 import { ProvisioningLogEntry } from "../../src/domain/provisioning-log/provisioning-log-entry.entity";
-import { ENTERPRISE, expectScimError, patchOp, scimClient, type ScimClient } from "../support/scim-client";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { ENTERPRISE, expectScimError, patchOp, type ScimClient } from "../support/scim-client";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useScimTenant } from "../support/scim-tenant";
 import { type Body, fixture } from "./scim-fixtures";
 
 let app: TestApp;
@@ -8,12 +9,7 @@ let t: TestTenant;
 let c: ScimClient;
 let n = 0;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  c = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app?.close());
+useScimTenant((tenant) => ({ app, t, scim: c } = tenant));
 
 const oktaUser = async () => {
   const vars = { userName: `okta-${++n}@okta.test`, externalId: `00u${n}abcDEF` };

@@ -1,17 +1,13 @@
-import { CORE_USER, ENTERPRISE, expectScimError, patchOp, scimClient, type ScimClient } from "../support/scim-client";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { CORE_USER, ENTERPRISE, expectScimError, patchOp, type ScimClient } from "../support/scim-client";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useScimTenant } from "../support/scim-tenant";
 import type { Body } from "./scim-fixtures";
 
 let app: TestApp;
 let t: TestTenant;
 let c: ScimClient;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  c = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app?.close());
+useScimTenant((tenant) => ({ app, t, scim: c } = tenant));
 
 const full = (userName: string) => ({
   schemas: [CORE_USER, ENTERPRISE],

@@ -1,5 +1,6 @@
-import { CORE_USER, ENTERPRISE, expectScimError, patchOp, scimClient, type ScimClient } from "../support/scim-client";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { CORE_USER, ENTERPRISE, expectScimError, patchOp, type ScimClient } from "../support/scim-client";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useScimTenant } from "../support/scim-tenant";
 import type { Body } from "./scim-fixtures";
 
 const PRODUCT = "urn:ietf:params:scim:schemas:extension:roster:2.0:User";
@@ -9,12 +10,7 @@ let t: TestTenant;
 let c: ScimClient;
 let n = 0;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  c = scimClient(app.url, t.scimToken);
-});
-afterAll(() => app?.close());
+useScimTenant((tenant) => ({ app, t, scim: c } = tenant));
 
 async function user(extra: Record<string, unknown> = {}) {
   const r = await c.post("/Users", {
