@@ -104,6 +104,8 @@ type Tx = RequestContext & { manager: EntityManager };
 
 /** One request may name at most this many members (bigger syncs come in several requests). */
 export const MAX_MEMBERS_PER_CHANGE = 10_000;
+/** The refusal of a change over MAX_MEMBERS_PER_CHANGE (GraphQL checks the bound before its items, with this message). */
+export const TOO_MANY_MEMBERS = `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request`;
 
 /** The RecentTotals key of a group's member count: its member pages' totalCount and its memberCount. */
 const memberTotalKey = (organisationId: string, groupId: string) => `${organisationId}:members:${groupId}`;
@@ -159,7 +161,7 @@ export class GroupService {
   async create(ctx: RequestContext, input: NewGroup): Promise<Group> {
     const changes = validateGroupChanges(input);
     if (!changes.displayName) throw invalidInput("displayName", "displayName is required");
-    if ((input.members?.length ?? 0) > MAX_MEMBERS_PER_CHANGE) throw invalidInput("members", `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request`);
+    if ((input.members?.length ?? 0) > MAX_MEMBERS_PER_CHANGE) throw invalidInput("members", TOO_MANY_MEMBERS);
     const now = new Date();
     const group: Group = {
       id: newId(),
@@ -228,7 +230,7 @@ export class GroupService {
     const attributes = validateGroupChanges(write.attributes ?? {});
     const members = write.members ?? { add: [], remove: [], replace: false };
     if (members.add.length + members.remove.length > MAX_MEMBERS_PER_CHANGE)
-      throw invalidInput("members", `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request`);
+      throw invalidInput("members", TOO_MANY_MEMBERS);
     // A caller already holding the row lock (SCIM PATCH, PUT) passes the group: it is not read again.
     const locked = options.locked;
     return this.uniquely(attributes.displayName ?? "", () =>

@@ -28,6 +28,8 @@ const PERMISSION = /^[A-Za-z0-9_.:*-]{1,128}$/;
 
 /** Distinct role names one request may name (a user's roles after assignRoles included). */
 export const MAX_ROLE_NAMES = 1000;
+/** The refusal of more than MAX_ROLE_NAMES (GraphQL checks the bound before the resolver, with this message). */
+export const TOO_MANY_ROLE_NAMES = `at most ${MAX_ROLE_NAMES} roles in one request`;
 /** Unknown role names an error lists; the rest are counted. */
 const MISSING_ROLES_NAMED = 20;
 
@@ -112,7 +114,7 @@ export class RoleService {
     if (keys.length === 0) return [];
     // One placeholder per name: 50,000 names (assignRoles, 600 KB of variables) went past SQLite's
     // 32,766 and ended as a 500.
-    if (keys.length > MAX_ROLE_NAMES) throw invalidInput("roles", `at most ${MAX_ROLE_NAMES} roles in one request`);
+    if (keys.length > MAX_ROLE_NAMES) throw invalidInput("roles", TOO_MANY_ROLE_NAMES);
     const lock = ctx.manager && this.db.dialect === "mysql" ? " LOCK IN SHARE MODE" : "";
     const roles = (
       await this.db.rows(ctx, `SELECT * FROM roles WHERE organisationId = ? AND nameKey IN (${Database.placeholders(keys.length)})${lock}`, [ctx.organisationId, ...keys])

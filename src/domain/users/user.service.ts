@@ -124,6 +124,8 @@ type Tx = RequestContext & { manager: EntityManager };
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 /** Emails, phone numbers and addresses one user may have, each. */
 export const MAX_CONTACTS = 50;
+/** The refusal of a list of emails, phoneNumbers or addresses over MAX_CONTACTS (GraphQL checks it first, with this message). */
+export const tooManyContacts = (field: "emails" | "phoneNumbers" | "addresses") => `at most ${MAX_CONTACTS} ${field}`;
 /** A contact's `type` and `display`, as long as their columns (`UserContact`). */
 const MAX_CONTACT_TYPE = 64;
 const MAX_CONTACT_DISPLAY = 255;
@@ -1103,7 +1105,7 @@ export function validateChanges(input: UserChanges): ValidatedChanges {
   c.phoneNumbers = validateContacts(problems, "phoneNumbers", input.phoneNumbers, (v) => characterCount(v) <= 64, "a phone number of at most 64 characters");
   if (input.addresses !== undefined && input.addresses !== null) {
     if (!Array.isArray(input.addresses)) problems.add("addresses", "addresses must be a list");
-    else if (input.addresses.length > MAX_CONTACTS) problems.add("addresses", `at most ${MAX_CONTACTS} addresses`);
+    else if (input.addresses.length > MAX_CONTACTS) problems.add("addresses", tooManyContacts("addresses"));
     else {
       input.addresses.forEach((a, i) => {
         for (const [k, v] of Object.entries(a ?? {})) {
@@ -1121,14 +1123,14 @@ export function validateChanges(input: UserChanges): ValidatedChanges {
   return c;
 }
 
-function validateContacts(problems: InputProblems, field: string, list: ContactInput[] | null | undefined, ok: (v: string) => boolean, what: string): ContactInput[] | null | undefined {
+function validateContacts(problems: InputProblems, field: "emails" | "phoneNumbers", list: ContactInput[] | null | undefined, ok: (v: string) => boolean, what: string): ContactInput[] | null | undefined {
   if (list === undefined || list === null) return list;
   if (!Array.isArray(list)) {
     problems.add(field, `${field} must be a list`);
     return undefined;
   }
   if (list.length > MAX_CONTACTS) {
-    problems.add(field, `at most ${MAX_CONTACTS} ${field}`);
+    problems.add(field, tooManyContacts(field));
     return undefined;
   }
   const out: ContactInput[] = [];

@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Group } from "../../domain/groups/group.entity";
 import type { GroupCriteria } from "../../domain/groups/group.query";
-import { MAX_MEMBERS_PER_CHANGE, type Member, type MemberRef } from "../../domain/groups/group.service";
+import { MAX_MEMBERS_PER_CHANGE, type Member, type MemberRef, TOO_MANY_MEMBERS as TOO_MANY_MEMBERS_MESSAGE } from "../../domain/groups/group.service";
 import type { User } from "../../domain/users/user.entity";
 import type { GraphqlContext } from "../context";
 import { Connection, listCursors, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
@@ -76,8 +76,8 @@ export class UpdateGroupInput {
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) externalId?: string | null;
 }
 
-/** The domain's bound on members changed in one request, and its message. */
-const TOO_MANY_MEMBERS = { message: `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request` };
+/** The domain's bound on members changed in one request, with its message. */
+const TOO_MANY_MEMBERS = { message: TOO_MANY_MEMBERS_MESSAGE };
 
 @InputType()
 export class CreateGroupInput {

@@ -1,8 +1,8 @@
 import { ArrayMaxSize, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from "class-validator";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { ArgsType, Field, ID, InputType } from "type-graphql";
-import { MAX_ROLE_NAMES } from "../../domain/roles/role.service";
-import { MAX_CONTACTS } from "../../domain/users/user.service";
+import { MAX_ROLE_NAMES, TOO_MANY_ROLE_NAMES } from "../../domain/roles/role.service";
+import { MAX_CONTACTS, tooManyContacts } from "../../domain/users/user.service";
 import { IsOptionalNotNull } from "../shared/validation";
 
 @InputType()
@@ -57,7 +57,7 @@ export class UserNameInput {
 }
 
 /** The domain's bound on role names in one request (`findByNames`), and its message. */
-const TOO_MANY_ROLES = { message: `at most ${MAX_ROLE_NAMES} roles in one request` };
+const TOO_MANY_ROLES = { message: TOO_MANY_ROLE_NAMES };
 
 /** Omitted fields stay as they are; `null` clears. Lists replace the whole list. */
 @InputType()
@@ -83,19 +83,19 @@ export class UpdateUserInput {
   // The lists' bounds are the domain's, checked before their items are (validation stops at a property's first error).
   @Field(() => [EmailInput], { nullable: true, description: `At most ${MAX_CONTACTS}` })
   @IsOptional()
-  @ArrayMaxSize(MAX_CONTACTS, { message: `at most ${MAX_CONTACTS} emails` })
+  @ArrayMaxSize(MAX_CONTACTS, { message: tooManyContacts("emails") })
   @ValidateNested({ each: true })
   emails?: EmailInput[] | null;
 
   @Field(() => [ContactValueInput], { nullable: true, description: `At most ${MAX_CONTACTS}` })
   @IsOptional()
-  @ArrayMaxSize(MAX_CONTACTS, { message: `at most ${MAX_CONTACTS} phoneNumbers` })
+  @ArrayMaxSize(MAX_CONTACTS, { message: tooManyContacts("phoneNumbers") })
   @ValidateNested({ each: true })
   phoneNumbers?: ContactValueInput[] | null;
 
   @Field(() => [AddressInput], { nullable: true, description: `At most ${MAX_CONTACTS}` })
   @IsOptional()
-  @ArrayMaxSize(MAX_CONTACTS, { message: `at most ${MAX_CONTACTS} addresses` })
+  @ArrayMaxSize(MAX_CONTACTS, { message: tooManyContacts("addresses") })
   @ValidateNested({ each: true })
   addresses?: AddressInput[] | null;
 
