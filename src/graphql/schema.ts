@@ -11,6 +11,7 @@ import { AccessTokenResolver } from "./tokens/token.graphql";
 import { UserResolver, groupRefFieldResolvers, userFieldResolvers } from "./users/user.resolver";
 import type { GraphqlContext } from "./context";
 import { retryingDeadlocks } from "../platform/database";
+import { validateArgument } from "./shared/input-validation";
 import { IdentityProviderResolver, MeResolver } from "./sso/sso.graphql";
 import { OAuthClientResolver } from "./oauth/oauth.graphql";
 
@@ -35,9 +36,8 @@ export const SCHEMA_FILE = path.resolve(__dirname, __dirname.includes(`${path.se
 export async function buildGraphqlSchema(options: { emit?: boolean } = {}): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers,
-    // stopAtFirstError: a list over its bound (ArrayMaxSize) is refused without validating its items
-    // one by one (20,000 emails were). Errors name a property's first failed constraint either way.
-    validate: { forbidUnknownValues: false, stopAtFirstError: true },
+    // The inputs' own checks, and when they fail the domain's rules on the rest of the input (validateArgument).
+    validateFn: validateArgument,
     emitSchemaFile: options.emit ? { path: SCHEMA_FILE, sortedSchema: true } : false,
   });
   installDirectResolvers(schema, "User", userFieldResolvers);

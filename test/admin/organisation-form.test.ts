@@ -189,7 +189,7 @@ test("the server's refusals are shown with their code and field, the field marke
   // The server's own rules, not repeated by the form: its BAD_USER_INPUT and field as they are.
   await slugInput(page).fill("Not a slug!");
   await saveButton(page).click();
-  await refusal(/Could not save the organisation: slug must be lower-case letters, digits or hyphens.*BAD_USER_INPUT.*\(field: slug\)/s).waitFor();
+  await refusal(/Could not save the organisation: slug must be 1-63 lower-case letters, digits or hyphens.*BAD_USER_INPUT.*\(field: slug\)/s).waitFor();
   expect(await slugInput(page).getAttribute("aria-invalid")).toBe("true");
 
   await slugInput(page).fill(before.slug);
@@ -205,7 +205,7 @@ test("the server's refusals are shown with their code and field, the field marke
   await saveButton(page).click();
   await refusal(/Could not save the organisation: 2 fields are invalid.*BAD_USER_INPUT/s).waitFor();
   const lines = await status.locator(".alert-fields li").allTextContents();
-  expect(lines).toEqual(["name: name must be longer than or equal to 1 characters", "slug: slug must be lower-case letters, digits or hyphens"]);
+  expect(lines).toEqual(["name: name must be 1-255 characters", "slug: slug must be 1-63 lower-case letters, digits or hyphens, not starting or ending with a hyphen"]);
   expect(await nameInput(page).getAttribute("aria-invalid")).toBe("true");
   expect(await slugInput(page).getAttribute("aria-invalid")).toBe("true");
   await screenshot(page, "44-organisation-two-fields-invalid");

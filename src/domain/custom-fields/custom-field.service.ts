@@ -33,7 +33,9 @@ export interface CustomFieldDefinitionInput {
 const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const MAX_VALUE_LENGTH = 2048;
 const MAX_VALUES_PER_FIELD = 100;
-const MAX_OPTIONS = 1000;
+/** Options of an enum field (GraphQL checks the bound before the resolver, with this message). */
+export const MAX_OPTIONS = 1000;
+export const TOO_MANY_OPTIONS = `an enum field has at most ${MAX_OPTIONS} options`;
 
 /** Validated, canonical rows ready to store for one field. */
 export interface CanonicalValue {
@@ -129,28 +131,17 @@ export class CustomFieldService {
   }
 
   async define(ctx: RequestContext, input: CustomFieldDefinitionInput): Promise<CustomFieldDefinition> {
-    const key = (input.key ?? "").trim();
-    // Every invalid field of the definition at once (the console's form marks each).
-    const problems = new InputProblems();
-    if (!KEY.test(key)) problems.add("key", "key must start with a letter and contain only letters, digits and _ (at most 64)");
-    const type = input.type ?? "string";
-    const typeKnown = customFieldTypes.includes(type);
-    if (!typeKnown) problems.add("type", `type must be one of ${customFieldTypes.join(", ")}`);
-    // A label left out is the key (a bad key is reported once, not again as a bad label).
-    const label = input.label === undefined || input.label === null ? key : problems.check(() => validateLabel(input.label!));
-    const options = typeKnown ? problems.check(() => validateOptions(type, input.options ?? null)) : null;
-    const managedBy = problems.check(() => validateManagedBy("managedBy", input.managedBy ?? "identityProvider"));
-    problems.throwIfAny();
+    const { key, label, type, options, managedBy } = validateDefinition(input);
     const now = new Date();
     const def: CustomFieldDefinition = {
       id: newId(),
       organisationId: ctx.organisationId,
       key,
-      label: label!,
+      label,
       type,
       multiValued: input.multiValued ?? false,
-      options: options ?? null,
-      managedBy: managedBy!,
+      options,
+      managedBy,
       version: 1,
       createdAt: now,
       updatedAt: now,
@@ -182,12 +173,13 @@ export class CustomFieldService {
       const def = await this.byKey(tx, key, { lock: true });
       if (!def) throw notFound("CustomFieldDefinition", key);
       assertExpectedVersion("CustomFieldDefinition", def.key, def.version, options.expectedVersion);
-      if (input.key !== undefined && input.key !== key) throw invalidInput("key", "a custom field's key cannot change; define a new field instead");
-      if (input.type !== undefined && input.type !== def.type) throw invalidInput("type", "a custom field's type cannot change; define a new field instead");
-      const next: Partial<CustomFieldDefinition> = {};
-      if (input.label !== undefined) next.label = validateLabel(input.label);
-      if (input.options !== undefined) {
-        next.options = validateOptions(def.type, input.options);
+      // Every invalid field at once (the console's form marks each); then what the stored values allow.
+      const problems = new InputProblems();
+      if (input.key !== undefined && input.key !== key) problems.add("key", "a custom field's key cannot change; define a new field instead");
+      if (input.type !== undefined && input.type !== def.type) problems.add("type", "a custom field's type cannot change; define a new field instead");
+      const next: Partial<CustomFieldDefinition> = problems.check(() => validateDefinitionChanges(input, def.type)) ?? {};
+      problems.throwIfAny();
+      if (next.options !== undefined) {
         // An option users hold stays: their values would become ones nobody could set again.
         const kept = new Set((next.options ?? []).map((o) => o.toLowerCase()));
         const dropped = (def.options ?? []).filter((o) => !kept.has(o.toLowerCase()));
@@ -209,7 +201,6 @@ export class CustomFieldService {
         }
         next.multiValued = input.multiValued;
       }
-      if (input.managedBy !== undefined) next.managedBy = validateManagedBy("managedBy", input.managedBy);
       const diff = diffFields(def as unknown as Record<string, unknown>, next as Record<string, unknown>);
       if (Object.keys(diff).length === 0) return def;
       Object.assign(def, next, { version: def.version + 1, updatedAt: new Date() });
@@ -393,6 +384,37 @@ function typedValue(def: CustomFieldDefinition, row: Pick<CustomFieldValue, "val
   return row.value;
 }
 
+/** A new definition as it is stored, or INVALID_INPUT naming every invalid field of it (it needs no reading). */
+export function validateDefinition(input: CustomFieldDefinitionInput): { key: string; label: string; type: CustomFieldType; options: string[] | null; managedBy: ManagedBy } {
+  const key = (input.key ?? "").trim();
+  // Every invalid field of the definition at once (the console's form marks each).
+  const problems = new InputProblems();
+  if (!KEY.test(key)) problems.add("key", "key must start with a letter and contain only letters, digits and _ (at most 64)");
+  const type = input.type ?? "string";
+  const typeKnown = customFieldTypes.includes(type);
+  if (!typeKnown) problems.add("type", `type must be one of ${customFieldTypes.join(", ")}`);
+  // A label left out is the key (a bad key is reported once, not again as a bad label).
+  const label = input.label === undefined || input.label === null ? key : problems.check(() => validateLabel(input.label!));
+  const options = typeKnown ? problems.check(() => validateOptions(type, input.options ?? null)) : null;
+  const managedBy = problems.check(() => validateManagedBy("managedBy", input.managedBy ?? "identityProvider"));
+  problems.throwIfAny();
+  return { key, label: label!, type, options: options ?? null, managedBy: managedBy! };
+}
+
+/**
+ * The given label, options and managedBy of a definition as they are stored, or INVALID_INPUT naming
+ * every invalid one. Options are checked against the field's type; without it (not read), not at all.
+ */
+export function validateDefinitionChanges(input: CustomFieldDefinitionInput, type?: CustomFieldType): Partial<Pick<CustomFieldDefinition, "label" | "options" | "managedBy">> {
+  const problems = new InputProblems();
+  const next: Partial<Pick<CustomFieldDefinition, "label" | "options" | "managedBy">> = {};
+  if (input.label !== undefined) next.label = problems.check(() => validateLabel(input.label!));
+  if (input.options !== undefined && type !== undefined) next.options = problems.check(() => validateOptions(type, input.options!));
+  if (input.managedBy !== undefined) next.managedBy = problems.check(() => validateManagedBy("managedBy", input.managedBy!));
+  problems.throwIfAny();
+  return next;
+}
+
 function validateLabel(label: string): string {
   const l = label.trim();
   if (!l || characterCount(l) > 255) throw invalidInput("label", "label must be 1-255 characters");
@@ -404,9 +426,10 @@ function validateOptions(type: CustomFieldType, options: string[] | null): strin
     if (options && options.length) throw invalidInput("options", "options are only for enum fields");
     return null;
   }
+  // The list as sent is bounded before its items are read (GraphQL checks the same bound first).
+  if ((options?.length ?? 0) > MAX_OPTIONS) throw invalidInput("options", TOO_MANY_OPTIONS);
   const list = [...new Set((options ?? []).map((o) => o.trim()).filter(Boolean))];
   if (list.length === 0) throw invalidInput("options", "an enum field needs at least one option");
-  if (list.length > MAX_OPTIONS) throw invalidInput("options", `an enum field has at most ${MAX_OPTIONS} options`);
   const long = list.find((o) => characterCount(o) > MAX_VALUE_LENGTH);
   if (long !== undefined) throw invalidInput("options", `options are at most ${MAX_VALUE_LENGTH} characters, as values are`);
   // Values match an option in any letter case: two options differing only by case could not be told apart.

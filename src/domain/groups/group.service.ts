@@ -716,7 +716,8 @@ const toMember = (r: MemberRow): Member => ({
   display: r.memberType === "group" ? r.groupDisplayName : (r.userDisplayName ?? r.userName),
 });
 
-function validateGroupChanges(input: GroupChanges): GroupChanges {
+/** A group's given name and externalId as they are stored, or INVALID_INPUT naming each invalid one (it needs no reading). */
+export function validateGroupChanges(input: GroupChanges): GroupChanges {
   const c: GroupChanges = {};
   const problems = new InputProblems();
   if (input.displayName !== undefined) {

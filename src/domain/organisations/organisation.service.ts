@@ -174,14 +174,7 @@ export class OrganisationService {
    * read locked (MariaDB) so that two writers expecting the same version cannot both pass.
    */
   async update(ctx: RequestContext, changes: OrganisationChanges, options: { expectedVersion?: number } = {}): Promise<Organisation> {
-    const next: OrganisationChanges = {};
-    // Every invalid field at once (the console's organisation form marks each).
-    const problems = new InputProblems();
-    if (changes.name !== undefined) next.name = problems.check(() => validateName(changes.name!));
-    if (changes.slug !== undefined) next.slug = problems.check(() => validateSlug(changes.slug!));
-    if (changes.scimEnabled !== undefined) next.scimEnabled = changes.scimEnabled;
-    if (changes.rolesManagedBy !== undefined) next.rolesManagedBy = problems.check(() => validateManagedBy("rolesManagedBy", changes.rolesManagedBy!));
-    problems.throwIfAny();
+    const next = validateOrganisationChanges(changes);
     try {
       return await this.db.transaction(ctx, async (tx) => {
         const repo = tx.manager.getRepository(Organisation);
@@ -206,6 +199,21 @@ export class OrganisationService {
       throw err;
     }
   }
+}
+
+/**
+ * The rules of an organisation's given fields, which need no reading (each left out is not checked):
+ * every invalid one at once (the console's organisation form marks each). Returns them as they are stored.
+ */
+export function validateOrganisationChanges(changes: OrganisationChanges): OrganisationChanges {
+  const next: OrganisationChanges = {};
+  const problems = new InputProblems();
+  if (changes.name !== undefined) next.name = problems.check(() => validateName(changes.name!));
+  if (changes.slug !== undefined) next.slug = problems.check(() => validateSlug(changes.slug!));
+  if (changes.scimEnabled !== undefined) next.scimEnabled = changes.scimEnabled;
+  if (changes.rolesManagedBy !== undefined) next.rolesManagedBy = problems.check(() => validateManagedBy("rolesManagedBy", changes.rolesManagedBy!));
+  problems.throwIfAny();
+  return next;
 }
 
 function validateSlug(slug: string): string {

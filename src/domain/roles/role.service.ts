@@ -25,6 +25,11 @@ export interface RoleInput {
 }
 
 const PERMISSION = /^[A-Za-z0-9_.:*-]{1,128}$/;
+/** Permissions one role may hold (GraphQL checks the bound before the resolver, with this message). */
+export const MAX_PERMISSIONS = 200;
+export const TOO_MANY_PERMISSIONS = `a role has at most ${MAX_PERMISSIONS} permissions`;
+/** A role's description, as long as its column (varchar(1024)). */
+const MAX_DESCRIPTION = 1024;
 
 /** Distinct role names one request may name (a user's roles after assignRoles included). */
 export const MAX_ROLE_NAMES = 1000;
@@ -130,18 +135,17 @@ export class RoleService {
   }
 
   async create(ctx: RequestContext, input: RoleInput): Promise<Role> {
-    // Name and permissions checked together: a form learns both at once.
-    const problems = new InputProblems();
-    const name = problems.check(() => validateRoleName(input.name)) ?? "";
-    const permissions = problems.check(() => validatePermissions(input.permissions ?? [])) ?? [];
-    problems.throwIfAny();
+    // A name left out is an empty one (refused with the other fields' problems).
+    const valid = validateRoleInput({ ...input, name: input.name ?? "", permissions: input.permissions ?? [] });
+    const name = valid.name!;
+    const permissions = valid.permissions!;
     const now = new Date();
     const role: Role = {
       id: newId(),
       organisationId: ctx.organisationId,
       name,
       nameKey: caseInsensitiveKey(name),
-      description: input.description?.trim() || null,
+      description: valid.description ?? null,
       permissions,
       builtIn: false,
       version: 1,
@@ -162,20 +166,21 @@ export class RoleService {
    * `expectedVersion`, a role at another version is refused (VERSION_MISMATCH), checked under the row lock.
    */
   async update(ctx: RequestContext, id: string, input: RoleInput, options: { expectedVersion?: number } = {}): Promise<Role> {
-    return this.uniquely(input.name ?? "", () =>
+    const valid = validateRoleInput(input);
+    return this.uniquely(valid.name ?? "", () =>
       this.db.transaction(ctx, async (tx) => {
         const repo = tx.manager.getRepository(Role);
         const role = await this.lockForWrite(tx, id);
         assertExpectedVersion("Role", id, role.version, options.expectedVersion);
         const next: Partial<Role> = {};
-        if (input.name !== undefined) {
-          const name = validateRoleName(input.name);
+        if (valid.name !== undefined) {
+          const name = valid.name;
           if (role.builtIn && caseInsensitiveKey(name) !== role.nameKey) throw new DomainError("FORBIDDEN", `the built-in role "${role.name}" cannot be renamed`, { field: "name" });
           next.name = name;
           next.nameKey = caseInsensitiveKey(name);
         }
-        if (input.description !== undefined) next.description = input.description?.trim() || null;
-        if (input.permissions !== undefined) next.permissions = validatePermissions(input.permissions);
+        if (valid.description !== undefined) next.description = valid.description;
+        if (valid.permissions !== undefined) next.permissions = valid.permissions;
         const diff = diffFields(role as unknown as Record<string, unknown>, { name: next.name, description: next.description, permissions: next.permissions });
         for (const k of Object.keys(diff)) if ((next as Record<string, unknown>)[k] === undefined) delete diff[k];
         if (Object.keys(diff).length === 0) return role;
@@ -270,6 +275,26 @@ export function roleFromRaw(raw: Record<string, unknown>): Role {
   };
 }
 
+/**
+ * The rules of a role's given fields, which need no reading (each left out is not checked): every
+ * invalid one at once, so that a form learns them all. Returns them as they are stored.
+ */
+export function validateRoleInput(input: RoleInput): RoleInput {
+  const problems = new InputProblems();
+  const valid: RoleInput = {};
+  if (input.name !== undefined) valid.name = problems.check(() => validateRoleName(input.name));
+  if (input.description !== undefined) valid.description = problems.check(() => validateDescription(input.description));
+  if (input.permissions !== undefined) valid.permissions = problems.check(() => validatePermissions(input.permissions!));
+  problems.throwIfAny();
+  return valid;
+}
+
+function validateDescription(description: string | null | undefined): string | null {
+  const d = description?.trim() || null;
+  if (d && characterCount(d) > MAX_DESCRIPTION) throw invalidInput("description", `description is at most ${MAX_DESCRIPTION} characters`);
+  return d;
+}
+
 function validateRoleName(name: string | undefined): string {
   const n = (name ?? "").trim();
   if (!n || characterCount(n) > 128) throw invalidInput("name", "role name must be 1-128 characters");
@@ -277,6 +302,8 @@ function validateRoleName(name: string | undefined): string {
 }
 
 function validatePermissions(permissions: string[]): string[] {
+  if (!Array.isArray(permissions)) throw invalidInput("permissions", "permissions must be a list");
+  if (permissions.length > MAX_PERMISSIONS) throw invalidInput("permissions", TOO_MANY_PERMISSIONS);
   const bad = permissions.filter((p) => !PERMISSION.test(p));
   if (bad.length) throw invalidInput("permissions", `invalid permission ${JSON.stringify(bad[0])}: use letters, digits and . : _ - *`);
   return [...new Set(permissions)];

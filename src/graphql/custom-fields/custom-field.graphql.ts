@@ -1,7 +1,9 @@
-import { ArrayMaxSize, IsIn, IsOptional, Length, Matches } from "class-validator";
+import { ArrayMaxSize, IsOptional } from "class-validator";
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
-import { type CustomFieldDefinition, type CustomFieldType, customFieldTypes } from "../../domain/custom-fields/custom-field-definition.entity";
+import { type CustomFieldDefinition, type CustomFieldType } from "../../domain/custom-fields/custom-field-definition.entity";
+import { MAX_OPTIONS, TOO_MANY_OPTIONS, validateDefinition, validateDefinitionChanges } from "../../domain/custom-fields/custom-field.service";
 import type { GraphqlContext } from "../context";
+import { checkedByDomain } from "../shared/input-validation";
 import { IsOptionalNotNull } from "../shared/validation";
 
 export enum CustomFieldManagedByEnum {
@@ -44,24 +46,28 @@ export class CustomFieldDefinitionType {
   version: number;
 }
 
+// The key's, type's, label's and options' rules are the domain's (`validateDefinition`); GraphQL
+// checks a null where null means nothing, and the options' bound before the list is read.
 @InputType()
 export class UpdateCustomFieldInput {
-  @Field({ nullable: true }) @IsOptionalNotNull() @Length(1, 255) label?: string;
+  @Field({ nullable: true }) @IsOptionalNotNull() label?: string;
   @Field({ nullable: true }) @IsOptionalNotNull() multiValued?: boolean;
-  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(500) options?: string[] | null;
+  @Field(() => [String], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_OPTIONS, { message: TOO_MANY_OPTIONS }) options?: string[] | null;
   @Field(() => CustomFieldManagedByEnum, { nullable: true }) @IsOptionalNotNull() managedBy?: CustomFieldManagedByEnum;
 }
 
 @InputType()
 export class DefineCustomFieldInput extends UpdateCustomFieldInput {
   @Field()
-  @Matches(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, { message: "key must start with a letter and contain only letters, digits and _" })
   key: string;
 
   @Field(() => String, { defaultValue: "string" })
-  @IsIn(customFieldTypes)
   type: CustomFieldType;
 }
+
+// Without the stored field's type, an update's options are checked by the write only.
+checkedByDomain(UpdateCustomFieldInput, { check: (input) => validateDefinitionChanges(input) });
+checkedByDomain(DefineCustomFieldInput, { check: validateDefinition });
 
 @Resolver(() => CustomFieldDefinitionType)
 export class CustomFieldResolver {

@@ -1,12 +1,13 @@
-import { ArrayMaxSize, IsOptional, Length, MaxLength, ValidateNested } from "class-validator";
+import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from "class-validator";
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Group } from "../../domain/groups/group.entity";
 import type { GroupCriteria } from "../../domain/groups/group.query";
-import { MAX_MEMBERS_PER_CHANGE, type Member, type MemberRef, TOO_MANY_MEMBERS as TOO_MANY_MEMBERS_MESSAGE } from "../../domain/groups/group.service";
+import { MAX_MEMBERS_PER_CHANGE, type Member, type MemberRef, TOO_MANY_MEMBERS as TOO_MANY_MEMBERS_MESSAGE, validateGroupChanges } from "../../domain/groups/group.service";
 import type { User } from "../../domain/users/user.entity";
 import type { GraphqlContext } from "../context";
 import { Connection, listCursors, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
+import { checkedByDomain } from "../shared/input-validation";
 import { IsOptionalNotNull } from "../shared/validation";
 import { MemberInput } from "../users/user.inputs";
 import { UserType } from "../users/user.types";
@@ -70,10 +71,11 @@ export class GroupFilterInput {
   @Field(() => ID, { nullable: true, description: "Groups that directly contain this user or group" }) @IsOptional() memberId?: string;
 }
 
+// The name's and externalId's rules are the domain's (`validateGroupChanges`), as for SCIM.
 @InputType()
 export class UpdateGroupInput {
-  @Field({ nullable: true }) @IsOptionalNotNull() @Length(1, 255) displayName?: string;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) externalId?: string | null;
+  @Field({ nullable: true }) @IsOptionalNotNull() displayName?: string;
+  @Field(() => String, { nullable: true }) externalId?: string | null;
 }
 
 /** The domain's bound on members changed in one request, with its message. */
@@ -81,10 +83,15 @@ const TOO_MANY_MEMBERS = { message: TOO_MANY_MEMBERS_MESSAGE };
 
 @InputType()
 export class CreateGroupInput {
-  @Field() @Length(1, 255) displayName: string;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) externalId?: string | null;
-  @Field(() => [MemberInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_MEMBERS_PER_CHANGE, TOO_MANY_MEMBERS) members?: MemberInput[];
+  @Field() displayName: string;
+  @Field(() => String, { nullable: true }) externalId?: string | null;
+  // Bounded before its items are checked; a bad item is named by its place (members.1.type), as addGroupMembers names it.
+  @Field(() => [MemberInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_MEMBERS_PER_CHANGE, TOO_MANY_MEMBERS) @ValidateNested({ each: true }) members?: MemberInput[];
 }
+
+// A group's name and externalId are checked with the members' own checks (the members' existence needs reading).
+checkedByDomain(UpdateGroupInput, { check: validateGroupChanges });
+checkedByDomain(CreateGroupInput, { check: validateGroupChanges });
 
 // The member lists are arguments of their own: as @Arg, type-graphql validated each item (20,000
 // MemberInputs) before the domain's bound refused the list; as fields of an @ArgsType class, the bound

@@ -1,7 +1,8 @@
-import { Length, Matches } from "class-validator";
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, registerEnumType } from "type-graphql";
 import type { Organisation } from "../../domain/organisations/organisation.entity";
+import { validateOrganisationChanges } from "../../domain/organisations/organisation.service";
 import type { GraphqlContext } from "../context";
+import { checkedByDomain } from "../shared/input-validation";
 import { IsOptionalNotNull } from "../shared/validation";
 
 export enum RolesManagedByEnum {
@@ -43,16 +44,15 @@ export class OrganisationType {
   updatedAt: Date;
 }
 
+// The name's and slug's rules are the domain's (`validateOrganisationChanges`), as for the CLI.
 @InputType()
 export class UpdateOrganisationInput {
   @Field({ nullable: true })
   @IsOptionalNotNull()
-  @Length(1, 255)
   name?: string;
 
   @Field({ nullable: true })
   @IsOptionalNotNull()
-  @Matches(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { message: "slug must be lower-case letters, digits or hyphens" })
   slug?: string;
 
   @Field({ nullable: true })
@@ -63,6 +63,8 @@ export class UpdateOrganisationInput {
   @IsOptionalNotNull()
   rolesManagedBy?: RolesManagedByEnum;
 }
+
+checkedByDomain(UpdateOrganisationInput, { check: validateOrganisationChanges });
 
 @Resolver(() => OrganisationType)
 export class OrganisationResolver {

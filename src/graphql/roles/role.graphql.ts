@@ -1,7 +1,9 @@
-import { ArrayMaxSize, IsOptional, Length, MaxLength } from "class-validator";
+import { ArrayMaxSize } from "class-validator";
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 import type { Role } from "../../domain/roles/role.entity";
+import { MAX_PERMISSIONS, TOO_MANY_PERMISSIONS, validateRoleInput } from "../../domain/roles/role.service";
 import type { GraphqlContext } from "../context";
+import { checkedByDomain } from "../shared/input-validation";
 import { IsOptionalNotNull } from "../shared/validation";
 
 @ObjectType("Role", { simpleResolvers: true })
@@ -31,17 +33,21 @@ export class RoleType {
   updatedAt: Date;
 }
 
+// The name's, description's and permissions' rules are the domain's (`validateRoleInput`); GraphQL
+// checks a null where null means nothing, and the permissions' bound before the list is read.
 @InputType()
 export class UpdateRoleInput {
-  @Field({ nullable: true }) @IsOptionalNotNull() @Length(1, 128) name?: string;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) description?: string | null;
-  @Field(() => [String], { nullable: true }) @IsOptionalNotNull() @ArrayMaxSize(200) permissions?: string[];
+  @Field({ nullable: true }) @IsOptionalNotNull() name?: string;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => [String], { nullable: true }) @IsOptionalNotNull() @ArrayMaxSize(MAX_PERMISSIONS, { message: TOO_MANY_PERMISSIONS }) permissions?: string[];
 }
 
 @InputType()
 export class CreateRoleInput extends UpdateRoleInput {
-  @Field() @Length(1, 128) declare name: string;
+  @Field() declare name: string;
 }
+
+checkedByDomain(UpdateRoleInput, { check: validateRoleInput });
 
 @Resolver(() => RoleType)
 export class RoleResolver {

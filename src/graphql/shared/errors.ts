@@ -1,6 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { ArgumentValidationError } from "type-graphql";
-import { DomainError, type DomainErrorCode, type FieldProblem, assertNever, invalidInputs } from "../../domain/shared/domain-error";
+import { DomainError, type DomainErrorCode, assertNever } from "../../domain/shared/domain-error";
 import { isDatabaseUnavailable, isLockConflict } from "../../platform/database";
 import type { Logger } from "../../platform/logger";
 
@@ -47,16 +46,6 @@ export function formatGraphqlError(logger: Logger) {
         },
       };
     }
-    if (original instanceof ArgumentValidationError) {
-      const problems = validationProblems(original.extensions.validationErrors as ValidationFailure[] | undefined);
-      const { message, details } = invalidInputs(problems.length ? problems : [{ field: "", message: "invalid input" }]);
-      return {
-        message,
-        locations: formatted.locations,
-        path: formatted.path,
-        extensions: { code: "BAD_USER_INPUT", ...(details.field ? { field: details.field } : {}), ...(details.fields && details.fields.length > 1 ? { fields: details.fields } : {}) },
-      };
-    }
     if (isDatabaseUnavailable(original)) {
       // Retryable: the client should try again later (the same case is a SCIM 503 with Retry-After).
       logger.warn({ path: formatted.path }, "GraphQL request failed: the database is unavailable");
@@ -70,22 +59,4 @@ export function formatGraphqlError(logger: Logger) {
     logger.error({ err: original, path: formatted.path }, "unexpected GraphQL error");
     return { message: "Internal server error", locations: formatted.locations, path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
   };
-}
-
-type ValidationFailure = { property?: string; constraints?: Record<string, string>; children?: ValidationFailure[] };
-
-/**
- * class-validator's failures down to each constraint that failed, with its path: an item of a list of
- * inputs is two levels below its list (emails → 1 → value), and stopping above it said "invalid
- * input" on "emails.1". Every failing field, not only the first.
- */
-function validationProblems(failures: ValidationFailure[] | undefined, above: string[] = []): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  for (const failure of failures ?? []) {
-    const path = failure.property !== undefined ? [...above, failure.property] : above;
-    const messages = Object.values(failure.constraints ?? {});
-    if (messages.length) problems.push({ field: path.join("."), message: messages[0] });
-    else problems.push(...validationProblems(failure.children, path));
-  }
-  return problems;
 }

@@ -1,102 +1,87 @@
-import { ArrayMaxSize, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from "class-validator";
+import { ArrayMaxSize, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from "class-validator";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { ArgsType, Field, ID, InputType } from "type-graphql";
 import { MAX_ROLE_NAMES, TOO_MANY_ROLE_NAMES } from "../../domain/roles/role.service";
 import { MAX_CONTACTS, tooManyContacts } from "../../domain/users/user.service";
 import { IsOptionalNotNull } from "../shared/validation";
 
+// The fields' rules (lengths, formats, a primary at most) are the domain's (`validateChanges`), as
+// for SCIM: it names every invalid one, with the other fields' problems, in one answer.
 @InputType()
 export class ContactValueInput {
-  @Field()
-  @Length(1, 320)
-  value: string;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(64)
-  type?: string | null;
-
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsBoolean()
-  primary?: boolean;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(255)
-  display?: string | null;
+  @Field() value: string;
+  @Field(() => String, { nullable: true }) type?: string | null;
+  @Field({ nullable: true }) primary?: boolean;
+  @Field(() => String, { nullable: true }) display?: string | null;
 }
 
 @InputType()
-export class EmailInput extends ContactValueInput {
-  @Field()
-  @IsEmail({}, { message: "value must be an email address" })
-  declare value: string;
-}
+export class EmailInput extends ContactValueInput {}
 
 @InputType()
 export class AddressInput {
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) formatted?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) streetAddress?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) locality?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) region?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) postalCode?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) country?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) type?: string | null;
-  @Field({ nullable: true }) @IsOptional() @IsBoolean() primary?: boolean;
+  @Field(() => String, { nullable: true }) formatted?: string | null;
+  @Field(() => String, { nullable: true }) streetAddress?: string | null;
+  @Field(() => String, { nullable: true }) locality?: string | null;
+  @Field(() => String, { nullable: true }) region?: string | null;
+  @Field(() => String, { nullable: true }) postalCode?: string | null;
+  @Field(() => String, { nullable: true }) country?: string | null;
+  @Field(() => String, { nullable: true }) type?: string | null;
+  @Field({ nullable: true }) primary?: boolean;
 }
 
 @InputType()
 export class UserNameInput {
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(512) formatted?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) givenName?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) familyName?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) middleName?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) honorificPrefix?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) honorificSuffix?: string | null;
+  @Field(() => String, { nullable: true }) formatted?: string | null;
+  @Field(() => String, { nullable: true }) givenName?: string | null;
+  @Field(() => String, { nullable: true }) familyName?: string | null;
+  @Field(() => String, { nullable: true }) middleName?: string | null;
+  @Field(() => String, { nullable: true }) honorificPrefix?: string | null;
+  @Field(() => String, { nullable: true }) honorificSuffix?: string | null;
 }
 
 /** The domain's bound on role names in one request (`findByNames`), and its message. */
 const TOO_MANY_ROLES = { message: TOO_MANY_ROLE_NAMES };
 
-/** Omitted fields stay as they are; `null` clears. Lists replace the whole list. */
+/**
+ * Omitted fields stay as they are; `null` clears. Lists replace the whole list. GraphQL checks only
+ * what the domain cannot see (a null where null means nothing) and the lists' bounds; the rest are
+ * the domain's rules (`validateChanges`), reported together with these.
+ */
 @InputType()
 export class UpdateUserInput {
-  @Field({ nullable: true }) @IsOptionalNotNull() @Length(1, 255) userName?: string;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) externalId?: string | null;
-  @Field({ nullable: true }) @IsOptionalNotNull() @IsBoolean() active?: boolean;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) displayName?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) nickName?: string | null;
-  @Field(() => UserNameInput, { nullable: true }) @IsOptional() @ValidateNested() name?: UserNameInput | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) title?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) userType?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) preferredLanguage?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) locale?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) timezone?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(1024) profileUrl?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(64) employeeNumber?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) costCenter?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) organization?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) division?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(255) department?: string | null;
-  @Field(() => ID, { nullable: true }) @IsOptional() @IsString() managerId?: string | null;
+  @Field({ nullable: true }) @IsOptionalNotNull() userName?: string;
+  @Field(() => String, { nullable: true }) externalId?: string | null;
+  @Field({ nullable: true }) @IsOptionalNotNull() active?: boolean;
+  @Field(() => String, { nullable: true }) displayName?: string | null;
+  @Field(() => String, { nullable: true }) nickName?: string | null;
+  @Field(() => UserNameInput, { nullable: true }) name?: UserNameInput | null;
+  @Field(() => String, { nullable: true }) title?: string | null;
+  @Field(() => String, { nullable: true }) userType?: string | null;
+  @Field(() => String, { nullable: true }) preferredLanguage?: string | null;
+  @Field(() => String, { nullable: true }) locale?: string | null;
+  @Field(() => String, { nullable: true }) timezone?: string | null;
+  @Field(() => String, { nullable: true }) profileUrl?: string | null;
+  @Field(() => String, { nullable: true }) employeeNumber?: string | null;
+  @Field(() => String, { nullable: true }) costCenter?: string | null;
+  @Field(() => String, { nullable: true }) organization?: string | null;
+  @Field(() => String, { nullable: true }) division?: string | null;
+  @Field(() => String, { nullable: true }) department?: string | null;
+  @Field(() => ID, { nullable: true }) managerId?: string | null;
   // The lists' bounds are the domain's, checked before their items are (validation stops at a property's first error).
   @Field(() => [EmailInput], { nullable: true, description: `At most ${MAX_CONTACTS}` })
   @IsOptional()
   @ArrayMaxSize(MAX_CONTACTS, { message: tooManyContacts("emails") })
-  @ValidateNested({ each: true })
   emails?: EmailInput[] | null;
 
   @Field(() => [ContactValueInput], { nullable: true, description: `At most ${MAX_CONTACTS}` })
   @IsOptional()
   @ArrayMaxSize(MAX_CONTACTS, { message: tooManyContacts("phoneNumbers") })
-  @ValidateNested({ each: true })
   phoneNumbers?: ContactValueInput[] | null;
 
   @Field(() => [AddressInput], { nullable: true, description: `At most ${MAX_CONTACTS}` })
   @IsOptional()
   @ArrayMaxSize(MAX_CONTACTS, { message: tooManyContacts("addresses") })
-  @ValidateNested({ each: true })
   addresses?: AddressInput[] | null;
 
   @Field(() => [String], { nullable: true, description: `Role names (at most ${MAX_ROLE_NAMES}); replaces the user's roles` })
@@ -122,7 +107,6 @@ export class UserRolesArgs {
 @InputType()
 export class CreateUserInput extends UpdateUserInput {
   @Field()
-  @Length(1, 255)
   declare userName: string;
 }
 

@@ -2,14 +2,15 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { PostalAddress, User } from "../../domain/users/user.entity";
-import type { UserChanges, UserColumn, UserDetails } from "../../domain/users/user.service";
+import { type UserChanges, type UserColumn, type UserDetails, validateChanges } from "../../domain/users/user.service";
 import type { DetailParts } from "../../domain/users/user-details.sql";
 import type { UserCriteria } from "../../domain/users/user.query";
 import type { GraphqlContext } from "../context";
 import { listCursors, pageSize, selectedNodeArguments, selectedNodeFields, selectedNodeSubfields, selectsTotalCount, toConnection } from "../shared/connection";
 import { TOTALS_COUNTED_TOGETHER } from "../shared/query-cost.plugin";
 import { RoleType } from "../roles/role.graphql";
-import { CreateUserInput, UpdateUserInput, UserFilterInput, UserRolesArgs } from "./user.inputs";
+import { checkedByDomain, namedAsInput } from "../shared/input-validation";
+import { CreateUserInput, UpdateUserInput, UserFilterInput, type UserNameInput, UserRolesArgs } from "./user.inputs";
 import { AddressType, ContactValueType, GroupRefType, UserConnection, UserNameType, UserType } from "./user.types";
 
 /** GraphQL input → the domain's one patch shape (nested name parts become flat fields). */
@@ -25,6 +26,24 @@ export function toUserChanges(input: UpdateUserInput): UserChanges {
   }
   return changes;
 }
+
+/** The input's name of a user field as the domain names it: `nameFormatted` is `name.formatted`, `emails[1].value` is `emails.1.value`. */
+export function userInputField(field: string): string {
+  return Object.hasOwn(NAME_PARTS, field) ? `name.${NAME_PARTS[field]}` : field.replace(/\[(\d+)\]/g, ".$1");
+}
+
+const NAME_PARTS: Record<string, keyof UserNameInput> = {
+  nameFormatted: "formatted",
+  givenName: "givenName",
+  familyName: "familyName",
+  middleName: "middleName",
+  honorificPrefix: "honorificPrefix",
+  honorificSuffix: "honorificSuffix",
+};
+
+// The domain's rules of a user's fields, also when the input's own checks fail (custom field values,
+// roles and the manager need reading: they are checked by the write).
+checkedByDomain(UpdateUserInput, { check: (input) => validateChanges(toUserChanges(input)), field: userInputField });
 
 export function userCriteria(filter?: UserFilterInput | null): UserCriteria {
   const items: UserCriteria[] = [];
@@ -245,7 +264,7 @@ export class UserResolver {
 
   @Mutation(() => UserType)
   createUser(@Arg("input") input: CreateUserInput, @Ctx() ctx: GraphqlContext): Promise<User> {
-    return ctx.services.users.create(ctx.auth(), { ...toUserChanges(input), userName: input.userName });
+    return namedAsInput(userInputField, ctx.services.users.create(ctx.auth(), { ...toUserChanges(input), userName: input.userName }));
   }
 
   @Mutation(() => UserType)
@@ -255,7 +274,7 @@ export class UserResolver {
     @Ctx() ctx: GraphqlContext,
     @Arg("expectedVersion", () => Int, { nullable: true }) expectedVersion?: number | null,
   ): Promise<User> {
-    return ctx.services.users.update(ctx.auth(), id, toUserChanges(input), { expectedVersion: expectedVersion ?? undefined });
+    return namedAsInput(userInputField, ctx.services.users.update(ctx.auth(), id, toUserChanges(input), { expectedVersion: expectedVersion ?? undefined }));
   }
 
   @Mutation(() => UserType)
