@@ -7,7 +7,7 @@ import type { RequestContext } from "../../platform/request-context";
 import type { AuditService } from "../audit/audit.service";
 import { capList } from "../audit/audit.service";
 import type { FieldChange } from "../audit/audit-event.entity";
-import { SqlWhereBuilder, sortColumnOf } from "../shared/criteria";
+import { SqlWhereBuilder, assertFewUnindexedComparisons, sortColumnOf } from "../shared/criteria";
 import { InputProblems, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-version";
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
@@ -15,7 +15,7 @@ import { PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
 import { type CountOption, type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice } from "../shared/paging";
 import { User } from "../users/user.entity";
-import { type GroupCriteria, type GroupField, type GroupRelation, groupColumns } from "./group.query";
+import { type GroupCriteria, type GroupField, type GroupRelation, groupColumns, groupIndexes } from "./group.query";
 import { GroupMembership, type MemberType } from "./group-membership.entity";
 import { Group } from "./group.entity";
 import { AncestorWalk, MAX_NESTING_DEPTH, ancestorWalkSql, parentsSql } from "./group-cycles";
@@ -424,8 +424,12 @@ export class GroupService {
     return this.db.manager(ctx).getRepository(Group).createQueryBuilder("g").where(where).setParameters(params);
   }
 
-  /** The WHERE clause of a criteria tree, scoped to the organisation, with its bound parameters. */
+  /**
+   * The WHERE clause of a criteria tree, scoped to the organisation, with its bound parameters.
+   * Criteria that compare too much without an index are refused first, before any SQL.
+   */
   private where(ctx: RequestContext, criteria: GroupCriteria): { where: string; params: Record<string, unknown> } {
+    assertFewUnindexedComparisons(criteria, groupIndexes);
     const w = new SqlWhereBuilder(this.db.dialect);
     const org = w.param(ctx.organisationId);
     const where = w.compile(criteria, groupColumns, (r: GroupRelation) => {

@@ -5,7 +5,9 @@ export type DomainErrorCode =
   | "INVALID_INPUT"
   | "FORBIDDEN"
   | "VERSION_MISMATCH"
-  | "UNAUTHENTICATED";
+  | "UNAUTHENTICATED"
+  /** A query that would compare too much of the directory without an index (MAX_UNINDEXED_COMPARISONS). */
+  | "QUERY_TOO_COSTLY";
 
 /** One invalid input field and what is wrong with it. */
 export interface FieldProblem {

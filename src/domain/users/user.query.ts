@@ -1,6 +1,6 @@
 import { type ContactKind, contactValueKey } from "./user-contact.entity";
 import { ATTRIBUTE_KEY_LENGTH, attributeKey } from "../shared/normalise";
-import type { Comparison, Criteria, ColumnSpec, ScalarValue, SqlWhereBuilder } from "../shared/criteria";
+import { type Comparison, type Criteria, type ColumnSpec, type CriteriaIndexes, type IndexedBy, type ScalarValue, type SqlWhereBuilder, EQUALITY, KEY_INDEX_OPS, unindexedBy, unindexedComparisons } from "../shared/criteria";
 
 /** Fields of a user that queries may name: the whitelist both adapters translate into. */
 export const userColumns = {
@@ -51,6 +51,11 @@ export type UserRelation =
   | { kind: "customFieldValue"; key: string; value: string; input: string }
   | { kind: "memberOf"; groupId: string }
   | { kind: "hasRole"; role: string }
+  /**
+   * Some of these fields holds a value: the presence of a complex attribute, as SCIM's `name pr`
+   * (RFC 7644 §3.4.2.2), one test as it is written.
+   */
+  | { kind: "anyPresent"; fields: UserField[] }
   /** Free-text search over names and emails, for people searching a directory. */
   | { kind: "text"; text: string };
 
@@ -72,3 +77,58 @@ export function relationsOf(c: UserCriteria, into: UserRelation[] = []): UserRel
   else if (c.kind === "related") into.push(c.relation);
   return into;
 }
+
+/** Besides userName and emails, what the directory's free-text search looks in (case-insensitively). */
+export const TEXT_SEARCH_COLUMNS = ["u.displayName", "u.givenName", "u.familyName", "u.externalId"];
+
+const usersBy = (column: string, ops = EQUALITY): IndexedBy => ({ table: "users", columns: [column], ops });
+
+/** The user fields an index serves: the primary key, the unique keys, and the indexes of the filters IdPs send. */
+export const userIndexedFields: Partial<Record<UserField, IndexedBy>> = {
+  id: usersBy("id"),
+  // userName's whole key and updatedAt are ordered indexes: a prefix or a range seeks too.
+  userName: usersBy("userNameKey", KEY_INDEX_OPS),
+  externalId: usersBy("externalIdKey"),
+  updatedAt: usersBy("updatedAt", KEY_INDEX_OPS),
+  managerId: usersBy("managerId"),
+  department: usersBy("departmentKey"),
+  costCenter: usersBy("costCenterKey"),
+};
+
+/** A contact's whole value key (organisation, kind, valueKey): equality and a prefix. */
+export const contactIndexedFields: Partial<Record<ContactField, IndexedBy>> = {
+  value: { table: "user_contacts", columns: ["kind", "valueKey"], ops: new Set(["eq", "sw"]) },
+};
+
+/** The indexes that find the users of a relation; group and role relations are equality by id or name. */
+export const userRelationIndexes = {
+  // The custom field values' lookup index.
+  customField: { table: "custom_field_values", columns: ["fieldId", "valueKey"], ops: EQUALITY },
+  memberOf: { table: "group_memberships", columns: ["groupId"], ops: EQUALITY },
+  hasRole: { table: "role_assignments", columns: ["roleId"], ops: EQUALITY },
+} satisfies Record<string, IndexedBy>;
+
+const contactIndexes: CriteriaIndexes<ContactField, never> = { fields: contactIndexedFields, related: () => 0 };
+
+/** What the users' indexes serve; every other comparison counts towards MAX_UNINDEXED_COMPARISONS. */
+export const userIndexes: CriteriaIndexes<UserField, UserRelation> = {
+  fields: userIndexedFields,
+  related(r, negated) {
+    switch (r.kind) {
+      case "contact":
+        return unindexedComparisons(r.where, contactIndexes, negated);
+      case "customField":
+        return unindexedBy(userRelationIndexes.customField, r.op, negated);
+      case "customFieldValue":
+        return unindexedBy(userRelationIndexes.customField, "eq", negated);
+      case "memberOf":
+      case "hasRole":
+        return unindexedBy(userRelationIndexes[r.kind], "eq", negated);
+      case "anyPresent":
+        return 1;
+      case "text":
+        // `co` on userName, on emails and on each of TEXT_SEARCH_COLUMNS.
+        return 2 + TEXT_SEARCH_COLUMNS.length;
+    }
+  },
+};

@@ -11,7 +11,7 @@ import { removeFromEveryGroup } from "../groups/group.service";
 import { type GroupRef, containingGroupsOf, containingGroupsSql, indirectGroupsOf, isContainedSql } from "../groups/indirect-groups";
 import type { Role } from "../roles/role.entity";
 import type { RoleService } from "../roles/role.service";
-import { type ColumnSpec, SqlWhereBuilder, sortColumnOf } from "../shared/criteria";
+import { type ColumnSpec, SqlWhereBuilder, assertFewUnindexedComparisons, sortColumnOf } from "../shared/criteria";
 import { InputProblems, conflict, invalidInput, notFound } from "../shared/domain-error";
 import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-version";
 import { attributeKey, blankToNull, caseInsensitiveKey, lowerCaseKey } from "../shared/normalise";
@@ -24,7 +24,7 @@ import { type OwnRow, type OwnRowsWritten, ownDetailRows, ownRowsAfter, ownRowsF
 import { contactFromRow, userFromRow } from "./user.rows";
 import { type DetailParts, compareText, containedGroupsOfRows, fullValuesSql, isCutValue, membershipsThenGroups, missingFromRows, pageDetailsParams, pageDetailsSql, userDetailsFromRows, userDetailsParams, userDetailsSql, valueKey } from "./user-details.sql";
 import { type PostalAddress, User } from "./user.entity";
-import { type UserCriteria, type UserField, type UserRelation, contactColumns, relationsOf, userColumns } from "./user.query";
+import { TEXT_SEARCH_COLUMNS, type UserCriteria, type UserField, type UserRelation, contactColumns, relationsOf, userColumns, userIndexes } from "./user.query";
 import { characterCount } from "../shared/text-length";
 
 export interface ContactInput {
@@ -685,8 +685,12 @@ export class UserService {
 
   // ---- internals ----
 
-  /** The WHERE clause of a criteria tree, scoped to the organisation, with its bound parameters. */
+  /**
+   * The WHERE clause of a criteria tree, scoped to the organisation, with its bound parameters.
+   * Criteria that compare too much without an index are refused first, before any SQL.
+   */
   private async where(ctx: RequestContext, criteria: UserCriteria): Promise<{ where: string; params: Record<string, unknown> }> {
+    assertFewUnindexedComparisons(criteria, userIndexes);
     const w = new SqlWhereBuilder(this.db.dialect);
     const relations = relationsOf(criteria);
     const definitions = relations.some((r) => r.kind === "customField" || r.kind === "customFieldValue") ? new Map((await this.customFields.list(ctx)).map((d) => [d.key.toLowerCase(), d])) : new Map<string, CustomFieldDefinition>();
@@ -738,6 +742,8 @@ export class UserService {
         if (roleId === undefined) return "1=0";
         return `u.id IN (SELECT ra.userId FROM role_assignments ra WHERE ra.organisationId = ${org} AND ra.roleId = ${w.param(roleId)})`;
       }
+      case "anyPresent":
+        return `(${w.compile({ kind: "or", items: r.fields.map((field) => ({ kind: "compare" as const, field, op: "pr" as const })) }, userColumns, () => "1=0")})`;
       case "text": {
         // `co` on each field, as a SCIM filter has it: userName and emails by their keys.
         const contains = (spec: ColumnSpec) => w.comparison(spec, "co", r.text);
@@ -1007,9 +1013,6 @@ function managersJoinedTo(rows: Record<string, unknown>[], columns: readonly Use
  */
 const MANAGER_JOIN = " LEFT JOIN users mu ON mu.id = u.managerId AND mu.organisationId = u.organisationId";
 const MANAGER_COLUMNS = "mu.id AS managerRowId, mu.userName AS managerRowUserName, mu.displayName AS managerRowDisplayName";
-
-/** Besides userName and emails, what the directory's free-text search looks in (case-insensitively). */
-const TEXT_SEARCH_COLUMNS = ["u.displayName", "u.givenName", "u.familyName", "u.externalId"];
 
 /** The managers of rows read with MANAGER_COLUMNS, as the details union's manager rows (`k` = 'm'). */
 function managerDetailRows(rows: Record<string, unknown>[]): Record<string, unknown>[] {

@@ -112,7 +112,7 @@ class RemoveGroupMembersArgs {
 /** Member inputs → the domain's references: a type left out (or null) is none, see MemberRef. */
 const memberRefsOf = (members: MemberInput[]): MemberRef[] => members.map((m) => (m.type ? { id: m.id, type: m.type } : { id: m.id }));
 
-function groupCriteria(filter?: GroupFilterInput | null): GroupCriteria {
+export function groupCriteria(filter?: GroupFilterInput | null): GroupCriteria {
   const items: GroupCriteria[] = [];
   if (filter?.text) items.push({ kind: "related", relation: { kind: "text", text: filter.text } });
   if (filter?.displayName != null) items.push({ kind: "compare", field: "displayName", op: "eq", value: filter.displayName });

@@ -8,6 +8,7 @@ export type GraphqlErrorCode = "BAD_USER_INPUT" | "NOT_FOUND" | "CONFLICT" | "UN
 export function graphqlCode(code: DomainErrorCode): GraphqlErrorCode {
   switch (code) {
     case "INVALID_INPUT":
+    case "QUERY_TOO_COSTLY":
       return "BAD_USER_INPUT";
     case "NOT_FOUND":
       return "NOT_FOUND";

@@ -1,6 +1,6 @@
 import { DomainError, assertNever, listProblems } from "../../domain/shared/domain-error";
 import { isDatabaseUnavailable, isLockConflict } from "../../platform/database";
-import { ScimError, forbidden, invalidValue, notFound, preconditionFailed, unauthorized, uniqueness } from "../protocol";
+import { ScimError, forbidden, invalidFilter, invalidValue, notFound, preconditionFailed, unauthorized, uniqueness } from "../protocol";
 
 /** Domain refusals in SCIM terms (RFC 7644 §3.12). A 409 always carries `uniqueness`, or IdPs retry forever. */
 export function toScimError(err: DomainError): ScimError {
@@ -21,6 +21,9 @@ export function toScimError(err: DomainError): ScimError {
       return forbidden(err.message);
     case "UNAUTHENTICATED":
       return unauthorized(err.message);
+    case "QUERY_TOO_COSTLY":
+      // Criteria come from a filter: the filter is what the client changes.
+      return invalidFilter(err.message);
     default:
       return assertNever(err.code);
   }

@@ -54,52 +54,6 @@ export function filterToCriteria<F extends string, R>(filter: Filter, target: Fi
   }
 }
 
-/**
- * The most comparisons one filter may make that no index serves (see `assertFewUnindexedComparisons`).
- * Each such comparison is evaluated for every user of the organisation the query walks, a contact's
- * inside a subquery per user: 125 `not (emails.value co "i")` joined by `and` (under the 4,096
- * characters) cost ~620 ms of MariaDB's time over 3,000 users. Okta and Entra send one `eq`.
- */
-export const MAX_UNINDEXED_COMPARISONS = 10;
-
-/** What an index over a whole key serves: equality, a prefix (`sw`) and ranges. */
-export const KEY_INDEX_OPS: ReadonlySet<Comparison> = new Set(["eq", "sw", "gt", "ge", "lt", "le"]);
-
-/** Whether an index serves `op` on a (resolved) path: a value filter's comparisons come as `attribute.sub`. */
-export type IndexServes = (path: AttrPath, op: Comparison) => boolean;
-
-/**
- * Refuses (invalidFilter) a filter with more than MAX_UNINDEXED_COMPARISONS comparisons, as written,
- * that `indexed` says no index serves; every comparison under a `not` counts, an index finds no rows
- * by what they are not.
- */
-export function assertFewUnindexedComparisons(filter: Filter, indexed: IndexServes): void {
-  let count = 0;
-  const walk = (f: Filter, negated: boolean, within: AttrPath | undefined): void => {
-    switch (f.kind) {
-      case "and":
-      case "or":
-        walk(f.left, negated, within);
-        return walk(f.right, negated, within);
-      case "not":
-        return walk(f.filter, true, within);
-      case "valuePath":
-        return walk(f.filter, negated, f.path);
-      case "present":
-      case "compare": {
-        const path = within ? { ...within, subAttribute: f.path.attribute } : f.path;
-        if (!negated && indexed(path, f.kind === "present" ? "pr" : f.op)) return;
-        if (++count > MAX_UNINDEXED_COMPARISONS) {
-          throw invalidFilter(
-            `the filter makes more than ${MAX_UNINDEXED_COMPARISONS} comparisons that no index serves (co, ew, ne, pr, anything under not, and eq or sw on attributes without an index): at most ${MAX_UNINDEXED_COMPARISONS} in one filter`,
-          );
-        }
-      }
-    }
-  };
-  walk(filter, false, undefined);
-}
-
 /** The legacy form `manager eq "…"` names the enterprise attribute without its URN. */
 export function qualifyLegacyManager(filter: Filter): Filter {
   switch (filter.kind) {

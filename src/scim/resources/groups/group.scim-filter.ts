@@ -1,6 +1,6 @@
 import type { GroupCriteria, GroupField, GroupRelation } from "../../../domain/groups/group.query";
 import { type AttrPath, type Filter, invalidFilter } from "../../protocol";
-import { type IndexServes, KEY_INDEX_OPS, assertFewUnindexedComparisons, filterToCriteria, typedValue } from "../scim-filter";
+import { filterToCriteria, typedValue } from "../scim-filter";
 
 const COLUMNS: Record<string, GroupField> = {
   id: "id",
@@ -22,17 +22,7 @@ function memberIds(inner: Filter): string[] {
 
 const hasMembers = (ids: string[]): GroupCriteria => ({ kind: "or", items: ids.map((memberId) => ({ kind: "related" as const, relation: { kind: "hasMember" as const, memberId } })) });
 
-/** The comparisons the groups' indexes serve; the others count towards MAX_UNINDEXED_COMPARISONS. */
-const groupIndexServes: IndexServes = (path, op) => {
-  const column = groupColumnOf(path);
-  // displayName's whole key and updatedAt are ordered indexes: a prefix or a range seeks too.
-  if (column === "displayName" || column === "updatedAt") return KEY_INDEX_OPS.has(op);
-  if (column) return op === "eq" && (column === "id" || column === "externalId");
-  return !path.schema && path.attribute === "members" && op === "eq";
-};
-
 export function groupFilterToCriteria(filter: Filter): GroupCriteria {
-  assertFewUnindexedComparisons(filter, groupIndexServes);
   return filterToCriteria<GroupField, GroupRelation>(filter, {
     attribute(path, op, value) {
       const column = groupColumnOf(path);

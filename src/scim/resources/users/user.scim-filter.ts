@@ -1,7 +1,7 @@
 import type { Comparison, Criteria } from "../../../domain/shared/criteria";
 import type { ContactField, UserCriteria, UserField } from "../../../domain/users/user.query";
 import { type AttrPath, type Filter, URN_ENTERPRISE_USER, invalidFilter } from "../../protocol";
-import { type FilterTarget, type IndexServes, KEY_INDEX_OPS, assertFewUnindexedComparisons, filterToCriteria, typedValue } from "../scim-filter";
+import { type FilterTarget, filterToCriteria, typedValue } from "../scim-filter";
 
 /** SCIM attribute → user column: the whitelist of what a filter or sortBy may name. */
 const CORE: Record<string, UserField> = {
@@ -65,32 +65,14 @@ function equalityValues(inner: Filter, shown: string): string[] {
   throw invalidFilter(`"${shown}" can only be filtered with value eq "…"`);
 }
 
-/** Columns an equality finds by an index (the users' unique keys, the department, cost center and manager indexes). */
-const EQUALITY_INDEXED: ReadonlySet<UserField> = new Set(["id", "userName", "externalId", "department", "costCenter", "managerId"]);
-
-/** The comparisons the users' indexes serve; the others count towards MAX_UNINDEXED_COMPARISONS. */
-const userIndexServes =
-  (extensionUrn: string): IndexServes =>
-  (path, op) => {
-    const column = userColumnOf(path);
-    // userName's whole key and updatedAt are ordered indexes: a prefix or a range seeks too.
-    if (column === "userName" || column === "updatedAt") return KEY_INDEX_OPS.has(op);
-    if (column) return op === "eq" && EQUALITY_INDEXED.has(column);
-    if (path.schema) return path.schema.toLowerCase() === extensionUrn.toLowerCase() && op === "eq"; // the custom field values' lookup index
-    // A contact's whole value key (organisation, kind, valueKey); group and role filters are equality by id or name.
-    if (path.attribute in CONTACTS) return (path.subAttribute ?? "value") === "value" && (op === "eq" || op === "sw");
-    return (path.attribute === "groups" || path.attribute === "roles") && op === "eq";
-  };
-
 export function userFilterToCriteria(filter: Filter, extensionUrn: string): UserCriteria {
-  assertFewUnindexedComparisons(filter, userIndexServes(extensionUrn));
   const target: FilterTarget<UserField, UserCriteria extends Criteria<UserField, infer R> ? R : never> = {
     attribute(path, op: Comparison, value) {
       const column = userColumnOf(path);
       if (column) return { kind: "compare", field: column, op, value: op === "pr" ? null : typedValue(TYPES[column] ?? "string", value, key(path)) };
       // RFC 7644 §3.4.2.2: a complex attribute (`name`) is present when any of its sub-attributes is.
       const parts = op === "pr" && !path.schema && !path.subAttribute ? Object.entries(CORE).filter(([k]) => k.startsWith(`${path.attribute}.`)) : [];
-      if (parts.length) return { kind: "or", items: parts.map(([, field]) => ({ kind: "compare" as const, field, op, value: null })) };
+      if (parts.length) return { kind: "related", relation: { kind: "anyPresent", fields: parts.map(([, field]) => field) } };
       if (!path.schema && path.attribute in CONTACTS) {
         const sub = path.subAttribute ?? "value";
         return this.valuePath({ attribute: path.attribute }, op === "pr" && !path.subAttribute ? { kind: "present", path: { attribute: "value" } } : op === "pr" ? { kind: "present", path: { attribute: sub } } : { kind: "compare", path: { attribute: sub }, op, value: value as string });
