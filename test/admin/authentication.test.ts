@@ -1,8 +1,8 @@
 // Account > Authentication in a real browser: Roster's SP values to copy into Okta, SAML settings
 // with a PEM generated here, the metadata URL copied from the page and fetched, test sign-in, OIDC.
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
 import { makeSelfSignedCert } from "../sso/support/fake-saml-idp";
-import { type TestBrowser, consoleTestHooks, screenshot, signInWithToken, startBrowser } from "./browser";
+import { type TestBrowser, screenshot, useConsole } from "./browser";
 
 jest.setTimeout(30_000);
 
@@ -10,15 +10,11 @@ let app: TestApp;
 let t: TestTenant;
 let browser: TestBrowser;
 
+useConsole((x) => ({ app, t, browser } = x), { signedIn: true });
 beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  browser = await startBrowser(app.url);
-  await signInWithToken(browser.page, t.adminToken);
   await browser.page.getByRole("link", { name: "Authentication" }).click();
   await browser.page.getByRole("heading", { level: 1, name: "Authentication" }).waitFor();
 });
-consoleTestHooks(() => ({ browser, app }));
 
 test("configure SAML with a pasted PEM; copy the metadata URL and fetch SP metadata XML", async () => {
   const { page } = browser;

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
-import type { TestApp } from "../support/test-app";
+import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = path.join(__dirname, "..", "..", "test-output", "screenshots");
@@ -61,6 +61,33 @@ export function consoleTestHooks(get: () => { browser?: TestBrowser; app?: { clo
     await get().browser?.close();
     await get().app?.close();
   });
+}
+
+/** A console test file's app, its organisation and a browser on the app. */
+export interface ConsoleTenant {
+  app: TestApp;
+  t: TestTenant;
+  browser: TestBrowser;
+}
+
+/**
+ * Starts the app and an organisation, runs `seed` (what the file's pages show, written before the
+ * browser opens), then starts a browser, signed in with the organisation's admin token when
+ * `signedIn`; consoleTestHooks after. `receive` gets them once started (a file keeps its own
+ * variables: `useConsole((x) => ({ app, t, browser } = x), { signedIn: true })`).
+ */
+export function useConsole(receive: (tenant: ConsoleTenant) => void, options: { signedIn?: boolean; seed?: (tenant: Omit<ConsoleTenant, "browser">) => Promise<void> } = {}): void {
+  let app: TestApp | undefined;
+  let browser: TestBrowser | undefined;
+  beforeAll(async () => {
+    app = await startTestApp();
+    const t = await app.tenant();
+    await options.seed?.({ app, t });
+    browser = await startBrowser(app.url);
+    if (options.signedIn) await signInWithToken(browser.page, t.adminToken);
+    receive({ app, t, browser });
+  });
+  consoleTestHooks(() => ({ browser, app }));
 }
 
 /**

@@ -1,8 +1,8 @@
 // Directory in a real browser: users provisioned over SCIM appear, search and filters, a user's
 // detail, deactivation seen by SCIM, a group's members, roles and custom fields management.
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
 import { CORE_USER, ENTERPRISE, scimClient } from "../support/scim-client";
-import { type TestBrowser, consoleTestHooks, screenshot, signInWithToken, startBrowser } from "./browser";
+import { type TestBrowser, screenshot, useConsole } from "./browser";
 
 jest.setTimeout(30_000);
 
@@ -11,31 +11,29 @@ let t: TestTenant;
 let browser: TestBrowser;
 const ids: Record<string, string> = {};
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  const scim = scimClient(app.url, t.scimToken);
-  // 30 users: more than one page of 25.
-  for (let i = 0; i < 30; i++) {
-    const n = String(i).padStart(2, "0");
-    const r = await scim.post("/Users", {
-      schemas: [CORE_USER, ENTERPRISE],
-      userName: `user${n}@example.com`,
-      name: { givenName: `Given${n}`, familyName: `Family${n}` },
-      displayName: `Person ${n}`,
-      emails: [{ value: `user${n}@example.com`, type: "work", primary: true }],
-      active: true,
-      [ENTERPRISE]: { department: "Engineering", employeeNumber: `E${n}` },
-    });
-    expect(r.status).toBe(201);
-    ids[n] = r.body.id;
-  }
-  const g = await scim.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Engineers", members: [{ value: ids["00"] }, { value: ids["01"] }] });
-  expect(g.status).toBe(201);
-  browser = await startBrowser(app.url);
-  await signInWithToken(browser.page, t.adminToken);
+useConsole((x) => ({ app, t, browser } = x), {
+  signedIn: true,
+  seed: async ({ app, t }) => {
+    const scim = scimClient(app.url, t.scimToken);
+    // 30 users: more than one page of 25.
+    for (let i = 0; i < 30; i++) {
+      const n = String(i).padStart(2, "0");
+      const r = await scim.post("/Users", {
+        schemas: [CORE_USER, ENTERPRISE],
+        userName: `user${n}@example.com`,
+        name: { givenName: `Given${n}`, familyName: `Family${n}` },
+        displayName: `Person ${n}`,
+        emails: [{ value: `user${n}@example.com`, type: "work", primary: true }],
+        active: true,
+        [ENTERPRISE]: { department: "Engineering", employeeNumber: `E${n}` },
+      });
+      expect(r.status).toBe(201);
+      ids[n] = r.body.id;
+    }
+    const g = await scim.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Engineers", members: [{ value: ids["00"] }, { value: ids["01"] }] });
+    expect(g.status).toBe(201);
+  },
 });
-consoleTestHooks(() => ({ browser, app }));
 
 const rows = () => browser.page.locator("tbody tr");
 

@@ -3,8 +3,8 @@
 // refusals as they are (code and field), and after a rename every URL the console shows carries the
 // new slug without reloading the page.
 import type { Page } from "playwright-core";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
-import { type TestBrowser, adminApi, consoleTestHooks, screenshot, signInWithToken, startBrowser } from "./browser";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { type TestBrowser, adminApi, screenshot, useConsole } from "./browser";
 
 jest.setTimeout(30_000);
 
@@ -12,13 +12,7 @@ let app: TestApp;
 let t: TestTenant;
 let browser: TestBrowser;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  browser = await startBrowser(app.url);
-  await signInWithToken(browser.page, t.adminToken);
-});
-consoleTestHooks(() => ({ browser, app }));
+useConsole((x) => ({ app, t, browser } = x), { signedIn: true });
 
 const api = adminApi(() => ({ app, token: t.adminToken }));
 const organisation = async () => (await api(`{ organisation { name slug scimEnabled rolesManagedBy version } }`)).organisation;

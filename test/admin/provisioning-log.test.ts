@@ -1,54 +1,51 @@
 // The provisioning log's page in a real browser, on a log of large /Bulk requests: the list reads
 // only what its rows show; an entry's body and changes are read when its details are opened.
 import type { Request } from "playwright-core";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { CORE_USER, ENTERPRISE, scimClient } from "../support/scim-client";
-import { type TestBrowser, consoleTestHooks, signInWithToken, startBrowser } from "./browser";
+import { type TestBrowser, useConsole } from "./browser";
 
 jest.setTimeout(60_000);
 
-let app: TestApp;
-let t: TestTenant;
 let browser: TestBrowser;
 const BULKS = 20;
 const USERS_A_BULK = 30;
 
+useConsole((x) => ({ browser } = x), {
+  signedIn: true,
+  seed: async ({ app, t }) => {
+    const scim = scimClient(app.url, t.scimToken);
+    // 20 /Bulk requests of 30 user creations each, with the attributes an Entra or Okta user carries.
+    for (let b = 0; b < BULKS; b++) {
+      const Operations = Array.from({ length: USERS_A_BULK }, (_, i) => {
+        const n = `${b}-${i}`;
+        return {
+          method: "POST",
+          path: "/Users",
+          bulkId: `u${n}`,
+          data: {
+            schemas: [CORE_USER, ENTERPRISE],
+            userName: `bulk${n}@example.com`,
+            externalId: `ext-${n}-0f8fad5b-d9cb-469f-a165-70867728950e`,
+            name: { givenName: `Given${n}`, familyName: `Family${n}`, formatted: `Given${n} Family${n}` },
+            displayName: `Person ${n}`,
+            title: "Senior Engineer",
+            emails: [{ value: `bulk${n}@example.com`, type: "work", primary: true }],
+            phoneNumbers: [{ value: "+44 20 7946 0000", type: "work" }],
+            addresses: [{ streetAddress: "1 Long Street", locality: "London", postalCode: "EC1A 1BB", country: "GB", type: "work" }],
+            active: true,
+            [ENTERPRISE]: { department: "Engineering", employeeNumber: `E${n}`, costCenter: "CC-42", organization: "Example Ltd" },
+          },
+        };
+      });
+      const r = await scim.post("/Bulk", { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations });
+      expect(r.status).toBe(200);
+    }
+    await app.services.provisioningLog.flush();
+  },
+});
 beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  const scim = scimClient(app.url, t.scimToken);
-  // 20 /Bulk requests of 30 user creations each, with the attributes an Entra or Okta user carries.
-  for (let b = 0; b < BULKS; b++) {
-    const Operations = Array.from({ length: USERS_A_BULK }, (_, i) => {
-      const n = `${b}-${i}`;
-      return {
-        method: "POST",
-        path: "/Users",
-        bulkId: `u${n}`,
-        data: {
-          schemas: [CORE_USER, ENTERPRISE],
-          userName: `bulk${n}@example.com`,
-          externalId: `ext-${n}-0f8fad5b-d9cb-469f-a165-70867728950e`,
-          name: { givenName: `Given${n}`, familyName: `Family${n}`, formatted: `Given${n} Family${n}` },
-          displayName: `Person ${n}`,
-          title: "Senior Engineer",
-          emails: [{ value: `bulk${n}@example.com`, type: "work", primary: true }],
-          phoneNumbers: [{ value: "+44 20 7946 0000", type: "work" }],
-          addresses: [{ streetAddress: "1 Long Street", locality: "London", postalCode: "EC1A 1BB", country: "GB", type: "work" }],
-          active: true,
-          [ENTERPRISE]: { department: "Engineering", employeeNumber: `E${n}`, costCenter: "CC-42", organization: "Example Ltd" },
-        },
-      };
-    });
-    const r = await scim.post("/Bulk", { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations });
-    expect(r.status).toBe(200);
-  }
-  await app.services.provisioningLog.flush();
-  browser = await startBrowser(app.url);
-  await signInWithToken(browser.page, t.adminToken);
   await activity().getByText(`1–20 of ${BULKS} requests`).waitFor();
 });
-consoleTestHooks(() => ({ browser, app }));
 
 /** The GraphQL answers the page receives while `action` runs, with their transfer sizes (headers and body) in bytes. */
 async function graphqlAnswers(action: () => Promise<void>): Promise<{ query: string; bytes: number }[]> {

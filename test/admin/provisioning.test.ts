@@ -1,8 +1,8 @@
 // The seed documents' "Account > Provisioning" steps in a real browser against a real Roster: sign in,
 // copy the SCIM base URL, create a token, use it from an IdP, see the request, rotate, revoke.
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
 import { scimClient } from "../support/scim-client";
-import { type TestBrowser, consoleTestHooks, screenshot, signInWithToken, startBrowser } from "./browser";
+import { type TestBrowser, screenshot, signInWithToken, useConsole } from "./browser";
 
 jest.setTimeout(30_000);
 
@@ -10,12 +10,7 @@ let app: TestApp;
 let t: TestTenant;
 let browser: TestBrowser;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  browser = await startBrowser(app.url);
-});
-consoleTestHooks(() => ({ browser, app }));
+useConsole((x) => ({ app, t, browser } = x));
 
 test("the console is served with its modules, a strict CSP and /admin → /admin/", async () => {
   const index = await fetch(`${app.url}/admin/`);

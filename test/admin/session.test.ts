@@ -1,10 +1,10 @@
 // Signing in and out of the console in a real browser: a signed-in user who may not administer (from
 // the start, or since losing the admin role) is told so and can sign out; signing in again returns
 // to the page the session ended on, with focus on its heading; the small things around it.
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
 import { makeSelfSignedCert } from "../sso/support/fake-saml-idp";
 import { configureSaml, samlSignIn } from "../sso/support/saml-login";
-import { type TestBrowser, consoleTestHooks, startBrowser } from "./browser";
+import { type TestBrowser, startBrowser, useConsole } from "./browser";
 
 jest.setTimeout(30_000);
 
@@ -13,17 +13,17 @@ let t: TestTenant;
 let browser: TestBrowser;
 const key = makeSelfSignedCert("okta-console");
 
+useConsole((x) => ({ app, t, browser } = x), {
+  seed: async ({ app, t }) => {
+    await configureSaml(app, t, key);
+    await app.services.users.create(t.ctx, { userName: "viewer@example.com", displayName: "Vera Viewer" });
+    await app.services.users.create(t.ctx, { userName: "boss@example.com", displayName: "Bob Boss", roles: ["admin"] });
+  },
+});
 beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  await configureSaml(app, t, key);
-  await app.services.users.create(t.ctx, { userName: "viewer@example.com", displayName: "Vera Viewer" });
-  await app.services.users.create(t.ctx, { userName: "boss@example.com", displayName: "Bob Boss", roles: ["admin"] });
-  browser = await startBrowser(app.url);
   // Sign-ins and session ends take several round trips: under a full parallel suite 5 s was too short.
   browser.page.setDefaultTimeout(15_000);
 });
-consoleTestHooks(() => ({ browser, app }));
 afterEach(() => browser.context.clearCookies());
 
 /** Signs `userName` in through SAML (the fake IdP) and gives the browser that session's cookie. */

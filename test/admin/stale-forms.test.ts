@@ -2,8 +2,8 @@
 // the organisation's settings changed by someone else since the form was opened is not overwritten;
 // the admin is told, keeps what they entered, and can reload. A form that saved holds the new version.
 import type { Page } from "playwright-core";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
-import { type TestBrowser, adminApi, consoleTestHooks, screenshot, signInWithToken, startBrowser } from "./browser";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { type TestBrowser, adminApi, screenshot, useConsole } from "./browser";
 
 jest.setTimeout(30_000);
 
@@ -11,13 +11,7 @@ let app: TestApp;
 let t: TestTenant;
 let browser: TestBrowser;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  browser = await startBrowser(app.url);
-  await signInWithToken(browser.page, t.adminToken);
-});
-consoleTestHooks(() => ({ browser, app }));
+useConsole((x) => ({ app, t, browser } = x), { signedIn: true });
 
 const api = adminApi(() => ({ app, token: t.adminToken }));
 

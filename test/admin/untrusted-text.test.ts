@@ -1,38 +1,33 @@
 // Text from the directory (and so from its IdP) shown in a real browser: bidi control characters
 // cannot disguise a name, and one unbroken 250-character word wraps instead of widening the page.
 import type { Locator } from "playwright-core";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
 import { CORE_USER, scimClient } from "../support/scim-client";
-import { type TestBrowser, consoleTestHooks, signInWithToken, startBrowser } from "./browser";
+import { type TestBrowser, useConsole } from "./browser";
 
 jest.setTimeout(30_000);
 
-let app: TestApp;
-let t: TestTenant;
 let browser: TestBrowser;
 const ids: Record<string, string> = {};
 const LONG_NAME = "Wolfeschlegelsteinhausenbergerdorff".repeat(8).slice(0, 250);
 const LONG_LABEL = "Kostenstellenverantwortlichkeitsbereich".repeat(5).slice(0, 180);
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  await app.services.customFields.define(t.ctx, { key: "costcentre", label: LONG_LABEL, type: "string" });
-  const scim = scimClient(app.url, t.scimToken);
-  const ext = app.config.scim.extensionUrn;
-  for (const [key, body] of [
-    ["spoof", { userName: "spoof@example.com", displayName: "\u202Eevil\u202C" }],
-    ["long", { userName: "long@example.com", displayName: LONG_NAME, schemas: [CORE_USER, ext], [ext]: { costcentre: LONG_NAME } }],
-  ] as const) {
-    const r = await scim.post("/Users", { schemas: [CORE_USER], ...body });
-    expect(r.status).toBe(201);
-    ids[key] = r.body.id;
-  }
-  expect((await scim.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "\u202Enimda\u202C" })).status).toBe(201);
-  browser = await startBrowser(app.url);
-  await signInWithToken(browser.page, t.adminToken);
+useConsole((x) => ({ browser } = x), {
+  signedIn: true,
+  seed: async ({ app, t }) => {
+    await app.services.customFields.define(t.ctx, { key: "costcentre", label: LONG_LABEL, type: "string" });
+    const scim = scimClient(app.url, t.scimToken);
+    const ext = app.config.scim.extensionUrn;
+    for (const [key, body] of [
+      ["spoof", { userName: "spoof@example.com", displayName: "\u202Eevil\u202C" }],
+      ["long", { userName: "long@example.com", displayName: LONG_NAME, schemas: [CORE_USER, ext], [ext]: { costcentre: LONG_NAME } }],
+    ] as const) {
+      const r = await scim.post("/Users", { schemas: [CORE_USER], ...body });
+      expect(r.status).toBe(201);
+      ids[key] = r.body.id;
+    }
+    expect((await scim.post("/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "\u202Enimda\u202C" })).status).toBe(201);
+  },
 });
-consoleTestHooks(() => ({ browser, app }));
 
 // The two checks below run in the page; the tests' TypeScript has no DOM types, so they reach the
 // document through the element they are given.

@@ -1,4 +1,5 @@
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useTenant } from "../support/test-tenant";
 import { makeSelfSignedCert } from "../sso/support/fake-saml-idp";
 import { configureSaml, samlSignIn } from "../sso/support/saml-login";
 
@@ -6,12 +7,7 @@ let app: TestApp;
 let t: TestTenant;
 let other: TestTenant;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  other = await app.tenant();
-});
-afterAll(() => app.close());
+useTenant((x) => ({ app, t, other } = x), { other: true });
 
 describe("access tokens", () => {
   test("the secret is shown once; only its hash is stored; a revoked token stops working at once", async () => {

@@ -1,7 +1,8 @@
 import { newRequestId } from "../../src/platform/ids";
 import type { RequestContext } from "../../src/platform/request-context";
 import { CORE_USER, scimClient } from "../support/scim-client";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useTenant } from "../support/test-tenant";
 
 // GraphQL auditEvents filtered by who made the change: an event records its actor's kind, id and
 // label (actorType, actorId, actorLabel).
@@ -10,12 +11,7 @@ let app: TestApp;
 let t: TestTenant;
 let other: TestTenant;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  other = await app.tenant();
-});
-afterAll(() => app?.close());
+useTenant((x) => ({ app, t, other } = x), { other: true });
 
 interface Event {
   action: string;

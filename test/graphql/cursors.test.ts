@@ -1,4 +1,5 @@
 import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import { useTenant } from "../support/test-tenant";
 
 /**
  * GraphQL connections' cursors are opaque and bound to the organisation, the list and its filter: a
@@ -16,10 +17,8 @@ let smallGroup: string;
 const USER_NAMES = Array.from({ length: 11 }, (_, i) => `Cursor-${String(i).padStart(2, "0")}.${i % 2 ? "Odd" : "Even"}@Paging.test`);
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64url");
 
+useTenant((x) => ({ app, t, other } = x), { other: true });
 beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  other = await app.tenant();
   const userIds: string[] = [];
   for (const userName of USER_NAMES) userIds.push((await app.services.users.create(t.ctx, { userName })).id);
   for (const userName of USER_NAMES.slice(0, 3)) await app.services.users.create(other.ctx, { userName });
@@ -32,7 +31,6 @@ beforeAll(async () => {
   // Entries in both organisations' provisioning logs.
   for (const tenant of [t, other, t, other, t]) await fetch(`${app.url}/scim/v2/Users?count=1`, { headers: { authorization: `Bearer ${tenant.scimToken}` } });
 });
-afterAll(() => app.close());
 
 interface Page {
   nodes: Record<string, string>[];

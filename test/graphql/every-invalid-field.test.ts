@@ -1,4 +1,5 @@
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useTenant } from "../support/test-tenant";
 
 // A form sends every field at once: a refusal names every invalid field (extensions.fields, each with
 // its message), not only the first, so that one answer marks them all. A single invalid field keeps
@@ -7,12 +8,10 @@ import { type TestApp, type TestTenant, startTestApp } from "../support/test-app
 let app: TestApp;
 let t: TestTenant;
 
+useTenant((x) => ({ app, t } = x));
 beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
   await app.services.customFields.define(t.ctx, { key: "level", label: "Level", type: "number" });
 });
-afterAll(() => app.close());
 
 const createUser = "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }";
 const countUsers = async (text: string) => (await app.gql<{ users: { totalCount: number } }>(t.adminToken, `{ users(filter: { text: ${JSON.stringify(text)} }) { totalCount } }`)).data!.users.totalCount;

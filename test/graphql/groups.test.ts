@@ -1,17 +1,15 @@
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useTenant } from "../support/test-tenant";
 
 let app: TestApp;
 let t: TestTenant;
 let other: TestTenant;
 const ids: string[] = [];
 
+useTenant((x) => ({ app, t, other } = x), { other: true });
 beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  other = await app.tenant();
   for (let i = 0; i < 6; i++) ids.push((await app.services.users.create(t.ctx, { userName: `m${i}@g.test`, displayName: `Member ${i}` })).id);
 });
-afterAll(() => app.close());
 
 const GROUP = `id displayName externalId version memberCount members(first: 50) { totalCount nodes { id type display user { userName } group { displayName } } }`;
 

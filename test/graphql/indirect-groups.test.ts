@@ -1,4 +1,5 @@
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useTenant } from "../support/test-tenant";
 
 // User.groups lists direct groups as before; groups(includeIndirect: true) adds the groups a user is
 // in through nested groups (direct: false), each once, for a page in a constant number of statements.
@@ -6,11 +7,7 @@ import { type TestApp, type TestTenant, startTestApp } from "../support/test-app
 let app: TestApp;
 let t: TestTenant;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-});
-afterAll(() => app.close());
+useTenant((x) => ({ app, t } = x));
 
 const group = async (name: string, members: { id: string; type?: "user" | "group" }[] = []) => {
   const g = await app.services.groups.create(t.ctx, { displayName: name });

@@ -1,4 +1,5 @@
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useTenant } from "../support/test-tenant";
 
 let app: TestApp;
 let t: TestTenant;
@@ -25,11 +26,7 @@ async function seed(n: number, prefix: string) {
   }
 }
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-});
-afterAll(() => app.close());
+useTenant((x) => ({ app, t } = x));
 
 test("a page of users with emails, phones, roles, custom fields, groups and manager costs a constant number of SQL queries", async () => {
   await seed(100, "n");

@@ -4,7 +4,8 @@ import vm from "node:vm";
 import { parse } from "graphql";
 import { buildGraphqlSchema } from "../../src/graphql/schema";
 import { MAX_QUERY_COST, requestCost } from "../../src/graphql/shared/query-cost.plugin";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useTenant } from "../support/test-tenant";
 
 // What a connection's totalCount costs in the request's cost (query-cost.plugin.ts): a COUNT over the
 // whole list, charged once per connection, and once per parent where each parent counts its own
@@ -15,9 +16,8 @@ let t: TestTenant;
 let managerId: string;
 let groupId: string;
 
+useTenant((x) => ({ app, t } = x));
 beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
   const manager = await app.services.users.create(t.ctx, { userName: "boss@totals.test" });
   const reports = [];
   for (const name of ["ada", "bob", "cy"]) reports.push(await app.services.users.create(t.ctx, { userName: `${name}@totals.test`, managerId: manager.id }));
@@ -26,7 +26,6 @@ beforeAll(async () => {
   managerId = manager.id;
   groupId = group.id;
 });
-afterAll(() => app.close());
 
 type Refusal = { errors?: { message: string; extensions: { code: string; cost: number; maxCost: number } }[]; data?: unknown };
 const post = async (query: string, variables: Record<string, unknown> = {}) => {

@@ -1,4 +1,5 @@
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useTenant } from "../support/test-tenant";
 import type { UserChanges } from "../../src/domain/users/user.service";
 
 let app: TestApp;
@@ -52,14 +53,11 @@ async function seed(t: TestTenant) {
 let usersA: Awaited<ReturnType<typeof seed>>;
 let usersB: Awaited<ReturnType<typeof seed>>;
 
+useTenant((x) => ({ app, t: a, other: b } = x), { other: true });
 beforeAll(async () => {
-  app = await startTestApp();
-  a = await app.tenant();
-  b = await app.tenant();
   usersA = await seed(a);
   usersB = await seed(b);
 }, 120_000);
-afterAll(() => app.close());
 
 describe("users(filter:) by manager, department, division, costCenter, organization and custom field", () => {
   test("managerId lists the manager's direct reports", async () => {

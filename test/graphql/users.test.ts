@@ -1,16 +1,12 @@
 import { USER_FIELD_COLUMNS } from "../../src/graphql/users/user.resolver";
-import { type TestApp, type TestTenant, startTestApp } from "../support/test-app";
+import type { TestApp, TestTenant } from "../support/test-app";
+import { useTenant } from "../support/test-tenant";
 
 let app: TestApp;
 let t: TestTenant;
 let other: TestTenant;
 
-beforeAll(async () => {
-  app = await startTestApp();
-  t = await app.tenant();
-  other = await app.tenant();
-});
-afterAll(() => app.close());
+useTenant((x) => ({ app, t, other } = x), { other: true });
 
 const USER_FIELDS = `id userName externalId active displayName version name { givenName familyName formatted }
   emails { value type primary } phoneNumbers { value type } addresses { locality country type }

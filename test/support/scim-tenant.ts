@@ -1,5 +1,6 @@
 import { type ScimClient, scimClient } from "./scim-client";
-import { type TestApp, type TestTenant, startTestApp } from "./test-app";
+import type { TestApp, TestTenant } from "./test-app";
+import { useTenant } from "./test-tenant";
 
 /** A test file's app, its organisation and a SCIM client with that organisation's token. */
 export interface ScimTenant {
@@ -13,11 +14,5 @@ export interface ScimTenant {
  * gets them once started (a file keeps its own variables: `useScimTenant((x) => ({ app, t, scim: c } = x))`).
  */
 export function useScimTenant(receive: (tenant: ScimTenant) => void): void {
-  let app: TestApp | undefined;
-  beforeAll(async () => {
-    app = await startTestApp();
-    const t = await app.tenant();
-    receive({ app, t, scim: scimClient(app.url, t.scimToken) });
-  });
-  afterAll(() => app?.close());
+  useTenant(({ app, t }) => receive({ app, t, scim: scimClient(app.url, t.scimToken) }));
 }
