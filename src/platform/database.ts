@@ -166,6 +166,33 @@ export class Database {
     else await this.rows(ctx, sql, params);
   }
 
+  /**
+   * A write, then `next`: a statement that uses how many rows the write affected, given to it as an
+   * SQL expression (`affected.sql`, its values `affected.params` bound where it stands). In a
+   * MariaDB/MySQL transaction both are deferred as `write` is and travel together, `next` reading
+   * `ROW_COUNT()` right after the write on the same connection: no round trip. Elsewhere the write
+   * runs at once and its count of affected rows is bound as a value. Either way it is the count of
+   * rows the write changed (an INSERT IGNORE's ignored rows, a DELETE's rows already gone are not in
+   * it), never one read before the write.
+   */
+  async writeThen(ctx: { manager?: EntityManager }, write: [sql: string, params: unknown[]], next: (affected: { sql: string; params: unknown[] }) => [sql: string, params: unknown[]]): Promise<void> {
+    const pipeline = pipelineOf(ctx.manager);
+    if (pipeline) {
+      const [sql, params] = next({ sql: "ROW_COUNT()", params: [] });
+      await pipeline.deferTogether([
+        { sql: write[0], params: write[1].map((v) => this.bindable(v)) },
+        { sql, params: params.map((v) => this.bindable(v)) },
+      ]);
+      return;
+    }
+    const bound = write[1].map((v) => this.bindable(v));
+    // SQLite answers a write's count only in TypeORM's structured result, which needs the transaction's runner.
+    const runner = ctx.manager?.queryRunner;
+    if (this.dialect === "sqlite" && !runner) throw new Error("writeThen runs in a transaction");
+    const result = this.dialect === "sqlite" ? await runner!.query(write[0], bound, true) : await this.rows(ctx, write[0], bound);
+    await this.write(ctx, ...next({ sql: "?", params: [affectedRows(result)] }));
+  }
+
   /** The same with `:name` parameters (as SqlWhereBuilder produces them). */
   rowsNamed<T = Record<string, unknown>>(ctx: { manager?: EntityManager } | undefined, sql: string, params: Record<string, unknown>): Promise<T[]> {
     return this.rows<T>(ctx, ...this.positional(sql, params));

@@ -50,9 +50,19 @@ export class StatementPipeline {
    * with what waits when they add up to MAX_DEFERRED_CHARS (a deletion's thousands of audit events).
    */
   async defer(sql: string, params: unknown[]): Promise<void> {
-    this.dataSource.logger.logQuery(sql, params, this.runner);
-    this.pending.push({ sql, params });
-    this.pendingChars += statementChars(sql, params);
+    await this.deferTogether([{ sql, params }]);
+  }
+
+  /**
+   * Writes deferred as `defer` does, never sent apart: a statement that reads what the one before it
+   * did (`ROW_COUNT()`) travels in the same query as that statement.
+   */
+  async deferTogether(statements: { sql: string; params: unknown[] }[]): Promise<void> {
+    for (const { sql, params } of statements) {
+      this.dataSource.logger.logQuery(sql, params, this.runner);
+      this.pending.push({ sql, params });
+      this.pendingChars += statementChars(sql, params);
+    }
     if (this.pendingChars >= MAX_DEFERRED_CHARS) await this.send(this.pending.splice(0));
   }
 
