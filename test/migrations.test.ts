@@ -420,3 +420,35 @@ test("OrganisationHasNestedGroups sets the flag of the organisations that alread
     }
     expect((await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query)).toEqual([]);
   }));
+
+/**
+ * GroupMemberCount: every existing group gets the count of its memberships as its memberCount (users
+ * and groups; a group without members 0). On MariaDB, where the ALTER commits at once, a run
+ * interrupted after it (the column there, every count 0) fills it again.
+ */
+test("GroupMemberCount fills every existing group's memberCount from its memberships, also after an interrupted run", () =>
+  withMigratedServices(async (ds, services, mysql) => {
+    const sys = { actor: systemActor, source: "system" as const, requestId: newRequestId() };
+    const ctxOf = async (slug: string) => ({ ...sys, organisationId: (await services.organisations.create(sys, { slug, name: slug })).id });
+    const [one, two] = [await ctxOf("counts-one"), await ctxOf("counts-two")];
+    const people = [];
+    for (const i of [1, 2, 3]) people.push(await services.users.create(one, { userName: `p${i}@x.test` }));
+    const empty = await services.groups.create(one, { displayName: "Empty" });
+    const inner = await services.groups.create(one, { displayName: "Inner", members: [{ id: people[0].id, type: "user" }] });
+    const outer = await services.groups.create(one, { displayName: "Outer", members: [...people.map((p) => ({ id: p.id, type: "user" as const })), { id: inner.id, type: "group" }] });
+    const elsewhere = await services.groups.create(two, { displayName: "Elsewhere", members: [{ id: (await services.users.create(two, { userName: "q@x.test" })).id, type: "user" }] });
+    const expected = { [empty.id]: 0, [inner.id]: 1, [outer.id]: 4, [elsewhere.id]: 1 };
+    const counts = async () => Object.fromEntries(((await ds.query(`SELECT id, memberCount FROM ${mysql ? "`groups`" : '"groups"'}`)) as { id: string; memberCount: unknown }[]).map((r) => [r.id, Number(r.memberCount)]));
+    // Kept by the domain as the members went in.
+    expect(await counts()).toEqual(expected);
+
+    for (const interrupted of mysql ? [false, true] : [false]) {
+      await undoThrough(ds, "GroupMemberCount");
+      // As a run stopped after its ALTER left it: the column there (0 everywhere), the migration not recorded.
+      if (interrupted) await ds.query("ALTER TABLE `groups` ADD `memberCount` int NOT NULL DEFAULT '0'");
+      const applied = await ds.runMigrations({ transaction: "each" });
+      expect(applied.map((m) => m.name.replace(/\d+$/, ""))).toContain("GroupMemberCount");
+      expect({ interrupted, counts: await counts() }).toEqual({ interrupted, counts: expected });
+    }
+    expect((await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query)).toEqual([]);
+  }));

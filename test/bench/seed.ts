@@ -8,6 +8,7 @@ import type { Services } from "../../src/domain/services";
 import { contactOwnRow, roleOwnRow } from "../../src/domain/users/own-details";
 import { UserContact } from "../../src/domain/users/user-contact.entity";
 import { User } from "../../src/domain/users/user.entity";
+import { isSqlite } from "../../src/platform/data-source";
 import { newRequestId } from "../../src/platform/ids";
 import { type RequestContext, systemActor } from "../../src/platform/request-context";
 import { caseInsensitiveKey } from "../../src/domain/shared/normalise";
@@ -174,7 +175,7 @@ export class Seeder {
   async group(displayName: string, from: number, size: number): Promise<string> {
     const id = crypto.randomUUID();
     const now = new Date();
-    const g: Group = { id, organisationId: this.tenant.organisationId, displayName, displayNameKey: caseInsensitiveKey(displayName), externalId: null, version: 1, createdAt: now, updatedAt: now };
+    const g: Group = { id, organisationId: this.tenant.organisationId, displayName, displayNameKey: caseInsensitiveKey(displayName), externalId: null, version: 1, memberCount: 0, createdAt: now, updatedAt: now };
     await this.ds.getRepository(Group).insert(g);
     const chunk = 5000;
     for (let s = from; s < from + size; s += chunk) {
@@ -183,6 +184,9 @@ export class Seeder {
         rows.push({ groupId: id, memberId: this.userIds[i], organisationId: this.tenant.organisationId, memberType: "user", createdAt: now });
       await insertMany(this.ds.manager, GroupMembership, rows, chunk);
     }
+    // Its memberCount, as the domain keeps it (the memberships above bypass it).
+    const groups = isSqlite(this.ds) ? '"groups"' : "`groups`";
+    await this.ds.query(`UPDATE ${groups} SET memberCount = (SELECT COUNT(*) FROM group_memberships m WHERE m.groupId = ?) WHERE id = ?`, [id, id]);
     await this.analysed();
     return id;
   }

@@ -28,6 +28,14 @@ export class Group {
   @Column({ type: "int", default: 1 })
   version: number;
 
+  /**
+   * How many members the group has (rows of group_memberships): kept by every write of its members,
+   * in the same transaction, moved in SQL by the rows each statement actually inserted or deleted
+   * (see GroupService). GraphQL's memberCount and members' totalCount read it instead of a COUNT.
+   */
+  @Column({ type: "int", default: 0 })
+  memberCount: number;
+
   @Column({ type: "datetime", precision: 3 })
   createdAt: Date;
 

@@ -100,6 +100,13 @@ class UntypedNotUsers extends Error {
 
 type MembershipOptions = { expectedVersion?: ExpectedVersion; locked?: Group; checked?: MemberCheck };
 
+/** The members a write adds that the group does not hold yet (checked under its lock), with what each is; `groups` those that are groups. */
+interface MembersToAdd {
+  fresh: string[];
+  typeOf: Map<string, MemberType>;
+  groups: string[];
+}
+
 type Tx = RequestContext & { manager: EntityManager };
 
 /** One request may name at most this many members (bigger syncs come in several requests). */
@@ -110,27 +117,36 @@ export const TOO_MANY_MEMBERS = `at most ${MAX_MEMBERS_PER_CHANGE} members can c
 /** The RecentTotals key of a group's member count: its member pages' totalCount and its memberCount. */
 const memberTotalKey = (organisationId: string, groupId: string) => `${organisationId}:members:${groupId}`;
 
+/** A write of group_memberships and the sign by which the rows it changes move the group's memberCount. */
+interface MembershipWrite {
+  sql: string;
+  params: unknown[];
+  sign: "+" | "-";
+}
+
 /**
  * Takes a member being deleted (a user or a group) out of every group of the organisation that holds
- * it. Each of those groups changed: a new version (its ETag), updatedAt (meta.lastModified) and an
- * audit event of its own, as if the member had been removed from it.
+ * it. Each of those groups changed: one member fewer (memberCount), a new version (its ETag),
+ * updatedAt (meta.lastModified) and an audit event of its own, as if the member had been removed
+ * from it. The memberships are read with the lock the DELETE takes (MariaDB: FOR UPDATE, which also
+ * keeps a new one of this member from being inserted meanwhile), so the groups read are exactly
+ * those whose row the DELETE removes: one each (a member is in a group once), one less in its count.
  */
-export async function removeFromEveryGroup(tx: Tx, audit: AuditService, memberId: string): Promise<void> {
-  const memberships = tx.manager.getRepository(GroupMembership);
-  const groupIds = (await memberships.find({ select: { groupId: true }, where: { memberId, organisationId: tx.organisationId } })).map((m) => m.groupId);
+export async function removeFromEveryGroup(db: Database, tx: Tx, audit: AuditService, memberId: string): Promise<void> {
+  const lock = db.dialect === "mysql" ? " FOR UPDATE" : "";
+  const rows = await db.rows(tx, `SELECT groupId FROM group_memberships WHERE memberId = ? AND organisationId = ?${lock}`, [memberId, tx.organisationId]);
+  const groupIds = rows.map((r) => String(r.groupId));
   if (groupIds.length === 0) return;
   await audit.recordMany(
     tx,
     groupIds.map((groupId) => ({ action: "group.members.removed", resourceType: "Group", resourceId: groupId, changes: { "members.removed": { before: [memberId], after: null } } })),
   );
-  await memberships.delete({ memberId, organisationId: tx.organisationId });
-  await tx.manager
-    .getRepository(Group)
-    .createQueryBuilder()
-    .update()
-    .set({ version: () => "version + 1", updatedAt: new Date() })
-    .where({ id: In(groupIds), organisationId: tx.organisationId })
-    .execute();
+  await tx.manager.getRepository(GroupMembership).delete({ memberId, organisationId: tx.organisationId });
+  const groups = db.dialect === "mysql" ? "`groups`" : '"groups"';
+  for (let i = 0; i < groupIds.length; i += 1000) {
+    const chunk = groupIds.slice(i, i + 1000);
+    await db.write(tx, `UPDATE ${groups} SET memberCount = memberCount - 1, version = version + 1, updatedAt = ? WHERE id IN (${Database.placeholders(chunk.length)}) AND organisationId = ?`, [new Date(), ...chunk, tx.organisationId]);
+  }
 }
 
 export class GroupService {
@@ -170,6 +186,7 @@ export class GroupService {
       displayNameKey: caseInsensitiveKey(changes.displayName),
       externalId: changes.externalId ?? null,
       version: 1,
+      memberCount: 0,
       createdAt: now,
       updatedAt: now,
     };
@@ -177,7 +194,12 @@ export class GroupService {
       this.db.transaction(ctx, async (tx) => {
         await tx.manager.getRepository(Group).insert(group);
         // A new group is in no group yet: its members cannot make a cycle (only itself, refused below).
-        const added = input.members?.length ? await this.insertMembers(tx, group, input.members, undefined, { isNew: true, storedName: group.displayName }) : [];
+        const adding = input.members?.length ? await this.membersToAdd(tx, group, input.members, undefined, { isNew: true, storedName: group.displayName }) : undefined;
+        const added = adding?.fresh ?? [];
+        await this.writeMembers(tx, group, this.insertsOf(tx, group, adding));
+        if (adding?.groups.length) await this.markNested(tx);
+        // What is returned: no one else knows the new group's id before COMMIT, so its members are those inserted.
+        group.memberCount = added.length;
         await this.audit.record(tx, {
           action: "group.created",
           resourceType: "Group",
@@ -200,8 +222,9 @@ export class GroupService {
   async delete(ctx: RequestContext, id: string, options: { expectedVersion?: ExpectedVersion } = {}): Promise<void> {
     await this.db.transaction(ctx, async (tx) => {
       const group = await this.lockForWrite(tx, id, options.expectedVersion);
+      // Its own memberships go with it (no count to keep: its row goes too).
       await tx.manager.getRepository(GroupMembership).delete({ groupId: id });
-      await removeFromEveryGroup(tx, this.audit, id);
+      await removeFromEveryGroup(this.db, tx, this.audit, id);
       await tx.manager.getRepository(Group).delete({ id, organisationId: tx.organisationId });
       await this.audit.record(tx, { action: "group.deleted", resourceType: "Group", resourceId: id, changes: { displayName: { before: group.displayName, after: null } } });
     });
@@ -258,11 +281,21 @@ export class GroupService {
       const leaving = [...new Set(members.remove)].filter((id) => !keep.has(id));
       if (leaving.length) removed = (await repo.find({ select: { memberId: true }, where: { groupId, memberId: In(leaving) } })).map((m) => m.memberId);
     }
-    for (let i = 0; i < removed.length; i += 1000) await repo.delete({ groupId, memberId: In(removed.slice(i, i + 1000)) });
-    const added = members.add.length ? await this.insertMembers(tx, group, members.add, checked, { storedName }) : [];
+    const adding = members.add.length ? await this.membersToAdd(tx, group, members.add, checked, { storedName }) : undefined;
+    const added = adding?.fresh ?? [];
     const attributesChanged = Object.keys(diff).length > 0;
     if (!attributesChanged && added.length === 0 && removed.length === 0) return { group, added, removed };
-    await this.bump(tx, group, attributesChanged ? { displayName: group.displayName, displayNameKey: group.displayNameKey, externalId: group.externalId } : {});
+    const deletes: MembershipWrite[] = [];
+    for (let i = 0; i < removed.length; i += 1000) {
+      const chunk = removed.slice(i, i + 1000);
+      deletes.push({ sql: `DELETE FROM group_memberships WHERE groupId = ? AND memberId IN (${Database.placeholders(chunk.length)})`, params: [groupId, ...chunk], sign: "-" });
+    }
+    const bump = attributesChanged ? { displayName: group.displayName, displayNameKey: group.displayNameKey, externalId: group.externalId } : {};
+    await this.writeMembers(tx, group, [...deletes, ...this.insertsOf(tx, group, adding)], bump);
+    if (adding?.groups.length) await this.markNested(tx);
+    // What is returned: under the group's lock, what this write removed and added (the stored count
+    // moved by the rows its statements changed, which are these).
+    group.memberCount += added.length - removed.length;
     const changes: Record<string, FieldChange> = { ...diff };
     if (added.length) changes["members.added"] = { before: null, after: capList(added) };
     if (removed.length) changes["members.removed"] = { before: capList(removed), after: null };
@@ -575,21 +608,65 @@ export class GroupService {
     return this.db.dialect === "mysql" ? "`groups`" : '"groups"';
   }
 
-  private async bump(tx: Tx, group: Group, columns: Partial<Pick<Group, "displayName" | "displayNameKey" | "externalId">>): Promise<void> {
-    group.version += 1;
-    group.updatedAt = new Date();
-    const set = Object.keys(columns).map((c) => `${c} = ?`);
-    // Deferred: nothing reads its result (a name clash is mapped by the caller after a flush).
-    await this.db.write(tx, `UPDATE ${this.groupsTable} SET ${[...set, "version = ?", "updatedAt = ?"].join(", ")} WHERE id = ?`, [...Object.values(columns), group.version, group.updatedAt, group.id]);
+  /**
+   * The writes of a group's memberships (DELETEs, then INSERT-or-ignores), each followed by an
+   * UPDATE of the group's row that moves its memberCount by the rows that write actually deleted or
+   * inserted, relative to the stored count (`Database.writeThen`: on MariaDB `ROW_COUNT()`, read in
+   * the same multi-statement query as the write, so no round trip; on SQLite the write's count of
+   * changes). Never a count computed here: a member already there, or already gone, moves nothing.
+   * With `bump` (a write of an existing group), the last UPDATE also takes the group's new version,
+   * updatedAt and changed columns (the version bump every such write sends anyway: adding a member
+   * sends as many statements as before the count); with no membership write, the bump alone.
+   * All deferred: nothing reads their results (a name clash is mapped by the caller after a flush).
+   */
+  private async writeMembers(tx: Tx, group: Group, writes: MembershipWrite[], bump?: Partial<Pick<Group, "displayName" | "displayNameKey" | "externalId">>): Promise<void> {
+    let set: string[] = [];
+    let values: unknown[] = [];
+    if (bump) {
+      group.version += 1;
+      group.updatedAt = new Date();
+      set = [...Object.keys(bump).map((c) => `${c} = ?`), "version = ?", "updatedAt = ?"];
+      values = [...Object.values(bump), group.version, group.updatedAt];
+    }
+    if (!writes.length) {
+      if (bump) await this.db.write(tx, `UPDATE ${this.groupsTable} SET ${set.join(", ")} WHERE id = ?`, [...values, group.id]);
+      return;
+    }
+    for (const [i, write] of writes.entries()) {
+      const last = i === writes.length - 1;
+      await this.db.writeThen(tx, [write.sql, write.params], (affected) => [
+        `UPDATE ${this.groupsTable} SET ${[`memberCount = memberCount ${write.sign} ${affected.sql}`, ...(last ? set : [])].join(", ")} WHERE id = ?`,
+        [...affected.params, ...(last ? values : []), group.id],
+      ]);
+    }
+  }
+
+  /** The INSERT-or-ignores of the members `membersToAdd` found new, a thousand a statement. */
+  private insertsOf(tx: Tx, group: Group, adding: MembersToAdd | undefined): MembershipWrite[] {
+    if (!adding?.fresh.length) return [];
+    const now = new Date();
+    // INSERT-or-ignore all the same: a writer that did not lock the group cannot make it fail (and
+    // a row it inserted first is not counted twice: the count moves by the rows inserted here).
+    const insert = this.db.dialect === "mysql" ? "INSERT IGNORE INTO" : "INSERT OR IGNORE INTO";
+    const writes: MembershipWrite[] = [];
+    for (let i = 0; i < adding.fresh.length; i += 1000) {
+      const chunk = adding.fresh.slice(i, i + 1000);
+      writes.push({
+        sql: `${insert} group_memberships (groupId, memberId, organisationId, memberType, createdAt) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+        params: chunk.flatMap((memberId) => [group.id, memberId, tx.organisationId, adding.typeOf.get(memberId)!, now]),
+        sign: "+",
+      });
+    }
+    return writes;
   }
 
   /**
    * Checks that every member exists in this organisation and which already belong (or takes that
-   * from `checked`, made under the same lock), then inserts the new ones as a deferred write (it
-   * travels with the group's version bump, the audit event and the COMMIT). The group's row is
-   * locked, so what the check saw holds until then. Returns the ids added.
+   * from `checked`, made under the same lock), and refuses a cycle. The new ones are then inserted
+   * (`insertsOf`, `writeMembers`) as a deferred write: it travels with the group's version bump, the
+   * audit event and the COMMIT. The group's row is locked, so what the check saw holds until then.
    */
-  private async insertMembers(tx: Tx, group: Group, members: MemberRef[], checked: MemberCheck | undefined, { isNew = false, storedName }: { isNew?: boolean; storedName: string }): Promise<string[]> {
+  private async membersToAdd(tx: Tx, group: Group, members: MemberRef[], checked: MemberCheck | undefined, { isNew = false, storedName }: { isNew?: boolean; storedName: string }): Promise<MembersToAdd> {
     const named = { id: group.id, displayName: storedName };
     const byId = new Map<string, MemberType | undefined>();
     for (const m of members) {
@@ -626,19 +703,7 @@ export class GroupService {
     // Only groups can close a cycle: adding users (the hot path) costs no statement more.
     const freshGroups = fresh.filter((id) => typeOf.get(id) === "group");
     if (freshGroups.length && !isNew) await this.refuseCycles(tx, named, freshGroups);
-    const now = new Date();
-    // INSERT-or-ignore all the same: a writer that did not lock the group cannot make it fail.
-    const insert = this.db.dialect === "mysql" ? "INSERT IGNORE INTO" : "INSERT OR IGNORE INTO";
-    for (let i = 0; i < fresh.length; i += 1000) {
-      const chunk = fresh.slice(i, i + 1000);
-      await this.db.write(
-        tx,
-        `${insert} group_memberships (groupId, memberId, organisationId, memberType, createdAt) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
-        chunk.flatMap((memberId) => [group.id, memberId, tx.organisationId, typeOf.get(memberId)!, now]),
-      );
-    }
-    if (freshGroups.length) await this.markNested(tx);
-    return fresh;
+    return { fresh, typeOf, groups: freshGroups };
   }
 
   /**
@@ -773,6 +838,7 @@ function groupFromRow(row: Record<string, unknown>): Group {
     displayNameKey: String(row.displayNameKey),
     externalId: textOf(row.externalId),
     version: Number(row.version),
+    memberCount: Number(row.memberCount),
     createdAt: dateOf(row.createdAt),
     updatedAt: dateOf(row.updatedAt),
   };

@@ -251,7 +251,7 @@ export class UserService {
     await this.db.transaction(ctx, async (tx) => {
       const user = await this.lockForWrite(tx, id);
       assertExpectedVersion("User", id, user.version, options.expectedVersion);
-      await removeFromEveryGroup(tx, this.audit, id);
+      await removeFromEveryGroup(this.db, tx, this.audit, id);
       // Reports lose their manager as a change of theirs: a new version (their ETag), updatedAt
       // (meta.lastModified), which a client syncing changes reads, and an audit event each. The
       // foreign key's SET NULL moved none of them.
