@@ -109,10 +109,6 @@ export function createLoaders(services: Services, ctx: RequestContext) {
       const events = await services.audit.ofRequests(ctx, requestIds, EVENTS_PER_REQUEST);
       return requestIds.map((id) => events.get(id) ?? []);
     }),
-    memberCount: new RelationLoader<string, number>(async (ids) => {
-      const counts = await services.groups.memberCounts(ctx, ids);
-      return ids.map((id) => counts.get(id) ?? 0);
-    }),
   };
 }
 

@@ -3,9 +3,10 @@ import { useScimTenant } from "../support/scim-tenant";
 import { testDriver } from "../support/test-database";
 import type { TestApp, TestTenant } from "../support/test-app";
 
-// A group's memberCount is kept on its row (groups.memberCount) by every write of its memberships.
-// After each kind of write, every group's stored count must be what SELECT COUNT(*) over
-// group_memberships says, and GraphQL must show that count.
+// A group's memberCount is kept on its row (groups.memberCount) by every write of its memberships,
+// and GraphQL's memberCount and members { totalCount } read it. After each kind of write, every
+// group's stored count must be what SELECT COUNT(*) over group_memberships says, and GraphQL must
+// show that count.
 
 let app: TestApp;
 let t: TestTenant;
@@ -39,14 +40,17 @@ async function storedAndCounted(): Promise<{ id: string; kept: number; counted: 
   return rows.map((r) => ({ id: String(r.id), kept: Number(r.kept), counted: Number(r.counted) }));
 }
 
-/** Every group's memberCount is its count of memberships, stored and as GraphQL shows it. */
+/** Every group's memberCount is its count of memberships, stored and as GraphQL shows it (memberCount, members' totalCount). */
 async function expectExact(after: string): Promise<void> {
   const rows = await storedAndCounted();
   expect({ after, wrong: rows.filter((r) => r.kept !== r.counted) }).toEqual({ after, wrong: [] });
-  const r = await app.gql<{ groups: { nodes: { id: string; memberCount: number }[] } }>(t.adminToken, `{ groups(first: 500) { nodes { id memberCount } } }`);
+  const r = await app.gql<{ groups: { nodes: { id: string; memberCount: number; members: { totalCount: number } }[] } }>(
+    t.adminToken,
+    `{ groups(first: 500) { nodes { id memberCount members(first: 0) { totalCount } } } }`,
+  );
   expect(r.errors).toBeUndefined();
   const counted = new Map(rows.map((row) => [row.id, row.counted]));
-  const shown = r.data!.groups.nodes.filter((g) => g.memberCount !== counted.get(g.id));
+  const shown = r.data!.groups.nodes.filter((g) => g.memberCount !== counted.get(g.id) || g.members.totalCount !== counted.get(g.id));
   expect({ after, shown }).toEqual({ after, shown: [] });
 }
 

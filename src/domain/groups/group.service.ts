@@ -13,7 +13,7 @@ import { type ExpectedVersion, assertExpectedVersion } from "../shared/expected-
 import { blankToNull, caseInsensitiveKey } from "../shared/normalise";
 import { PageContinuations } from "../shared/page-continuations";
 import { RecentTotals } from "../shared/recent-totals";
-import { type CountOption, type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice } from "../shared/paging";
+import { type CursorPage, type CursorSlice, type OffsetPage, type Slice, cursorSlice } from "../shared/paging";
 import { User } from "../users/user.entity";
 import { type GroupCriteria, type GroupField, type GroupRelation, groupColumns, groupIndexes } from "./group.query";
 import { GroupMembership, type MemberType } from "./group-membership.entity";
@@ -113,9 +113,6 @@ type Tx = RequestContext & { manager: EntityManager };
 export const MAX_MEMBERS_PER_CHANGE = 10_000;
 /** The refusal of a change over MAX_MEMBERS_PER_CHANGE (GraphQL checks the bound before its items, with this message). */
 export const TOO_MANY_MEMBERS = `at most ${MAX_MEMBERS_PER_CHANGE} members can change in one request`;
-
-/** The RecentTotals key of a group's member count: its member pages' totalCount and its memberCount. */
-const memberTotalKey = (organisationId: string, groupId: string) => `${organisationId}:members:${groupId}`;
 
 /** A write of group_memberships and the sign by which the rows it changes move the group's memberCount. */
 interface MembershipWrite {
@@ -402,41 +399,13 @@ export class GroupService {
     return qb.orderBy("m.memberId").limit(limit).getRawMany<MemberRow>();
   }
 
-  /** Members of one group, a page at a time (GraphQL `Group.members`), counted unless `count: false`. */
-  async members(ctx: RequestContext, groupId: string, page: CursorPage, options: CountOption = {}): Promise<CursorSlice<Member>> {
-    // Kept a few seconds and counted beside the page: a group of 100,000 members is counted once,
-    // not on every page of its members (any change to the organisation forgets it). Its memberCount
-    // shares the key.
-    const counting = options.count === false ? -1 : this.totals.get(memberTotalKey(ctx.organisationId, groupId), ctx.manager, () =>
-      this.db.manager(ctx).getRepository(GroupMembership).countBy({ groupId, organisationId: ctx.organisationId }),
-    );
-    const [totalCount, rows] = await Promise.all([counting, this.memberPage(ctx, groupId, page.afterKey || undefined, page.first + 1)]);
-    return cursorSlice(rows.map(toMember), page, totalCount, (m) => m.id);
-  }
-
-  /** Member counts of groups: kept as a group's member pages keep their total (the same key), the missing ones counted together. */
-  async memberCounts(ctx: RequestContext, groupIds: string[]): Promise<Map<string, number>> {
-    if (!groupIds.length) return new Map();
-    const keyOf = new Map(groupIds.map((id) => [memberTotalKey(ctx.organisationId, id), id]));
-    const counted = await this.totals.getMany(
-      [...keyOf.keys()],
-      ctx.manager,
-      async (lists) => {
-        const ids = lists.map((list) => keyOf.get(list)!);
-        const rows: { groupId: string; n: string | number }[] = await this.db
-          .manager(ctx)
-          .getRepository(GroupMembership)
-          .createQueryBuilder("m")
-          .select("m.groupId", "groupId")
-          .addSelect("COUNT(*)", "n")
-          .where("m.organisationId = :org AND m.groupId IN (:...ids)", { org: ctx.organisationId, ids })
-          .groupBy("m.groupId")
-          .getRawMany();
-        const found = new Map(rows.map((r) => [r.groupId, Number(r.n)]));
-        return new Map(lists.map((list) => [list, found.get(keyOf.get(list)!) ?? 0]));
-      },
-    );
-    return new Map(groupIds.map((id) => [id, counted.get(memberTotalKey(ctx.organisationId, id)) ?? 0]));
+  /**
+   * Members of one group, a page at a time (GraphQL `Group.members`). Their total is the group's
+   * memberCount, read with its row (which the caller has): no COUNT, however large the group.
+   */
+  async members(ctx: RequestContext, group: Pick<Group, "id" | "memberCount">, page: CursorPage): Promise<CursorSlice<Member>> {
+    const rows = await this.memberPage(ctx, group.id, page.afterKey || undefined, page.first + 1);
+    return cursorSlice(rows.map(toMember), page, group.memberCount, (m) => m.id);
   }
 
   // ---- internals ----

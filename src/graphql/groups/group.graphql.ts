@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsOptional, MaxLength, ValidateNested } from "class-validator";
 import type { GraphQLResolveInfo } from "graphql";
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, ArgsType, Ctx, Extensions, Field, FieldResolver, ID, Info, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
 import type { Group } from "../../domain/groups/group.entity";
 import type { GroupCriteria } from "../../domain/groups/group.query";
 import { MAX_MEMBERS_PER_CHANGE, type Member, type MemberRef, TOO_MANY_MEMBERS as TOO_MANY_MEMBERS_MESSAGE, validateGroupChanges } from "../../domain/groups/group.service";
@@ -8,6 +8,7 @@ import type { User } from "../../domain/users/user.entity";
 import type { GraphqlContext } from "../context";
 import { Connection, listCursors, pageSize, selectsTotalCount, toConnection } from "../shared/connection";
 import { checkedByDomain } from "../shared/input-validation";
+import { TOTAL_READ_WITH_PARENT } from "../shared/query-cost.plugin";
 import { IsOptionalNotNull } from "../shared/validation";
 import { MemberInput } from "../users/user.inputs";
 import { UserType } from "../users/user.types";
@@ -25,6 +26,10 @@ export class GroupType {
 
   @Field(() => Int)
   version: number;
+
+  /** Its direct members (users and groups), kept on its row by every change of them: no COUNT. */
+  @Field(() => Int)
+  memberCount: number;
 
   @Field()
   createdAt: Date;
@@ -177,22 +182,17 @@ export class GroupResolver {
     return { ...change, group: await ctx.services.groups.get(auth, groupId) };
   }
 
-  @FieldResolver(() => Int)
-  memberCount(@Root() group: Group, @Ctx() ctx: GraphqlContext): number | Promise<number> {
-    return ctx.loaders().memberCount.get(group.id);
-  }
-
+  // Its totalCount is the group's memberCount, read with the group's row: no COUNT (TOTAL_READ_WITH_PARENT).
   @FieldResolver(() => GroupMemberConnection)
+  @Extensions({ [TOTAL_READ_WITH_PARENT]: true })
   async members(
     @Root() group: Group,
     @Ctx() ctx: GraphqlContext,
-    @Info() info: GraphQLResolveInfo,
     @Arg("first", () => Int, { defaultValue: 50 }) first: number,
     @Arg("after", () => String, { nullable: true }) after?: string | null,
   ) {
     const cursors = await listCursors(ctx, "groupMembers", { groupId: group.id });
-    // A COUNT of this group's members, one per group of a page: only when totalCount is asked for.
-    const slice = await ctx.services.groups.members(ctx.auth(), group.id, { first: pageSize(first), afterKey: cursors.open(after) }, { count: selectsTotalCount(info) });
+    const slice = await ctx.services.groups.members(ctx.auth(), group, { first: pageSize(first), afterKey: cursors.open(after) });
     return toConnection(slice, cursors);
   }
 }

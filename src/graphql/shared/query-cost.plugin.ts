@@ -23,10 +23,10 @@ export const MAX_QUERY_COST = 50_000;
 
 /**
  * What a connection's `totalCount` costs: a COUNT over the whole list (the organisation's users,
- * groups, audit events or provisioning log, a group's members), which may be millions of rows, where
- * a field of a page costs 1 per item. Counted once per connection, not once per item of its page; a
- * connection inside another's nodes (a group's members) counts once per item of the outer page, as
- * it runs a COUNT per item. 1,000: each of the admin console's lists with its total costs 2-3% of MAX_QUERY_COST, and one request
+ * groups, audit events or provisioning log), which may be millions of rows, where a field of a page
+ * costs 1 per item. Counted once per connection, not once per item of its page; a connection inside
+ * another's nodes would count once per item of the outer page, as it would run a COUNT per item (a
+ * group's members no longer do: TOTAL_READ_WITH_PARENT). 1,000: each of the admin console's lists with its total costs 2-3% of MAX_QUERY_COST, and one request
  * may ask for at most 49 totals (100 are refused at twice the limit). Totals are kept a few seconds
  * (RecentTotals, SettledTotals), so a UI asking for the same total on every page pays the COUNT once;
  * the cost is for the request that asks for many different ones.
@@ -40,6 +40,13 @@ export const COUNT_COST = 1_000;
  * costs COUNT_COST once wherever it is selected, not once per parent.
  */
 export const TOTALS_COUNTED_TOGETHER = "totalsCountedTogether";
+
+/**
+ * The extension of a connection field whose `totalCount` is a column of its parent's row, read with
+ * it (a group's members: the group's memberCount), not a COUNT: it costs nothing beyond the
+ * connection's own fields.
+ */
+export const TOTAL_READ_WITH_PARENT = "totalReadWithParent";
 
 type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
 type Field = GraphQLField<unknown, unknown>;
@@ -61,7 +68,7 @@ function connectionsOf(schema: GraphQLSchema): Connections {
     if (!isObjectType(type)) continue;
     for (const field of Object.values(type.getFields())) {
       const returned = getNamedType(field.type);
-      if (!isObjectType(returned) || !("totalCount" in returned.getFields())) continue;
+      if (!isObjectType(returned) || !("totalCount" in returned.getFields()) || field.extensions?.[TOTAL_READ_WITH_PARENT] === true) continue;
       (field.extensions?.[TOTALS_COUNTED_TOGETHER] === true ? countedTogether : countedApart).add(field);
     }
   }
