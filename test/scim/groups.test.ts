@@ -276,6 +276,9 @@ describe("groups", () => {
     expect((await c.put(`/Groups/${g.id}`, { displayName: "Unique G" }, { "if-match": 'W/"5", W/"1"' })).status).toBe(200);
     expect((await c.patch(`/Groups/${g.id}`, patchOp({ op: "replace", path: "externalId", value: "ext-g" }), { "if-match": 'W/"1", W/"2"' })).status).toBe(204);
     expectScimError(await c.delete(`/Groups/${g.id}`, { "if-match": 'W/"8", W/"9"' }), 412);
+    // DELETE honours If-None-Match as PUT and PATCH do: a matching tag, or *, is 412.
+    expectScimError(await c.delete(`/Groups/${g.id}`, { "if-none-match": "*" }), 412);
+    expectScimError(await c.delete(`/Groups/${g.id}`, { "if-none-match": 'W/"2"' }), 412);
     expect((await c.get(`/Groups/${g.id}`)).body.meta.version).toBe('W/"2"');
     expectScimError(await c.post("/Groups", { displayName: "Unique G" }), 409, "uniqueness");
     // A rename onto another group's name, with a member added in the same PATCH: 409, nothing of it kept.
@@ -286,7 +289,7 @@ describe("groups", () => {
     expectScimError(await c.put(`/Groups/${other.id}`, { displayName: "UNIQUE G", members: [{ value: a }] }), 409, "uniqueness");
     const after = (await c.get(`/Groups/${other.id}`)).body;
     expect([after.displayName, after.members ?? [], after.meta.version]).toEqual(["Other G", [], 'W/"1"']);
-    expect((await c.delete(`/Groups/${g.id}`)).status).toBe(204);
+    expect((await c.delete(`/Groups/${g.id}`, { "if-none-match": 'W/"1"' })).status).toBe(204);
     expectScimError(await c.get(`/Groups/${g.id}`), 404);
   });
 

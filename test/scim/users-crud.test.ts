@@ -108,12 +108,15 @@ describe("users: create, read, replace, delete", () => {
     expectScimError(await c.patch(`/Users/${id}`, patchOp({ op: "replace", path: "title", value: "x" }), { "if-none-match": 'W/"7", W/"1"' }), 412);
     expectScimError(await c.put(`/Users/${id}`, { userName: "ifmatch-list@x.test" }, { "if-match": 'W/"7", W/"8"' }), 412);
     expectScimError(await c.delete(`/Users/${id}`, { "if-match": 'W/"7", "x"' }), 412);
+    // DELETE honours If-None-Match as PUT and PATCH do (RFC 9110 §13.1.2): a matching tag, or *, is 412.
+    expectScimError(await c.delete(`/Users/${id}`, { "if-none-match": "*" }), 412);
+    expectScimError(await c.delete(`/Users/${id}`, { "if-none-match": 'W/"7", W/"1"' }), 412);
     expect((await c.get(`/Users/${id}`)).body.meta.version).toBe('W/"1"');
     const put = await c.put(`/Users/${id}`, { userName: "ifmatch-list@x.test", title: "a" }, { "if-match": 'W/"1", W/"3"', "if-none-match": 'W/"3"' });
     expect([put.status, put.headers.get("etag")]).toEqual([200, 'W/"2"']);
     const patch = await c.patch(`/Users/${id}`, patchOp({ op: "replace", path: "title", value: "b" }), { "if-match": 'W/"1", W/"2"' });
     expect([patch.status, patch.headers.get("etag")]).toEqual([200, 'W/"3"']);
-    expect((await c.delete(`/Users/${id}`, { "if-match": 'W/"2",W/"3"' })).status).toBe(204);
+    expect((await c.delete(`/Users/${id}`, { "if-match": 'W/"2",W/"3"', "if-none-match": 'W/"2"' })).status).toBe(204);
     expectScimError(await c.put(`/Users/${id}`, { userName: "ifmatch-list@x.test" }, { "if-none-match": "*" }), 404);
   });
 

@@ -228,6 +228,13 @@ export async function patchGroup(scope: ScimScope, req: ScimRequest): Promise<Sc
 
 export async function deleteGroup(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
   scope.resource = { type: "Group", id: req.id! };
-  await scope.services.groups.delete(scope.ctx, req.id!, { expectedVersion: expectedVersions(req.ifMatch) });
+  const groups = scope.services.groups;
+  // If-None-Match needs the version under the lock (a matching tag is 412, as on PUT and PATCH): only then read first.
+  if (req.ifNoneMatch === undefined) await groups.delete(scope.ctx, req.id!, { expectedVersion: expectedVersions(req.ifMatch) });
+  else
+    await scope.services.db.transaction(scope.ctx, async (tx) => {
+      checkWritePreconditions(req, `Group ${req.id}`, (await groups.lockForUpdate(tx, req.id!)).version);
+      await groups.delete(tx, req.id!);
+    });
   return { status: 204 };
 }

@@ -154,6 +154,13 @@ export async function patchUser(scope: ScimScope, req: ScimRequest): Promise<Sci
 
 export async function deleteUser(scope: ScimScope, req: ScimRequest): Promise<ScimResponse> {
   scope.resource = { type: "User", id: req.id! };
-  await scope.services.users.delete(scope.ctx, req.id!, { expectedVersion: expectedVersions(req.ifMatch) });
+  const users = scope.services.users;
+  // If-None-Match needs the version under the lock (a matching tag is 412, as on PUT and PATCH): only then read first.
+  if (req.ifNoneMatch === undefined) await users.delete(scope.ctx, req.id!, { expectedVersion: expectedVersions(req.ifMatch) });
+  else
+    await scope.services.db.transaction(scope.ctx, async (tx) => {
+      await lockWithDetails(scope, tx, req);
+      await users.delete(tx, req.id!);
+    });
   return { status: 204 };
 }
