@@ -5,7 +5,7 @@ import type { SamlSettings } from "../domain/sso/identity-provider.entity";
 import { serviceProviderInfo } from "../domain/sso/identity-provider.service";
 import { type IdentityResult, identityFromSaml } from "../domain/sso/identity";
 import { NOT_UTF8, assertUtf8Form } from "../platform/utf8-body";
-import { sendRefusal } from "./pages";
+import { safeReturnPath, sendRefusal } from "./pages";
 import { CLOCK_SKEW_MS, checkResponse, checkSignedAssertion } from "./saml-checks";
 import type { Sessions, SsoTarget } from "./sessions";
 
@@ -97,7 +97,10 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
   };
 
   router.get("/auth/saml/:org/login", sessions.requireSecureTransport, lookup, (req, res, next) => {
-    sessions.authenticator.authenticate(strategy, { session: false })(req, res, next);
+    // `?returnTo=` as the OIDC login reads it (a local path only), sent to the IdP as the RelayState
+    // the ACS returns to; a `?RelayState=` given too is kept (node-saml reads it).
+    const returnTo = req.query.RelayState === undefined ? safeReturnPath(req.query.returnTo, "") : "";
+    sessions.authenticator.authenticate(strategy, { session: false, ...(returnTo ? { additionalParams: { RelayState: returnTo } } : {}) })(req, res, next);
   });
 
   // The form is read once the organisation is known, so that a form that is not UTF-8 is refused as

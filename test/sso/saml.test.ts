@@ -103,6 +103,21 @@ describe("SAML sign-in (Okta-shaped, signed in the test)", () => {
       expect(await relayed(elsewhere)).toBe("/auth/me");
   });
 
+  test("SP-initiated with ?returnTo= (as the OIDC login reads it): sent to the IdP as the RelayState, where the ACS returns; only a local path", async () => {
+    const relayStateOf = async (query: string) => {
+      const r = await request(app.url).get(`/auth/saml/${t.organisation.slug}/login?${query}`).expect(302);
+      return new URL(r.headers.location as string).searchParams.get("RelayState");
+    };
+    expect(await relayStateOf(`returnTo=${encodeURIComponent("/admin/#/directory")}`)).toBe("/admin/#/directory");
+    expect(await relayStateOf(`RelayState=/admin/&returnTo=/auth/me`)).toBe("/admin/");
+    for (const elsewhere of ["https://evil.example/admin/", "//evil.example/", "javascript:alert(1)"]) expect(await relayStateOf(`returnTo=${encodeURIComponent(elsewhere)}`)).toBeNull();
+    const agent = request.agent(app.url);
+    const location = (await agent.get(`/auth/saml/${t.organisation.slug}/login?returnTo=%2Fadmin%2F`).expect(302)).headers.location as string;
+    const xml = signResponse(buildResponseXml(base({ inResponseTo: authnRequestId(location) })), idpKey);
+    const r = await agent.post(`/auth/saml/${t.organisation.slug}/acs`).type("form").send({ SAMLResponse: b64(xml), RelayState: new URL(location).searchParams.get("RelayState") });
+    expect([r.status, r.headers.location]).toEqual([303, "/admin/"]);
+  });
+
   test("SP-initiated replay: the request id is consumed by the first response", async () => {
     const { agent, requestId } = await startLogin();
     const xml = signResponse(buildResponseXml(base({ inResponseTo: requestId })), idpKey);
