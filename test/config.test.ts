@@ -67,6 +67,14 @@ test.each([["https://roster.example.com/?tenant=a"], ["https://roster.example.co
   expect(() => loadConfig({ PUBLIC_URL: value })).toThrow(/PUBLIC_URL: must be an http:\/\/ or https:\/\/ URL without credentials, query or fragment/);
 });
 
+test.each([["https://roster.example.com/roster"], ["https://roster.example.com/roster/"], ["http://localhost:4000/scim/v2"]])("PUBLIC_URL=%j (a path: Roster serves its routes at /) is refused, naming the variable", (value) => {
+  expect(() => loadConfig({ PUBLIC_URL: value })).toThrow(/PUBLIC_URL: must have no path \(Roster serves its routes at \/, not under a prefix\)/);
+});
+
+test.each([["https://roster.example.com/", "https://roster.example.com"], ["https://roster.example.com//", "https://roster.example.com"], ["http://127.0.0.1:4000", "http://127.0.0.1:4000"]])("PUBLIC_URL=%j without a path is kept as %j", (value, kept) => {
+  expect(loadConfig({ PUBLIC_URL: value }).publicUrl).toBe(kept);
+});
+
 test("DATABASE_URL options (?ssl=true) are refused, not dropped, and nothing of the URL is echoed", () => {
   expect(() => loadConfig({ DATABASE_URL: "mariadb://app:pw@db.internal/roster?ssl=true" })).toThrow(/DATABASE_URL: options after \? or # are not supported/);
   let message = "";

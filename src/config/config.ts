@@ -14,6 +14,12 @@ const environmentSchema = z.object({
     .url({ protocol: /^https?$/ })
     // Every URL Roster shows is built by appending to it: a query or fragment would end up in the middle.
     .refine((v) => !/[?#]/.test(v) && !new URL(v).username, "must be an http:// or https:// URL without credentials, query or fragment, e.g. https://roster.example.com")
+    // Roster answers at / (its routes, the paths it redirects to, its admin console's links): under a
+    // path, PUBLIC_URL named URLs (SCIM meta.location, the SAML ACS) that Roster does not serve.
+    .refine(
+      (v) => /^\/*$/.test(new URL(v).pathname),
+      "must have no path (Roster serves its routes at /, not under a prefix): give Roster a host name of its own, e.g. https://roster.example.com, and have the proxy forward to it without a path prefix",
+    )
     .optional(),
   DATABASE_URL: z
     .string()
