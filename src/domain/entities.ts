@@ -13,6 +13,7 @@ import { Role } from "./roles/role.entity";
 import { RoleAssignment } from "./roles/role-assignment.entity";
 import { AccessToken } from "./tokens/access-token.entity";
 import { ProvisioningLogEntry } from "./provisioning-log/provisioning-log-entry.entity";
+import { ProvisioningLogResource } from "./provisioning-log/provisioning-log-resource.entity";
 import { ReplayEntry } from "./replay/replay-entry.entity";
 import { Session } from "./sessions/session.entity";
 import { IdentityProvider } from "./sso/identity-provider.entity";
@@ -34,6 +35,7 @@ export const entities = [
   AccessToken,
   AuditEvent,
   ProvisioningLogEntry,
+  ProvisioningLogResource,
   IdentityProvider,
   Session,
   ReplayEntry,

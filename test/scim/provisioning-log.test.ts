@@ -439,6 +439,87 @@ describe("provisioning log", () => {
     expect(otherAdmin.data.provisioningLog.totalCount).toBe(0);
   });
 
+  test("a resource's history finds every /Bulk that touched it, whichever of its operations did; pages run across both; a purge takes the Bulk's resources with it", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    const bulk = (...Operations: Body[]) => s.post("/Bulk", { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations });
+    const target = (await s.post("/Users", { userName: "bulk-target@x.test" })).body.id;
+    const title = (value: string) => patchOp({ op: "replace", path: "title", value });
+    const many = await bulk(
+      { method: "POST", path: "/Users", bulkId: "a", data: { userName: "bulk-a@x.test" } },
+      { method: "POST", path: "/Users", bulkId: "b", data: { userName: "bulk-b@x.test" } },
+      { method: "PATCH", path: `/Users/${target}`, data: title("from the third operation") },
+      { method: "POST", path: "/Users", bulkId: "c", data: { userName: "bulk-c@x.test" } },
+      { method: "PATCH", path: "/Users/bulkId:a", data: title("a again") },
+      { method: "PATCH", path: `/Users/${crypto.randomUUID()}`, data: title("nobody") },
+    );
+    expect(many.body.Operations.map((o: Body) => o.status)).toEqual(["201", "201", "200", "201", "200", "404"]);
+    const c = (await s.get(`/Users?filter=${encodeURIComponent('userName eq "bulk-c@x.test"')}`)).body.Resources[0].id;
+    await bulk({ method: "PATCH", path: `/Users/${target}`, data: title("a Bulk of one") });
+    await s.patch(`/Users/${target}`, title("alone"));
+    await bulk({ method: "POST", path: "/Users", bulkId: "d", data: { userName: "bulk-d@x.test" } }, { method: "POST", path: "/Users", bulkId: "e", data: { userName: "bulk-e@x.test" } });
+    await entries(tenant, 6);
+    const q = `query($filter: ProvisioningLogFilterInput, $after: String) { provisioningLog(filter: $filter, first: 1, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { method path resourceId auditEvents { action resourceId } } } }`;
+    const history = async (resourceId: string) => {
+      const seen: Body[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const r: Body = await app.gql<Body>(tenant.adminToken, q, { filter: { resourceId }, after });
+        expect(r.errors).toBeUndefined();
+        seen.push(...r.data.provisioningLog.nodes.map((n: Body) => ({ ...n, totalCount: r.data.provisioningLog.totalCount })));
+        if (!r.data.provisioningLog.pageInfo.hasNextPage) return seen;
+        after = r.data.provisioningLog.pageInfo.endCursor;
+      }
+    };
+    // Newest first, one a page: the PATCH, the Bulk of one (its entry names its resource), the Bulk of
+    // six operations (it touched five resources: its entry names none), the POST.
+    const ofTarget = await history(target);
+    expect(ofTarget.map((n) => [n.method, n.path, n.resourceId, n.totalCount])).toEqual([
+      ["PATCH", `/scim/v2/Users/${target}`, target, 4],
+      ["POST", "/scim/v2/Bulk", target, 4],
+      ["POST", "/scim/v2/Bulk", null, 4],
+      ["POST", "/scim/v2/Users", target, 4],
+    ]);
+    expect(ofTarget[2].auditEvents.filter((e: Body) => e.resourceId === target)).toEqual([{ action: "user.updated", resourceId: target }]);
+    // The user created by the Bulk's fourth operation: that Bulk is its history.
+    expect((await history(c)).map((n) => [n.method, n.path, n.resourceId])).toEqual([["POST", "/scim/v2/Bulk", null]]);
+    const [manyEntry] = (await app.services.provisioningLog.list(tenant.ctx, { resourceId: c }, { first: 1 })).items;
+    const resourcesOf = async (entryId: string) => ((await app.dataSource.query("SELECT resourceId FROM provisioning_log_resources WHERE entryId = ?", [entryId])) as { resourceId: string }[]).length;
+    expect(await resourcesOf(manyEntry.id)).toBe(5);
+    // Other filters apply to the Bulks as to the rest.
+    expect((await app.gql<Body>(tenant.adminToken, q, { filter: { resourceId: target, method: "PATCH" } })).data.provisioningLog.totalCount).toBe(1);
+    // Another organisation's admin finds none of it.
+    expect((await app.gql<Body>(t.adminToken, q, { filter: { resourceId: c } })).data.provisioningLog.totalCount).toBe(0);
+    // The purge of old entries deletes a Bulk's resources with its entry.
+    await new ProvisioningLogService(app.services.db, { bodyDays: 30, entryDays: 90 }).purgeEntries(new Date(Date.now() + 91 * day));
+    expect(await requestIdsOf(tenant)).toEqual([]);
+    expect(await resourcesOf(manyEntry.id)).toBe(0);
+  });
+
+  test("a /Bulk of 1,000 operations (maxOperations) writes its entry and the 1,000 resources it touched in one more INSERT; its history is read by index", async () => {
+    const tenant = await app.tenant();
+    const s = scimClient(app.url, tenant.scimToken);
+    const Operations = Array.from({ length: 1000 }, (_, i) => ({ method: "POST", path: "/Users", bulkId: `u${i}`, data: { userName: `bulk-${i}@x.test` } }));
+    app.queries.reset();
+    const r = await s.post("/Bulk", { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations });
+    expect(r.body.Operations.filter((o: Body) => o.status !== "201").slice(0, 3)).toEqual([]);
+    await app.services.provisioningLog.flush();
+    const logWrites = app.queries.statements.filter((sql) => /^(INSERT INTO|DELETE FROM|UPDATE) [`"]?provisioning_log/.test(sql)).map((sql) => /^\w+ \w+ [`"]?(\w+)/.exec(sql)![1]);
+    expect(logWrites).toEqual(["provisioning_log_entries", "provisioning_log_resources"]);
+    const last = r.body.Operations[999].location.split("/").pop();
+    app.queries.reset();
+    const history = await app.services.provisioningLog.list(tenant.ctx, { resourceId: last }, { first: 10 });
+    expect(history.items.map((e) => [e.path, e.resourceId])).toEqual([["/scim/v2/Bulk", null]]);
+    const lookup = app.queries.statements.findIndex((sql) => /FROM [`"]?provisioning_log_resources/.test(sql));
+    if (app.services.db.dialect === "mysql") {
+      const [plan]: { key: string | null; Extra: string }[] = await app.dataSource.query(`EXPLAIN ${app.queries.statements[lookup]}`, app.queries.parameters[lookup]);
+      expect(plan).toMatchObject({ key: "IDX_provisioning_log_resources_resource", Extra: expect.stringMatching(/Using index/) });
+    } else {
+      const plan: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${app.queries.statements[lookup]}`, app.queries.parameters[lookup]);
+      expect(plan.map((p) => p.detail)).toContainEqual(expect.stringMatching(/USING COVERING INDEX IDX_provisioning_log_resources_resource/));
+    }
+  });
+
   test("through GraphQL provisioningLogEntry: one entry by id, with its body and changes; another organisation's id is null", async () => {
     const tenant = await app.tenant();
     const u = await scimClient(app.url, tenant.scimToken).post("/Users", { userName: "one-entry@x.test", password: "hunter2" });

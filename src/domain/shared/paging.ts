@@ -80,6 +80,22 @@ export async function newestFirstPage<T extends ObjectLiteral & { id: string }>(
   return cursorSlice(rows, page, totalCount, (row) => timeKey(row[timeColumn] as Date, row.id));
 }
 
+/**
+ * One newest-first page of the union of disjoint lists, from each list's page of the same `page`
+ * (same `first`, same `afterKey`): the newest `first` of their items. Their keys are the same
+ * (time, id), so its end key starts the next page of each.
+ */
+export function mergeNewestFirst<T extends { id: string }>(slices: CursorSlice<T>[], page: CursorPage, timeOf: (item: T) => Date): CursorSlice<T> {
+  const newestFirst = (a: T, b: T) => timeOf(b).getTime() - timeOf(a).getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  const rows = slices.flatMap((s) => s.items).sort(newestFirst);
+  const items = rows.slice(0, page.first);
+  const hasNextPage = rows.length > page.first || slices.some((s) => s.hasNextPage);
+  const totalCount = slices.some((s) => s.totalCount < 0) ? -1 : slices.reduce((n, s) => n + s.totalCount, 0);
+  const keyOf = slices[0].keyOf;
+  const last = items.at(-1);
+  return { items, totalCount, hasNextPage, endKey: last !== undefined ? keyOf(last) : hasNextPage ? (page.afterKey ?? null) : null, keyOf };
+}
+
 const timeKey = (time: Date, id: string): string => JSON.stringify([time.toISOString(), id]);
 
 /**

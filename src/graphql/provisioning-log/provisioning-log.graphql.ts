@@ -19,7 +19,7 @@ export class ProvisioningLogEntryType {
   @Field(() => Int) status: number;
   @Field(() => Int) durationMs: number;
   @Field(() => String, { nullable: true }) resourceType: string | null;
-  @Field(() => ID, { nullable: true }) resourceId: string | null;
+  @Field(() => ID, { nullable: true, description: "The resource the request was about; null for a /Bulk that touched several (each finds it with filter: { resourceId })" }) resourceId: string | null;
   @Field(() => [String], { description: "How the request was read: which IdP quirks applied" }) notes: string[];
   @Field(() => String, { nullable: true }) scimType: string | null;
   @Field(() => String, { nullable: true }) errorDetail: string | null;
@@ -36,7 +36,7 @@ export class ProvisioningLogFilterInput {
   @Field(() => Int, { nullable: true }) @IsOptional() @Min(100) @Max(599) status?: number;
   @Field({ nullable: true, description: "Only requests that failed (status 400 and up)" }) @IsOptional() failedOnly?: boolean;
   @Field(() => ID, { nullable: true }) @IsOptional() tokenId?: string;
-  @Field(() => ID, { nullable: true }) @IsOptional() resourceId?: string;
+  @Field(() => ID, { nullable: true, description: "A resource's history: the requests about it, and every /Bulk that touched it" }) @IsOptional() resourceId?: string;
   @Field(() => String, { nullable: true }) @IsOptional() @IsIn(["GET", "POST", "PUT", "PATCH", "DELETE", "get", "post", "put", "patch", "delete"]) method?: string;
 }
 
@@ -65,7 +65,7 @@ export class ProvisioningLogResolver {
     return ctx.services.provisioningLog.find(ctx.auth(), id);
   }
 
-  @FieldResolver(() => [AuditEventType], { description: "What the request changed: the audit events it caused" })
+  @FieldResolver(() => [AuditEventType], { description: "What the request changed: the audit events it caused, the newest 100 (a /Bulk causes up to thousands: auditEvents(filter: { requestId }) pages through them all)" })
   auditEvents(@Root() entry: ProvisioningLogEntry, @Ctx() ctx: GraphqlContext) {
     ctx.auth(); // admins only, as the log itself (the loaders serve any signed-in caller)
     return ctx.loaders().auditEventsOfRequest.get(entry.requestId);

@@ -297,6 +297,7 @@ function provisioningLog(req: ScimHttpRequest, res: ServerResponse, scope: ScimS
         durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
         resourceType: scope.resource?.type ?? null,
         resourceId: scope.resource?.id ?? null,
+        resources: scope.resources,
         notes: [...scope.notes],
         scimType: err?.scimType ?? null,
         errorDetail: err?.detail ?? null,

@@ -38,6 +38,18 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
       const target = byBulkId.get(ref);
       return !created.has(ref) && target !== undefined && !results.has(target);
     });
+  // The resources the operations touched (each handler names its own in scope.resource), for the
+  // provisioning log: a resource's history finds this Bulk, whichever of its operations touched it.
+  const touched = new Map<string, NonNullable<ScimScope["resource"]>>();
+  const dispatchNoting: Dispatch = async (s, req) => {
+    s.resource = undefined;
+    try {
+      return await dispatch(s, req);
+    } finally {
+      const resource = s.resource as ScimScope["resource"];
+      if (resource) touched.set(resource.id, resource);
+    }
+  };
   let pending = [...request.operations];
   while (pending.length) {
     const waiting: BulkOperation[] = [];
@@ -54,7 +66,7 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
         const path = resolveBulkIdPath(op.path, created);
         const data = resolveBulkIdReferences(op.data, created);
         const [, type, id] = path.split("/");
-        const response = await dispatch(scope, { method: op.method, path, id, query: {}, body: data, ifMatch: op.version });
+        const response = await dispatchNoting(scope, { method: op.method, path, id, query: {}, body: data, ifMatch: op.version });
         const resource = (response.body instanceof StreamedBody ? response.body.summary : response.body) as { id?: string; meta?: { location?: string } } | undefined;
         if (op.bulkId && resource?.id) created.set(op.bulkId, resource.id);
         results.set(op, {
@@ -88,6 +100,8 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
     }
     pending = waiting;
   }
+  scope.resource = touched.size === 1 ? [...touched.values()][0] : undefined;
+  scope.resources = touched.size > 1 ? [...touched.keys()] : undefined;
   return { status: 200, body: bulkResponse(request.operations.filter((o) => results.has(o)).map((o) => results.get(o)!)) };
 }
 

@@ -49,6 +49,8 @@ export interface ScimScope {
   notes: Set<string>;
   /** The resource the request was about, for the provisioning log. */
   resource?: { type: "User" | "Group"; id: string };
+  /** Every resource a /Bulk touched, when more than one (for the provisioning log; `resource` is then unset). */
+  resources?: string[];
 }
 
 /** Core attributes Roster does not store are left out of its schema, so discovery tells the truth. */
