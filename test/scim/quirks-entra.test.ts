@@ -184,4 +184,22 @@ describe("Entra ID quirks", () => {
     const byExt = await c.get(`/Groups?filter=${encodeURIComponent(`externalId eq "${g.body.externalId}"`)}&excludedAttributes=members`);
     expect(byExt.body.Resources.map((x: Body) => x.id)).toEqual([id]);
   });
+  test("a number custom field sent as a string that is exactly a JSON number (Entra sends typed values as strings) is stored as that number and noted; anything else is refused", async () => {
+    const EXT = "urn:ietf:params:scim:schemas:extension:roster:2.0:User";
+    await app.services.customFields.define(t.ctx, { key: "grade", label: "Grade", type: "number" });
+    const r = await c.post("/Users", { userName: `string-number-${++n}@contoso.test`, [EXT]: { grade: "42" } });
+    expect([r.status, r.body[EXT]]).toEqual([201, { grade: 42 }]);
+    const patched = await c.patch(`/Users/${r.body.id}`, patchOp({ op: "Replace", path: `${EXT}:grade`, value: "-1.5e3" }));
+    expect([patched.status, patched.body[EXT]]).toEqual([200, { grade: -1500 }]);
+    expect((await c.get(`/Users/${r.body.id}`)).body[EXT]).toEqual({ grade: -1500 });
+    expect((await c.get(`/Users?filter=${encodeURIComponent(`${EXT}:grade eq -1500`)}`)).body.Resources.map((u: Body) => u.id)).toEqual([r.body.id]);
+    await app.services.provisioningLog.flush();
+    const log = await app.services.provisioningLog.list(t.ctx, { resourceId: r.body.id }, { first: 5 });
+    // Newest first: the GET, the PATCH, the POST.
+    expect(log.items.map((e) => [e.method, e.notes.filter((x) => x.startsWith("string number"))])).toEqual([["GET", []], ["PATCH", [`string number coerced: ${EXT}:grade`]], ["POST", [`string number coerced: ${EXT}:grade`]]]);
+    for (const bad of [" 42", "42 ", "0x2A", "+42", "42abc", "", "1e999", "1.", ".5", "Infinity", "NaN", "4 2"]) {
+      expectScimError(await c.patch(`/Users/${r.body.id}`, patchOp({ op: "replace", path: `${EXT}:grade`, value: bad })), 400, "invalidValue");
+    }
+    expect((await c.get(`/Users/${r.body.id}`)).body[EXT]).toEqual({ grade: -1500 });
+  });
 });

@@ -100,6 +100,9 @@ export function coerceValue(def: AttributeDefinition, value: unknown, path: stri
   return coerceSingle(def, value, path, opts);
 }
 
+/** The number grammar of RFC 8259 §6, nothing around it. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 function coerceSingle(def: AttributeDefinition, value: unknown, path: string, opts: CoerceOptions): unknown {
   const fail = (what: string) => invalidValue(`attribute "${path}" must be ${what}`);
   switch (def.type) {
@@ -117,11 +120,14 @@ function coerceSingle(def: AttributeDefinition, value: unknown, path: string, op
       }
       throw fail('a boolean');
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw fail('an integer');
-      return value;
-    case 'decimal':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw fail('a number');
-      return value;
+    case 'decimal': {
+      // A string that is exactly a JSON number ("42", "-1.5e3"), as Entra ID sends typed values as
+      // strings ("True" above): read as that number. Spaces, hex, "" and "1e999" stay errors.
+      const n = typeof value === 'number' ? value : typeof value === 'string' && JSON_NUMBER.test(value) ? Number(value) : NaN;
+      if (!Number.isFinite(n) || (def.type === 'integer' && !Number.isInteger(n))) throw fail(def.type === 'integer' ? 'an integer' : 'a number');
+      if (typeof value === 'string') addNote(opts.notes, `string number coerced: ${path}`);
+      return n;
+    }
     case 'dateTime':
       if (parseDateTime(value) === undefined) throw fail('an xsd:dateTime string');
       return value;
