@@ -138,3 +138,82 @@ describe("the cost of totalCount", () => {
     expect(requestCost(await buildGraphqlSchema())(parse(query), undefined, {})).toBe(8_501);
   });
 });
+
+describe("what @skip and @include leave out, and the same total asked twice", () => {
+  const costOf = async (query: string, variables: Record<string, unknown>) => requestCost(await buildGraphqlSchema())(parse(query), undefined, variables);
+  /** A write forgets the organisation's kept totals: a total asked for now is counted. */
+  const forgetTotals = () => app.services.users.update(t.ctx, managerId, { title: `Boss ${Math.random()}` });
+  /** The COUNTs the request sends (a GROUP BY of direct reports' totals is one), and its answer. */
+  const countsOf = async (query: string, variables: Record<string, unknown> = {}) => {
+    const { result, statements } = await app.statementsOf(() => post(query, variables));
+    return { ...result, counts: statements.filter((s) => /COUNT\(/i.test(s)) };
+  };
+
+  test("a totalCount that @skip or @include leaves out (literal, a variable, a variable's default; on the total, a fragment, an inline fragment, the connection) is neither counted nor charged", async () => {
+    // Each case: the query, with the variables that leave the total out, then those that keep it; its cost without and with the total.
+    const cases: [string, (on: boolean) => [string, Record<string, unknown>], [number, number]][] = [
+      ["literal @skip", (on) => [`{ users(first: 1) { totalCount @skip(if: ${!on}) nodes { id } } }`, {}], [3, 1_003]],
+      ["@include from a variable", (on) => [`query($i: Boolean!) { users(first: 1) { totalCount @include(if: $i) nodes { id } } }`, { i: on }], [3, 1_003]],
+      ["a variable's default", (on) => [`query($s: Boolean = true) { users(first: 1) { totalCount @skip(if: $s) nodes { id } } }`, on ? { s: false } : {}], [3, 1_003]],
+      ["a fragment spread", (on) => [`query($s: Boolean!) { users(first: 1) { ...Total @skip(if: $s) nodes { id } } } fragment Total on UserConnection { totalCount }`, { s: !on }], [3, 1_003]],
+      ["inside a fragment", (on) => [`query($s: Boolean!) { groups(first: 1) { ...Total nodes { id } } } fragment Total on GroupConnection { totalCount @skip(if: $s) }`, { s: !on }], [3, 1_003]],
+      ["an inline fragment", (on) => [`query($i: Boolean!) { groups(first: 1) { ... @include(if: $i) { totalCount } nodes { id } } }`, { i: on }], [3, 1_003]],
+      ["a group's members", (on) => [`query($s: Boolean!) { groups(first: 20) { nodes { members(first: 0) { totalCount @skip(if: $s) } } } }`, { s: !on }], [41, 20_041]],
+      ["direct reports", (on) => [`query($s: Boolean!) { users(first: 20) { nodes { directReports(first: 1) { totalCount @skip(if: $s) } } } }`, { s: !on }], [41, 1_041]],
+      ["the connection", (on) => [`query($s: Boolean!) { users(first: 1) { nodes { id } } total: groups(first: 0) @skip(if: $s) { totalCount } }`, { s: !on }], [3, 1_004]],
+    ];
+    for (const [name, make, costs] of cases) {
+      await forgetTotals();
+      const left = await countsOf(...make(false));
+      expect([name, left.status, left.body.errors, JSON.stringify(left.body.data).includes("totalCount"), left.counts]).toEqual([name, 200, undefined, false, []]);
+      // The same request keeping its total counts it: nothing else left the COUNT out.
+      await forgetTotals();
+      const kept = await countsOf(...make(true));
+      expect([name, kept.body.errors, JSON.stringify(kept.body.data).includes("totalCount"), kept.counts.length]).toEqual([name, undefined, true, 1]);
+      expect([name, await costOf(...make(false)), await costOf(...make(true))]).toEqual([name, ...costs]);
+    }
+  });
+
+  test("50 totals all left out by @skip run, counting nothing; kept, they are refused", async () => {
+    const totals = `query($s: Boolean!) { ${Array.from({ length: 50 }, (_, i) => `t${i}: users(first: 0, filter: { text: "skip${i}" }) { totalCount @skip(if: $s) }`).join(" ")} }`;
+    const left = await countsOf(totals, { s: true });
+    expect([left.status, left.body.errors, left.counts]).toEqual([200, undefined, []]);
+    const kept = await countsOf(totals, { s: false });
+    expect([kept.status, kept.body.errors![0].extensions, kept.counts]).toEqual([400, { code: "QUERY_TOO_COMPLEX", cost: 50_050, maxCost: MAX_QUERY_COST }, []]);
+  });
+
+  test("the same total asked for twice on one object with the same arguments (aliases, the field twice) is counted once and charged once; a log's, counted each time, is charged each time", async () => {
+    const AUDIT = `auditEvents(first: 0, filter: { resourceId: "${managerId}" }) { totalCount }`;
+    const LOG = `provisioningLog(first: 0) { totalCount }`;
+    // Each case: the query, its variables, the COUNTs it sends, its cost.
+    const cases: [string, string, Record<string, unknown>, number, number][] = [
+      ["users, aliased", `{ a: users(first: 0) { totalCount } b: users(first: 0) { totalCount } }`, {}, 1, 1_002],
+      ["users, the same field twice", `{ users(first: 0) { totalCount } ... on Query { users(first: 0) { totalCount } } }`, {}, 1, 1_002],
+      ["users, a filter from a variable and the same literal", `query($f: UserFilterInput) { a: users(first: 0, filter: $f) { totalCount } b: users(first: 0, filter: { text: "ada" }) { totalCount } }`, { f: { text: "ada" } }, 1, 1_002],
+      ["users, another filter", `{ a: users(first: 0) { totalCount } b: users(first: 0, filter: { text: "ada" }) { totalCount } }`, {}, 2, 2_002],
+      ["groups, aliased", `{ a: groups(first: 0) { totalCount } b: groups(first: 0) { totalCount } }`, {}, 1, 1_002],
+      ["a group's members, aliased", `query($id: ID!) { group(id: $id) { a: members(first: 0) { totalCount } b: members(first: 0) { ...Total } } } fragment Total on GroupMemberConnection { totalCount }`, { id: groupId }, 1, 1_003],
+      ["direct reports, aliased", `{ users(first: 10) { nodes { a: directReports(first: 5) { totalCount } b: directReports(first: 5) { totalCount } } } }`, {}, 1, 1_031],
+    ];
+    for (const [name, query, variables, counts, cost] of cases) {
+      await forgetTotals();
+      const r = await countsOf(query, variables);
+      expect([name, r.status, r.body.errors, r.counts.length, await costOf(query, variables)]).toEqual([name, 200, undefined, counts, cost]);
+    }
+    // The logs' totals: their recent entries are counted on every call (SettledTotals), so twice for two aliases.
+    for (const [name, list] of [
+      ["the audit trail", AUDIT],
+      ["the provisioning log", LOG],
+    ]) {
+      const once = await countsOf(`{ a: ${list} }`);
+      const twice = await countsOf(`{ a: ${list} b: ${list} }`);
+      expect([name, twice.body.errors, twice.counts.length, await costOf(`{ a: ${list} b: ${list} }`, {})]).toEqual([name, undefined, 2 * once.counts.length, 2_002]);
+    }
+    // 60 aliases of one total run, and count once; of a log's total, they are still refused.
+    await forgetTotals();
+    const users = await countsOf(`{ ${Array.from({ length: 60 }, (_, i) => `u${i}: users(first: 0) { totalCount }`).join(" ")} }`);
+    expect([users.status, users.body.errors, users.counts.length]).toEqual([200, undefined, 1]);
+    const logs = await countsOf(`{ ${Array.from({ length: 60 }, (_, i) => `l${i}: ${LOG}`).join(" ")} }`);
+    expect([logs.status, logs.body.errors![0].extensions, logs.counts]).toEqual([400, { code: "QUERY_TOO_COMPLEX", cost: 60_060, maxCost: MAX_QUERY_COST }, []]);
+  });
+});

@@ -4,6 +4,7 @@ import type { CursorSlice } from "../../domain/shared/paging";
 import type { GraphqlContext } from "../context";
 import { type FieldNode, type GraphQLResolveInfo, Kind, type SelectionSetNode, valueFromASTUntyped } from "graphql";
 import { type ClassType, Field, Int, ObjectType } from "type-graphql";
+import { runsField } from "./selections";
 
 @ObjectType({ simpleResolvers: true })
 export class PageInfo {
@@ -75,11 +76,13 @@ export function pageSize(first: number): number {
   return first;
 }
 
-/** Whether the query selects `totalCount` on this connection (fragments count as "maybe": then yes). */
+/**
+ * Whether the query runs `totalCount` on this connection: through its fragments, and not where @skip
+ * or @include leaves it out (a skipped total had been counted, and charged, all the same). The
+ * request's cost (query-cost.plugin.ts) charges a total by the same rule.
+ */
 export function selectsTotalCount(info: GraphQLResolveInfo): boolean {
-  return info.fieldNodes.some((node) =>
-    (node.selectionSet?.selections ?? []).some((sel) => sel.kind !== "Field" || sel.name.value === "totalCount"),
-  );
+  return info.fieldNodes.some((node) => runsField(node.selectionSet, "totalCount", (name) => info.fragments[name], info.variableValues));
 }
 
 /** Visits the fields of a selection set, through inline fragments and fragment spreads. */

@@ -1,18 +1,24 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import {
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLField,
+  type GraphQLNamedType,
   type GraphQLSchema,
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  getArgumentValues,
   getNamedType,
+  getOperationAST,
+  getVariableValues,
   isObjectType,
 } from "graphql";
 import { type ComplexityEstimator, getComplexity } from "graphql-query-complexity";
 import { MAX_PAGE_SIZE } from "./connection";
+import { type FragmentOf, type Variables, fieldsRun, runsField } from "./selections";
 
 /**
  * The most one GraphQL request may cost: about 35 times the benchmark's page of 100 users with
@@ -48,6 +54,15 @@ export const TOTALS_COUNTED_TOGETHER = "totalsCountedTogether";
  */
 export const TOTAL_READ_WITH_PARENT = "totalReadWithParent";
 
+/**
+ * The extension of a connection field whose total, asked for again on the same object with the same
+ * arguments (an alias, or the field selected twice), is not counted again: the resolvers ask for it
+ * at once, and the second finds the first's count under way (RecentTotals shares it, a page loader
+ * its batch). Its repetitions cost nothing. A connection without it (a log's, whose recent entries
+ * SettledTotals counts on every call) pays each.
+ */
+export const SAME_TOTAL_COUNTED_ONCE = "sameTotalCountedOnce";
+
 type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
 type Field = GraphQLField<unknown, unknown>;
 
@@ -59,32 +74,63 @@ interface Connections {
   countedTogether: ReadonlySet<Field>;
   /** The names of `countedTogether`: a document that names none needs no second walk. */
   countedTogetherNames: ReadonlySet<string>;
+  /** Those whose repeated total is counted once (SAME_TOTAL_COUNTED_ONCE). */
+  countedOnce: ReadonlySet<Field>;
 }
 
 function connectionsOf(schema: GraphQLSchema): Connections {
   const countedApart = new Set<Field>();
   const countedTogether = new Set<Field>();
+  const countedOnce = new Set<Field>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type)) continue;
     for (const field of Object.values(type.getFields())) {
       const returned = getNamedType(field.type);
       if (!isObjectType(returned) || !("totalCount" in returned.getFields()) || field.extensions?.[TOTAL_READ_WITH_PARENT] === true) continue;
       (field.extensions?.[TOTALS_COUNTED_TOGETHER] === true ? countedTogether : countedApart).add(field);
+      if (field.extensions?.[SAME_TOTAL_COUNTED_ONCE] === true) countedOnce.add(field);
     }
   }
-  return { countedApart, countedTogether, countedTogetherNames: new Set([...countedTogether].map((f) => f.name)) };
+  return { countedApart, countedTogether, countedTogetherNames: new Set([...countedTogether].map((f) => f.name)), countedOnce };
 }
 
-/** Whether the connection's own selection asks for its `totalCount` (through fragments too; @skip and @include not read: charged). */
-function asksForTotal(set: SelectionSetNode | undefined, fragments: Fragments, seen = new Set<string>()): boolean {
-  return (set?.selections ?? []).some((s) => {
-    if (s.kind === Kind.FIELD) return s.name.value === "totalCount";
-    if (s.kind === Kind.INLINE_FRAGMENT) return asksForTotal(s.selectionSet, fragments, seen);
-    if (seen.has(s.name.value)) return false;
-    seen.add(s.name.value);
-    return asksForTotal(fragments.get(s.name.value)?.selectionSet, fragments, seen);
-  });
+/** What one request is priced with: the schema's connections, its fragments, its variables coerced. */
+interface Pricing {
+  connections: Connections;
+  fragmentOf: FragmentOf;
+  variables: Variables;
 }
+
+/**
+ * Whether the connection's own selection runs its `totalCount`: through fragments, not where @skip or
+ * @include leaves it out (the resolver then counts nothing: selectsTotalCount, the same rule).
+ */
+const asksForTotal = (node: FieldNode, p: Pricing): boolean => runsField(node.selectionSet, "totalCount", p.fragmentOf, p.variables);
+
+/**
+ * How many of the totals that a selection set of `type` runs on one object, among `charged`, repeat
+ * one already asked for there (SAME_TOTAL_COUNTED_ONCE: the same field and arguments): each was
+ * charged COUNT_COST by its own field, and is taken off. Only on an object type: the fragments of an
+ * interface or union apply to different objects (the schema has none).
+ */
+function repeatedTotals(set: SelectionSetNode | undefined, type: GraphQLNamedType, p: Pricing, charged: ReadonlySet<Field>): number {
+  if (!isObjectType(type)) return 0;
+  const fields = type.getFields();
+  const asked = new Set<string>();
+  let repeated = 0;
+  for (const node of fieldsRun(set, p.fragmentOf, p.variables)) {
+    const field = fields[node.name.value];
+    if (!field || !charged.has(field) || !p.connections.countedOnce.has(field) || !asksForTotal(node, p)) continue;
+    const key = `${field.name}${JSON.stringify(getArgumentValues(field, node, p.variables))}`;
+    if (asked.has(key)) repeated++;
+    else asked.add(key);
+  }
+  return repeated;
+}
+
+/** COUNT_COST for each total the field's own selection repeats (none can below 2 × COUNT_COST). */
+const repeatedUnder = (field: Field, node: FieldNode, childComplexity: number, p: Pricing, charged: ReadonlySet<Field>): number =>
+  childComplexity < 2 * COUNT_COST ? 0 : COUNT_COST * repeatedTotals(node.selectionSet, getNamedType(field.type), p, charged);
 
 /**
  * A field costs 1, and what is selected under it as many times as it can return items: `first`
@@ -94,18 +140,18 @@ function asksForTotal(set: SelectionSetNode | undefined, fragments: Fragments, s
  * `costOfCountsTogether` charges it).
  */
 const costOfField =
-  (connections: Connections, fragments: Fragments): ComplexityEstimator =>
+  (p: Pricing): ComplexityEstimator =>
   ({ field, node, args, childComplexity }) => {
     if (field.name === "totalCount") return 0; // charged by its connection, once
-    const count = connections.countedApart.has(field) && asksForTotal(node.selectionSet, fragments) ? COUNT_COST : 0;
-    return 1 + count + childComplexity * itemsAtMost(args.first);
+    const count = p.connections.countedApart.has(field) && asksForTotal(node, p) ? COUNT_COST : 0;
+    return 1 + count + (childComplexity - repeatedUnder(field, node, childComplexity, p, p.connections.countedApart)) * itemsAtMost(args.first);
   };
 
 /** The totals counted together: COUNT_COST each time the document selects one, however many parents it is selected for. */
 const costOfCountsTogether =
-  (connections: Connections, fragments: Fragments): ComplexityEstimator =>
+  (p: Pricing): ComplexityEstimator =>
   ({ field, node, childComplexity }) =>
-    childComplexity + (connections.countedTogether.has(field) && asksForTotal(node.selectionSet, fragments) ? COUNT_COST : 0);
+    childComplexity - repeatedUnder(field, node, childComplexity, p, p.connections.countedTogether) + (p.connections.countedTogether.has(field) && asksForTotal(node, p) ? COUNT_COST : 0);
 
 /** Whether a field of one of these names is selected anywhere in the document (its fragments included). */
 function namesAny(document: DocumentNode, names: ReadonlySet<string>): boolean {
@@ -150,16 +196,26 @@ function fragmentsOf(document: DocumentNode): Fragments {
 
 /**
  * How requests to this schema are priced: their cost (costOfField, plus costOfCountsTogether when the
- * document names such a field), or undefined when the variables do not fit their types (the
- * executor then answers BAD_USER_INPUT).
+ * document names such a field), what @skip and @include leave out not counted (graphql-query-complexity
+ * leaves out such fields and fragments, asksForTotal such totals), or undefined when the variables do
+ * not fit their types (the executor then answers BAD_USER_INPUT).
  */
 export function requestCost(schema: GraphQLSchema) {
   const connections = connectionsOf(schema);
   return (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, fragments: Fragments = fragmentsOf(document)): number | undefined => {
     try {
-      const cost = getComplexity({ schema, query: document, operationName, variables, estimators: [costOfField(connections, fragments)] });
+      const operation = getOperationAST(document, operationName);
+      const root = operation && schema.getRootType(operation.operation);
+      if (!operation || !root) return undefined;
+      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+      if (coerced.errors) return undefined;
+      const p: Pricing = { connections, fragmentOf: (name) => fragments.get(name), variables: coerced.coerced };
+      // The root's repeated totals have no field above them to take them off.
+      const priced = (estimator: ComplexityEstimator, charged: ReadonlySet<Field>) =>
+        getComplexity({ schema, query: document, operationName, variables, estimators: [estimator] }) - COUNT_COST * repeatedTotals(operation.selectionSet, root, p, charged);
+      const cost = priced(costOfField(p), connections.countedApart);
       if (!namesAny(document, connections.countedTogetherNames)) return cost;
-      return cost + getComplexity({ schema, query: document, operationName, variables, estimators: [costOfCountsTogether(connections, fragments)] });
+      return cost + priced(costOfCountsTogether(p), connections.countedTogether);
     } catch {
       return undefined;
     }

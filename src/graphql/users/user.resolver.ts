@@ -7,7 +7,7 @@ import type { DetailParts } from "../../domain/users/user-details.sql";
 import type { UserCriteria } from "../../domain/users/user.query";
 import type { GraphqlContext } from "../context";
 import { listCursors, pageSize, selectedNodeArguments, selectedNodeFields, selectedNodeSubfields, selectsTotalCount, toConnection } from "../shared/connection";
-import { TOTALS_COUNTED_TOGETHER } from "../shared/query-cost.plugin";
+import { SAME_TOTAL_COUNTED_ONCE, TOTALS_COUNTED_TOGETHER } from "../shared/query-cost.plugin";
 import { RoleType } from "../roles/role.graphql";
 import { checkedByDomain, namedAsInput } from "../shared/input-validation";
 import { CreateUserInput, UpdateUserInput, UserFilterInput, type UserNameInput, UserRolesArgs } from "./user.inputs";
@@ -233,6 +233,8 @@ export const groupRefFieldResolvers = {
 @Resolver(() => UserType)
 export class UserResolver {
   @Query(() => UserConnection, { description: "Users in a stable order (by userName), a page at a time" })
+  // The same total twice in a request (aliases) is one count: RecentTotals shares the count under way.
+  @Extensions({ [SAME_TOTAL_COUNTED_ONCE]: true })
   async users(
     @Ctx() ctx: GraphqlContext,
     @Info() info: GraphQLResolveInfo,
@@ -349,7 +351,8 @@ export class UserResolver {
 
   @FieldResolver(() => UserConnection, { description: "The users whose manager this user is, in a stable order (by userName), a page at a time (admins)" })
   // The totals of a batch of managers are one GROUP BY, and read at most the organisation's users (a user has one manager).
-  @Extensions({ [TOTALS_COUNTED_TOGETHER]: true })
+  // The same page of reports twice (aliases) is one loader: one batch, one count.
+  @Extensions({ [TOTALS_COUNTED_TOGETHER]: true, [SAME_TOTAL_COUNTED_ONCE]: true })
   async directReports(
     @Root() user: User,
     @Ctx() ctx: GraphqlContext,
