@@ -1,5 +1,5 @@
 import type { SamlSettings } from "../domain/sso/identity-provider.entity";
-import { CLOCK_SKEW_MS, checkResponse, checkSignedAssertion, sameEndpoint } from "./saml-checks";
+import { CLOCK_SKEW_MS, checkEncoding, checkResponse, checkSignedAssertion, sameEndpoint } from "./saml-checks";
 
 const IDP = "http://www.okta.com/exkSPEC";
 const ACS = "https://roster.example/auth/saml/acme/acs";
@@ -107,5 +107,22 @@ describe("checkSignedAssertion (the assertion node-saml verified)", () => {
 
   test("expired within the clock skew still passes", () => {
     expect(check(assertion(`NotOnOrAfter="${at(-CLOCK_SKEW_MS + 1000)}"`))).toMatchObject({ assertionId: "_a1" });
+  });
+});
+
+describe("checkEncoding: the response's XML must be UTF-8, whatever it declares", () => {
+  const declared = (encoding: string, text: string) => Buffer.from(`<?xml version="1.0" encoding="${encoding}"?><Response>${text}</Response>`, "latin1");
+
+  test("UTF-8 passes, and so does a declaration of another encoding over ASCII", () => {
+    expect(checkEncoding(Buffer.from("<Response>René 😀</Response>"))).toBeNull();
+    expect(checkEncoding(declared("ISO-8859-1", "Rene"))).toBeNull();
+  });
+
+  test("bytes that are not UTF-8 are refused, naming the encoding declared when it is another", () => {
+    expect(checkEncoding(Buffer.from([0x3c, 0x52, 0x3e, 0xe9, 0x3c, 0x2f, 0x52, 0x3e]))).toBe("the SAML response is not valid UTF-8");
+    expect(checkEncoding(declared("UTF-8", "René"))).toBe("the SAML response is not valid UTF-8");
+    expect(checkEncoding(declared("ISO-8859-1", "René"))).toBe(
+      "the SAML response is not valid UTF-8 (its XML declares ISO-8859-1; Roster reads SAML responses as UTF-8 only: configure the IdP to send UTF-8)",
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { createRequire } from "node:module";
 import type { SamlSettings } from "../domain/sso/identity-provider.entity";
 
@@ -80,6 +81,21 @@ export function sameEndpoint(named: string, acsUrl: string): boolean {
   return a !== null && a === parse(acsUrl);
 }
 const attribute = (el: Element | undefined, name: string) => (el?.hasAttribute(name) ? el.getAttribute(name)! : undefined);
+
+/**
+ * Why a SAMLResponse's XML (its base64 decoded) cannot be read, or null: it must be UTF-8. Roster and
+ * node-saml decode it as UTF-8 and hand the text to their parser (xmldom), which never reads the XML
+ * declaration's encoding: whatever the response declares, a byte that is not UTF-8 became U+FFFD. A
+ * response in ISO-8859-1 with one non-ASCII character then failed its signature (the digest was of the
+ * character the IdP wrote), refused as "Invalid signature", which sends an IdP admin to certificates;
+ * one whose signer had itself read those bytes as UTF-8 signed in, U+FFFD in its attributes.
+ */
+export function checkEncoding(xml: Buffer): string | null {
+  if (isUtf8(xml)) return null;
+  const declared = /^\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][\w.-]*)["']/.exec(xml.subarray(0, 200).toString("latin1"))?.[1];
+  const other = declared !== undefined && !/^utf-?8$/i.test(declared);
+  return `the SAML response is not valid UTF-8${other ? ` (its XML declares ${declared}; Roster reads SAML responses as UTF-8 only: configure the IdP to send UTF-8)` : ""}`;
+}
 
 /**
  * The Response around the assertion, checked before its signatures are: it must be a Success

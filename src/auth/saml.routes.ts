@@ -6,7 +6,7 @@ import { serviceProviderInfo } from "../domain/sso/identity-provider.service";
 import { type IdentityResult, identityFromSaml } from "../domain/sso/identity";
 import { NOT_UTF8, assertUtf8Form } from "../platform/utf8-body";
 import { safeReturnPath, sendRefusal } from "./pages";
-import { CLOCK_SKEW_MS, checkResponse, checkSignedAssertion } from "./saml-checks";
+import { CLOCK_SKEW_MS, checkEncoding, checkResponse, checkSignedAssertion } from "./saml-checks";
 import type { Sessions, SsoTarget } from "./sessions";
 
 /** AuthnRequest ids wait this long for their response (InResponseTo). */
@@ -126,7 +126,8 @@ export function samlRoutes(services: Services, publicUrl: string, sessions: Sess
     const target = targets.get(req)!;
     const body = req.body as Record<string, unknown> | undefined;
     if (typeof body?.SAMLResponse !== "string") return sendRefusal(res, "invalid_response", target.organisation.slug);
-    const envelope = checkResponse(Buffer.from(body.SAMLResponse, "base64").toString("utf8"), target.idp.settings as SamlSettings, serviceProviderInfo(publicUrl, target.slug).acsUrl);
+    const xml = Buffer.from(body.SAMLResponse, "base64");
+    const envelope = checkEncoding(xml) ?? checkResponse(xml.toString("utf8"), target.idp.settings as SamlSettings, serviceProviderInfo(publicUrl, target.slug).acsUrl);
     if (typeof envelope === "string") {
       req.log.warn({ organisation: target.organisation.slug, err: envelope }, "SAML response refused");
       return sessions.complete(req, res, next, target, { ok: false, reason: "invalid_response", message: envelope }, body.RelayState).catch(next);

@@ -159,6 +159,30 @@ describe("SAML sign-in (Okta-shaped, signed in the test)", () => {
     expect([ok.status, ok.headers.get("location"), ok.headers.get("set-cookie")]).toEqual([303, "/admin/caf%C3%A9", expect.stringContaining("HttpOnly")]);
   });
 
+  test("a SAMLResponse whose XML is not UTF-8 gets the sign-in error page, audited, whatever encoding it declares (a signed attribute holding such a byte signed in, read as U+FFFD)", async () => {
+    const send = (xml: Buffer) => request.agent(app.url).post(`/auth/saml/${t.organisation.slug}/acs`).type("form").send({ SAMLResponse: xml.toString("base64") });
+    const lastRefusal = async () => (await app.services.audit.list(t.ctx, { action: "sso.refused" }, { first: 1 })).items[0].changes?.message?.after;
+    // An IdP whose signer read its own ISO-8859-1 bytes as UTF-8: it signed U+FFFD, and sent the byte.
+    const asRead = Buffer.from(signResponse(buildResponseXml(base({ attributes: { displayName: "Ren\uFFFD" } })), idpKey), "utf8");
+    const at = asRead.indexOf(Buffer.from("\uFFFD"));
+    const damaged = Buffer.concat([asRead.subarray(0, at), Buffer.from([0xe9]), asRead.subarray(at + 3)]);
+    // An IdP that writes ISO-8859-1 and says so: its signature is over "René" (the digest of the UTF-8
+    // canonical form), which Roster had read as "Ren\uFFFD": refused as an invalid signature.
+    const latin1 = (displayName: string) => Buffer.from(signResponse(`<?xml version="1.0" encoding="ISO-8859-1"?>${buildResponseXml(base({ attributes: { displayName } }))}`, idpKey), "latin1");
+    const cases: [string, Buffer, string][] = [
+      ["signed as read", damaged, "the SAML response is not valid UTF-8"],
+      ["ISO-8859-1", latin1("René"), "the SAML response is not valid UTF-8 (its XML declares ISO-8859-1; Roster reads SAML responses as UTF-8 only: configure the IdP to send UTF-8)"],
+    ];
+    for (const [name, xml, message] of cases) {
+      const r = await send(xml);
+      expect([name, r.status, r.headers["set-cookie"], r.text]).toEqual([name, 401, undefined, expect.stringContaining("<h1>Sign-in failed</h1>")]);
+      expect([name, await lastRefusal()]).toEqual([name, message]);
+    }
+    // What it declares is not refused: an ISO-8859-1 response in ASCII is UTF-8 too, and signs in.
+    const ascii = await send(latin1("Rene"));
+    expect([ascii.status, ascii.headers["set-cookie"]]).toEqual([303, [expect.stringContaining("HttpOnly")]]);
+  });
+
   test("a form the parser cannot read (too large, not the gzip it says, an unknown charset) gets the sign-in error page, audited, not JSON", async () => {
     const acs = `${app.url}/auth/saml/${t.organisation.slug}/acs`;
     const cases: [string, RequestInit, string][] = [
