@@ -1,4 +1,5 @@
 import type { ClientAuthentication } from "../domain/oauth/oauth-token.service";
+import { isUtf8Form } from "../platform/utf8-body";
 
 export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -17,7 +18,11 @@ function formDecode(s: string): string {
 export function clientAuthentication(authorization: string | undefined, form: Record<string, string>): ClientAuthentication | AuthenticationProblem {
   const methods: ClientAuthentication[] = [];
   if (authorization && /^Basic\s/i.test(authorization)) {
-    const decoded = Buffer.from(authorization.replace(/^Basic\s+/i, "").trim(), "base64").toString("utf8");
+    const credentials = Buffer.from(authorization.replace(/^Basic\s+/i, "").trim(), "base64");
+    // As in the form (utf8-body.ts): bytes, or escapes, that are not UTF-8 make the request malformed.
+    // Decoded, a raw byte became U+FFFD, a wrong secret audited against the client.
+    if (!isUtf8Form(credentials)) return { error: "invalid_request", description: "the Basic credentials are not valid UTF-8" };
+    const decoded = credentials.toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon < 1) return { error: "invalid_client", description: "the Basic credentials must be client_id:client_secret" };
     try {

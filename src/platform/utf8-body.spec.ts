@@ -1,4 +1,4 @@
-import { NOT_UTF8, assertUtf8Body, assertUtf8Form } from "./utf8-body";
+import { NOT_UTF8, assertUtf8Body, assertUtf8Form, isUtf8Form } from "./utf8-body";
 
 describe("assertUtf8Body", () => {
   const bad = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]); // {"a":"\xff"}
@@ -34,5 +34,13 @@ describe("assertUtf8Form", () => {
   test("UTF-8 escapes, raw UTF-8, and a % that is no escape pass; a Latin-1 form is left to its decoder", () => {
     for (const form of ["a=caf%C3%A9&b=%F0%9F%98%80", "a=café", "a=100%&b=%4", "a=%zz", "a=%25FF", ""]) expect(() => assertUtf8Form(Buffer.from(form), "utf-8")).not.toThrow();
     expect(() => assertUtf8Form(Buffer.from("a=caf%E9"), "iso-8859-1")).not.toThrow();
+  });
+});
+
+describe("isUtf8Form (Basic credentials, form-urlencoded before base64)", () => {
+  test("what assertUtf8Form refuses is not; what it passes is", () => {
+    for (const form of ["id:%80", "id:s%FF", "id:%C0%AF", "id%ED%A0%80:s"]) expect(isUtf8Form(Buffer.from(form))).toBe(false);
+    expect(isUtf8Form(Buffer.from([0x69, 0x64, 0x3a, 0xff]))).toBe(false);
+    for (const form of ["id:caf%C3%A9", "id:café", "id:100%", "id:s"]) expect(isUtf8Form(Buffer.from(form))).toBe(true);
   });
 });

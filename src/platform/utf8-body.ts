@@ -22,8 +22,12 @@ export function assertUtf8Body(buf: Buffer, charset: string): void {
  * read as those twelve characters. A body sent as `charset=iso-8859-1` is decoded as Latin-1 and left be.
  */
 export function assertUtf8Form(buf: Buffer, charset: string): void {
-  assertUtf8Body(buf, charset);
-  if (readAsUtf8(charset) && buf.includes(0x25) && !isUtf8(unescapedBytes(buf))) throw notUtf8();
+  if (readAsUtf8(charset) && !isUtf8Form(buf)) throw notUtf8();
+}
+
+/** Whether form-urlencoded bytes are UTF-8, and so are the bytes their %XX escapes stand for (see `assertUtf8Form`). */
+export function isUtf8Form(buf: Buffer): boolean {
+  return isUtf8(buf) && (!buf.includes(0x25) || isUtf8(unescapedBytes(buf)));
 }
 
 const isHexDigit = (b: number | undefined): boolean => b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));

@@ -277,6 +277,28 @@ test("a form that does not decode as UTF-8 → 400 invalid_request, before any c
   expect((await send(form("&resource=caf%C3%A9"))).status).toBe(200);
 });
 
+test("Basic credentials that do not decode as UTF-8 → 400 invalid_request, before any client is authenticated (a raw byte had been a wrong secret, audited against the client; an escape, 401 invalid_client)", async () => {
+  const { client, clientId, secret } = await newClient(app, tenant, "Basic not UTF-8");
+  const basic = (credentials: Buffer) => ({ authorization: `Basic ${credentials.toString("base64")}` });
+  const send = (credentials: Buffer) => tokenRequest(app, { grant_type: "client_credentials" }, { headers: basic(credentials) });
+  const audited = (await auditOf(client.id)).length;
+  // RFC 6749 §2.3.1: the id and the secret are form-urlencoded (as UTF-8), then base64-encoded. The
+  // same bytes as in the form: escaped after the secret, raw after the secret, raw in the id.
+  const escaped = ["%80", "%FF", "%C0%AF", "%ED%A0%80"].map((bad) => Buffer.from(`${clientId}:${secret}${bad}`));
+  const raw = [Buffer.concat([Buffer.from(`${clientId}:${secret}`), Buffer.from([0xff])]), Buffer.concat([Buffer.from(clientId), Buffer.from([0xe9]), Buffer.from(`:${secret}`)])];
+  for (const [i, credentials] of [...escaped, ...raw].entries()) {
+    const r = await send(credentials);
+    expect([i, r.status, r.headers.get("cache-control"), r.body]).toEqual([i, 400, "no-store", { error: "invalid_request", error_description: "the Basic credentials are not valid UTF-8" }]);
+  }
+  // Refused before the client was looked up: nothing granted or refused in its audit trail.
+  expect(await auditOf(client.id)).toHaveLength(audited);
+  // A UTF-8 escape is read as ever: here a wrong secret (401, audited); the secret itself, a token.
+  const wrong = await send(Buffer.from(`${clientId}:${secret}%C3%A9`));
+  expect([wrong.status, wrong.body.error]).toEqual([401, "invalid_client"]);
+  expect((await auditOf(client.id)).map((e) => e.changes?.reason?.after).slice(audited)).toEqual(["wrong_secret"]);
+  expect((await send(Buffer.from(`${clientId}:${encodeURIComponent(secret)}`))).status).toBe(200);
+});
+
 test("a scim:read client: only scim:read; its token may GET and search, not write", async () => {
   const { clientId, secret } = await newClient(app, tenant, "auditor", "scim:read");
   const wider = await tokenRequest(app, { grant_type: "client_credentials", scope: "scim" }, { basic: [clientId, secret] });
