@@ -97,3 +97,21 @@ test("requests sent together are all counted", async () => {
   expect(both.result.map((r) => r.status)).toEqual([200, 200]);
   expect(both.statements).toHaveLength(2 * one.statements.length);
 });
+
+test("a call's statements (statementsOfCall): all it sends, rate-limit counters included; not a request served meanwhile, nor work started outside it", async () => {
+  const id = await newUser();
+  await app.services.users.get(t.ctx, id);
+  const alone = await app.statementsOfCall(() => app.services.users.get(t.ctx, id));
+  expect(alone.statements.length).toBeGreaterThan(0);
+  const from = app.queries.statements.length;
+  // A purge started before the call (as the clock starts it), and a request served during it, send their statements beside it.
+  const beside = app.services.provisioningLog.purge();
+  const call = await app.statementsOfCall(async () => (await Promise.all([app.services.users.get(t.ctx, id), c.get(`/Users/${id}`), app.services.rateLimiter.purgeExpired()]))[0]);
+  await beside;
+  expect(call.result?.id).toBe(id);
+  expect(everyStatementSince(from).some((s) => ORGANISATIONS_WALK.test(s))).toBe(true);
+  // The counters' purge (a request's recording leaves rate_limit_counters out), and the read as it is alone.
+  const counters = (s: string) => /\brate_limit_counters\b/.test(s);
+  expect(call.statements.some(counters)).toBe(true);
+  expect(call.statements.filter((s) => !counters(s))).toEqual(alone.statements);
+});

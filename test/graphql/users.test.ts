@@ -54,12 +54,13 @@ describe("users through GraphQL", () => {
     ];
     const { id } = (await createUser(t.adminToken, { userName: "lists@many.test" })).data!.createUser;
     for (const [field, lists, message] of cases) {
-      app.queries.reset();
-      const created = await createUser(t.adminToken, { userName: `${field}@many.test`, ...lists });
-      const updated = await app.gql(t.adminToken, "mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }", { id, input: lists });
-      for (const r of [created, updated]) expect([field, r.errors?.[0].message, r.errors?.[0].extensions]).toEqual([field, message, { code: "BAD_USER_INPUT", field }]);
+      const { result, statements } = await app.statementsOf(async () => [
+        await createUser(t.adminToken, { userName: `${field}@many.test`, ...lists }),
+        await app.gql(t.adminToken, "mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }", { id, input: lists }),
+      ]);
+      for (const r of result) expect([field, r.errors?.[0].message, r.errors?.[0].extensions]).toEqual([field, message, { code: "BAD_USER_INPUT", field }]);
       // Refused by validation: nothing of the users or their lists was read or written.
-      expect(app.queries.statements.filter((q) => /\b(users|user_contacts|roles|user_roles)\b/i.test(q))).toEqual([]);
+      expect(statements.filter((q) => /\b(users|user_contacts|roles|user_roles)\b/i.test(q))).toEqual([]);
     }
     const at50 = await createUser(t.adminToken, { userName: "fifty@many.test", emails: Array.from({ length: 50 }, (_, i) => ({ value: `f${i}@many.test` })) });
     expect(at50.data?.createUser.emails).toHaveLength(50);
@@ -209,11 +210,10 @@ describe("users through GraphQL", () => {
     const overs = [Array.from({ length: 1_001 }, (_, i) => `role-${i}`), Array<string>(40_000).fill("member")];
     for (const m of ["assignRoles", "unassignRoles"]) {
       for (const roles of overs) {
-        app.queries.reset();
-        const r = await change(m, roles);
+        const { result: r, statements } = await app.statementsOf(() => change(m, roles));
         expect([m, roles.length, r.errors?.[0].message, r.errors?.[0].extensions]).toEqual([m, roles.length, "at most 1000 roles in one request", { code: "BAD_USER_INPUT", field: "roles" }]);
         // Refused by validation: the user was not read (assignRoles locked it first) nor the roles looked up.
-        expect(app.queries.statements.filter((q) => /\b(users|roles|role_assignments)\b/i.test(q))).toEqual([]);
+        expect(statements.filter((q) => /\b(users|roles|role_assignments)\b/i.test(q))).toEqual([]);
       }
     }
     const atBound = Array<string>(1_000).fill("Member");
@@ -379,15 +379,16 @@ describe("users through GraphQL", () => {
     // The chair is the boss's manager: read whole as that (its displayName is no field the page selects of managers).
     const WHOLE = "userName displayName title department employeeNumber roles { name } emails { value } manager { userName displayName department }";
     const alone = (await app.gql<{ user: Record<string, unknown> }>(token, `query($id: ID!) { user(id: $id) { ${WHOLE} } }`, { id: boss.id })).data!.user;
-    app.queries.reset();
-    const r = await app.gql<{ users: { nodes: any[]; edges: any[] }; user: Record<string, unknown> }>(
-      token,
-      `query($id: ID!) {
-        users(first: 10) { nodes { userName manager { id } boss: manager { ...Boss } } edges { node { manager { ... on User { department } } } } }
-        user(id: $id) { ${WHOLE} }
-      }
-      fragment Boss on User { title employeeNumber roles { name } emails { value } manager { userName displayName department } }`,
-      { id: boss.id },
+    const { result: r, statements } = await app.statementsOf(() =>
+      app.gql<{ users: { nodes: any[]; edges: any[] }; user: Record<string, unknown> }>(
+        token,
+        `query($id: ID!) {
+          users(first: 10) { nodes { userName manager { id } boss: manager { ...Boss } } edges { node { manager { ... on User { department } } } } }
+          user(id: $id) { ${WHOLE} }
+        }
+        fragment Boss on User { title employeeNumber roles { name } emails { value } manager { userName displayName department } }`,
+        { id: boss.id },
+      ),
     );
     expect(r.errors).toBeUndefined();
     const reports = r.data!.users.nodes.filter((n) => n.userName !== "boss@managers.test" && n.userName !== "chair@managers.test");
@@ -405,7 +406,7 @@ describe("users through GraphQL", () => {
     expect(r.data!.user).toEqual(alone);
     expect(alone).toMatchObject({ displayName: "The Boss", department: "Office" });
     // On MariaDB the page's managers come with the page statement: no statement reads them whole.
-    if (app.services.db.dialect === "mysql") expect(app.queries.statements.filter((q) => /SELECT mu\.\*/.test(q))).toEqual([]);
+    if (app.services.db.dialect === "mysql") expect(statements.filter((q) => /SELECT mu\.\*/.test(q))).toEqual([]);
   });
 
   test("delete removes the user, its memberships and its manager links", async () => {

@@ -18,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  *   - SSO sessions' and the replay cache's purge (src/auth/sessions.ts, every 10 min);
  *   - SQLite's planner statistics (src/platform/planner-statistics.ts, every minute; PRAGMA optimize,
  *     sent straight to the connection, which TypeORM's logger does not even see);
- *   - whatever a test itself calls on the services while it records;
+ *   - whatever a test itself calls on the services while it records (`recordCall` records such a call's own);
  *   (The other timers in src send no SQL: statement and Redis time-outs, main.ts's idle-connection
  *   closer. Caches are read-through, none is refreshed on a timer: the token cache, the organisation's
  *   roles and custom fields, the totals.)
@@ -57,19 +57,24 @@ interface ServedRequest {
   /** The recording under way when the request arrived, if any. */
   recording: Recording | undefined;
   finished: boolean;
+  /** A call the test made itself (`recordCall`): every statement it sends is kept, NOT_THE_REQUESTS too. */
+  call?: true;
 }
 
 const servedRequests = new AsyncLocalStorage<ServedRequest>();
 
-/** The recording of the request whose work is running now, until its response is finished. */
-function recordingOfTheCaller(): Recording | undefined {
+/** The request (or recorded call) whose work is running now, until its response is finished. */
+function servedNow(): ServedRequest | undefined {
   const served = servedRequests.getStore();
-  return served && !served.finished ? served.recording : undefined;
+  return served && !served.finished && served.recording ? served : undefined;
 }
+
+/** Whether `sql`, sent now, is one a recording keeps. */
+const kept = (served: ServedRequest | undefined, sql: string): served is ServedRequest => served !== undefined && (served.call === true || isTheRequests(sql));
 
 /** Whether `sql`, sent now, counts as a statement of a recorded request (for a test that hooks the driver itself). */
 export function sentByRecordedRequest(sql: string): boolean {
-  return recordingOfTheCaller() !== undefined && isTheRequests(sql);
+  return kept(servedNow(), sql);
 }
 
 const isTheRequests = (sql: string) => !NOT_THE_REQUESTS.some((n) => n.statement.test(sql));
@@ -91,10 +96,10 @@ export class RequestStatements {
 
   /** Every statement the app sends, from the logger: kept when a recorded request sent it. */
   observe(sql: string, parameters: unknown[] | undefined): void {
-    const recording = recordingOfTheCaller();
-    if (!recording || !isTheRequests(sql)) return;
-    recording.statements.push(sql);
-    recording.parameters.push(parameters ?? []);
+    const served = servedNow();
+    if (!kept(served, sql)) return;
+    served.recording!.statements.push(sql);
+    served.recording!.parameters.push(parameters ?? []);
   }
 
   /**
@@ -112,6 +117,22 @@ export class RequestStatements {
       return { result, statements: recording.statements, parameters: recording.parameters };
     } finally {
       this.recording = undefined;
+    }
+  }
+
+  /**
+   * The statements `call` sends, through its own async work (as a request's are found), for a test that
+   * calls the services itself (a purge, the planner's check): all of them, NOT_THE_REQUESTS included,
+   * as a call has no token check or lease of a request's, and its transactions are its own. Background
+   * work, and the HTTP requests served meanwhile, are left out by construction.
+   */
+  async recordCall<T>(call: () => Promise<T>): Promise<RecordedStatements & { result: T }> {
+    const served: ServedRequest = { recording: { statements: [], parameters: [], requests: 0 }, finished: false, call: true };
+    try {
+      const result = await servedRequests.run(served, call);
+      return { result, statements: served.recording!.statements, parameters: served.recording!.parameters };
+    } finally {
+      served.finished = true;
     }
   }
 }

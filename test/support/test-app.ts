@@ -73,6 +73,11 @@ export interface TestApp {
    * request leaves behind after its response, are left out by construction (request-statements.ts).
    */
   statementsOf<T>(send: () => Promise<T>): Promise<RecordedStatements & { result: T }>;
+  /**
+   * The statements a call the test makes on the services sends itself (a purge, a check), all of
+   * them: background work and requests served meanwhile are left out by construction (request-statements.ts).
+   */
+  statementsOfCall<T>(call: () => Promise<T>): Promise<RecordedStatements & { result: T }>;
   /** A fresh organisation with an admin and a SCIM token. */
   tenant(slug?: string): Promise<TestTenant>;
   /** Begins shutdown as SIGTERM would: /readyz turns 503. */
@@ -170,6 +175,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     database,
     queries,
     statementsOf: (send) => queries.requests.record(send),
+    statementsOfCall: (call) => queries.requests.recordCall(call),
     tenant,
     gql,
     drain: () => app.drain(),
