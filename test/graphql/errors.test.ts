@@ -294,6 +294,24 @@ describe("the cost of a request", () => {
     }
   });
 
+  test("a request too large to price (over 10,000 selections once its fragments are followed) is refused unpriced, 400 QUERY_TOO_COMPLEX; it had run, each fragment spreading the one before twice doubling its work", async () => {
+    // F11 spreads F10 twice, …, F1 spreads F0 twice: 2^11 paths of managers in 800 characters, under 500 users.
+    const doubling = (levels: number, first: number) =>
+      `{ users(first: ${first}) { nodes { ...F${levels} } } } fragment F0 on User { id } ` +
+      Array.from({ length: levels }, (_, i) => `fragment F${i + 1} on User { a: manager { ...F${i} } b: manager { ...F${i} } }`).join(" ");
+    const { result: r, statements } = await app.statementsOf(() => post(doubling(11, 500)));
+    expect(r.status).toBe(400);
+    const body = (await r.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
+    expect(body.errors[0]).toEqual({
+      message: "This request selects more than 10000 fields and fragments once its fragments are followed: split it",
+      extensions: { code: "QUERY_TOO_COMPLEX", maxSelections: 10_000, maxCost: 50_000 },
+    });
+    expect(statements.filter((s) => /FROM [`"]?users/i.test(s))).toEqual([]);
+    // Fewer levels are priced as any request: 8 under one user run.
+    const small = (await (await post(doubling(8, 1))).json()) as { errors?: unknown };
+    expect(small.errors).toBeUndefined();
+  });
+
   test("what a front end asks for passes: the benchmark's page, a page of 500 users with every field, the same nested query with small pages", async () => {
     const bench = `{ users(first: 100) { totalCount nodes { id userName displayName active groups { id displayName } roles { name } manager { id userName displayName } } } }`;
     const wide = `{ users(first: 500) { totalCount nodes { id userName displayName name { givenName familyName } title department active emails { value type primary } roles { name } groups { id displayName } manager { id userName } customFields version createdAt updatedAt } } }`;

@@ -40,6 +40,19 @@ export const MAX_QUERY_COST = 50_000;
 export const COUNT_COST = 1_000;
 
 /**
+ * The most selections (fields, fragment spreads, inline fragments) the cost walk visits, each fragment
+ * counted wherever it is spread: a request past it is refused unpriced. graphql-query-complexity gives
+ * up there (its default), and a request it gave up on had been let through: 12 fragments each
+ * selecting the one before twice (`a: manager { ...F10 } b: manager { ...F10 }`, 800 characters)
+ * under `users(first: 500)` ran for 1.1 s (SQLite), 13 for 1.9 s, each fragment more doubling it. The introspection query
+ * walks 231 selections, the benchmark's page 17.
+ */
+export const MAX_PRICED_SELECTIONS = 10_000;
+
+/** `requestCost` of a request with more than MAX_PRICED_SELECTIONS selections. */
+export const TOO_MANY_SELECTIONS = Number.POSITIVE_INFINITY;
+
+/**
  * The extension (type-graphql's `@Extensions`) of a connection field whose totals are counted by one
  * statement for all the parents resolved together (a batch: directReports' GROUP BY managerId), and
  * whose counts together read at most what one COUNT over the organisation reads: its `totalCount`
@@ -197,8 +210,9 @@ function fragmentsOf(document: DocumentNode): Fragments {
 /**
  * How requests to this schema are priced: their cost (costOfField, plus costOfCountsTogether when the
  * document names such a field), what @skip and @include leave out not counted (graphql-query-complexity
- * leaves out such fields and fragments, asksForTotal such totals), or undefined when the variables do
- * not fit their types (the executor then answers BAD_USER_INPUT).
+ * leaves out such fields and fragments, asksForTotal such totals); TOO_MANY_SELECTIONS past
+ * MAX_PRICED_SELECTIONS; or undefined when the variables do not fit their types (the executor then
+ * answers BAD_USER_INPUT).
  */
 export function requestCost(schema: GraphQLSchema) {
   const connections = connectionsOf(schema);
@@ -212,12 +226,13 @@ export function requestCost(schema: GraphQLSchema) {
       const p: Pricing = { connections, fragmentOf: (name) => fragments.get(name), variables: coerced.coerced };
       // The root's repeated totals have no field above them to take them off.
       const priced = (estimator: ComplexityEstimator, charged: ReadonlySet<Field>) =>
-        getComplexity({ schema, query: document, operationName, variables, estimators: [estimator] }) - COUNT_COST * repeatedTotals(operation.selectionSet, root, p, charged);
+        getComplexity({ schema, query: document, operationName, variables, estimators: [estimator], maxQueryNodes: MAX_PRICED_SELECTIONS }) -
+        COUNT_COST * repeatedTotals(operation.selectionSet, root, p, charged);
       const cost = priced(costOfField(p), connections.countedApart);
       if (!namesAny(document, connections.countedTogetherNames)) return cost;
       return cost + priced(costOfCountsTogether(p), connections.countedTogether);
-    } catch {
-      return undefined;
+    } catch (e) {
+      return e instanceof GraphQLError && /maximum allowed number of nodes/.test(e.message) ? TOO_MANY_SELECTIONS : undefined;
     }
   };
 }
@@ -227,7 +242,8 @@ const itemsAtMost = (first: unknown): number => (typeof first === "number" && fi
 
 /**
  * Refuses, before anything runs, a request whose fields nest deeper than MAX_QUERY_DEPTH
- * (QUERY_TOO_DEEP) or whose cost (`requestCost`) is above `maxCost` (QUERY_TOO_COMPLEX), HTTP 400.
+ * (QUERY_TOO_DEEP), or whose cost (`requestCost`) is above `maxCost` or cannot be priced for its
+ * selections (QUERY_TOO_COMPLEX), HTTP 400.
  */
 export function queryCostPlugin(schema: GraphQLSchema, maxCost = MAX_QUERY_COST): ApolloServerPlugin {
   const costOf = requestCost(schema);
@@ -242,6 +258,10 @@ export function queryCostPlugin(schema: GraphQLSchema, maxCost = MAX_QUERY_COST)
               extensions: { code: "QUERY_TOO_DEEP", depth, maxDepth: MAX_QUERY_DEPTH, http: { status: 400 } },
             });
           const cost = costOf(document, request.operationName ?? undefined, request.variables ?? {}, fragments);
+          if (cost === TOO_MANY_SELECTIONS)
+            throw new GraphQLError(`This request selects more than ${MAX_PRICED_SELECTIONS} fields and fragments once its fragments are followed: split it`, {
+              extensions: { code: "QUERY_TOO_COMPLEX", maxSelections: MAX_PRICED_SELECTIONS, maxCost, http: { status: 400 } },
+            });
           if (cost !== undefined && cost > maxCost)
             throw new GraphQLError(`This request asks for too much at once (cost ${cost}, at most ${maxCost}): ask for fewer items per page or fewer totals, or split it`, {
               extensions: { code: "QUERY_TOO_COMPLEX", cost, maxCost, http: { status: 400 } },
