@@ -25,18 +25,9 @@ export class QueryCounter implements TypeormLogger {
   statements: string[] = [];
   /** The bound values of each statement, in the same order. */
   parameters: unknown[][] = [];
-  /**
-   * Rate-limit counter writes, kept apart: a lease is reserved by whichever request needs one (the
-   * first, and the second in a window), not by the request a test counts the statements of.
-   */
-  rateLimitWrites = 0;
   logQuery(query: string, parameters?: unknown[]) {
     this.requests.observe(query, parameters);
     if (NOT_THE_REQUESTS[0].statement.test(query)) return;
-    if (/^INSERT INTO\s+\W?rate_limit_counters\b/i.test(query.trim())) {
-      this.rateLimitWrites++;
-      return;
-    }
     this.count++;
     this.statements.push(query);
     this.parameters.push(parameters ?? []);
@@ -50,7 +41,6 @@ export class QueryCounter implements TypeormLogger {
     this.count = 0;
     this.statements = [];
     this.parameters = [];
-    this.rateLimitWrites = 0;
   }
 }
 
