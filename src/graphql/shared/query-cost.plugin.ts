@@ -225,9 +225,10 @@ export function requestCost(schema: GraphQLSchema) {
       if (coerced.errors) return undefined;
       const p: Pricing = { connections, fragmentOf: (name) => fragments.get(name), variables: coerced.coerced };
       // The root's repeated totals have no field above them to take them off.
-      const priced = (estimator: ComplexityEstimator, charged: ReadonlySet<Field>) =>
-        getComplexity({ schema, query: document, operationName, variables, estimators: [estimator], maxQueryNodes: MAX_PRICED_SELECTIONS }) -
-        COUNT_COST * repeatedTotals(operation.selectionSet, root, p, charged);
+      const priced = (estimator: ComplexityEstimator, charged: ReadonlySet<Field>) => {
+        const cost = getComplexity({ schema, query: document, operationName, variables, estimators: [estimator], maxQueryNodes: MAX_PRICED_SELECTIONS });
+        return cost < 2 * COUNT_COST ? cost : cost - COUNT_COST * repeatedTotals(operation.selectionSet, root, p, charged);
+      };
       const cost = priced(costOfField(p), connections.countedApart);
       if (!namesAny(document, connections.countedTogetherNames)) return cost;
       return cost + priced(costOfCountsTogether(p), connections.countedTogether);

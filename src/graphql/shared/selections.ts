@@ -16,29 +16,34 @@ export function runs(node: SelectionNode, variables: Variables): boolean {
 }
 
 /**
- * The fields a selection set runs, through its inline fragments and fragment spreads, each occurrence
- * (a fragment spread twice, twice), those @skip or @include leave out not: what graphql executes on
- * one object. A fragment is not followed into itself (validation refuses such cycles anyway).
+ * Visits the fields a selection set runs, through its inline fragments and fragment spreads, each
+ * occurrence (a fragment spread twice, twice), those @skip or @include leave out not: what graphql
+ * executes on one object. Stops at the first field `visit` returns true for, and says whether it did.
+ * A fragment is not followed into itself (validation refuses such cycles anyway).
  */
+function visitFieldsRun(set: SelectionSetNode | undefined, fragmentOf: FragmentOf, variables: Variables, visit: (field: FieldNode) => boolean): boolean {
+  const following = new Set<string>();
+  const walk = (selections: readonly SelectionNode[]): boolean =>
+    selections.some((s) => {
+      if (!runs(s, variables)) return false;
+      if (s.kind === Kind.FIELD) return visit(s);
+      if (s.kind === Kind.INLINE_FRAGMENT) return walk(s.selectionSet.selections);
+      if (following.has(s.name.value)) return false;
+      following.add(s.name.value);
+      const found = walk(fragmentOf(s.name.value)?.selectionSet.selections ?? []);
+      following.delete(s.name.value);
+      return found;
+    });
+  return walk(set?.selections ?? []);
+}
+
+/** The fields a selection set runs (see visitFieldsRun), each occurrence. */
 export function fieldsRun(set: SelectionSetNode | undefined, fragmentOf: FragmentOf, variables: Variables): FieldNode[] {
   const fields: FieldNode[] = [];
-  const following = new Set<string>();
-  const walk = (selections: readonly SelectionNode[]) => {
-    for (const s of selections) {
-      if (!runs(s, variables)) continue;
-      if (s.kind === Kind.FIELD) fields.push(s);
-      else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet.selections);
-      else if (!following.has(s.name.value)) {
-        following.add(s.name.value);
-        walk(fragmentOf(s.name.value)?.selectionSet.selections ?? []);
-        following.delete(s.name.value);
-      }
-    }
-  };
-  walk(set?.selections ?? []);
+  visitFieldsRun(set, fragmentOf, variables, (f) => (fields.push(f), false));
   return fields;
 }
 
-/** Whether a selection set runs a field of this name (as `fieldsRun` finds them). */
+/** Whether a selection set runs a field of this name (see visitFieldsRun). */
 export const runsField = (set: SelectionSetNode | undefined, name: string, fragmentOf: FragmentOf, variables: Variables): boolean =>
-  fieldsRun(set, fragmentOf, variables).some((f) => f.name.value === name);
+  visitFieldsRun(set, fragmentOf, variables, (f) => f.name.value === name);
