@@ -169,3 +169,82 @@ describe("a replace racing the deletion of a member user", () => {
     expect(retries).toEqual(Object.fromEntries(Object.keys(replacing).map((name) => [name, 0])));
   });
 });
+
+/**
+ * A member's deletion takes the rows of the groups it leaves in the order member writes take them:
+ * the member's row, then the groups' rows (in id order), then their memberships. It read the
+ * memberships FOR UPDATE before updating the groups' rows (their memberCount and version), the
+ * opposite of a PATCH, which locks the group's row and then inserts or deletes memberships: one
+ * racing a PATCH of one of its groups deadlocked with it.
+ */
+describe("the deletion of a member racing member writes on the groups it is in", () => {
+  /** Rounds of each race: a group's deletion sends one round trip more before its memberships' lock, and met the PATCHes less often (0 to 4 retries in 10 rounds). */
+  const ROUNDS = { User: 10, Group: 20 };
+  const add = (g: string, id: string) => c.patch(`/Groups/${g}`, patchOp({ op: "add", path: "members", value: users(id) }));
+  const remove = (g: string, id: string) => c.patch(`/Groups/${g}`, patchOp({ op: "remove", path: `members[value eq "${id}"]` }));
+  /** Per round: `groups` groups holding the deleted member and one other each; a PATCH add of a new user and a PATCH remove of the other on each, racing the deletion. */
+  async function race(kind: "User" | "Group", groups: number): Promise<number> {
+    const before = deadlockRetries();
+    for (let round = 0; round < ROUNDS[kind]; round++) {
+      const doomed = kind === "User" ? await newUser() : await newGroup("Doomed member");
+      // Ids are time-ordered: each added user's id falls between the deleted member's and the others'.
+      const added = await Promise.all(Array.from({ length: groups }, newUser));
+      const others = await Promise.all(Array.from({ length: groups }, newUser));
+      const targets: string[] = [];
+      for (const other of others) targets.push(await newGroup("Race holder", [{ value: doomed, type: kind }, ...users(other)]));
+      const results = await Promise.all([c.delete(`/${kind}s/${doomed}`), ...targets.flatMap((g, i) => [add(g, added[i]), remove(g, others[i])])]);
+      expect([kind, round, results.map((r) => r.status)]).toEqual([kind, round, [204, ...targets.flatMap(() => [204, 204])]]);
+      for (const [i, g] of targets.entries()) {
+        expect([kind, round, await members(g)]).toEqual([kind, round, [added[i]]]);
+        expect([kind, round, (await app.services.groups.get(t.ctx, g)).memberCount]).toEqual([kind, round, 1]);
+      }
+    }
+    return deadlockRetries() - before;
+  }
+
+  test(`a user deleted while members are added to and removed from its groups: no deadlock (${ROUNDS.User} rounds, in one group and in three)`, async () => {
+    const retries = { one: await race("User", 1), three: await race("User", 3) };
+    expect(retries).toEqual({ one: 0, three: 0 });
+  });
+
+  test("a user's deletion locks its groups' rows before its memberships, in the round trip that read them: five round trips (it was six)", async () => {
+    const mariadb = testDriver() === "mariadb";
+    const doomed = await newUser();
+    const holders = [await newGroup("Cost holder", users(doomed)), await newGroup("Cost holder", users(doomed))];
+    const { statements, parameters, roundTrips } = await costOf(() => c.delete(`/Users/${doomed}`));
+    const lockOfGroups = statements.findIndex((s) => /FOR UPDATE/.test(s) && /`groups`/.test(s));
+    const lockOfMemberships = statements.findIndex((s) => /FROM group_memberships WHERE memberId = \?/.test(s) && /^SELECT groupId/.test(s));
+    expect(lockOfMemberships).toBeGreaterThan(0);
+    if (mariadb) expect([lockOfGroups, parameters[lockOfGroups]]).toEqual([lockOfMemberships - 1, expect.arrayContaining([doomed])]);
+    // The user's lock; the groups' and memberships' locks; the audit events, the memberships' DELETE,
+    // the groups' counts and versions with the read of the reports; the user's DELETE; the rest with
+    // the COMMIT. (The memberships' DELETE was a round trip of its own.) SQLite: one statement a round trip.
+    expectStatements(["user DELETE"], statements, mariadb ? 10 : 9);
+    expect(roundTrips).toBe(mariadb ? 5 : 9);
+    for (const g of holders) expect((await app.services.groups.get(t.ctx, g)).memberCount).toBe(0);
+  });
+
+  (testDriver() === "mariadb" ? test : test.skip)("on MariaDB the deletion locks the rows of the groups holding the member only: another group's row held by another transaction does not stop it", async () => {
+    const [doomed, bystander] = [await newUser(), await newUser()];
+    const holders = [await newGroup("Lock holder", users(doomed)), await newGroup("Lock holder", users(doomed))];
+    // Groups of the organisation on either side of the holders (ids are time-ordered), one locked meanwhile.
+    const others = [await newGroup("Lock other", users(bystander)), await newGroup("Lock other")];
+    const runner = app.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      await runner.query("SELECT id FROM `groups` WHERE id = ? FOR UPDATE", [others[0]]);
+      // A scan of the organisation's groups (its updatedAt index, as MariaDB first planned the join) waited here for the ROLLBACK below.
+      expect((await c.delete(`/Users/${doomed}`)).status).toBe(204);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+    for (const g of holders) expect([(await app.services.groups.get(t.ctx, g)).memberCount, await members(g)]).toEqual([0, []]);
+    expect([(await app.services.groups.get(t.ctx, others[0])).memberCount, await members(others[0])]).toEqual([1, [bystander]]);
+  });
+
+  test(`a group deleted while members are added to and removed from the groups holding it: no deadlock (${ROUNDS.Group} rounds, in one group and in three)`, async () => {
+    const retries = { one: await race("Group", 1), three: await race("Group", 3) };
+    expect(retries).toEqual({ one: 0, three: 0 });
+  });
+});

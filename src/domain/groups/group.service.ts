@@ -125,21 +125,49 @@ interface MembershipWrite {
  * Takes a member being deleted (a user or a group) out of every group of the organisation that holds
  * it. Each of those groups changed: one member fewer (memberCount), a new version (its ETag),
  * updatedAt (meta.lastModified) and an audit event of its own, as if the member had been removed
- * from it. The memberships are read with the lock the DELETE takes (MariaDB: FOR UPDATE, which also
- * keeps a new one of this member from being inserted meanwhile), so the groups read are exactly
- * those whose row the DELETE removes: one each (a member is in a group once), one less in its count.
+ * from it.
+ *
+ * Locks (MariaDB), in the order member writes take them: the caller holds the member's row; then the
+ * rows of the groups holding it, in id order, then its memberships, in one round trip. The groups
+ * are found by a plain read of the memberships (a derived table, which locks nothing; its LIMIT keeps
+ * MariaDB from merging it into the join) joined to their rows by primary key (STRAIGHT_JOIN, FORCE
+ * INDEX: only those rows are locked; without the hint MariaDB went through the organisation's
+ * updatedAt index and locked every group of it). The memberships were read FOR UPDATE first and the groups' rows updated
+ * after: memberships before the group, the opposite of a PATCH, which locks the group's row and then
+ * inserts or deletes memberships. A PATCH adding a member whose id fell next to the deleted member's
+ * waited for the deletion's lock on that gap of the memberships' member index while holding the
+ * group's row, which the deletion waited for: a deadlock, in 8 to 10 of 10 rounds
+ * (member-lock-order.test.ts). No membership of the member can appear meanwhile (adding it
+ * share-locks its row, which the caller holds), so the groups read are all those it is in (the plain
+ * read's snapshot is taken then, after the member's lock, unless the caller's transaction read
+ * before: a membership added in between is still removed and counted below, its group's row locked
+ * by the UPDATE, as before); one whose membership a concurrent PATCH removed is locked for nothing.
+ * The memberships are then read again
+ * with the lock the DELETE takes (FOR UPDATE: the rows as they are once the groups are locked), so
+ * the groups whose count drops by one are exactly those whose row the DELETE removes.
  */
 export async function removeFromEveryGroup(db: Database, tx: Tx, audit: AuditService, memberId: string): Promise<void> {
-  const lock = db.dialect === "mysql" ? " FOR UPDATE" : "";
-  const rows = await db.rows(tx, `SELECT groupId FROM group_memberships WHERE memberId = ? AND organisationId = ?${lock}`, [memberId, tx.organisationId]);
+  const groups = db.dialect === "mysql" ? "`groups`" : '"groups"';
+  const memberships: [string, unknown[]] = [`SELECT groupId FROM group_memberships WHERE memberId = ? AND organisationId = ?${db.dialect === "mysql" ? " FOR UPDATE" : ""}`, [memberId, tx.organisationId]];
+  const rows =
+    db.dialect === "mysql"
+      ? (
+          await db.rowsMany(tx, [
+            [
+              `SELECT g.id FROM (SELECT groupId FROM group_memberships WHERE memberId = ? AND organisationId = ? ORDER BY groupId LIMIT 18446744073709551615) m STRAIGHT_JOIN ${groups} g FORCE INDEX (PRIMARY) ON g.id = m.groupId WHERE g.organisationId = ? ORDER BY g.id FOR UPDATE`,
+              [memberId, tx.organisationId, tx.organisationId],
+            ],
+            memberships,
+          ])
+        )[1]
+      : await db.rows(tx, ...memberships);
   const groupIds = rows.map((r) => String(r.groupId));
   if (groupIds.length === 0) return;
   await audit.recordMany(
     tx,
     groupIds.map((groupId) => ({ action: "group.members.removed", resourceType: "Group", resourceId: groupId, changes: { "members.removed": { before: [memberId], after: null } } })),
   );
-  await tx.manager.getRepository(GroupMembership).delete({ memberId, organisationId: tx.organisationId });
-  const groups = db.dialect === "mysql" ? "`groups`" : '"groups"';
+  await db.write(tx, "DELETE FROM group_memberships WHERE memberId = ? AND organisationId = ?", [memberId, tx.organisationId]);
   for (let i = 0; i < groupIds.length; i += 1000) {
     const chunk = groupIds.slice(i, i + 1000);
     await db.write(tx, `UPDATE ${groups} SET memberCount = memberCount - 1, version = version + 1, updatedAt = ? WHERE id IN (${Database.placeholders(chunk.length)}) AND organisationId = ?`, [new Date(), ...chunk, tx.organisationId]);
