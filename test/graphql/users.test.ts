@@ -241,6 +241,33 @@ describe("users through GraphQL", () => {
     expect(cleared.data!.setCustomFieldValues.customFields).toEqual({ level: 3, skills: ["TS", "SQL"] });
   });
 
+  test("a number custom field holds a finite JSON number, or a string that is exactly one: hex, spaces, +, '.5', '1.', '1e999', 'NaN', true, {} are refused in every write and in the filter", async () => {
+    await app.services.customFields.define(t.ctx, { key: "shoe", type: "number" });
+    const u = (await createUser(t.adminToken, { userName: "shoe@acme.test", customFields: { shoe: 42 } })).data!.createUser;
+    const set = (values: unknown) =>
+      app.gql<{ setCustomFieldValues: { customFields: Record<string, unknown> } }>(t.adminToken, `mutation($id: ID!, $v: JSONObject!) { setCustomFieldValues(userId: $id, values: $v) { customFields } }`, { id: u.id, v: values });
+    const bad = ["0x10", "0b11", " 42 ", "42 ", "+42", ".5", "1.", "1e999", "-1e999", "Infinity", "NaN", "4 2", "42abc", true, false, {}];
+    for (const v of bad) {
+      const refused = [
+        await set({ shoe: v }),
+        await createUser(t.adminToken, { userName: "shoe-refused@acme.test", customFields: { shoe: v } }),
+        await app.gql(t.adminToken, `mutation($id: ID!, $v: JSONObject!) { updateUser(id: $id, input: { customFields: $v }) { id } }`, { id: u.id, v: { shoe: v } }),
+      ];
+      for (const r of refused) expect([v, r.errors?.[0].extensions?.code, r.errors?.[0].extensions?.field]).toEqual([v, "BAD_USER_INPUT", "customFields.shoe"]);
+    }
+    // As a literal of the query document, 1e999 is Infinity: refused too.
+    expect((await app.gql(t.adminToken, `mutation { setCustomFieldValues(userId: "${u.id}", values: { shoe: 1e999 }) { id } }`)).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "customFields.shoe" });
+    expect((await app.gql(t.adminToken, `{ user(id: "${u.id}") { customFields } }`)).data).toEqual({ user: { customFields: { shoe: 42 } } });
+    expect((await app.gql(t.adminToken, `{ users(filter: { userName: "shoe-refused@acme.test" }) { totalCount } }`)).data).toEqual({ users: { totalCount: 0 } });
+    // Exactly a JSON number, as a string: that number. "" clears the field, as it does any field.
+    expect((await set({ shoe: "-1.5e3" })).data!.setCustomFieldValues.customFields).toEqual({ shoe: -1500 });
+    expect((await set({ shoe: 7.25 })).data!.setCustomFieldValues.customFields).toEqual({ shoe: 7.25 });
+    const filtered = (value: string) => app.gql<{ users: { nodes: { id: string }[] } }>(t.adminToken, `query($v: String!) { users(filter: { customField: { name: "shoe", value: $v } }) { nodes { id } } }`, { v: value });
+    expect((await filtered("7.25")).data!.users.nodes).toEqual([{ id: u.id }]);
+    for (const v of ["0x7", " 7.25", "7.25 ", "+7.25", "1e999"]) expect([v, (await filtered(v)).errors?.[0].extensions?.code]).toEqual([v, "BAD_USER_INPUT"]);
+    expect((await set({ shoe: "" })).data!.setCustomFieldValues.customFields).toEqual({});
+  });
+
   test("paging with cursors visits every user once, in userName order; text search", async () => {
     const names = Array.from({ length: 7 }, (_, i) => `page-${String.fromCharCode(103 - i)}@paging.test`);
     for (const n of names) await createUser(t.adminToken, { userName: n, displayName: `Pager ${n}` });

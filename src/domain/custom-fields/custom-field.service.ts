@@ -13,6 +13,7 @@ import { refillingOwnDetails } from "../users/own-details";
 import { CustomFieldValue, customValueKey } from "./custom-field-value.entity";
 import { characterCount } from "../shared/text-length";
 import { type ManagedBy, validateManagedBy } from "../shared/managed-by";
+import { numberValue } from "./number-value";
 
 /** The seed documents' product extension: every new organisation starts with these string fields. */
 export const SEED_CUSTOM_FIELDS = ["area", "department", "location", "position", "custom_1", "custom_2", "custom_3"];
@@ -355,8 +356,8 @@ function canonicalValue(def: CustomFieldDefinition, v: unknown, field: string): 
       return { value: s, valueNumber: null };
     }
     case "number": {
-      const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-      if (!Number.isFinite(n)) throw bad("a number");
+      const n = numberValue(v);
+      if (n === undefined) throw bad("a number");
       return { value: String(n), valueNumber: n };
     }
     case "boolean": {

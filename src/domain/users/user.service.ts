@@ -26,6 +26,7 @@ import { type DetailParts, compareText, containedGroupsOfRows, fullValuesSql, is
 import { type PostalAddress, User } from "./user.entity";
 import { TEXT_SEARCH_COLUMNS, type UserCriteria, type UserField, type UserRelation, contactColumns, relationsOf, userColumns, userIndexes } from "./user.query";
 import { characterCount } from "../shared/text-length";
+import { numberValue } from "../custom-fields/number-value";
 
 export interface ContactInput {
   value: string;
@@ -718,10 +719,12 @@ export class UserService {
             : def.type === "boolean"
               ? { column: "v.value", type: "string", caseExact: false }
               : { column: "v.value", type: "string", keyColumn: "v.valueKey", keyOf: customValueKey, keyLength: CUSTOM_VALUE_KEY_LENGTH };
-        const value = def.type === "number" && typeof r.value === "string" ? Number(r.value) : r.value;
         if (r.op === "pr") return `u.id IN (SELECT v.userId FROM custom_field_values v WHERE v.organisationId = ${org} AND v.fieldId = ${w.param(def.id)})`;
         // `ne` and absence: a user without the field is "not equal" too.
         if (r.op === "ne") return `NOT (${this.relationSql(w, org, { ...r, op: "eq" }, definitions, roleIds)})`;
+        // A number field's value as a write reads it (numberValue): "0x10", " 16 " or "1e999" are not numbers.
+        const value = def.type === "number" && r.value !== null && r.value !== undefined ? numberValue(r.value) : r.value;
+        if (value === undefined && r.value !== undefined) throw invalidInput(`customFields.${r.key}`, `"${def.key}" is a number: ${JSON.stringify(r.value)} is not one`);
         const cmp = w.comparison(spec, r.op, value === undefined ? null : typeof value === "boolean" ? String(value) : value);
         return `u.id IN (SELECT v.userId FROM custom_field_values v WHERE v.organisationId = ${org} AND v.fieldId = ${w.param(def.id)} AND ${cmp})`;
       }
