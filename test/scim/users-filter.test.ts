@@ -206,3 +206,53 @@ describe("comparisons that no index serves: at most 10 in one filter", () => {
     expect(r.status).toBe(200);
   });
 });
+
+describe("custom fields in filters are typed as core attributes are", () => {
+  test("a value the field's type cannot hold is 400 invalidFilter, as for a core attribute; an undefined field is invalidFilter in a filter and invalidPath in a PATCH path", async () => {
+    const other = await app.tenant();
+    const oc = scimClient(app.url, other.scimToken);
+    await app.services.customFields.define(other.ctx, { key: "grade", type: "number" });
+    await app.services.customFields.define(other.ctx, { key: "flag", type: "boolean" });
+    await app.services.customFields.define(other.ctx, { key: "hired", type: "date" });
+    const u = await oc.post("/Users", { userName: "typed@acme.test", [PRODUCT]: { grade: 16, flag: true, hired: "2024-01-02", area: "North" } });
+    expect(u.status).toBe(201);
+    const list = (filter: string) => oc.get(`/Users?filter=${encodeURIComponent(filter)}`);
+    // What a write accepts, a filter accepts: a number, or a string that is exactly one.
+    for (const f of [`${PRODUCT}:grade eq 16`, `${PRODUCT}:grade eq "16"`, `${PRODUCT}:grade ge "1.6e1"`, `${PRODUCT}:flag eq "True"`, `${PRODUCT}:hired eq "2024-01-02"`, `${PRODUCT}:area eq "North"`]) {
+      const r = await list(f);
+      expect([f, r.status, r.body.Resources?.map((x: Body) => x.id)]).toEqual([f, 200, [u.body.id]]);
+    }
+    // Like `active eq "maybe"` or `meta.created gt "yesterday"`: the filter cannot be evaluated. They had
+    // found nobody ("0x10" and " 16 " found the 16; "abc" and "1e999" were a 500 on MariaDB).
+    for (const [f, shown] of [
+      [`${PRODUCT}:grade eq "0x10"`, "grade"],
+      [`${PRODUCT}:grade eq " 16 "`, "grade"],
+      [`${PRODUCT}:grade eq "abc"`, "grade"],
+      [`${PRODUCT}:grade gt "1e999"`, "grade"],
+      [`${PRODUCT}:grade eq ""`, "grade"],
+      [`${PRODUCT}:grade eq true`, "grade"],
+      [`${PRODUCT}:flag eq "maybe"`, "flag"],
+      [`${PRODUCT}:flag eq 5`, "flag"],
+      [`${PRODUCT}:hired eq "yesterday"`, "hired"],
+      [`${PRODUCT}:hired gt 5`, "hired"],
+      ['active eq "maybe"', "active"],
+    ]) {
+      const r = await list(f);
+      expectScimError(r, 400, "invalidFilter");
+      expect([f, r.body.detail]).toEqual([f, expect.stringContaining(shown)]);
+    }
+    // A field the organisation has not defined, as an unknown core attribute.
+    for (const f of [`${PRODUCT}:nosuchfield eq "x"`, `${PRODUCT}:nosuchfield pr`, `${PRODUCT.toUpperCase()}:nosuchfield eq "x"`, 'nosuchattribute eq "x"']) {
+      const r = await list(f);
+      expectScimError(r, 400, "invalidFilter");
+      expect(r.body.detail).toMatch(/nosuch/);
+    }
+    for (const path of [`${PRODUCT}:nosuchfield`, "nosuchattribute"]) {
+      for (const op of ["add", "replace", "remove"]) {
+        const r = await oc.patch(`/Users/${u.body.id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op, path, ...(op === "remove" ? {} : { value: "x" }) }] });
+        expectScimError(r, 400, "invalidPath");
+        expect(r.body.detail).toMatch(/nosuch/);
+      }
+    }
+  });
+});

@@ -8,4 +8,4 @@ export * from './projection';
 export * from './list';
 export * from './bulk';
 export * from './etag';
-export { deepEqual, getKey as getCaseInsensitive, isObject, parseDateTime, type Json } from './values';
+export { deepEqual, getKey as getCaseInsensitive, isObject, jsonNumber, parseDateTime, type Json } from './values';

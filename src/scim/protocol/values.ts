@@ -103,6 +103,15 @@ export function coerceValue(def: AttributeDefinition, value: unknown, path: stri
 /** The number grammar of RFC 8259 §6, nothing around it. */
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
+/**
+ * A number attribute's value: a finite number, or a string that is exactly a JSON number ("42",
+ * "-1.5e3"), as Entra ID sends typed values as strings. Spaces, hex, "" and "1e999" are undefined.
+ */
+export function jsonNumber(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && JSON_NUMBER.test(value) ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
 function coerceSingle(def: AttributeDefinition, value: unknown, path: string, opts: CoerceOptions): unknown {
   const fail = (what: string) => invalidValue(`attribute "${path}" must be ${what}`);
   switch (def.type) {
@@ -123,8 +132,8 @@ function coerceSingle(def: AttributeDefinition, value: unknown, path: string, op
     case 'decimal': {
       // A string that is exactly a JSON number ("42", "-1.5e3"), as Entra ID sends typed values as
       // strings ("True" above): read as that number. Spaces, hex, "" and "1e999" stay errors.
-      const n = typeof value === 'number' ? value : typeof value === 'string' && JSON_NUMBER.test(value) ? Number(value) : NaN;
-      if (!Number.isFinite(n) || (def.type === 'integer' && !Number.isInteger(n))) throw fail(def.type === 'integer' ? 'an integer' : 'a number');
+      const n = jsonNumber(value);
+      if (n === undefined || (def.type === 'integer' && !Number.isInteger(n))) throw fail(def.type === 'integer' ? 'an integer' : 'a number');
       if (typeof value === 'string') addNote(opts.notes, `string number coerced: ${path}`);
       return n;
     }

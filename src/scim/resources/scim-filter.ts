@@ -1,5 +1,5 @@
 import type { Comparison, Criteria, ScalarValue } from "../../domain/shared/criteria";
-import { type AttrPath, type Filter, URN_ENTERPRISE_USER, invalidFilter, parseDateTime } from "../protocol";
+import { type AttrPath, type Filter, URN_ENTERPRISE_USER, invalidFilter, jsonNumber, parseDateTime } from "../protocol";
 
 /** Turns a value of a resolved filter into the column's type; a malformed date is the client's error. */
 export function typedValue(type: "string" | "boolean" | "date" | "number", value: unknown, shown: string): ScalarValue {
@@ -11,9 +11,12 @@ export function typedValue(type: "string" | "boolean" | "date" | "number", value
       if (typeof value === "boolean") return value;
       if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
       throw invalidFilter(`"${shown}" is a boolean: compare it with true or false`);
-    case "number":
-      if (typeof value === "number") return value;
-      throw invalidFilter(`"${shown}" is a number`);
+    case "number": {
+      // As a write reads it: a number, or a string that is exactly one ("42"; not "0x2A", " 42").
+      const n = jsonNumber(value);
+      if (n === undefined) throw invalidFilter(`"${shown}" is a number: ${JSON.stringify(value)} is not one`);
+      return n;
+    }
     case "date": {
       const date = parseDateTime(value);
       if (!date) throw invalidFilter(`"${shown}" is a dateTime: ${JSON.stringify(value)} is not one (use e.g. "2011-05-13T04:42:34Z")`);

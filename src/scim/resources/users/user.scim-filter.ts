@@ -1,4 +1,5 @@
-import type { Comparison, Criteria } from "../../../domain/shared/criteria";
+import type { CustomFieldDefinition } from "../../../domain/custom-fields/custom-field-definition.entity";
+import type { Comparison, Criteria, ScalarValue } from "../../../domain/shared/criteria";
 import type { ContactField, UserCriteria, UserField } from "../../../domain/users/user.query";
 import { type AttrPath, type Filter, URN_ENTERPRISE_USER, invalidFilter } from "../../protocol";
 import { type FilterTarget, filterToCriteria, typedValue } from "../scim-filter";
@@ -65,7 +66,28 @@ function equalityValues(inner: Filter, shown: string): string[] {
   throw invalidFilter(`"${shown}" can only be filtered with value eq "…"`);
 }
 
-export function userFilterToCriteria(filter: Filter, extensionUrn: string): UserCriteria {
+/**
+ * A filter's value for a custom field, typed as a core attribute's is: a value the field's type
+ * cannot hold ("abc" or true for a number, "maybe" for a boolean, "yesterday" for a date) is a filter
+ * the server cannot evaluate, invalidFilter (RFC 7644 §3.4.2.2), not a comparison that finds nobody.
+ */
+function customFieldValue(def: CustomFieldDefinition, value: unknown, shown: string): ScalarValue {
+  switch (def.type) {
+    case "number":
+      return typedValue("number", value, shown);
+    case "boolean":
+      return typedValue("boolean", value, shown);
+    case "date":
+      // Checked as a dateTime, compared as the stored day's text (as before).
+      typedValue("date", value, shown);
+      return value as string | null;
+    case "string":
+    case "enum":
+      return typedValue("string", value, shown);
+  }
+}
+
+export function userFilterToCriteria(filter: Filter, extensionUrn: string, definitions: readonly CustomFieldDefinition[]): UserCriteria {
   const target: FilterTarget<UserField, UserCriteria extends Criteria<UserField, infer R> ? R : never> = {
     attribute(path, op: Comparison, value) {
       const column = userColumnOf(path);
@@ -82,7 +104,9 @@ export function userFilterToCriteria(filter: Filter, extensionUrn: string): User
         return this.valuePath({ attribute: path.attribute }, { kind: "compare", path: { attribute: "value" }, op: "eq", value });
       }
       if (path.schema && path.schema.toLowerCase() === extensionUrn.toLowerCase() && !path.subAttribute) {
-        return { kind: "related", relation: { kind: "customField", key: path.attribute, op, value: op === "pr" ? null : (value as string | number | boolean | null) } };
+        const def = definitions.find((d) => d.key.toLowerCase() === path.attribute.toLowerCase());
+        if (!def) return undefined;
+        return { kind: "related", relation: { kind: "customField", key: def.key, op, value: op === "pr" ? null : customFieldValue(def, value, `${path.schema}:${def.key}`) } };
       }
       return undefined;
     },

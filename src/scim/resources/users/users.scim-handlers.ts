@@ -82,14 +82,14 @@ export async function getUser(scope: ScimScope, req: ScimRequest): Promise<ScimR
 }
 
 export async function listUsers(scope: ScimScope, params: Record<string, unknown>): Promise<ScimResponse> {
-  const { schema } = await userSchema(scope);
+  const { schema, definitions } = await userSchema(scope);
   const q = parseListQuery(params, {
     maxResults: scope.limits.maxResults,
     defaultCount: Math.min(100, scope.limits.maxResults),
     maxFilterLength: scope.limits.maxFilterLength,
     maxFilterDepth: scope.limits.maxFilterDepth,
   });
-  const criteria = q.filter ? userFilterToCriteria(resolveFilter(qualifyLegacyManager(q.filter), schema), scope.extensionUrn) : { kind: "all" as const };
+  const criteria = q.filter ? userFilterToCriteria(resolveFilter(qualifyLegacyManager(q.filter), schema), scope.extensionUrn, definitions) : { kind: "all" as const };
   let sort: UserSort | undefined;
   if (q.sortBy) {
     const field = userColumnOf(toPath(resolveAttribute(schema, q.sortBy)));
