@@ -28,7 +28,9 @@ export function clientAuthentication(authorization: string | undefined, form: Re
     try {
       methods.push({ method: "client_secret_basic", clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) });
     } catch {
-      return { error: "invalid_client", description: "the Basic credentials are not form-urlencoded" };
+      // A `%` not followed by two hex digits: the request is malformed (§5.2 invalid_request), as a form
+      // whose escapes are not UTF-8 is; no client was named, so none is refused (it had been invalid_client).
+      return { error: "invalid_request", description: "the Basic credentials are not form-urlencoded: a % must be followed by two hex digits" };
     }
   } else if (authorization) {
     return { error: "invalid_client", description: "only Basic client authentication is accepted in the Authorization header" };

@@ -298,6 +298,32 @@ test("Basic credentials that do not decode as UTF-8 → 400 invalid_request, bef
   expect((await send(Buffer.from(`${clientId}:${encodeURIComponent(secret)}`))).status).toBe(200);
 });
 
+test("Basic credentials with a % not followed by two hex digits → 400 invalid_request, nothing audited against any client (it had been 401 invalid_client)", async () => {
+  const { client, clientId, secret } = await newClient(app, tenant, "Basic not form-urlencoded");
+  const send = (credentials: string) => tokenRequest(app, { grant_type: "client_credentials" }, { headers: { authorization: `Basic ${Buffer.from(credentials).toString("base64")}` } });
+  const allAudit = () => app.dataSource.getRepository(AuditEvent).count();
+  const [audited, everything] = [(await auditOf(client.id)).length, await allAudit()];
+  // RFC 6749 §2.3.1 form-urlencodes the id and the secret: a bare % is a malformed request (§5.2).
+  const malformed = [`${clientId}:${secret}%`, `${clientId}:${secret}%4`, `${clientId}:${secret}%G1`, `${clientId}:%%${secret}`, `${clientId}%zz:${secret}`, `%:${secret}`];
+  for (const credentials of malformed) {
+    const r = await send(credentials);
+    expect([credentials, r.status, r.headers.get("cache-control"), r.headers.get("www-authenticate"), r.body]).toEqual([
+      credentials,
+      400,
+      "no-store",
+      null,
+      { error: "invalid_request", error_description: "the Basic credentials are not form-urlencoded: a % must be followed by two hex digits" },
+    ]);
+  }
+  // Refused before any client was looked up: no audit event at all, the client's or another's.
+  expect([(await auditOf(client.id)).length, await allAudit()]).toEqual([audited, everything]);
+  // An escaped % is a %: here a wrong secret (401, audited); the secret escaped, a token.
+  const wrong = await send(`${clientId}:${secret}%25`);
+  expect([wrong.status, wrong.body.error]).toEqual([401, "invalid_client"]);
+  expect((await auditOf(client.id)).map((e) => e.changes?.reason?.after).slice(audited)).toEqual(["wrong_secret"]);
+  expect((await send(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`)).status).toBe(200);
+});
+
 test("a scim:read client: only scim:read; its token may GET and search, not write", async () => {
   const { clientId, secret } = await newClient(app, tenant, "auditor", "scim:read");
   const wider = await tokenRequest(app, { grant_type: "client_credentials", scope: "scim" }, { basic: [clientId, secret] });
