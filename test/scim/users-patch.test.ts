@@ -177,6 +177,26 @@ describe("PATCH users", () => {
     expect((await read(u.id)).meta.version).toBe('W/"1"');
   });
 
+  test("a name the schema does not know is invalidPath wherever the path has it: after the brackets, inside them (it had been noTarget, or ignored beside a known one), in a custom field's place", async () => {
+    const u = await user({ phoneNumbers: [{ value: "+1 555 0100", type: "work" }] });
+    for (const op of [
+      { op: "replace", path: 'emails[type eq "work"].kind', value: "x" },
+      { op: "replace", path: 'emails[kind eq "work"].value', value: "x" },
+      { op: "add", path: 'emails[kind eq "work"].value', value: "x@y.test" },
+      { op: "remove", path: 'emails[kind pr or type eq "work"]' },
+      { op: "replace", path: 'phoneNumbers[not (kind eq "x")].value', value: "+1 555 0199" },
+      { op: "replace", value: { 'emails[kind eq "work"].value': "x@y.test" } },
+      { op: "replace", path: `${PRODUCT}:nosuchfield`, value: "x" },
+      { op: "remove", path: `${PRODUCT}:nosuchfield` },
+    ]) {
+      const r = await patch(u.id, op);
+      expectScimError(r, 400, "invalidPath");
+      expect([op, r.body.detail]).toEqual([op, expect.stringMatching(/kind|nosuchfield/)]);
+    }
+    const after = await read(u.id);
+    expect([after.meta.version, after.emails, after.phoneNumbers]).toEqual([u.meta.version, u.emails, u.phoneNumbers]);
+  });
+
   test("attributes on PATCH shape the response", async () => {
     const u = await user({ title: "T" });
     const r = await c.patch(`/Users/${u.id}?attributes=title`, patchOp({ op: "replace", path: "title", value: "T2" }));

@@ -329,6 +329,10 @@ describe('applyPatch: errors', () => {
     ['filter on a single-valued attribute', [{ op: 'replace', path: 'name[givenName eq "x"]', value: {} }], 'invalidPath', /not a complex multi-valued/],
     ['sub-attribute of multi-valued without filter', [{ op: 'replace', path: 'emails.value', value: 'x' }], 'invalidPath', /needs a value filter/],
     ['unknown filtered sub-attribute', [{ op: 'replace', path: 'emails[type eq "work"].kind', value: 'x' }], 'invalidPath', /emails.kind/],
+    ['unknown name inside a value filter', [{ op: 'replace', path: 'emails[kind eq "work"].value', value: 'x' }], 'invalidPath', /unknown attribute "emails.kind" in/],
+    ['unknown name beside a known one', [{ op: 'remove', path: 'emails[kind pr or type eq "work"]' }], 'invalidPath', /"emails.kind"/],
+    ['unknown name under not, in an add', [{ op: 'add', path: 'emails[not (kind eq "x")]', value: { value: 'a@b' } }], 'invalidPath', /"emails.kind"/],
+    ['a sub-attribute of a sub-attribute in a value filter', [{ op: 'remove', path: 'emails[type.x eq "work"]' }], 'invalidPath', /"emails.type.x"/],
   ];
   it.each(cases)('%s → %s', (_, ops, scimType, detail) => {
     expect(() => run(user(), ops)).toThrow(expect.objectContaining({ scimType, detail: expect.stringMatching(detail) }));

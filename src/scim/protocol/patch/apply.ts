@@ -194,6 +194,10 @@ class Applier {
       if (!r.attribute.multiValued || r.attribute.type !== 'complex') {
         throw invalidPath(`"${r.key}" is not a complex multi-valued attribute; "${shown}" cannot filter it`);
       }
+      // An unknown name inside the brackets makes the path invalid, as one after them does; it had
+      // matched nothing (noTarget), or been ignored beside a known one (`nosuch pr or type eq "work"`).
+      const unknown = unknownFilterAttribute(path.valueFilter, r.attribute);
+      if (unknown !== undefined) throw invalidPath(`unknown attribute "${r.key}.${unknown}" in "${shown}"`);
       let sub: AttributeDefinition | undefined;
       if (path.subAttribute !== undefined) {
         sub = findByName(r.attribute.subAttributes, path.subAttribute);
@@ -489,6 +493,22 @@ function dedupe(members: DeltaMember[]): DeltaMember[] {
   const byValue = new Map<string, DeltaMember>();
   for (const m of members) byValue.set(m.value, m);
   return [...byValue.values()];
+}
+
+/** The first name in a value filter that is not a sub-attribute of `def` (shown as written), if any. */
+function unknownFilterAttribute(filter: Filter, def: AttributeDefinition): string | undefined {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      return unknownFilterAttribute(filter.left, def) ?? unknownFilterAttribute(filter.right, def);
+    case 'not':
+      return unknownFilterAttribute(filter.filter, def);
+    case 'valuePath':
+      return formatAttrPath(filter.path);
+    case 'compare':
+    case 'present':
+      return filter.path.schema === undefined && filter.path.subAttribute === undefined && findByName(def.subAttributes, filter.path.attribute) ? undefined : formatAttrPath(filter.path);
+  }
 }
 
 /** `value eq "a" or value eq "b"` → ['a', 'b']; any other member filter is invalidFilter. */
