@@ -102,7 +102,7 @@ describe("GET ?filter= comparing a password", () => {
 describe("PATCH paths comparing a password", () => {
   test.each([
     ["a value filter on password", `password[value eq "${SECRET}"]`, "invalidPath", /"password\[value eq \\?"\[redacted\]\\?"\]" cannot filter it/, true],
-    ["password inside another attribute's value filter", `emails[value eq "someone@x.test" and password eq "${SECRET}"]`, "noTarget", /emails\[value eq "someone@x.test" and password eq "\[redacted\]"\]/, false],
+    ["password inside another attribute's value filter", `emails[value eq "someone@x.test" and password eq "${SECRET}"]`, "invalidPath", /emails\[value eq "someone@x.test" and password eq "\[redacted\]"\]/, false],
     ["a malformed path", `password[value eq "${SECRET}"`, "invalidPath", /expected "\]" at position 35/, true],
     ["a filter as the path", `password eq "${SECRET}"`, "invalidPath", /unexpected word at position 10/, true],
     ["an unquoted value in the value filter", `password[value eq ${SECRET}]`, "invalidFilter", /unquoted value at position 19/, true],
