@@ -3,7 +3,7 @@ import { LOG_COLUMNS, ProvisioningLogService } from "../../src/domain/provisioni
 import { ENTERPRISE, patchOp, scimClient, type ScimClient } from "../support/scim-client";
 import type { TestApp, TestTenant } from "../support/test-app";
 import { useScimTenant } from "../support/scim-tenant";
-import { type Body, fixture } from "./scim-fixtures";
+import { type Body, fixture, operationsNotAnswering } from "./scim-fixtures";
 
 let app: TestApp;
 let t: TestTenant;
@@ -502,7 +502,7 @@ describe("provisioning log", () => {
     const Operations = Array.from({ length: 1000 }, (_, i) => ({ method: "POST", path: "/Users", bulkId: `u${i}`, data: { userName: `bulk-${i}@x.test` } }));
     app.queries.reset();
     const r = await s.post("/Bulk", { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations });
-    expect(r.body.Operations.filter((o: Body) => o.status !== "201").slice(0, 3)).toEqual([]);
+    expect(operationsNotAnswering(r.body.Operations, "201")).toEqual({ count: 0 });
     await app.services.provisioningLog.flush();
     const logWrites = app.queries.statements.filter((sql) => /^(INSERT INTO|DELETE FROM|UPDATE) [`"]?provisioning_log/.test(sql)).map((sql) => /^\w+ \w+ [`"]?(\w+)/.exec(sql)![1]);
     expect(logWrites).toEqual(["provisioning_log_entries", "provisioning_log_resources"]);
@@ -518,7 +518,9 @@ describe("provisioning log", () => {
       const plan: { detail: string }[] = await app.dataSource.query(`EXPLAIN QUERY PLAN ${app.queries.statements[lookup]}`, app.queries.parameters[lookup]);
       expect(plan.map((p) => p.detail)).toContainEqual(expect.stringMatching(/USING COVERING INDEX IDX_provisioning_log_resources_resource/));
     }
-  });
+    // Nothing here is timed, but the Bulk alone took up to 19.5 s of jest's 30 s in this file on MariaDB
+    // with the load average at 8-10 (2 cores): its own bound, so a slow machine is not a red run.
+  }, 90_000);
 
   test("through GraphQL provisioningLogEntry: one entry by id, with its body and changes; another organisation's id is null", async () => {
     const tenant = await app.tenant();
