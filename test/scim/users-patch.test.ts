@@ -226,12 +226,15 @@ describe("the organisation's roles and field definitions while an IdP writes", (
       }
     });
     const reference = statements.filter((s) => /FROM [`"]?(roles|custom_field_definitions)[`"]? /i.test(s));
-    // Every write is audited: forgetting the cached roles on each of them read them again per request.
-    // Each list is kept 5 s: on a machine slow enough for the stream to outlast that, one more read of
-    // each per 5 s is the cache working (seen once in a full run beside other work).
-    const expiries = Math.floor((Date.now() - started) / 5_000);
-    if (expiries === 0) expect(reference).toEqual([]);
-    else expect(reference.length).toBeLessThanOrEqual(2 * expiries);
+    // Every write is audited: forgetting the cached roles on each of them read them again per request
+    // (4 reads of each list here). Each list is kept 5 s from when it was read, which may be before
+    // this test (the file's organisation is shared): a stream of d ms can meet floor(d / 5 s) + 1 ends
+    // of it, and after each the next request reads the list once more, which is the cache working.
+    // (Expecting none while the stream was shorter than 5 s failed once under load: the warm-up's
+    // list had been read earlier and ran out during the stream.)
+    const expiries = Math.floor((Date.now() - started) / 5_000) + 1;
+    expect(reference.length).toBeLessThanOrEqual(2 * expiries);
+    expect(reference.length).toBeLessThan(2 * ids.length);
     // A role created now (by this instance or another) is shown on the next write that assigns it.
     await app.services.roles.create(t.ctx, { name: "auditor" });
     const assigned = await patch(ids[1], { op: "add", path: "roles", value: [{ value: "auditor" }] });
