@@ -167,6 +167,29 @@ describeServer("MariaDB stalls with its connections open", () => {
     expect([again.status, again.body.active]).toEqual([200, false]);
   }, 30_000);
 
+  test("a /Bulk whose operations the database refuses for now: each its own 503, the others applied, and one log line with how many and the first one's error", async () => {
+    const scim = (method: string, path: string, body?: unknown) => scimCall(app, t.scimToken, method, path, body);
+    const [locked, free] = await Promise.all(["bulk-locked@stall.test", "bulk-free@stall.test"].map(async (userName) => (await scim("POST", "/Users", { schemas: [CORE_USER], userName })).body.id as string));
+    const holder = await direct((app.database.config as { database: string }).database);
+    try {
+      await holder.query("START TRANSACTION");
+      await holder.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [locked]);
+      const deactivate = (id: string) => ({ method: "PATCH", path: `/Users/${id}`, data: patchOp({ op: "replace", value: { active: false } }) });
+      const r = await scim("POST", "/Bulk", { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [deactivate(locked), deactivate(free), deactivate(locked)] });
+      expect(r.status).toBe(200);
+      expect((r.body.Operations as { status: string }[]).map((o) => o.status)).toEqual(["503", "200", "503"]);
+      await holder.query("ROLLBACK");
+    } finally {
+      await holder.end();
+    }
+    // The client's 503s say "retry later"; the log says why, once for the Bulk (it had said nothing).
+    const lines = logLines.map((l) => JSON.parse(l) as { level: number; msg: string; count?: number; firstIndex?: number; err?: { message: string } }).filter((l) => /of a \/Bulk answered 503/.test(l.msg));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, count: 2, firstIndex: 0, err: { message: expect.stringMatching(/max_statement_time|lock|timeout/i) } });
+    expect((await scim("GET", `/Users/${free}`)).body.active).toBe(false);
+    expect((await scim("GET", `/Users/${locked}`)).body.active).toBe(true);
+  }, 30_000);
+
   test("every way Roster reaches MariaDB is bounded: its own statements, prepared statements, snapshot reads, TypeORM's repositories, a connection's handshake", async () => {
     const db = app.services.db;
     // Idle pooled connections, as a busy server keeps them.

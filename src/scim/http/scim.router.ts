@@ -8,7 +8,7 @@ import { BackgroundWork } from "../../platform/background";
 import { isLockConflict, retryingDeadlocks } from "../../platform/database";
 import type { Logger } from "../../platform/logger";
 import { ScimError, notFound, notImplemented } from "../protocol";
-import { type Dispatch, runBulk } from "../resources/bulk.scim-handler";
+import { type BulkLog, type Dispatch, runBulk } from "../resources/bulk.scim-handler";
 import { getResourceTypes, getSchemas, getServiceProviderConfig } from "../resources/discovery.scim-handlers";
 import { asScimError, retryLaterScimError } from "../resources/domain-errors";
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from "../resources/groups/groups.scim-handlers";
@@ -68,7 +68,7 @@ export const SCIM_ROUTES: readonly Route[] = [
   { method: "DELETE", path: "/Groups/:id", handle: deleteGroup },
 
   { method: "POST", path: "/.search", handle: (s, r) => searchAll(s, r.body) },
-  { method: "POST", path: "/Bulk", handle: (s, r, http) => runBulk(s, r.body, http.bodyBytes, bulkDispatch(http), (err) => http.log.error({ err }, "unexpected error in a bulk operation")) },
+  { method: "POST", path: "/Bulk", handle: (s, r, http) => runBulk(s, r.body, http.bodyBytes, bulkDispatch(http), bulkLog(http)) },
 ];
 
 /** The writes a /Bulk operation may carry (RFC 7644 §3.7: POST, PUT, PATCH, DELETE of resources). */
@@ -85,6 +85,14 @@ function bulkDispatch(http: HttpDetails): Dispatch {
     const route = ROUTES.find((r) => r.bulk && r.method === req.method && r.pattern.test(req.path));
     if (!route) throw notFound(`no ${req.method} ${req.path} in a bulk request`);
     return handleRetryingDeadlocks(route, scope, { ...req, id: route.pattern.exec(req.path)?.[1] }, http);
+  };
+}
+
+/** A Bulk's log lines: operations' unexpected errors, and those the database refused for now (503), once per Bulk. */
+function bulkLog(http: HttpDetails): BulkLog {
+  return {
+    unexpected: (err) => http.log.error({ err }, "unexpected error in a bulk operation"),
+    refusedForNow: (err, count, firstIndex) => http.log.warn({ err, count, firstIndex }, `${count} operation(s) of a /Bulk answered 503: the database refused them for now (the first one's error)`),
   };
 }
 

@@ -16,7 +16,9 @@ test("an operation the database refused for now (lock conflict, unreachable) is 
     Object.assign(new Error("Lock wait timeout exceeded"), { code: "ER_LOCK_WAIT_TIMEOUT" }),
     Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
   ];
+  const [first] = refusals;
   const unexpected: unknown[] = [];
+  const refusedForNow: unknown[][] = [];
   const answer = await runBulk(
     scope,
     body,
@@ -26,11 +28,13 @@ test("an operation the database refused for now (lock conflict, unreachable) is 
       if (refusal) throw refusal;
       return { status: 204, body: undefined, headers: {} } as never;
     },
-    (err) => unexpected.push(err),
+    { unexpected: (err) => unexpected.push(err), refusedForNow: (...args) => refusedForNow.push(args) },
   );
   const results = (answer.body as { Operations: { status: string; response?: { status: string; detail: string } }[] }).Operations;
   expect(results.map((r) => r.status)).toEqual(["503", "503", "204"]);
   expect(results[0].response?.detail).toMatch(/concurrent change.*retry/);
   expect(results[1].response?.detail).toMatch(/unavailable; retry later/);
   expect(unexpected).toEqual([]);
+  // Logged once for the Bulk: the first refusal's error, how many, and where.
+  expect(refusedForNow).toEqual([[first, 2, 0]]);
 });

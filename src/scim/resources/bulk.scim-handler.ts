@@ -18,15 +18,25 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export type Dispatch = (scope: ScimScope, req: ScimRequest) => Promise<ScimResponse>;
 
+/** What a Bulk tells its log: an operation's unexpected error, and the operations refused for now (503). */
+export interface BulkLog {
+  unexpected(err: unknown): void;
+  /** Once per Bulk, when any operation got a 503: how many, and the first one's error and position. */
+  refusedForNow(first: unknown, count: number, firstIndex: number): void;
+}
+
 /**
  * /Bulk (RFC 7644 §3.7): operations run in order, each as its own unit; an operation whose bulkId
  * reference is not created yet waits for a later pass; failOnErrors stops the run.
  */
-export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: number, dispatch: Dispatch, onUnexpected: (err: unknown) => void): Promise<ScimResponse> {
+export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: number, dispatch: Dispatch, log: BulkLog): Promise<ScimResponse> {
   const request = parseBulkRequest(body, { maxOperations: scope.limits.maxBulkOperations, maxPayloadSize: scope.limits.maxPayloadBytes, payloadBytes });
   const created = new Map<string, string>();
   const results = new Map<BulkOperation, BulkOperationResult>();
   let errors = 0;
+  // An operation's 503 says only "retry later" to the client; the database's own error is logged once
+  // per Bulk (the first, and how many), not per operation: a stalled database fails them all.
+  const refused: { count: number; first?: unknown; firstIndex: number } = { count: 0, firstIndex: -1 };
   // Each operation's references, read once. A pass used to try every operation still waiting, each
   // try walking its data and throwing: 1,000 POSTs each naming the next one's bulkId (a manager
   // chain sent in reverse) took 1,000 passes and 6.9 s of CPU.
@@ -78,8 +88,10 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
         });
       } catch (err) {
         // A lock conflict or an unreachable database is this operation's 503 (retryable), not a 500.
-        const scimError = asScimError(err) ?? retryLaterScimError(err);
-        if (!scimError) onUnexpected(err);
+        const known = asScimError(err);
+        const scimError = known ?? retryLaterScimError(err);
+        if (!scimError) log.unexpected(err);
+        else if (!known && refused.count++ === 0) [refused.first, refused.firstIndex] = [err, request.operations.indexOf(op)];
         // A replayed Bulk: the resource exists already (409). Later operations that name its bulkId
         // refer to that resource, so a replay applies what is missing instead of failing on it too.
         if (scimError?.scimType === "uniqueness" && op.method === "POST" && op.bulkId) {
@@ -100,6 +112,7 @@ export async function runBulk(scope: ScimScope, body: unknown, payloadBytes: num
     }
     pending = waiting;
   }
+  if (refused.count) log.refusedForNow(refused.first, refused.count, refused.firstIndex);
   scope.resource = touched.size === 1 ? [...touched.values()][0] : undefined;
   scope.resources = touched.size > 1 ? [...touched.keys()] : undefined;
   return { status: 200, body: bulkResponse(request.operations.filter((o) => results.has(o)).map((o) => results.get(o)!)) };
