@@ -268,6 +268,40 @@ describe("users through GraphQL", () => {
     expect((await set({ shoe: "" })).data!.setCustomFieldValues.customFields).toEqual({});
   });
 
+  test("a boolean custom field holds a JSON boolean, a text or enum field a JSON string: 'true', 'False', 42, 1, true are refused in every write, every invalid field named; the filter's text reads 'TRUE'", async () => {
+    await app.services.customFields.define(t.ctx, { key: "vip", type: "boolean" });
+    await app.services.customFields.define(t.ctx, { key: "nick", type: "string" });
+    await app.services.customFields.define(t.ctx, { key: "tier", type: "enum", options: ["1", "Gold"] });
+    const u = (await createUser(t.adminToken, { userName: "typed@acme.test", customFields: { vip: true, nick: "Al", tier: "gold" } })).data!.createUser;
+    expect(u.customFields).toEqual({ vip: true, nick: "Al", tier: "Gold" });
+    const set = (values: unknown) =>
+      app.gql<{ setCustomFieldValues: { customFields: Record<string, unknown> } }>(t.adminToken, `mutation($id: ID!, $v: JSONObject!) { setCustomFieldValues(userId: $id, values: $v) { customFields } }`, { id: u.id, v: values });
+    const bad: [string, unknown][] = [
+      ["vip", "true"], ["vip", "TRUE"], ["vip", "False"], ["vip", 1], ["vip", "yes"],
+      ["nick", 42], ["nick", true], ["nick", {}],
+      ["tier", 1], ["tier", true],
+    ];
+    for (const [key, v] of bad) {
+      const refused = [
+        await set({ [key]: v }),
+        await createUser(t.adminToken, { userName: "typed-refused@acme.test", customFields: { [key]: v } }),
+        await app.gql(t.adminToken, `mutation($id: ID!, $v: JSONObject!) { updateUser(id: $id, input: { customFields: $v }) { id } }`, { id: u.id, v: { [key]: v } }),
+      ];
+      for (const r of refused) expect([key, v, r.errors?.[0].extensions?.code, r.errors?.[0].extensions?.field]).toEqual([key, v, "BAD_USER_INPUT", `customFields.${key}`]);
+    }
+    // Every invalid field at once, as a form sends them.
+    const all = await set({ vip: "false", nick: 7, tier: 1 });
+    expect(all.errors?.[0].extensions?.fields?.map((f: { field: string }) => f.field)).toEqual(["customFields.vip", "customFields.nick", "customFields.tier"]);
+    expect((await app.gql(t.adminToken, `{ user(id: "${u.id}") { customFields } }`)).data).toEqual({ user: { customFields: { vip: true, nick: "Al", tier: "Gold" } } });
+    expect((await app.gql(t.adminToken, `{ users(filter: { userName: "typed-refused@acme.test" }) { totalCount } }`)).data).toEqual({ users: { totalCount: 0 } });
+    expect((await set({ vip: false, nick: "42", tier: "1" })).data!.setCustomFieldValues.customFields).toEqual({ vip: false, nick: "42", tier: "1" });
+    // The filter's value is text (String!): "FALSE" is false there, as it is documented.
+    const filtered = (name: string, value: string) => app.gql<{ users: { nodes: { id: string }[] } }>(t.adminToken, `query($n: String!, $v: String!) { users(filter: { customField: { name: $n, value: $v } }) { nodes { id } } }`, { n: name, v: value });
+    expect((await filtered("vip", "FALSE")).data!.users.nodes).toEqual([{ id: u.id }]);
+    expect((await filtered("tier", "1")).data!.users.nodes).toEqual([{ id: u.id }]);
+    expect((await filtered("vip", "maybe")).errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+  });
+
   test("paging with cursors visits every user once, in userName order; text search", async () => {
     const names = Array.from({ length: 7 }, (_, i) => `page-${String.fromCharCode(103 - i)}@paging.test`);
     for (const n of names) await createUser(t.adminToken, { userName: n, displayName: `Pager ${n}` });

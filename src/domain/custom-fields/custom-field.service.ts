@@ -292,8 +292,12 @@ export class CustomFieldService {
     return result;
   }
 
-  /** One value as a write of `def` would store it, or INVALID_INPUT naming `field` (a filter's value is typed like a write's). */
-  canonical(def: CustomFieldDefinition, value: unknown, field: string): CanonicalValue {
+  /**
+   * A filter's value, which is text, as a write of `def` would store the value it spells, or INVALID_INPUT
+   * naming `field`: "true" or "FALSE" for a boolean, "42" for a number (as numberValue reads it).
+   */
+  canonicalOfText(def: CustomFieldDefinition, text: string, field: string): CanonicalValue {
+    const value = def.type === "boolean" && /^(true|false)$/i.test(text) ? text.toLowerCase() === "true" : text;
     return canonicalValue(def, value, field);
   }
 
@@ -350,8 +354,9 @@ function canonicalValue(def: CustomFieldDefinition, v: unknown, field: string): 
   const bad = (what: string) => invalidInput(field, `"${def.key}" expects ${what}, got ${JSON.stringify(v)}`);
   switch (def.type) {
     case "string": {
-      if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw bad("text");
-      const s = String(v);
+      // Text is a JSON string: 42 or true is not read as "42" or "true" (GraphQL clients send typed JSON).
+      if (typeof v !== "string") throw bad("text");
+      const s = v;
       if (characterCount(s) > MAX_VALUE_LENGTH) throw invalidInput(field, `"${def.key}" values are at most ${MAX_VALUE_LENGTH} characters`);
       return { value: s, valueNumber: null };
     }
@@ -361,9 +366,9 @@ function canonicalValue(def: CustomFieldDefinition, v: unknown, field: string): 
       return { value: String(n), valueNumber: n };
     }
     case "boolean": {
-      const b = typeof v === "boolean" ? v : typeof v === "string" && /^(true|false)$/i.test(v) ? v.toLowerCase() === "true" : undefined;
-      if (b === undefined) throw bad("true or false");
-      return { value: String(b), valueNumber: null };
+      // A JSON boolean only: "true" or "False" is not one (SCIM reads Entra's "True" in its adapter, with a note).
+      if (typeof v !== "boolean") throw bad("true or false");
+      return { value: String(v), valueNumber: null };
     }
     case "date": {
       // A day of the calendar: Date.parse rolls 2024-02-30 over to March 1st.
@@ -371,8 +376,8 @@ function canonicalValue(def: CustomFieldDefinition, v: unknown, field: string): 
       return { value: v.slice(0, 10), valueNumber: null };
     }
     case "enum": {
-      const s = String(v);
-      const match = (def.options ?? []).find((o) => o.toLowerCase() === s.toLowerCase());
+      // An option is a string: 1 does not pick the option "1".
+      const match = typeof v === "string" ? (def.options ?? []).find((o) => o.toLowerCase() === v.toLowerCase()) : undefined;
       if (match === undefined) throw bad(`one of ${(def.options ?? []).map((o) => JSON.stringify(o)).join(", ")}`);
       return { value: match, valueNumber: null };
     }

@@ -732,7 +732,7 @@ export class UserService {
         const def = definitions.get(r.key.toLowerCase());
         if (!def) throw invalidInput(r.input, `no custom field "${r.key}" is defined in this organisation`);
         // Canonical as a write would store it (and refused as a write would refuse it, naming the filter's field).
-        const canonical = this.customFields.canonical(def, r.value, r.input);
+        const canonical = this.customFields.canonicalOfText(def, r.value, r.input);
         // Found by the lookup index (organisation, field, valueKey), then compared exactly.
         const exact = this.db.dialect === "mysql" ? `v.value = BINARY ${w.param(canonical.value)}` : `v.value = ${w.param(canonical.value)}`;
         return `u.id IN (SELECT v.userId FROM custom_field_values v WHERE v.organisationId = ${org} AND v.fieldId = ${w.param(def.id)} AND v.valueKey = ${w.param(customValueKey(canonical.value))} AND ${exact})`;
