@@ -24,7 +24,10 @@ export function clientAuthentication(authorization: string | undefined, form: Re
     if (!isUtf8Form(credentials)) return { error: "invalid_request", description: "the Basic credentials are not valid UTF-8" };
     const decoded = credentials.toString("utf8");
     const colon = decoded.indexOf(":");
-    if (colon < 1) return { error: "invalid_client", description: "the Basic credentials must be client_id:client_secret" };
+    // No colon: not client_id:client_secret (§2.3.1, RFC 7617 §2's user-pass) but a malformed request
+    // (§5.2 invalid_request), refused before any client is looked up, as a bare % is (it had been invalid_client).
+    if (colon === -1) return { error: "invalid_request", description: "the Basic credentials are not client_id:client_secret: they have no colon" };
+    if (colon === 0) return { error: "invalid_client", description: "the Basic credentials must be client_id:client_secret" };
     try {
       methods.push({ method: "client_secret_basic", clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) });
     } catch {

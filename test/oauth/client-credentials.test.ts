@@ -298,6 +298,14 @@ test("Basic credentials that do not decode as UTF-8 → 400 invalid_request, bef
   expect((await send(Buffer.from(`${clientId}:${encodeURIComponent(secret)}`))).status).toBe(200);
 });
 
+/** Each of `credentials` is refused as a malformed request: 400 invalid_request with `description`, no challenge. */
+async function expectInvalidRequests(send: (credentials: string) => ReturnType<typeof tokenRequest>, credentials: string[], description: string) {
+  for (const c of credentials) {
+    const r = await send(c);
+    expect([c, r.status, r.headers.get("cache-control"), r.headers.get("www-authenticate"), r.body]).toEqual([c, 400, "no-store", null, { error: "invalid_request", error_description: description }]);
+  }
+}
+
 test("Basic credentials with a % not followed by two hex digits → 400 invalid_request, nothing audited against any client (it had been 401 invalid_client)", async () => {
   const { client, clientId, secret } = await newClient(app, tenant, "Basic not form-urlencoded");
   const send = (credentials: string) => tokenRequest(app, { grant_type: "client_credentials" }, { headers: { authorization: `Basic ${Buffer.from(credentials).toString("base64")}` } });
@@ -305,16 +313,7 @@ test("Basic credentials with a % not followed by two hex digits → 400 invalid_
   const [audited, everything] = [(await auditOf(client.id)).length, await allAudit()];
   // RFC 6749 §2.3.1 form-urlencodes the id and the secret: a bare % is a malformed request (§5.2).
   const malformed = [`${clientId}:${secret}%`, `${clientId}:${secret}%4`, `${clientId}:${secret}%G1`, `${clientId}:%%${secret}`, `${clientId}%zz:${secret}`, `%:${secret}`];
-  for (const credentials of malformed) {
-    const r = await send(credentials);
-    expect([credentials, r.status, r.headers.get("cache-control"), r.headers.get("www-authenticate"), r.body]).toEqual([
-      credentials,
-      400,
-      "no-store",
-      null,
-      { error: "invalid_request", error_description: "the Basic credentials are not form-urlencoded: a % must be followed by two hex digits" },
-    ]);
-  }
+  await expectInvalidRequests(send, malformed, "the Basic credentials are not form-urlencoded: a % must be followed by two hex digits");
   // Refused before any client was looked up: no audit event at all, the client's or another's.
   expect([(await auditOf(client.id)).length, await allAudit()]).toEqual([audited, everything]);
   // An escaped % is a %: here a wrong secret (401, audited); the secret escaped, a token.
@@ -322,6 +321,22 @@ test("Basic credentials with a % not followed by two hex digits → 400 invalid_
   expect([wrong.status, wrong.body.error]).toEqual([401, "invalid_client"]);
   expect((await auditOf(client.id)).map((e) => e.changes?.reason?.after).slice(audited)).toEqual(["wrong_secret"]);
   expect((await send(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`)).status).toBe(200);
+});
+
+test("Basic credentials without a colon → 400 invalid_request, nothing audited against any client (it had been 401 invalid_client); an empty client_id stays 401", async () => {
+  const { client, clientId, secret } = await newClient(app, tenant, "Basic without a colon");
+  const send = (credentials: string) => tokenRequest(app, { grant_type: "client_credentials" }, { headers: { authorization: `Basic ${Buffer.from(credentials).toString("base64")}` } });
+  const allAudit = () => app.dataSource.getRepository(AuditEvent).count();
+  const [audited, everything] = [(await auditOf(client.id)).length, await allAudit()];
+  // RFC 6749 §2.3.1: client_id:client_secret (RFC 7617 §2 user-pass); without the colon the header is malformed (§5.2).
+  const malformed = [`${clientId}${secret}`, clientId, secret, `${clientId}%3A${secret}`, "x"];
+  await expectInvalidRequests(send, malformed, "the Basic credentials are not client_id:client_secret: they have no colon");
+  // Refused before any client was looked up: no audit event at all, the client's or another's.
+  expect([(await auditOf(client.id)).length, await allAudit()]).toEqual([audited, everything]);
+  // A colon with nothing before it names no client: 401 invalid_client with the Basic challenge, as before.
+  const empty = await send(`:${secret}`);
+  expect([empty.status, empty.body.error, empty.headers.get("www-authenticate")]).toEqual([401, "invalid_client", 'Basic realm="roster", charset="UTF-8"']);
+  expect((await send(`${clientId}:${secret}`)).status).toBe(200);
 });
 
 test("a scim:read client: only scim:read; its token may GET and search, not write", async () => {
