@@ -145,24 +145,31 @@ interface MembershipWrite {
  * The memberships are then read again
  * with the lock the DELETE takes (FOR UPDATE: the rows as they are once the groups are locked), so
  * the groups whose count drops by one are exactly those whose row the DELETE removes.
+ *
+ * `usersFirst` is a read of other users' rows the caller locks (a user's deletion: its reports, FOR
+ * UPDATE, to clear their manager); it is sent first, in the same round trip, and its rows returned.
+ * Users' rows come before groups' rows in every writer (a PATCH adding a user share-locks it, then
+ * locks the group): locked after the groups, a report added meanwhile to a group holding its manager
+ * deadlocked with the manager's deletion (1 to 3 times in 60 rounds, member-lock-order.test.ts).
  */
-export async function removeFromEveryGroup(db: Database, tx: Tx, audit: AuditService, memberId: string): Promise<void> {
+export async function removeFromEveryGroup(db: Database, tx: Tx, audit: AuditService, memberId: string, usersFirst?: [string, unknown[]]): Promise<Record<string, unknown>[]> {
   const groups = db.dialect === "mysql" ? "`groups`" : '"groups"';
   const memberships: [string, unknown[]] = [`SELECT groupId FROM group_memberships WHERE memberId = ? AND organisationId = ?${db.dialect === "mysql" ? " FOR UPDATE" : ""}`, [memberId, tx.organisationId]];
-  const rows =
+  const first = usersFirst ? [usersFirst] : [];
+  const read =
     db.dialect === "mysql"
-      ? (
-          await db.rowsMany(tx, [
-            [
-              `SELECT g.id FROM (SELECT groupId FROM group_memberships WHERE memberId = ? AND organisationId = ? ORDER BY groupId LIMIT 18446744073709551615) m STRAIGHT_JOIN ${groups} g FORCE INDEX (PRIMARY) ON g.id = m.groupId WHERE g.organisationId = ? ORDER BY g.id FOR UPDATE`,
-              [memberId, tx.organisationId, tx.organisationId],
-            ],
-            memberships,
-          ])
-        )[1]
-      : await db.rows(tx, ...memberships);
-  const groupIds = rows.map((r) => String(r.groupId));
-  if (groupIds.length === 0) return;
+      ? await db.rowsMany(tx, [
+          ...first,
+          [
+            `SELECT g.id FROM (SELECT groupId FROM group_memberships WHERE memberId = ? AND organisationId = ? ORDER BY groupId LIMIT 18446744073709551615) m STRAIGHT_JOIN ${groups} g FORCE INDEX (PRIMARY) ON g.id = m.groupId WHERE g.organisationId = ? ORDER BY g.id FOR UPDATE`,
+            [memberId, tx.organisationId, tx.organisationId],
+          ],
+          memberships,
+        ])
+      : [...(usersFirst ? [await db.rows(tx, ...usersFirst)] : []), await db.rows(tx, ...memberships)];
+  const users = usersFirst ? read[0] : [];
+  const groupIds = read[read.length - 1].map((r) => String(r.groupId));
+  if (groupIds.length === 0) return users;
   await audit.recordMany(
     tx,
     groupIds.map((groupId) => ({ action: "group.members.removed", resourceType: "Group", resourceId: groupId, changes: { "members.removed": { before: [memberId], after: null } } })),
@@ -172,6 +179,7 @@ export async function removeFromEveryGroup(db: Database, tx: Tx, audit: AuditSer
     const chunk = groupIds.slice(i, i + 1000);
     await db.write(tx, `UPDATE ${groups} SET memberCount = memberCount - 1, version = version + 1, updatedAt = ? WHERE id IN (${Database.placeholders(chunk.length)}) AND organisationId = ?`, [new Date(), ...chunk, tx.organisationId]);
   }
+  return users;
 }
 
 export class GroupService {

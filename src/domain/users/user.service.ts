@@ -252,11 +252,12 @@ export class UserService {
     await this.db.transaction(ctx, async (tx) => {
       const user = await this.lockForWrite(tx, id);
       assertExpectedVersion("User", id, user.version, options.expectedVersion);
-      await removeFromEveryGroup(this.db, tx, this.audit, id);
       // Reports lose their manager as a change of theirs: a new version (their ETag), updatedAt
       // (meta.lastModified), which a client syncing changes reads, and an audit event each. The
-      // foreign key's SET NULL moved none of them.
-      const reports = await this.db.rows(tx, `SELECT id FROM users WHERE organisationId = ? AND managerId = ?${this.db.dialect === "mysql" ? " FOR UPDATE" : ""}`, [tx.organisationId, id]);
+      // foreign key's SET NULL moved none of them. Their rows are locked before the groups' rows
+      // (users before groups, as member writes lock them), in the round trip that locks those.
+      const reportsOf: [string, unknown[]] = [`SELECT id FROM users WHERE organisationId = ? AND managerId = ?${this.db.dialect === "mysql" ? " FOR UPDATE" : ""}`, [tx.organisationId, id]];
+      const reports = await removeFromEveryGroup(this.db, tx, this.audit, id, reportsOf);
       if (reports.length) {
         await this.db.write(tx, "UPDATE users SET managerId = NULL, version = version + 1, updatedAt = ? WHERE organisationId = ? AND managerId = ?", [new Date(), tx.organisationId, id]);
         await this.audit.recordMany(
