@@ -100,8 +100,8 @@ export function coerceValue(def: AttributeDefinition, value: unknown, path: stri
   return coerceSingle(def, value, path, opts);
 }
 
-/** The number grammar of RFC 8259 §6, nothing around it. */
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** The number grammar of RFC 8259 §6, nothing around it (filter literals and typed values alike). */
+export const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /**
  * A number attribute's value: a finite number, or a string that is exactly a JSON number ("42",

@@ -3,6 +3,7 @@ import type { AttrPath, CompValue, CompareOp, Filter } from './ast';
 import { COMPARE_OPS } from './ast';
 import { at, tokenize, type Token } from './lexer';
 import { REDACTED, isSecretPath, secretAttribute, secretAttributeIn } from './secrets';
+import { JSON_NUMBER } from '../values';
 
 export interface FilterLimits {
   /** Maximum length in characters (default 4096). */
@@ -16,7 +17,6 @@ export const DEFAULT_FILTER_MAX_DEPTH = 32;
 
 const ATTRNAME = /^\$?[A-Za-z][A-Za-z0-9_-]*$/;
 const URN_PREFIX = /^urn:[A-Za-z0-9][A-Za-z0-9-]*:[A-Za-z0-9_$+\-.:]+$/i;
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /**
  * How error details show the text being parsed. As written, normally. A filter or path that names a
